@@ -1,0 +1,30 @@
+#pragma once
+// Clinical values as they appear in hospital tables: spellings and units are normalised here, and
+// anything unreadable is an error naming the column and the value.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "datasets/case.h"
+
+namespace vbiopsy::datasets {
+
+// Canonical clinical columns, in the order they are written. Accepted aliases in parentheses:
+//   er_percent (er_pct), pr_percent (pr_pct), er_status (er), pr_status (pr),
+//   ki67_percent (ki67, ki-67), age (age_years), tumour_size_mm (tumor_size_mm, size_mm), grade
+const std::vector<std::string>& clinical_columns();
+// The canonical name of a column header, or nullopt when it is not a clinical column.
+std::optional<std::string> canonical_clinical_column(std::string_view header);
+
+// Sets one field from a cell. Missing: "", "na", "n/a", "nan", "unknown", "missing", ".".
+// Percentages accept a trailing "%"; size accepts "mm" or "cm"; status accepts positive/pos/+/1/
+// yes/true and negative/neg/-/0/no/false; grade accepts 1-3, "G2", "II". Throws core::Error.
+void set_clinical_field(ClinicalValues& values, const std::string& canonical_column,
+                        std::string_view cell);
+// Fills ER/PR status from the percentage (>= 1% positive, ASCO/CAP) where only the latter is known.
+void complete_receptor_status(ClinicalValues& values);
+
+std::string clinical_field_text(const ClinicalValues& values, const std::string& canonical_column);
+
+}  // namespace vbiopsy::datasets

@@ -1,0 +1,219 @@
+#include "modalities/image_io.h"
+
+#include <itkImage.h>
+#include <itkImageFileReader.h>
+#include <itkImageFileWriter.h>
+#include <itkImageIOFactory.h>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "core/strings.h"
+#include "modalities/dicom/dicom_series.h"
+
+namespace vbiopsy::modalities {
+namespace fs = std::filesystem;
+using core::fail;
+
+namespace {
+
+constexpr double kMaxVoxels = 1024.0 * 1024.0 * 1024.0;
+
+std::string lower_name(const fs::path& path) { return core::to_lower(path.filename().string()); }
+
+bool ends_with(const std::string& s, const char* suffix) {
+  const std::string x(suffix);
+  return s.size() >= x.size() && s.compare(s.size() - x.size(), x.size(), x) == 0;
+}
+
+using ItkFloat3 = itk::Image<float, 3>;
+
+core::Image read_itk(const fs::path& path) {
+  try {
+    auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::CommonEnums::IOFileMode::ReadMode);
+    if (!io) fail(path.string(), ": ITK finds no reader for this file (unknown or corrupt format)");
+    io->SetFileName(path.string());
+    io->ReadImageInformation();
+    const unsigned dims = io->GetNumberOfDimensions();
+    double voxels = 1;
+    for (unsigned d = 0; d < dims; ++d) {
+      voxels *= static_cast<double>(io->GetDimensions(d));
+      if (d >= 3 && io->GetDimensions(d) > 1)
+        fail(path.string(), ": is ", dims, "-D with ", io->GetDimensions(d),
+             " volumes along axis ", d, "; expected one 3D volume (split it into one file per volume)");
+    }
+    if (voxels > kMaxVoxels) fail(path.string(), ": ", voxels, " voxels exceed the limit of ", kMaxVoxels);
+    if (io->GetNumberOfComponents() != 1)
+      fail(path.string(), ": has ", io->GetNumberOfComponents(), " components per voxel; expected 1");
+    auto reader = itk::ImageFileReader<ItkFloat3>::New();
+    reader->SetImageIO(io);
+    reader->SetFileName(path.string());
+    reader->Update();
+    ItkFloat3::Pointer itk_image = reader->GetOutput();
+    core::Geometry g;
+    auto region = itk_image->GetLargestPossibleRegion();
+    for (int i = 0; i < 3; ++i) {
+      g.size[i] = region.GetSize()[i];
+      g.spacing[i] = itk_image->GetSpacing()[i];
+      g.origin[i] = itk_image->GetOrigin()[i];
+      for (int j = 0; j < 3; ++j) g.direction[3 * i + j] = itk_image->GetDirection()[i][j];
+    }
+    core::Image image(g);
+    std::copy_n(itk_image->GetBufferPointer(), g.voxel_count(), image.voxels.begin());
+    return image;
+  } catch (const itk::ExceptionObject& e) {
+    fail(path.string(), ": ITK cannot read it: ", e.GetDescription());
+  }
+}
+
+template <typename Pixel>
+void write_itk(const core::Geometry& g, const std::vector<Pixel>& voxels, const fs::path& path) {
+  using ItkImage = itk::Image<Pixel, 3>;
+  auto itk_image = ItkImage::New();
+  typename ItkImage::RegionType region;
+  typename ItkImage::SpacingType spacing;
+  typename ItkImage::PointType origin;
+  typename ItkImage::DirectionType direction;
+  for (int i = 0; i < 3; ++i) {
+    region.SetSize(i, g.size[i]);
+    spacing[i] = g.spacing[i];
+    origin[i] = g.origin[i];
+    for (int j = 0; j < 3; ++j) direction[i][j] = g.direction[3 * i + j];
+  }
+  itk_image->SetRegions(region);
+  itk_image->SetSpacing(spacing);
+  itk_image->SetOrigin(origin);
+  itk_image->SetDirection(direction);
+  itk_image->Allocate();
+  std::copy(voxels.begin(), voxels.end(), itk_image->GetBufferPointer());
+  if (path.has_parent_path()) fs::create_directories(path.parent_path());
+  const fs::path temporary = core::temporary_sibling(path);
+  try {
+    auto writer = itk::ImageFileWriter<ItkImage>::New();
+    writer->SetFileName(temporary.string());
+    writer->SetInput(itk_image);
+    writer->SetUseCompression(true);
+    writer->Update();
+  } catch (const itk::ExceptionObject& e) {
+    fs::remove(temporary);
+    fail(path.string(), ": ITK cannot write it: ", e.GetDescription());
+  }
+  core::commit_temporary(temporary, path);
+}
+
+core::Image read_raster(const fs::path& path) {
+  if (!fs::is_regular_file(path)) fail(path.string(), ": no such image file");
+  cv::Mat mat = cv::imread(path.string(), cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR);
+  if (mat.empty()) fail(path.string(), ": OpenCV cannot decode it (corrupt or not an image)");
+  if (mat.channels() == 3) cv::cvtColor(mat, mat, cv::COLOR_BGR2GRAY);
+  else if (mat.channels() == 4) cv::cvtColor(mat, mat, cv::COLOR_BGRA2GRAY);
+  cv::Mat as_float;
+  mat.convertTo(as_float, CV_32F);
+  core::Geometry g;
+  g.size = {static_cast<size_t>(as_float.cols), static_cast<size_t>(as_float.rows), 1};
+  core::Image image(g);
+  for (int y = 0; y < as_float.rows; ++y)
+    std::copy_n(as_float.ptr<float>(y), as_float.cols, image.voxels.begin() + static_cast<long>(y) * as_float.cols);
+  return image;
+}
+
+void write_raster(const cv::Mat& mat, const fs::path& path) {
+  if (path.has_parent_path()) fs::create_directories(path.parent_path());
+  const fs::path temporary = core::temporary_sibling(path);
+  bool ok = false;
+  try {
+    ok = cv::imwrite(temporary.string(), mat);
+  } catch (const cv::Exception& e) {
+    fail(path.string(), ": OpenCV cannot write it: ", e.what());
+  }
+  if (!ok) fail(path.string(), ": OpenCV cannot write it");
+  core::commit_temporary(temporary, path);
+}
+
+template <typename Pixel>
+cv::Mat to_mat(const core::Geometry& g, const std::vector<Pixel>& voxels, const fs::path& path,
+               int type) {
+  if (g.size[2] != 1) fail(path.string(), ": a ", g.size[2], "-slice volume cannot be written as a 2D picture");
+  cv::Mat mat(static_cast<int>(g.size[1]), static_cast<int>(g.size[0]), type);
+  return mat;
+}
+
+}  // namespace
+
+FileKind file_kind(const fs::path& path) {
+  if (fs::is_directory(path)) return FileKind::kDicom;
+  const std::string name = lower_name(path);
+  for (const char* s : {".nii", ".nii.gz", ".nrrd", ".nhdr", ".mha", ".mhd"})
+    if (ends_with(name, s)) return FileKind::kItk;
+  for (const char* s : {".png", ".jpg", ".jpeg", ".pgm", ".ppm", ".bmp", ".tif", ".tiff"})
+    if (ends_with(name, s)) return FileKind::kRaster;
+  if (ends_with(name, ".dcm") || ends_with(name, ".dicom") || path.extension().empty())
+    return FileKind::kDicom;
+  fail(path.string(), ": unknown image type '", path.extension().string(),
+       "'; expected .nii(.gz), .nrrd, .mha, .png, .jpg, .pgm, .dcm or a DICOM folder");
+}
+
+core::Image read_image(const fs::path& path) {
+  if (!fs::exists(path)) fail(path.string(), ": file not found");
+  switch (file_kind(path)) {
+    case FileKind::kItk: return read_itk(path);
+    case FileKind::kRaster: return read_raster(path);
+    case FileKind::kDicom: return dicom::load_volume(path);
+  }
+  fail(path.string(), ": unreachable");
+}
+
+core::Mask read_mask(const fs::path& path) {
+  core::Image image = read_image(path);
+  core::Mask mask(image.geometry);
+  for (size_t i = 0; i < image.voxels.size(); ++i) {
+    const float v = image.voxels[i];
+    const float r = std::round(v);
+    if (!std::isfinite(v) || r < 0 || r > 255 || std::abs(v - r) > 1e-3f)
+      fail(path.string(), ": voxel ", i, " holds ", v, "; a mask holds integer labels 0-255");
+    mask.voxels[i] = static_cast<uint8_t>(r);
+  }
+  return mask;
+}
+
+void write_image(const core::Image& image, const fs::path& path) {
+  if (file_kind(path) == FileKind::kItk) return write_itk(image.geometry, image.voxels, path);
+  if (file_kind(path) != FileKind::kRaster) fail(path.string(), ": write DICOM with the DICOM writer");
+  cv::Mat mat = to_mat(image.geometry, image.voxels, path, CV_16UC1);
+  for (int y = 0; y < mat.rows; ++y)
+    for (int x = 0; x < mat.cols; ++x)
+      mat.at<uint16_t>(y, x) = static_cast<uint16_t>(
+          std::clamp(std::round(image.voxels[static_cast<size_t>(y) * mat.cols + x]), 0.0f, 65535.0f));
+  write_raster(mat, path);
+}
+
+void write_image_int16(const core::Image& image, const fs::path& path) {
+  if (file_kind(path) != FileKind::kItk) fail(path.string(), ": int16 volumes are written as NIfTI/NRRD/MHA");
+  std::vector<int16_t> voxels(image.voxels.size());
+  for (size_t i = 0; i < voxels.size(); ++i)
+    voxels[i] = static_cast<int16_t>(std::clamp(std::round(image.voxels[i]), -32768.0f, 32767.0f));
+  write_itk(image.geometry, voxels, path);
+}
+
+void write_mask(const core::Mask& mask, const fs::path& path) {
+  if (file_kind(path) == FileKind::kItk) return write_itk(mask.geometry, mask.voxels, path);
+  if (file_kind(path) != FileKind::kRaster) fail(path.string(), ": masks are written as NIfTI/NRRD/PNG");
+  cv::Mat mat = to_mat(mask.geometry, mask.voxels, path, CV_8UC1);
+  std::copy(mask.voxels.begin(), mask.voxels.end(), mat.data);
+  write_raster(mat, path);
+}
+
+void require_same_grid(const core::Geometry& image, const fs::path& image_path,
+                       const core::Geometry& mask, const fs::path& mask_path) {
+  const std::string mismatch = core::describe_grid_mismatch(image, mask);
+  if (!mismatch.empty())
+    fail("mask ", mask_path.string(), " does not match the grid of image ", image_path.string(),
+         ": ", mismatch);
+}
+
+}  // namespace vbiopsy::modalities

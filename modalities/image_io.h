@@ -1,0 +1,29 @@
+#pragma once
+// Reading and writing images by file type: NIfTI / NRRD / MetaImage through ITK, PNG / JPEG / PGM /
+// BMP / TIFF through OpenCV, DICOM (a .dcm file or a folder) through DCMTK.
+#include <filesystem>
+
+#include "core/image.h"
+
+namespace vbiopsy::modalities {
+
+enum class FileKind { kItk, kRaster, kDicom };
+// By suffix; a folder or a suffix-less file is DICOM. Unknown suffixes throw.
+FileKind file_kind(const std::filesystem::path& path);
+
+core::Image read_image(const std::filesystem::path& path);
+// A label map: voxels are rounded to integers 0-255; anything else is an error naming the value.
+core::Mask read_mask(const std::filesystem::path& path);
+
+// Written atomically. NIfTI/NRRD/MHA keep float32 (write_image) or uint8 labels (write_mask);
+// PNG stores 16-bit grey for images (values clamped to 0-65535) and 8-bit for masks.
+void write_image(const core::Image& image, const std::filesystem::path& path);
+// Integer-valued images stored as int16 NIfTI/NRRD (values rounded and clamped), as scanners do.
+void write_image_int16(const core::Image& image, const std::filesystem::path& path);
+void write_mask(const core::Mask& mask, const std::filesystem::path& path);
+
+// The grid check every loader applies: throws naming both files and the differing field.
+void require_same_grid(const core::Geometry& image, const std::filesystem::path& image_path,
+                       const core::Geometry& mask, const std::filesystem::path& mask_path);
+
+}  // namespace vbiopsy::modalities

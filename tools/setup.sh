@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# One entry point for a new user and for CI: install the Debian dependencies (only those missing),
+# configure and build once (later runs reuse the build), then run the demo or the test suite.
+#   bash tools/setup.sh demo   # synthetic cohort -> validation (the embedded default job)
+#   bash tools/setup.sh test   # the whole GoogleTest suite through ctest
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(cmake ninja-build g++ ccache pkg-config
+          libtorch-dev libinsighttoolkit5-dev libdcmtk-dev libopencv-dev libeigen3-dev
+          libboost-program-options-dev libgtest-dev libbenchmark-dev nlohmann-json3-dev zlib1g-dev)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing: ${missing[*]}"
+  sudo_cmd=(); [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -q
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+jobs=$(nproc)
+if [ ! -f build/build.ninja ]; then
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
+fi
+cmake --build build -j "$jobs"
+
+case "${1:-}" in
+  demo)
+    out=${VBIOPSY_DEMO_DIR:-demo}
+    build/bin/vbiopsy synth --out "$out/cohort" --cases 300 --seed 2026
+    build/bin/vbiopsy validate --manifest "$out/cohort/manifest.csv"
+    ;;
+  test)
+    ctest --test-dir build --output-on-failure -j "$jobs"
+    ;;
+  *)
+    echo "usage: bash tools/setup.sh demo|test" >&2
+    exit 64
+    ;;
+esac
