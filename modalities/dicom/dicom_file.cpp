@@ -295,7 +295,10 @@ DicomObject read_dicom(const fs::path& file, bool pixels) {
   DcmFileFormat format;
   OFCondition status = format.loadFile(file.c_str(), EXS_Unknown, EGL_noChange,
                                        DCM_MaxReadLength, ERM_autoDetect);
-  if (status.bad()) fail(file.string(), ": not a readable DICOM file (", status.text(), ")");
+  if (status.bad()) {
+    fail(file.string(), ": not a readable DICOM file (", status.text(), ")",
+         looks_like_dicom(file) ? "" : "; it has no 128-byte preamble and 'DICM' magic either");
+  }
   DcmDataset* ds = format.getDataset();
   DicomObject object;
   object.file = file;

@@ -1,0 +1,43 @@
+#pragma once
+// Loads what a Case points to, per modality, with the checks every later step relies on: masks on
+// their image's grid and non-empty, DCE phases on one grid with increasing times.
+#include <string>
+#include <vector>
+
+#include "core/image.h"
+#include "datasets/case.h"
+
+namespace vbiopsy::modalities {
+
+struct LoadedMri {
+  std::vector<core::Image> dce;      // pre-contrast first
+  std::vector<double> dce_times_s;   // relative to the first phase
+  std::optional<core::Image> t2;
+  std::vector<core::Image> dwi;
+  std::vector<double> dwi_b_values;
+  std::optional<core::Image> adc;
+  core::Mask mask;                   // on the DCE grid
+};
+
+struct LoadedMammographyView {
+  std::string view;        // "CC" / "MLO"
+  std::string laterality;  // "L" / "R"
+  core::Image image;       // 2D; MONOCHROME1 already inverted
+  core::Mask mask;         // from the mask file, or the box filled
+};
+
+struct LoadedUltrasound {
+  std::vector<core::Image> frames;  // 2D grey frames
+  std::vector<core::Mask> masks;    // one per frame
+};
+
+LoadedMri load_mri(const datasets::MriStudy& study);
+std::vector<LoadedMammographyView> load_mammography(const datasets::Mammography& mammography);
+LoadedUltrasound load_ultrasound(const datasets::Ultrasound& ultrasound);
+
+// A mask file for an image: same grid (2D masks from PNG take the image's geometry when their
+// pixel size matches, since PNG carries no spacing) and at least one voxel set.
+core::Mask load_mask_for(const std::filesystem::path& mask_path, const core::Image& image,
+                         const std::filesystem::path& image_path);
+
+}  // namespace vbiopsy::modalities

@@ -1,0 +1,19 @@
+#pragma once
+// RTSTRUCT contours (closed planar polygons in patient mm) rasterised onto the grid of the series
+// they outline: a voxel is inside when its centre is inside (even-odd rule, so holes drawn as
+// inner contours stay holes).
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/image.h"
+
+namespace vbiopsy::modalities::dicom {
+
+std::vector<std::string> rtstruct_roi_names(const std::filesystem::path& rtstruct);
+
+// roi_name empty: the structure set must hold exactly one ROI with contours.
+core::Mask rasterise_rtstruct(const std::filesystem::path& rtstruct, const core::Geometry& grid,
+                              const std::string& roi_name = "");
+
+}  // namespace vbiopsy::modalities::dicom
