@@ -159,9 +159,7 @@ void read_modalities(const RowReader& r, Case& c, std::vector<Problem>& problems
       return;
     }
     if (us.masks.empty()) core::fail("us_frames given but us_masks is empty");
-    if (us.masks.size() != 1 && us.masks.size() != us.frames.size())
-      core::fail("us_masks has ", us.masks.size(), " entries; expected 1 or one per frame (",
-                 us.frames.size(), ")");
+    // Mask count against frame count is checked on loading: a DICOM file may hold several frames.
     c.ultrasound = std::move(us);
   });
 }

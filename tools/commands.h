@@ -1,0 +1,12 @@
+#pragma once
+// The `vbiopsy` subcommands. Each parses its own options (Boost.Program_options), calls the
+// libraries and returns the process exit code; errors propagate to main.
+#include <string>
+#include <vector>
+
+namespace vbiopsy::tools {
+
+int run_synth(const std::vector<std::string>& args);
+int run_validate(const std::vector<std::string>& args);
+
+}  // namespace vbiopsy::tools
