@@ -1,0 +1,133 @@
+#include "core/csv.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "core/image.h"
+#include "core/parallel.h"
+#include "core/random.h"
+#include "core/strings.h"
+
+namespace vbiopsy::core {
+namespace {
+
+TEST(Csv, ReadsQuotedFieldsWithCommasQuotesAndNewlines) {
+  auto table = parse_csv("a,b\n\"x,1\",\"say \"\"hi\"\"\"\n\"two\nlines\",z\n", "t.csv");
+  ASSERT_EQ(table.rows.size(), 2u);
+  EXPECT_EQ(table.rows[0][0], "x,1");
+  EXPECT_EQ(table.rows[0][1], "say \"hi\"");
+  EXPECT_EQ(table.rows[1][0], "two\nlines");
+  EXPECT_EQ(table.line_of_row(1), 3u);
+}
+
+TEST(Csv, RoundTripsThroughEscaping) {
+  std::vector<std::string> fields = {"plain", "with,comma", "with \"quote\"", "multi\nline", ""};
+  auto table = parse_csv("h1,h2,h3,h4,h5\n" + csv_line(fields), "t.csv");
+  ASSERT_EQ(table.rows.size(), 1u);
+  EXPECT_EQ(table.rows[0], fields);
+}
+
+TEST(Csv, RejectsARowWithTheWrongFieldCountNamingTheLine) {
+  try {
+    parse_csv("a,b\n1,2\n3\n", "cohort.csv");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cohort.csv: line 3 has 1 fields, expected 2"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Strings, ParsesWholeNumbersOnly) {
+  EXPECT_EQ(parse_double(" 12.5 "), 12.5);
+  EXPECT_FALSE(parse_double("12.5mm"));
+  EXPECT_FALSE(parse_double(""));
+  EXPECT_EQ(parse_int("-7"), -7);
+  EXPECT_FALSE(parse_int("7.0"));
+}
+
+TEST(Strings, FormatsDoublesThatReadBackExactly) {
+  for (double v : {0.1, 1.0 / 3.0, 300.0, -2.5e-7, 123456789.123}) {
+    EXPECT_EQ(*parse_double(format_double(v)), v);
+  }
+  EXPECT_EQ(format_double(60), "60");
+}
+
+TEST(Rng, SameSeedSameStreamAndStreamsDiffer) {
+  for (uint64_t seed : {1ull, 42ull, 2026ull}) {
+    Rng a(derive_seed(seed, {3, 1})), b(derive_seed(seed, {3, 1})), c(derive_seed(seed, {3, 2}));
+    bool differs = false;
+    for (int i = 0; i < 100; ++i) {
+      const double x = a.uniform();
+      EXPECT_EQ(x, b.uniform());
+      differs = differs || x != c.uniform();
+    }
+    EXPECT_TRUE(differs);
+  }
+}
+
+TEST(Rng, NormalsHaveUnitVarianceOverSeveralSeeds) {
+  for (uint64_t seed : {5ull, 6ull, 7ull}) {
+    Rng rng(seed);
+    double sum = 0, sum2 = 0;
+    const int n = 20000;
+    for (int i = 0; i < n; ++i) {
+      const double x = rng.normal();
+      sum += x;
+      sum2 += x * x;
+    }
+    EXPECT_NEAR(sum / n, 0.0, 0.03);
+    EXPECT_NEAR(sum2 / n, 1.0, 0.05);
+  }
+}
+
+TEST(Geometry, PhysicalToIndexInvertsIndexToPhysicalForAnObliqueGrid) {
+  Geometry g;
+  g.size = {10, 12, 5};
+  g.spacing = {0.7, 0.9, 3.0};
+  g.origin = {-10, 5, 30};
+  const double c = std::cos(0.3), s = std::sin(0.3);
+  g.direction = {c, -s, 0, s, c, 0, 0, 0, 1};
+  auto p = g.index_to_physical(2.5, 7, 3);
+  auto idx = g.physical_to_index(p);
+  EXPECT_NEAR(idx[0], 2.5, 1e-9);
+  EXPECT_NEAR(idx[1], 7, 1e-9);
+  EXPECT_NEAR(idx[2], 3, 1e-9);
+}
+
+TEST(Geometry, DescribesWhichFieldDiffers) {
+  Geometry a, b;
+  a.size = b.size = {4, 4, 4};
+  EXPECT_EQ(describe_grid_mismatch(a, b), "");
+  b.spacing[2] = 2.0;
+  EXPECT_EQ(describe_grid_mismatch(a, b), "spacing[2] 1 vs 2 mm");
+  b = a;
+  b.size[0] = 5;
+  EXPECT_NE(describe_grid_mismatch(a, b).find("size 4x4x4 vs 5x4x4"), std::string::npos);
+}
+
+TEST(Files, AtomicWriteLeavesOnlyTheFinishedFile) {
+  const auto dir = std::filesystem::temp_directory_path() / "vbiopsy_core_test";
+  std::filesystem::remove_all(dir);
+  write_file_atomic(dir / "sub" / "a.txt", "first");
+  write_file_atomic(dir / "sub" / "a.txt", "second");
+  EXPECT_EQ(read_text_file(dir / "sub" / "a.txt"), "second");
+  size_t files = 0;
+  for (auto& e : std::filesystem::directory_iterator(dir / "sub")) files += e.is_regular_file();
+  EXPECT_EQ(files, 1u);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Parallel, ResultsDoNotDependOnTheThreadCountAndErrorsPropagate) {
+  for (unsigned threads : {1u, 2u, 4u}) {
+    std::vector<double> out(100);
+    parallel_for(out.size(), threads, [&](size_t i) { out[i] = Rng(derive_seed(9, {i})).uniform(); });
+    EXPECT_EQ(out[37], Rng(derive_seed(9, {37})).uniform());
+    EXPECT_THROW(parallel_for(10, threads, [](size_t i) { if (i == 3) fail("item 3"); }), Error);
+  }
+}
+
+}  // namespace
+}  // namespace vbiopsy::core
