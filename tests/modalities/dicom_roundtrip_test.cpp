@@ -1,0 +1,164 @@
+#include "modalities/dicom/dicom_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dctk.h>
+#include <dcmtk/dcmdata/dcpxitem.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "core/error.h"
+#include "core/random.h"
+#include "modalities/dicom/dicom_series.h"
+
+namespace vbiopsy::modalities::dicom {
+namespace {
+namespace fs = std::filesystem;
+
+class DicomRoundTrip : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("vbiopsy_dicom_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  static core::Image oblique_volume(uint64_t seed) {
+    core::Geometry g;
+    g.size = {7, 5, 6};
+    g.spacing = {0.8, 0.9, 2.5};
+    g.origin = {-12.5, 30.25, 7};
+    const double c = std::cos(0.4), s = std::sin(0.4);
+    g.direction = {c, 0, s, 0, 1, 0, -s, 0, c};  // rotated about y
+    core::Image image(g);
+    core::Rng rng(seed);
+    for (auto& v : image.voxels) v = static_cast<float>(std::round(rng.uniform(0, 3000)));
+    return image;
+  }
+  static DicomWriteInfo mr_info() {
+    DicomWriteInfo info;
+    info.sop_class_uid = UID_MRImageStorage;
+    info.modality = "MR";
+    info.patient_id = "T";
+    info.study_uid = make_uid("study");
+    info.series_uid = make_uid("series");
+    return info;
+  }
+  fs::path dir_;
+};
+
+TEST_F(DicomRoundTrip, SortsSlicesByPositionNotInstanceNumber) {
+  for (uint64_t seed : {1ull, 2ull, 3ull}) {
+    fs::remove_all(dir_);
+    core::Image volume = oblique_volume(seed);
+    core::Rng rng(seed);
+    std::vector<int> instance = {4, 1, 6, 2, 5, 3};  // shuffled against position
+    auto info = mr_info();
+    info.rescale_slope = 0.5;
+    info.rescale_intercept = -100;
+    for (size_t k = 0; k < 6; ++k)
+      write_dicom_slice(volume, k, instance[k], info, dir_ / ("f" + std::to_string(rng.below(1000000)) + ".dcm"));
+    core::Image loaded = load_volume(dir_);
+    EXPECT_EQ(core::describe_grid_mismatch(loaded.geometry, volume.geometry), "");
+    EXPECT_EQ(loaded.voxels, volume.voxels);
+  }
+}
+
+TEST_F(DicomRoundTrip, ReportsInconsistentSliceSpacing) {
+  core::Image volume = oblique_volume(4);
+  for (size_t k : {0, 1, 2, 4}) write_dicom_slice(volume, k, static_cast<int>(k + 1), mr_info(), dir_ / ("s" + std::to_string(k) + ".dcm"));
+  try {
+    load_volume(dir_);
+    FAIL() << "a missing slice went unnoticed";
+  } catch (const core::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("inconsistent slice spacing 2.5 vs 5 mm at slice 3"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(DicomRoundTrip, GroupsDcePhasesByTemporalPositionWithTheirTimes) {
+  auto info = mr_info();
+  std::vector<core::Image> phases;
+  for (int p = 0; p < 3; ++p) {
+    phases.push_back(oblique_volume(10 + p));
+    info.temporal_position = 3 - p;  // written in reverse temporal order
+    info.acquisition_time_s = 9 * 3600 + 60.0 * (3 - p - 1);
+    for (size_t k = 0; k < 6; ++k)
+      write_dicom_slice(phases.back(), k, static_cast<int>(p * 6 + k + 1), info, dir_ / ("p" + std::to_string(p) + "_" + std::to_string(k) + ".dcm"));
+  }
+  auto loaded = load_phases(dir_, PhaseKey::kTime);
+  ASSERT_EQ(loaded.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_NEAR(*loaded[i].time_s, 60.0 * i, 1e-6);
+    EXPECT_EQ(loaded[i].image.voxels, phases[2 - i].voxels);
+  }
+}
+
+TEST_F(DicomRoundTrip, Monochrome1IsInvertedBackAndUltrasoundRegionsGiveSpacing) {
+  core::Geometry g;
+  g.size = {9, 4, 1};
+  g.spacing = {0.12, 0.12, 1};
+  core::Image frame(g);
+  for (size_t i = 0; i < frame.voxels.size(); ++i) frame.voxels[i] = static_cast<float>(i * 37 % 4096);
+  auto info = mr_info();
+  info.modality = "MG";
+  info.sop_class_uid = UID_DigitalMammographyXRayImageStorageForPresentation;
+  info.photometric = "MONOCHROME1";
+  info.bits_stored = 12;
+  info.laterality = "L";
+  info.view_position = "MLO";
+  write_dicom_frames({frame}, info, dir_ / "mg.dcm");
+  DicomObject mg = read_dicom(dir_ / "mg.dcm");
+  EXPECT_EQ(mg.photometric, "MONOCHROME1");
+  EXPECT_EQ(mg.frames[0].pixels, frame.voxels);
+  EXPECT_EQ(mg.laterality, "L");
+  EXPECT_EQ(mg.view_position, "MLO");
+
+  info.modality = "US";
+  info.photometric = "RGB";
+  info.bits_stored = 8;
+  info.ultrasound_regions = true;
+  for (auto& v : frame.voxels) v = std::fmod(v, 256.0f);
+  write_dicom_frames({frame, frame}, info, dir_ / "us.dcm");
+  DicomObject us = read_dicom(dir_ / "us.dcm");
+  ASSERT_EQ(us.frames.size(), 2u);
+  ASSERT_TRUE(us.ultrasound_spacing);
+  EXPECT_NEAR((*us.ultrasound_spacing)[0], 0.12, 1e-9);
+  for (size_t i = 0; i < frame.voxels.size(); ++i) EXPECT_NEAR(us.frames[1].pixels[i], frame.voxels[i], 1e-3);
+}
+
+TEST_F(DicomRoundTrip, Jpeg2000FailsWithAnUnsupportedTransferSyntaxMessage) {
+  // An encapsulated JPEG 2000 object: DCMTK 3.6.7 has no JPEG 2000 decoder.
+  DcmFileFormat format;
+  DcmDataset* ds = format.getDataset();
+  ds->putAndInsertString(DCM_SOPClassUID, UID_MRImageStorage);
+  ds->putAndInsertString(DCM_SOPInstanceUID, make_uid("j2k").c_str());
+  ds->putAndInsertString(DCM_Modality, "MR");
+  ds->putAndInsertUint16(DCM_Rows, 2);
+  ds->putAndInsertUint16(DCM_Columns, 2);
+  ds->putAndInsertUint16(DCM_BitsAllocated, 16);
+  ds->putAndInsertUint16(DCM_BitsStored, 16);
+  ds->putAndInsertUint16(DCM_SamplesPerPixel, 1);
+  ds->putAndInsertString(DCM_PhotometricInterpretation, "MONOCHROME2");
+  auto* pixel_data = new DcmPixelData(DCM_PixelData);
+  auto* sequence = new DcmPixelSequence(DCM_PixelSequenceTag);
+  sequence->insert(new DcmPixelItem(DcmTag(DCM_Item, EVR_OB)));  // empty offset table
+  auto* fragment = new DcmPixelItem(DcmTag(DCM_Item, EVR_OB));
+  Uint8 codestream[8] = {0xFF, 0x4F, 0xFF, 0x51, 0, 0, 0, 0};
+  fragment->putUint8Array(codestream, 8);
+  sequence->insert(fragment);
+  pixel_data->putOriginalRepresentation(EXS_JPEG2000LosslessOnly, nullptr, sequence);
+  ds->insert(pixel_data);
+  fs::create_directories(dir_);
+  ASSERT_TRUE(format.saveFile((dir_ / "j2k.dcm").c_str(), EXS_JPEG2000LosslessOnly).good());
+  try {
+    read_dicom(dir_ / "j2k.dcm");
+    FAIL() << "JPEG 2000 decoded unexpectedly";
+  } catch (const core::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("unsupported transfer syntax JPEG 2000"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace vbiopsy::modalities::dicom
