@@ -311,7 +311,7 @@ std::string synth_case_id(size_t index) {
   return "SYN" + std::string(digits.size() < 4 ? 4 - digits.size() : 0, '0') + digits;
 }
 
-SynthCase generate_case(const SynthOptions& o, size_t index) {
+SynthCase plan_case(const SynthOptions& o, size_t index) {
   Rng rng(core::derive_seed(o.seed, {index}));
   SynthCase sc;
   const double total = o.prevalence[0] + o.prevalence[1] + o.prevalence[2];
@@ -336,6 +336,13 @@ SynthCase generate_case(const SynthOptions& o, size_t index) {
   c.patient_id = "P" + c.case_id.substr(3);
   c.site = site.name;
   c.label = plant_label(sc.truth, o.indeterminate_rate, rng);
+  return sc;
+}
+
+SynthCase generate_case(const SynthOptions& o, size_t index) {
+  SynthCase sc = plan_case(o, index);
+  Case& c = sc.record;
+  const SynthSite& site = synth_sites()[sc.site];
   // Each modality draws from its own stream, so switching one off leaves the others unchanged.
   Rng mri_rng(core::derive_seed(o.seed, {index, 1})), mg_rng(core::derive_seed(o.seed, {index, 2})),
       us_rng(core::derive_seed(o.seed, {index, 3})), clinical_rng(core::derive_seed(o.seed, {index, 4}));

@@ -70,6 +70,9 @@ struct SynthCase {
   std::vector<core::Mask> ultrasound_masks;
 };
 
+// Class, site, label, latent scores and which modalities are present, without any image: cheap.
+SynthCase plan_case(const SynthOptions& options, size_t index);
+// plan_case plus the images and the clinical values.
 SynthCase generate_case(const SynthOptions& options, size_t index);
 std::string synth_case_id(size_t index);  // "SYN0001"
 

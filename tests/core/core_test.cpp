@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "core/files.h"
@@ -109,7 +110,7 @@ TEST(Geometry, DescribesWhichFieldDiffers) {
 }
 
 TEST(Files, AtomicWriteLeavesOnlyTheFinishedFile) {
-  const auto dir = std::filesystem::temp_directory_path() / "vbiopsy_core_test";
+  const auto dir = std::filesystem::temp_directory_path() / ("vbiopsy_core_test_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   write_file_atomic(dir / "sub" / "a.txt", "first");
   write_file_atomic(dir / "sub" / "a.txt", "second");

@@ -51,12 +51,11 @@ TEST(Synth, ClassPrevalenceAndModalityEffectsFollowTheOptions) {
   for (uint64_t seed : {5ull, 6ull}) {
     SynthOptions o;
     o.seed = seed;
-    o.missing_mri = o.missing_mg = o.missing_us = 1.0;  // labels and latents only: fast
     size_t counts[3] = {0, 0, 0};
     double mri_sum[3] = {0, 0, 0}, us_sum[3] = {0, 0, 0};
     const size_t n = 1500;
     for (size_t i = 0; i < n; ++i) {
-      SynthCase sc = generate_case(o, i);
+      SynthCase sc = plan_case(o, i);  // labels and latents only: fast
       const int k = static_cast<int>(sc.truth);
       ++counts[k];
       mri_sum[k] += sc.latent["mri"];

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <unistd.h>
 
 #include "core/csv.h"
 #include "core/error.h"
@@ -18,8 +19,11 @@ namespace vbiopsy::modalities {
 namespace {
 namespace fs = std::filesystem;
 
+// Unique per test and process: ctest runs tests in parallel, and CI may run beside a developer.
 fs::path temp_dir(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("vbiopsy_cohort_" + name);
+  fs::path dir = fs::temp_directory_path() /
+                 ("vbiopsy_cohort_" + name + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name() +
+                  "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   return dir;
 }

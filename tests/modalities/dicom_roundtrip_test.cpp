@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "core/random.h"
@@ -20,7 +21,7 @@ namespace fs = std::filesystem;
 class DicomRoundTrip : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("vbiopsy_dicom_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    dir_ = fs::temp_directory_path() / ("vbiopsy_dicom_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" + std::to_string(::getpid()));
     fs::remove_all(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "core/random.h"
@@ -116,7 +117,7 @@ TEST(DicomFile, RescaleSlopeAndInterceptAreApplied) {
 }
 
 TEST(DicomFile, CorruptedCopiesNeverCrashTheLoader) {
-  const fs::path dir = fs::temp_directory_path() / "vbiopsy_corrupt";
+  const fs::path dir = fs::temp_directory_path() / ("vbiopsy_corrupt_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   size_t loaded = 0, rejected = 0;
