@@ -1,7 +1,6 @@
 #pragma once
 // RFC 4180 CSV: quoted fields may hold commas, quotes ("") and newlines.
 #include <filesystem>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>

@@ -135,12 +135,10 @@ void write_raster(const cv::Mat& mat, const fs::path& path) {
   core::commit_temporary(temporary, path);
 }
 
-template <typename Pixel>
-cv::Mat to_mat(const core::Geometry& g, const std::vector<Pixel>& voxels, const fs::path& path,
-               int type) {
+// An uninitialised picture of the image's size; only single-slice images are pictures.
+cv::Mat blank_picture(const core::Geometry& g, const fs::path& path, int type) {
   if (g.size[2] != 1) fail(path.string(), ": a ", g.size[2], "-slice volume cannot be written as a 2D picture");
-  cv::Mat mat(static_cast<int>(g.size[1]), static_cast<int>(g.size[0]), type);
-  return mat;
+  return cv::Mat(static_cast<int>(g.size[1]), static_cast<int>(g.size[0]), type);
 }
 
 }  // namespace
@@ -184,7 +182,7 @@ core::Mask read_mask(const fs::path& path) {
 void write_image(const core::Image& image, const fs::path& path) {
   if (file_kind(path) == FileKind::kItk) return write_itk(image.geometry, image.voxels, path);
   if (file_kind(path) != FileKind::kRaster) fail(path.string(), ": write DICOM with the DICOM writer");
-  cv::Mat mat = to_mat(image.geometry, image.voxels, path, CV_16UC1);
+  cv::Mat mat = blank_picture(image.geometry, path, CV_16UC1);
   for (int y = 0; y < mat.rows; ++y)
     for (int x = 0; x < mat.cols; ++x)
       mat.at<uint16_t>(y, x) = static_cast<uint16_t>(
@@ -203,7 +201,7 @@ void write_image_int16(const core::Image& image, const fs::path& path) {
 void write_mask(const core::Mask& mask, const fs::path& path) {
   if (file_kind(path) == FileKind::kItk) return write_itk(mask.geometry, mask.voxels, path);
   if (file_kind(path) != FileKind::kRaster) fail(path.string(), ": masks are written as NIfTI/NRRD/PNG");
-  cv::Mat mat = to_mat(mask.geometry, mask.voxels, path, CV_8UC1);
+  cv::Mat mat = blank_picture(mask.geometry, path, CV_8UC1);
   std::copy(mask.voxels.begin(), mask.voxels.end(), mat.data);
   write_raster(mat, path);
 }
