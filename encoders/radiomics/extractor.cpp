@@ -1,0 +1,32 @@
+#include "encoders/radiomics/extractor.h"
+
+#include "encoders/radiomics/first_order.h"
+#include "encoders/radiomics/morphology.h"
+#include "encoders/radiomics/texture.h"
+
+namespace vbiopsy::encoders::radiomics {
+
+FeatureList extract_features(const core::Image& image, const core::Mask& mask,
+                             const ExtractionSettings& settings) {
+  Roi roi = extract_roi(image, mask, settings.label);
+  discretise(roi, settings.discretisation);
+  auto wanted = [&](const char* family) {
+    return settings.families.empty() || settings.families.count(family) > 0;
+  };
+  FeatureList out;
+  auto add = [&](FeatureList more) { out.insert(out.end(), more.begin(), more.end()); };
+  if (wanted("morph")) add(morphology(roi));
+  if (wanted("li")) add(local_intensity(image, roi));
+  if (wanted("stats")) add(intensity_statistics(roi));
+  if (wanted("ih")) add(intensity_histogram(roi));
+  if (wanted("ivh")) add(intensity_volume_histogram(roi));
+  if (wanted("glcm")) add(glcm_features(roi));
+  if (wanted("glrlm")) add(glrlm_features(roi));
+  if (wanted("glszm")) add(glszm_features(roi));
+  if (wanted("gldzm")) add(gldzm_features(roi));
+  if (wanted("ngtdm")) add(ngtdm_features(roi));
+  if (wanted("ngldm")) add(ngldm_features(roi));
+  return out;
+}
+
+}  // namespace vbiopsy::encoders::radiomics

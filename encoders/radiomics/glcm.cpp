@@ -1,0 +1,181 @@
+// Grey level co-occurrence matrix (IBSI 3.6): symmetric counts of level pairs one step apart along
+// each direction, then 25 features, aggregated six ways.
+#include <cmath>
+
+#include "core/error.h"
+#include "encoders/radiomics/texture.h"
+#include "encoders/radiomics/texture_common.h"
+
+namespace vbiopsy::encoders::radiomics {
+namespace {
+using namespace detail;
+
+constexpr double kMaxMatrixBytes = 1024.0 * 1024.0 * 1024.0;
+
+struct Glcm {
+  int ng = 0;
+  std::vector<double> counts;  // ng x ng, levels 1..ng at index level-1
+  explicit Glcm(int levels) : ng(levels), counts(static_cast<size_t>(levels) * levels, 0.0) {}
+  void merge(const Glcm& o) {
+    for (size_t k = 0; k < counts.size(); ++k) counts[k] += o.counts[k];
+  }
+  double total() const {
+    double t = 0;
+    for (double c : counts) t += c;
+    return t;
+  }
+};
+
+// Co-occurrences along direction d within slice z (z >= 0) or the whole volume (z < 0).
+Glcm count(const Roi& roi, const Offset& d, long z_only) {
+  Glcm m(roi.levels);
+  const long z0 = z_only < 0 ? 0 : z_only, z1 = z_only < 0 ? long(roi.size[2]) : z_only + 1;
+  for (long z = z0; z < z1; ++z)
+    for (long y = 0; y < long(roi.size[1]); ++y)
+      for (long x = 0; x < long(roi.size[0]); ++x) {
+        const size_t a = roi.index(x, y, z);
+        if (!roi.in_roi[a]) continue;
+        const long x2 = x + d[0], y2 = y + d[1], z2 = z + d[2];
+        if (x2 < 0 || y2 < 0 || z2 < 0 || x2 >= long(roi.size[0]) || y2 >= long(roi.size[1]) || z2 >= long(roi.size[2]))
+          continue;
+        const size_t b = roi.index(x2, y2, z2);
+        if (!roi.in_roi[b]) continue;
+        const int i = roi.level[a] - 1, j = roi.level[b] - 1;
+        m.counts[size_t(i) * m.ng + j] += 1;
+        m.counts[size_t(j) * m.ng + i] += 1;
+      }
+  return m;
+}
+
+std::vector<double> features(const Glcm& m) {
+  const int ng = m.ng;
+  const double total = m.total();
+  std::vector<double> px(ng + 1, 0.0), py(ng + 1, 0.0), pdiff(ng, 0.0), psum(2 * ng + 1, 0.0);
+  double joint_max = 0, mu = 0, entropy = 0, asm_ = 0, contrast = 0, dissimilarity = 0, id = 0, idn = 0,
+         idm = 0, idmn = 0, autocorrelation = 0;
+  for (int i = 1; i <= ng; ++i)
+    for (int j = 1; j <= ng; ++j) {
+      const double p = m.counts[size_t(i - 1) * ng + (j - 1)] / total;
+      if (p == 0) continue;
+      px[i] += p;
+      py[j] += p;
+      pdiff[std::abs(i - j)] += p;
+      psum[i + j] += p;
+      joint_max = std::max(joint_max, p);
+      mu += i * p;
+      entropy -= p * std::log2(p);
+      asm_ += p * p;
+      const double k = std::abs(i - j);
+      contrast += k * k * p;
+      dissimilarity += k * p;
+      id += p / (1 + k);
+      idn += p / (1 + k / ng);
+      idm += p / (1 + k * k);
+      idmn += p / (1 + k * k / (double(ng) * ng));
+      autocorrelation += double(i) * j * p;
+    }
+  double joint_var = 0, mu_x = 0, mu_y = 0;
+  for (int i = 1; i <= ng; ++i) {
+    mu_x += i * px[i];
+    mu_y += i * py[i];
+  }
+  double var_x = 0, var_y = 0, covariance = 0, tendency = 0, shade = 0, prominence = 0, hxy1 = 0, hxy2 = 0;
+  for (int i = 1; i <= ng; ++i) {
+    var_x += (i - mu_x) * (i - mu_x) * px[i];
+    var_y += (i - mu_y) * (i - mu_y) * py[i];
+  }
+  for (int i = 1; i <= ng; ++i)
+    for (int j = 1; j <= ng; ++j) {
+      const double p = m.counts[size_t(i - 1) * ng + (j - 1)] / total;
+      const double q = px[i] * py[j];
+      if (q > 0) hxy2 -= q * std::log2(q);
+      if (p == 0) continue;
+      joint_var += (i - mu) * (i - mu) * p;
+      covariance += (i - mu_x) * (j - mu_y) * p;
+      const double c = i + j - mu_x - mu_y;
+      tendency += c * c * p;
+      shade += c * c * c * p;
+      prominence += c * c * c * c * p;
+      hxy1 -= p * std::log2(q);
+    }
+  double diff_avg = 0, diff_var = 0, diff_entropy = 0, inverse_variance = 0;
+  for (int k = 0; k < ng; ++k) {
+    diff_avg += k * pdiff[k];
+    if (pdiff[k] > 0) diff_entropy -= pdiff[k] * std::log2(pdiff[k]);
+    if (k > 0) inverse_variance += pdiff[k] / (double(k) * k);
+  }
+  for (int k = 0; k < ng; ++k) diff_var += (k - diff_avg) * (k - diff_avg) * pdiff[k];
+  double sum_avg = 0, sum_var = 0, sum_entropy = 0;
+  for (int k = 2; k <= 2 * ng; ++k) {
+    sum_avg += k * psum[k];
+    if (psum[k] > 0) sum_entropy -= psum[k] * std::log2(psum[k]);
+  }
+  for (int k = 2; k <= 2 * ng; ++k) sum_var += (k - sum_avg) * (k - sum_avg) * psum[k];
+  double hx = 0, hy = 0;
+  for (int i = 1; i <= ng; ++i) {
+    if (px[i] > 0) hx -= px[i] * std::log2(px[i]);
+    if (py[i] > 0) hy -= py[i] * std::log2(py[i]);
+  }
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double correlation = var_x > 0 && var_y > 0 ? covariance / std::sqrt(var_x * var_y) : nan;
+  const double info1 = std::max(hx, hy) > 0 ? (entropy - hxy1) / std::max(hx, hy) : nan;
+  const double info2 = std::sqrt(std::max(0.0, 1 - std::exp(-2 * (hxy2 - entropy))));
+  return {joint_max, mu, joint_var, entropy, diff_avg, diff_var, diff_entropy, sum_avg, sum_var,
+          sum_entropy, asm_, contrast, dissimilarity, id, idn, idm, idmn, inverse_variance, correlation,
+          autocorrelation, tendency, shade, prominence, info1, info2};
+}
+
+const std::vector<std::pair<const char*, const char*>> kNames = {
+    {"joint_maximum", "GYBY"}, {"joint_average", "60VM"}, {"joint_variance", "UR99"},
+    {"joint_entropy", "TU9B"}, {"difference_average", "TF7R"}, {"difference_variance", "D3YU"},
+    {"difference_entropy", "NTRS"}, {"sum_average", "ZGXS"}, {"sum_variance", "OEEB"},
+    {"sum_entropy", "P6QZ"}, {"angular_second_moment", "8ZQL"}, {"contrast", "ACUI"},
+    {"dissimilarity", "8S9J"}, {"inverse_difference", "IB1Z"}, {"normalised_inverse_difference", "NDRX"},
+    {"inverse_difference_moment", "WF0Z"}, {"normalised_inverse_difference_moment", "1QCO"},
+    {"inverse_variance", "E8JP"}, {"correlation", "NI2N"}, {"autocorrelation", "QWB0"},
+    {"cluster_tendency", "DG8W"}, {"cluster_shade", "7NFM"}, {"cluster_prominence", "AE86"},
+    {"information_correlation_1", "R8DG"}, {"information_correlation_2", "JN9H"}};
+
+}  // namespace
+
+FeatureList glcm_features(const Roi& roi) {
+  if (double(roi.levels) * roi.levels * sizeof(double) > kMaxMatrixBytes)
+    core::fail("a GLCM of ", roi.levels, " grey levels would need ", double(roi.levels) * roi.levels * 8 / 1e9,
+               " GB; use fewer bins");
+  FeatureList out;
+  const auto slices = roi_slices(roi);
+  // 2D: per slice and direction; 2.5D: merged over slices.
+  std::vector<std::vector<double>> per_slice_direction, per_slice;
+  std::vector<Glcm> by_direction(directions_2d().size(), Glcm(roi.levels));
+  Glcm all_2d(roi.levels);
+  for (size_t z : slices) {
+    Glcm slice(roi.levels);
+    for (size_t d = 0; d < directions_2d().size(); ++d) {
+      Glcm m = count(roi, directions_2d()[d], long(z));
+      if (m.total() > 0) per_slice_direction.push_back(features(m));
+      slice.merge(m);
+      by_direction[d].merge(m);
+    }
+    if (slice.total() > 0) per_slice.push_back(features(slice));
+    all_2d.merge(slice);
+  }
+  std::vector<std::vector<double>> per_direction;
+  for (auto& m : by_direction)
+    if (m.total() > 0) per_direction.push_back(features(m));
+  append(out, "glcm", kNames, mean_of(per_slice_direction), "2D, averaged");
+  append(out, "glcm", kNames, mean_of(per_slice), "2D, slice-merged");
+  append(out, "glcm", kNames, mean_of(per_direction), "2.5D, direction-merged");
+  append(out, "glcm", kNames, all_2d.total() > 0 ? features(all_2d) : std::vector<double>{}, "2.5D, merged");
+  std::vector<std::vector<double>> per_direction_3d;
+  Glcm all_3d(roi.levels);
+  for (auto& d : directions_3d()) {
+    Glcm m = count(roi, d, -1);
+    if (m.total() > 0) per_direction_3d.push_back(features(m));
+    all_3d.merge(m);
+  }
+  append(out, "glcm", kNames, mean_of(per_direction_3d), "3D, averaged");
+  append(out, "glcm", kNames, all_3d.total() > 0 ? features(all_3d) : std::vector<double>{}, "3D, merged");
+  return out;
+}
+
+}  // namespace vbiopsy::encoders::radiomics

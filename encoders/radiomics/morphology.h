@@ -1,0 +1,15 @@
+#pragma once
+// Morphological features (IBSI 3.1) from the mesh of the morphological mask, the voxel positions
+// (PCA axes), and the intensities inside the ROI (centre of mass shift, integrated intensity,
+// Moran's I, Geary's C).
+#include "encoders/radiomics/feature.h"
+#include "encoders/radiomics/roi.h"
+
+namespace vbiopsy::encoders::radiomics {
+
+FeatureList morphology(const Roi& roi);
+
+// Moran's I and Geary's C compare every pair of voxels; above this many ROI voxels they are NaN.
+inline constexpr size_t kMaxAutocorrelationVoxels = 20000;
+
+}  // namespace vbiopsy::encoders::radiomics

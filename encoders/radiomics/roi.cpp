@@ -1,0 +1,118 @@
+#include "encoders/radiomics/roi.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+
+namespace vbiopsy::encoders::radiomics {
+using core::fail;
+
+std::vector<double> Roi::roi_intensities() const {
+  std::vector<double> values;
+  for (size_t i = 0; i < intensity.size(); ++i)
+    if (in_roi[i]) values.push_back(intensity[i]);
+  return values;
+}
+
+std::vector<int> Roi::roi_levels() const {
+  std::vector<int> values;
+  for (size_t i = 0; i < level.size(); ++i)
+    if (in_roi[i]) values.push_back(level[i]);
+  return values;
+}
+
+Roi extract_roi(const core::Image& image, const core::Mask& mask, int label) {
+  const std::string mismatch = core::describe_grid_mismatch(image.geometry, mask.geometry);
+  if (!mismatch.empty()) fail("mask does not match the image grid: ", mismatch);
+  const auto& size = image.geometry.size;
+  std::array<size_t, 3> lo{size[0], size[1], size[2]}, hi{0, 0, 0};
+  bool any = false, any_label = false;
+  for (size_t z = 0; z < size[2]; ++z)
+    for (size_t y = 0; y < size[1]; ++y)
+      for (size_t x = 0; x < size[0]; ++x) {
+        const uint8_t m = mask.at(x, y, z);
+        any = any || m != 0;
+        if (m != label) continue;
+        any_label = true;
+        lo = {std::min(lo[0], x), std::min(lo[1], y), std::min(lo[2], z)};
+        hi = {std::max(hi[0], x), std::max(hi[1], y), std::max(hi[2], z)};
+      }
+  if (!any) fail("the mask is empty (no voxel set)");
+  if (!any_label) fail("label ", label, " does not occur in the mask");
+  Roi roi;
+  roi.offset = lo;
+  roi.spacing = image.geometry.spacing;
+  for (int a = 0; a < 3; ++a) roi.size[a] = hi[a] - lo[a] + 1;
+  const size_t n = roi.voxel_count();
+  roi.intensity.resize(n);
+  roi.morphological.resize(n);
+  for (size_t z = 0; z < roi.size[2]; ++z)
+    for (size_t y = 0; y < roi.size[1]; ++y)
+      for (size_t x = 0; x < roi.size[0]; ++x) {
+        const size_t i = roi.index(x, y, z);
+        roi.intensity[i] = image.at(x + lo[0], y + lo[1], z + lo[2]);
+        roi.morphological[i] = mask.at(x + lo[0], y + lo[1], z + lo[2]) == label;
+        if (roi.morphological[i] && !std::isfinite(roi.intensity[i]))
+          fail("voxel (", x + lo[0], ",", y + lo[1], ",", z + lo[2], ") inside the mask holds ",
+               roi.intensity[i], "; radiomics needs finite intensities");
+      }
+  roi.in_roi = roi.morphological;
+  return roi;
+}
+
+void discretise(Roi& roi, const DiscretisationSettings& s) {
+  const auto values = roi.roi_intensities();
+  if (values.empty()) fail("the intensity mask is empty after re-segmentation");
+  const auto [min_it, max_it] = std::minmax_element(values.begin(), values.end());
+  const double lo = *min_it, hi = *max_it;
+  roi.level.assign(roi.intensity.size(), 0);
+  double levels = 0;
+  switch (s.method) {
+    case Discretisation::kNone:
+      for (double v : values)
+        if (v != std::round(v) || v < 1)
+          fail("without discretisation the intensities must be integers >= 1; found ", v);
+      levels = hi;
+      break;
+    case Discretisation::kFixedBinNumber:
+      if (s.bin_number < 1) fail("bin number ", s.bin_number, " must be at least 1");
+      levels = s.bin_number;
+      break;
+    case Discretisation::kFixedBinSize: {
+      if (!(s.bin_size > 0)) fail("bin size ", s.bin_size, " must be positive");
+      levels = std::floor((hi - lo) / s.bin_size) + 1;
+      break;
+    }
+  }
+  if (levels > s.max_levels)
+    fail("discretisation would create ", levels, " grey levels (limit ", s.max_levels,
+         "); use a larger bin size or fewer bins");
+  double lower = lo;
+  if (s.method == Discretisation::kFixedBinSize) {
+    if (s.pyradiomics_edges) lower = std::floor(lo / s.bin_size) * s.bin_size;
+    else if (!std::isnan(s.bin_size_minimum)) lower = s.bin_size_minimum;
+  }
+  int max_level = 0;
+  for (size_t i = 0; i < roi.intensity.size(); ++i) {
+    if (!roi.in_roi[i]) continue;
+    const double v = roi.intensity[i];
+    int level = 1;
+    switch (s.method) {
+      case Discretisation::kNone: level = static_cast<int>(v); break;
+      case Discretisation::kFixedBinNumber:
+        level = hi > lo ? static_cast<int>(std::floor(s.bin_number * (v - lo) / (hi - lo))) + 1 : 1;
+        level = std::min(level, s.bin_number);
+        break;
+      case Discretisation::kFixedBinSize:
+        level = static_cast<int>(std::floor((v - lower) / s.bin_size)) + 1;
+        break;
+    }
+    if (level < 1) fail("intensity ", v, " lies below the first bin edge ", lower);
+    roi.level[i] = level;
+    max_level = std::max(max_level, level);
+  }
+  roi.levels = s.method == Discretisation::kFixedBinNumber ? s.bin_number : max_level;
+}
+
+}  // namespace vbiopsy::encoders::radiomics

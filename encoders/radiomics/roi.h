@@ -1,0 +1,52 @@
+#pragma once
+// The region of interest as the feature families see it: the image cropped to the mask's bounding
+// box, the intensity mask (after re-segmentation) and the morphological mask (before it), and the
+// discretised grey levels 1..levels (0 outside the intensity mask).
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "core/image.h"
+
+namespace vbiopsy::encoders::radiomics {
+
+struct Roi {
+  std::array<size_t, 3> size{0, 0, 0};
+  std::array<double, 3> spacing{1, 1, 1};
+  std::array<size_t, 3> offset{0, 0, 0};  // of the crop within the source image
+  std::vector<float> intensity;            // every voxel of the crop
+  std::vector<uint8_t> morphological;      // mask before re-segmentation
+  std::vector<uint8_t> in_roi;             // intensity mask
+  std::vector<int> level;                  // discretised grey level, 0 outside in_roi
+  int levels = 0;                          // Ng: the grey levels run 1..levels
+
+  size_t index(size_t x, size_t y, size_t z) const { return x + size[0] * (y + size[1] * z); }
+  size_t voxel_count() const { return size[0] * size[1] * size[2]; }
+  // Intensities of the voxels in the intensity mask, in index order.
+  std::vector<double> roi_intensities() const;
+  std::vector<int> roi_levels() const;
+};
+
+// Crops image and mask (voxels equal to `label`) to the mask's bounding box. Throws core::Error for
+// an empty mask, a label absent from the mask, mismatched grids, or NaN/Inf inside the mask.
+Roi extract_roi(const core::Image& image, const core::Mask& mask, int label = 1);
+
+enum class Discretisation { kNone, kFixedBinNumber, kFixedBinSize };
+
+struct DiscretisationSettings {
+  Discretisation method = Discretisation::kNone;
+  int bin_number = 32;
+  double bin_size = 25;
+  // Lower edge of the first bin for fixed bin size; NaN: the ROI minimum (IBSI) — PyRadiomics
+  // aligns to multiples of the bin size instead (set pyradiomics_edges).
+  double bin_size_minimum = std::numeric_limits<double>::quiet_NaN();
+  bool pyradiomics_edges = false;
+  int max_levels = 100000;  // more bins than this is refused before any matrix is allocated
+};
+
+// Fills roi.level / roi.levels. kNone requires integer intensities >= 1 (as the IBSI phantom).
+void discretise(Roi& roi, const DiscretisationSettings& settings);
+
+}  // namespace vbiopsy::encoders::radiomics

@@ -1,0 +1,19 @@
+#pragma once
+// Texture families with IBSI's aggregation methods. Slices are planes of constant z (the third
+// image axis); distances are Chebyshev distance 1.
+//   GLCM, GLRLM: "2D, averaged", "2D, slice-merged", "2.5D, direction-merged", "2.5D, merged",
+//                "3D, averaged", "3D, merged"
+//   GLSZM, GLDZM, NGTDM, NGLDM: "2D", "2.5D", "3D"
+#include "encoders/radiomics/feature.h"
+#include "encoders/radiomics/roi.h"
+
+namespace vbiopsy::encoders::radiomics {
+
+FeatureList glcm_features(const Roi& roi);
+FeatureList glrlm_features(const Roi& roi);
+FeatureList glszm_features(const Roi& roi);
+FeatureList gldzm_features(const Roi& roi);
+FeatureList ngtdm_features(const Roi& roi);
+FeatureList ngldm_features(const Roi& roi);
+
+}  // namespace vbiopsy::encoders::radiomics
