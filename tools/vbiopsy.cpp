@@ -19,6 +19,8 @@ const Command kCommands[] = {
      vbiopsy::tools::run_synth},
     {"validate", "load every case of a cohort and list every problem (exit 2 if any)",
      vbiopsy::tools::run_validate},
+    {"radiomics", "IBSI radiomics features of one image and mask, as a long CSV (name,ibsi_id,value)",
+     vbiopsy::tools::run_radiomics},
 };
 
 void usage(std::ostream& out) {

@@ -1,5 +1,7 @@
 #include "encoders/radiomics/extractor.h"
 
+#include "core/error.h"
+
 #include "encoders/radiomics/first_order.h"
 #include "encoders/radiomics/morphology.h"
 #include "encoders/radiomics/texture.h"
@@ -8,6 +10,11 @@ namespace vbiopsy::encoders::radiomics {
 
 FeatureList extract_features(const core::Image& image, const core::Mask& mask,
                              const ExtractionSettings& settings) {
+  static const std::set<std::string> kFamilies = {"morph", "li", "stats", "ih", "ivh", "glcm",
+                                                  "glrlm", "glszm", "gldzm", "ngtdm", "ngldm"};
+  for (const auto& family : settings.families)
+    if (!kFamilies.count(family))
+      core::fail("unknown feature family '", family, "'; known: morph, li, stats, ih, ivh, glcm, glrlm, glszm, gldzm, ngtdm, ngldm");
   Roi roi = extract_roi(image, mask, settings.label);
   discretise(roi, settings.discretisation);
   auto wanted = [&](const char* family) {

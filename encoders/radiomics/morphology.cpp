@@ -50,22 +50,20 @@ Hull convex_hull(const std::vector<std::array<double, 3>>& points) {
 }
 
 // Surface area of an ellipsoid with semi-axes a >= b >= c (IBSI's Legendre series, 20 terms).
+// The terms (alpha beta)^nu P_nu(x), x = (alpha^2 + beta^2) / (2 alpha beta), are built by the
+// Legendre recurrence multiplied through by (alpha beta)^nu, which stays finite for spheroids
+// (alpha beta = 0).
 double ellipsoid_area(double a, double b, double c) {
-  const double alpha = std::sqrt(std::max(0.0, 1 - b * b / (a * a)));
-  const double beta = std::sqrt(std::max(0.0, 1 - c * c / (a * a)));
-  if (alpha == 0 && beta == 0) return 4 * M_PI * a * a;
-  const double x = (alpha * alpha + beta * beta) / (2 * alpha * beta);
-  double sum = 0, p_prev = 1, p = x;  // Legendre P_0, P_1
-  for (int nu = 0; nu <= 20; ++nu) {
-    double legendre;
-    if (nu == 0) legendre = 1;
-    else if (nu == 1) legendre = x;
-    else {
-      legendre = ((2 * nu - 1) * x * p - (nu - 1) * p_prev) / nu;
-      p_prev = p;
-      p = legendre;
-    }
-    sum += std::pow(alpha * beta, nu) / (1 - 4.0 * nu * nu) * legendre;
+  const double alpha2 = std::max(0.0, 1 - b * b / (a * a));
+  const double beta2 = std::max(0.0, 1 - c * c / (a * a));
+  const double t = std::sqrt(alpha2 * beta2), xt = (alpha2 + beta2) / 2;
+  double q_prev = 1, q = xt;  // Q_0, Q_1
+  double sum = 1 + q / (1 - 4.0);
+  for (int nu = 2; nu <= 20; ++nu) {
+    const double q_next = ((2 * nu - 1) * xt * q - (nu - 1) * t * t * q_prev) / nu;
+    q_prev = q;
+    q = q_next;
+    sum += q / (1 - 4.0 * nu * nu);
   }
   return 4 * M_PI * a * b * sum;
 }

@@ -1,0 +1,20 @@
+#pragma once
+// Extraction settings from an INI file. Keys (section [setting]; PyRadiomics' names where they
+// exist):
+//   label = 1                  mask value of the region
+//   binWidth = 25              fixed bin size (the default, as in PyRadiomics)
+//   binCount = 32              fixed bin number (instead of binWidth)
+//   discretisation = fbs|fbn|none
+//   maxGreyLevels = 100000     refuse settings that would create more grey levels
+// Section [features]: families = glcm, glrlm, ...  (default: all)
+#include <filesystem>
+
+#include "encoders/radiomics/extractor.h"
+
+namespace vbiopsy::encoders::radiomics {
+
+ExtractionSettings default_settings();
+// Unknown keys and unreadable values throw core::Error naming the file, key and value.
+ExtractionSettings read_settings(const std::filesystem::path& ini);
+
+}  // namespace vbiopsy::encoders::radiomics

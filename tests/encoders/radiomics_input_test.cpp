@@ -1,0 +1,142 @@
+#include "encoders/radiomics/extractor.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <filesystem>
+#include <unistd.h>
+
+#include "core/csv.h"
+#include "core/error.h"
+#include "core/random.h"
+
+namespace vbiopsy::encoders::radiomics {
+namespace {
+
+core::Image noise_image(uint64_t seed) {
+  core::Geometry g;
+  g.size = {8, 7, 5};
+  core::Image image(g);
+  core::Rng rng(seed);
+  for (auto& v : image.voxels) v = static_cast<float>(rng.uniform(0, 200));
+  return image;
+}
+
+core::Mask box_mask(const core::Geometry& g) {
+  core::Mask mask(g);
+  for (size_t z = 1; z < 4; ++z)
+    for (size_t y = 1; y < 6; ++y)
+      for (size_t x = 2; x < 7; ++x) mask.at(x, y, z) = 1;
+  return mask;
+}
+
+ExtractionSettings fbn(int bins) {
+  ExtractionSettings s;
+  s.discretisation.method = Discretisation::kFixedBinNumber;
+  s.discretisation.bin_number = bins;
+  return s;
+}
+
+void expect_error(const std::function<void()>& run, const std::string& fragment) {
+  try {
+    run();
+    ADD_FAILURE() << "no error; expected one containing '" << fragment << "'";
+  } catch (const core::Error& e) {
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+  }
+}
+
+TEST(RadiomicsInput, BadMasksAndSettingsGiveClearErrors) {
+  core::Image image = noise_image(1);
+  core::Mask empty(image.geometry);
+  expect_error([&] { extract_features(image, empty, fbn(8)); }, "the mask is empty");
+  core::Mask mask = box_mask(image.geometry);
+  ExtractionSettings other_label = fbn(8);
+  other_label.label = 3;
+  expect_error([&] { extract_features(image, mask, other_label); }, "label 3 does not occur in the mask");
+  core::Mask shifted = mask;
+  shifted.geometry.origin[0] += 5;
+  expect_error([&] { extract_features(image, shifted, fbn(8)); }, "mask does not match the image grid: origin[0]");
+  core::Image with_nan = image;
+  with_nan.at(3, 3, 2) = NAN;
+  expect_error([&] { extract_features(with_nan, mask, fbn(8)); }, "holds nan");
+  ExtractionSettings tiny_bins;
+  tiny_bins.discretisation.method = Discretisation::kFixedBinSize;
+  tiny_bins.discretisation.bin_size = 1e-6;
+  expect_error([&] { extract_features(image, mask, tiny_bins); }, "grey levels (limit 100000)");
+  ExtractionSettings unknown = fbn(8);
+  unknown.families = {"glcm", "wavelets"};
+  expect_error([&] { extract_features(image, mask, unknown); }, "unknown feature family 'wavelets'");
+}
+
+TEST(RadiomicsInput, OneVoxelAndFlatRegionsGiveNumbersOrDocumentedNaN) {
+  for (uint64_t seed : {1ull, 2ull, 3ull}) {
+    core::Image image = noise_image(seed);
+    core::Mask one(image.geometry);
+    one.at(4, 3, 2) = 1;
+    for (const auto& f : extract_features(image, one, fbn(8))) {
+      EXPECT_FALSE(std::isinf(f.value)) << column_name(f);
+    }
+    core::Image flat = image;
+    std::fill(flat.voxels.begin(), flat.voxels.end(), 42.0f);
+    const auto features = extract_features(flat, box_mask(image.geometry), fbn(8));
+    for (const auto& f : features) {
+      if (f.name == "intensity_skewness" || f.name == "excess_intensity_kurtosis") EXPECT_TRUE(std::isnan(f.value));
+      if (f.name == "intensity_variance") EXPECT_EQ(f.value, 0.0);
+      EXPECT_FALSE(std::isinf(f.value)) << column_name(f);
+    }
+  }
+}
+
+TEST(RadiomicsInput, TextureFeaturesDoNotDependOnVoxelOrderSymmetry) {
+  // Mirroring the image and mask along x leaves every rotation-invariant aggregate unchanged.
+  for (uint64_t seed : {4ull, 5ull}) {
+    core::Image image = noise_image(seed);
+    core::Mask mask = box_mask(image.geometry);
+    core::Image mirrored = image;
+    core::Mask mirrored_mask = mask;
+    const auto& s = image.geometry.size;
+    for (size_t z = 0; z < s[2]; ++z)
+      for (size_t y = 0; y < s[1]; ++y)
+        for (size_t x = 0; x < s[0]; ++x) {
+          mirrored.at(s[0] - 1 - x, y, z) = image.at(x, y, z);
+          mirrored_mask.at(s[0] - 1 - x, y, z) = mask.at(x, y, z);
+        }
+    const auto a = extract_features(image, mask, fbn(6));
+    const auto b = extract_features(mirrored, mirrored_mask, fbn(6));
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (a[i].family == "morph" && a[i].name == "centre_of_mass_shift") continue;
+      if (std::isnan(a[i].value)) {
+        EXPECT_TRUE(std::isnan(b[i].value)) << column_name(a[i]);
+        continue;
+      }
+      EXPECT_NEAR(a[i].value, b[i].value, 1e-9 * std::max(1.0, std::abs(a[i].value))) << column_name(a[i]);
+    }
+  }
+}
+
+TEST(RadiomicsCommand, WritesTheLongCsvForThePhantom) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("vbiopsy_radiomics_cli_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  { std::ofstream(dir / "p.ini") << "[setting]\ndiscretisation = none\n"; }
+  const fs::path phantom = fs::path(VBIOPSY_TEST_DATA) / "ibsi_digital_phantom";
+  const std::string command = std::string(VBIOPSY_BIN_DIR) + "/vbiopsy radiomics --image " + (phantom / "image.nii.gz").string() +
+                              " --mask " + (phantom / "mask.nii.gz").string() + " --params " + (dir / "p.ini").string() +
+                              " --out " + (dir / "f.csv").string() + " > /dev/null";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  auto table = core::read_csv(dir / "f.csv");
+  EXPECT_EQ(table.header, (std::vector<std::string>{"name", "ibsi_id", "value"}));
+  EXPECT_EQ(table.rows.size(), 482u);
+  EXPECT_EQ(table.rows[0][0], "morph_volume_mesh");
+  EXPECT_EQ(table.rows[0][1], "RNU0");
+  EXPECT_NEAR(std::stod(table.rows[0][2]), 556.33, 0.01);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace vbiopsy::encoders::radiomics

@@ -1,0 +1,40 @@
+#include <iostream>
+
+#include "core/csv.h"
+#include "core/files.h"
+#include "core/strings.h"
+#include "encoders/radiomics/settings.h"
+#include "modalities/image_io.h"
+#include "tools/commands.h"
+#include "tools/options.h"
+
+namespace vbiopsy::tools {
+
+int run_radiomics(const std::vector<std::string>& args) {
+  std::string image_path, mask_path, params, out;
+  int label = 1;
+  po::options_description options("vbiopsy radiomics");
+  options.add_options()
+      ("image", po::value(&image_path)->required(), "image (NIfTI, NRRD, MHA, PNG, DICOM file or folder)")
+      ("mask", po::value(&mask_path)->required(), "mask on the image's grid")
+      ("label", po::value(&label), "mask value of the region (default 1, or setting.label)")
+      ("params", po::value(&params), "settings INI (see README: binWidth, binCount, discretisation, families)")
+      ("out", po::value(&out)->required(), "output CSV: name,ibsi_id,value");
+  po::variables_map values;
+  if (!parse_options(args, options, values, "vbiopsy radiomics --image I --mask M [--label L] [--params P.ini] --out F.csv"))
+    return 0;
+  auto settings = params.empty() ? encoders::radiomics::default_settings() : encoders::radiomics::read_settings(params);
+  if (values.count("label")) settings.label = label;
+  const auto image = modalities::read_image(image_path);
+  const auto mask = modalities::read_mask(mask_path);
+  modalities::require_same_grid(image.geometry, image_path, mask.geometry, mask_path);
+  const auto features = encoders::radiomics::extract_features(image, mask, settings);
+  std::string csv = core::csv_line({"name", "ibsi_id", "value"});
+  for (const auto& f : features)
+    csv += core::csv_line({encoders::radiomics::column_name(f), f.ibsi_id, core::format_double(f.value)});
+  core::write_file_atomic(out, csv);
+  std::cout << "wrote " << features.size() << " features to " << out << "\n";
+  return 0;
+}
+
+}  // namespace vbiopsy::tools
