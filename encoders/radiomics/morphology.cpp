@@ -100,7 +100,8 @@ FeatureList morphology(const Roi& roi) {
 
   Eigen::Matrix3d covariance = Eigen::Matrix3d::Zero();
   for (auto& p : positions) covariance += (p - geometric_centre) * (p - geometric_centre).transpose();
-  covariance /= morph_count - 1;  // sample covariance, as the IBSI reference implementation
+  // Sample covariance, as the IBSI reference implementation; undefined for a single voxel.
+  covariance /= morph_count > 1 ? morph_count - 1 : kNaN;
   Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d> solver(covariance);
   const Eigen::Vector3d lambda = solver.eigenvalues();  // ascending
   const double l_major = lambda[2], l_minor = lambda[1], l_least = lambda[0];
@@ -179,8 +180,9 @@ FeatureList morphology(const Roi& roi) {
           f("flatness", "N17B", l_major > 0 ? std::sqrt(l_least / l_major) : kNaN),
           f("volume_density_axis_aligned_bounding_box", "PBX1", v / aabb_volume),
           f("area_density_axis_aligned_bounding_box", "R59B", a / aabb_area),
-          f("volume_density_approximate_enclosing_ellipsoid", "6BDE", v / aee_volume),
-          f("area_density_approximate_enclosing_ellipsoid", "RDD2", a / aee_area),
+          // A flat region (one slice thick) has no enclosing ellipsoid volume: NaN, not infinity.
+          f("volume_density_approximate_enclosing_ellipsoid", "6BDE", aee_volume > 0 ? v / aee_volume : kNaN),
+          f("area_density_approximate_enclosing_ellipsoid", "RDD2", aee_volume > 0 ? a / aee_area : kNaN),
           f("volume_density_convex_hull", "R3ER", v / hull.volume),
           f("area_density_convex_hull", "7T7F", a / hull.area),
           f("integrated_intensity", "99N0", intensity_sum / roi_count * v),

@@ -80,6 +80,12 @@ TEST(RadiomicsInput, OneVoxelAndFlatRegionsGiveNumbersOrDocumentedNaN) {
     for (const auto& f : extract_features(image, one, fbn(8))) {
       EXPECT_FALSE(std::isinf(f.value)) << column_name(f);
     }
+    core::Mask one_slice(image.geometry);
+    for (size_t y = 1; y < 6; ++y)
+      for (size_t x = 1; x < 7; ++x) one_slice.at(x, y, 2) = 1;
+    for (const auto& f : extract_features(image, one_slice, fbn(8))) {
+      EXPECT_FALSE(std::isinf(f.value)) << column_name(f);
+    }
     core::Image flat = image;
     std::fill(flat.voxels.begin(), flat.voxels.end(), 42.0f);
     const auto features = extract_features(flat, box_mask(image.geometry), fbn(8));
