@@ -24,6 +24,7 @@ struct Glcm {
     for (double c : counts) t += c;
     return t;
   }
+  bool empty() const { return total() == 0; }
 };
 
 // Co-occurrences along direction d within slice z (z >= 0) or the whole volume (z < 0).
@@ -143,38 +144,8 @@ FeatureList glcm_features(const Roi& roi) {
     core::fail("a GLCM of ", roi.levels, " grey levels would need ", double(roi.levels) * roi.levels * 8 / 1e9,
                " GB; use fewer bins");
   FeatureList out;
-  const auto slices = roi_slices(roi);
-  // 2D: per slice and direction; 2.5D: merged over slices.
-  std::vector<std::vector<double>> per_slice_direction, per_slice;
-  std::vector<Glcm> by_direction(directions_2d().size(), Glcm(roi.levels));
-  Glcm all_2d(roi.levels);
-  for (size_t z : slices) {
-    Glcm slice(roi.levels);
-    for (size_t d = 0; d < directions_2d().size(); ++d) {
-      Glcm m = count(roi, directions_2d()[d], long(z));
-      if (m.total() > 0) per_slice_direction.push_back(features(m));
-      slice.merge(m);
-      by_direction[d].merge(m);
-    }
-    if (slice.total() > 0) per_slice.push_back(features(slice));
-    all_2d.merge(slice);
-  }
-  std::vector<std::vector<double>> per_direction;
-  for (auto& m : by_direction)
-    if (m.total() > 0) per_direction.push_back(features(m));
-  append(out, "glcm", kNames, mean_of(per_slice_direction), "2D, averaged");
-  append(out, "glcm", kNames, mean_of(per_slice), "2D, slice-merged");
-  append(out, "glcm", kNames, mean_of(per_direction), "2.5D, direction-merged");
-  append(out, "glcm", kNames, all_2d.total() > 0 ? features(all_2d) : std::vector<double>{}, "2.5D, merged");
-  std::vector<std::vector<double>> per_direction_3d;
-  Glcm all_3d(roi.levels);
-  for (auto& d : directions_3d()) {
-    Glcm m = count(roi, d, -1);
-    if (m.total() > 0) per_direction_3d.push_back(features(m));
-    all_3d.merge(m);
-  }
-  append(out, "glcm", kNames, mean_of(per_direction_3d), "3D, averaged");
-  append(out, "glcm", kNames, all_3d.total() > 0 ? features(all_3d) : std::vector<double>{}, "3D, merged");
+  aggregate_directional(roi, out, "glcm", kNames, Glcm(roi.levels),
+                        [&](const Offset& d, long z) { return count(roi, d, z); }, features);
   return out;
 }
 

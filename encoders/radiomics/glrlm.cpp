@@ -49,35 +49,8 @@ CountMatrix runs(const Roi& roi, const Offset& d, long z_only) {
 
 FeatureList glrlm_features(const Roi& roi) {
   FeatureList out;
-  std::vector<std::vector<double>> per_slice_direction, per_slice;
-  std::vector<CountMatrix> by_direction(directions_2d().size());
-  CountMatrix all_2d;
-  for (size_t z : roi_slices(roi)) {
-    CountMatrix slice;
-    for (size_t d = 0; d < directions_2d().size(); ++d) {
-      CountMatrix m = runs(roi, directions_2d()[d], long(z));
-      per_slice_direction.push_back(size_matrix_features(m));
-      slice.merge(m);
-      by_direction[d].merge(m);
-    }
-    per_slice.push_back(size_matrix_features(slice));
-    all_2d.merge(slice);
-  }
-  std::vector<std::vector<double>> per_direction;
-  for (auto& m : by_direction) per_direction.push_back(size_matrix_features(m));
-  append(out, "glrlm", kNames, mean_of(per_slice_direction), "2D, averaged");
-  append(out, "glrlm", kNames, mean_of(per_slice), "2D, slice-merged");
-  append(out, "glrlm", kNames, mean_of(per_direction), "2.5D, direction-merged");
-  append(out, "glrlm", kNames, size_matrix_features(all_2d), "2.5D, merged");
-  std::vector<std::vector<double>> per_direction_3d;
-  CountMatrix all_3d;
-  for (auto& d : directions_3d()) {
-    CountMatrix m = runs(roi, d, -1);
-    per_direction_3d.push_back(size_matrix_features(m));
-    all_3d.merge(m);
-  }
-  append(out, "glrlm", kNames, mean_of(per_direction_3d), "3D, averaged");
-  append(out, "glrlm", kNames, size_matrix_features(all_3d), "3D, merged");
+  aggregate_directional(roi, out, "glrlm", kNames, CountMatrix{},
+                        [&](const Offset& d, long z) { return runs(roi, d, z); }, size_matrix_features);
   return out;
 }
 

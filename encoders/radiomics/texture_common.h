@@ -48,4 +48,41 @@ void append(FeatureList& out, const char* family, const std::vector<std::pair<co
 // Slices (z planes) that hold at least one ROI voxel.
 std::vector<size_t> roi_slices(const Roi& roi);
 
+// IBSI's six aggregations of a directional matrix (GLCM, GLRLM). count(direction, z) builds the
+// matrix of one slice (z >= 0) or of the volume (z < 0); values(matrix) gives its features; empty
+// matrices (no pair in that slice and direction) are left out of the averages.
+template <typename Matrix, typename Count, typename Values>
+void aggregate_directional(const Roi& roi, FeatureList& out, const char* family,
+                           const std::vector<std::pair<const char*, const char*>>& names,
+                           const Matrix& empty, Count count, Values values) {
+  auto features_of = [&](const Matrix& m) { return m.empty() ? std::vector<double>{} : values(m); };
+  std::vector<std::vector<double>> per_slice_direction, per_slice, per_direction, per_direction_3d;
+  std::vector<Matrix> by_direction(directions_2d().size(), empty);
+  Matrix all_2d = empty, all_3d = empty;
+  for (size_t z : roi_slices(roi)) {
+    Matrix slice = empty;
+    for (size_t d = 0; d < directions_2d().size(); ++d) {
+      Matrix m = count(directions_2d()[d], long(z));
+      if (!m.empty()) per_slice_direction.push_back(values(m));
+      slice.merge(m);
+      by_direction[d].merge(m);
+    }
+    if (!slice.empty()) per_slice.push_back(values(slice));
+    all_2d.merge(slice);
+  }
+  for (auto& m : by_direction)
+    if (!m.empty()) per_direction.push_back(values(m));
+  for (auto& d : directions_3d()) {
+    Matrix m = count(d, -1);
+    if (!m.empty()) per_direction_3d.push_back(values(m));
+    all_3d.merge(m);
+  }
+  append(out, family, names, mean_of(per_slice_direction), "2D, averaged");
+  append(out, family, names, mean_of(per_slice), "2D, slice-merged");
+  append(out, family, names, mean_of(per_direction), "2.5D, direction-merged");
+  append(out, family, names, features_of(all_2d), "2.5D, merged");
+  append(out, family, names, mean_of(per_direction_3d), "3D, averaged");
+  append(out, family, names, features_of(all_3d), "3D, merged");
+}
+
 }  // namespace vbiopsy::encoders::radiomics::detail
