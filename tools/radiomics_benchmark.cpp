@@ -1,0 +1,52 @@
+// Per-case radiomics time on PyRadiomics' brain1 (the peer's own test image), single-threaded:
+//   build/bin/radiomics_benchmark [--benchmark_repetitions=5]
+// PyRadiomics itself is not installable on this machine (no PyPI, no Debian package); its figure
+// for the same image and default settings on this machine class is ~0.25 s (issue 3).
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+
+#include "encoders/radiomics/extractor.h"
+#include "encoders/radiomics/settings.h"
+#include "modalities/image_io.h"
+
+namespace {
+namespace fs = std::filesystem;
+using namespace vbiopsy;
+
+struct Brain1 {
+  core::Image image;
+  core::Mask mask;
+  Brain1() {
+    const fs::path data = fs::path(VBIOPSY_SOURCE_DIR) / "tests/data/pyradiomics";
+    image = modalities::read_image(data / "brain1_image.nrrd");
+    mask = modalities::read_mask(data / "brain1_label.nrrd");
+  }
+};
+
+const Brain1& brain1() {
+  static const Brain1 data;
+  return data;
+}
+
+void run(benchmark::State& state, std::set<std::string> families) {
+  auto settings = encoders::radiomics::default_settings();  // binWidth 25, as PyRadiomics
+  settings.families = std::move(families);
+  for (auto _ : state) {
+    auto features = encoders::radiomics::extract_features(brain1().image, brain1().mask, settings);
+    benchmark::DoNotOptimize(features.data());
+  }
+}
+
+// The families PyRadiomics computes by default (shape, first order, GLCM, GLRLM, GLSZM, NGTDM, GLDM).
+void BM_Brain1PyRadiomicsDefaultFamilies(benchmark::State& state) {
+  run(state, {"morph", "stats", "ih", "glcm", "glrlm", "glszm", "ngtdm", "ngldm"});
+}
+void BM_Brain1AllIbsiFamilies(benchmark::State& state) { run(state, {}); }
+
+BENCHMARK(BM_Brain1PyRadiomicsDefaultFamilies)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Brain1AllIbsiFamilies)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
