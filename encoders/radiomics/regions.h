@@ -1,0 +1,18 @@
+#pragma once
+// Regions that radiomics is computed in besides the tumour mask itself: peritumoral rings at a
+// physical distance, one label of a label map (the MRI habitats), and their intersection with a
+// body/breast mask.
+#include "core/image.h"
+
+namespace vbiopsy::encoders::radiomics {
+
+// Voxels outside the tumour whose centre lies within distance_mm of a tumour voxel centre
+// (exact Euclidean distance in mm, anisotropic spacing respected). With a body mask, only voxels
+// inside it are kept. Throws core::Error for an empty tumour, a non-positive distance or grids that
+// do not match.
+core::Mask peritumoral_ring(const core::Mask& tumour, double distance_mm, const core::Mask* body = nullptr);
+
+// The voxels equal to label, as a 0/1 mask; throws when the label does not occur.
+core::Mask label_region(const core::Mask& labels, int label);
+
+}  // namespace vbiopsy::encoders::radiomics
