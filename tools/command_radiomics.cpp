@@ -4,6 +4,7 @@
 #include "core/files.h"
 #include "core/strings.h"
 #include "encoders/radiomics/settings.h"
+#include "modalities/case_loader.h"
 #include "modalities/image_io.h"
 #include "tools/commands.h"
 #include "tools/options.h"
@@ -26,8 +27,8 @@ int run_radiomics(const std::vector<std::string>& args) {
   auto settings = params.empty() ? encoders::radiomics::default_settings() : encoders::radiomics::read_settings(params);
   if (values.count("label")) settings.label = label;
   const auto image = modalities::read_image(image_path);
-  const auto mask = modalities::read_mask(mask_path);
-  modalities::require_same_grid(image.geometry, image_path, mask.geometry, mask_path);
+  // As the case loaders do: a PNG mask takes the geometry of its same-sized image.
+  const auto mask = modalities::load_mask_for(mask_path, image, image_path);
   const auto features = encoders::radiomics::extract_features(image, mask, settings);
   std::string csv = core::csv_line({"name", "ibsi_id", "value"});
   for (const auto& f : features)

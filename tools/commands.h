@@ -9,5 +9,6 @@ namespace vbiopsy::tools {
 int run_synth(const std::vector<std::string>& args);
 int run_validate(const std::vector<std::string>& args);
 int run_radiomics(const std::vector<std::string>& args);
+int run_extract(const std::vector<std::string>& args);
 
 }  // namespace vbiopsy::tools

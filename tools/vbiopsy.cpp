@@ -21,6 +21,8 @@ const Command kCommands[] = {
      vbiopsy::tools::run_validate},
     {"radiomics", "IBSI radiomics features of one image and mask, as a long CSV (name,ibsi_id,value)",
      vbiopsy::tools::run_radiomics},
+    {"extract", "radiomics of every case and modality into one wide CSV, cached and in parallel",
+     vbiopsy::tools::run_extract},
 };
 
 void usage(std::ostream& out) {

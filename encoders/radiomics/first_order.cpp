@@ -190,24 +190,48 @@ FeatureList intensity_volume_histogram(const Roi& roi) {
 }
 
 FeatureList local_intensity(const core::Image& image, const Roi& roi) {
-  // Mean intensity of every image voxel whose centre lies within a 1 cm^3 sphere.
+  // Mean intensity of every image voxel whose centre lies within a 1 cm^3 sphere around each ROI
+  // voxel. The sphere is a stack of x-runs, one per (dy, dz); prefix sums along x over the ROI's
+  // box grown by the sphere's reach give each run's sum in O(1).
   const double radius = std::cbrt(3.0 / (4.0 * M_PI) * 1000.0);  // mm
   const auto& g = image.geometry;
-  int reach[3];
-  for (int a = 0; a < 3; ++a) reach[a] = static_cast<int>(std::floor(radius / g.spacing[a]));
+  long reach[3];
+  for (int a = 0; a < 3; ++a) reach[a] = static_cast<long>(std::floor(radius / g.spacing[a]));
+  struct Run { long dy, dz, half_width; };
+  std::vector<Run> runs;
+  for (long dz = -reach[2]; dz <= reach[2]; ++dz)
+    for (long dy = -reach[1]; dy <= reach[1]; ++dy) {
+      const double left = radius * radius - std::pow(dy * g.spacing[1], 2) - std::pow(dz * g.spacing[2], 2);
+      if (left < 0) continue;
+      long w = static_cast<long>(std::floor(std::sqrt(left) / g.spacing[0]));
+      while ((w + 1) * g.spacing[0] * (w + 1) * g.spacing[0] <= left) ++w;  // guard sqrt rounding
+      while (w > 0 && w * g.spacing[0] * w * g.spacing[0] > left) --w;
+      runs.push_back({dy, dz, w});
+    }
+  // The box: ROI bounds grown by the reach, clipped to the image.
+  long lo[3], hi[3];
+  for (int a = 0; a < 3; ++a) {
+    lo[a] = std::max(0L, long(roi.offset[a]) - reach[a]);
+    hi[a] = std::min(long(g.size[a]) - 1, long(roi.offset[a] + roi.size[a]) - 1 + reach[a]);
+  }
+  const long bx = hi[0] - lo[0] + 1, by = hi[1] - lo[1] + 1, bz = hi[2] - lo[2] + 1;
+  std::vector<double> prefix(size_t((bx + 1) * by * bz), 0.0);  // prefix[x + 1] = sum of [lo, x]
+  for (long z = 0; z < bz; ++z)
+    for (long y = 0; y < by; ++y) {
+      double* row = &prefix[size_t((bx + 1) * (y + by * z))];
+      for (long x = 0; x < bx; ++x)
+        row[x + 1] = row[x] + image.voxels[size_t(x + lo[0]) + g.size[0] * (size_t(y + lo[1]) + g.size[1] * size_t(z + lo[2]))];
+    }
   auto sphere_mean = [&](long cx, long cy, long cz) {
     double sum = 0, count = 0;
-    for (long dz = -reach[2]; dz <= reach[2]; ++dz)
-      for (long dy = -reach[1]; dy <= reach[1]; ++dy)
-        for (long dx = -reach[0]; dx <= reach[0]; ++dx) {
-          const double d2 = std::pow(dx * g.spacing[0], 2) + std::pow(dy * g.spacing[1], 2) + std::pow(dz * g.spacing[2], 2);
-          const long x = cx + dx, y = cy + dy, z = cz + dz;
-          if (d2 > radius * radius || x < 0 || y < 0 || z < 0 || x >= long(g.size[0]) ||
-              y >= long(g.size[1]) || z >= long(g.size[2]))
-            continue;
-          sum += image.at(x, y, z);
-          count += 1;
-        }
+    for (const auto& r : runs) {
+      const long y = cy + r.dy, z = cz + r.dz;
+      if (y < lo[1] || y > hi[1] || z < lo[2] || z > hi[2]) continue;
+      const long x0 = std::max(cx - r.half_width, lo[0]), x1 = std::min(cx + r.half_width, hi[0]);
+      const double* row = &prefix[size_t((bx + 1) * ((y - lo[1]) + by * (z - lo[2])))];
+      sum += row[x1 - lo[0] + 1] - row[x0 - lo[0]];
+      count += double(x1 - x0 + 1);
+    }
     return sum / count;
   };
   double max_intensity = -INFINITY, local_peak = -INFINITY, global_peak = -INFINITY;

@@ -16,7 +16,7 @@ ExtractionSettings default_settings() {
   return s;
 }
 
-ExtractionSettings read_settings(const fs::path& ini) {
+ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string>& other_sections) {
   boost::property_tree::ptree tree;
   try {
     boost::property_tree::read_ini(ini.string(), tree);
@@ -31,6 +31,7 @@ ExtractionSettings read_settings(const fs::path& ini) {
   };
   bool count_given = false, width_given = false;
   for (const auto& [section, entries] : tree) {
+    if (other_sections.count(section)) continue;
     for (const auto& [key, node] : entries) {
       const std::string value = core::trim(node.data());
       const std::string where = section + "." + key;

@@ -14,7 +14,8 @@
 namespace vbiopsy::encoders::radiomics {
 
 ExtractionSettings default_settings();
-// Unknown keys and unreadable values throw core::Error naming the file, key and value.
-ExtractionSettings read_settings(const std::filesystem::path& ini);
+// Unknown keys and unreadable values throw core::Error naming the file, key and value. Sections in
+// other_sections belong to the caller and are skipped.
+ExtractionSettings read_settings(const std::filesystem::path& ini, const std::set<std::string>& other_sections = {});
 
 }  // namespace vbiopsy::encoders::radiomics

@@ -132,3 +132,20 @@ TEST(Parallel, ResultsDoNotDependOnTheThreadCountAndErrorsPropagate) {
 
 }  // namespace
 }  // namespace vbiopsy::core
+
+#include "core/hash.h"
+
+namespace vbiopsy::core {
+namespace {
+
+TEST(Sha256, MatchesTheStandardTestVectors) {
+  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  Sha256 split;
+  split.add("a");
+  split.add("bc");
+  EXPECT_EQ(split.hex(), sha256_hex("abc"));
+}
+
+}  // namespace
+}  // namespace vbiopsy::core

@@ -1,0 +1,45 @@
+#pragma once
+// Radiomics for a whole cohort (vbiopsy extract): every case and modality, cases in parallel,
+// results cached by the content hash of the inputs and settings, one wide CSV in manifest order
+// whatever the thread count.
+//
+// Blocks (column prefixes) per case:
+//   mri_dce1_tumour, mri_dce1_ring<d>mm   first post-contrast DCE phase, tumour and rings
+//   mg_cc_tumour, mg_mlo_tumour           each mammography view
+//   us_tumour                             first ultrasound frame
+// plus has_mri, has_mg, has_us. Absent modalities leave their cells empty, never zero.
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "datasets/manifest.h"
+#include "encoders/radiomics/extractor.h"
+
+namespace vbiopsy::encoders::radiomics {
+
+struct CohortExtractionSettings {
+  ExtractionSettings radiomics;
+  std::vector<double> rings_mm;  // peritumoral rings around the MRI tumour
+  unsigned threads = 1;
+};
+
+struct CohortExtractionResult {
+  size_t cases = 0;
+  size_t computed = 0;   // blocks computed now
+  size_t from_cache = 0; // blocks read from the cache
+  std::vector<datasets::Problem> failures;  // cases (or blocks) that could not be extracted
+};
+
+// Writes out/features.csv (and out/cache/). progress(done, total) is called after each case.
+CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const CohortExtractionSettings& settings,
+                                      const std::filesystem::path& out,
+                                      const std::function<void(size_t, size_t)>& progress = {});
+
+// Radiomics settings (settings.h) plus section [regions]: rings_mm = 2, 4 (default: none).
+CohortExtractionSettings read_cohort_extraction_settings(const std::filesystem::path& ini);
+
+// The settings as canonical text: part of every cache key.
+std::string settings_text(const CohortExtractionSettings& settings);
+
+}  // namespace vbiopsy::encoders::radiomics

@@ -1,0 +1,64 @@
+#include <unistd.h>
+
+#include <iostream>
+
+#include "core/csv.h"
+#include "core/files.h"
+#include "core/parallel.h"
+#include "encoders/radiomics/cohort_extraction.h"
+#include "encoders/radiomics/settings.h"
+#include "modalities/cohort_check.h"
+#include "tools/commands.h"
+#include "tools/options.h"
+
+namespace vbiopsy::tools {
+
+int run_extract(const std::vector<std::string>& args) {
+  std::string manifest, clinical, config, out;
+  unsigned threads = core::default_thread_count();
+  bool skip_bad = false;
+  po::options_description options("vbiopsy extract");
+  options.add_options()
+      ("manifest", po::value(&manifest)->required(), "cohort manifest CSV")
+      ("clinical", po::value(&clinical), "clinical CSV (default: clinical.csv beside the manifest)")
+      ("config", po::value(&config), "settings INI: radiomics keys (see radiomics --help) and [regions] rings_mm")
+      ("out", po::value(&out)->required(), "output folder: features.csv, excluded.csv, cache/")
+      ("threads", po::value(&threads)->default_value(threads), "worker threads (results do not depend on it)")
+      ("skip-bad-cases", po::bool_switch(&skip_bad), "leave out (and name) cases that fail validation instead of stopping");
+  po::variables_map values;
+  if (!parse_options(args, options, values, "vbiopsy extract --manifest M [--config C.ini] --out DIR")) return 0;
+
+  auto settings = config.empty() ? encoders::radiomics::CohortExtractionSettings{encoders::radiomics::default_settings(), {}, 1}
+                                 : encoders::radiomics::read_cohort_extraction_settings(config);
+  settings.threads = threads;
+  auto checked = modalities::load_checked_cohort(
+      manifest, clinical.empty() ? std::nullopt : std::optional<std::filesystem::path>(clinical), skip_bad, threads);
+  std::string excluded = core::csv_line({"case_id", "reason"});
+  for (auto& e : checked.excluded)
+    for (auto& reason : e.reasons) excluded += core::csv_line({e.case_id, reason});
+  core::write_file_atomic(std::filesystem::path(out) / "excluded.csv", excluded);
+
+  const bool tty = ::isatty(STDERR_FILENO);
+  auto progress = [&](size_t done, size_t total) {
+    const size_t width = 30, filled = total ? done * width / total : width;
+    if (tty) {
+      std::cerr << "\rextract [" << std::string(filled, '#') << std::string(width - filled, '.') << "] " << done << "/" << total << std::flush;
+      if (done == total) std::cerr << "\n";
+    } else if (total && (done * 10 / total != (done - 1) * 10 / total || done == total)) {
+      std::cerr << "extract: " << done << "/" << total << " cases\n";
+    }
+  };
+  auto result = encoders::radiomics::extract_cohort(checked.cohort, settings, out, progress);
+  std::cout << "extracted " << result.cases << " cases (" << result.computed << " blocks computed, "
+            << result.from_cache << " from cache) into " << out << "/features.csv";
+  if (!checked.excluded.empty()) std::cout << "; " << checked.excluded.size() << " cases excluded (excluded.csv)";
+  std::cout << "\n";
+  if (!result.failures.empty()) {
+    std::cout << result.failures.size() << " extraction failure(s):\n";
+    for (auto& f : result.failures) std::cout << "  " << datasets::to_string(f) << "\n";
+    return 2;
+  }
+  return 0;
+}
+
+}  // namespace vbiopsy::tools
