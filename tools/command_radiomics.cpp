@@ -1,8 +1,10 @@
 #include <iostream>
 
 #include "core/csv.h"
+#include "core/error.h"
 #include "core/files.h"
 #include "core/strings.h"
+#include "encoders/radiomics/pyradiomics.h"
 #include "encoders/radiomics/settings.h"
 #include "modalities/case_loader.h"
 #include "modalities/image_io.h"
@@ -14,22 +16,27 @@ namespace vbiopsy::tools {
 int run_radiomics(const std::vector<std::string>& args) {
   std::string image_path, mask_path, params, out;
   int label = 1;
+  std::string compat = "ibsi";
   po::options_description options("vbiopsy radiomics");
   options.add_options()
       ("image", po::value(&image_path)->required(), "image (NIfTI, NRRD, MHA, PNG, DICOM file or folder)")
       ("mask", po::value(&mask_path)->required(), "mask on the image's grid")
       ("label", po::value(&label), "mask value of the region (default 1, or setting.label)")
-      ("params", po::value(&params), "settings INI (see README: binWidth, binCount, discretisation, families)")
+      ("params", po::value(&params), "settings INI (see README: binWidth, binCount, discretisation, families, voxelArrayShift)")
+      ("compat", po::value(&compat)->default_value(compat), "ibsi (IBSI names and aggregations) or pyradiomics (its names, bin edges and defaults)")
       ("out", po::value(&out)->required(), "output CSV: name,ibsi_id,value");
   po::variables_map values;
-  if (!parse_options(args, options, values, "vbiopsy radiomics --image I --mask M [--label L] [--params P.ini] --out F.csv"))
+  if (!parse_options(args, options, values, "vbiopsy radiomics --image I --mask M [--label L] [--params P.ini] [--compat ibsi|pyradiomics] --out F.csv"))
     return 0;
+  if (compat != "ibsi" && compat != "pyradiomics") core::fail("--compat '", compat, "' is not ibsi or pyradiomics");
   auto settings = params.empty() ? encoders::radiomics::default_settings() : encoders::radiomics::read_settings(params);
   if (values.count("label")) settings.label = label;
   const auto image = modalities::read_image(image_path);
   // As the case loaders do: a PNG mask takes the geometry of its same-sized image.
   const auto mask = modalities::load_mask_for(mask_path, image, image_path);
-  const auto features = encoders::radiomics::extract_features(image, mask, settings);
+  const auto features = compat == "pyradiomics"
+                            ? encoders::radiomics::pyradiomics_features(image, mask, encoders::radiomics::pyradiomics_settings(settings))
+                            : encoders::radiomics::extract_features(image, mask, settings);
   std::string csv = core::csv_line({"name", "ibsi_id", "value"});
   for (const auto& f : features)
     csv += core::csv_line({encoders::radiomics::column_name(f), f.ibsi_id, core::format_double(f.value)});

@@ -15,6 +15,7 @@ struct ExtractionSettings {
   // Families to compute: "morph", "li", "stats", "ih", "ivh", "glcm", "glrlm", "glszm", "gldzm",
   // "ngtdm", "ngldm". Empty: all.
   std::set<std::string> families;
+  double voxel_array_shift = 0;  // PyRadiomics' energy shift; used only by the PyRadiomics convention
 };
 
 FeatureList extract_features(const core::Image& image, const core::Mask& mask,

@@ -1,5 +1,7 @@
 // Grey level co-occurrence matrix (IBSI 3.6): symmetric counts of level pairs one step apart along
 // each direction, then 25 features, aggregated six ways.
+#include <Eigen/Dense>
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -48,7 +50,8 @@ Glcm count(const Roi& roi, const Offset& d, long z_only) {
   return m;
 }
 
-std::vector<double> features(const Glcm& m) {
+// IBSI's 25 features; ng_norm is the grey level count IDN and IDMN normalise by (IBSI: Ng).
+std::vector<double> features(const Glcm& m, double ng_norm) {
   const int ng = m.ng;
   const double total = m.total();
   std::vector<double> px(ng + 1, 0.0), py(ng + 1, 0.0), pdiff(ng, 0.0), psum(2 * ng + 1, 0.0);
@@ -70,9 +73,9 @@ std::vector<double> features(const Glcm& m) {
       contrast += k * k * p;
       dissimilarity += k * p;
       id += p / (1 + k);
-      idn += p / (1 + k / ng);
+      idn += p / (1 + k / ng_norm);
       idm += p / (1 + k * k);
-      idmn += p / (1 + k * k / (double(ng) * ng));
+      idmn += p / (1 + k * k / (ng_norm * ng_norm));
       autocorrelation += double(i) * j * p;
     }
   double joint_var = 0, mu_x = 0, mu_y = 0;
@@ -126,6 +129,37 @@ std::vector<double> features(const Glcm& m) {
           autocorrelation, tendency, shade, prominence, info1, info2};
 }
 
+// Maximal correlation coefficient: square root of the second largest eigenvalue of
+// Q(i,j) = sum_k p(i,k) p(j,k) / (px(i) py(k)), over the levels that occur.
+double maximal_correlation(const Glcm& m) {
+  const double total = m.total();
+  std::vector<int> present;
+  std::vector<double> px(m.ng, 0.0), py(m.ng, 0.0);
+  for (int i = 0; i < m.ng; ++i)
+    for (int j = 0; j < m.ng; ++j) {
+      px[i] += m.counts[size_t(i) * m.ng + j] / total;
+      py[j] += m.counts[size_t(i) * m.ng + j] / total;
+    }
+  for (int i = 0; i < m.ng; ++i)
+    if (px[i] > 0 || py[i] > 0) present.push_back(i);
+  const int n = int(present.size());
+  if (n < 2) return 1;  // one level: perfectly correlated, as PyRadiomics reports
+  Eigen::MatrixXd q = Eigen::MatrixXd::Zero(n, n);
+  for (int a = 0; a < n; ++a)
+    for (int b = 0; b < n; ++b)
+      for (int c = 0; c < n; ++c) {
+        const int i = present[a], j = present[b], k = present[c];
+        const double denominator = px[i] * py[k];
+        if (denominator > 0)
+          q(a, b) += m.counts[size_t(i) * m.ng + k] / total * m.counts[size_t(j) * m.ng + k] / total / denominator;
+      }
+  Eigen::EigenSolver<Eigen::MatrixXd> solver(q, false);
+  std::vector<double> eigenvalues;
+  for (int k = 0; k < n; ++k) eigenvalues.push_back(solver.eigenvalues()[k].real());
+  std::sort(eigenvalues.begin(), eigenvalues.end());
+  return std::sqrt(std::max(0.0, eigenvalues[size_t(n) - 2]));
+}
+
 const std::vector<std::pair<const char*, const char*>> kNames = {
     {"joint_maximum", "GYBY"}, {"joint_average", "60VM"}, {"joint_variance", "UR99"},
     {"joint_entropy", "TU9B"}, {"difference_average", "TF7R"}, {"difference_variance", "D3YU"},
@@ -145,8 +179,21 @@ FeatureList glcm_features(const Roi& roi) {
                " GB; use fewer bins");
   FeatureList out;
   aggregate_directional(roi, out, "glcm", kNames, Glcm(roi.levels),
-                        [&](const Offset& d, long z) { return count(roi, d, z); }, features);
+                        [&](const Offset& d, long z) { return count(roi, d, z); },
+                        [&](const Glcm& m) { return features(m, roi.levels); });
   return out;
+}
+
+std::vector<double> glcm_3d_averaged(const Roi& roi, double ng_norm) {
+  std::vector<std::vector<double>> per_direction;
+  for (auto& d : directions_3d()) {
+    Glcm m = count(roi, d, -1);
+    if (m.empty()) continue;
+    auto values = features(m, ng_norm);
+    values.push_back(maximal_correlation(m));
+    per_direction.push_back(std::move(values));
+  }
+  return mean_of(per_direction);
 }
 
 }  // namespace vbiopsy::encoders::radiomics

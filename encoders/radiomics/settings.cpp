@@ -49,6 +49,8 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
         else if (v == "fbn") s.discretisation.method = Discretisation::kFixedBinNumber;
         else if (v == "none") s.discretisation.method = Discretisation::kNone;
         else core::fail(ini.string(), ": ", where, " = '", value, "' is not fbs, fbn or none");
+      } else if (section == "setting" && key == "voxelArrayShift") {
+        s.voxel_array_shift = number(where, value);
       } else if (section == "setting" && key == "maxGreyLevels") {
         s.discretisation.max_levels = static_cast<int>(number(where, value));
       } else if (section == "features" && key == "families") {
@@ -56,12 +58,22 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
       } else {
         core::fail(ini.string(), ": unknown key '", where,
                    "'; known: setting.label, setting.binWidth, setting.binCount, setting.discretisation, "
-                   "setting.maxGreyLevels, features.families");
+                   "setting.maxGreyLevels, setting.voxelArrayShift, features.families");
       }
     }
   }
   if (count_given && width_given) core::fail(ini.string(), ": give binWidth or binCount, not both");
   return s;
+}
+
+PyRadiomicsSettings pyradiomics_settings(const ExtractionSettings& settings) {
+  if (settings.discretisation.method != Discretisation::kFixedBinSize)
+    core::fail("the PyRadiomics convention is implemented for binWidth (fixed bin size) only");
+  PyRadiomicsSettings p;
+  p.label = settings.label;
+  p.bin_width = settings.discretisation.bin_size;
+  p.voxel_array_shift = settings.voxel_array_shift;
+  return p;
 }
 
 }  // namespace vbiopsy::encoders::radiomics

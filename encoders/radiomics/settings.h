@@ -6,16 +6,21 @@
 //   binCount = 32              fixed bin number (instead of binWidth)
 //   discretisation = fbs|fbn|none
 //   maxGreyLevels = 100000     refuse settings that would create more grey levels
+//   voxelArrayShift = 0        added to intensities for energy and RMS (--compat pyradiomics only)
 // Section [features]: families = glcm, glrlm, ...  (default: all)
 #include <filesystem>
 
 #include "encoders/radiomics/extractor.h"
+#include "encoders/radiomics/pyradiomics.h"
 
 namespace vbiopsy::encoders::radiomics {
 
 ExtractionSettings default_settings();
+
+// The same settings in the PyRadiomics convention (which knows only binWidth).
 // Unknown keys and unreadable values throw core::Error naming the file, key and value. Sections in
 // other_sections belong to the caller and are skipped.
 ExtractionSettings read_settings(const std::filesystem::path& ini, const std::set<std::string>& other_sections = {});
+PyRadiomicsSettings pyradiomics_settings(const ExtractionSettings& settings);
 
 }  // namespace vbiopsy::encoders::radiomics

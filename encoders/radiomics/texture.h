@@ -16,4 +16,8 @@ FeatureList gldzm_features(const Roi& roi);
 FeatureList ngtdm_features(const Roi& roi);
 FeatureList ngldm_features(const Roi& roi);
 
+// For the PyRadiomics convention: the IBSI GLCM features of the 13 directions averaged, IDN and
+// IDMN normalised by ng_norm, followed by the maximal correlation coefficient (26 values).
+std::vector<double> glcm_3d_averaged(const Roi& roi, double ng_norm);
+
 }  // namespace vbiopsy::encoders::radiomics
