@@ -184,15 +184,24 @@ FeatureList glcm_features(const Roi& roi) {
   return out;
 }
 
-std::vector<double> glcm_3d_averaged(const Roi& roi, double ng_norm) {
+std::vector<double> glcm_with_mcc(const Roi& roi, GlcmAggregation aggregation) {
+  auto values_of = [&](const Glcm& m) {
+    auto values = features(m, roi.levels);
+    values.push_back(maximal_correlation(m));
+    return values;
+  };
+  const bool in_plane = aggregation == GlcmAggregation::kInPlaneDirectionsAveraged;
+  const auto& directions = in_plane ? directions_2d() : directions_3d();
   std::vector<std::vector<double>> per_direction;
-  for (auto& d : directions_3d()) {
+  Glcm merged(roi.levels);
+  for (auto& d : directions) {
+    // Over the whole volume: in-plane directions never leave their slice.
     Glcm m = count(roi, d, -1);
     if (m.empty()) continue;
-    auto values = features(m, ng_norm);
-    values.push_back(maximal_correlation(m));
-    per_direction.push_back(std::move(values));
+    merged.merge(m);
+    if (aggregation != GlcmAggregation::kMerged3d) per_direction.push_back(values_of(m));
   }
+  if (aggregation == GlcmAggregation::kMerged3d) return merged.empty() ? std::vector<double>{} : values_of(merged);
   return mean_of(per_direction);
 }
 

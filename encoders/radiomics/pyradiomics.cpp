@@ -1,5 +1,6 @@
 #include "encoders/radiomics/pyradiomics.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -41,13 +42,56 @@ double max_distance(const std::vector<std::array<double, 3>>& points, int fixed_
 
 }  // namespace
 
-FeatureList pyradiomics_features(const core::Image& image, const core::Mask& mask, const PyRadiomicsSettings& s) {
+// PyRadiomics' normalisation: over every voxel of the image, with the sample standard deviation
+// (SimpleITK's Normalize), then scaled.
+core::Image normalised(const core::Image& image, double scale) {
+  double mean = 0, variance = 0;
+  for (float v : image.voxels) mean += v;
+  mean /= double(image.voxels.size());
+  for (float v : image.voxels) variance += (v - mean) * (v - mean);
+  const double sd = std::sqrt(variance / double(image.voxels.size() - 1));
+  core::Image out = image;
+  for (auto& v : out.voxels) v = static_cast<float>((v - mean) / sd * scale);
+  return out;
+}
+
+// PyRadiomics' fixed bin count: numpy.histogram's edges (min + k * step), the last moved up by one
+// so that the maximum falls in the last bin; a voxel's level is the number of edges at or below it.
+void discretise_bin_count(Roi& roi, int bins) {
+  const auto values = roi.roi_intensities();
+  const auto [lo_it, hi_it] = std::minmax_element(values.begin(), values.end());
+  const double lo = *lo_it, hi = *hi_it, step = (hi - lo) / bins;
+  std::vector<double> edges(size_t(bins) + 1);
+  for (int k = 0; k < bins; ++k) edges[size_t(k)] = k * step + lo;
+  edges[size_t(bins)] = hi + 1;
+  roi.level.assign(roi.intensity.size(), 0);
+  for (size_t i = 0; i < roi.intensity.size(); ++i) {
+    if (!roi.in_roi[i]) continue;
+    roi.level[i] = int(std::upper_bound(edges.begin(), edges.end(), double(roi.intensity[i])) - edges.begin());
+  }
+  roi.levels = bins;
+}
+
+FeatureList pyradiomics_features(const core::Image& input, const core::Mask& mask, const PyRadiomicsSettings& s) {
+  const core::Image image = s.normalize ? normalised(input, s.normalize_scale) : input;
   Roi roi = extract_roi(image, mask, s.label);
-  DiscretisationSettings d;
-  d.method = Discretisation::kFixedBinSize;
-  d.bin_size = s.bin_width;
-  d.pyradiomics_edges = true;
-  discretise(roi, d);
+  if (!s.resegment_range.empty()) {
+    const double lower = s.resegment_range[0];
+    const double upper = s.resegment_range.size() > 1 ? s.resegment_range[1] : INFINITY;
+    if (s.resegment_mode == "sigma") resegment_sigma(roi, lower, upper);
+    else resegment_range(roi, lower, upper);
+  }
+  if (s.bin_count > 0) {
+    discretise_bin_count(roi, s.bin_count);
+  } else {
+    DiscretisationSettings d;
+    d.method = Discretisation::kFixedBinSize;
+    d.bin_size = s.bin_width;
+    d.pyradiomics_edges = true;
+    discretise(roi, d);
+  }
+  const std::string zone_aggregation = s.force_2d ? "2.5D" : "3D";
+  const std::string run_aggregation = s.force_2d ? "2.5D, direction-merged" : (s.merge_directions ? "3D, merged" : "3D, averaged");
   FeatureList out;
 
   // shape
@@ -104,29 +148,34 @@ FeatureList pyradiomics_features(const core::Image& image, const core::Mask& mas
   first("Uniformity", "BJ5W", ih["discretised_intensity_uniformity"]);
 
   // glcm: the 13 directions averaged, plus MCC
-  const auto g = glcm_3d_averaged(roi, roi.levels);
+  const auto g = glcm_with_mcc(roi, s.force_2d ? GlcmAggregation::kInPlaneDirectionsAveraged
+                                             : (s.merge_directions ? GlcmAggregation::kMerged3d : GlcmAggregation::kAveraged3d));
   const Names glcm_names = {"MaximumProbability", "JointAverage", "SumSquares", "JointEntropy",
                             "DifferenceAverage", "DifferenceVariance", "DifferenceEntropy", "SumAverage",
                             nullptr, "SumEntropy", "JointEnergy", "Contrast", nullptr, "Id", "Idn", "Idm",
                             "Idmn", "InverseVariance", "Correlation", "Autocorrelation", "ClusterTendency",
                             "ClusterShade", "ClusterProminence", "Imc1", "Imc2", "MCC"};
-  for (size_t k = 0; k < glcm_names.size() && k < g.size(); ++k)
-    if (glcm_names[k]) out.push_back({"original", std::string("glcm_") + glcm_names[k], "", "", g[k]});
+  // A flat region leaves correlation and IMC1 undefined (IBSI: NaN); PyRadiomics reports 1 and 0.
+  auto glcm = g;
+  if (glcm.size() > 23 && std::isnan(glcm[18])) glcm[18] = 1;
+  if (glcm.size() > 23 && std::isnan(glcm[23])) glcm[23] = 0;
+  for (size_t k = 0; k < glcm_names.size() && k < glcm.size(); ++k)
+    if (glcm_names[k]) out.push_back(Feature{"original", std::string("glcm_") + glcm_names[k], "", "", glcm[k]});
 
-  add_mapped(out, "glrlm", glrlm_features(roi), "3D, averaged",
+  add_mapped(out, "glrlm", glrlm_features(roi), run_aggregation,
              {"ShortRunEmphasis", "LongRunEmphasis", "LowGrayLevelRunEmphasis", "HighGrayLevelRunEmphasis",
               "ShortRunLowGrayLevelEmphasis", "ShortRunHighGrayLevelEmphasis", "LongRunLowGrayLevelEmphasis",
               "LongRunHighGrayLevelEmphasis", "GrayLevelNonUniformity", "GrayLevelNonUniformityNormalized",
               "RunLengthNonUniformity", "RunLengthNonUniformityNormalized", "RunPercentage", "GrayLevelVariance",
               "RunVariance", "RunEntropy"});
-  add_mapped(out, "glszm", glszm_features(roi), "3D",
+  add_mapped(out, "glszm", glszm_features(roi), zone_aggregation,
              {"SmallAreaEmphasis", "LargeAreaEmphasis", "LowGrayLevelZoneEmphasis", "HighGrayLevelZoneEmphasis",
               "SmallAreaLowGrayLevelEmphasis", "SmallAreaHighGrayLevelEmphasis", "LargeAreaLowGrayLevelEmphasis",
               "LargeAreaHighGrayLevelEmphasis", "GrayLevelNonUniformity", "GrayLevelNonUniformityNormalized",
               "SizeZoneNonUniformity", "SizeZoneNonUniformityNormalized", "ZonePercentage", "GrayLevelVariance",
               "ZoneVariance", "ZoneEntropy"});
-  add_mapped(out, "ngtdm", ngtdm_features(roi), "3D", {"Coarseness", "Contrast", "Busyness", "Complexity", "Strength"});
-  add_mapped(out, "gldm", ngldm_features(roi), "3D",
+  add_mapped(out, "ngtdm", ngtdm_features(roi), zone_aggregation, {"Coarseness", "Contrast", "Busyness", "Complexity", "Strength"});
+  add_mapped(out, "gldm", ngldm_features(roi), zone_aggregation,
              {"SmallDependenceEmphasis", "LargeDependenceEmphasis", "LowGrayLevelEmphasis", "HighGrayLevelEmphasis",
               "SmallDependenceLowGrayLevelEmphasis", "SmallDependenceHighGrayLevelEmphasis",
               "LargeDependenceLowGrayLevelEmphasis", "LargeDependenceHighGrayLevelEmphasis", "GrayLevelNonUniformity",

@@ -3,6 +3,9 @@
 // its numbers and column names: its bin edges (the first bin starts at a multiple of binWidth), its
 // default aggregation (texture features averaged over the 13 directions in 3D), kurtosis without
 // the -3, energy with voxelArrayShift, and names such as original_glcm_JointEnergy.
+#include <string>
+#include <vector>
+
 #include "core/image.h"
 #include "encoders/radiomics/feature.h"
 
@@ -11,7 +14,14 @@ namespace vbiopsy::encoders::radiomics {
 struct PyRadiomicsSettings {
   int label = 1;
   double bin_width = 25;  // PyRadiomics' default
+  int bin_count = 0;      // > 0: fixed bin count instead of bin width
   double voxel_array_shift = 0;
+  bool force_2d = false;            // texture in-plane only (force2D, dimension 0)
+  bool merge_directions = false;    // weightingNorm 'no_weighting': matrices summed over directions
+  bool normalize = false;           // (x - mean) / sd over the whole image, times normalize_scale
+  double normalize_scale = 1;
+  std::string resegment_mode = "absolute";  // or "sigma"
+  std::vector<double> resegment_range;      // empty: none; one value: lower bound only
 };
 
 // Features of the classes PyRadiomics enables by default: shape, firstorder, glcm, glrlm, glszm,

@@ -61,6 +61,26 @@ Roi extract_roi(const core::Image& image, const core::Mask& mask, int label) {
   return roi;
 }
 
+void resegment_range(Roi& roi, double lower, double upper) {
+  size_t kept = 0;
+  for (size_t i = 0; i < roi.in_roi.size(); ++i) {
+    if (!roi.in_roi[i]) continue;
+    roi.in_roi[i] = roi.intensity[i] >= lower && roi.intensity[i] <= upper;
+    kept += roi.in_roi[i];
+  }
+  if (kept == 0) fail("re-segmentation to [", lower, ", ", upper, "] leaves no voxel in the region");
+}
+
+void resegment_sigma(Roi& roi, double k_lower, double k_upper) {
+  const auto values = roi.roi_intensities();
+  double mean = 0, variance = 0;
+  for (double v : values) mean += v;
+  mean /= double(values.size());
+  for (double v : values) variance += (v - mean) * (v - mean);
+  const double sd = std::sqrt(variance / double(values.size()));
+  resegment_range(roi, mean + k_lower * sd, mean + k_upper * sd);
+}
+
 void discretise(Roi& roi, const DiscretisationSettings& s) {
   const auto values = roi.roi_intensities();
   if (values.empty()) fail("the intensity mask is empty after re-segmentation");

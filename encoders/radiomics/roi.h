@@ -33,6 +33,12 @@ struct Roi {
 // an empty mask, a label absent from the mask, mismatched grids, or NaN/Inf inside the mask.
 Roi extract_roi(const core::Image& image, const core::Mask& mask, int label = 1);
 
+// Re-segmentation: keeps in the intensity mask only voxels within [lower, upper] (either may be
+// infinite); the morphological mask is untouched. Throws when no voxel is left.
+void resegment_range(Roi& roi, double lower, double upper);
+// Keeps voxels within mean +- k standard deviations (population) of the ROI's intensities.
+void resegment_sigma(Roi& roi, double k_lower, double k_upper);
+
 enum class Discretisation { kNone, kFixedBinNumber, kFixedBinSize };
 
 struct DiscretisationSettings {

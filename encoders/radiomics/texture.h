@@ -16,8 +16,10 @@ FeatureList gldzm_features(const Roi& roi);
 FeatureList ngtdm_features(const Roi& roi);
 FeatureList ngldm_features(const Roi& roi);
 
-// For the PyRadiomics convention: the IBSI GLCM features of the 13 directions averaged, IDN and
-// IDMN normalised by ng_norm, followed by the maximal correlation coefficient (26 values).
-std::vector<double> glcm_3d_averaged(const Roi& roi, double ng_norm);
+// For the PyRadiomics convention: IBSI's 25 GLCM features followed by the maximal correlation
+// coefficient, for the 13 directions averaged ("3D, averaged"), merged ("3D, merged") or the 4
+// in-plane directions over all slices averaged ("2.5D, direction-merged").
+enum class GlcmAggregation { kAveraged3d, kMerged3d, kInPlaneDirectionsAveraged };
+std::vector<double> glcm_with_mcc(const Roi& roi, GlcmAggregation aggregation);
 
 }  // namespace vbiopsy::encoders::radiomics
