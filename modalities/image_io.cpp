@@ -166,6 +166,19 @@ core::Image read_image(const fs::path& path) {
   fail(path.string(), ": unreachable");
 }
 
+std::string stored_pixel_type(const fs::path& path) {
+  if (file_kind(path) != FileKind::kItk) return "float";
+  try {
+    auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::CommonEnums::IOFileMode::ReadMode);
+    if (!io) fail(path.string(), ": ITK finds no reader for this file");
+    io->SetFileName(path.string());
+    io->ReadImageInformation();
+    return itk::ImageIOBase::GetComponentTypeAsString(io->GetComponentType());
+  } catch (const itk::ExceptionObject& e) {
+    fail(path.string(), ": ITK cannot read its header: ", e.GetDescription());
+  }
+}
+
 core::Mask read_mask(const fs::path& path) {
   core::Image image = read_image(path);
   core::Mask mask(image.geometry);

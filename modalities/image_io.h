@@ -12,6 +12,10 @@ enum class FileKind { kItk, kRaster, kDicom };
 FileKind file_kind(const std::filesystem::path& path);
 
 core::Image read_image(const std::filesystem::path& path);
+// The component type the file stores ("short", "float", "unsigned_char", ...; ITK's names), for
+// steps that must round as the original type would (PyRadiomics' resampling). DICOM and pictures
+// report "float" (they are rescaled on reading).
+std::string stored_pixel_type(const std::filesystem::path& path);
 // A label map: voxels are rounded to integers 0-255; anything else is an error naming the value.
 core::Mask read_mask(const std::filesystem::path& path);
 

@@ -34,9 +34,14 @@ int run_radiomics(const std::vector<std::string>& args) {
   const auto image = modalities::read_image(image_path);
   // As the case loaders do: a PNG mask takes the geometry of its same-sized image.
   const auto mask = modalities::load_mask_for(mask_path, image, image_path);
-  const auto features = compat == "pyradiomics"
-                            ? encoders::radiomics::pyradiomics_features(image, mask, encoders::radiomics::pyradiomics_settings(settings))
-                            : encoders::radiomics::extract_features(image, mask, settings);
+  encoders::radiomics::FeatureList features;
+  if (compat == "pyradiomics") {
+    auto py = encoders::radiomics::pyradiomics_settings(settings);
+    py.stored_pixel_type = modalities::stored_pixel_type(image_path);
+    features = encoders::radiomics::pyradiomics_features(image, mask, py);
+  } else {
+    features = encoders::radiomics::extract_features(image, mask, settings);
+  }
   std::string csv = core::csv_line({"name", "ibsi_id", "value"});
   for (const auto& f : features)
     csv += core::csv_line({encoders::radiomics::column_name(f), f.ibsi_id, core::format_double(f.value)});

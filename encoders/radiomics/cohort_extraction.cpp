@@ -75,6 +75,8 @@ std::string settings_text(const CohortExtractionSettings& s) {
                                   static_cast<int>(d.method), ";bins=", d.bin_number, ";width=",
                                   core::format_double(d.bin_size), ";pyedges=", d.pyradiomics_edges, ";families=");
   for (auto& f : s.radiomics.families) text += f + ",";
+  text += ";resegment=" + s.radiomics.resegment_mode + ":";
+  for (double r : s.radiomics.resegment_range) text += core::format_double(r) + ",";
   text += ";rings=";
   for (double r : s.rings_mm) text += core::format_double(r) + ",";
   return text;

@@ -1,5 +1,7 @@
 #include "encoders/radiomics/extractor.h"
 
+#include <cmath>
+
 #include "core/error.h"
 
 #include "encoders/radiomics/first_order.h"
@@ -15,7 +17,16 @@ FeatureList extract_features(const core::Image& image, const core::Mask& mask,
   for (const auto& family : settings.families)
     if (!kFamilies.count(family))
       core::fail("unknown feature family '", family, "'; known: morph, li, stats, ih, ivh, glcm, glrlm, glszm, gldzm, ngtdm, ngldm");
+  if (!settings.resampled_spacing.empty() || settings.normalize || settings.force_2d || settings.merge_directions)
+    core::fail("resampledPixelSpacing, normalize, force2D and weightingNorm are implemented for --compat pyradiomics "
+               "only; the IBSI chain reports every aggregation and does not resample yet");
   Roi roi = extract_roi(image, mask, settings.label);
+  if (!settings.resegment_range.empty()) {
+    const double lower = settings.resegment_range[0];
+    const double upper = settings.resegment_range.size() > 1 ? settings.resegment_range[1] : INFINITY;
+    if (settings.resegment_mode == "sigma") resegment_sigma(roi, lower, upper);
+    else resegment_range(roi, lower, upper);
+  }
   discretise(roi, settings.discretisation);
   auto wanted = [&](const char* family) {
     return settings.families.empty() || settings.families.count(family) > 0;

@@ -2,6 +2,7 @@
 // The radiomics engine's entry point: one image and mask in, every enabled family out.
 #include <set>
 #include <string>
+#include <vector>
 
 #include "core/image.h"
 #include "encoders/radiomics/feature.h"
@@ -15,7 +16,18 @@ struct ExtractionSettings {
   // Families to compute: "morph", "li", "stats", "ih", "ivh", "glcm", "glrlm", "glszm", "gldzm",
   // "ngtdm", "ngldm". Empty: all.
   std::set<std::string> families;
-  double voxel_array_shift = 0;  // PyRadiomics' energy shift; used only by the PyRadiomics convention
+  // Re-segmentation of the intensity mask: "absolute" keeps [range[0], range[1]] (one value: a lower
+  // bound), "sigma" keeps mean +- range standard deviations. Empty range: none.
+  std::string resegment_mode = "absolute";
+  std::vector<double> resegment_range;
+  // Used only by the PyRadiomics convention (pyradiomics.h explains each).
+  double voxel_array_shift = 0;
+  bool force_2d = false;
+  bool merge_directions = false;
+  bool normalize = false;
+  double normalize_scale = 1;
+  std::vector<double> resampled_spacing;
+  double pad_distance = 5;
 };
 
 FeatureList extract_features(const core::Image& image, const core::Mask& mask,

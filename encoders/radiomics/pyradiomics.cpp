@@ -3,7 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <tuple>
 
+#include <itkBSplineInterpolateImageFunction.h>
+#include <itkImage.h>
+#include <itkNearestNeighborInterpolateImageFunction.h>
+#include <itkResampleImageFilter.h>
+
+#include "core/error.h"
 #include "encoders/radiomics/first_order.h"
 #include "encoders/radiomics/mesh.h"
 #include "encoders/radiomics/morphology.h"
@@ -55,6 +62,128 @@ core::Image normalised(const core::Image& image, double scale) {
   return out;
 }
 
+template <typename Pixel>
+typename itk::Image<Pixel, 3>::Pointer to_itk(const core::Geometry& g, const std::vector<Pixel>& voxels) {
+  using ItkImage = itk::Image<Pixel, 3>;
+  auto image = ItkImage::New();
+  typename ItkImage::RegionType region;
+  typename ItkImage::SpacingType spacing;
+  typename ItkImage::PointType origin;
+  typename ItkImage::DirectionType direction;
+  for (int a = 0; a < 3; ++a) {
+    region.SetSize(a, g.size[a]);
+    spacing[a] = g.spacing[a];
+    origin[a] = g.origin[a];
+    for (int b = 0; b < 3; ++b) direction[a][b] = g.direction[3 * a + b];
+  }
+  image->SetRegions(region);
+  image->SetSpacing(spacing);
+  image->SetOrigin(origin);
+  image->SetDirection(direction);
+  image->Allocate();
+  std::copy(voxels.begin(), voxels.end(), image->GetBufferPointer());
+  return image;
+}
+
+// Resamples an image of stored type Pixel with ITK's cubic B-spline, converting the result back to
+// Pixel as ITK's resampler does (clamped, truncated toward zero for integers).
+template <typename Pixel>
+std::vector<float> resample_as(const core::Image& image, const core::Geometry& out) {
+  using ItkImage = itk::Image<Pixel, 3>;
+  std::vector<Pixel> stored(image.voxels.begin(), image.voxels.end());
+  auto input = to_itk<Pixel>(image.geometry, stored);
+  auto filter = itk::ResampleImageFilter<ItkImage, ItkImage, double>::New();
+  auto interpolator = itk::BSplineInterpolateImageFunction<ItkImage, double, double>::New();
+  interpolator->SetSplineOrder(3);
+  filter->SetInterpolator(interpolator);
+  filter->SetInput(input);
+  typename ItkImage::SizeType size;
+  typename ItkImage::SpacingType spacing;
+  typename ItkImage::PointType origin;
+  typename ItkImage::DirectionType direction;
+  for (int a = 0; a < 3; ++a) {
+    size[a] = out.size[a];
+    spacing[a] = out.spacing[a];
+    origin[a] = out.origin[a];
+    for (int b = 0; b < 3; ++b) direction[a][b] = out.direction[3 * a + b];
+  }
+  filter->SetSize(size);
+  filter->SetOutputSpacing(spacing);
+  filter->SetOutputOrigin(origin);
+  filter->SetOutputDirection(direction);
+  filter->Update();
+  const Pixel* result = filter->GetOutput()->GetBufferPointer();
+  return std::vector<float>(result, result + out.voxel_count());
+}
+
+// PyRadiomics' resampling: a grid of the new spacing over the label's bounding box grown by
+// pad_distance voxels (of the new grid), clipped to the image, aligned so that the new grid's
+// first voxel centre sits half a new voxel in from the original corner.
+std::pair<core::Image, core::Mask> resample_pyradiomics(const core::Image& image, const core::Mask& mask, int label,
+                                                        const std::vector<double>& new_spacing, double pad,
+                                                        const std::string& pixel_type) {
+  if (new_spacing.size() != 3) core::fail("resampledPixelSpacing needs 3 values, got ", new_spacing.size());
+  const auto& g = mask.geometry;
+  std::array<double, 3> lo{1e300, 1e300, 1e300}, hi{-1e300, -1e300, -1e300};
+  for (size_t z = 0; z < g.size[2]; ++z)
+    for (size_t y = 0; y < g.size[1]; ++y)
+      for (size_t x = 0; x < g.size[0]; ++x)
+        if (mask.at(x, y, z) == label) {
+          const double p[3] = {double(x), double(y), double(z)};
+          for (int a = 0; a < 3; ++a) {
+            lo[a] = std::min(lo[a], p[a]);
+            hi[a] = std::max(hi[a], p[a]);
+          }
+        }
+  if (lo[0] > hi[0]) core::fail("label ", label, " does not occur in the mask");
+  core::Geometry out = g;
+  std::array<double, 3> origin_index{};
+  for (int a = 0; a < 3; ++a) {
+    const double spacing = new_spacing[size_t(a)] > 0 ? new_spacing[size_t(a)] : g.spacing[a];
+    const double ratio = g.spacing[a] / spacing;
+    const double extent = hi[a] - lo[a] + 1;  // bounding box size in voxels
+    double lower = std::floor((lo[a] - 0.5) * ratio - pad);
+    double upper = std::ceil((lo[a] + extent - 0.5) * ratio + pad);
+    const double max_upper = std::ceil(double(g.size[a]) * ratio) - 1;
+    lower = std::max(lower, 0.0);
+    upper = std::min(upper, max_upper);
+    out.size[a] = size_t(upper - lower + 1);
+    out.spacing[a] = spacing;
+    origin_index[a] = 0.5 * (spacing - g.spacing[a]) / g.spacing[a] + lower / ratio;
+  }
+  out.origin = g.index_to_physical(origin_index[0], origin_index[1], origin_index[2]);
+  core::Image resampled(out);
+  if (pixel_type == "short") resampled.voxels = resample_as<short>(image, out);
+  else if (pixel_type == "unsigned_short") resampled.voxels = resample_as<unsigned short>(image, out);
+  else if (pixel_type == "int") resampled.voxels = resample_as<int>(image, out);
+  else if (pixel_type == "unsigned_char") resampled.voxels = resample_as<unsigned char>(image, out);
+  else if (pixel_type == "char") resampled.voxels = resample_as<signed char>(image, out);
+  else resampled.voxels = resample_as<float>(image, out);
+  // The mask by nearest neighbour, as PyRadiomics does.
+  using MaskImage = itk::Image<unsigned char, 3>;
+  auto filter = itk::ResampleImageFilter<MaskImage, MaskImage, double>::New();
+  filter->SetInput(to_itk<unsigned char>(g, mask.voxels));
+  filter->SetInterpolator(itk::NearestNeighborInterpolateImageFunction<MaskImage, double>::New());
+  MaskImage::SizeType size;
+  MaskImage::SpacingType spacing;
+  MaskImage::PointType origin;
+  MaskImage::DirectionType direction;
+  for (int a = 0; a < 3; ++a) {
+    size[a] = out.size[a];
+    spacing[a] = out.spacing[a];
+    origin[a] = out.origin[a];
+    for (int b = 0; b < 3; ++b) direction[a][b] = out.direction[3 * a + b];
+  }
+  filter->SetSize(size);
+  filter->SetOutputSpacing(spacing);
+  filter->SetOutputOrigin(origin);
+  filter->SetOutputDirection(direction);
+  filter->Update();
+  core::Mask resampled_mask(out);
+  std::copy_n(filter->GetOutput()->GetBufferPointer(), out.voxel_count(), resampled_mask.voxels.begin());
+  return {resampled, resampled_mask};
+}
+
 // PyRadiomics' fixed bin count: numpy.histogram's edges (min + k * step), the last moved up by one
 // so that the maximum falls in the last bin; a voxel's level is the number of edges at or below it.
 void discretise_bin_count(Roi& roi, int bins) {
@@ -73,8 +202,11 @@ void discretise_bin_count(Roi& roi, int bins) {
 }
 
 FeatureList pyradiomics_features(const core::Image& input, const core::Mask& mask, const PyRadiomicsSettings& s) {
-  const core::Image image = s.normalize ? normalised(input, s.normalize_scale) : input;
-  Roi roi = extract_roi(image, mask, s.label);
+  core::Image image = s.normalize ? normalised(input, s.normalize_scale) : input;
+  core::Mask region = mask;
+  if (!s.resampled_spacing.empty())
+    std::tie(image, region) = resample_pyradiomics(image, mask, s.label, s.resampled_spacing, s.pad_distance, s.stored_pixel_type);
+  Roi roi = extract_roi(image, region, s.label);
   if (!s.resegment_range.empty()) {
     const double lower = s.resegment_range[0];
     const double upper = s.resegment_range.size() > 1 ? s.resegment_range[1] : INFINITY;

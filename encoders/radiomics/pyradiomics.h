@@ -22,6 +22,9 @@ struct PyRadiomicsSettings {
   double normalize_scale = 1;
   std::string resegment_mode = "absolute";  // or "sigma"
   std::vector<double> resegment_range;      // empty: none; one value: lower bound only
+  std::vector<double> resampled_spacing;    // empty: none; else mm per axis (B-spline image, nearest mask)
+  double pad_distance = 5;                  // voxels kept around the ROI when resampling
+  std::string stored_pixel_type = "float";  // the image's type on disk: resampled values are cast to it
 };
 
 // Features of the classes PyRadiomics enables by default: shape, firstorder, glcm, glrlm, glszm,

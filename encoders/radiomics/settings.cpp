@@ -49,6 +49,24 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
         else if (v == "fbn") s.discretisation.method = Discretisation::kFixedBinNumber;
         else if (v == "none") s.discretisation.method = Discretisation::kNone;
         else core::fail(ini.string(), ": ", where, " = '", value, "' is not fbs, fbn or none");
+      } else if (section == "setting" && (key == "resegmentRange" || key == "resampledPixelSpacing")) {
+        std::vector<double> list;
+        for (auto& item : core::split(value, ',')) list.push_back(number(where, core::trim(item)));
+        (key == "resegmentRange" ? s.resegment_range : s.resampled_spacing) = list;
+      } else if (section == "setting" && key == "resegmentMode") {
+        if (value != "absolute" && value != "sigma") core::fail(ini.string(), ": ", where, " = '", value, "' is not absolute or sigma");
+        s.resegment_mode = value;
+      } else if (section == "setting" && (key == "force2D" || key == "normalize")) {
+        const std::string v = core::to_lower(value);
+        if (v != "true" && v != "false") core::fail(ini.string(), ": ", where, " = '", value, "' is not true or false");
+        (key == "force2D" ? s.force_2d : s.normalize) = v == "true";
+      } else if (section == "setting" && key == "weightingNorm") {
+        if (value != "no_weighting") core::fail(ini.string(), ": ", where, " = '", value, "': only no_weighting is supported");
+        s.merge_directions = true;
+      } else if (section == "setting" && key == "normalizeScale") {
+        s.normalize_scale = number(where, value);
+      } else if (section == "setting" && key == "padDistance") {
+        s.pad_distance = number(where, value);
       } else if (section == "setting" && key == "voxelArrayShift") {
         s.voxel_array_shift = number(where, value);
       } else if (section == "setting" && key == "maxGreyLevels") {
@@ -58,7 +76,9 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
       } else {
         core::fail(ini.string(), ": unknown key '", where,
                    "'; known: setting.label, setting.binWidth, setting.binCount, setting.discretisation, "
-                   "setting.maxGreyLevels, setting.voxelArrayShift, features.families");
+                   "setting.maxGreyLevels, setting.resegmentRange, setting.resegmentMode, setting.voxelArrayShift, "
+                   "setting.force2D, setting.weightingNorm, setting.normalize, setting.normalizeScale, "
+                   "setting.resampledPixelSpacing, setting.padDistance, features.families");
       }
     }
   }
@@ -67,12 +87,22 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
 }
 
 PyRadiomicsSettings pyradiomics_settings(const ExtractionSettings& settings) {
-  if (settings.discretisation.method != Discretisation::kFixedBinSize)
-    core::fail("the PyRadiomics convention is implemented for binWidth (fixed bin size) only");
   PyRadiomicsSettings p;
   p.label = settings.label;
-  p.bin_width = settings.discretisation.bin_size;
+  switch (settings.discretisation.method) {
+    case Discretisation::kFixedBinSize: p.bin_width = settings.discretisation.bin_size; break;
+    case Discretisation::kFixedBinNumber: p.bin_count = settings.discretisation.bin_number; break;
+    case Discretisation::kNone: core::fail("PyRadiomics always discretises: give binWidth or binCount");
+  }
   p.voxel_array_shift = settings.voxel_array_shift;
+  p.force_2d = settings.force_2d;
+  p.merge_directions = settings.merge_directions;
+  p.normalize = settings.normalize;
+  p.normalize_scale = settings.normalize_scale;
+  p.resegment_mode = settings.resegment_mode;
+  p.resegment_range = settings.resegment_range;
+  p.resampled_spacing = settings.resampled_spacing;
+  p.pad_distance = settings.pad_distance;
   return p;
 }
 

@@ -6,7 +6,11 @@
 //   binCount = 32              fixed bin number (instead of binWidth)
 //   discretisation = fbs|fbn|none
 //   maxGreyLevels = 100000     refuse settings that would create more grey levels
-//   voxelArrayShift = 0        added to intensities for energy and RMS (--compat pyradiomics only)
+//   resegmentRange = -3, 3     re-segmentation bounds; resegmentMode = absolute|sigma
+//   PyRadiomics convention only (--compat pyradiomics):
+//   voxelArrayShift = 0        added to intensities for energy and RMS
+//   force2D = false, weightingNorm = no_weighting (merge directions), normalize = false,
+//   normalizeScale = 1, resampledPixelSpacing = 2, 2, 2, padDistance = 5
 // Section [features]: families = glcm, glrlm, ...  (default: all)
 #include <filesystem>
 

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <filesystem>
 #include <unistd.h>
 
@@ -141,6 +142,24 @@ TEST(RadiomicsCommand, WritesTheLongCsvForThePhantom) {
   EXPECT_EQ(table.rows[0][0], "morph_volume_mesh");
   EXPECT_EQ(table.rows[0][1], "RNU0");
   EXPECT_NEAR(std::stod(table.rows[0][2]), 556.33, 0.01);
+  fs::remove_all(dir);
+}
+
+TEST(RadiomicsCommand, PyRadiomicsConventionReproducesTheBaselineThroughTheProgram) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("vbiopsy_radiomics_py_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  { std::ofstream(dir / "p.ini") << "[setting]\nbinWidth = 25\nvoxelArrayShift = 2000\n"; }
+  const fs::path data = fs::path(VBIOPSY_TEST_DATA) / "pyradiomics";
+  const std::string command = std::string(VBIOPSY_BIN_DIR) + "/vbiopsy radiomics --compat pyradiomics --image " +
+                              (data / "brain2_image.nrrd").string() + " --mask " + (data / "brain2_label.nrrd").string() +
+                              " --params " + (dir / "p.ini").string() + " --out " + (dir / "f.csv").string() + " > /dev/null";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  std::map<std::string, double> values;
+  for (auto& row : core::read_csv(dir / "f.csv").rows) values[row[0]] = std::stod(row[2]);
+  // baseline_glcm.csv and baseline_firstorder.csv, column brain2
+  EXPECT_NEAR(values.at("original_glcm_Idmn"), 0.9709270908607235, 1e-6 * 0.97);
+  EXPECT_NEAR(values.at("original_firstorder_Energy"), 2594007770.0, 1e-6 * 2594007770.0);
   fs::remove_all(dir);
 }
 
