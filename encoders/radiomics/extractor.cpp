@@ -6,17 +6,18 @@
 
 #include "encoders/radiomics/first_order.h"
 #include "encoders/radiomics/morphology.h"
+#include "encoders/radiomics/shape2d.h"
 #include "encoders/radiomics/texture.h"
 
 namespace vbiopsy::encoders::radiomics {
 
 FeatureList extract_features(const core::Image& image, const core::Mask& mask,
                              const ExtractionSettings& settings) {
-  static const std::set<std::string> kFamilies = {"morph", "li", "stats", "ih", "ivh", "glcm",
+  static const std::set<std::string> kFamilies = {"morph", "shape2d", "li", "stats", "ih", "ivh", "glcm",
                                                   "glrlm", "glszm", "gldzm", "ngtdm", "ngldm"};
   for (const auto& family : settings.families)
     if (!kFamilies.count(family))
-      core::fail("unknown feature family '", family, "'; known: morph, li, stats, ih, ivh, glcm, glrlm, glszm, gldzm, ngtdm, ngldm");
+      core::fail("unknown feature family '", family, "'; known: morph, shape2d, li, stats, ih, ivh, glcm, glrlm, glszm, gldzm, ngtdm, ngldm");
   if (!settings.resampled_spacing.empty() || settings.normalize || settings.force_2d || settings.merge_directions)
     core::fail("resampledPixelSpacing, normalize, force2D and weightingNorm are implemented for --compat pyradiomics "
                "only; the IBSI chain reports every aggregation and does not resample yet");
@@ -34,6 +35,8 @@ FeatureList extract_features(const core::Image& image, const core::Mask& mask,
   FeatureList out;
   auto add = [&](FeatureList more) { out.insert(out.end(), more.begin(), more.end()); };
   if (wanted("morph")) add(morphology(roi));
+  // 2D shape only exists for single-slice regions (mammography, ultrasound).
+  if (roi.size[2] == 1 && wanted("shape2d")) add(shape2d_features(roi));
   if (wanted("li")) add(local_intensity(image, roi));
   if (wanted("stats")) add(intensity_statistics(roi));
   if (wanted("ih")) add(intensity_histogram(roi));

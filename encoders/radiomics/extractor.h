@@ -13,7 +13,7 @@ namespace vbiopsy::encoders::radiomics {
 struct ExtractionSettings {
   int label = 1;
   DiscretisationSettings discretisation;
-  // Families to compute: "morph", "li", "stats", "ih", "ivh", "glcm", "glrlm", "glszm", "gldzm",
+  // Families to compute: "morph", "shape2d" (single-slice regions only), "li", "stats", "ih", "ivh", "glcm", "glrlm", "glszm", "gldzm",
   // "ngtdm", "ngldm". Empty: all.
   std::set<std::string> families;
   // Re-segmentation of the intensity mask: "absolute" keeps [range[0], range[1]] (one value: a lower

@@ -15,6 +15,7 @@
 #include "encoders/radiomics/mesh.h"
 #include "encoders/radiomics/morphology.h"
 #include "encoders/radiomics/roi.h"
+#include "encoders/radiomics/shape2d.h"
 #include "encoders/radiomics/texture.h"
 
 namespace vbiopsy::encoders::radiomics {
@@ -249,6 +250,9 @@ FeatureList pyradiomics_features(const core::Image& input, const core::Mask& mas
   shape("Flatness", m["flatness"]);
   shape("LeastAxisLength", m["least_axis_length"] * population);
   shape("VoxelVolume", m["volume_voxel_counting"]);
+
+  if (roi.size[2] == 1)
+    for (auto& f : shape2d_features(roi)) out.push_back({"original", "shape2D_" + f.name, "", "", f.value});
 
   // firstorder
   const auto values = roi.roi_intensities();

@@ -110,3 +110,32 @@ TEST(PyRadiomicsCompat, EveryConfigurationMatchesTheBaselineOnBrain1AndBrain2) {
 
 }  // namespace
 }  // namespace vbiopsy::encoders::radiomics
+
+#include "encoders/radiomics/roi.h"
+#include "encoders/radiomics/shape2d.h"
+
+namespace vbiopsy::encoders::radiomics {
+namespace {
+
+TEST(PyRadiomicsCompat, Shape2DMatchesTheBaselineOnTheSliceItWasComputedOn) {
+  // baseline_shape2D.csv records a one-slice mask: brain1 slice 16 (984 pixels, box 162,84 45x32),
+  // brain2 slice 8 (227 pixels, box 205,155 20x14).
+  for (auto [name, slice] : {std::pair<std::string, size_t>{"brain1", 16}, std::pair<std::string, size_t>{"brain2", 8}}) {
+    auto image = modalities::read_image(kData / (name + "_image.nrrd"));
+    auto mask = modalities::read_mask(kData / (name + "_label.nrrd"));
+    for (size_t z = 0; z < mask.geometry.size[2]; ++z)
+      if (z != slice)
+        for (size_t y = 0; y < mask.geometry.size[1]; ++y)
+          for (size_t x = 0; x < mask.geometry.size[0]; ++x) mask.at(x, y, z) = 0;
+    const auto features = shape2d_features(extract_roi(image, mask, 1));
+    const auto expected = baseline(name + "_shape2D");
+    ASSERT_EQ(expected.size(), 9u);
+    for (const auto& f : features) {
+      const double value = expected.at("original_shape2D_" + f.name);
+      EXPECT_NEAR(f.value, value, 1e-6 * std::abs(value)) << name << " " << f.name;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace vbiopsy::encoders::radiomics
