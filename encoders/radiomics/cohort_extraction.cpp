@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // Bump when feature definitions change, so that old cache entries are not reused.
-constexpr const char* kEngineVersion = "vbiopsy-radiomics-1";
+constexpr const char* kEngineVersion = "vbiopsy-radiomics-2";
 
 struct Block {
   std::string name;  // column prefix
