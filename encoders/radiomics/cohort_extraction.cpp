@@ -77,6 +77,10 @@ std::string settings_text(const CohortExtractionSettings& s) {
   for (auto& f : s.radiomics.families) text += f + ",";
   text += ";resegment=" + s.radiomics.resegment_mode + ":";
   for (double r : s.radiomics.resegment_range) text += core::format_double(r) + ",";
+  const auto& f = s.radiomics.filters;
+  text += core::concat(";filters=", f.original, f.square, f.square_root, f.logarithm, f.exponential, f.gradient, ":",
+                       f.wavelet, ":");
+  for (double sigma : f.log_sigma_mm) text += core::format_double(sigma) + ",";
   text += ";rings=";
   for (double r : s.rings_mm) text += core::format_double(r) + ",";
   return text;

@@ -21,32 +21,40 @@ FeatureList extract_features(const core::Image& image, const core::Mask& mask,
   if (!settings.resampled_spacing.empty() || settings.normalize || settings.force_2d || settings.merge_directions)
     core::fail("resampledPixelSpacing, normalize, force2D and weightingNorm are implemented for --compat pyradiomics "
                "only; the IBSI chain reports every aggregation and does not resample yet");
-  Roi roi = extract_roi(image, mask, settings.label);
-  if (!settings.resegment_range.empty()) {
-    const double lower = settings.resegment_range[0];
-    const double upper = settings.resegment_range.size() > 1 ? settings.resegment_range[1] : INFINITY;
-    if (settings.resegment_mode == "sigma") resegment_sigma(roi, lower, upper);
-    else resegment_range(roi, lower, upper);
-  }
-  discretise(roi, settings.discretisation);
-  auto wanted = [&](const char* family) {
-    return settings.families.empty() || settings.families.count(family) > 0;
-  };
   FeatureList out;
-  auto add = [&](FeatureList more) { out.insert(out.end(), more.begin(), more.end()); };
-  if (wanted("morph")) add(morphology(roi));
-  // 2D shape only exists for single-slice regions (mammography, ultrasound).
-  if (roi.size[2] == 1 && wanted("shape2d")) add(shape2d_features(roi));
-  if (wanted("li")) add(local_intensity(image, roi));
-  if (wanted("stats")) add(intensity_statistics(roi));
-  if (wanted("ih")) add(intensity_histogram(roi));
-  if (wanted("ivh")) add(intensity_volume_histogram(roi));
-  if (wanted("glcm")) add(glcm_features(roi));
-  if (wanted("glrlm")) add(glrlm_features(roi));
-  if (wanted("glszm")) add(glszm_features(roi));
-  if (wanted("gldzm")) add(gldzm_features(roi));
-  if (wanted("ngtdm")) add(ngtdm_features(roi));
-  if (wanted("ngldm")) add(ngldm_features(roi));
+  for_each_image_type(image, settings.filters, [&](const std::string& type, const core::Image& typed) {
+    const bool original = type == "original";
+    Roi roi = extract_roi(typed, mask, settings.label);
+    if (!settings.resegment_range.empty()) {
+      const double lower = settings.resegment_range[0];
+      const double upper = settings.resegment_range.size() > 1 ? settings.resegment_range[1] : INFINITY;
+      if (settings.resegment_mode == "sigma") resegment_sigma(roi, lower, upper);
+      else resegment_range(roi, lower, upper);
+    }
+    discretise(roi, settings.discretisation);
+    auto wanted = [&](const char* family) {
+      return settings.families.empty() || settings.families.count(family) > 0;
+    };
+    auto add = [&](FeatureList more) {
+      for (auto& f : more) {
+        if (!original) f.family = type + "_" + f.family;
+        out.push_back(std::move(f));
+      }
+    };
+    if (original && wanted("morph")) add(morphology(roi));
+    // 2D shape only exists for single-slice regions (mammography, ultrasound).
+    if (original && roi.size[2] == 1 && wanted("shape2d")) add(shape2d_features(roi));
+    if (original && wanted("li")) add(local_intensity(typed, roi));
+    if (wanted("stats")) add(intensity_statistics(roi));
+    if (wanted("ih")) add(intensity_histogram(roi));
+    if (wanted("ivh")) add(intensity_volume_histogram(roi));
+    if (wanted("glcm")) add(glcm_features(roi));
+    if (wanted("glrlm")) add(glrlm_features(roi));
+    if (wanted("glszm")) add(glszm_features(roi));
+    if (wanted("gldzm")) add(gldzm_features(roi));
+    if (wanted("ngtdm")) add(ngtdm_features(roi));
+    if (wanted("ngldm")) add(ngldm_features(roi));
+  });
   return out;
 }
 

@@ -6,6 +6,7 @@
 
 #include "core/image.h"
 #include "encoders/radiomics/feature.h"
+#include "encoders/radiomics/filters.h"
 #include "encoders/radiomics/roi.h"
 
 namespace vbiopsy::encoders::radiomics {
@@ -16,6 +17,10 @@ struct ExtractionSettings {
   // Families to compute: "morph", "shape2d" (single-slice regions only), "li", "stats", "ih", "ivh", "glcm", "glrlm", "glszm", "gldzm",
   // "ngtdm", "ngldm". Empty: all.
   std::set<std::string> families;
+  // Image types: the original and any filtered images. Filtered images get the intensity and
+  // texture families (not morphology, 2D shape or local intensity), their columns prefixed with the
+  // image type, e.g. "log-sigma-2-mm-3D_glcm_joint_maximum_3D_averaged".
+  FilterSettings filters;
   // Re-segmentation of the intensity mask: "absolute" keeps [range[0], range[1]] (one value: a lower
   // bound), "sigma" keeps mean +- range standard deviations. Empty range: none.
   std::string resegment_mode = "absolute";

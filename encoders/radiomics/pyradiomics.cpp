@@ -23,12 +23,12 @@ namespace {
 
 using Names = std::vector<const char*>;  // PyRadiomics names in our (IBSI) order; nullptr: not a PyRadiomics feature
 
-void add_mapped(FeatureList& out, const char* cls, const FeatureList& ibsi, const std::string& aggregation,
+void add_mapped(FeatureList& out, const std::string& type, const char* cls, const FeatureList& ibsi, const std::string& aggregation,
                 const Names& names) {
   size_t k = 0;
   for (const auto& f : ibsi) {
     if (f.aggregation != aggregation) continue;
-    if (k < names.size() && names[k]) out.push_back({"original", std::string(cls) + "_" + names[k], f.ibsi_id, "", f.value});
+    if (k < names.size() && names[k]) out.push_back({type, std::string(cls) + "_" + names[k], f.ibsi_id, "", f.value});
     ++k;
   }
 }
@@ -47,8 +47,6 @@ double max_distance(const std::vector<std::array<double, 3>>& points, int fixed_
       }
   return std::sqrt(best);
 }
-
-}  // namespace
 
 // PyRadiomics' normalisation: over every voxel of the image, with the sample standard deviation
 // (SimpleITK's Normalize), then scaled.
@@ -202,18 +200,7 @@ void discretise_bin_count(Roi& roi, int bins) {
   roi.levels = bins;
 }
 
-FeatureList pyradiomics_features(const core::Image& input, const core::Mask& mask, const PyRadiomicsSettings& s) {
-  core::Image image = s.normalize ? normalised(input, s.normalize_scale) : input;
-  core::Mask region = mask;
-  if (!s.resampled_spacing.empty())
-    std::tie(image, region) = resample_pyradiomics(image, mask, s.label, s.resampled_spacing, s.pad_distance, s.stored_pixel_type);
-  Roi roi = extract_roi(image, region, s.label);
-  if (!s.resegment_range.empty()) {
-    const double lower = s.resegment_range[0];
-    const double upper = s.resegment_range.size() > 1 ? s.resegment_range[1] : INFINITY;
-    if (s.resegment_mode == "sigma") resegment_sigma(roi, lower, upper);
-    else resegment_range(roi, lower, upper);
-  }
+void discretise_like_pyradiomics(Roi& roi, const PyRadiomicsSettings& s) {
   if (s.bin_count > 0) {
     discretise_bin_count(roi, s.bin_count);
   } else {
@@ -223,37 +210,12 @@ FeatureList pyradiomics_features(const core::Image& input, const core::Mask& mas
     d.pyradiomics_edges = true;
     discretise(roi, d);
   }
+}
+
+// firstorder and the texture classes of one (original or filtered) image, with PyRadiomics' names.
+void add_intensity_and_texture(const Roi& roi, const PyRadiomicsSettings& s, const std::string& type, FeatureList& out) {
   const std::string zone_aggregation = s.force_2d ? "2.5D" : "3D";
   const std::string run_aggregation = s.force_2d ? "2.5D, direction-merged" : (s.merge_directions ? "3D, merged" : "3D, averaged");
-  FeatureList out;
-
-  // shape
-  const FeatureList morph = morphology(roi);
-  std::map<std::string, double> m;
-  for (auto& f : morph) m[f.name] = f.value;
-  const Mesh mesh = mesh_of_mask(roi.morphological, roi.size, roi.spacing);
-  auto shape = [&](const char* name, double v) { out.push_back({"original", std::string("shape_") + name, "", "", v}); };
-  // IBSI's axes use the sample covariance of the voxel centres, PyRadiomics' the population one.
-  const double voxels = m["volume_voxel_counting"] / (roi.spacing[0] * roi.spacing[1] * roi.spacing[2]);
-  const double population = voxels > 1 ? std::sqrt((voxels - 1) / voxels) : 1.0;
-  shape("Maximum3DDiameter", m["maximum_3d_diameter"]);
-  shape("Maximum2DDiameterSlice", max_distance(mesh.vertices, 2));
-  shape("Maximum2DDiameterColumn", max_distance(mesh.vertices, 1));
-  shape("Maximum2DDiameterRow", max_distance(mesh.vertices, 0));
-  shape("Sphericity", m["sphericity"]);
-  shape("MinorAxisLength", m["minor_axis_length"] * population);
-  shape("Elongation", m["elongation"]);
-  shape("SurfaceVolumeRatio", m["surface_to_volume_ratio"]);
-  shape("MeshVolume", m["volume_mesh"]);
-  shape("MajorAxisLength", m["major_axis_length"] * population);
-  shape("SurfaceArea", m["surface_area_mesh"]);
-  shape("Flatness", m["flatness"]);
-  shape("LeastAxisLength", m["least_axis_length"] * population);
-  shape("VoxelVolume", m["volume_voxel_counting"]);
-
-  if (roi.size[2] == 1)
-    for (auto& f : shape2d_features(roi)) out.push_back({"original", "shape2D_" + f.name, "", "", f.value});
-
   // firstorder
   const auto values = roi.roi_intensities();
   std::map<std::string, double> st;
@@ -263,7 +225,7 @@ FeatureList pyradiomics_features(const core::Image& input, const core::Mask& mas
   double energy = 0;
   for (double x : values) energy += (x + s.voxel_array_shift) * (x + s.voxel_array_shift);
   const double voxel_volume = roi.spacing[0] * roi.spacing[1] * roi.spacing[2];
-  auto first = [&](const char* name, const char* id, double v) { out.push_back({"original", std::string("firstorder_") + name, id, "", v}); };
+  auto first = [&](const char* name, const char* id, double v) { out.push_back({type, std::string("firstorder_") + name, id, "", v}); };
   first("Energy", "", energy);
   first("TotalEnergy", "", energy * voxel_volume);
   first("Entropy", "", ih["discretised_intensity_entropy"]);
@@ -296,27 +258,83 @@ FeatureList pyradiomics_features(const core::Image& input, const core::Mask& mas
   if (glcm.size() > 23 && std::isnan(glcm[18])) glcm[18] = 1;
   if (glcm.size() > 23 && std::isnan(glcm[23])) glcm[23] = 0;
   for (size_t k = 0; k < glcm_names.size() && k < glcm.size(); ++k)
-    if (glcm_names[k]) out.push_back(Feature{"original", std::string("glcm_") + glcm_names[k], "", "", glcm[k]});
+    if (glcm_names[k]) out.push_back(Feature{type, std::string("glcm_") + glcm_names[k], "", "", glcm[k]});
 
-  add_mapped(out, "glrlm", glrlm_features(roi), run_aggregation,
+  add_mapped(out, type, "glrlm", glrlm_features(roi), run_aggregation,
              {"ShortRunEmphasis", "LongRunEmphasis", "LowGrayLevelRunEmphasis", "HighGrayLevelRunEmphasis",
               "ShortRunLowGrayLevelEmphasis", "ShortRunHighGrayLevelEmphasis", "LongRunLowGrayLevelEmphasis",
               "LongRunHighGrayLevelEmphasis", "GrayLevelNonUniformity", "GrayLevelNonUniformityNormalized",
               "RunLengthNonUniformity", "RunLengthNonUniformityNormalized", "RunPercentage", "GrayLevelVariance",
               "RunVariance", "RunEntropy"});
-  add_mapped(out, "glszm", glszm_features(roi), zone_aggregation,
+  add_mapped(out, type, "glszm", glszm_features(roi), zone_aggregation,
              {"SmallAreaEmphasis", "LargeAreaEmphasis", "LowGrayLevelZoneEmphasis", "HighGrayLevelZoneEmphasis",
               "SmallAreaLowGrayLevelEmphasis", "SmallAreaHighGrayLevelEmphasis", "LargeAreaLowGrayLevelEmphasis",
               "LargeAreaHighGrayLevelEmphasis", "GrayLevelNonUniformity", "GrayLevelNonUniformityNormalized",
               "SizeZoneNonUniformity", "SizeZoneNonUniformityNormalized", "ZonePercentage", "GrayLevelVariance",
               "ZoneVariance", "ZoneEntropy"});
-  add_mapped(out, "ngtdm", ngtdm_features(roi), zone_aggregation, {"Coarseness", "Contrast", "Busyness", "Complexity", "Strength"});
-  add_mapped(out, "gldm", ngldm_features(roi), zone_aggregation,
+  add_mapped(out, type, "ngtdm", ngtdm_features(roi), zone_aggregation, {"Coarseness", "Contrast", "Busyness", "Complexity", "Strength"});
+  add_mapped(out, type, "gldm", ngldm_features(roi), zone_aggregation,
              {"SmallDependenceEmphasis", "LargeDependenceEmphasis", "LowGrayLevelEmphasis", "HighGrayLevelEmphasis",
               "SmallDependenceLowGrayLevelEmphasis", "SmallDependenceHighGrayLevelEmphasis",
               "LargeDependenceLowGrayLevelEmphasis", "LargeDependenceHighGrayLevelEmphasis", "GrayLevelNonUniformity",
               nullptr, "DependenceNonUniformity", "DependenceNonUniformityNormalized", nullptr, "GrayLevelVariance",
               "DependenceVariance", "DependenceEntropy", nullptr});
+}
+
+}  // namespace
+
+FeatureList pyradiomics_features(const core::Image& input, const core::Mask& mask, const PyRadiomicsSettings& s) {
+  core::Image image = s.normalize ? normalised(input, s.normalize_scale) : input;
+  core::Mask region = mask;
+  if (!s.resampled_spacing.empty())
+    std::tie(image, region) = resample_pyradiomics(image, mask, s.label, s.resampled_spacing, s.pad_distance, s.stored_pixel_type);
+  Roi roi = extract_roi(image, region, s.label);
+  if (!s.resegment_range.empty()) {
+    const double lower = s.resegment_range[0];
+    const double upper = s.resegment_range.size() > 1 ? s.resegment_range[1] : INFINITY;
+    if (s.resegment_mode == "sigma") resegment_sigma(roi, lower, upper);
+    else resegment_range(roi, lower, upper);
+  }
+  discretise_like_pyradiomics(roi, s);
+  FeatureList out;
+
+  // shape
+  const FeatureList morph = morphology(roi);
+  std::map<std::string, double> m;
+  for (auto& f : morph) m[f.name] = f.value;
+  const Mesh mesh = mesh_of_mask(roi.morphological, roi.size, roi.spacing);
+  auto shape = [&](const char* name, double v) { out.push_back({"original", std::string("shape_") + name, "", "", v}); };
+  // IBSI's axes use the sample covariance of the voxel centres, PyRadiomics' the population one.
+  const double voxels = m["volume_voxel_counting"] / (roi.spacing[0] * roi.spacing[1] * roi.spacing[2]);
+  const double population = voxels > 1 ? std::sqrt((voxels - 1) / voxels) : 1.0;
+  shape("Maximum3DDiameter", m["maximum_3d_diameter"]);
+  shape("Maximum2DDiameterSlice", max_distance(mesh.vertices, 2));
+  shape("Maximum2DDiameterColumn", max_distance(mesh.vertices, 1));
+  shape("Maximum2DDiameterRow", max_distance(mesh.vertices, 0));
+  shape("Sphericity", m["sphericity"]);
+  shape("MinorAxisLength", m["minor_axis_length"] * population);
+  shape("Elongation", m["elongation"]);
+  shape("SurfaceVolumeRatio", m["surface_to_volume_ratio"]);
+  shape("MeshVolume", m["volume_mesh"]);
+  shape("MajorAxisLength", m["major_axis_length"] * population);
+  shape("SurfaceArea", m["surface_area_mesh"]);
+  shape("Flatness", m["flatness"]);
+  shape("LeastAxisLength", m["least_axis_length"] * population);
+  shape("VoxelVolume", m["volume_voxel_counting"]);
+
+  if (roi.size[2] == 1)
+    for (auto& f : shape2d_features(roi)) out.push_back({"original", "shape2D_" + f.name, "", "", f.value});
+
+  for_each_image_type(image, s.filters, [&](const std::string& type, const core::Image& typed) {
+    if (type == "original") {
+      add_intensity_and_texture(roi, s, type, out);
+      return;
+    }
+    Roi filtered = extract_roi(typed, region, s.label);
+    filtered.in_roi = roi.in_roi;  // the same re-segmented region
+    discretise_like_pyradiomics(filtered, s);
+    add_intensity_and_texture(filtered, s, type, out);
+  });
   return out;
 }
 

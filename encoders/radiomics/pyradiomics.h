@@ -8,6 +8,7 @@
 
 #include "core/image.h"
 #include "encoders/radiomics/feature.h"
+#include "encoders/radiomics/filters.h"
 
 namespace vbiopsy::encoders::radiomics {
 
@@ -25,10 +26,13 @@ struct PyRadiomicsSettings {
   std::vector<double> resampled_spacing;    // empty: none; else mm per axis (B-spline image, nearest mask)
   double pad_distance = 5;                  // voxels kept around the ROI when resampling
   std::string stored_pixel_type = "float";  // the image's type on disk: resampled values are cast to it
+  FilterSettings filters;                   // image types; filtered ones get firstorder and texture
 };
 
-// Features of the classes PyRadiomics enables by default: shape, firstorder, glcm, glrlm, glszm,
-// ngtdm, gldm. Names are complete ("original_glcm_Idmn"); family is "original".
+// Features of the classes PyRadiomics enables by default: shape (shape2D for one slice),
+// firstorder, glcm, glrlm, glszm, ngtdm, gldm, for the original and each filtered image. Column
+// names are PyRadiomics' ("original_glcm_Idmn", "wavelet-LLH_firstorder_Mean"): family is the image
+// type, name "<class>_<Feature>".
 FeatureList pyradiomics_features(const core::Image& image, const core::Mask& mask,
                                  const PyRadiomicsSettings& settings);
 

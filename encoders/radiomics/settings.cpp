@@ -71,6 +71,29 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
         s.voxel_array_shift = number(where, value);
       } else if (section == "setting" && key == "maxGreyLevels") {
         s.discretisation.max_levels = static_cast<int>(number(where, value));
+      } else if (section == "imageType") {
+        auto flag = [&] {
+          const std::string v = core::to_lower(value);
+          if (v != "true" && v != "false") core::fail(ini.string(), ": ", where, " = '", value, "' is not true or false");
+          return v == "true";
+        };
+        if (key == "Original") s.filters.original = flag();
+        else if (key == "LoG") {
+          for (auto& item : core::split(value, ',')) {
+            const double sigma = number(where, core::trim(item));
+            if (!(sigma > 0)) core::fail(ini.string(), ": ", where, " sigma ", sigma, " must be positive (mm)");
+            s.filters.log_sigma_mm.push_back(sigma);
+          }
+        } else if (key == "Wavelet") {
+          if (value != "haar" && value != "coif1") core::fail(ini.string(), ": ", where, " = '", value, "' is not haar or coif1");
+          s.filters.wavelet = value;
+        } else if (key == "Square") s.filters.square = flag();
+        else if (key == "SquareRoot") s.filters.square_root = flag();
+        else if (key == "Logarithm") s.filters.logarithm = flag();
+        else if (key == "Exponential") s.filters.exponential = flag();
+        else if (key == "Gradient") s.filters.gradient = flag();
+        else core::fail(ini.string(), ": unknown image type '", key,
+                        "'; known: Original, LoG, Wavelet, Square, SquareRoot, Logarithm, Exponential, Gradient");
       } else if (section == "features" && key == "families") {
         for (auto& family : core::split(value, ',')) s.families.insert(core::trim(family));
       } else {
@@ -103,6 +126,7 @@ PyRadiomicsSettings pyradiomics_settings(const ExtractionSettings& settings) {
   p.resegment_range = settings.resegment_range;
   p.resampled_spacing = settings.resampled_spacing;
   p.pad_distance = settings.pad_distance;
+  p.filters = settings.filters;
   return p;
 }
 

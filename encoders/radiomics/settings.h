@@ -11,6 +11,8 @@
 //   voxelArrayShift = 0        added to intensities for energy and RMS
 //   force2D = false, weightingNorm = no_weighting (merge directions), normalize = false,
 //   normalizeScale = 1, resampledPixelSpacing = 2, 2, 2, padDistance = 5
+// Section [imageType] (PyRadiomics' names): Original = true, LoG = 1, 2, 3 (sigmas in mm),
+//   Wavelet = coif1|haar, Square, SquareRoot, Logarithm, Exponential, Gradient = true|false.
 // Section [features]: families = glcm, glrlm, ...  (default: all)
 #include <filesystem>
 

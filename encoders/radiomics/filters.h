@@ -1,0 +1,41 @@
+#pragma once
+// Image filters applied before feature extraction, defined as PyRadiomics defines them so that
+// filtered features stay comparable across tools:
+//   log-sigma-<s>-mm-3D   Laplacian of Gaussian (ITK recursive Gaussian, normalised across scale)
+//   wavelet-<XYZ>         one-level stationary wavelet transform (haar or coif1; periodic
+//                         extension; odd sizes padded by wrapping and cropped back; X, Y, Z = L/H
+//                         for low/high pass along x, y, z), 8 images
+//   square, squareroot, logarithm, exponential   rescaled point operations
+//   gradient              gradient magnitude in mm
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/image.h"
+
+namespace vbiopsy::encoders::radiomics {
+
+struct FilterSettings {
+  bool original = true;
+  std::vector<double> log_sigma_mm;
+  std::string wavelet;  // "", "haar" or "coif1"
+  bool square = false, square_root = false, logarithm = false, exponential = false, gradient = false;
+  bool any_filter() const {
+    return !log_sigma_mm.empty() || !wavelet.empty() || square || square_root || logarithm || exponential || gradient;
+  }
+};
+
+// Calls visit(name, image) for the original (name "original") and each filtered image in turn, so
+// that only one filtered image is held at a time. Filters that cannot apply (a LoG wider than the
+// image, as PyRadiomics requires size >= sigma/spacing + 1 and >= 4 voxels) are skipped and named
+// in `skipped`.
+void for_each_image_type(const core::Image& image, const FilterSettings& settings,
+                         const std::function<void(const std::string&, const core::Image&)>& visit,
+                         std::vector<std::string>* skipped = nullptr);
+
+// The single filters, exposed for tests.
+core::Image laplacian_of_gaussian(const core::Image& image, double sigma_mm);
+std::vector<std::pair<std::string, core::Image>> stationary_wavelet(const core::Image& image, const std::string& wavelet);
+core::Image gradient_magnitude(const core::Image& image);
+
+}  // namespace vbiopsy::encoders::radiomics

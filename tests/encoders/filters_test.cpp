@@ -1,0 +1,111 @@
+#include "encoders/radiomics/filters.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/random.h"
+
+namespace vbiopsy::encoders::radiomics {
+namespace {
+
+core::Image noise(std::array<size_t, 3> size, uint64_t seed) {
+  core::Geometry g;
+  g.size = size;
+  core::Image image(g);
+  core::Rng rng(seed);
+  for (auto& v : image.voxels) v = static_cast<float>(rng.normal(100, 20));
+  return image;
+}
+
+double energy(const core::Image& image) {
+  double e = 0;
+  for (float v : image.voxels) e += double(v) * v;
+  return e;
+}
+
+TEST(Filters, StationaryWaveletBandsCarryEightTimesTheEnergy) {
+  // An undecimated orthonormal filter pair doubles the energy per axis: 2^3 in 3D.
+  for (const char* wavelet : {"haar", "coif1"})
+    for (uint64_t seed : {1ull, 2ull}) {
+      const core::Image image = noise({8, 6, 4}, seed);
+      const auto bands = stationary_wavelet(image, wavelet);
+      ASSERT_EQ(bands.size(), 8u);
+      double total = 0;
+      for (auto& [name, band] : bands) total += energy(band);
+      EXPECT_NEAR(total / energy(image), 8.0, 1e-4) << wavelet;
+      EXPECT_EQ(bands.front().first, "wavelet-LLL");
+      EXPECT_EQ(bands.back().first, "wavelet-HHH");
+    }
+}
+
+TEST(Filters, WaveletOfAConstantIsAllInTheLowPassBand) {
+  core::Geometry g;
+  g.size = {5, 4, 3};  // odd sizes exercise the wrap padding
+  const core::Image flat(g, 10.0f);
+  for (auto& [name, band] : stationary_wavelet(flat, "coif1")) {
+    const double expected = name == "wavelet-LLL" ? 10.0 * std::pow(std::sqrt(2.0), 3) : 0.0;
+    for (float v : band.voxels) EXPECT_NEAR(v, expected, 1e-4) << name;
+  }
+}
+
+TEST(Filters, LaplacianOfGaussianOfAGaussianBlobMatchesTheAnalyticCentreValue) {
+  // f = exp(-r^2 / 2s^2) blurred by G_sigma stays Gaussian; sigma^2 times its Laplacian at the centre
+  // is -3 sigma^2 / (s^2 + sigma^2) * (s^2 / (s^2 + sigma^2))^(3/2).
+  core::Geometry g;
+  g.size = {41, 41, 41};
+  core::Image blob(g);
+  const double s = 3.0, sigma = 2.0;
+  for (size_t z = 0; z < 41; ++z)
+    for (size_t y = 0; y < 41; ++y)
+      for (size_t x = 0; x < 41; ++x) {
+        const double r2 = std::pow(x - 20.0, 2) + std::pow(y - 20.0, 2) + std::pow(z - 20.0, 2);
+        blob.at(x, y, z) = static_cast<float>(std::exp(-r2 / (2 * s * s)));
+      }
+  const double t = s * s + sigma * sigma;
+  const double expected = -3 * sigma * sigma / t * std::pow(s * s / t, 1.5);
+  EXPECT_NEAR(laplacian_of_gaussian(blob, sigma).at(20, 20, 20), expected, 0.02 * std::abs(expected));
+}
+
+TEST(Filters, GradientOfARampIsItsSlopeInMillimetres) {
+  core::Geometry g;
+  g.size = {10, 10, 10};
+  g.spacing = {2, 1, 1};
+  core::Image ramp(g);
+  for (size_t z = 0; z < 10; ++z)
+    for (size_t y = 0; y < 10; ++y)
+      for (size_t x = 0; x < 10; ++x) ramp.at(x, y, z) = static_cast<float>(3.0 * x * 2.0);  // 3 per mm along x
+  EXPECT_NEAR(gradient_magnitude(ramp).at(5, 5, 5), 3.0, 1e-5);
+}
+
+TEST(Filters, PointFiltersKeepTheRangeAndAreNamedAsPyRadiomics) {
+  const core::Image image = noise({6, 5, 4}, 3);
+  FilterSettings settings;
+  settings.original = false;
+  settings.square = settings.square_root = settings.logarithm = settings.exponential = true;
+  std::vector<std::string> names;
+  double max_abs = 0;
+  for (float v : image.voxels) max_abs = std::max(max_abs, double(std::abs(v)));
+  for_each_image_type(image, settings, [&](const std::string& name, const core::Image& filtered) {
+    names.push_back(name);
+    double filtered_max = 0;
+    for (float v : filtered.voxels) filtered_max = std::max(filtered_max, double(std::abs(v)));
+    EXPECT_NEAR(filtered_max, max_abs, 1e-3 * max_abs) << name;  // each maps max|x| to max|x|
+  });
+  EXPECT_EQ(names, (std::vector<std::string>{"square", "squareroot", "logarithm", "exponential"}));
+}
+
+TEST(Filters, ALogWiderThanTheImageIsSkippedAndNamed) {
+  FilterSettings settings;
+  settings.original = false;
+  settings.log_sigma_mm = {1.5, 20};
+  std::vector<std::string> names, skipped;
+  for_each_image_type(noise({8, 8, 8}, 4), settings, [&](const std::string& name, const core::Image&) { names.push_back(name); },
+                      &skipped);
+  EXPECT_EQ(names, (std::vector<std::string>{"log-sigma-1-5-mm-3D"}));
+  ASSERT_EQ(skipped.size(), 1u);
+  EXPECT_NE(skipped[0].find("log-sigma-20-mm-3D"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vbiopsy::encoders::radiomics
