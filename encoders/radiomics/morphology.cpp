@@ -70,8 +70,10 @@ double ellipsoid_area(double a, double b, double c) {
 
 }  // namespace
 
-FeatureList morphology(const Roi& roi) {
-  const Mesh mesh = mesh_of_mask(roi.morphological, roi.size, roi.spacing);
+FeatureList morphology(const Roi& roi, bool with_autocorrelation, Mesh* mesh_out) {
+  Mesh local_mesh;
+  Mesh& mesh = mesh_out ? *mesh_out : local_mesh;
+  mesh = mesh_of_mask(roi.morphological, roi.size, roi.spacing);
   const double v = mesh.volume, a = mesh.area;
   const double voxel_volume = roi.spacing[0] * roi.spacing[1] * roi.spacing[2];
 
@@ -132,7 +134,7 @@ FeatureList morphology(const Roi& roi) {
 
   // Moran's I and Geary's C over the intensity mask, weights 1 / distance (mm).
   double moran = kNaN, geary = kNaN;
-  if (roi_count <= double(kMaxAutocorrelationVoxels)) {
+  if (with_autocorrelation && roi_count <= double(kMaxAutocorrelationVoxels)) {
     std::vector<Eigen::Vector3d> p;
     std::vector<double> value;
     for (size_t z = 0; z < roi.size[2]; ++z)

@@ -33,18 +33,40 @@ void add_mapped(FeatureList& out, const std::string& type, const char* cls, cons
   }
 }
 
-double max_distance(const std::vector<std::array<double, 3>>& points, int fixed_axis) {
-  // Largest distance between vertices sharing a coordinate along fixed_axis (-1: any pair).
-  std::map<long long, std::vector<const std::array<double, 3>*>> groups;
-  for (const auto& p : points) groups[fixed_axis < 0 ? 0 : std::llround(p[fixed_axis] * 1e6)].push_back(&p);
+// Convex hull of 2D points (Andrew's monotone chain), for the largest in-plane distance.
+std::vector<std::array<double, 2>> hull_2d(std::vector<std::array<double, 2>> points) {
+  std::sort(points.begin(), points.end());
+  points.erase(std::unique(points.begin(), points.end()), points.end());
+  if (points.size() < 3) return points;
+  auto cross = [](const auto& o, const auto& a, const auto& b) {
+    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  };
+  std::vector<std::array<double, 2>> hull(2 * points.size());
+  size_t k = 0;
+  for (size_t i = 0; i < points.size(); ++i) {
+    while (k >= 2 && cross(hull[k - 2], hull[k - 1], points[i]) <= 0) --k;
+    hull[k++] = points[i];
+  }
+  for (size_t i = points.size() - 1, t = k + 1; i-- > 0;) {
+    while (k >= t && cross(hull[k - 2], hull[k - 1], points[i]) <= 0) --k;
+    hull[k++] = points[i];
+  }
+  hull.resize(k - 1);
+  return hull;
+}
+
+// Largest distance between mesh vertices lying in one plane perpendicular to fixed_axis.
+double max_in_plane_distance(const std::vector<std::array<double, 3>>& vertices, int fixed_axis) {
+  const int u = fixed_axis == 0 ? 1 : 0, v = fixed_axis == 2 ? 1 : 2;
+  std::map<long long, std::vector<std::array<double, 2>>> planes;
+  for (const auto& p : vertices) planes[std::llround(p[fixed_axis] * 1e6)].push_back({p[u], p[v]});
   double best = 0;
-  for (auto& [key, group] : groups)
-    for (size_t i = 0; i < group.size(); ++i)
-      for (size_t j = i + 1; j < group.size(); ++j) {
-        const auto& a = *group[i];
-        const auto& b = *group[j];
-        best = std::max(best, (a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
-      }
+  for (auto& [key, points] : planes) {
+    const auto hull = hull_2d(std::move(points));
+    for (size_t i = 0; i < hull.size(); ++i)
+      for (size_t j = i + 1; j < hull.size(); ++j)
+        best = std::max(best, std::pow(hull[i][0] - hull[j][0], 2) + std::pow(hull[i][1] - hull[j][1], 2));
+  }
   return std::sqrt(best);
 }
 
@@ -299,18 +321,18 @@ FeatureList pyradiomics_features(const core::Image& input, const core::Mask& mas
   FeatureList out;
 
   // shape
-  const FeatureList morph = morphology(roi);
+  Mesh mesh;
+  const FeatureList morph = morphology(roi, /*with_autocorrelation=*/false, &mesh);
   std::map<std::string, double> m;
   for (auto& f : morph) m[f.name] = f.value;
-  const Mesh mesh = mesh_of_mask(roi.morphological, roi.size, roi.spacing);
   auto shape = [&](const char* name, double v) { out.push_back({"original", std::string("shape_") + name, "", "", v}); };
   // IBSI's axes use the sample covariance of the voxel centres, PyRadiomics' the population one.
   const double voxels = m["volume_voxel_counting"] / (roi.spacing[0] * roi.spacing[1] * roi.spacing[2]);
   const double population = voxels > 1 ? std::sqrt((voxels - 1) / voxels) : 1.0;
   shape("Maximum3DDiameter", m["maximum_3d_diameter"]);
-  shape("Maximum2DDiameterSlice", max_distance(mesh.vertices, 2));
-  shape("Maximum2DDiameterColumn", max_distance(mesh.vertices, 1));
-  shape("Maximum2DDiameterRow", max_distance(mesh.vertices, 0));
+  shape("Maximum2DDiameterSlice", max_in_plane_distance(mesh.vertices, 2));
+  shape("Maximum2DDiameterColumn", max_in_plane_distance(mesh.vertices, 1));
+  shape("Maximum2DDiameterRow", max_in_plane_distance(mesh.vertices, 0));
   shape("Sphericity", m["sphericity"]);
   shape("MinorAxisLength", m["minor_axis_length"] * population);
   shape("Elongation", m["elongation"]);
