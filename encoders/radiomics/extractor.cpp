@@ -54,7 +54,7 @@ FeatureList extract_features(const core::Image& image, const core::Mask& mask,
     if (wanted("gldzm")) add(gldzm_features(roi));
     if (wanted("ngtdm")) add(ngtdm_features(roi));
     if (wanted("ngldm")) add(ngldm_features(roi));
-  });
+  }, nullptr, &mask);
   return out;
 }
 

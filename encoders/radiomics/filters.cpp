@@ -67,18 +67,74 @@ std::vector<double> filter_axis(const std::vector<double>& data, const std::arra
   const size_t n = size[axis];
   const size_t stride = axis == 0 ? 1 : (axis == 1 ? size[0] : size[0] * size[1]);
   const long half = long(filter.size() / 2);
+  // Wrapped source index of every (output, tap) pair, computed once for all lines.
+  std::vector<size_t> source(n * filter.size());
+  for (size_t o = 0; o < n; ++o)
+    for (size_t j = 0; j < filter.size(); ++j) {
+      long i = (long(o) + half - long(j)) % long(n);
+      if (i < 0) i += long(n);
+      source[o * filter.size() + j] = size_t(i) * stride;
+    }
   for (size_t start = 0; start < data.size(); ++start) {
     if ((start / stride) % n != 0) continue;  // first element of a line along axis
+    const double* line = &data[start];
     for (size_t o = 0; o < n; ++o) {
       double sum = 0;
-      for (size_t j = 0; j < filter.size(); ++j) {
-        long i = (long(o) + half - long(j)) % long(n);
-        if (i < 0) i += long(n);
-        sum += filter[j] * data[start + size_t(i) * stride];
-      }
+      const size_t* src = &source[o * filter.size()];
+      for (size_t j = 0; j < filter.size(); ++j) sum += filter[j] * line[src[j]];
       out[start + o * stride] = sum;
     }
   }
+  return out;
+}
+
+// Per axis, the box [lo, hi] around the region grown by `margin` voxels; an axis whose grown range
+// does not fit inside the image keeps its full extent (so periodic or boundary handling is as for
+// the whole image).
+struct Box {
+  std::array<size_t, 3> lo{0, 0, 0}, hi{0, 0, 0};
+};
+
+Box region_box(const core::Mask& region, const std::array<long, 3>& margin) {
+  const auto& g = region.geometry;
+  std::array<long, 3> lo{long(g.size[0]), long(g.size[1]), long(g.size[2])}, hi{-1, -1, -1};
+  for (size_t z = 0; z < g.size[2]; ++z)
+    for (size_t y = 0; y < g.size[1]; ++y)
+      for (size_t x = 0; x < g.size[0]; ++x)
+        if (region.at(x, y, z)) {
+          const long p[3] = {long(x), long(y), long(z)};
+          for (int a = 0; a < 3; ++a) {
+            lo[a] = std::min(lo[a], p[a]);
+            hi[a] = std::max(hi[a], p[a]);
+          }
+        }
+  Box box;
+  for (int a = 0; a < 3; ++a) {
+    const long grown_lo = lo[a] - margin[a], grown_hi = hi[a] + margin[a];
+    const bool fits = hi[a] >= 0 && grown_lo >= 0 && grown_hi < long(g.size[a]);
+    box.lo[a] = fits ? size_t(grown_lo) : 0;
+    box.hi[a] = fits ? size_t(grown_hi) : g.size[a] - 1;
+  }
+  return box;
+}
+
+core::Image crop(const core::Image& image, const Box& box) {
+  core::Geometry g = image.geometry;
+  for (int a = 0; a < 3; ++a) g.size[a] = box.hi[a] - box.lo[a] + 1;
+  g.origin = image.geometry.index_to_physical(double(box.lo[0]), double(box.lo[1]), double(box.lo[2]));
+  core::Image out(g);
+  for (size_t z = 0; z < g.size[2]; ++z)
+    for (size_t y = 0; y < g.size[1]; ++y)
+      for (size_t x = 0; x < g.size[0]; ++x) out.at(x, y, z) = image.at(x + box.lo[0], y + box.lo[1], z + box.lo[2]);
+  return out;
+}
+
+core::Image paste(const core::Image& image, const core::Image& part, const Box& box) {
+  core::Image out = image;
+  const auto& g = part.geometry;
+  for (size_t z = 0; z < g.size[2]; ++z)
+    for (size_t y = 0; y < g.size[1]; ++y)
+      for (size_t x = 0; x < g.size[0]; ++x) out.at(x + box.lo[0], y + box.lo[1], z + box.lo[2]) = part.at(x, y, z);
   return out;
 }
 
@@ -89,6 +145,8 @@ core::Image laplacian_of_gaussian(const core::Image& image, double sigma_mm) {
   filter->SetInput(to_itk(image));
   filter->SetSigma(sigma_mm);
   filter->SetNormalizeAcrossScale(true);
+  // One thread per filter: cases run in parallel one level up, and ITK's pool only adds waiting.
+  filter->SetNumberOfWorkUnits(1);
   try {
     filter->Update();
   } catch (const itk::ExceptionObject& e) {
@@ -101,6 +159,7 @@ core::Image gradient_magnitude(const core::Image& image) {
   auto filter = itk::GradientMagnitudeImageFilter<FloatImage, FloatImage>::New();
   filter->SetInput(to_itk(image));
   filter->SetUseImageSpacing(true);
+  filter->SetNumberOfWorkUnits(1);
   filter->Update();
   return from_itk(filter->GetOutput(), image.geometry);
 }
@@ -138,7 +197,7 @@ std::vector<std::pair<std::string, core::Image>> stationary_wavelet(const core::
 
 void for_each_image_type(const core::Image& image, const FilterSettings& s,
                          const std::function<void(const std::string&, const core::Image&)>& visit,
-                         std::vector<std::string>* skipped) {
+                         std::vector<std::string>* skipped, const core::Mask* region) {
   if (s.original) visit("original", image);
   const auto& g = image.geometry;
   for (double sigma : s.log_sigma_mm) {
@@ -150,10 +209,24 @@ void for_each_image_type(const core::Image& image, const FilterSettings& s,
       if (skipped) skipped->push_back(name + " (image too small for a 3D LoG of this width)");
       continue;
     }
-    visit(name, laplacian_of_gaussian(image, sigma));
+    if (!region) {
+      visit(name, laplacian_of_gaussian(image, sigma));
+      continue;
+    }
+    std::array<long, 3> margin;
+    for (int a = 0; a < 3; ++a) margin[a] = long(std::ceil(16 * sigma / g.spacing[a])) + 2;
+    const Box box = region_box(*region, margin);
+    visit(name, paste(image, laplacian_of_gaussian(crop(image, box), sigma), box));
   }
-  if (!s.wavelet.empty())
-    for (auto& [name, band] : stationary_wavelet(image, s.wavelet)) visit(name, band);
+  if (!s.wavelet.empty()) {
+    if (!region) {
+      for (auto& [name, band] : stationary_wavelet(image, s.wavelet)) visit(name, band);
+    } else {
+      const long support = long(low_pass(s.wavelet).size()) + 1;
+      const Box box = region_box(*region, {support, support, support});
+      for (auto& [name, band] : stationary_wavelet(crop(image, box), s.wavelet)) visit(name, paste(image, band, box));
+    }
+  }
   double max_abs = 0;
   for (float v : image.voxels) max_abs = std::max(max_abs, double(std::abs(v)));
   auto point_filter = [&](const char* name, auto&& fn) {
@@ -174,7 +247,14 @@ void for_each_image_type(const core::Image& image, const FilterSettings& s,
     const double c = std::log(max_abs) / max_abs;
     point_filter("exponential", [&](double x) { return std::exp(c * x); });
   }
-  if (s.gradient) visit("gradient", gradient_magnitude(image));
+  if (s.gradient) {
+    if (!region) {
+      visit("gradient", gradient_magnitude(image));
+    } else {
+      const Box box = region_box(*region, {2, 2, 2});  // central differences reach one voxel
+      visit("gradient", paste(image, gradient_magnitude(crop(image, box)), box));
+    }
+  }
 }
 
 }  // namespace vbiopsy::encoders::radiomics

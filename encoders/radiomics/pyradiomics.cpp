@@ -356,7 +356,7 @@ FeatureList pyradiomics_features(const core::Image& input, const core::Mask& mas
     filtered.in_roi = roi.in_roi;  // the same re-segmented region
     discretise_like_pyradiomics(filtered, s);
     add_intensity_and_texture(filtered, s, type, out);
-  });
+  }, nullptr, &region);
   return out;
 }
 

@@ -109,3 +109,36 @@ TEST(Filters, ALogWiderThanTheImageIsSkippedAndNamed) {
 
 }  // namespace
 }  // namespace vbiopsy::encoders::radiomics
+
+namespace vbiopsy::encoders::radiomics {
+namespace {
+
+TEST(Filters, FilteringABoxAroundTheRegionGivesTheWholeImageValuesInsideIt) {
+  for (uint64_t seed : {5ull, 6ull}) {
+    core::Geometry g;
+    g.size = {60, 50, 30};
+    core::Image image(g);
+    core::Rng rng(seed);
+    for (auto& v : image.voxels) v = static_cast<float>(rng.normal(100, 20));
+    core::Mask region(g);
+    for (size_t z = 12; z < 16; ++z)
+      for (size_t y = 20; y < 26; ++y)
+        for (size_t x = 25; x < 31; ++x) region.at(x, y, z) = 1;
+    FilterSettings settings;
+    settings.original = false;
+    settings.log_sigma_mm = {1};
+    settings.wavelet = "coif1";
+    settings.gradient = true;
+    std::vector<core::Image> whole, boxed;
+    for_each_image_type(image, settings, [&](const std::string&, const core::Image& f) { whole.push_back(f); });
+    for_each_image_type(image, settings, [&](const std::string&, const core::Image& f) { boxed.push_back(f); }, nullptr, &region);
+    ASSERT_EQ(whole.size(), boxed.size());
+    for (size_t k = 0; k < whole.size(); ++k)
+      for (size_t i = 0; i < region.voxels.size(); ++i)
+        if (region.voxels[i])
+          EXPECT_NEAR(boxed[k].voxels[i], whole[k].voxels[i], 1e-5 * std::max(1.0f, std::abs(whole[k].voxels[i]))) << k;
+  }
+}
+
+}  // namespace
+}  // namespace vbiopsy::encoders::radiomics
