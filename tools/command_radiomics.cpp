@@ -1,3 +1,4 @@
+#include <cmath>
 #include <iostream>
 
 #include "core/csv.h"
@@ -47,6 +48,15 @@ int run_radiomics(const std::vector<std::string>& args) {
     csv += core::csv_line({encoders::radiomics::column_name(f), f.ibsi_id, core::format_double(f.value)});
   core::write_file_atomic(out, csv);
   std::cout << "wrote " << features.size() << " features to " << out << "\n";
+  // Undefined values (IBSI: e.g. skewness of a flat region) are written as nan; say which.
+  std::vector<std::string> undefined;
+  for (const auto& f : features)
+    if (std::isnan(f.value)) undefined.push_back(encoders::radiomics::column_name(f));
+  if (!undefined.empty()) {
+    std::cerr << "warning: " << undefined.size() << " feature(s) are undefined for this region (written as nan):";
+    for (size_t i = 0; i < undefined.size() && i < 10; ++i) std::cerr << " " << undefined[i];
+    std::cerr << (undefined.size() > 10 ? " ..." : "") << "\n";
+  }
   return 0;
 }
 

@@ -81,6 +81,8 @@ std::string settings_text(const CohortExtractionSettings& s) {
   text += core::concat(";filters=", f.original, f.square, f.square_root, f.logarithm, f.exponential, f.gradient, ":",
                        f.wavelet, ":");
   for (double sigma : f.log_sigma_mm) text += core::format_double(sigma) + ",";
+  text += core::concat(";resample=", s.radiomics.bspline, ":");
+  for (double v : s.radiomics.resampled_spacing) text += core::format_double(v) + ",";
   text += ";rings=";
   for (double r : s.rings_mm) text += core::format_double(r) + ",";
   return text;

@@ -6,6 +6,7 @@
 
 #include "encoders/radiomics/first_order.h"
 #include "encoders/radiomics/morphology.h"
+#include "encoders/radiomics/resample.h"
 #include "encoders/radiomics/shape2d.h"
 #include "encoders/radiomics/texture.h"
 
@@ -18,9 +19,19 @@ FeatureList extract_features(const core::Image& image, const core::Mask& mask,
   for (const auto& family : settings.families)
     if (!kFamilies.count(family))
       core::fail("unknown feature family '", family, "'; known: morph, shape2d, li, stats, ih, ivh, glcm, glrlm, glszm, gldzm, ngtdm, ngldm");
-  if (!settings.resampled_spacing.empty() || settings.normalize || settings.force_2d || settings.merge_directions)
-    core::fail("resampledPixelSpacing, normalize, force2D and weightingNorm are implemented for --compat pyradiomics "
-               "only; the IBSI chain reports every aggregation and does not resample yet");
+  if (settings.normalize || settings.force_2d || settings.merge_directions)
+    core::fail("normalize, force2D and weightingNorm belong to --compat pyradiomics; the IBSI convention reports "
+               "every aggregation and leaves normalisation to the caller");
+  if (!settings.resampled_spacing.empty()) {
+    if (settings.resampled_spacing.size() != 3) core::fail("resampledPixelSpacing needs 3 values");
+    auto [image_r, mask_r] = resample_ibsi(image, mask, settings.label,
+                                           {settings.resampled_spacing[0], settings.resampled_spacing[1], settings.resampled_spacing[2]},
+                                           settings.bspline ? Interpolation::kBSpline : Interpolation::kLinear);
+    ExtractionSettings rest = settings;
+    rest.resampled_spacing.clear();
+    rest.label = 1;
+    return extract_features(image_r, mask_r, rest);
+  }
   FeatureList out;
   for_each_image_type(image, settings.filters, [&](const std::string& type, const core::Image& typed) {
     const bool original = type == "original";

@@ -25,13 +25,16 @@ struct ExtractionSettings {
   // bound), "sigma" keeps mean +- range standard deviations. Empty range: none.
   std::string resegment_mode = "absolute";
   std::vector<double> resegment_range;
+  // Resampling before everything else (IBSI: centre-aligned grid, mask by partial volume >= 0.5;
+  // PyRadiomics: its own grid). Empty: none.
+  std::vector<double> resampled_spacing;
+  bool bspline = true;  // image interpolation: cubic B-spline (sitkBSpline) or trilinear (sitkLinear)
   // Used only by the PyRadiomics convention (pyradiomics.h explains each).
   double voxel_array_shift = 0;
   bool force_2d = false;
   bool merge_directions = false;
   bool normalize = false;
   double normalize_scale = 1;
-  std::vector<double> resampled_spacing;
   double pad_distance = 5;
 };
 

@@ -63,6 +63,10 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
       } else if (section == "setting" && key == "weightingNorm") {
         if (value != "no_weighting") core::fail(ini.string(), ": ", where, " = '", value, "': only no_weighting is supported");
         s.merge_directions = true;
+      } else if (section == "setting" && key == "interpolator") {
+        if (value == "sitkBSpline" || value == "bspline") s.bspline = true;
+        else if (value == "sitkLinear" || value == "linear") s.bspline = false;
+        else core::fail(ini.string(), ": ", where, " = '", value, "' is not sitkBSpline/bspline or sitkLinear/linear");
       } else if (section == "setting" && key == "normalizeScale") {
         s.normalize_scale = number(where, value);
       } else if (section == "setting" && key == "padDistance") {
@@ -101,7 +105,7 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
                    "'; known: setting.label, setting.binWidth, setting.binCount, setting.discretisation, "
                    "setting.maxGreyLevels, setting.resegmentRange, setting.resegmentMode, setting.voxelArrayShift, "
                    "setting.force2D, setting.weightingNorm, setting.normalize, setting.normalizeScale, "
-                   "setting.resampledPixelSpacing, setting.padDistance, features.families");
+                   "setting.resampledPixelSpacing, setting.interpolator, setting.padDistance, features.families");
       }
     }
   }
