@@ -166,6 +166,46 @@ core::Image read_image(const fs::path& path) {
   fail(path.string(), ": unreachable");
 }
 
+std::vector<core::Image> read_image_series(const fs::path& path) {
+  if (!fs::exists(path)) fail(path.string(), ": file not found");
+  if (file_kind(path) != FileKind::kItk) return {read_image(path)};
+  using ItkFloat4 = itk::Image<float, 4>;
+  try {
+    auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::CommonEnums::IOFileMode::ReadMode);
+    if (!io) fail(path.string(), ": ITK finds no reader for this file");
+    io->SetFileName(path.string());
+    io->ReadImageInformation();
+    if (io->GetNumberOfDimensions() <= 3) return {read_image(path)};
+    if (io->GetNumberOfDimensions() > 4) fail(path.string(), ": ", io->GetNumberOfDimensions(), "-D; expected 3-D or 4-D");
+    double voxels = 1;
+    for (unsigned d = 0; d < 4; ++d) voxels *= double(io->GetDimensions(d));
+    if (voxels > kMaxVoxels) fail(path.string(), ": ", voxels, " voxels exceed the limit of ", kMaxVoxels);
+    auto reader = itk::ImageFileReader<ItkFloat4>::New();
+    reader->SetImageIO(io);
+    reader->SetFileName(path.string());
+    reader->Update();
+    ItkFloat4::Pointer image = reader->GetOutput();
+    core::Geometry g;
+    const auto size = image->GetLargestPossibleRegion().GetSize();
+    for (int i = 0; i < 3; ++i) {
+      g.size[i] = size[i];
+      g.spacing[i] = image->GetSpacing()[i];
+      g.origin[i] = image->GetOrigin()[i];
+      for (int j = 0; j < 3; ++j) g.direction[3 * i + j] = image->GetDirection()[i][j];
+    }
+    std::vector<core::Image> volumes;
+    const size_t per_volume = g.voxel_count();
+    for (size_t t = 0; t < size[3]; ++t) {
+      core::Image volume(g);
+      std::copy_n(image->GetBufferPointer() + t * per_volume, per_volume, volume.voxels.begin());
+      volumes.push_back(std::move(volume));
+    }
+    return volumes;
+  } catch (const itk::ExceptionObject& e) {
+    fail(path.string(), ": ITK cannot read it: ", e.GetDescription());
+  }
+}
+
 std::string stored_pixel_type(const fs::path& path) {
   if (file_kind(path) != FileKind::kItk) return "float";
   try {

@@ -2,6 +2,8 @@
 // Reading and writing images by file type: NIfTI / NRRD / MetaImage through ITK, PNG / JPEG / PGM /
 // BMP / TIFF through OpenCV, DICOM (a .dcm file or a folder) through DCMTK.
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "core/image.h"
 
@@ -12,6 +14,9 @@ enum class FileKind { kItk, kRaster, kDicom };
 FileKind file_kind(const std::filesystem::path& path);
 
 core::Image read_image(const std::filesystem::path& path);
+// A 4D file (NIfTI/NRRD/MHA) as its 3D volumes, in order (a 3D file gives one volume).
+std::vector<core::Image> read_image_series(const std::filesystem::path& path);
+
 // The component type the file stores ("short", "float", "unsigned_char", ...; ITK's names), for
 // steps that must round as the original type would (PyRadiomics' resampling). DICOM and pictures
 // report "float" (they are rescaled on reading).
