@@ -132,7 +132,7 @@ void generate_mri(SynthCase& sc, const SynthOptions& o, const SynthSite& site, R
   }
   const auto washout_dir = random_direction(rng);
   const double washout_threshold = clamp(0.25 - 0.45 * s + rng.normal(0, 0.15), -0.9, 0.95);
-  const double core_fraction = clamp(0.42 + rng.normal(0, 0.06), 0.25, 0.6);
+  const double core_fraction = clamp(0.6 + rng.normal(0, 0.06), 0.45, 0.72);  // ~20% of the volume
   const double rim_amplitude = clamp(1.1 + 0.25 * s + rng.normal(0, 0.1), 0.5, 2.2);
   const double washout_amplitude = clamp(1.5 + 0.3 * s + rng.normal(0, 0.1), 0.7, 2.6);
   const double oedema = sigmoid(1.5 * s + rng.normal(0, 0.5));  // 0-1
