@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "modalities/dicom/dicom_series.h"
 #include "modalities/image_io.h"
+#include "modalities/mri/resampling.h"
 
 namespace vbiopsy::modalities {
 namespace fs = std::filesystem;
@@ -86,6 +87,10 @@ LoadedMri load_mri(const datasets::MriStudy& study) {
     fail(study.dwi.front().string(), ": ", mri.dwi.size(), " DWI volumes but ", mri.dwi_b_values.size(), " b-values");
   if (study.adc) mri.adc = read_image(*study.adc);
   mri.mask = load_mask_for(study.mask, mri.dce.front(), first);
+  const core::Geometry& grid = mri.dce.front().geometry;
+  if (mri.t2) mri.t2 = mri::resample_to_grid(*mri.t2, grid);
+  for (auto& volume : mri.dwi) volume = mri::resample_to_grid(volume, grid);
+  if (mri.adc) mri.adc = mri::resample_to_grid(*mri.adc, grid);
   return mri;
 }
 

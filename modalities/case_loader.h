@@ -31,6 +31,7 @@ struct LoadedUltrasound {
   std::vector<core::Mask> masks;    // one per frame
 };
 
+// T2, DWI and ADC are resampled onto the DCE grid (physical coordinates), so every map lines up.
 LoadedMri load_mri(const datasets::MriStudy& study);
 std::vector<LoadedMammographyView> load_mammography(const datasets::Mammography& mammography);
 LoadedUltrasound load_ultrasound(const datasets::Ultrasound& ultrasound);

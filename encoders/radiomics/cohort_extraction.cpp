@@ -2,6 +2,7 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "core/csv.h"
 #include "core/error.h"
@@ -15,6 +16,8 @@
 #include <boost/property_tree/ini_parser.hpp>
 #include <boost/property_tree/ptree.hpp>
 #include "modalities/case_loader.h"
+#include "modalities/mri/kinetics.h"
+#include "modalities/mri/overlay.h"
 #include "modalities/image_io.h"
 
 namespace vbiopsy::encoders::radiomics {
@@ -49,13 +52,79 @@ std::vector<std::pair<std::string, double>> read_cached(const fs::path& file) {
   return values;
 }
 
+// The named voxel maps of one MRI study, all on the DCE grid.
+struct MriMaps {
+  modalities::mri::KineticMaps kinetics;
+  std::optional<core::Image> adc;
+  const core::Image* get(const std::string& name, const modalities::LoadedMri& mri, const std::string& case_id) const {
+    const std::pair<const char*, const core::Image*> named[] = {
+        {"pe", &kinetics.peak_enhancement}, {"ttp", &kinetics.time_to_peak}, {"me", &kinetics.mean_enhancement},
+        {"ie", &kinetics.initial_enhancement}, {"wash_in", &kinetics.wash_in}, {"ser", &kinetics.ser},
+        {"wash_out", &kinetics.wash_out}, {"auc60", &kinetics.auc60}, {"auc90", &kinetics.auc90}};
+    for (auto [n, image] : named)
+      if (name == n) return image;
+    if (name == "adc") {
+      if (!adc) core::fail("case ", case_id, ": habitat map 'adc' needs an ADC map or DWI with two or more b-values");
+      return &*adc;
+    }
+    if (name == "t2") {
+      if (!mri.t2) core::fail("case ", case_id, ": habitat map 't2' needs a T2-weighted image");
+      return &*mri.t2;
+    }
+    core::fail("unknown habitat map '", name, "'; known: pe, ttp, me, ie, wash_in, ser, wash_out, auc60, auc90, adc, t2");
+  }
+};
+
+MriMaps mri_maps(const modalities::LoadedMri& mri) {
+  MriMaps maps{modalities::mri::compute_kinetics(mri.dce, mri.dce_times_s), std::nullopt};
+  if (mri.adc) maps.adc = *mri.adc;
+  else if (mri.dwi.size() >= 2) maps.adc = modalities::mri::fit_adc(mri.dwi, mri.dwi_b_values).adc;
+  return maps;
+}
+
 }  // namespace
 
 CohortExtractionSettings read_cohort_extraction_settings(const fs::path& ini) {
   CohortExtractionSettings s;
-  s.radiomics = read_settings(ini, {"regions"});
+  s.radiomics = read_settings(ini, {"regions", "mri", "habitats"});
   boost::property_tree::ptree tree;
   boost::property_tree::read_ini(ini.string(), tree);  // readable: read_settings parsed it
+  auto flag = [&](const std::string& where, const std::string& value) {
+    const std::string v = core::to_lower(core::trim(value));
+    if (v != "true" && v != "false") core::fail(ini.string(), ": ", where, " = '", value, "' is not true or false");
+    return v == "true";
+  };
+  if (auto mri = tree.get_child_optional("mri")) {
+    for (const auto& [key, node] : *mri) {
+      if (key != "kinetics") core::fail(ini.string(), ": unknown key 'mri.", key, "'; known: mri.kinetics");
+      s.kinetics = flag("mri.kinetics", node.data());
+    }
+  }
+  if (auto habitats = tree.get_child_optional("habitats")) {
+    for (const auto& [key, node] : *habitats) {
+      const std::string value = core::trim(node.data());
+      auto integer = [&] {
+        auto v = core::parse_int(value);
+        if (!v) core::fail(ini.string(), ": habitats.", key, " = '", value, "' is not an integer");
+        return int(*v);
+      };
+      if (key == "enabled") s.habitats = flag("habitats.enabled", value);
+      else if (key == "maps") {
+        s.habitat_maps.clear();
+        for (auto& m : core::split(value, ',')) s.habitat_maps.push_back(core::trim(m));
+      } else if (key == "min") s.habitat_options.min_habitats = integer();
+      else if (key == "max") s.habitat_options.max_habitats = integer();
+      else if (key == "fixed") s.habitat_options.fixed_habitats = integer();
+      else if (key == "seed") s.habitat_options.seed = uint64_t(integer());
+      else if (key == "criterion") {
+        if (value == "calinski_harabasz") s.habitat_options.criterion = modalities::mri::HabitatOptions::Criterion::kCalinskiHarabasz;
+        else if (value == "silhouette") s.habitat_options.criterion = modalities::mri::HabitatOptions::Criterion::kSilhouette;
+        else core::fail(ini.string(), ": habitats.criterion = '", value, "' is not calinski_harabasz or silhouette");
+      } else {
+        core::fail(ini.string(), ": unknown key 'habitats.", key, "'; known: enabled, maps, min, max, fixed, criterion, seed");
+      }
+    }
+  }
   if (auto regions = tree.get_child_optional("regions")) {
     for (const auto& [key, node] : *regions) {
       if (key != "rings_mm") core::fail(ini.string(), ": unknown key 'regions.", key, "'; known: regions.rings_mm");
@@ -85,7 +154,7 @@ std::string settings_text(const CohortExtractionSettings& s) {
   for (double v : s.radiomics.resampled_spacing) text += core::format_double(v) + ",";
   text += ";rings=";
   for (double r : s.rings_mm) text += core::format_double(r) + ",";
-  return text;
+  return text;  // habitat blocks add the content of their label map to their own keys
 }
 
 CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const CohortExtractionSettings& settings,
@@ -98,6 +167,50 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
   std::vector<std::vector<datasets::Problem>> failures(n);
   std::mutex progress_mutex;
   size_t done = 0, computed = 0, cached = 0;
+
+  // Habitats: every MRI case's voxel features first, one cohort model, then each case's label map
+  // is written before the radiomics pass below uses it.
+  std::vector<std::optional<core::Mask>> habitat_labels(n);
+  int habitat_count = 0;
+  if (settings.habitats) {
+    std::vector<std::optional<modalities::mri::CaseVoxels>> voxels(n);
+    std::vector<std::optional<core::Image>> dce1(n);
+    core::parallel_for(n, settings.threads, [&](size_t i) {
+      const auto& c = cohort.cases[i];
+      if (!c.mri) return;
+      try {
+        const auto mri = modalities::load_mri(*c.mri);
+        const MriMaps maps = mri_maps(mri);
+        std::vector<const core::Image*> chosen;
+        for (auto& name : settings.habitat_maps) chosen.push_back(maps.get(name, mri, c.case_id));
+        voxels[i] = modalities::mri::case_voxels(c.case_id, chosen, mri.mask);
+        dce1[i] = mri.dce[1];
+      } catch (const core::Error& e) {
+        failures[i].push_back({c.case_id, "MRI habitats", e.what()});
+      }
+    });
+    std::vector<modalities::mri::CaseVoxels> all;
+    for (auto& v : voxels)
+      if (v) all.push_back(*v);
+    if (!all.empty()) {
+      const auto model = modalities::mri::fit_habitat_model(all, settings.habitat_options);
+      habitat_count = model.habitats();
+      std::string record = core::csv_line({"habitats", "k_tried", "criterion", "training_cases"});
+      for (size_t k = 0; k < model.criterion_values.size(); ++k)
+        record += core::csv_line({std::to_string(habitat_count),
+                                  std::to_string((settings.habitat_options.fixed_habitats > 0 ? settings.habitat_options.fixed_habitats
+                                                                                              : settings.habitat_options.min_habitats) + int(k)),
+                                  core::format_double(model.criterion_values[k]), std::to_string(all.size())});
+      core::write_file_atomic(out / "habitat_model.csv", record);
+      core::parallel_for(n, settings.threads, [&](size_t i) {
+        if (!voxels[i]) return;
+        const std::string& id = cohort.cases[i].case_id;
+        habitat_labels[i] = modalities::mri::apply_habitat_model(model, *voxels[i], settings.habitat_options);
+        modalities::write_mask(*habitat_labels[i], out / id / "mri" / "habitats.nii.gz");
+        modalities::mri::write_habitat_overlay(*dce1[i], *habitat_labels[i], habitat_count, out / id / "mri" / "habitats_overlay.png");
+      });
+    }
+  }
 
   core::parallel_for(n, settings.threads, [&](size_t i) {
     const auto& c = cohort.cases[i];
@@ -143,6 +256,27 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
       for (double r : settings.rings_mm)
         jobs.push_back({core::concat("mri_dce1_ring", core::format_double(r), "mm"), &mri.dce[1],
                         peritumoral_ring(mri.mask, r), sources, core::concat("ring", r)});
+      if (habitat_labels[i]) {
+        Block fractions{"mri_habitats", {}};
+        const auto f = modalities::mri::habitat_fractions(*habitat_labels[i], habitat_count);
+        auto habitat_sources = sources;
+        habitat_sources.push_back(out / c.case_id / "mri" / "habitats.nii.gz");
+        for (int h = 1; h <= habitat_count; ++h) {
+          fractions.values.emplace_back(core::concat("habitat_", h, "_fraction"), f[size_t(h - 1)]);
+          core::Mask region(habitat_labels[i]->geometry);
+          size_t count = 0;
+          for (size_t v = 0; v < region.voxels.size(); ++v) count += region.voxels[v] = habitat_labels[i]->voxels[v] == h;
+          if (count > 0)
+            jobs.push_back({core::concat("mri_dce1_habitat", h), &mri.dce[1], std::move(region), habitat_sources, core::concat("habitat", h)});
+        }
+        blocks[i].push_back(std::move(fractions));
+      }
+      if (settings.kinetics) {
+        Block kinetics{"mri_kinetics", {}};
+        for (auto& [name, value] : modalities::mri::summarise(modalities::mri::compute_kinetics(mri.dce, mri.dce_times_s), mri.mask).values)
+          kinetics.values.emplace_back(name, value);
+        blocks[i].push_back(std::move(kinetics));
+      }
       run_jobs(std::move(jobs));
     });
     if (c.mammography) attempt("mammography", [&] {
@@ -172,6 +306,9 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
   std::vector<std::string> block_order;
   for (const char* fixed : {"mri_dce1_tumour"}) block_order.push_back(fixed);
   for (double r : settings.rings_mm) block_order.push_back(core::concat("mri_dce1_ring", core::format_double(r), "mm"));
+  if (settings.kinetics) block_order.push_back("mri_kinetics");
+  if (habitat_count > 0) block_order.push_back("mri_habitats");
+  for (int h = 1; h <= habitat_count; ++h) block_order.push_back(core::concat("mri_dce1_habitat", h));
   for (const char* fixed : {"mg_cc_tumour", "mg_mlo_tumour", "us_tumour"}) block_order.push_back(fixed);
   std::map<std::string, std::vector<std::string>> names_of_block;
   for (auto& case_blocks : blocks)

@@ -15,6 +15,7 @@
 
 #include "datasets/manifest.h"
 #include "encoders/radiomics/extractor.h"
+#include "modalities/mri/habitats.h"
 
 namespace vbiopsy::encoders::radiomics {
 
@@ -22,6 +23,14 @@ struct CohortExtractionSettings {
   ExtractionSettings radiomics;
   std::vector<double> rings_mm;  // peritumoral rings around the MRI tumour
   unsigned threads = 1;
+  bool kinetics = false;         // block mri_kinetics: tumour means of the DCE maps, curve-type fractions
+  // Habitats (block mri_habitats: volume fractions; blocks mri_dce1_habitat<h>: radiomics per
+  // habitat; files <out>/<case>/mri/habitats.nii.gz and habitats_overlay.png). The cohort model is
+  // fitted on every extracted case: descriptive. Cross-validated experiments refit it per fold on
+  // training cases only (modalities/mri/habitats.h).
+  bool habitats = false;
+  std::vector<std::string> habitat_maps = {"wash_in", "wash_out", "ser", "adc"};
+  modalities::mri::HabitatOptions habitat_options;
 };
 
 struct CohortExtractionResult {
@@ -36,7 +45,10 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
                                       const std::filesystem::path& out,
                                       const std::function<void(size_t, size_t)>& progress = {});
 
-// Radiomics settings (settings.h) plus section [regions]: rings_mm = 2, 4 (default: none).
+// Radiomics settings (settings.h) plus section [regions]: rings_mm = 2, 4 (default: none),
+// section [mri]: kinetics = true|false, and section [habitats]: enabled = true|false,
+// maps = wash_in, wash_out, ser, adc (any of pe, ttp, me, ie, wash_in, ser, wash_out, auc60, auc90,
+// adc, t2), min = 2, max = 6, fixed = 0, criterion = calinski_harabasz|silhouette, seed = 1.
 CohortExtractionSettings read_cohort_extraction_settings(const std::filesystem::path& ini);
 
 // The settings as canonical text: part of every cache key.

@@ -75,3 +75,58 @@ TEST_F(CohortExtraction, ChangedSettingsOrInputsAreNotServedFromTheCache) {
 
 }  // namespace
 }  // namespace vbiopsy::encoders::radiomics
+
+#include "modalities/image_io.h"
+#include "modalities/mri/clustering.h"
+
+namespace vbiopsy::encoders::radiomics {
+namespace {
+
+TEST(CohortExtractionHabitats, WritesLabelMapsThatMatchThePlantedHabitats) {
+  const fs::path dir = fs::temp_directory_path() / ("vbiopsy_extract_habitats_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  modalities::SynthWriteOptions o;
+  o.synth.cases = 10;
+  o.synth.seed = 31;
+  o.synth.missing_mri = 0;
+  o.threads = 2;
+  modalities::write_synthetic_cohort(o, dir / "cohort");
+  const auto cohort = datasets::read_cohort(dir / "cohort" / "manifest.csv").cohort;
+  CohortExtractionSettings settings;
+  settings.radiomics.discretisation.method = Discretisation::kFixedBinNumber;
+  settings.radiomics.discretisation.bin_number = 8;
+  settings.radiomics.families = {"stats"};
+  settings.kinetics = true;
+  settings.habitats = true;
+  settings.threads = 2;
+  const auto result = extract_cohort(cohort, settings, dir / "out");
+  EXPECT_TRUE(result.failures.empty());
+  double ari_sum = 0;
+  for (const auto& c : cohort.cases) {
+    const auto found = modalities::read_mask(dir / "out" / c.case_id / "mri" / "habitats.nii.gz");
+    const auto planted = modalities::read_mask(dir / "cohort" / "truth" / c.case_id / "habitats.nii.gz");
+    ASSERT_EQ(core::describe_grid_mismatch(found.geometry, planted.geometry), "");
+    EXPECT_TRUE(fs::exists(dir / "out" / c.case_id / "mri" / "habitats_overlay.png"));
+    std::vector<int> a, b;
+    for (size_t v = 0; v < planted.voxels.size(); ++v)
+      if (planted.voxels[v]) {
+        a.push_back(found.voxels[v]);
+        b.push_back(planted.voxels[v]);
+      }
+    ari_sum += modalities::mri::adjusted_rand_index(a, b);
+  }
+  EXPECT_GE(ari_sum / double(cohort.cases.size()), 0.8);
+  auto table = core::read_csv(dir / "out" / "features.csv");
+  const size_t f1 = *table.column("mri_habitats_habitat_1_fraction"), pe = *table.column("mri_kinetics_pe_mean");
+  for (auto& row : table.rows) {
+    double total = 0;
+    for (size_t k = f1; k < f1 + 3 && k < row.size() && table.header[k].find("fraction") != std::string::npos; ++k)
+      total += std::stod(row[k]);
+    EXPECT_NEAR(total, 1.0, 1e-9);
+    EXPECT_GT(std::stod(row[pe]), 0.0);
+  }
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace vbiopsy::encoders::radiomics
