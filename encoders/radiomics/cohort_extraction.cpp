@@ -96,8 +96,21 @@ CohortExtractionSettings read_cohort_extraction_settings(const fs::path& ini) {
   };
   if (auto mri = tree.get_child_optional("mri")) {
     for (const auto& [key, node] : *mri) {
-      if (key != "kinetics") core::fail(ini.string(), ": unknown key 'mri.", key, "'; known: mri.kinetics");
-      s.kinetics = flag("mri.kinetics", node.data());
+      auto number = [&] {
+        auto v = core::parse_double(node.data());
+        if (!v || (!(*v > 0) && key != "injection_time_s")) core::fail(ini.string(), ": mri.", key, " = '", node.data(), "' is not a positive number");
+        return *v;
+      };
+      if (key == "kinetics") s.kinetics = flag("mri.kinetics", node.data());
+      else if (key == "tofts") s.tofts = flag("mri.tofts", node.data());
+      else if (key == "extended") s.extended_tofts = flag("mri.extended", node.data());
+      else if (key == "t10_s") s.acquisition.t10_s = number();
+      else if (key == "tr_s") s.acquisition.tr_s = number();
+      else if (key == "flip_angle_deg") s.acquisition.flip_angle_deg = number();
+      else if (key == "relaxivity") s.acquisition.relaxivity = number();
+      else if (key == "injection_time_s") s.acquisition.injection_time_s = number();
+      else core::fail(ini.string(), ": unknown key 'mri.", key,
+                      "'; known: kinetics, tofts, extended, t10_s, tr_s, flip_angle_deg, relaxivity, injection_time_s");
     }
   }
   if (auto habitats = tree.get_child_optional("habitats")) {
@@ -271,6 +284,21 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
         }
         blocks[i].push_back(std::move(fractions));
       }
+      if (settings.tofts) {
+        const auto maps = modalities::mri::fit_tofts_maps(mri.dce, mri.dce_times_s, mri.mask, settings.acquisition,
+                                                          settings.extended_tofts);
+        Block tofts{"mri_tofts", {}};
+        for (auto [name, map] : {std::pair{"ktrans", &maps.ktrans}, std::pair{"kep", &maps.kep}, std::pair{"ve", &maps.ve},
+                                 std::pair{"vp", &maps.vp}}) {
+          double sum = 0;
+          for (size_t v = 0; v < map->voxels.size(); ++v)
+            if (mri.mask.voxels[v] && !maps.failed.voxels[v]) sum += map->voxels[v];
+          tofts.values.emplace_back(std::string(name) + "_mean", maps.fitted_voxels ? sum / double(maps.fitted_voxels) : NAN);
+        }
+        tofts.values.emplace_back("failed_fraction",
+                                  double(maps.failed_voxels) / double(std::max<size_t>(1, maps.failed_voxels + maps.fitted_voxels)));
+        blocks[i].push_back(std::move(tofts));
+      }
       if (settings.kinetics) {
         Block kinetics{"mri_kinetics", {}};
         for (auto& [name, value] : modalities::mri::summarise(modalities::mri::compute_kinetics(mri.dce, mri.dce_times_s), mri.mask).values)
@@ -307,6 +335,7 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
   for (const char* fixed : {"mri_dce1_tumour"}) block_order.push_back(fixed);
   for (double r : settings.rings_mm) block_order.push_back(core::concat("mri_dce1_ring", core::format_double(r), "mm"));
   if (settings.kinetics) block_order.push_back("mri_kinetics");
+  if (settings.tofts) block_order.push_back("mri_tofts");
   if (habitat_count > 0) block_order.push_back("mri_habitats");
   for (int h = 1; h <= habitat_count; ++h) block_order.push_back(core::concat("mri_dce1_habitat", h));
   for (const char* fixed : {"mg_cc_tumour", "mg_mlo_tumour", "us_tumour"}) block_order.push_back(fixed);

@@ -16,6 +16,7 @@
 #include "datasets/manifest.h"
 #include "encoders/radiomics/extractor.h"
 #include "modalities/mri/habitats.h"
+#include "modalities/mri/tofts.h"
 
 namespace vbiopsy::encoders::radiomics {
 
@@ -24,6 +25,9 @@ struct CohortExtractionSettings {
   std::vector<double> rings_mm;  // peritumoral rings around the MRI tumour
   unsigned threads = 1;
   bool kinetics = false;         // block mri_kinetics: tumour means of the DCE maps, curve-type fractions
+  bool tofts = false;            // block mri_tofts: tumour means of Ktrans, kep, ve, vp and the failed fraction
+  bool extended_tofts = true;
+  modalities::mri::AcquisitionAssumptions acquisition;
   // Habitats (block mri_habitats: volume fractions; blocks mri_dce1_habitat<h>: radiomics per
   // habitat; files <out>/<case>/mri/habitats.nii.gz and habitats_overlay.png). The cohort model is
   // fitted on every extracted case: descriptive. Cross-validated experiments refit it per fold on
@@ -46,7 +50,9 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
                                       const std::function<void(size_t, size_t)>& progress = {});
 
 // Radiomics settings (settings.h) plus section [regions]: rings_mm = 2, 4 (default: none),
-// section [mri]: kinetics = true|false, and section [habitats]: enabled = true|false,
+// section [mri]: kinetics = true|false, tofts = true|false, extended = true|false, t10_s = 1.5,
+// tr_s = 0.005, flip_angle_deg = 15, relaxivity = 4.5, injection_time_s = 30 (the stated
+// assumptions of the signal-to-concentration conversion), and section [habitats]: enabled = true|false,
 // maps = wash_in, wash_out, ser, adc (any of pe, ttp, me, ie, wash_in, ser, wash_out, auc60, auc90,
 // adc, t2), min = 2, max = 6, fixed = 0, criterion = calinski_harabasz|silhouette, seed = 1.
 CohortExtractionSettings read_cohort_extraction_settings(const std::filesystem::path& ini);
