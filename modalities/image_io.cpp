@@ -15,6 +15,7 @@
 #include "core/files.h"
 #include "core/strings.h"
 #include "modalities/dicom/dicom_series.h"
+#include "modalities/itk_bridge.h"
 
 namespace vbiopsy::modalities {
 namespace fs = std::filesystem;
@@ -74,23 +75,7 @@ core::Image read_itk(const fs::path& path) {
 template <typename Pixel>
 void write_itk(const core::Geometry& g, const std::vector<Pixel>& voxels, const fs::path& path) {
   using ItkImage = itk::Image<Pixel, 3>;
-  auto itk_image = ItkImage::New();
-  typename ItkImage::RegionType region;
-  typename ItkImage::SpacingType spacing;
-  typename ItkImage::PointType origin;
-  typename ItkImage::DirectionType direction;
-  for (int i = 0; i < 3; ++i) {
-    region.SetSize(i, g.size[i]);
-    spacing[i] = g.spacing[i];
-    origin[i] = g.origin[i];
-    for (int j = 0; j < 3; ++j) direction[i][j] = g.direction[3 * i + j];
-  }
-  itk_image->SetRegions(region);
-  itk_image->SetSpacing(spacing);
-  itk_image->SetOrigin(origin);
-  itk_image->SetDirection(direction);
-  itk_image->Allocate();
-  std::copy(voxels.begin(), voxels.end(), itk_image->GetBufferPointer());
+  auto itk_image = itk_bridge::to_itk<Pixel>(g, voxels.data());
   if (path.has_parent_path()) fs::create_directories(path.parent_path());
   const fs::path temporary = core::temporary_sibling(path);
   try {

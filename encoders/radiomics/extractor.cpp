@@ -36,12 +36,7 @@ FeatureList extract_features(const core::Image& image, const core::Mask& mask,
   for_each_image_type(image, settings.filters, [&](const std::string& type, const core::Image& typed) {
     const bool original = type == "original";
     Roi roi = extract_roi(typed, mask, settings.label);
-    if (!settings.resegment_range.empty()) {
-      const double lower = settings.resegment_range[0];
-      const double upper = settings.resegment_range.size() > 1 ? settings.resegment_range[1] : INFINITY;
-      if (settings.resegment_mode == "sigma") resegment_sigma(roi, lower, upper);
-      else resegment_range(roi, lower, upper);
-    }
+    resegment(roi, settings.resegment_mode, settings.resegment_range);
     discretise(roi, settings.discretisation);
     auto wanted = [&](const char* family) {
       return settings.families.empty() || settings.families.count(family) > 0;

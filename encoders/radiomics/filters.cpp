@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "modalities/itk_bridge.h"
 #include "core/strings.h"
 
 namespace vbiopsy::encoders::radiomics {
@@ -16,25 +17,7 @@ namespace {
 using FloatImage = itk::Image<float, 3>;
 
 FloatImage::Pointer to_itk(const core::Image& image) {
-  const auto& g = image.geometry;
-  auto out = FloatImage::New();
-  FloatImage::RegionType region;
-  FloatImage::SpacingType spacing;
-  FloatImage::PointType origin;
-  FloatImage::DirectionType direction;
-  for (int a = 0; a < 3; ++a) {
-    region.SetSize(a, g.size[a]);
-    spacing[a] = g.spacing[a];
-    origin[a] = g.origin[a];
-    for (int b = 0; b < 3; ++b) direction[a][b] = g.direction[3 * a + b];
-  }
-  out->SetRegions(region);
-  out->SetSpacing(spacing);
-  out->SetOrigin(origin);
-  out->SetDirection(direction);
-  out->Allocate();
-  std::copy(image.voxels.begin(), image.voxels.end(), out->GetBufferPointer());
-  return out;
+  return modalities::itk_bridge::to_itk<float>(image.geometry, image.voxels.data());
 }
 
 core::Image from_itk(const FloatImage* image, const core::Geometry& g) {

@@ -6,12 +6,11 @@
 #include <tuple>
 
 #include <itkBSplineInterpolateImageFunction.h>
-#include <itkImage.h>
 #include <itkNearestNeighborInterpolateImageFunction.h>
-#include <itkResampleImageFilter.h>
 
 #include "core/error.h"
 #include "encoders/radiomics/first_order.h"
+#include "modalities/itk_bridge.h"
 #include "encoders/radiomics/mesh.h"
 #include "encoders/radiomics/morphology.h"
 #include "encoders/radiomics/roi.h"
@@ -83,58 +82,16 @@ core::Image normalised(const core::Image& image, double scale) {
   return out;
 }
 
-template <typename Pixel>
-typename itk::Image<Pixel, 3>::Pointer to_itk(const core::Geometry& g, const std::vector<Pixel>& voxels) {
-  using ItkImage = itk::Image<Pixel, 3>;
-  auto image = ItkImage::New();
-  typename ItkImage::RegionType region;
-  typename ItkImage::SpacingType spacing;
-  typename ItkImage::PointType origin;
-  typename ItkImage::DirectionType direction;
-  for (int a = 0; a < 3; ++a) {
-    region.SetSize(a, g.size[a]);
-    spacing[a] = g.spacing[a];
-    origin[a] = g.origin[a];
-    for (int b = 0; b < 3; ++b) direction[a][b] = g.direction[3 * a + b];
-  }
-  image->SetRegions(region);
-  image->SetSpacing(spacing);
-  image->SetOrigin(origin);
-  image->SetDirection(direction);
-  image->Allocate();
-  std::copy(voxels.begin(), voxels.end(), image->GetBufferPointer());
-  return image;
-}
-
 // Resamples an image of stored type Pixel with ITK's cubic B-spline, converting the result back to
 // Pixel as ITK's resampler does (clamped, truncated toward zero for integers).
 template <typename Pixel>
 std::vector<float> resample_as(const core::Image& image, const core::Geometry& out) {
-  using ItkImage = itk::Image<Pixel, 3>;
-  std::vector<Pixel> stored(image.voxels.begin(), image.voxels.end());
-  auto input = to_itk<Pixel>(image.geometry, stored);
-  auto filter = itk::ResampleImageFilter<ItkImage, ItkImage, double>::New();
-  auto interpolator = itk::BSplineInterpolateImageFunction<ItkImage, double, double>::New();
-  interpolator->SetSplineOrder(3);
-  filter->SetInterpolator(interpolator);
-  filter->SetInput(input);
-  typename ItkImage::SizeType size;
-  typename ItkImage::SpacingType spacing;
-  typename ItkImage::PointType origin;
-  typename ItkImage::DirectionType direction;
-  for (int a = 0; a < 3; ++a) {
-    size[a] = out.size[a];
-    spacing[a] = out.spacing[a];
-    origin[a] = out.origin[a];
-    for (int b = 0; b < 3; ++b) direction[a][b] = out.direction[3 * a + b];
-  }
-  filter->SetSize(size);
-  filter->SetOutputSpacing(spacing);
-  filter->SetOutputOrigin(origin);
-  filter->SetOutputDirection(direction);
-  filter->Update();
-  const Pixel* result = filter->GetOutput()->GetBufferPointer();
-  return std::vector<float>(result, result + out.voxel_count());
+  using Spline = itk::BSplineInterpolateImageFunction<itk::Image<Pixel, 3>, double, double>;
+  auto spline = Spline::New();
+  spline->SetSplineOrder(3);
+  const std::vector<Pixel> stored(image.voxels.begin(), image.voxels.end());
+  const auto result = modalities::itk_bridge::resample<Pixel, Spline>(image.geometry, stored, out, spline);
+  return std::vector<float>(result.begin(), result.end());
 }
 
 // PyRadiomics' resampling: a grid of the new spacing over the label's bounding box grown by
@@ -181,27 +138,9 @@ std::pair<core::Image, core::Mask> resample_pyradiomics(const core::Image& image
   else if (pixel_type == "char") resampled.voxels = resample_as<signed char>(image, out);
   else resampled.voxels = resample_as<float>(image, out);
   // The mask by nearest neighbour, as PyRadiomics does.
-  using MaskImage = itk::Image<unsigned char, 3>;
-  auto filter = itk::ResampleImageFilter<MaskImage, MaskImage, double>::New();
-  filter->SetInput(to_itk<unsigned char>(g, mask.voxels));
-  filter->SetInterpolator(itk::NearestNeighborInterpolateImageFunction<MaskImage, double>::New());
-  MaskImage::SizeType size;
-  MaskImage::SpacingType spacing;
-  MaskImage::PointType origin;
-  MaskImage::DirectionType direction;
-  for (int a = 0; a < 3; ++a) {
-    size[a] = out.size[a];
-    spacing[a] = out.spacing[a];
-    origin[a] = out.origin[a];
-    for (int b = 0; b < 3; ++b) direction[a][b] = out.direction[3 * a + b];
-  }
-  filter->SetSize(size);
-  filter->SetOutputSpacing(spacing);
-  filter->SetOutputOrigin(origin);
-  filter->SetOutputDirection(direction);
-  filter->Update();
+  using Nearest = itk::NearestNeighborInterpolateImageFunction<itk::Image<uint8_t, 3>, double>;
   core::Mask resampled_mask(out);
-  std::copy_n(filter->GetOutput()->GetBufferPointer(), out.voxel_count(), resampled_mask.voxels.begin());
+  resampled_mask.voxels = modalities::itk_bridge::resample<uint8_t, Nearest>(g, mask.voxels, out, Nearest::New());
   return {resampled, resampled_mask};
 }
 
@@ -311,12 +250,7 @@ FeatureList pyradiomics_features(const core::Image& input, const core::Mask& mas
   if (!s.resampled_spacing.empty())
     std::tie(image, region) = resample_pyradiomics(image, mask, s.label, s.resampled_spacing, s.pad_distance, s.stored_pixel_type);
   Roi roi = extract_roi(image, region, s.label);
-  if (!s.resegment_range.empty()) {
-    const double lower = s.resegment_range[0];
-    const double upper = s.resegment_range.size() > 1 ? s.resegment_range[1] : INFINITY;
-    if (s.resegment_mode == "sigma") resegment_sigma(roi, lower, upper);
-    else resegment_range(roi, lower, upper);
-  }
+  resegment(roi, s.resegment_mode, s.resegment_range);
   discretise_like_pyradiomics(roi, s);
   FeatureList out;
 

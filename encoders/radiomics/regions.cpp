@@ -4,6 +4,7 @@
 #include <itkSignedMaurerDistanceMapImageFilter.h>
 
 #include "core/error.h"
+#include "modalities/itk_bridge.h"
 
 namespace vbiopsy::encoders::radiomics {
 
@@ -17,17 +18,9 @@ core::Mask peritumoral_ring(const core::Mask& tumour, double distance_mm, const 
   using MaskImage = itk::Image<unsigned char, 3>;
   using DistanceImage = itk::Image<float, 3>;
   const auto& g = tumour.geometry;
-  auto image = MaskImage::New();
-  MaskImage::RegionType region;
-  MaskImage::SpacingType spacing;
-  for (int a = 0; a < 3; ++a) {
-    region.SetSize(a, g.size[a]);
-    spacing[a] = g.spacing[a];
-  }
-  image->SetRegions(region);
-  image->SetSpacing(spacing);
-  image->Allocate();
-  for (size_t i = 0; i < tumour.voxels.size(); ++i) image->GetBufferPointer()[i] = tumour.voxels[i] ? 1 : 0;
+  std::vector<uint8_t> binary(tumour.voxels.size());
+  for (size_t i = 0; i < binary.size(); ++i) binary[i] = tumour.voxels[i] ? 1 : 0;
+  auto image = modalities::itk_bridge::to_itk<uint8_t>(g, binary.data());
   auto distance = itk::SignedMaurerDistanceMapImageFilter<MaskImage, DistanceImage>::New();
   distance->SetInput(image);
   distance->SetUseImageSpacing(true);

@@ -1,69 +1,28 @@
 #include "encoders/radiomics/resample.h"
 
 #include <itkBSplineInterpolateImageFunction.h>
-#include <itkImage.h>
 #include <itkLinearInterpolateImageFunction.h>
-#include <itkResampleImageFilter.h>
 
 #include <cmath>
 
 #include "core/error.h"
+#include "modalities/itk_bridge.h"
 
 namespace vbiopsy::encoders::radiomics {
 namespace {
 
-using FloatImage = itk::Image<float, 3>;
-
-FloatImage::Pointer to_itk(const core::Geometry& g, const float* voxels) {
-  auto out = FloatImage::New();
-  FloatImage::RegionType region;
-  FloatImage::SpacingType spacing;
-  FloatImage::PointType origin;
-  FloatImage::DirectionType direction;
-  for (int a = 0; a < 3; ++a) {
-    region.SetSize(a, g.size[a]);
-    spacing[a] = g.spacing[a];
-    origin[a] = g.origin[a];
-    for (int b = 0; b < 3; ++b) direction[a][b] = g.direction[3 * a + b];
-  }
-  out->SetRegions(region);
-  out->SetSpacing(spacing);
-  out->SetOrigin(origin);
-  out->SetDirection(direction);
-  out->Allocate();
-  std::copy_n(voxels, g.voxel_count(), out->GetBufferPointer());
-  return out;
-}
-
-std::vector<float> resample(const core::Geometry& from, const float* voxels, const core::Geometry& to, Interpolation how) {
-  auto filter = itk::ResampleImageFilter<FloatImage, FloatImage, double>::New();
-  filter->SetInput(to_itk(from, voxels));
+std::vector<float> resample(const core::Geometry& from, const std::vector<float>& voxels, const core::Geometry& to,
+                            Interpolation how) {
+  using FloatImage = itk::Image<float, 3>;
+  namespace bridge = modalities::itk_bridge;
   if (how == Interpolation::kBSpline) {
-    auto spline = itk::BSplineInterpolateImageFunction<FloatImage, double, double>::New();
+    using Spline = itk::BSplineInterpolateImageFunction<FloatImage, double, double>;
+    auto spline = Spline::New();
     spline->SetSplineOrder(3);
-    filter->SetInterpolator(spline);
-  } else {
-    filter->SetInterpolator(itk::LinearInterpolateImageFunction<FloatImage, double>::New());
+    return bridge::resample<float, Spline>(from, voxels, to, spline);
   }
-  FloatImage::SizeType size;
-  FloatImage::SpacingType spacing;
-  FloatImage::PointType origin;
-  FloatImage::DirectionType direction;
-  for (int a = 0; a < 3; ++a) {
-    size[a] = to.size[a];
-    spacing[a] = to.spacing[a];
-    origin[a] = to.origin[a];
-    for (int b = 0; b < 3; ++b) direction[a][b] = to.direction[3 * a + b];
-  }
-  filter->SetSize(size);
-  filter->SetOutputSpacing(spacing);
-  filter->SetOutputOrigin(origin);
-  filter->SetOutputDirection(direction);
-  filter->SetDefaultPixelValue(0);
-  filter->SetNumberOfWorkUnits(1);
-  filter->Update();
-  const float* out = filter->GetOutput()->GetBufferPointer();
-  return std::vector<float>(out, out + to.voxel_count());
+  using Linear = itk::LinearInterpolateImageFunction<FloatImage, double>;
+  return bridge::resample<float, Linear>(from, voxels, to, Linear::New());
 }
 
 }  // namespace
@@ -88,10 +47,10 @@ std::pair<core::Image, core::Mask> resample_ibsi(const core::Image& image, const
   if (!mismatch.empty()) core::fail("mask does not match the image grid: ", mismatch);
   const core::Geometry grid = ibsi_resampled_grid(image.geometry, spacing);
   core::Image resampled(grid);
-  resampled.voxels = resample(image.geometry, image.voxels.data(), grid, interpolation);
+  resampled.voxels = resample(image.geometry, image.voxels, grid, interpolation);
   std::vector<float> region(mask.voxels.size());
   for (size_t i = 0; i < region.size(); ++i) region[i] = mask.voxels[i] == label ? 1.0f : 0.0f;
-  const auto fraction = resample(mask.geometry, region.data(), grid, Interpolation::kLinear);
+  const auto fraction = resample(mask.geometry, region, grid, Interpolation::kLinear);
   core::Mask resampled_mask(grid);
   for (size_t i = 0; i < fraction.size(); ++i) resampled_mask.voxels[i] = fraction[i] >= 0.5f ? 1 : 0;
   return {resampled, resampled_mask};

@@ -81,6 +81,15 @@ void resegment_sigma(Roi& roi, double k_lower, double k_upper) {
   resegment_range(roi, mean + k_lower * sd, mean + k_upper * sd);
 }
 
+void resegment(Roi& roi, const std::string& mode, const std::vector<double>& range) {
+  if (range.empty()) return;
+  const double lower = range[0];
+  const double upper = range.size() > 1 ? range[1] : INFINITY;
+  if (mode == "sigma") resegment_sigma(roi, lower, upper);
+  else if (mode == "absolute") resegment_range(roi, lower, upper);
+  else fail("re-segmentation mode '", mode, "' is not absolute or sigma");
+}
+
 void discretise(Roi& roi, const DiscretisationSettings& s) {
   const auto values = roi.roi_intensities();
   if (values.empty()) fail("the intensity mask is empty after re-segmentation");

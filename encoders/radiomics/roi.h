@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "core/image.h"
@@ -38,6 +39,9 @@ Roi extract_roi(const core::Image& image, const core::Mask& mask, int label = 1)
 void resegment_range(Roi& roi, double lower, double upper);
 // Keeps voxels within mean +- k standard deviations (population) of the ROI's intensities.
 void resegment_sigma(Roi& roi, double k_lower, double k_upper);
+
+// Either of the above by name: mode "absolute" (range: lower[, upper]) or "sigma"; empty range: none.
+void resegment(Roi& roi, const std::string& mode, const std::vector<double>& range);
 
 enum class Discretisation { kNone, kFixedBinNumber, kFixedBinSize };
 
