@@ -18,6 +18,7 @@
 #include "modalities/case_loader.h"
 #include "modalities/mri/kinetics.h"
 #include "modalities/mri/overlay.h"
+#include "modalities/mri/registration.h"
 #include "modalities/image_io.h"
 
 namespace vbiopsy::encoders::radiomics {
@@ -75,6 +76,31 @@ struct MriMaps {
   }
 };
 
+// Loads a study; with registration, T2 and the ADC map are aligned to the pre-contrast DCE
+// (rigid, mutual information) and the final metrics are returned.
+struct RegisteredMri {
+  modalities::LoadedMri mri;
+  std::vector<std::pair<std::string, double>> metrics;
+};
+
+RegisteredMri load_registered(const datasets::MriStudy& study, bool register_sequences) {
+  RegisteredMri out{modalities::load_mri(study), {}};
+  if (!register_sequences) return out;
+  auto& mri = out.mri;
+  if (mri.t2) {
+    const auto r = modalities::mri::register_rigid(mri.dce[0], *mri.t2);
+    mri.t2 = r.moved;
+    out.metrics.emplace_back("t2_mattes_mi", r.final_metric);
+  }
+  if (!mri.adc && mri.dwi.size() >= 2) mri.adc = modalities::mri::fit_adc(mri.dwi, mri.dwi_b_values).adc;
+  if (mri.adc) {
+    const auto r = modalities::mri::register_rigid(mri.dce[0], *mri.adc);
+    mri.adc = r.moved;
+    out.metrics.emplace_back("adc_mattes_mi", r.final_metric);
+  }
+  return out;
+}
+
 MriMaps mri_maps(const modalities::LoadedMri& mri) {
   MriMaps maps{modalities::mri::compute_kinetics(mri.dce, mri.dce_times_s), std::nullopt};
   if (mri.adc) maps.adc = *mri.adc;
@@ -103,6 +129,7 @@ CohortExtractionSettings read_cohort_extraction_settings(const fs::path& ini) {
       };
       if (key == "kinetics") s.kinetics = flag("mri.kinetics", node.data());
       else if (key == "tofts") s.tofts = flag("mri.tofts", node.data());
+      else if (key == "register") s.register_sequences = flag("mri.register", node.data());
       else if (key == "extended") s.extended_tofts = flag("mri.extended", node.data());
       else if (key == "t10_s") s.acquisition.t10_s = number();
       else if (key == "tr_s") s.acquisition.tr_s = number();
@@ -110,7 +137,7 @@ CohortExtractionSettings read_cohort_extraction_settings(const fs::path& ini) {
       else if (key == "relaxivity") s.acquisition.relaxivity = number();
       else if (key == "injection_time_s") s.acquisition.injection_time_s = number();
       else core::fail(ini.string(), ": unknown key 'mri.", key,
-                      "'; known: kinetics, tofts, extended, t10_s, tr_s, flip_angle_deg, relaxivity, injection_time_s");
+                      "'; known: kinetics, register, tofts, extended, t10_s, tr_s, flip_angle_deg, relaxivity, injection_time_s");
     }
   }
   if (auto habitats = tree.get_child_optional("habitats")) {
@@ -129,12 +156,17 @@ CohortExtractionSettings read_cohort_extraction_settings(const fs::path& ini) {
       else if (key == "max") s.habitat_options.max_habitats = integer();
       else if (key == "fixed") s.habitat_options.fixed_habitats = integer();
       else if (key == "seed") s.habitat_options.seed = uint64_t(integer());
+      else if (key == "ring_mm") {
+        auto v = core::parse_double(value);
+        if (!v || *v < 0) core::fail(ini.string(), ": habitats.ring_mm = '", value, "' is not a distance in mm");
+        s.habitat_ring_mm = *v;
+      }
       else if (key == "criterion") {
         if (value == "calinski_harabasz") s.habitat_options.criterion = modalities::mri::HabitatOptions::Criterion::kCalinskiHarabasz;
         else if (value == "silhouette") s.habitat_options.criterion = modalities::mri::HabitatOptions::Criterion::kSilhouette;
         else core::fail(ini.string(), ": habitats.criterion = '", value, "' is not calinski_harabasz or silhouette");
       } else {
-        core::fail(ini.string(), ": unknown key 'habitats.", key, "'; known: enabled, maps, min, max, fixed, criterion, seed");
+        core::fail(ini.string(), ": unknown key 'habitats.", key, "'; known: enabled, maps, min, max, fixed, criterion, seed, ring_mm");
       }
     }
   }
@@ -167,6 +199,7 @@ std::string settings_text(const CohortExtractionSettings& s) {
   for (double v : s.radiomics.resampled_spacing) text += core::format_double(v) + ",";
   text += ";rings=";
   for (double r : s.rings_mm) text += core::format_double(r) + ",";
+  text += core::concat(";register=", s.register_sequences);  // registration changes T2 and ADC
   return text;  // habitat blocks add the content of their label map to their own keys
 }
 
@@ -192,11 +225,16 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
       const auto& c = cohort.cases[i];
       if (!c.mri) return;
       try {
-        const auto mri = modalities::load_mri(*c.mri);
+        const auto mri = load_registered(*c.mri, settings.register_sequences).mri;
         const MriMaps maps = mri_maps(mri);
         std::vector<const core::Image*> chosen;
         for (auto& name : settings.habitat_maps) chosen.push_back(maps.get(name, mri, c.case_id));
-        voxels[i] = modalities::mri::case_voxels(c.case_id, chosen, mri.mask);
+        core::Mask region = mri.mask;
+        if (settings.habitat_ring_mm > 0) {
+          const core::Mask ring = peritumoral_ring(mri.mask, settings.habitat_ring_mm);
+          for (size_t v = 0; v < region.voxels.size(); ++v) region.voxels[v] = region.voxels[v] || ring.voxels[v];
+        }
+        voxels[i] = modalities::mri::case_voxels(c.case_id, chosen, region);
         dce1[i] = mri.dce[1];
       } catch (const core::Error& e) {
         failures[i].push_back({c.case_id, "MRI habitats", e.what()});
@@ -262,7 +300,13 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
       }
     };
     if (c.mri) attempt("MRI", [&] {
-      const auto mri = modalities::load_mri(*c.mri);
+      const auto registered = load_registered(*c.mri, settings.register_sequences);
+      const auto& mri = registered.mri;
+      if (settings.register_sequences) {
+        Block registration{"mri_registration", {}};
+        for (auto& [name, value] : registered.metrics) registration.values.emplace_back(name, value);
+        blocks[i].push_back(std::move(registration));
+      }
       std::vector<fs::path> sources = c.mri->dce.size() == 1 ? c.mri->dce : std::vector<fs::path>{c.mri->dce[1]};
       sources.push_back(c.mri->mask);
       std::vector<Job> jobs{{"mri_dce1_tumour", &mri.dce[1], mri.mask, sources, "tumour"}};
@@ -334,6 +378,7 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
   std::vector<std::string> block_order;
   for (const char* fixed : {"mri_dce1_tumour"}) block_order.push_back(fixed);
   for (double r : settings.rings_mm) block_order.push_back(core::concat("mri_dce1_ring", core::format_double(r), "mm"));
+  if (settings.register_sequences) block_order.push_back("mri_registration");
   if (settings.kinetics) block_order.push_back("mri_kinetics");
   if (settings.tofts) block_order.push_back("mri_tofts");
   if (habitat_count > 0) block_order.push_back("mri_habitats");

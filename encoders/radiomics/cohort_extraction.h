@@ -33,6 +33,9 @@ struct CohortExtractionSettings {
   // fitted on every extracted case: descriptive. Cross-validated experiments refit it per fold on
   // training cases only (modalities/mri/habitats.h).
   bool habitats = false;
+  double habitat_ring_mm = 0;    // > 0: habitats over the tumour plus a peritumoral ring of this width
+  bool register_sequences = false;  // rigid MI registration of T2 and ADC onto the pre-contrast DCE
+                                    // (block mri_registration records the final metrics)
   std::vector<std::string> habitat_maps = {"wash_in", "wash_out", "ser", "adc"};
   modalities::mri::HabitatOptions habitat_options;
 };
@@ -50,11 +53,12 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
                                       const std::function<void(size_t, size_t)>& progress = {});
 
 // Radiomics settings (settings.h) plus section [regions]: rings_mm = 2, 4 (default: none),
-// section [mri]: kinetics = true|false, tofts = true|false, extended = true|false, t10_s = 1.5,
+// section [mri]: kinetics = true|false, register = true|false, tofts = true|false, extended = true|false, t10_s = 1.5,
 // tr_s = 0.005, flip_angle_deg = 15, relaxivity = 4.5, injection_time_s = 30 (the stated
 // assumptions of the signal-to-concentration conversion), and section [habitats]: enabled = true|false,
 // maps = wash_in, wash_out, ser, adc (any of pe, ttp, me, ie, wash_in, ser, wash_out, auc60, auc90,
-// adc, t2), min = 2, max = 6, fixed = 0, criterion = calinski_harabasz|silhouette, seed = 1.
+// adc, t2), min = 2, max = 6, fixed = 0, criterion = calinski_harabasz|silhouette, seed = 1,
+// ring_mm = 0 (a peritumoral ring added to the habitat region).
 CohortExtractionSettings read_cohort_extraction_settings(const std::filesystem::path& ini);
 
 // The settings as canonical text: part of every cache key.

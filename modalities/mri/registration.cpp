@@ -8,6 +8,8 @@
 #include <itkRegularStepGradientDescentOptimizerv4.h>
 #include <itkResampleImageFilter.h>
 
+#include <cmath>
+
 #include "core/error.h"
 #include "modalities/itk_bridge.h"
 
@@ -17,8 +19,16 @@ RigidRegistration register_rigid(const core::Image& fixed_image, const core::Ima
   using Image = itk::Image<float, 3>;
   using Transform = itk::Euler3DTransform<double>;
   using Registration = itk::ImageRegistrationMethodv4<Image, Image, Transform>;
-  auto fixed = itk_bridge::to_itk<float>(fixed_image.geometry, fixed_image.voxels.data());
-  auto moving = itk_bridge::to_itk<float>(moving_image.geometry, moving_image.voxels.data());
+  // Undefined voxels (e.g. ADC where the fit failed) would turn the metric into NaN and make VNL
+  // abort: they enter the registration as 0.
+  auto finite = [](std::vector<float> voxels) {
+    for (auto& v : voxels)
+      if (!std::isfinite(v)) v = 0;
+    return voxels;
+  };
+  const auto fixed_voxels = finite(fixed_image.voxels), moving_voxels = finite(moving_image.voxels);
+  auto fixed = itk_bridge::to_itk<float>(fixed_image.geometry, fixed_voxels.data());
+  auto moving = itk_bridge::to_itk<float>(moving_image.geometry, moving_voxels.data());
 
   auto transform = Transform::New();
   auto initializer = itk::CenteredTransformInitializer<Transform, Image, Image>::New();

@@ -17,6 +17,7 @@ struct RigidRegistration {
   core::Image moved;                            // the moving image resampled onto the fixed grid
 };
 
+// Non-finite voxels of either image (an ADC map's failed fits) enter as 0.
 RigidRegistration register_rigid(const core::Image& fixed, const core::Image& moving);
 
 }  // namespace vbiopsy::modalities::mri

@@ -47,6 +47,12 @@ TEST(RigidRegistration, RecoversAKnownShiftBetweenTwoAcquisitions) {
   EXPECT_NEAR(r.translation_mm[2], 1.0, 0.3);
   for (double angle : r.rotation_rad) EXPECT_NEAR(angle, 0.0, 0.03);
   EXPECT_LT(r.final_metric, 0.0);  // Mattes MI is reported negated
+  // Undefined voxels in the moving image (failed ADC fits) must not break the registration.
+  core::Image holes = moving;
+  for (size_t i = 0; i < holes.voxels.size(); i += 7) holes.voxels[i] = NAN;
+  const RigidRegistration with_holes = register_rigid(fixed, holes);
+  EXPECT_TRUE(std::isfinite(with_holes.final_metric));
+  EXPECT_NEAR(with_holes.translation_mm[0], 2.0, 0.5);
 }
 
 }  // namespace
