@@ -52,6 +52,8 @@ LoadedMri load_mri(const datasets::MriStudy& study) {
       fail(first.string(), ": a single DCE entry must be a DICOM series holding every phase; "
                            "list one file per phase otherwise");
     for (auto& phase : dicom::load_phases(first, dicom::PhaseKey::kTime)) {
+      if (phase.repetition_time_ms && !mri.repetition_time_s) mri.repetition_time_s = *phase.repetition_time_ms / 1000.0;
+      if (phase.flip_angle_deg && !mri.flip_angle_deg) mri.flip_angle_deg = phase.flip_angle_deg;
       mri.dce.push_back(std::move(phase.image));
       if (phase.time_s) mri.dce_times_s.push_back(*phase.time_s);
     }

@@ -17,6 +17,8 @@ struct LoadedMri {
   std::vector<double> dwi_b_values;
   std::optional<core::Image> adc;
   core::Mask mask;                   // on the DCE grid
+  // Acquisition parameters of the DCE series when its DICOM records them (for Tofts).
+  std::optional<double> repetition_time_s, flip_angle_deg;
 };
 
 struct LoadedMammographyView {

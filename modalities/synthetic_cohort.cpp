@@ -55,6 +55,8 @@ void write_mri(SynthCase& sc, const SynthWriteOptions& o, const fs::path& dir) {
     // often do, so that only ImagePositionPatient can order the slices.
     auto dce = series_info(sc, "DCE", "MR", UID_MRImageStorage, 10, o.synth.seed);
     if (sc.site == 1) dce.rescale_slope = 0.5;  // one scanner stores doubled values
+    dce.repetition_time_ms = 4.5;
+    dce.flip_angle_deg = 12;
     const size_t slices = sc.dce.front().geometry.size[2];
     int instance = 1;
     for (size_t p = 0; p < sc.dce.size(); ++p) {

@@ -329,7 +329,11 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
         blocks[i].push_back(std::move(fractions));
       }
       if (settings.tofts) {
-        const auto maps = modalities::mri::fit_tofts_maps(mri.dce, mri.dce_times_s, mri.mask, settings.acquisition,
+        // TR and flip angle from the DCE DICOM where present, else from the settings.
+        auto acquisition = settings.acquisition;
+        if (mri.repetition_time_s) acquisition.tr_s = *mri.repetition_time_s;
+        if (mri.flip_angle_deg) acquisition.flip_angle_deg = *mri.flip_angle_deg;
+        const auto maps = modalities::mri::fit_tofts_maps(mri.dce, mri.dce_times_s, mri.mask, acquisition,
                                                           settings.extended_tofts);
         Block tofts{"mri_tofts", {}};
         for (auto [name, map] : {std::pair{"ktrans", &maps.ktrans}, std::pair{"kep", &maps.kep}, std::pair{"ve", &maps.ve},

@@ -54,7 +54,8 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
 
 // Radiomics settings (settings.h) plus section [regions]: rings_mm = 2, 4 (default: none),
 // section [mri]: kinetics = true|false, register = true|false, tofts = true|false, extended = true|false, t10_s = 1.5,
-// tr_s = 0.005, flip_angle_deg = 15, relaxivity = 4.5, injection_time_s = 30 (the stated
+// tr_s = 0.005, flip_angle_deg = 15 (TR and flip angle from the DCE DICOM when present),
+// relaxivity = 4.5, injection_time_s = 30 (the stated
 // assumptions of the signal-to-concentration conversion), and section [habitats]: enabled = true|false,
 // maps = wash_in, wash_out, ser, adc (any of pe, ttp, me, ie, wash_in, ser, wash_out, auc60, auc90,
 // adc, t2), min = 2, max = 6, fixed = 0, criterion = calinski_harabasz|silhouette, seed = 1,

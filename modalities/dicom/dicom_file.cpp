@@ -311,6 +311,8 @@ DicomObject read_dicom(const fs::path& file, bool pixels) {
   if (auto n = get_integer(ds, DCM_SeriesNumber)) object.series_number = static_cast<int>(*n);
   object.photometric = get_string(ds, DCM_PhotometricInterpretation);
   object.slice_thickness = get_double(ds, DCM_SliceThickness);
+  object.repetition_time_ms = get_double(ds, DCM_RepetitionTime);
+  object.flip_angle_deg = get_double(ds, DCM_FlipAngle);
   object.laterality = get_string(ds, DCM_ImageLaterality);
   if (object.laterality.empty()) object.laterality = get_string(ds, DCM_Laterality);
   object.view_position = get_string(ds, DCM_ViewPosition);

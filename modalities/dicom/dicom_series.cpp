@@ -24,6 +24,7 @@ std::vector<Slice> slices_of(DicomObject object) {
   const bool multi = object.frames.size() > 1;
   for (size_t f = 0; f < object.frames.size(); ++f) {
     Slice s{std::move(object.frames[f]), object.rows, object.columns, object.slice_thickness,
+            object.repetition_time_ms, object.flip_angle_deg,
             multi ? core::concat(object.file.string(), " frame ", f + 1) : object.file.string()};
     slices.push_back(std::move(s));
   }
@@ -232,6 +233,8 @@ std::vector<Phase> load_phases(const fs::path& path, PhaseKey key) {
   std::vector<Phase> phases;
   for (size_t i = 0; i < groups.size(); ++i) {
     Phase p;
+    p.repetition_time_ms = groups[i].front().repetition_time_ms;
+    p.flip_angle_deg = groups[i].front().flip_angle_deg;
     p.image = assemble_volume(std::move(groups[i]), core::concat(label, " phase ", i + 1));
     if (key == PhaseKey::kBValue) p.b_value = group_values[i];
     else if (group_values[i] && group_values[0]) p.time_s = *group_values[i] - *group_values[0];

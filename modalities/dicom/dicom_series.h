@@ -30,6 +30,7 @@ core::Image load_volume(const std::filesystem::path& path);
 
 struct Phase {
   core::Image image;
+  std::optional<double> repetition_time_ms, flip_angle_deg;  // from the phase's first slice
   std::optional<double> time_s;  // acquisition time relative to the first phase
   std::optional<double> b_value;
 };
@@ -45,6 +46,7 @@ struct Slice {
   DicomFrame frame;
   size_t rows = 0, columns = 0;
   std::optional<double> thickness;
+  std::optional<double> repetition_time_ms, flip_angle_deg;
   std::string source;  // "file" or "file frame 3", for messages
 };
 core::Image assemble_volume(std::vector<Slice> slices, const std::string& label);

@@ -55,6 +55,8 @@ void fill_common(DcmDataset* ds, const DicomWriteInfo& info, const std::string& 
   if (info.temporal_position) put(ds, DCM_TemporalPositionIdentifier, std::to_string(*info.temporal_position));
   if (info.acquisition_time_s) put(ds, DCM_AcquisitionTime, tm_text(*info.acquisition_time_s));
   if (info.b_value) ds->putAndInsertFloat64(DCM_DiffusionBValue, *info.b_value);
+  if (info.repetition_time_ms) put(ds, DCM_RepetitionTime, ds_text(*info.repetition_time_ms));
+  if (info.flip_angle_deg) put(ds, DCM_FlipAngle, ds_text(*info.flip_angle_deg));
   put(ds, DCM_RescaleSlope, ds_text(info.rescale_slope));
   put(ds, DCM_RescaleIntercept, ds_text(info.rescale_intercept));
 }

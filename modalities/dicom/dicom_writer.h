@@ -23,6 +23,7 @@ struct DicomWriteInfo {
   std::optional<int> temporal_position;
   std::optional<double> acquisition_time_s;  // seconds since midnight
   std::optional<double> b_value;
+  std::optional<double> repetition_time_ms, flip_angle_deg;
   bool ultrasound_regions = false;  // write SequenceOfUltrasoundRegions from the image spacing
 };
 

@@ -91,6 +91,12 @@ TEST(SyntheticCohort, LoadsBackAndValidatesInBothMriFormats) {
         EXPECT_GE(mri.dce.size(), 6u);
         EXPECT_EQ(mri.dce_times_s.front(), 0.0);
         EXPECT_GT(mri.dce_times_s[1], 50.0);
+        if (format == MriFormat::kDicom) {  // the acquisition parameters travel in the DICOM
+          EXPECT_EQ(mri.repetition_time_s, 0.0045);
+          EXPECT_EQ(mri.flip_angle_deg, 12.0);
+        } else {
+          EXPECT_FALSE(mri.repetition_time_s);
+        }
         core::Mask planted = read_mask(dir / "truth" / c.case_id / "habitats.nii.gz");
         EXPECT_EQ(core::describe_grid_mismatch(planted.geometry, mri.mask.geometry), "");
       }
