@@ -217,6 +217,8 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
   // Habitats: every MRI case's voxel features first, one cohort model, then each case's label map
   // is written before the radiomics pass below uses it.
   std::vector<std::optional<core::Mask>> habitat_labels(n);
+  // Registration runs once per case: in the habitat pass when there is one (whose maps need it).
+  std::vector<std::optional<std::vector<std::pair<std::string, double>>>> registration_metrics(n);
   int habitat_count = 0;
   if (settings.habitats) {
     std::vector<std::optional<modalities::mri::CaseVoxels>> voxels(n);
@@ -225,7 +227,9 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
       const auto& c = cohort.cases[i];
       if (!c.mri) return;
       try {
-        const auto mri = load_registered(*c.mri, settings.register_sequences).mri;
+        const auto registered = load_registered(*c.mri, settings.register_sequences);
+        const auto& mri = registered.mri;
+        if (settings.register_sequences) registration_metrics[i] = registered.metrics;
         const MriMaps maps = mri_maps(mri);
         std::vector<const core::Image*> chosen;
         for (auto& name : settings.habitat_maps) chosen.push_back(maps.get(name, mri, c.case_id));
@@ -300,11 +304,14 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
       }
     };
     if (c.mri) attempt("MRI", [&] {
-      const auto registered = load_registered(*c.mri, settings.register_sequences);
+      // The radiomics below use the DCE only, which registration leaves untouched.
+      const bool register_now = settings.register_sequences && !registration_metrics[i];
+      const auto registered = load_registered(*c.mri, register_now);
       const auto& mri = registered.mri;
       if (settings.register_sequences) {
         Block registration{"mri_registration", {}};
-        for (auto& [name, value] : registered.metrics) registration.values.emplace_back(name, value);
+        for (auto& [name, value] : register_now ? registered.metrics : *registration_metrics[i])
+          registration.values.emplace_back(name, value);
         blocks[i].push_back(std::move(registration));
       }
       std::vector<fs::path> sources = c.mri->dce.size() == 1 ? c.mri->dce : std::vector<fs::path>{c.mri->dce[1]};
