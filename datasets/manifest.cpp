@@ -118,6 +118,7 @@ void read_modalities(const RowReader& r, Case& c, std::vector<Problem>& problems
     mri.t2 = r.path("mri_t2");
     mri.dwi = r.paths("mri_dwi");
     mri.dwi_b_values = number_list(r.text("mri_dwi_b"), "mri_dwi_b");
+    // One DWI entry may be a 4D file or a DICOM series holding every b-value: checked on loading.
     if (mri.dwi.size() > 1 && mri.dwi_b_values.size() != mri.dwi.size())
       core::fail("mri_dwi lists ", mri.dwi.size(), " volumes but mri_dwi_b has ",
                  mri.dwi_b_values.size(), " b-values");

@@ -81,6 +81,9 @@ LoadedMri load_mri(const datasets::MriStudy& study) {
       mri.dwi.push_back(std::move(phase.image));
       mri.dwi_b_values.push_back(*phase.b_value);
     }
+  } else if (study.dwi.size() == 1) {
+    mri.dwi = read_image_series(study.dwi.front());  // one 4D file holds every b-value
+    mri.dwi_b_values = study.dwi_b_values;
   } else {
     for (auto& path : study.dwi) mri.dwi.push_back(read_image(path));
     mri.dwi_b_values = study.dwi_b_values;

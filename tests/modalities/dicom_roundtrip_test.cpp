@@ -96,6 +96,78 @@ TEST_F(DicomRoundTrip, GroupsDcePhasesByTemporalPositionWithTheirTimes) {
   }
 }
 
+TEST_F(DicomRoundTrip, DcePhasesGivenAsSeparateSeriesAreOrderedByTheirAcquisitionTime) {
+  std::vector<core::Image> phases;
+  const double times[3] = {9 * 3600 + 120.0, 9 * 3600.0, 9 * 3600 + 60.0};  // written out of order
+  for (int p = 0; p < 3; ++p) {
+    auto info = mr_info();
+    info.series_uid = make_uid("phase" + std::to_string(p));
+    info.series_number = 10 + p;
+    info.acquisition_time_s = times[p];
+    phases.push_back(oblique_volume(20 + p));
+    for (size_t k = 0; k < 6; ++k)
+      write_dicom_slice(phases.back(), k, int(k + 1), info, dir_ / ("s" + std::to_string(p)) / ("i" + std::to_string(k) + ".dcm"));
+  }
+  auto loaded = load_phases(dir_, PhaseKey::kTime);
+  ASSERT_EQ(loaded.size(), 3u);
+  EXPECT_EQ(loaded[0].image.voxels, phases[1].voxels);  // 09:00:00
+  EXPECT_EQ(loaded[1].image.voxels, phases[2].voxels);  // 09:01:00
+  EXPECT_EQ(loaded[2].image.voxels, phases[0].voxels);  // 09:02:00
+  EXPECT_NEAR(*loaded[1].time_s, 60, 1e-6);
+  EXPECT_NEAR(*loaded[2].time_s, 120, 1e-6);
+}
+
+TEST_F(DicomRoundTrip, EnhancedMultiFrameMrTakesGeometryAndRescaleFromFunctionalGroups) {
+  // An enhanced MR object: 4 frames, positions per frame (in reverse order), orientation, spacing
+  // and rescale in the shared functional groups.
+  DcmFileFormat format;
+  DcmDataset* ds = format.getDataset();
+  ds->putAndInsertString(DCM_SOPClassUID, UID_EnhancedMRImageStorage);
+  ds->putAndInsertString(DCM_SOPInstanceUID, make_uid("enhanced").c_str());
+  ds->putAndInsertString(DCM_SeriesInstanceUID, make_uid("enhanced-series").c_str());
+  ds->putAndInsertString(DCM_Modality, "MR");
+  ds->putAndInsertUint16(DCM_Rows, 3);
+  ds->putAndInsertUint16(DCM_Columns, 2);
+  ds->putAndInsertString(DCM_NumberOfFrames, "4");
+  ds->putAndInsertUint16(DCM_BitsAllocated, 16);
+  ds->putAndInsertUint16(DCM_BitsStored, 16);
+  ds->putAndInsertUint16(DCM_HighBit, 15);
+  ds->putAndInsertUint16(DCM_PixelRepresentation, 0);
+  ds->putAndInsertUint16(DCM_SamplesPerPixel, 1);
+  ds->putAndInsertString(DCM_PhotometricInterpretation, "MONOCHROME2");
+  DcmItem* shared = nullptr;
+  ASSERT_TRUE(ds->findOrCreateSequenceItem(DCM_SharedFunctionalGroupsSequence, shared, 0).good());
+  DcmItem* item = nullptr;
+  shared->findOrCreateSequenceItem(DCM_PixelMeasuresSequence, item, 0);
+  item->putAndInsertString(DCM_PixelSpacing, "0.5\\0.75");
+  item->putAndInsertString(DCM_SliceThickness, "3");
+  shared->findOrCreateSequenceItem(DCM_PlaneOrientationSequence, item, 0);
+  item->putAndInsertString(DCM_ImageOrientationPatient, "1\\0\\0\\0\\1\\0");
+  shared->findOrCreateSequenceItem(DCM_PixelValueTransformationSequence, item, 0);
+  item->putAndInsertString(DCM_RescaleSlope, "2");
+  item->putAndInsertString(DCM_RescaleIntercept, "-10");
+  for (int f = 0; f < 4; ++f) {
+    DcmItem* frame = nullptr;
+    ASSERT_TRUE(ds->findOrCreateSequenceItem(DCM_PerFrameFunctionalGroupsSequence, frame, f).good());
+    frame->findOrCreateSequenceItem(DCM_PlanePositionSequence, item, 0);
+    item->putAndInsertString(DCM_ImagePositionPatient, ("10\\20\\" + std::to_string(9 - 3 * f)).c_str());
+  }
+  std::vector<Uint16> pixels(24);
+  for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = Uint16(i);
+  ds->putAndInsertUint16Array(DCM_PixelData, pixels.data(), pixels.size());
+  fs::create_directories(dir_);
+  ASSERT_TRUE(format.saveFile((dir_ / "enhanced.dcm").c_str(), EXS_LittleEndianExplicit).good());
+
+  const core::Image volume = load_volume(dir_ / "enhanced.dcm");
+  EXPECT_EQ(volume.geometry.size, (std::array<size_t, 3>{2, 3, 4}));
+  EXPECT_DOUBLE_EQ(volume.geometry.spacing[0], 0.75);  // PixelSpacing is (row pitch, column pitch)
+  EXPECT_DOUBLE_EQ(volume.geometry.spacing[1], 0.5);
+  EXPECT_DOUBLE_EQ(volume.geometry.spacing[2], 3.0);
+  EXPECT_DOUBLE_EQ(volume.geometry.origin[2], 0.0);  // the lowest frame (written last) comes first
+  EXPECT_FLOAT_EQ(volume.at(0, 0, 0), 2.0f * 18 - 10);  // frame 4's first pixel, rescaled
+  EXPECT_FLOAT_EQ(volume.at(1, 2, 3), 2.0f * 5 - 10);   // frame 1's last pixel
+}
+
 TEST_F(DicomRoundTrip, Monochrome1IsInvertedBackAndUltrasoundRegionsGiveSpacing) {
   core::Geometry g;
   g.size = {9, 4, 1};
