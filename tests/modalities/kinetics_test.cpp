@@ -127,3 +127,38 @@ TEST(Adc, SensibleOnRealMultiShellDiffusionData) {
 
 }  // namespace
 }  // namespace vbiopsy::modalities::mri
+
+#include <unistd.h>
+
+#include "modalities/case_loader.h"
+
+namespace vbiopsy::modalities::mri {
+namespace {
+
+TEST(Adc, AFourDimensionalDwiFileLoadsWithItsBValuesOntoTheDceGrid) {
+  namespace fs = std::filesystem;
+  const fs::path data = fs::path(VBIOPSY_TEST_DATA) / "dwi_dipy";
+  const fs::path dir = fs::temp_directory_path() / ("vbiopsy_dwi4d_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const auto volumes = read_image_series(data / "small_101D.nii.gz");
+  datasets::MriStudy study;
+  for (int p = 0; p < 3; ++p) {
+    study.dce.push_back(dir / ("dce" + std::to_string(p) + ".nii.gz"));
+    write_image(volumes[0], study.dce.back());
+  }
+  study.dce_times_s = {0, 60, 120};
+  study.dwi = {data / "small_101D.nii.gz"};
+  std::ifstream in(data / "small_101D.bval");
+  for (double b; in >> b;) study.dwi_b_values.push_back(b);
+  core::Mask mask(volumes[0].geometry, 1);
+  study.mask = dir / "mask.nii.gz";
+  write_mask(mask, study.mask);
+  const LoadedMri mri = load_mri(study);
+  EXPECT_EQ(mri.dwi.size(), 102u);
+  EXPECT_EQ(mri.dwi_b_values.size(), 102u);
+  EXPECT_EQ(core::describe_grid_mismatch(mri.dwi[5].geometry, mri.dce[0].geometry), "");
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace vbiopsy::modalities::mri
