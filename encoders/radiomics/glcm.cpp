@@ -130,34 +130,32 @@ std::vector<double> features(const Glcm& m, double ng_norm) {
 }
 
 // Maximal correlation coefficient: square root of the second largest eigenvalue of
-// Q(i,j) = sum_k p(i,k) p(j,k) / (px(i) py(k)), over the levels that occur.
+// Q(i,j) = sum_k p(i,k) p(j,k) / (px(i) py(k)), over the levels that occur. Q = Dx^-1 P Dy^-1 P^T
+// is similar to the symmetric Dx^-1/2 P Dy^-1 P^T Dx^-1/2, whose eigenvalues a symmetric solver
+// finds quickly and exactly.
 double maximal_correlation(const Glcm& m) {
   const double total = m.total();
-  std::vector<int> present;
   std::vector<double> px(m.ng, 0.0), py(m.ng, 0.0);
   for (int i = 0; i < m.ng; ++i)
     for (int j = 0; j < m.ng; ++j) {
       px[i] += m.counts[size_t(i) * m.ng + j] / total;
       py[j] += m.counts[size_t(i) * m.ng + j] / total;
     }
-  for (int i = 0; i < m.ng; ++i)
-    if (px[i] > 0 || py[i] > 0) present.push_back(i);
-  const int n = int(present.size());
-  if (n < 2) return 1;  // one level: perfectly correlated, as PyRadiomics reports
-  Eigen::MatrixXd q = Eigen::MatrixXd::Zero(n, n);
-  for (int a = 0; a < n; ++a)
-    for (int b = 0; b < n; ++b)
-      for (int c = 0; c < n; ++c) {
-        const int i = present[a], j = present[b], k = present[c];
-        const double denominator = px[i] * py[k];
-        if (denominator > 0)
-          q(a, b) += m.counts[size_t(i) * m.ng + k] / total * m.counts[size_t(j) * m.ng + k] / total / denominator;
-      }
-  Eigen::EigenSolver<Eigen::MatrixXd> solver(q, false);
-  std::vector<double> eigenvalues;
-  for (int k = 0; k < n; ++k) eigenvalues.push_back(solver.eigenvalues()[k].real());
-  std::sort(eigenvalues.begin(), eigenvalues.end());
-  return std::sqrt(std::max(0.0, eigenvalues[size_t(n) - 2]));
+  std::vector<int> rows, columns;
+  for (int i = 0; i < m.ng; ++i) {
+    if (px[i] > 0) rows.push_back(i);
+    if (py[i] > 0) columns.push_back(i);
+  }
+  if (rows.size() < 2) return 1;  // one level: perfectly correlated, as PyRadiomics reports
+  // A(i,k) = p(i,k) / sqrt(px(i) py(k)); the symmetric matrix is A A^T.
+  Eigen::MatrixXd a(long(rows.size()), long(columns.size()));
+  for (size_t r = 0; r < rows.size(); ++r)
+    for (size_t c = 0; c < columns.size(); ++c)
+      a(long(r), long(c)) = m.counts[size_t(rows[r]) * m.ng + columns[c]] / total / std::sqrt(px[rows[r]] * py[columns[c]]);
+  const Eigen::MatrixXd s = a * a.transpose();
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(s, Eigen::EigenvaluesOnly);
+  const auto& eigenvalues = solver.eigenvalues();  // ascending
+  return std::sqrt(std::max(0.0, eigenvalues[eigenvalues.size() - 2]));
 }
 
 const std::vector<std::pair<const char*, const char*>> kNames = {
