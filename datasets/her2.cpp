@@ -107,12 +107,4 @@ std::string to_string(Her2Class her2) {
   return kNames[static_cast<int>(her2)];
 }
 
-std::optional<Her2Class> parse_her2_class(std::string_view text) {
-  const std::string s = squeeze(text);
-  if (s == "zero" || s == "her2-zero" || s == "0") return Her2Class::kZero;
-  if (s == "low" || s == "her2-low" || s == "1") return Her2Class::kLow;
-  if (s == "positive" || s == "her2-positive" || s == "2") return Her2Class::kPositive;
-  return std::nullopt;
-}
-
 }  // namespace vbiopsy::datasets

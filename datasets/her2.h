@@ -42,6 +42,5 @@ IshResult parse_ish(std::string_view text);
 std::string to_string(IhcScore ihc);     // "0", "1+", "2+", "3+"
 std::string to_string(IshResult ish);    // "not_done", "not_amplified", "amplified"
 std::string to_string(Her2Class her2);   // "zero", "low", "positive"
-std::optional<Her2Class> parse_her2_class(std::string_view text);
 
 }  // namespace vbiopsy::datasets

@@ -76,12 +76,6 @@ std::map<long, Roi> read_rois(const fs::path& file) {
 
 }  // namespace
 
-std::vector<std::string> rtstruct_roi_names(const fs::path& rtstruct) {
-  std::vector<std::string> names;
-  for (auto& [number, roi] : read_rois(rtstruct)) names.push_back(roi.name);
-  return names;
-}
-
 core::Mask rasterise_rtstruct(const fs::path& rtstruct, const core::Geometry& grid,
                               const std::string& roi_name) {
   auto rois = read_rois(rtstruct);

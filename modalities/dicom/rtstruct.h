@@ -10,8 +10,6 @@
 
 namespace vbiopsy::modalities::dicom {
 
-std::vector<std::string> rtstruct_roi_names(const std::filesystem::path& rtstruct);
-
 // roi_name empty: the structure set must hold exactly one ROI with contours.
 core::Mask rasterise_rtstruct(const std::filesystem::path& rtstruct, const core::Geometry& grid,
                               const std::string& roi_name = "");
