@@ -34,12 +34,18 @@ bool ends_with(const std::string& s, const char* suffix) {
 
 using ItkFloat3 = itk::Image<float, 3>;
 
+// ITK's reader for the file with its header read (size, type), before any voxel is allocated.
+itk::ImageIOBase::Pointer open_header(const fs::path& path) {
+  auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::CommonEnums::IOFileMode::ReadMode);
+  if (!io) fail(path.string(), ": ITK finds no reader for this file (unknown or corrupt format)");
+  io->SetFileName(path.string());
+  io->ReadImageInformation();
+  return io;
+}
+
 core::Image read_itk(const fs::path& path) {
   try {
-    auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::CommonEnums::IOFileMode::ReadMode);
-    if (!io) fail(path.string(), ": ITK finds no reader for this file (unknown or corrupt format)");
-    io->SetFileName(path.string());
-    io->ReadImageInformation();
+    auto io = open_header(path);
     const unsigned dims = io->GetNumberOfDimensions();
     double voxels = 1;
     for (unsigned d = 0; d < dims; ++d) {
@@ -156,10 +162,7 @@ std::vector<core::Image> read_image_series(const fs::path& path) {
   if (file_kind(path) != FileKind::kItk) return {read_image(path)};
   using ItkFloat4 = itk::Image<float, 4>;
   try {
-    auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::CommonEnums::IOFileMode::ReadMode);
-    if (!io) fail(path.string(), ": ITK finds no reader for this file");
-    io->SetFileName(path.string());
-    io->ReadImageInformation();
+    auto io = open_header(path);
     if (io->GetNumberOfDimensions() <= 3) return {read_image(path)};
     if (io->GetNumberOfDimensions() > 4) fail(path.string(), ": ", io->GetNumberOfDimensions(), "-D; expected 3-D or 4-D");
     double voxels = 1;
@@ -194,10 +197,7 @@ std::vector<core::Image> read_image_series(const fs::path& path) {
 std::string stored_pixel_type(const fs::path& path) {
   if (file_kind(path) != FileKind::kItk) return "float";
   try {
-    auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::CommonEnums::IOFileMode::ReadMode);
-    if (!io) fail(path.string(), ": ITK finds no reader for this file");
-    io->SetFileName(path.string());
-    io->ReadImageInformation();
+    auto io = open_header(path);
     return itk::ImageIOBase::GetComponentTypeAsString(io->GetComponentType());
   } catch (const itk::ExceptionObject& e) {
     fail(path.string(), ": ITK cannot read its header: ", e.GetDescription());
