@@ -1,0 +1,164 @@
+#include "encoders/nn/layers.h"
+
+#include <torch/nn/functional.h>
+#include <torch/nn/modules/pooling.h>
+
+namespace vbiopsy::encoders {
+
+namespace nnf = torch::nn::functional;
+
+MlpImpl::MlpImpl(const MlpOptions& options) {
+  body_ = torch::nn::Sequential();
+  int64_t width = options.in();
+  for (int64_t i = 0; i < options.layers(); ++i) {
+    body_->push_back(torch::nn::Linear(width, options.hidden()));
+    body_->push_back(torch::nn::LayerNorm(torch::nn::LayerNormOptions({options.hidden()})));
+    body_->push_back(torch::nn::GELU());
+    body_->push_back(torch::nn::Dropout(options.dropout()));
+    width = options.hidden();
+  }
+  body_->push_back(torch::nn::Linear(width, options.out()));
+  register_module("body", body_);
+}
+
+torch::Tensor MlpImpl::forward(const torch::Tensor& x) { return body_->forward(x); }
+
+AttentionPoolImpl::AttentionPoolImpl(int64_t dim, int64_t hidden) {
+  project_ = register_module("project", torch::nn::Linear(dim, hidden));
+  score_ = register_module("score", torch::nn::Linear(hidden, 1));
+}
+
+std::tuple<torch::Tensor, torch::Tensor> AttentionPoolImpl::forward(const torch::Tensor& items,
+                                                                    const torch::Tensor& mask) {
+  TORCH_CHECK(items.dim() == 3, "attention pooling expects items [N,K,D], got ", items.sizes());
+  TORCH_CHECK(mask.sizes() == items.sizes().slice(0, 2), "attention pooling expects mask [N,K] = ",
+              items.sizes().slice(0, 2), ", got ", mask.sizes());
+  auto scores = score_->forward(torch::tanh(project_->forward(items))).squeeze(-1);  // [N, K]
+  scores = scores.masked_fill(mask.logical_not(), -1e9);
+  // A case with no item present must not get weights from padding: zero them explicitly.
+  auto weights = torch::softmax(scores, 1) * mask.to(scores.dtype());
+  auto pooled = (weights.unsqueeze(-1) * items).sum(1);
+  return {pooled, weights};
+}
+
+torch::Tensor masked_mean(const torch::Tensor& x, const torch::Tensor& mask) {
+  TORCH_CHECK(x.dim() == 3 && mask.dim() == 2 && x.size(0) == mask.size(0) && x.size(1) == mask.size(1),
+              "masked_mean expects x [N,K,D] and mask [N,K], got ", x.sizes(), " and ", mask.sizes());
+  const auto weights = mask.to(x.dtype()).unsqueeze(-1);
+  return (x * weights).sum(1) / weights.sum(1).clamp_min(1.0);
+}
+
+TransformerLayerImpl::TransformerLayerImpl(const TransformerLayerOptions& options) {
+  norm1_ = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({options.dim()})));
+  norm2_ = register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({options.dim()})));
+  attention_ = register_module(
+      "attention", torch::nn::MultiheadAttention(
+                       torch::nn::MultiheadAttentionOptions(options.dim(), options.heads()).dropout(options.dropout())));
+  feedforward_ = register_module(
+      "feedforward",
+      torch::nn::Sequential(torch::nn::Linear(options.dim(), options.feedforward()), torch::nn::GELU(),
+                            torch::nn::Dropout(options.dropout()),
+                            torch::nn::Linear(options.feedforward(), options.dim())));
+  dropout_ = register_module("dropout", torch::nn::Dropout(options.dropout()));
+}
+
+std::tuple<torch::Tensor, torch::Tensor> TransformerLayerImpl::forward(const torch::Tensor& x,
+                                                                       const torch::Tensor& key_padding_mask) {
+  TORCH_CHECK(x.dim() == 3, "transformer layer expects [L,N,E], got ", x.sizes());
+  const auto normed = norm1_->forward(x);
+  auto [attended, weights] = attention_->forward(normed, normed, normed, key_padding_mask, true);
+  auto y = x + dropout_->forward(attended);
+  y = y + dropout_->forward(feedforward_->forward(norm2_->forward(y)));
+  return {y, weights};
+}
+
+namespace {
+
+torch::nn::AnyModule make_conv(int dims, int64_t in, int64_t out, int64_t kernel, int64_t stride) {
+  const int64_t padding = kernel / 2;
+  if (dims == 2)
+    return torch::nn::AnyModule(torch::nn::Conv2d(
+        torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(false)));
+  return torch::nn::AnyModule(
+      torch::nn::Conv3d(torch::nn::Conv3dOptions(in, out, kernel).stride(stride).padding(padding).bias(false)));
+}
+
+// conv3 -> GN -> ReLU -> conv3 -> GN, plus a 1x1 projection when the shape changes; then ReLU.
+class BasicBlockImpl : public torch::nn::Module {
+ public:
+  BasicBlockImpl(int dims, int64_t in, int64_t out, int64_t stride, int64_t groups) {
+    conv1_ = make_conv(dims, in, out, 3, stride);
+    conv2_ = make_conv(dims, out, out, 3, 1);
+    register_module("conv1", conv1_.ptr());
+    register_module("conv2", conv2_.ptr());
+    norm1_ = register_module("norm1", torch::nn::GroupNorm(std::min(groups, out), out));
+    norm2_ = register_module("norm2", torch::nn::GroupNorm(std::min(groups, out), out));
+    if (stride != 1 || in != out) {
+      shortcut_ = make_conv(dims, in, out, 1, stride);
+      register_module("shortcut", shortcut_.ptr());
+      shortcut_norm_ = register_module("shortcut_norm", torch::nn::GroupNorm(std::min(groups, out), out));
+    }
+  }
+  torch::Tensor forward(const torch::Tensor& x) {
+    auto y = torch::relu(norm1_->forward(conv1_.forward(x)));
+    y = norm2_->forward(conv2_.forward(y));
+    const auto identity = shortcut_.is_empty() ? x : shortcut_norm_->forward(shortcut_.forward(x));
+    return torch::relu(y + identity);
+  }
+
+ private:
+  torch::nn::AnyModule conv1_, conv2_, shortcut_;
+  torch::nn::GroupNorm norm1_{nullptr}, norm2_{nullptr}, shortcut_norm_{nullptr};
+};
+TORCH_MODULE(BasicBlock);
+
+class StemImpl : public torch::nn::Module {
+ public:
+  StemImpl(int dims, int64_t in, int64_t out, int64_t groups) {
+    conv_ = make_conv(dims, in, out, 3, 2);
+    register_module("conv", conv_.ptr());
+    norm_ = register_module("norm", torch::nn::GroupNorm(std::min(groups, out), out));
+  }
+  torch::Tensor forward(const torch::Tensor& x) { return torch::relu(norm_->forward(conv_.forward(x))); }
+
+ private:
+  torch::nn::AnyModule conv_;
+  torch::nn::GroupNorm norm_{nullptr};
+};
+TORCH_MODULE(Stem);
+
+}  // namespace
+
+ResNetImpl::ResNetImpl(const ResNetOptions& options, int dims) : dims_(dims) {
+  TORCH_CHECK(dims == 2 || dims == 3, "ResNet trunk is 2D or 3D, got ", dims);
+  body_ = torch::nn::Sequential();
+  int64_t channels = options.width();
+  body_->push_back(Stem(dims, options.in_channels(), channels, options.groups()));
+  for (int64_t stage = 0; stage < options.stages(); ++stage) {
+    const int64_t out = stage == 0 ? channels : channels * 2;
+    for (int64_t block = 0; block < options.blocks(); ++block)
+      body_->push_back(BasicBlock(dims, block == 0 ? channels : out, out, block == 0 && stage > 0 ? 2 : 1,
+                                  options.groups()));
+    channels = out;
+  }
+  features_ = channels;
+  register_module("body", body_);
+}
+
+torch::Tensor ResNetImpl::forward(const torch::Tensor& x) {
+  TORCH_CHECK(x.dim() == dims_ + 2, "ResNet trunk (", dims_, "D) expects [N,C,", dims_ == 2 ? "H,W" : "D,H,W",
+              "], got ", x.sizes());
+  const auto features = body_->forward(x);
+  return features.flatten(2).mean(2);
+}
+
+}  // namespace vbiopsy::encoders
+
+namespace vbiopsy::encoders {
+torch::Tensor items_present(const torch::Tensor& item_mask, int64_t n, int64_t k) {
+  if (!item_mask.defined()) return torch::ones({n, k}, torch::kBool);
+  TORCH_CHECK(item_mask.dim() == 2 && item_mask.size(0) == n && item_mask.size(1) == k,
+              "item mask must be [N,K] = [", n, ",", k, "], got ", item_mask.sizes());
+  return item_mask.to(torch::kBool);
+}
+}  // namespace vbiopsy::encoders

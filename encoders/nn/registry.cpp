@@ -1,0 +1,43 @@
+#include "encoders/nn/builtin.h"
+#include "encoders/nn/encoder.h"
+
+namespace vbiopsy::encoders {
+
+void register_builtin_encoders(EncoderRegistry& registry) {
+  add_encoder<RadiomicsMlpEncoder>(registry);
+  add_encoder<HabitatEncoder>(registry);
+  add_encoder<Cnn2dEncoder>(registry);
+  add_encoder<Cnn3dEncoder>(registry);
+  add_encoder<Vit2dEncoder>(registry);
+  add_encoder<ClinicalEncoder>(registry);
+  add_encoder<PrecomputedEncoder>(registry);
+}
+
+const EncoderRegistry& builtin_encoders() {
+  static const EncoderRegistry registry = [] {
+    EncoderRegistry r("encoder");
+    register_builtin_encoders(r);
+    return r;
+  }();
+  return registry;
+}
+
+std::shared_ptr<Encoder> make_encoder(const std::string& name, const std::map<std::string, std::string>& options,
+                                      const std::vector<int64_t>& sample_shape) {
+  const auto& registry = builtin_encoders();
+  return registry.get(name).factory(registry.resolve(name, options), sample_shape);
+}
+
+void require_rank(const char* encoder, const std::vector<int64_t>& sample_shape, size_t rank, const char* layout) {
+  bool positive = true;
+  for (auto size : sample_shape) positive = positive && size > 0;
+  if (sample_shape.size() != rank || !positive)
+    core::fail("encoder '", encoder, "' expects one case's input as ", layout, ", got shape [",
+               core::join([&] {
+                 std::vector<std::string> parts;
+                 for (auto size : sample_shape) parts.push_back(std::to_string(size));
+                 return parts;
+               }(), ","), "]");
+}
+
+}  // namespace vbiopsy::encoders

@@ -1,0 +1,51 @@
+#pragma once
+// The classical learners of the seed studies (radiomics pipelines and stacking meta-learners),
+// selected by name like the encoders: logistic (multinomial, L1/L2/elastic net), svm (OpenCV,
+// Platt-calibrated probabilities), random_forest (OpenCV random trees), xgboost (libxgboost).
+// Any number of classes >= 2 (the DM-VBS submodels are binary).
+#include <Eigen/Dense>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "core/registry.h"
+
+namespace vbiopsy::fusion {
+
+class Classifier {
+ public:
+  virtual ~Classifier() = default;
+  // x: [n, p] (rows are cases, all finite); y: labels 0..classes-1, every class present.
+  virtual void fit(const Eigen::MatrixXd& x, const std::vector<int>& y) = 0;
+  // [n, classes] rows summing to 1.
+  virtual Eigen::MatrixXd predict_proba(const Eigen::MatrixXd& x) const = 0;
+  // The fitted state, for bundles; load with load_classifier.
+  virtual nlohmann::json save() const = 0;
+  virtual void load(const nlohmann::json& state) = 0;
+};
+
+using ClassifierFactory = std::function<std::unique_ptr<Classifier>(const core::ResolvedOptions&, uint64_t seed, int threads)>;
+using ClassifierRegistry = core::Registry<ClassifierFactory>;
+
+void register_builtin_classifiers(ClassifierRegistry& registry);
+const ClassifierRegistry& builtin_classifiers();
+std::unique_ptr<Classifier> make_classifier(const std::string& name, const std::map<std::string, std::string>& options,
+                                            uint64_t seed = 1, int threads = 1);
+
+// Checks x/y shapes, finiteness and labels; returns the number of classes (max label + 1).
+int check_training_data(const char* learner, const Eigen::MatrixXd& x, const std::vector<int>& y);
+
+// Platt scaling (Platt 1999 with the Lin, Lin & Weng 2007 Newton method): P(y=1 | f) =
+// 1 / (1 + exp(a f + b)) fitted to decision values f and binary targets.
+struct PlattScaling {
+  double a = 0, b = 0;
+  void fit(const std::vector<double>& decision, const std::vector<bool>& positive);
+  double operator()(double decision) const;
+};
+
+}  // namespace vbiopsy::fusion
