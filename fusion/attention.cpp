@@ -40,7 +40,12 @@ FusionOutput AttentionFusion::forward(const FusionInput& input, const torch::Ten
   const auto raw = head_->forward(norm_->forward(x[0]));
   FusionOutput out;
   out.probabilities = head_->probabilities(raw);
-  if (weights.defined()) out.modality_weights = weights.select(1, 0).slice(1, 1);  // class token -> modalities
+  if (weights.defined()) {
+    // The class token's attention to the modality tokens (last layer, mean over heads), as shares
+    // of what it gives the modalities (its attention to itself left out).
+    const auto to_modalities = weights.select(1, 0).slice(1, 1);
+    out.modality_weights = to_modalities / to_modalities.sum(1, true).clamp_min(1e-12);
+  }
   if (targets.defined()) out.loss = head_->loss(raw, targets);
   return out;
 }

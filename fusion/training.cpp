@@ -325,13 +325,16 @@ bool train_two_stage(MultimodalModel& model, const Batch& train, const Batch* va
     const auto cases = present.select(1, static_cast<int64_t>(m)).nonzero().squeeze(1);
     if (cases.numel() == 0) core::fail("two-stage training: no training case has modality '", model->spec().modalities[m].name, "'");
     auto& encoder = model->encoder(m);
+    // The checkpointed state is the whole model plus this stage's head, so that a resumed run
+    // also gets back the initial weights of the parts not trained yet.
     torch::nn::Module stage;
-    stage.register_module("encoder", std::shared_ptr<encoders::Encoder>(model.ptr(), &encoder));
+    stage.register_module("model", model.ptr());
     auto head = stage.register_module("head", Head(encoder.embedding_dim(), model->spec().head));
     Loop loop;
     loop.name = "stage1_" + model->spec().modalities[m].name;
     loop.state = &stage;
-    loop.parameters = parameters_of(stage);
+    loop.parameters = parameters_of(encoder);
+    for (const auto& p : head->parameters()) loop.parameters.push_back(p);
     loop.train_size = cases.numel();
     loop.fingerprint = fingerprint(model, options, loop.train_size, loop.name);
     loop.loss = [&, m](const torch::Tensor& index, int64_t epoch) {
@@ -364,7 +367,7 @@ bool train_two_stage(MultimodalModel& model, const Batch& train, const Batch* va
   auto& fusion = model->fusion();
   Loop loop;
   loop.name = "stage2_fusion";
-  loop.state = &fusion;
+  loop.state = model.get();
   loop.parameters = parameters_of(fusion);
   loop.train_size = train.size();
   loop.fingerprint = fingerprint(model, options, train.size(), loop.name);

@@ -1,0 +1,123 @@
+#include "fusion/learners/classifier.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/random.h"
+#include "fusion/learners/builtin.h"
+
+namespace vbiopsy::fusion {
+namespace {
+
+// n cases of `classes` Gaussian blobs in p dimensions (class k shifted along feature k), plus noise features.
+std::pair<Eigen::MatrixXd, std::vector<int>> blobs(int n, int classes, int p, double shift, uint64_t seed) {
+  core::Rng rng(seed);
+  Eigen::MatrixXd x(n, p);
+  std::vector<int> y(n);
+  for (int i = 0; i < n; ++i) {
+    y[i] = i % classes;
+    for (int j = 0; j < p; ++j) x(i, j) = rng.normal() + (j == y[i] ? shift : 0.0);
+  }
+  return {x, y};
+}
+
+double accuracy(const Eigen::MatrixXd& p, const std::vector<int>& y) {
+  int right = 0;
+  for (Eigen::Index i = 0; i < p.rows(); ++i) {
+    Eigen::Index best;
+    p.row(i).maxCoeff(&best);
+    right += best == y[i];
+  }
+  return static_cast<double>(right) / static_cast<double>(y.size());
+}
+
+TEST(Classifiers, EveryLearnerSeparatesBlobsWithCalibratedRowsAndSurvivesSaveAndLoad) {
+  for (const auto& name : builtin_classifiers().names())
+    for (int classes : {2, 3}) {
+      const auto [x, y] = blobs(90, classes, 5, 4.0, 3);
+      const auto [test_x, test_y] = blobs(60, classes, 5, 4.0, 4);
+      auto learner = make_classifier(name, {}, 11);
+      learner->fit(x, y);
+      const auto p = learner->predict_proba(test_x);
+      ASSERT_EQ(p.cols(), classes) << name;
+      EXPECT_GE(accuracy(p, test_y), 0.9) << name << " " << classes;
+      EXPECT_TRUE(((p.rowwise().sum().array() - 1).abs() < 1e-6).all()) << name;
+      EXPECT_TRUE((p.array() >= 0).all()) << name;
+      auto copy = make_classifier(name, {}, 11);
+      copy->load(nlohmann::json::parse(learner->save().dump()));
+      EXPECT_TRUE(copy->predict_proba(test_x).isApprox(p, 1e-6)) << name;
+    }
+}
+
+TEST(Classifiers, TheSameSeedGivesTheSameModel) {
+  const auto [x, y] = blobs(60, 3, 6, 1.5, 5);
+  for (const auto& name : builtin_classifiers().names()) {
+    auto a = make_classifier(name, {}, 21), b = make_classifier(name, {}, 21);
+    a->fit(x, y);
+    b->fit(x, y);
+    EXPECT_EQ(a->predict_proba(x), b->predict_proba(x)) << name;
+  }
+}
+
+TEST(Classifiers, RefuseNaNsMissingClassesAndUnknownNames) {
+  auto [x, y] = blobs(30, 3, 3, 2.0, 6);
+  auto learner = make_classifier("logistic", {});
+  x(4, 1) = NAN;
+  EXPECT_THROW(learner->fit(x, y), core::Error);
+  x(4, 1) = 0;
+  for (auto& label : y) label = label == 1 ? 2 : label;  // class 1 has no case
+  EXPECT_THROW(learner->fit(x, y), core::Error);
+  EXPECT_THROW(make_classifier("lightgbm", {}), core::Error);
+  EXPECT_THROW(make_classifier("logistic", {{"penalty", "l3"}}), core::Error);
+  EXPECT_THROW(make_classifier("logistic", {}).get()->predict_proba(x), core::Error);
+}
+
+// The optimality (KKT) conditions of the penalised problem, independently of how it was solved:
+// L2: grad + lambda W = 0. L1: grad_j = -lambda sign(w_j) where w_j != 0, |grad_j| <= lambda where 0.
+TEST(LogisticRegression, SolutionsSatisfyTheOptimalityConditions) {
+  for (uint64_t seed : {1, 2, 3}) {
+    const auto [x, y] = blobs(80, 3, 8, 1.0, seed);
+    auto ridge = make_classifier("logistic", {{"penalty", "l2"}, {"lambda", "0.05"}, {"tolerance", "1e-10"}, {"max_iterations", "50000"}});
+    ridge->fit(x, y);
+    const auto& r = dynamic_cast<LogisticRegression&>(*ridge);
+    EXPECT_LT((r.loss_gradient(x, y) + 0.05 * r.coefficients()).cwiseAbs().maxCoeff(), 1e-6) << seed;
+
+    auto lasso = make_classifier("logistic", {{"penalty", "l1"}, {"lambda", "0.05"}, {"tolerance", "1e-10"}, {"max_iterations", "50000"}});
+    lasso->fit(x, y);
+    const auto& l = dynamic_cast<LogisticRegression&>(*lasso);
+    const auto g = l.loss_gradient(x, y);
+    int zeros = 0;
+    for (Eigen::Index j = 0; j < g.rows(); ++j)
+      for (Eigen::Index k = 0; k < g.cols(); ++k) {
+        const double w = l.coefficients()(j, k);
+        if (w == 0) {
+          ++zeros;
+          EXPECT_LE(std::abs(g(j, k)), 0.05 + 1e-6) << seed;
+        } else {
+          EXPECT_NEAR(g(j, k), -0.05 * (w > 0 ? 1 : -1), 1e-5) << seed;
+        }
+      }
+    EXPECT_GT(zeros, 0) << "an L1 penalty of this size zeroes some of the noise features";
+  }
+}
+
+TEST(PlattScaling, RecoversALogisticLink) {
+  // Decision values whose true P(y = 1 | f) = 1 / (1 + exp(-2 f + 0.5)); Platt's a, b are -2, 0.5.
+  core::Rng rng(9);
+  std::vector<double> f;
+  std::vector<bool> positive;
+  for (int i = 0; i < 20000; ++i) {
+    const double d = rng.uniform(-3, 3);
+    f.push_back(d);
+    positive.push_back(rng.uniform() < 1 / (1 + std::exp(-2 * d + 0.5)));
+  }
+  PlattScaling platt;
+  platt.fit(f, positive);
+  EXPECT_NEAR(platt.a, -2.0, 0.1);
+  EXPECT_NEAR(platt.b, 0.5, 0.1);
+}
+
+}  // namespace
+}  // namespace vbiopsy::fusion
