@@ -9,6 +9,9 @@
 
 #include "core/error.h"
 #include "fusion/bundle.h"
+#include "fusion/stacking.h"
+
+#include <nlohmann/json.hpp>
 #include "tests/fusion/toy_data.h"
 
 namespace vbiopsy::fusion {
@@ -241,6 +244,44 @@ TEST(Bundle, RefusesWeightsWhoseShapesDoNotMatchItsSpec) {
   EXPECT_THROW(load_bundle(dir / "garbage.vbm"), core::Error);
   EXPECT_THROW(load_bundle(dir / "absent.vbm"), core::Error);
   std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace vbiopsy::fusion
+
+namespace vbiopsy::fusion {
+namespace {
+
+TEST(Stacking, FoldsAreStratifiedAndTheMetaLearnerSeesOnlyOutOfFoldPredictions) {
+  const std::vector<int64_t> labels{0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2};
+  const auto fold = stratified_folds(labels, 3, 1);
+  for (int f = 0; f < 3; ++f)
+    for (int64_t k = 0; k < 3; ++k) {
+      int count = 0;
+      for (size_t i = 0; i < labels.size(); ++i) count += fold[i] == f && labels[i] == k;
+      EXPECT_GE(count, 1);
+    }
+  EXPECT_EQ(fold, stratified_folds(labels, 3, 1));
+}
+
+TEST(Stacking, LateHeadsCombinedByALogisticOrXGBoostMetaLearnerLearnTheToySet) {
+  const auto data = testing::toy_batch(60, 14);
+  for (const char* learner : {"logistic", "xgboost"}) {
+    StackedLateModel stacked;
+    TrainingOptions options;
+    options.epochs = 20;
+    options.batch_size = 16;
+    options.learning_rate = 0.01;
+    options.validation_fraction = 0;
+    stacked.fit(testing::toy_spec("late", {{"combine", "stacking"}}), data, options, {3, learner, {}});
+    EXPECT_GE(testing::accuracy(stacked.predict(data), data.targets), 0.95) << learner;
+    // The meta-learner travels in a bundle's metadata.
+    StackedLateModel copy;
+    copy.load_meta(stacked.model(), nlohmann::json::parse(stacked.save_meta().dump()));
+    EXPECT_TRUE(torch::equal(copy.predict(data), stacked.predict(data))) << learner;
+  }
+  StackedLateModel wrong;
+  EXPECT_THROW(wrong.fit(testing::toy_spec("early"), data, {}, {}), core::Error);
 }
 
 }  // namespace
