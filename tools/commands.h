@@ -10,5 +10,6 @@ int run_synth(const std::vector<std::string>& args);
 int run_validate(const std::vector<std::string>& args);
 int run_radiomics(const std::vector<std::string>& args);
 int run_extract(const std::vector<std::string>& args);
+int run_list(const std::vector<std::string>& args);
 
 }  // namespace vbiopsy::tools
