@@ -80,6 +80,9 @@ torch::Tensor HeadImpl::probabilities(const torch::Tensor& raw) const {
 torch::Tensor HeadImpl::loss(const torch::Tensor& raw, const torch::Tensor& targets, const torch::Tensor& include) const {
   TORCH_CHECK(targets.dim() == 1 && targets.size(0) == raw.size(0), "head loss expects targets [", raw.size(0),
               "], got ", targets.sizes());
+  if (spec_.kind == "softmax" && spec_.loss == "cross_entropy" && !include.defined())
+    // The fused kernel; its weighted mean is the same sum(w_y l) / sum(w_y) as below.
+    return nnf::cross_entropy(raw, targets, nnf::CrossEntropyFuncOptions().weight(class_weights_));
   auto weight = class_weights_.index_select(0, targets);
   if (include.defined()) weight = weight * include.to(weight.dtype());
   torch::Tensor per_case;

@@ -93,11 +93,10 @@ std::vector<torch::Tensor> MultimodalModelImpl::embed(const Batch& batch) {
   std::vector<torch::Tensor> embeddings;
   for (size_t m = 0; m < encoders_.size(); ++m) {
     const auto& input = batch.inputs[m];
-    // Zero the inputs of absent cases: padding (even NaN) must not reach any gradient.
-    std::vector<int64_t> shape(input.values.dim(), 1);
-    shape[0] = input.values.size(0);
-    const auto keep = present.select(1, static_cast<int64_t>(m)).view(shape);
-    const auto values = torch::where(keep, input.values, torch::zeros_like(input.values));
+    // Zero the inputs of absent cases: padding (even NaN) must not reach any gradient. Only the
+    // absent rows are touched (an image batch is large; usually every case is present).
+    const auto absent = present.select(1, static_cast<int64_t>(m)).logical_not().nonzero().squeeze(1);
+    const auto values = absent.numel() == 0 ? input.values : input.values.index_fill(0, absent, 0);
     embeddings.push_back(encoders_[m]->forward({values, input.item_mask}));
   }
   return embeddings;

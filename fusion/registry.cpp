@@ -44,7 +44,8 @@ std::vector<torch::Tensor> zero_absent(const FusionInput& input) {
   const auto present = input.present.to(torch::kBool);
   for (size_t m = 0; m < input.embeddings.size(); ++m) {
     const auto& e = input.embeddings[m];
-    out.push_back(torch::where(present.select(1, static_cast<int64_t>(m)).unsqueeze(1), e, torch::zeros_like(e)));
+    const auto keep = present.select(1, static_cast<int64_t>(m));
+    out.push_back(keep.all().item<bool>() ? e : torch::where(keep.unsqueeze(1), e, torch::zeros_like(e)));
   }
   return out;
 }

@@ -1,7 +1,11 @@
 #include "encoders/nn/layers.h"
 
 #include <torch/nn/functional.h>
+#include <torch/nn/init.h>
 #include <torch/nn/modules/pooling.h>
+
+#include <cmath>
+#include <limits>
 
 namespace vbiopsy::encoders {
 
@@ -48,12 +52,41 @@ torch::Tensor masked_mean(const torch::Tensor& x, const torch::Tensor& mask) {
   return (x * weights).sum(1) / weights.sum(1).clamp_min(1.0);
 }
 
+SelfAttentionImpl::SelfAttentionImpl(int64_t dim, int64_t heads, double dropout) : heads_(heads), dropout_(dropout) {
+  TORCH_CHECK(heads > 0 && dim % heads == 0, "attention width ", dim, " must be a multiple of the heads ", heads);
+  in_ = register_module("in", torch::nn::Linear(dim, 3 * dim));
+  out_ = register_module("out", torch::nn::Linear(dim, dim));
+  torch::NoGradGuard no_grad;
+  torch::nn::init::xavier_uniform_(in_->weight);
+  in_->bias.zero_();
+  out_->bias.zero_();
+}
+
+std::tuple<torch::Tensor, torch::Tensor> SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& key_padding_mask) {
+  TORCH_CHECK(x.dim() == 3, "self-attention expects [L,N,E], got ", x.sizes());
+  const int64_t length = x.size(0), n = x.size(1), dim = x.size(2), head_dim = dim / heads_;
+  // [L, N, 3E] (E = heads x head_dim) -> three [N*heads, L, head_dim]
+  const auto qkv = in_->forward(x).view({length, n, 3, heads_, head_dim}).permute({2, 1, 3, 0, 4}).reshape({3, n * heads_, length, head_dim});
+  const auto q = qkv[0] * (1.0 / std::sqrt(static_cast<double>(head_dim))), k = qkv[1], v = qkv[2];
+  const bool short_sequence = length <= 32;
+  auto scores = short_sequence ? (q.unsqueeze(2) * k.unsqueeze(1)).sum(-1) : torch::matmul(q, k.transpose(1, 2));
+  if (key_padding_mask.defined()) {
+    TORCH_CHECK(key_padding_mask.sizes() == torch::IntArrayRef({n, length}), "key padding mask must be [N,L] = [", n, ",",
+                length, "], got ", key_padding_mask.sizes());
+    const auto mask = key_padding_mask.to(torch::kBool).view({n, 1, 1, length}).expand({n, heads_, 1, length}).reshape({n * heads_, 1, length});
+    scores = scores.masked_fill(mask, -std::numeric_limits<float>::infinity());
+  }
+  const auto weights = torch::softmax(scores, -1);  // [N*heads, L, L]
+  const auto dropped = torch::dropout(weights, dropout_, is_training());
+  const auto context = short_sequence ? (dropped.unsqueeze(-1) * v.unsqueeze(1)).sum(2) : torch::matmul(dropped, v);
+  const auto merged = context.view({n, heads_, length, head_dim}).permute({2, 0, 1, 3}).reshape({length, n, dim});
+  return {out_->forward(merged), weights.view({n, heads_, length, length}).mean(1)};
+}
+
 TransformerLayerImpl::TransformerLayerImpl(const TransformerLayerOptions& options) {
   norm1_ = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({options.dim()})));
   norm2_ = register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({options.dim()})));
-  attention_ = register_module(
-      "attention", torch::nn::MultiheadAttention(
-                       torch::nn::MultiheadAttentionOptions(options.dim(), options.heads()).dropout(options.dropout())));
+  attention_ = register_module("attention", SelfAttention(options.dim(), options.heads(), options.dropout()));
   feedforward_ = register_module(
       "feedforward",
       torch::nn::Sequential(torch::nn::Linear(options.dim(), options.feedforward()), torch::nn::GELU(),
@@ -66,7 +99,7 @@ std::tuple<torch::Tensor, torch::Tensor> TransformerLayerImpl::forward(const tor
                                                                        const torch::Tensor& key_padding_mask) {
   TORCH_CHECK(x.dim() == 3, "transformer layer expects [L,N,E], got ", x.sizes());
   const auto normed = norm1_->forward(x);
-  auto [attended, weights] = attention_->forward(normed, normed, normed, key_padding_mask, true);
+  auto [attended, weights] = attention_->forward(normed, key_padding_mask);
   auto y = x + dropout_->forward(attended);
   y = y + dropout_->forward(feedforward_->forward(norm2_->forward(y)));
   return {y, weights};

@@ -49,6 +49,23 @@ TORCH_MODULE(AttentionPool);
 // Mean of x [N, K, D] over the items where mask [N, K] is true (zeros where none is).
 torch::Tensor masked_mean(const torch::Tensor& x, const torch::Tensor& mask);
 
+// Multi-head self-attention for the short token sequences of fusion (one token per modality) and
+// small ViTs. For up to 32 tokens the scores and the weighted sum are broadcast products: LibTorch
+// 1.13's CPU bmm on many tiny matrices loops over the batch with one select per matrix, which made
+// attention fusion several times slower than its arithmetic. Returns output [L, N, E] and the
+// attention weights averaged over heads [N, L, L]. key_padding_mask: [N, L] bool, true = ignore.
+class SelfAttentionImpl : public torch::nn::Module {
+ public:
+  SelfAttentionImpl(int64_t dim, int64_t heads, double dropout);
+  std::tuple<torch::Tensor, torch::Tensor> forward(const torch::Tensor& x, const torch::Tensor& key_padding_mask);
+
+ private:
+  int64_t heads_;
+  double dropout_;
+  torch::nn::Linear in_{nullptr}, out_{nullptr};
+};
+TORCH_MODULE(SelfAttention);
+
 // Pre-norm transformer encoder layer that also returns its attention weights [N, L, L]
 // (averaged over heads); LibTorch 1.13's TransformerEncoderLayer does not expose them.
 // x: [L, N, E]; key_padding_mask: [N, L] bool, true = ignore.
@@ -67,7 +84,7 @@ class TransformerLayerImpl : public torch::nn::Module {
 
  private:
   torch::nn::LayerNorm norm1_{nullptr}, norm2_{nullptr};
-  torch::nn::MultiheadAttention attention_{nullptr};
+  SelfAttention attention_{nullptr};
   torch::nn::Sequential feedforward_{nullptr};
   torch::nn::Dropout dropout_{nullptr};
 };

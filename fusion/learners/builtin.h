@@ -91,6 +91,33 @@ class RandomForest : public Classifier {
   cv::Ptr<cv::ml::RTrees> forest_;
 };
 
+// Extremely randomised trees (scikit-learn's ExtraTreesClassifier defaults); see extra_trees.cpp.
+class ExtraTrees : public Classifier {
+ public:
+  static constexpr const char* kName = "extra_trees";
+  static constexpr const char* kHelp = "extremely randomised trees (no bootstrap, random thresholds, Gini); probabilities = mean leaf frequencies";
+  static std::vector<core::OptionSpec> option_specs();
+  ExtraTrees(const core::ResolvedOptions& options, uint64_t seed, int threads);
+  void fit(const Eigen::MatrixXd& x, const std::vector<int>& y) override;
+  Eigen::MatrixXd predict_proba(const Eigen::MatrixXd& x) const override;
+  nlohmann::json save() const override;
+  void load(const nlohmann::json& state) override;
+
+  struct Tree {  // nodes in arrays; feature -1 marks a leaf
+    std::vector<int> feature;
+    std::vector<double> threshold;
+    std::vector<int> left, right;
+    std::vector<std::vector<double>> leaf_probabilities;
+  };
+
+ private:
+  long long trees_, max_features_, min_samples_split_, max_depth_;
+  uint64_t seed_;
+  int threads_;
+  int classes_ = 0, features_ = 0;
+  std::vector<Tree> forest_;
+};
+
 // Gradient-boosted trees through XGBoost's C API (multi:softprob, or binary:logistic for 2 classes).
 class XGBoostClassifier : public Classifier {
  public:

@@ -11,6 +11,7 @@ void register_builtin_classifiers(ClassifierRegistry& registry) {
   add_classifier<LogisticRegression>(registry);
   add_classifier<SupportVectorMachine>(registry);
   add_classifier<RandomForest>(registry);
+  add_classifier<ExtraTrees>(registry);
   add_classifier<XGBoostClassifier>(registry);
 }
 

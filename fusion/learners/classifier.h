@@ -1,7 +1,7 @@
 #pragma once
 // The classical learners of the seed studies (radiomics pipelines and stacking meta-learners),
 // selected by name like the encoders: logistic (multinomial, L1/L2/elastic net), svm (OpenCV,
-// Platt-calibrated probabilities), random_forest (OpenCV random trees), xgboost (libxgboost).
+// Platt-calibrated probabilities), random_forest (OpenCV random trees), extra_trees, xgboost (libxgboost).
 // Any number of classes >= 2 (the DM-VBS submodels are binary).
 #include <Eigen/Dense>
 

@@ -74,6 +74,17 @@ TEST(Classifiers, RefuseNaNsMissingClassesAndUnknownNames) {
   EXPECT_THROW(make_classifier("logistic", {}).get()->predict_proba(x), core::Error);
 }
 
+TEST(ExtraTrees, GrowsPureLeavesAndTheSameForestWhateverTheThreadCount) {
+  const auto [x, y] = blobs(60, 3, 4, 0.5, 8);  // overlapping classes: the trees must grow deep
+  auto one_tree = make_classifier("extra_trees", {{"trees", "1"}}, 3);
+  one_tree->fit(x, y);
+  EXPECT_EQ(accuracy(one_tree->predict_proba(x), y), 1.0) << "an unpruned tree reproduces distinct training cases";
+  auto serial = make_classifier("extra_trees", {}, 3, 1), parallel = make_classifier("extra_trees", {}, 3, 2);
+  serial->fit(x, y);
+  parallel->fit(x, y);
+  EXPECT_EQ(serial->predict_proba(x), parallel->predict_proba(x));
+}
+
 // The optimality (KKT) conditions of the penalised problem, independently of how it was solved:
 // L2: grad + lambda W = 0. L1: grad_j = -lambda sign(w_j) where w_j != 0, |grad_j| <= lambda where 0.
 TEST(LogisticRegression, SolutionsSatisfyTheOptimalityConditions) {

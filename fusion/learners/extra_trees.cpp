@@ -1,0 +1,166 @@
+// Extremely randomised trees (Geurts, Ernst & Wehenkel 2006), as scikit-learn's ExtraTreesClassifier
+// defaults: no bootstrap, sqrt(p) candidate features per node, one uniform random threshold per
+// candidate, the candidate with the largest Gini decrease wins. Neither OpenCV nor XGBoost offers
+// this learner, so it is written here. Each tree draws from its own stream (seed, tree), so the
+// forest is the same whatever the thread count.
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/parallel.h"
+#include "core/random.h"
+#include "fusion/learners/builtin.h"
+
+namespace vbiopsy::fusion {
+
+namespace {
+
+struct Builder {
+  const Eigen::MatrixXd& x;
+  const std::vector<int>& y;
+  int classes;
+  int max_features;
+  long long min_samples_split, max_depth;
+  core::Rng rng;
+  ExtraTrees::Tree tree;
+
+  std::vector<double> distribution(const std::vector<int>& rows) const {
+    std::vector<double> p(classes, 0.0);
+    for (int r : rows) p[y[r]] += 1.0 / static_cast<double>(rows.size());
+    return p;
+  }
+  static double gini(const std::vector<double>& counts, double total) {
+    double sum = 0;
+    for (double c : counts) sum += (c / total) * (c / total);
+    return 1 - sum;
+  }
+  int leaf(const std::vector<int>& rows) {
+    tree.feature.push_back(-1);
+    tree.threshold.push_back(0);
+    tree.left.push_back(-1);
+    tree.right.push_back(-1);
+    tree.leaf_probabilities.push_back(distribution(rows));
+    return static_cast<int>(tree.feature.size()) - 1;
+  }
+  int build(const std::vector<int>& rows, long long depth) {
+    const auto p = distribution(rows);
+    const bool pure = *std::max_element(p.begin(), p.end()) == 1.0;
+    if (pure || static_cast<long long>(rows.size()) < min_samples_split || (max_depth > 0 && depth >= max_depth)) return leaf(rows);
+    std::vector<int> features(x.cols());
+    for (int j = 0; j < static_cast<int>(x.cols()); ++j) features[j] = j;
+    int best_feature = -1;
+    double best_threshold = 0, best_impurity = std::numeric_limits<double>::infinity();
+    // Draw candidates until max_features usable ones were tried (constant ones do not count, as in scikit-learn).
+    int tried = 0;
+    for (int remaining = static_cast<int>(features.size()); remaining > 0 && tried < max_features; --remaining) {
+      const int pick = static_cast<int>(rng.below(static_cast<uint64_t>(remaining)));
+      const int feature = features[pick];
+      std::swap(features[pick], features[remaining - 1]);
+      double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+      for (int r : rows) {
+        lo = std::min(lo, x(r, feature));
+        hi = std::max(hi, x(r, feature));
+      }
+      if (!(hi > lo)) continue;
+      ++tried;
+      const double threshold = rng.uniform(lo, hi);
+      std::vector<double> left(classes, 0.0), right(classes, 0.0);
+      for (int r : rows) (x(r, feature) <= threshold ? left : right)[y[r]] += 1;
+      double n_left = 0, n_right = 0;
+      for (int k = 0; k < classes; ++k) {
+        n_left += left[k];
+        n_right += right[k];
+      }
+      if (n_left == 0 || n_right == 0) continue;
+      const double impurity = n_left * gini(left, n_left) + n_right * gini(right, n_right);
+      if (impurity < best_impurity) {
+        best_impurity = impurity;
+        best_feature = feature;
+        best_threshold = threshold;
+      }
+    }
+    if (best_feature < 0) return leaf(rows);
+    std::vector<int> left_rows, right_rows;
+    for (int r : rows) (x(r, best_feature) <= best_threshold ? left_rows : right_rows).push_back(r);
+    const int node = static_cast<int>(tree.feature.size());
+    tree.feature.push_back(best_feature);
+    tree.threshold.push_back(best_threshold);
+    tree.left.push_back(-1);
+    tree.right.push_back(-1);
+    tree.leaf_probabilities.emplace_back();
+    const int left_node = build(left_rows, depth + 1);
+    const int right_node = build(right_rows, depth + 1);
+    tree.left[node] = left_node;
+    tree.right[node] = right_node;
+    return node;
+  }
+};
+
+}  // namespace
+
+std::vector<core::OptionSpec> ExtraTrees::option_specs() {
+  return {{"trees", "200", "number of trees"},
+          {"max_features", "0", "candidate features per split; 0 = sqrt(features)"},
+          {"min_samples_split", "2", "minimum cases in a node to split it"},
+          {"max_depth", "0", "maximum depth; 0 = unlimited"}};
+}
+
+ExtraTrees::ExtraTrees(const core::ResolvedOptions& options, uint64_t seed, int threads)
+    : trees_(options.integer("trees")),
+      max_features_(options.integer("max_features")),
+      min_samples_split_(options.integer("min_samples_split")),
+      max_depth_(options.integer("max_depth")),
+      seed_(seed),
+      threads_(threads) {
+  if (trees_ < 1 || max_features_ < 0 || min_samples_split_ < 2 || max_depth_ < 0)
+    core::fail("classifier 'extra_trees': trees >= 1, max_features >= 0, min_samples_split >= 2, max_depth >= 0 expected");
+}
+
+void ExtraTrees::fit(const Eigen::MatrixXd& x, const std::vector<int>& y) {
+  classes_ = check_training_data(kName, x, y);
+  features_ = static_cast<int>(x.cols());
+  const int max_features = max_features_ > 0 ? static_cast<int>(std::min<long long>(max_features_, x.cols()))
+                                             : std::max(1, static_cast<int>(std::lround(std::sqrt(static_cast<double>(x.cols())))));
+  std::vector<int> rows(x.rows());
+  for (int i = 0; i < static_cast<int>(x.rows()); ++i) rows[i] = i;
+  forest_.assign(trees_, {});
+  core::parallel_for(static_cast<size_t>(trees_), static_cast<unsigned>(std::max(1, threads_)), [&](size_t t) {
+    Builder builder{x, y, classes_, max_features, min_samples_split_, max_depth_, core::Rng(core::derive_seed(seed_, {51, t})), {}};
+    builder.build(rows, 0);
+    forest_[t] = std::move(builder.tree);
+  });
+}
+
+Eigen::MatrixXd ExtraTrees::predict_proba(const Eigen::MatrixXd& x) const {
+  if (forest_.empty()) core::fail("classifier 'extra_trees' is not fitted");
+  if (x.cols() != features_) core::fail("classifier 'extra_trees': fitted on ", features_, " features, got ", x.cols());
+  Eigen::MatrixXd out = Eigen::MatrixXd::Zero(x.rows(), classes_);
+  for (const auto& tree : forest_)
+    for (Eigen::Index i = 0; i < x.rows(); ++i) {
+      int node = 0;
+      while (tree.feature[node] >= 0) node = x(i, tree.feature[node]) <= tree.threshold[node] ? tree.left[node] : tree.right[node];
+      for (int k = 0; k < classes_; ++k) out(i, k) += tree.leaf_probabilities[node][k];
+    }
+  return out / static_cast<double>(forest_.size());
+}
+
+nlohmann::json ExtraTrees::save() const {
+  nlohmann::json trees = nlohmann::json::array();
+  for (const auto& t : forest_)
+    trees.push_back({{"feature", t.feature}, {"threshold", t.threshold}, {"left", t.left}, {"right", t.right},
+                     {"leaf", t.leaf_probabilities}});
+  return {{"learner", kName}, {"classes", classes_}, {"features", features_}, {"trees", trees}};
+}
+
+void ExtraTrees::load(const nlohmann::json& state) {
+  classes_ = state.at("classes");
+  features_ = state.at("features");
+  forest_.clear();
+  for (const auto& t : state.at("trees"))
+    forest_.push_back({t.at("feature").get<std::vector<int>>(), t.at("threshold").get<std::vector<double>>(),
+                       t.at("left").get<std::vector<int>>(), t.at("right").get<std::vector<int>>(),
+                       t.at("leaf").get<std::vector<std::vector<double>>>()});
+}
+
+}  // namespace vbiopsy::fusion
