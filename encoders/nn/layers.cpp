@@ -133,10 +133,10 @@ class BasicBlockImpl : public torch::nn::Module {
     }
   }
   torch::Tensor forward(const torch::Tensor& x) {
-    auto y = torch::relu(norm1_->forward(conv1_.forward(x)));
+    auto y = norm1_->forward(conv1_.forward(x)).relu_();
     y = norm2_->forward(conv2_.forward(y));
     const auto identity = shortcut_.is_empty() ? x : shortcut_norm_->forward(shortcut_.forward(x));
-    return torch::relu(y + identity);
+    return y.add_(identity).relu_();
   }
 
  private:
@@ -152,7 +152,7 @@ class StemImpl : public torch::nn::Module {
     register_module("conv", conv_.ptr());
     norm_ = register_module("norm", torch::nn::GroupNorm(std::min(groups, out), out));
   }
-  torch::Tensor forward(const torch::Tensor& x) { return torch::relu(norm_->forward(conv_.forward(x))); }
+  torch::Tensor forward(const torch::Tensor& x) { return norm_->forward(conv_.forward(x)).relu_(); }
 
  private:
   torch::nn::AnyModule conv_;
