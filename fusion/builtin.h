@@ -1,6 +1,5 @@
 #pragma once
 // The built-in fusion methods (see fusion.h for the interface).
-#include <torch/nn/modules/embedding.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
 

@@ -23,7 +23,7 @@ namespace {
 namespace nnf = torch::nn::functional;
 
 // Stream identifiers mixed into derive_seed so that each use of randomness has its own stream.
-enum Stream : uint64_t { kOrder = 1, kDropout = 2, kAugment = 3, kModalityDropout = 4, kSplit = 5, kInit = 6 };
+enum Stream : uint64_t { kOrder = 1, kDropout = 2, kAugment = 3, kModalityDropout = 4, kSplit = 5 };
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
