@@ -43,7 +43,9 @@ FusionOutput LateFusion::forward(const FusionInput& input, const torch::Tensor& 
   FusionOutput out;
   out.modality_probabilities = per_modality;
   out.modality_weights = weights;
-  out.probabilities = (weights.unsqueeze(-1) * per_modality).sum(1);
+  // A case with none of the modalities gets the uniform distribution (its weights are all zero).
+  const auto uncovered = (1 - weights.sum(1, true)).clamp_min(0);
+  out.probabilities = (weights.unsqueeze(-1) * per_modality).sum(1) + uncovered / static_cast<double>(kClasses);
   if (targets.defined()) {
     loss = loss / static_cast<double>(heads_.size());
     if (combine_ == "weighted") {

@@ -11,5 +11,6 @@ int run_validate(const std::vector<std::string>& args);
 int run_radiomics(const std::vector<std::string>& args);
 int run_extract(const std::vector<std::string>& args);
 int run_list(const std::vector<std::string>& args);
+int run_run(const std::vector<std::string>& args);
 
 }  // namespace vbiopsy::tools

@@ -23,6 +23,8 @@ const Command kCommands[] = {
      vbiopsy::tools::run_radiomics},
     {"extract", "radiomics of every case and modality into one wide CSV, cached and in parallel",
      vbiopsy::tools::run_extract},
+    {"run", "an experiment or ablation grid: cross-validated models, predictions, metrics with CIs, DeLong, Shapley",
+     vbiopsy::tools::run_run},
     {"list", "every registered encoder, fusion method and classifier with its options",
      vbiopsy::tools::run_list},
 };

@@ -80,6 +80,19 @@ TEST(Fusion, AnAbsentModalityCannotChangeAnything) {
   }
 }
 
+TEST(Fusion, ACaseWithNoModalityStillGetsADistribution) {
+  torch::manual_seed(5);
+  for (const auto& method : every_method()) {
+    auto fusion = make_fusion(method.name, method.options, {5, 7}, {});
+    fusion->eval();
+    auto input = random_embeddings(3, {5, 7});
+    input.present[1] = torch::zeros({2}, torch::kBool);
+    const auto p = fusion->forward(input, {}).probabilities;
+    EXPECT_TRUE(torch::isfinite(p).all().item<bool>()) << label(method);
+    EXPECT_NEAR(p[1].sum().item<float>(), 1.0f, 1e-5) << label(method);
+  }
+}
+
 TEST(Fusion, GradientsReachEveryTrainableParameter) {
   torch::manual_seed(2);
   for (const auto& method : every_method())

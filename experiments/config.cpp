@@ -1,0 +1,115 @@
+#include "experiments/config.h"
+
+#include <boost/program_options.hpp>
+
+#include <algorithm>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "core/strings.h"
+
+namespace vbiopsy::experiments {
+
+namespace po = boost::program_options;
+
+namespace {
+
+std::vector<std::string> list(const std::string& text, char separator) {
+  std::vector<std::string> out;
+  for (const auto& part : core::split(text, separator))
+    if (const auto item = core::trim(part); !item.empty()) out.push_back(item);
+  return out;
+}
+
+}  // namespace
+
+std::string model_name(const std::string& fusion, const std::vector<std::string>& subset) {
+  auto sorted = subset;
+  std::sort(sorted.begin(), sorted.end());
+  return fusion + "[" + core::join(sorted, "+") + "]";
+}
+
+ExperimentConfig read_experiment_config(const std::filesystem::path& path) {
+  ExperimentConfig config;
+  config.source = path;
+  config.text = core::read_text_file(path);
+  std::string manifest, features, clinical, modalities = "mri,mg,us,clinical", subsets = "all", fusions = "early", reference;
+  po::options_description known;
+  known.add_options()
+      ("cohort.manifest", po::value(&manifest)->required())
+      ("cohort.features", po::value(&features)->required())
+      ("cohort.clinical", po::value(&clinical))
+      ("experiment.modalities", po::value(&modalities))
+      ("experiment.subsets", po::value(&subsets))
+      ("experiment.fusion", po::value(&fusions))
+      ("experiment.folds", po::value(&config.folds))
+      ("experiment.repeats", po::value(&config.repeats))
+      ("experiment.seed", po::value(&config.seed))
+      ("experiment.threads", po::value(&config.threads))
+      ("experiment.bootstrap", po::value(&config.bootstrap))
+      ("experiment.max_features", po::value(&config.max_features))
+      ("experiment.reference", po::value(&reference))
+      ("experiment.permute_labels", po::value(&config.permute_labels));
+  po::variables_map values;
+  try {
+    std::istringstream stream(config.text);
+    const auto parsed = po::parse_config_file(stream, known, true);
+    po::store(parsed, values);
+    po::notify(values);
+    for (const auto& option : parsed.options) {
+      if (!option.unregistered) continue;
+      const std::string& key = option.string_key;
+      const std::string value = option.value.empty() ? "" : option.value.front();
+      const auto dot = key.rfind('.');
+      const std::string section = key.substr(0, dot), name = key.substr(dot + 1);
+      if (section == "training") config.training[name] = value;
+      else if (section == "head") config.head[name] = value;
+      else if (section.rfind("encoder.", 0) == 0) {
+        const std::string modality = section.substr(8);
+        if (name == "name") config.encoder_name[modality] = value;
+        else config.encoder_options[modality][name] = value;
+      } else if (section.rfind("fusion.", 0) == 0) {
+        config.fusion_options[section.substr(7)][name] = value;
+      } else {
+        core::fail(path.string(), ": unknown key '", key, "' (sections: cohort, experiment, training, head, encoder.<modality>, fusion.<method>)");
+      }
+    }
+  } catch (const po::error& e) {
+    core::fail(path.string(), ": ", e.what());
+  }
+  const auto base = path.parent_path();
+  auto resolve = [&](const std::string& p) { return p.empty() ? std::filesystem::path() : std::filesystem::path(p).is_absolute() ? std::filesystem::path(p) : base / p; };
+  config.manifest = resolve(manifest);
+  config.features = resolve(features);
+  config.clinical = resolve(clinical);
+  config.modalities = list(modalities, ',');
+  config.fusions = list(fusions, ',');
+  config.reference = reference;
+  if (config.modalities.empty() || config.fusions.empty()) core::fail(path.string(), ": experiment.modalities and experiment.fusion must not be empty");
+  for (const auto& m : config.modalities)
+    if (m != "mri" && m != "mg" && m != "us" && m != "clinical")
+      core::fail(path.string(), ": experiment.modalities has '", m, "', expected mri, mg, us or clinical");
+  if (config.folds < 2 || config.repeats < 1 || config.bootstrap < 1 || config.threads < 1)
+    core::fail(path.string(), ": folds >= 2, repeats >= 1, bootstrap >= 1, threads >= 1 expected");
+  if (subsets == "all") {
+    const size_t n = config.modalities.size();
+    for (unsigned mask = 1; mask < (1u << n); ++mask) {
+      std::vector<std::string> subset;
+      for (size_t i = 0; i < n; ++i)
+        if (mask & (1u << i)) subset.push_back(config.modalities[i]);
+      config.subsets.push_back(subset);
+    }
+  } else {
+    for (const auto& item : list(subsets, ';')) {
+      auto subset = list(item, '+');
+      for (const auto& m : subset)
+        if (std::find(config.modalities.begin(), config.modalities.end(), m) == config.modalities.end())
+          core::fail(path.string(), ": subset '", item, "' names '", m, "', which is not in experiment.modalities");
+      config.subsets.push_back(subset);
+    }
+  }
+  return config;
+}
+
+}  // namespace vbiopsy::experiments

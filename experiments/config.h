@@ -1,0 +1,44 @@
+#pragma once
+// An experiment config (INI, read with Boost.Program_options). Sections:
+//   [cohort]      manifest, features (the features.csv of `vbiopsy extract`), clinical (optional)
+//   [experiment]  modalities (mri,mg,us,clinical), subsets (all | list separated by ';', each
+//                 modality list joined by '+'), fusion (comma list), folds, repeats, seed, threads,
+//                 bootstrap (resamples), max_features (per modality, per fold), reference (model
+//                 name; default the best single modality), permute_labels (negative control)
+//   [training]    any training option (see `vbiopsy list`)
+//   [head]        head options
+//   [encoder.<modality>]  name = encoder, and its options (default radiomics_mlp; clinical)
+//   [fusion.<method>]     the method's options
+// Relative paths are relative to the config file's folder.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace vbiopsy::experiments {
+
+using OptionMap = std::map<std::string, std::string>;
+
+struct ExperimentConfig {
+  std::filesystem::path source;
+  std::string text;  // the config file's bytes, recorded in run.json
+  std::filesystem::path manifest, features, clinical;
+  std::vector<std::string> modalities{"mri", "mg", "us", "clinical"};
+  std::vector<std::vector<std::string>> subsets;  // every non-empty subset when "all"
+  std::vector<std::string> fusions{"early"};
+  int folds = 5, repeats = 1, bootstrap = 1000, max_features = 32, threads = 1;
+  uint64_t seed = 1;
+  std::string reference;
+  bool permute_labels = false;
+  OptionMap training, head;
+  std::map<std::string, std::string> encoder_name;  // per modality
+  std::map<std::string, OptionMap> encoder_options, fusion_options;
+};
+
+ExperimentConfig read_experiment_config(const std::filesystem::path& path);
+
+// "early[clinical+mri]": the model name used in predictions.csv and the reports.
+std::string model_name(const std::string& fusion, const std::vector<std::string>& subset);
+
+}  // namespace vbiopsy::experiments

@@ -1,0 +1,103 @@
+#include "experiments/feature_table.h"
+
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "core/error.h"
+#include "core/strings.h"
+
+namespace vbiopsy::experiments {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+const std::vector<std::string> kClinicalColumns = {"er_percent", "pr_percent", "ki67_percent", "age_years", "tumour_size_mm", "grade"};
+
+std::vector<double> clinical_row(const datasets::ClinicalValues& c) {
+  auto v = [](const auto& optional) { return optional ? static_cast<double>(*optional) : kNaN; };
+  return {v(c.er_percent), v(c.pr_percent), v(c.ki67_percent), v(c.age_years), v(c.tumour_size_mm), v(c.grade)};
+}
+
+}  // namespace
+
+const FeatureBlock& FeatureTable::block(const std::string& modality) const {
+  for (const auto& b : blocks)
+    if (b.modality == modality) return b;
+  core::fail("the feature table has no modality '", modality, "'");
+}
+
+FeatureTable build_feature_table(const datasets::Cohort& cohort, const core::CsvTable& features,
+                                 const std::vector<std::string>& modalities) {
+  const auto id_column = features.column("case_id");
+  if (!id_column) core::fail(features.source.string(), ": no case_id column");
+  std::map<std::string, size_t> row_of;
+  for (size_t r = 0; r < features.rows.size(); ++r) row_of[core::trim(features.rows[r][*id_column])] = r;
+
+  FeatureTable table;
+  std::vector<size_t> rows;
+  std::vector<const datasets::Case*> cases;
+  for (const auto& c : cohort.cases) {
+    if (!c.label.her2) {
+      table.excluded.emplace_back(c.case_id, "indeterminate HER2 (IHC 2+ without ISH)");
+      continue;
+    }
+    const auto it = row_of.find(c.case_id);
+    if (it == row_of.end()) {
+      table.excluded.emplace_back(c.case_id, "no row in " + features.source.filename().string());
+      continue;
+    }
+    table.case_ids.push_back(c.case_id);
+    table.patient_ids.push_back(c.patient_id.empty() ? c.case_id : c.patient_id);
+    table.sites.push_back(c.site);
+    table.labels.push_back(static_cast<int>(*c.label.her2));
+    rows.push_back(it->second);
+    cases.push_back(&c);
+  }
+  if (table.case_ids.empty()) core::fail("no case has both a determinate HER2 label and a features row");
+  const size_t n = table.case_ids.size();
+
+  for (const auto& modality : modalities) {
+    FeatureBlock block;
+    block.modality = modality;
+    if (modality == "clinical") {
+      block.columns = kClinicalColumns;
+      block.values.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(block.columns.size()));
+      for (size_t i = 0; i < n; ++i) {
+        const auto row = clinical_row(cases[i]->clinical);
+        bool any = false;
+        for (size_t j = 0; j < row.size(); ++j) {
+          block.values(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = row[j];
+          any = any || !std::isnan(row[j]);
+        }
+        block.present.push_back(any);
+      }
+    } else if (modality == "mri" || modality == "mg" || modality == "us") {
+      const auto flag = features.column("has_" + modality);
+      if (!flag) core::fail(features.source.string(), ": no has_", modality, " column (write it with vbiopsy extract)");
+      std::vector<size_t> source_columns;
+      for (size_t j = 0; j < features.header.size(); ++j)
+        if (features.header[j].rfind(modality + "_", 0) == 0) {
+          source_columns.push_back(j);
+          block.columns.push_back(features.header[j]);
+        }
+      if (source_columns.empty()) core::fail(features.source.string(), ": no ", modality, "_* feature columns");
+      block.values.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(source_columns.size()));
+      for (size_t i = 0; i < n; ++i) {
+        const auto& row = features.rows[rows[i]];
+        block.present.push_back(core::trim(row[*flag]) == "1");
+        for (size_t j = 0; j < source_columns.size(); ++j) {
+          const auto value = core::parse_double(core::trim(row[source_columns[j]]));
+          block.values(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = value ? *value : kNaN;
+        }
+      }
+    } else {
+      core::fail("unknown modality '", modality, "'; known: mri, mg, us, clinical");
+    }
+    table.blocks.push_back(std::move(block));
+  }
+  return table;
+}
+
+}  // namespace vbiopsy::experiments

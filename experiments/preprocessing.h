@@ -1,0 +1,38 @@
+#pragma once
+// Feature handling inside a fold, fitted on the training cases only (the no-leakage rule): columns
+// without variance or with fewer than two values in training are dropped, missing values imputed
+// with the training median (imaging blocks; the clinical encoder sees missing values itself),
+// z-scored with training mean and standard deviation (clipped to +-10), and the `max_features`
+// columns with the largest one-way ANOVA F statistic on the training labels are kept.
+#include <Eigen/Dense>
+
+#include <string>
+#include <vector>
+
+#include "experiments/feature_table.h"
+
+namespace vbiopsy::experiments {
+
+class BlockPreprocessor {
+ public:
+  // train_rows: training cases (only those with the modality present are used).
+  void fit(const FeatureBlock& block, const std::vector<size_t>& train_rows, const std::vector<int>& labels,
+           int max_features, bool impute);
+  // [rows, selected columns], float-ready; rows of absent cases are zeros.
+  Eigen::MatrixXd apply(const FeatureBlock& block, const std::vector<size_t>& rows) const;
+  const std::vector<std::string>& selected_names() const { return names_; }
+  // The training rows the last fit saw (tests check that no test case is among them).
+  const std::vector<size_t>& fitted_rows() const { return fitted_rows_; }
+
+ private:
+  std::vector<size_t> selected_;
+  std::vector<std::string> names_;
+  std::vector<double> median_, mean_, scale_;
+  std::vector<size_t> fitted_rows_;
+  bool impute_ = true;
+};
+
+// One-way ANOVA F statistic of values grouped by label (NaN values ignored); 0 when undefined.
+double anova_f(const std::vector<double>& values, const std::vector<int>& labels);
+
+}  // namespace vbiopsy::experiments

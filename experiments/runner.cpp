@@ -1,0 +1,357 @@
+#include "experiments/runner.h"
+
+#include <torch/types.h>
+#include <torch/version.h>
+
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <set>
+
+#include "core/csv.h"
+#include "core/error.h"
+#include "core/files.h"
+#include "core/hash.h"
+#include "core/random.h"
+#include "core/strings.h"
+#include "experiments/feature_table.h"
+#include "experiments/preprocessing.h"
+#include "experiments/statistics/bootstrap.h"
+#include "experiments/statistics/comparisons.h"
+#include "experiments/statistics/metrics.h"
+#include "experiments/statistics/shapley.h"
+#include "fusion/stacking.h"
+#include "fusion/training.h"
+
+namespace vbiopsy::experiments {
+
+namespace {
+
+struct Cell {
+  std::string fusion;
+  std::vector<std::string> subset;
+  std::string name;
+};
+
+// One out-of-fold prediction.
+struct Row {
+  size_t case_index = 0;
+  int repeat = 0, fold = 0;
+  std::array<double, kClasses> p{};
+};
+
+std::string file_name(const std::string& model) {
+  std::string out;
+  for (char c : model) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return out + ".csv";
+}
+
+torch::Tensor to_tensor(const Eigen::MatrixXd& m) {
+  auto t = torch::empty({m.rows(), m.cols()}, torch::kFloat);
+  auto a = t.accessor<float, 2>();
+  for (Eigen::Index i = 0; i < m.rows(); ++i)
+    for (Eigen::Index j = 0; j < m.cols(); ++j) a[i][j] = static_cast<float>(m(i, j));
+  return t;
+}
+
+std::vector<Row> train_cell(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
+                            const Cell& cell) {
+  std::vector<Row> rows;
+  for (int repeat = 0; repeat < config.repeats; ++repeat) {
+    const auto fold_of = patient_folds(table.patient_ids, labels, config.folds, core::derive_seed(config.seed, {11, static_cast<uint64_t>(repeat)}));
+    for (int fold = 0; fold < config.folds; ++fold) {
+      std::vector<size_t> train, test;
+      for (size_t i = 0; i < table.size(); ++i) (fold_of[i] == fold ? test : train).push_back(i);
+      if (test.empty()) continue;
+      fusion::ModelSpec spec;
+      fusion::Batch train_batch, test_batch;
+      auto present_train = torch::zeros({static_cast<int64_t>(train.size()), static_cast<int64_t>(cell.subset.size())}, torch::kBool);
+      auto present_test = torch::zeros({static_cast<int64_t>(test.size()), static_cast<int64_t>(cell.subset.size())}, torch::kBool);
+      for (size_t m = 0; m < cell.subset.size(); ++m) {
+        const auto& modality = cell.subset[m];
+        const auto& block = table.block(modality);
+        BlockPreprocessor preprocessor;
+        const bool clinical = modality == "clinical";
+        preprocessor.fit(block, train, labels, clinical ? 0 : config.max_features, !clinical);
+        const auto encoder = config.encoder_name.count(modality) ? config.encoder_name.at(modality) : clinical ? "clinical" : "radiomics_mlp";
+        const auto options = config.encoder_options.count(modality) ? config.encoder_options.at(modality) : OptionMap{};
+        spec.modalities.push_back({modality, encoder, options, {static_cast<int64_t>(preprocessor.selected_names().size())}});
+        train_batch.inputs.push_back({to_tensor(preprocessor.apply(block, train)), {}});
+        test_batch.inputs.push_back({to_tensor(preprocessor.apply(block, test)), {}});
+        for (size_t i = 0; i < train.size(); ++i) present_train[static_cast<int64_t>(i)][static_cast<int64_t>(m)] = static_cast<bool>(block.present[train[i]]);
+        for (size_t i = 0; i < test.size(); ++i) present_test[static_cast<int64_t>(i)][static_cast<int64_t>(m)] = static_cast<bool>(block.present[test[i]]);
+      }
+      std::vector<int64_t> train_labels;
+      for (size_t i : train) train_labels.push_back(labels[i]);
+      train_batch.present = present_train;
+      train_batch.targets = torch::tensor(train_labels, torch::kInt64);
+      test_batch.present = present_test;
+      spec.fusion = cell.fusion;
+      spec.fusion_options = config.fusion_options.count(cell.fusion) ? config.fusion_options.at(cell.fusion) : OptionMap{};
+      spec.head = fusion::head_spec_from(config.head, train_labels);
+      auto training = fusion::training_options_from(config.training);
+      training.seed = core::derive_seed(config.seed, {13, static_cast<uint64_t>(repeat), static_cast<uint64_t>(fold)});
+      training.threads = config.threads;
+      torch::manual_seed(core::derive_seed(training.seed, {17}));
+      torch::Tensor probabilities;
+      if (spec.fusion == "late" && spec.fusion_options.count("combine") && spec.fusion_options.at("combine") == "stacking") {
+        fusion::StackedLateModel stacked;
+        stacked.fit(spec, train_batch, training, {});
+        probabilities = stacked.predict(test_batch);
+      } else {
+        fusion::MultimodalModel model(spec);
+        fusion::train_model(model, train_batch, nullptr, training);
+        probabilities = fusion::predict(model, test_batch).probabilities;
+      }
+      const auto p = probabilities.to(torch::kDouble).contiguous();
+      auto a = p.accessor<double, 2>();
+      for (size_t i = 0; i < test.size(); ++i) {
+        Row row{test[i], repeat, fold, {}};
+        double sum = 0;
+        for (int k = 0; k < kClasses; ++k) sum += row.p[k] = a[static_cast<int64_t>(i)][k];
+        for (auto& v : row.p) v /= sum;  // float rounding: exact distributions for the statistics
+        rows.push_back(row);
+      }
+    }
+  }
+  std::sort(rows.begin(), rows.end(), [](const Row& x, const Row& y) {
+    return std::tie(x.repeat, x.case_index) < std::tie(y.repeat, y.case_index);
+  });
+  return rows;
+}
+
+std::string cell_text(const std::vector<Row>& rows) {
+  std::string text = "case_index,repeat,fold,p_zero,p_low,p_positive\n";
+  for (const auto& r : rows)
+    text += core::csv_line({std::to_string(r.case_index), std::to_string(r.repeat), std::to_string(r.fold),
+                            core::format_double(r.p[0]), core::format_double(r.p[1]), core::format_double(r.p[2])});
+  return text;
+}
+
+std::vector<Row> parse_cell(const std::filesystem::path& path) {
+  const auto table = core::read_csv(path);
+  std::vector<Row> rows;
+  for (const auto& f : table.rows) {
+    Row r;
+    r.case_index = static_cast<size_t>(*core::parse_int(f[0]));
+    r.repeat = static_cast<int>(*core::parse_int(f[1]));
+    r.fold = static_cast<int>(*core::parse_int(f[2]));
+    for (int k = 0; k < kClasses; ++k) r.p[k] = *core::parse_double(f[3 + k]);
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+// Out-of-fold probabilities averaged over the repeats, one row per case.
+Predictions pooled(const std::vector<Row>& rows, const std::vector<int>& labels) {
+  Predictions out;
+  out.labels = labels;
+  out.probabilities.assign(labels.size(), {0, 0, 0});
+  std::vector<int> count(labels.size(), 0);
+  for (const auto& r : rows) {
+    for (int k = 0; k < kClasses; ++k) out.probabilities[r.case_index][k] += r.p[k];
+    ++count[r.case_index];
+  }
+  for (size_t i = 0; i < labels.size(); ++i)
+    for (auto& v : out.probabilities[i]) v /= std::max(1, count[i]);
+  return out;
+}
+
+nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
+
+}  // namespace
+
+std::vector<int> patient_folds(const std::vector<std::string>& patients, const std::vector<int>& labels, int folds, uint64_t seed) {
+  std::map<std::string, int> patient_label;
+  std::vector<std::string> order;
+  for (size_t i = 0; i < patients.size(); ++i)
+    if (patient_label.emplace(patients[i], labels[i]).second) order.push_back(patients[i]);
+  std::vector<int64_t> patient_labels;
+  for (const auto& p : order) patient_labels.push_back(patient_label[p]);
+  const auto patient_fold = fusion::stratified_folds(patient_labels, folds, seed);
+  std::map<std::string, int> fold_of;
+  for (size_t j = 0; j < order.size(); ++j) fold_of[order[j]] = patient_fold[j];
+  std::vector<int> out;
+  for (const auto& p : patients) out.push_back(fold_of[p]);
+  return out;
+}
+
+RunSummary run_experiment(const ExperimentConfig& config, const std::filesystem::path& run_dir, std::ostream& log) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto reading = datasets::read_cohort(config.manifest, config.clinical.empty() ? std::nullopt : std::optional(config.clinical));
+  if (!reading.problems.empty())
+    core::fail("the cohort has ", reading.problems.size(), " problem(s); the first: ", datasets::to_string(reading.problems.front()),
+               " (run vbiopsy validate)");
+  const auto table = build_feature_table(reading.cohort, core::read_csv(config.features), config.modalities);
+  auto labels = table.labels;
+  if (config.permute_labels) {  // the negative control: any signal left is leakage
+    core::Rng rng(core::derive_seed(config.seed, {19}));
+    for (size_t i = labels.size(); i > 1; --i) std::swap(labels[i - 1], labels[rng.below(i)]);
+  }
+  std::filesystem::create_directories(run_dir / "cells");
+  // A run directory belongs to one config and one set of inputs: finished cells are reused only then.
+  const std::string fingerprint = core::sha256_hex(std::string(VBIOPSY_VERSION) + config.text + core::read_text_file(config.manifest) +
+                                                   core::read_text_file(config.features));
+  const auto fingerprint_file = run_dir / "cells" / "fingerprint";
+  if (std::filesystem::exists(fingerprint_file) && core::trim(core::read_text_file(fingerprint_file)) != fingerprint)
+    core::fail(run_dir.string(), " holds a run of another config or other inputs; use a new run directory");
+  core::write_file_atomic(fingerprint_file, fingerprint + "\n");
+
+  std::vector<Cell> cells;
+  for (const auto& subset : config.subsets)
+    for (const auto& f : config.fusions) cells.push_back({f, subset, model_name(f, subset)});
+  RunSummary summary;
+  summary.cases = table.size();
+  std::map<std::string, std::vector<Row>> results;
+  for (size_t c = 0; c < cells.size(); ++c) {
+    const auto path = run_dir / "cells" / file_name(cells[c].name);
+    if (std::filesystem::exists(path)) {
+      results[cells[c].name] = parse_cell(path);
+      ++summary.cells_reused;
+    } else {
+      results[cells[c].name] = train_cell(config, table, labels, cells[c]);
+      core::write_file_atomic(path, cell_text(results[cells[c].name]));
+    }
+    ++summary.cells;
+    log << "[" << (c + 1) << "/" << cells.size() << "] " << cells[c].name << "\n" << std::flush;
+  }
+
+  // predictions.csv
+  std::string predictions = "case_id,site,repeat,fold,model,true_class,p_zero,p_low,p_positive,pred_class\n";
+  for (const auto& cell : cells)
+    for (const auto& r : results[cell.name])
+      predictions += core::csv_line({table.case_ids[r.case_index], table.sites[r.case_index], std::to_string(r.repeat), std::to_string(r.fold),
+                                     cell.name, kClassNames[labels[r.case_index]], core::format_double(r.p[0]), core::format_double(r.p[1]),
+                                     core::format_double(r.p[2]), kClassNames[predicted_class(r.p)]});
+  core::write_file_atomic(run_dir / "predictions.csv", predictions);
+
+  // metrics.json
+  std::map<std::string, Predictions> pooled_by_model;
+  nlohmann::json metrics = nlohmann::json::object();
+  for (const auto& cell : cells) {
+    const auto p = pooled(results[cell.name], labels);
+    pooled_by_model[cell.name] = p;
+    nlohmann::json m = nlohmann::json::object();
+    for (const auto& [name, interval] : bootstrap_metrics(p, config.bootstrap, config.seed, static_cast<unsigned>(config.threads)))
+      m[name] = {{"estimate", number(interval.estimate)}, {"lower", number(interval.lower)}, {"upper", number(interval.upper)}};
+    const auto cm = confusion_matrix(p);
+    nlohmann::json reliability = nlohmann::json::array();
+    for (const auto& bin : reliability_curve(p))
+      reliability.push_back({{"lower", bin.lower}, {"upper", bin.upper}, {"count", bin.count},
+                             {"confidence", number(bin.mean_confidence)}, {"accuracy", number(bin.accuracy)}});
+    nlohmann::json decision = nlohmann::json::object();
+    std::vector<double> thresholds;
+    for (int t = 1; t < 20; ++t) thresholds.push_back(t * 0.05);
+    for (const auto& e : endpoints(p)) {
+      if (e.name != "positive_vs_rest" && e.name != "zero_vs_atleastlow") continue;
+      nlohmann::json points = nlohmann::json::array();
+      for (const auto& point : decision_curve(e.scores, e.outcome, thresholds))
+        points.push_back({{"threshold", point.threshold}, {"model", point.model}, {"treat_all", point.treat_all}});
+      decision[e.name] = points;
+    }
+    metrics[cell.name] = {{"metrics", m}, {"confusion_matrix", cm}, {"reliability", reliability}, {"decision_curves", decision}};
+    const double macro_auc = compute_metrics(p).at("macro_auc");
+    if (std::isfinite(macro_auc) && (summary.best_model.empty() || macro_auc > summary.best_macro_auc)) {
+      summary.best_model = cell.name;
+      summary.best_macro_auc = macro_auc;
+    }
+  }
+
+  // Reference: named, or the best single-modality model by macro-AUC (the best of the smallest
+  // subsets when the grid has no single modality).
+  std::string reference = config.reference;
+  if (reference.empty()) {
+    double best = -1;
+    size_t smallest = config.modalities.size();
+    for (const auto& cell : cells) smallest = std::min(smallest, cell.subset.size());
+    for (const auto& cell : cells)
+      if (cell.subset.size() == smallest) {
+        const double auc = compute_metrics(pooled_by_model[cell.name]).at("macro_auc");
+        if (auc > best) {
+          best = auc;
+          reference = cell.name;
+        }
+      }
+  }
+  if (!pooled_by_model.count(reference)) core::fail("reference model '", reference, "' is not in the grid");
+  // comparisons.csv: paired DeLong per one-vs-rest endpoint, Holm over all of them.
+  struct Comparison {
+    std::string model, endpoint;
+    PairedTest test;
+  };
+  std::vector<Comparison> comparisons;
+  const auto reference_endpoints = endpoints(pooled_by_model[reference]);
+  for (const auto& cell : cells) {
+    if (cell.name == reference) continue;
+    const auto model_endpoints = endpoints(pooled_by_model[cell.name]);
+    for (size_t e = 0; e < kClasses; ++e) {
+      Comparison c{cell.name, model_endpoints[e].name, {}};
+      try {
+        c.test = delong_test(model_endpoints[e].scores, reference_endpoints[e].scores, model_endpoints[e].outcome);
+      } catch (const core::Error&) {
+        c.test.p_value = NAN;  // too few cases of a class for the test
+      }
+      comparisons.push_back(c);
+      const auto r = reclassification(reference_endpoints[e].scores, model_endpoints[e].scores, model_endpoints[e].outcome);
+      metrics[cell.name]["reclassification_vs_reference"][model_endpoints[e].name] = {{"nri", r.nri}, {"idi", r.idi}};
+    }
+  }
+  std::vector<double> p_values;
+  for (const auto& c : comparisons) p_values.push_back(std::isnan(c.test.p_value) ? 1.0 : c.test.p_value);
+  const auto adjusted = holm(p_values);
+  std::string comparisons_csv = "model_a,model_b,endpoint,auc_a,auc_b,delta,z,p_value,p_holm\n";
+  for (size_t i = 0; i < comparisons.size(); ++i) {
+    const auto& c = comparisons[i];
+    comparisons_csv += core::csv_line({c.model, reference, c.endpoint, core::format_double(c.test.auc_a), core::format_double(c.test.auc_b),
+                                       core::format_double(c.test.delta), core::format_double(c.test.z), core::format_double(c.test.p_value),
+                                       core::format_double(adjusted[i])});
+  }
+  core::write_file_atomic(run_dir / "comparisons.csv", comparisons_csv);
+  metrics["_reference"] = reference;
+  core::write_file_atomic(run_dir / "metrics.json", metrics.dump(1) + "\n");
+
+  // shapley.csv: for each fusion method whose grid holds every subset of the modalities.
+  std::string shapley = "fusion,modality,shapley_macro_auc\n";
+  for (const auto& f : config.fusions) {
+    std::map<unsigned, double> value;
+    for (const auto& cell : cells) {
+      if (cell.fusion != f) continue;
+      unsigned mask = 0;
+      for (const auto& m : cell.subset)
+        mask |= 1u << (std::find(config.modalities.begin(), config.modalities.end(), m) - config.modalities.begin());
+      value[mask] = compute_metrics(pooled_by_model[cell.name]).at("macro_auc");
+    }
+    if (value.size() != (1u << config.modalities.size()) - 1) continue;
+    const auto phi = shapley_values(static_cast<int>(config.modalities.size()), value);
+    for (size_t i = 0; i < phi.size(); ++i) shapley += core::csv_line({f, config.modalities[i], core::format_double(phi[i])});
+  }
+  core::write_file_atomic(run_dir / "shapley.csv", shapley);
+
+  // run.json: provenance.
+  nlohmann::json excluded = nlohmann::json::array();
+  for (const auto& [id, reason] : table.excluded) excluded.push_back({{"case_id", id}, {"reason", reason}});
+  const nlohmann::json run = {
+      {"vbiopsy_version", VBIOPSY_VERSION},
+      {"libtorch_version", std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) + "." + std::to_string(TORCH_VERSION_PATCH)},
+      {"config_file", config.source.string()},
+      {"config_text", config.text},
+      {"config_sha256", core::sha256_hex(config.text)},
+      {"manifest", config.manifest.string()},
+      {"manifest_sha256", core::sha256_hex(core::read_text_file(config.manifest))},
+      {"features_sha256", core::sha256_hex(core::read_text_file(config.features))},
+      {"seed", config.seed},
+      {"threads", config.threads},
+      {"permute_labels", config.permute_labels},
+      {"cases", table.size()},
+      {"excluded", excluded},
+      {"reference_model", reference},
+      {"cells", summary.cells},
+      {"cells_reused", summary.cells_reused},
+      {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}};
+  core::write_file_atomic(run_dir / "run.json", run.dump(1) + "\n");
+  return summary;
+}
+
+}  // namespace vbiopsy::experiments

@@ -1,0 +1,194 @@
+#include "experiments/runner.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "core/random.h"
+#include "experiments/config.h"
+#include "experiments/preprocessing.h"
+
+namespace vbiopsy::experiments {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A small cohort written as the files `vbiopsy run` reads: a manifest with IHC scores and clinical
+// values, and a features.csv as `vbiopsy extract` writes it. Each imaging modality carries a weak,
+// independent view of the class (so fusing them helps); `noise` extra columns carry nothing.
+struct SmallCohort {
+  fs::path dir;
+  explicit SmallCohort(const std::string& name, int cases, uint64_t seed, int noise = 4) {
+    dir = fs::temp_directory_path() / ("vbiopsy_run_" + name + "_" + std::to_string(getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    core::Rng rng(seed);
+    std::ostringstream manifest, features;
+    manifest << "case_id,patient_id,site,ihc,ki67_percent,age\n";
+    features << "case_id,has_mri,has_mg,has_us";
+    for (const char* m : {"mri", "mg", "us"}) {
+      features << "," << m << "_signal";
+      for (int j = 0; j < noise; ++j) features << "," << m << "_noise" << j;
+    }
+    features << "\n";
+    const char* ihc[] = {"0", "1+", "3+"};
+    for (int i = 0; i < cases; ++i) {
+      const int y = i % 3;
+      const std::string id = "C" + std::to_string(1000 + i);
+      manifest << id << ",P" << (i / 2) * 2 + y << ",SITE" << i % 2 << "," << ihc[y] << "," << std::max(0.0, 10 + 5 * y + 8 * rng.normal()) << ","
+               << 55 + 10 * rng.normal() << "\n";
+      features << id;
+      const bool mri = rng.bernoulli(0.9), mg = rng.bernoulli(0.9), us = rng.bernoulli(0.9);
+      features << "," << mri << "," << mg << "," << us;
+      for (bool present : {mri, mg, us}) {
+        features << "," << (present ? std::to_string(y * 0.8 + rng.normal()) : "");
+        for (int j = 0; j < noise; ++j) features << "," << (present ? std::to_string(rng.normal()) : "");
+      }
+      features << "\n";
+    }
+    core::write_file_atomic(dir / "manifest.csv", manifest.str());
+    core::write_file_atomic(dir / "features.csv", features.str());
+  }
+  ~SmallCohort() { fs::remove_all(dir); }
+
+  fs::path config(const std::string& experiment_lines) const {
+    const auto path = dir / "experiment.ini";
+    core::write_file_atomic(path, "[cohort]\nmanifest = manifest.csv\nfeatures = features.csv\n[experiment]\nfolds = 3\nseed = 5\nbootstrap = 200\n" +
+                                      experiment_lines +
+                                      "\n[training]\nepochs = 15\nlearning_rate = 0.01\nvalidation_fraction = 0\n"
+                                      "[encoder.mri]\nembedding = 8\nhidden = 16\n[encoder.mg]\nembedding = 8\nhidden = 16\n[encoder.us]\nembedding = 8\nhidden = 16\n");
+    return path;
+  }
+};
+
+double macro_auc(const fs::path& run, const std::string& model) {
+  const auto metrics = nlohmann::json::parse(core::read_text_file(run / "metrics.json"));
+  return metrics.at(model).at("metrics").at("macro_auc").at("estimate").get<double>();
+}
+
+TEST(Runner, WritesEveryFileByteIdenticallyAndResumesFinishedCells) {
+  SmallCohort cohort("files", 60, 1);
+  const auto config = read_experiment_config(cohort.config("subsets = mri;mri+us\nfusion = early,gated\nmodalities = mri,us"));
+  std::ostringstream log;
+  const auto run = cohort.dir / "run";
+  const auto summary = run_experiment(config, run, log);
+  EXPECT_EQ(summary.cells, 4u);
+  EXPECT_EQ(summary.cases, 60u);
+  for (const char* file : {"predictions.csv", "metrics.json", "comparisons.csv", "shapley.csv", "run.json"})
+    EXPECT_TRUE(fs::exists(run / file)) << file;
+  const auto predictions = core::read_text_file(run / "predictions.csv");
+  const auto metrics = core::read_text_file(run / "metrics.json");
+  EXPECT_EQ(std::count(predictions.begin(), predictions.end(), '\n'), 1 + 4 * 60);
+
+  // An interrupted run: one cell and the summaries lost. The rerun redoes only that cell.
+  fs::remove(run / "predictions.csv");
+  fs::remove(run / "cells" / "early_mri_.csv");
+  const auto resumed = run_experiment(config, run, log);
+  EXPECT_EQ(resumed.cells_reused, 3u);
+  EXPECT_EQ(core::read_text_file(run / "predictions.csv"), predictions);
+  EXPECT_EQ(core::read_text_file(run / "metrics.json"), metrics);
+
+  // A fresh directory gives the same bytes; another config is refused in the old one.
+  run_experiment(config, cohort.dir / "again", log);
+  EXPECT_EQ(core::read_text_file(cohort.dir / "again" / "predictions.csv"), predictions);
+  auto other = config;
+  other.text += "\n# changed\n";
+  EXPECT_THROW(run_experiment(other, run, log), core::Error);
+}
+
+TEST(Runner, FusingModalitiesBeatsEachOneAndPermutedLabelsGiveChance) {
+  SmallCohort cohort("controls", 150, 2);
+  const auto config = read_experiment_config(cohort.config("modalities = mri,mg,us\nsubsets = mri;mg;us;mri+mg+us\nfusion = early"));
+  std::ostringstream log;
+  run_experiment(config, cohort.dir / "positive", log);
+  const double fused = macro_auc(cohort.dir / "positive", "early[mg+mri+us]");
+  for (const char* single : {"early[mri]", "early[mg]", "early[us]"})
+    EXPECT_GT(fused, macro_auc(cohort.dir / "positive", single)) << single;
+
+  // Negative control over three permutations: the mean macro-AUC is chance.
+  double sum = 0;
+  for (uint64_t seed : {1, 2, 3}) {
+    auto permuted = read_experiment_config(cohort.config("modalities = mri,mg,us\nsubsets = mri+mg+us\nfusion = early\n"));
+    permuted.permute_labels = true;
+    permuted.seed = seed;
+    const auto dir = cohort.dir / ("negative" + std::to_string(seed));
+    run_experiment(permuted, dir, log);
+    sum += macro_auc(dir, "early[mg+mri+us]");
+  }
+  EXPECT_NEAR(sum / 3, 0.5, 0.05);
+}
+
+TEST(Runner, FeatureSelectionOnPureNoiseStaysAtChanceBecauseItSeesTrainingCasesOnly) {
+  // 300 noise columns, keep the 8 "best": selection on all cases (a leak) would find columns that
+  // happen to fit the held-out labels too and report an optimistic AUC.
+  SmallCohort cohort("leak", 90, 3, 100);
+  auto config = read_experiment_config(cohort.config("modalities = mri,mg,us\nsubsets = mri+mg+us\nfusion = early\nmax_features = 8"));
+  config.permute_labels = true;
+  std::ostringstream log;
+  run_experiment(config, cohort.dir / "run", log);
+  EXPECT_LT(macro_auc(cohort.dir / "run", "early[mg+mri+us]"), 0.62);
+}
+
+TEST(Preprocessing, LearnsOnlyFromTheTrainingCasesThatHaveTheModality) {
+  FeatureBlock block{"mri", {"a", "b", "flat"}, Eigen::MatrixXd(6, 3), {true, true, true, false, true, true}};
+  block.values << 1, 10, 5,  //
+      2, NAN, 5,             //
+      3, 30, 5,              //
+      100, 100, 5,           // absent: never used
+      50, 50, 5,             // a test case
+      60, 60, 5;             // a test case
+  BlockPreprocessor p;
+  p.fit(block, {0, 1, 2, 3}, {0, 1, 2, 0, 1, 2}, 0, true);
+  EXPECT_EQ(p.fitted_rows(), (std::vector<size_t>{0, 1, 2}));
+  EXPECT_EQ(p.selected_names(), (std::vector<std::string>{"a", "b"}));  // "flat" has no variance
+  const auto out = p.apply(block, {1, 3, 4});
+  // b of case 1 is imputed with the training median (20) then z-scored: mean 20, sd 10 -> 0.
+  EXPECT_NEAR(out(0, 1), 0.0, 1e-12);
+  EXPECT_EQ(out(1, 0), 0.0);                       // absent case: zeros
+  EXPECT_NEAR(out(2, 0), std::min(10.0, (50 - 2.0) / 1.0), 1e-12);  // clipped at +10
+}
+
+TEST(PatientFolds, KeepAPatientsCasesTogetherAndStratify) {
+  std::vector<std::string> patients;
+  std::vector<int> labels;
+  for (int i = 0; i < 60; ++i) {
+    patients.push_back("P" + std::to_string(i / 2));
+    labels.push_back((i / 2) % 3);
+  }
+  const auto folds = patient_folds(patients, labels, 5, 9);
+  for (int i = 0; i < 60; i += 2) EXPECT_EQ(folds[i], folds[i + 1]);
+  for (int f = 0; f < 5; ++f)
+    for (int k = 0; k < 3; ++k) {
+      int count = 0;
+      for (int i = 0; i < 60; ++i) count += folds[i] == f && labels[i] == k;
+      EXPECT_EQ(count, 4) << "fold " << f << " class " << k;
+    }
+}
+
+TEST(ExperimentConfig, ReadsSectionsAndNamesUnknownKeys) {
+  SmallCohort cohort("config", 3, 4);
+  const auto config = read_experiment_config(cohort.config("modalities = mri,us\nsubsets = all\nfusion = early, late"));
+  EXPECT_EQ(config.subsets.size(), 3u);
+  EXPECT_EQ(config.fusions, (std::vector<std::string>{"early", "late"}));
+  EXPECT_EQ(config.manifest, cohort.dir / "manifest.csv");
+  EXPECT_EQ(config.training.at("epochs"), "15");
+  EXPECT_EQ(config.encoder_options.at("mri").at("hidden"), "16");
+  EXPECT_EQ(model_name("late", {"us", "mri"}), "late[mri+us]");
+  core::write_file_atomic(cohort.dir / "bad.ini", "[cohort]\nmanifest = m\nfeatures = f\n[experimnt]\nfolds = 3\n");
+  try {
+    read_experiment_config(cohort.dir / "bad.ini");
+    FAIL() << "no error";
+  } catch (const core::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("experimnt.folds"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(read_experiment_config(cohort.config("subsets = mri+pet")), core::Error);
+}
+
+}  // namespace
+}  // namespace vbiopsy::experiments
