@@ -31,9 +31,14 @@ std::string model_name(const std::string& fusion, const std::vector<std::string>
 }
 
 ExperimentConfig read_experiment_config(const std::filesystem::path& path) {
+  return parse_experiment_config(core::read_text_file(path), path, path.parent_path());
+}
+
+ExperimentConfig parse_experiment_config(const std::string& text, const std::filesystem::path& path,
+                                         const std::filesystem::path& base) {
   ExperimentConfig config;
   config.source = path;
-  config.text = core::read_text_file(path);
+  config.text = text;
   std::string manifest, features, clinical, modalities = "mri,mg,us,clinical", subsets = "all", fusions = "early", reference;
   po::options_description known;
   known.add_options()
@@ -78,7 +83,6 @@ ExperimentConfig read_experiment_config(const std::filesystem::path& path) {
   } catch (const po::error& e) {
     core::fail(path.string(), ": ", e.what());
   }
-  const auto base = path.parent_path();
   auto resolve = [&](const std::string& p) { return p.empty() ? std::filesystem::path() : std::filesystem::path(p).is_absolute() ? std::filesystem::path(p) : base / p; };
   config.manifest = resolve(manifest);
   config.features = resolve(features);

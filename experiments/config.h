@@ -37,6 +37,9 @@ struct ExperimentConfig {
 };
 
 ExperimentConfig read_experiment_config(const std::filesystem::path& path);
+// The same from the config's text (as recorded in run.json); relative paths resolve against base_dir.
+ExperimentConfig parse_experiment_config(const std::string& text, const std::filesystem::path& source,
+                                         const std::filesystem::path& base_dir);
 
 // "early[clinical+mri]": the model name used in predictions.csv and the reports.
 std::string model_name(const std::string& fusion, const std::vector<std::string>& subset);

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <set>
+#include <sstream>
 
 #include "core/csv.h"
 #include "core/error.h"
@@ -18,6 +19,7 @@
 #include "core/strings.h"
 #include "experiments/feature_table.h"
 #include "experiments/preprocessing.h"
+#include "experiments/report.h"
 #include "experiments/statistics/bootstrap.h"
 #include "experiments/statistics/comparisons.h"
 #include "experiments/statistics/metrics.h"
@@ -338,9 +340,13 @@ RunSummary run_experiment(const ExperimentConfig& config, const std::filesystem:
       {"config_file", config.source.string()},
       {"config_text", config.text},
       {"config_sha256", core::sha256_hex(config.text)},
-      {"manifest", config.manifest.string()},
+      {"config_dir", std::filesystem::absolute(config.source).parent_path().string()},
+      {"manifest", std::filesystem::absolute(config.manifest).string()},
+      {"features", std::filesystem::absolute(config.features).string()},
+      {"clinical", config.clinical.empty() ? std::string() : std::filesystem::absolute(config.clinical).string()},
       {"manifest_sha256", core::sha256_hex(core::read_text_file(config.manifest))},
       {"features_sha256", core::sha256_hex(core::read_text_file(config.features))},
+      {"clinical_sha256", config.clinical.empty() ? std::string() : core::sha256_hex(core::read_text_file(config.clinical))},
       {"seed", config.seed},
       {"threads", config.threads},
       {"permute_labels", config.permute_labels},
@@ -351,7 +357,57 @@ RunSummary run_experiment(const ExperimentConfig& config, const std::filesystem:
       {"cells_reused", summary.cells_reused},
       {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}};
   core::write_file_atomic(run_dir / "run.json", run.dump(1) + "\n");
+  write_report(run_dir);
   return summary;
+}
+
+namespace {
+
+// The first line where two texts differ, for a readable report.
+std::string first_difference(const std::string& file, const std::string& a, const std::string& b) {
+  std::istringstream sa(a), sb(b);
+  std::string la, lb;
+  for (size_t line = 1;; ++line) {
+    const bool more_a = static_cast<bool>(std::getline(sa, la)), more_b = static_cast<bool>(std::getline(sb, lb));
+    if (!more_a && !more_b) return "";
+    if (!more_a || !more_b || la != lb)
+      return core::concat(file, " differs from line ", line, ": recorded '", more_a ? la.substr(0, 120) : "<end>", "', rerun '",
+                          more_b ? lb.substr(0, 120) : "<end>", "'");
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> reproduce_run(const std::filesystem::path& run_dir, const std::filesystem::path& into, std::ostream& log) {
+  nlohmann::json record;
+  try {
+    record = nlohmann::json::parse(core::read_text_file(run_dir / "run.json"));
+  } catch (const nlohmann::json::exception& e) {
+    core::fail(run_dir.string(), "/run.json: ", e.what());
+  }
+  auto config = parse_experiment_config(record.at("config_text").get<std::string>(), record.at("config_file").get<std::string>(),
+                                        record.at("config_dir").get<std::string>());
+  config.manifest = record.at("manifest").get<std::string>();
+  config.features = record.at("features").get<std::string>();
+  config.clinical = record.at("clinical").get<std::string>();
+  config.permute_labels = record.at("permute_labels").get<bool>();
+  std::vector<std::string> differences;
+  auto check_input = [&](const char* what, const std::filesystem::path& path, const std::string& recorded) {
+    if (path.empty()) return;
+    if (!std::filesystem::exists(path)) core::fail("cannot reproduce: ", what, " ", path.string(), " is gone");
+    if (core::sha256_hex(core::read_text_file(path)) != recorded)
+      differences.push_back(core::concat(what, " ", path.string(), " changed since the run (SHA-256 differs)"));
+  };
+  check_input("manifest", config.manifest, record.at("manifest_sha256"));
+  check_input("features", config.features, record.at("features_sha256"));
+  check_input("clinical table", config.clinical, record.at("clinical_sha256"));
+  if (std::filesystem::exists(into)) core::fail("cannot reproduce into ", into.string(), ": it exists; give a new directory");
+  run_experiment(config, into, log);
+  for (const char* file : {"predictions.csv", "metrics.json"}) {
+    const auto difference = first_difference(file, core::read_text_file(run_dir / file), core::read_text_file(into / file));
+    if (!difference.empty()) differences.push_back(difference);
+  }
+  return differences;
 }
 
 }  // namespace vbiopsy::experiments

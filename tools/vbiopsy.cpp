@@ -25,6 +25,9 @@ const Command kCommands[] = {
      vbiopsy::tools::run_extract},
     {"run", "an experiment or ablation grid: cross-validated models, predictions, metrics with CIs, DeLong, Shapley",
      vbiopsy::tools::run_run},
+    {"report", "rebuild report.html (self-contained, inline SVG) from a run's files", vbiopsy::tools::run_report},
+    {"reproduce", "rerun a run from its run.json and report any difference in predictions.csv or metrics.json",
+     vbiopsy::tools::run_reproduce},
     {"list", "every registered encoder, fusion method and classifier with its options",
      vbiopsy::tools::run_list},
 };

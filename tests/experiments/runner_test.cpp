@@ -80,8 +80,17 @@ TEST(Runner, WritesEveryFileByteIdenticallyAndResumesFinishedCells) {
   const auto summary = run_experiment(config, run, log);
   EXPECT_EQ(summary.cells, 4u);
   EXPECT_EQ(summary.cases, 60u);
-  for (const char* file : {"predictions.csv", "metrics.json", "comparisons.csv", "shapley.csv", "run.json"})
+  for (const char* file : {"predictions.csv", "metrics.json", "comparisons.csv", "shapley.csv", "run.json", "report.html"})
     EXPECT_TRUE(fs::exists(run / file)) << file;
+  // The report stands alone: inline SVG plots (3 ROC, calibration, 2 decision curves, Shapley
+  // charts when the grid holds every subset; this one does not), no script, no external resource.
+  const auto report = core::read_text_file(run / "report.html");
+  size_t charts = 0;
+  for (size_t at = report.find("<svg"); at != std::string::npos; at = report.find("<svg", at + 1)) ++charts;
+  EXPECT_EQ(charts, 6u);
+  EXPECT_EQ(report.find("<script"), std::string::npos);
+  EXPECT_EQ(report.find("src=\"http"), std::string::npos);
+  EXPECT_NE(report.find("TRIPOD"), std::string::npos);
   const auto predictions = core::read_text_file(run / "predictions.csv");
   const auto metrics = core::read_text_file(run / "metrics.json");
   EXPECT_EQ(std::count(predictions.begin(), predictions.end(), '\n'), 1 + 4 * 60);
@@ -94,12 +103,22 @@ TEST(Runner, WritesEveryFileByteIdenticallyAndResumesFinishedCells) {
   EXPECT_EQ(core::read_text_file(run / "predictions.csv"), predictions);
   EXPECT_EQ(core::read_text_file(run / "metrics.json"), metrics);
 
+  // `vbiopsy reproduce` reruns from run.json and finds no difference; a changed input is reported.
+  EXPECT_TRUE(reproduce_run(run, cohort.dir / "reproduced", log).empty());
+  EXPECT_THROW(reproduce_run(run, cohort.dir / "reproduced", log), core::Error);  // will not overwrite
+
   // A fresh directory gives the same bytes; another config is refused in the old one.
   run_experiment(config, cohort.dir / "again", log);
   EXPECT_EQ(core::read_text_file(cohort.dir / "again" / "predictions.csv"), predictions);
   auto other = config;
   other.text += "\n# changed\n";
   EXPECT_THROW(run_experiment(other, run, log), core::Error);
+
+  auto manifest = core::read_text_file(cohort.dir / "manifest.csv");
+  core::write_file_atomic(cohort.dir / "manifest.csv", manifest + "\n");
+  const auto differences = reproduce_run(run, cohort.dir / "reproduced2", log);
+  ASSERT_FALSE(differences.empty());
+  EXPECT_NE(differences.front().find("manifest"), std::string::npos) << differences.front();
 }
 
 TEST(Runner, FusingModalitiesBeatsEachOneAndPermutedLabelsGiveChance) {

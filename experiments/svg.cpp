@@ -1,0 +1,92 @@
+#include "experiments/svg.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace vbiopsy::experiments {
+
+namespace {
+
+const char* const kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
+constexpr double kWidth = 360, kHeight = 300, kLeft = 48, kRight = 12, kTop = 28, kBottom = 40;
+
+std::string fixed(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.1f", v);
+  return buffer;
+}
+
+std::string number(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.3g", v);
+  return buffer;
+}
+
+}  // namespace
+
+std::string html_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string line_chart(const Axes& axes, const std::vector<Series>& series) {
+  const double plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
+  auto sx = [&](double x) { return kLeft + (x - axes.x0) / (axes.x1 - axes.x0) * plot_w; };
+  auto sy = [&](double y) { return kTop + (1 - (std::clamp(y, axes.y0, axes.y1) - axes.y0) / (axes.y1 - axes.y0)) * plot_h; };
+  std::string svg = "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" + fixed(kWidth + 170) + "\" height=\"" + fixed(kHeight) +
+                    "\" role=\"img\" aria-label=\"" + html_escape(axes.title) + "\">";
+  svg += "<text x=\"" + fixed(kLeft) + "\" y=\"16\" font-size=\"13\" font-weight=\"bold\">" + html_escape(axes.title) + "</text>";
+  svg += "<rect x=\"" + fixed(kLeft) + "\" y=\"" + fixed(kTop) + "\" width=\"" + fixed(plot_w) + "\" height=\"" + fixed(plot_h) +
+         "\" fill=\"none\" stroke=\"#999\"/>";
+  for (int t = 0; t <= 4; ++t) {
+    const double x = axes.x0 + (axes.x1 - axes.x0) * t / 4, y = axes.y0 + (axes.y1 - axes.y0) * t / 4;
+    svg += "<text x=\"" + fixed(sx(x)) + "\" y=\"" + fixed(kTop + plot_h + 14) + "\" font-size=\"10\" text-anchor=\"middle\">" + number(x) + "</text>";
+    svg += "<text x=\"" + fixed(kLeft - 4) + "\" y=\"" + fixed(sy(y) + 3) + "\" font-size=\"10\" text-anchor=\"end\">" + number(y) + "</text>";
+  }
+  svg += "<text x=\"" + fixed(kLeft + plot_w / 2) + "\" y=\"" + fixed(kHeight - 6) + "\" font-size=\"11\" text-anchor=\"middle\">" +
+         html_escape(axes.x_label) + "</text>";
+  svg += "<text transform=\"translate(12," + fixed(kTop + plot_h / 2) + ") rotate(-90)\" font-size=\"11\" text-anchor=\"middle\">" +
+         html_escape(axes.y_label) + "</text>";
+  if (axes.diagonal)
+    svg += "<line x1=\"" + fixed(sx(axes.x0)) + "\" y1=\"" + fixed(sy(axes.y0)) + "\" x2=\"" + fixed(sx(axes.x1)) + "\" y2=\"" + fixed(sy(axes.y1)) +
+           "\" stroke=\"#bbb\" stroke-dasharray=\"4 3\"/>";
+  for (size_t s = 0; s < series.size(); ++s) {
+    const char* colour = kColours[s % (sizeof kColours / sizeof *kColours)];
+    std::string points;
+    for (const auto& [x, y] : series[s].points)
+      if (std::isfinite(x) && std::isfinite(y)) points += fixed(sx(x)) + "," + fixed(sy(y)) + " ";
+    svg += "<polyline class=\"series\" fill=\"none\" stroke=\"" + std::string(colour) + "\" stroke-width=\"1.6\" points=\"" + points + "\"/>";
+    svg += "<text x=\"" + fixed(kWidth + 4) + "\" y=\"" + fixed(kTop + 12 + 14.0 * s) + "\" font-size=\"10\" fill=\"" + colour + "\">" +
+           html_escape(series[s].name) + "</text>";
+  }
+  return svg + "</svg>";
+}
+
+std::string bar_chart(const std::string& title, const std::vector<std::pair<std::string, double>>& bars) {
+  double largest = 1e-9;
+  for (const auto& [name, v] : bars) largest = std::max(largest, std::abs(v));
+  const double row = 20, label = 120, width = 260;
+  std::string svg = "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" + fixed(label + width + 70) + "\" height=\"" +
+                    fixed(30 + row * static_cast<double>(bars.size())) + "\" role=\"img\" aria-label=\"" + html_escape(title) + "\">";
+  svg += "<text x=\"0\" y=\"16\" font-size=\"13\" font-weight=\"bold\">" + html_escape(title) + "</text>";
+  for (size_t i = 0; i < bars.size(); ++i) {
+    const double y = 26 + row * static_cast<double>(i), w = std::abs(bars[i].second) / largest * width;
+    svg += "<text x=\"" + fixed(label - 6) + "\" y=\"" + fixed(y + 12) + "\" font-size=\"11\" text-anchor=\"end\">" + html_escape(bars[i].first) + "</text>";
+    svg += "<rect class=\"series\" x=\"" + fixed(label) + "\" y=\"" + fixed(y) + "\" width=\"" + fixed(w) + "\" height=\"" + fixed(row - 6) + "\" fill=\"" +
+           (bars[i].second >= 0 ? "#1f77b4" : "#d62728") + "\"/>";
+    svg += "<text x=\"" + fixed(label + w + 4) + "\" y=\"" + fixed(y + 12) + "\" font-size=\"10\">" + number(bars[i].second) + "</text>";
+  }
+  return svg + "</svg>";
+}
+
+}  // namespace vbiopsy::experiments

@@ -1,0 +1,24 @@
+#pragma once
+// Minimal inline-SVG charts for the report: line charts on [x0,x1] x [y0,y1] and horizontal bars.
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace vbiopsy::experiments {
+
+struct Series {
+  std::string name;
+  std::vector<std::pair<double, double>> points;
+};
+
+struct Axes {
+  std::string title, x_label, y_label;
+  double x0 = 0, x1 = 1, y0 = 0, y1 = 1;
+  bool diagonal = false;  // the chance line of ROC and calibration plots
+};
+
+std::string line_chart(const Axes& axes, const std::vector<Series>& series);
+std::string bar_chart(const std::string& title, const std::vector<std::pair<std::string, double>>& bars);
+std::string html_escape(const std::string& text);
+
+}  // namespace vbiopsy::experiments
