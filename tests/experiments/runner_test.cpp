@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <unistd.h>
@@ -119,6 +120,34 @@ TEST(Runner, WritesEveryFileByteIdenticallyAndResumesFinishedCells) {
   const auto differences = reproduce_run(run, cohort.dir / "reproduced2", log);
   ASSERT_FALSE(differences.empty());
   EXPECT_NE(differences.front().find("manifest"), std::string::npos) << differences.front();
+}
+
+size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+TEST(Report, RendersInHeadlessChromiumWithEveryPlotAndNoError) {
+  if (!fs::exists("/usr/bin/chromium")) GTEST_SKIP() << "Debian's chromium is not installed (tools/setup.sh installs it)";
+  SmallCohort cohort("report", 45, 6);
+  const auto config = read_experiment_config(cohort.config("modalities = mri,us\nsubsets = all\nfusion = early"));
+  std::ostringstream log;
+  const auto run = cohort.dir / "run";
+  run_experiment(config, run, log);
+  const auto dom = cohort.dir / "dom.html", console = cohort.dir / "console.txt";
+  const std::string command = "timeout 120 /usr/bin/chromium --headless --no-sandbox --disable-gpu --enable-logging=stderr --v=0 "
+                              "--user-data-dir=" + (cohort.dir / "profile").string() + " --dump-dom file://" + (run / "report.html").string() +
+                              " > " + dom.string() + " 2> " + console.string();
+  ASSERT_EQ(std::system(command.c_str()), 0) << core::read_text_file(console);
+  const auto rendered = core::read_text_file(dom);
+  // 3 ROC, calibration, 2 decision curves, 1 Shapley chart (the grid holds every subset).
+  EXPECT_EQ(count(rendered, "<svg"), 7u);
+  EXPECT_GE(count(rendered, "<polyline"), 3u * 2);
+  EXPECT_NE(rendered.find("TRIPOD"), std::string::npos);
+  const auto messages = core::read_text_file(console);
+  EXPECT_EQ(messages.find("Uncaught"), std::string::npos) << messages;
+  EXPECT_EQ(messages.find("CONSOLE"), std::string::npos) << messages;
 }
 
 TEST(Runner, FusingModalitiesBeatsEachOneAndPermutedLabelsGiveChance) {
