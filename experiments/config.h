@@ -2,13 +2,14 @@
 // An experiment config (INI, read with Boost.Program_options). Sections:
 //   [cohort]      manifest, features (the features.csv of `vbiopsy extract`), clinical (optional)
 //   [experiment]  modalities (mri,mg,us,clinical), subsets (all | list separated by ';', each
-//                 modality list joined by '+'), fusion (comma list), folds, repeats, seed, threads,
+//                 modality list joined by '+'), fusion (comma list of fusion methods and/or
+//                 classical classifiers, which see the early concatenation of features), folds, repeats, seed, threads,
 //                 bootstrap (resamples), max_features (per modality, per fold), reference (model
 //                 name; default the best single modality), permute_labels (negative control)
 //   [training]    any training option (see `vbiopsy list`)
 //   [head]        head options
 //   [encoder.<modality>]  name = encoder, and its options (default radiomics_mlp; clinical)
-//   [fusion.<method>]     the method's options
+//   [fusion.<method>]     the method's (or classifier's) options
 // Relative paths are relative to the config file's folder.
 #include <cstdint>
 #include <filesystem>

@@ -24,6 +24,7 @@
 #include "experiments/statistics/comparisons.h"
 #include "experiments/statistics/metrics.h"
 #include "experiments/statistics/shapley.h"
+#include "fusion/learners/classifier.h"
 #include "fusion/stacking.h"
 #include "fusion/training.h"
 
@@ -58,6 +59,53 @@ torch::Tensor to_tensor(const Eigen::MatrixXd& m) {
   return t;
 }
 
+bool is_classifier(const std::string& name) {
+  const auto names = fusion::builtin_classifiers().names();
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+// A classical learner on the early concatenation of the subset's fold-preprocessed features (every
+// block imputed and z-scored on the training cases) plus one presence flag per modality.
+void classical_fold(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels, const Cell& cell,
+                    const std::vector<size_t>& train, const std::vector<size_t>& test, int repeat, int fold, std::vector<Row>& rows) {
+  std::vector<Eigen::MatrixXd> train_parts, test_parts;
+  for (const auto& modality : cell.subset) {
+    const auto& block = table.block(modality);
+    BlockPreprocessor preprocessor;
+    preprocessor.fit(block, train, labels, modality == "clinical" ? 0 : config.max_features, true);
+    train_parts.push_back(preprocessor.apply(block, train));
+    test_parts.push_back(preprocessor.apply(block, test));
+    Eigen::MatrixXd train_flag(train.size(), 1), test_flag(test.size(), 1);
+    for (size_t i = 0; i < train.size(); ++i) train_flag(static_cast<Eigen::Index>(i), 0) = block.present[train[i]];
+    for (size_t i = 0; i < test.size(); ++i) test_flag(static_cast<Eigen::Index>(i), 0) = block.present[test[i]];
+    train_parts.push_back(train_flag);
+    test_parts.push_back(test_flag);
+  }
+  auto concatenate = [](const std::vector<Eigen::MatrixXd>& parts) {
+    Eigen::Index columns = 0;
+    for (const auto& p : parts) columns += p.cols();
+    Eigen::MatrixXd out(parts.front().rows(), columns);
+    Eigen::Index at = 0;
+    for (const auto& p : parts) {
+      out.middleCols(at, p.cols()) = p;
+      at += p.cols();
+    }
+    return out;
+  };
+  std::vector<int> train_labels;
+  for (size_t i : train) train_labels.push_back(labels[i]);
+  const auto options = config.fusion_options.count(cell.fusion) ? config.fusion_options.at(cell.fusion) : OptionMap{};
+  auto learner = fusion::make_classifier(cell.fusion, options, core::derive_seed(config.seed, {13, static_cast<uint64_t>(repeat), static_cast<uint64_t>(fold)}),
+                                         config.threads);
+  learner->fit(concatenate(train_parts), train_labels);
+  const auto p = learner->predict_proba(concatenate(test_parts));
+  for (size_t i = 0; i < test.size(); ++i) {
+    Row row{test[i], repeat, fold, {}};
+    for (int k = 0; k < kClasses; ++k) row.p[k] = p(static_cast<Eigen::Index>(i), k);
+    rows.push_back(row);
+  }
+}
+
 std::vector<Row> train_cell(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
                             const Cell& cell) {
   std::vector<Row> rows;
@@ -67,6 +115,10 @@ std::vector<Row> train_cell(const ExperimentConfig& config, const FeatureTable& 
       std::vector<size_t> train, test;
       for (size_t i = 0; i < table.size(); ++i) (fold_of[i] == fold ? test : train).push_back(i);
       if (test.empty()) continue;
+      if (is_classifier(cell.fusion)) {
+        classical_fold(config, table, labels, cell, train, test, repeat, fold, rows);
+        continue;
+      }
       fusion::ModelSpec spec;
       fusion::Batch train_batch, test_batch;
       auto present_train = torch::zeros({static_cast<int64_t>(train.size()), static_cast<int64_t>(cell.subset.size())}, torch::kBool);

@@ -172,6 +172,15 @@ TEST(Runner, FusingModalitiesBeatsEachOneAndPermutedLabelsGiveChance) {
   EXPECT_NEAR(sum / 3, 0.5, 0.05);
 }
 
+TEST(Runner, ClassicalLearnersRunInTheSameGrid) {
+  SmallCohort cohort("classical", 90, 7);
+  const auto config = read_experiment_config(
+      cohort.config("modalities = mri,mg,us\nsubsets = mri+mg+us\nfusion = logistic,xgboost\n[fusion.xgboost]\nrounds = 50"));
+  std::ostringstream log;
+  run_experiment(config, cohort.dir / "run", log);
+  for (const char* model : {"logistic[mg+mri+us]", "xgboost[mg+mri+us]"}) EXPECT_GT(macro_auc(cohort.dir / "run", model), 0.7) << model;
+}
+
 TEST(Runner, FeatureSelectionOnPureNoiseStaysAtChanceBecauseItSeesTrainingCasesOnly) {
   // 300 noise columns, keep the 8 "best": selection on all cases (a leak) would find columns that
   // happen to fit the held-out labels too and report an optimistic AUC.
