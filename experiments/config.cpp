@@ -39,7 +39,7 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
   ExperimentConfig config;
   config.source = path;
   config.text = text;
-  std::string manifest, features, clinical, modalities = "mri,mg,us,clinical", subsets = "all", fusions = "early", reference;
+  std::string manifest, features, clinical, modalities = "mri,mg,us,clinical", subsets = "all", fusions = "early", reference, test_sites;
   po::options_description known;
   known.add_options()
       ("cohort.manifest", po::value(&manifest)->required())
@@ -55,7 +55,9 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
       ("experiment.bootstrap", po::value(&config.bootstrap))
       ("experiment.max_features", po::value(&config.max_features))
       ("experiment.reference", po::value(&reference))
-      ("experiment.permute_labels", po::value(&config.permute_labels));
+      ("experiment.permute_labels", po::value(&config.permute_labels))
+      ("experiment.validation", po::value(&config.validation))
+      ("experiment.test_sites", po::value(&test_sites));
   po::variables_map values;
   try {
     std::istringstream stream(config.text);
@@ -90,6 +92,11 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
   config.modalities = list(modalities, ',');
   config.fusions = list(fusions, ',');
   config.reference = reference;
+  config.test_sites = list(test_sites, ',');
+  if (config.validation != "kfold" && config.validation != "leave_one_site_out" && config.validation != "test_sites")
+    core::fail(path.string(), ": experiment.validation = '", config.validation, "', expected kfold, leave_one_site_out or test_sites");
+  if (config.validation == "test_sites" && config.test_sites.empty())
+    core::fail(path.string(), ": experiment.validation = test_sites needs experiment.test_sites");
   if (config.modalities.empty() || config.fusions.empty()) core::fail(path.string(), ": experiment.modalities and experiment.fusion must not be empty");
   for (const auto& m : config.modalities)
     if (m != "mri" && m != "mg" && m != "us" && m != "clinical")

@@ -3,7 +3,8 @@
 //   [cohort]      manifest, features (the features.csv of `vbiopsy extract`), clinical (optional)
 //   [experiment]  modalities (mri,mg,us,clinical), subsets (all | list separated by ';', each
 //                 modality list joined by '+'), fusion (comma list of fusion methods and/or
-//                 classical classifiers, which see the early concatenation of features), folds, repeats, seed, threads,
+//                 classical classifiers, which see the early concatenation of features),
+//                 validation (kfold | leave_one_site_out | test_sites, with test_sites = A,B), folds, repeats, seed, threads,
 //                 bootstrap (resamples), max_features (per modality, per fold), reference (model
 //                 name; default the best single modality), permute_labels (negative control)
 //   [training]    any training option (see `vbiopsy list`)
@@ -28,6 +29,10 @@ struct ExperimentConfig {
   std::vector<std::string> modalities{"mri", "mg", "us", "clinical"};
   std::vector<std::vector<std::string>> subsets;  // every non-empty subset when "all"
   std::vector<std::string> fusions{"early"};
+  // kfold (stratified by patient, repeated), leave_one_site_out, or test_sites (train on the
+  // other sites, test once on these: external validation).
+  std::string validation = "kfold";
+  std::vector<std::string> test_sites;
   int folds = 5, repeats = 1, bootstrap = 1000, max_features = 32, threads = 1;
   uint64_t seed = 1;
   std::string reference;

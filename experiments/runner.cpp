@@ -59,6 +59,32 @@ torch::Tensor to_tensor(const Eigen::MatrixXd& m) {
   return t;
 }
 
+// Fold per case (-1: always training) and the number of folds, for the configured scheme.
+std::pair<std::vector<int>, int> assign_folds(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
+                                              int repeat) {
+  if (config.validation == "kfold")
+    return {patient_folds(table.patient_ids, labels, config.folds, core::derive_seed(config.seed, {11, static_cast<uint64_t>(repeat)})),
+            config.folds};
+  std::vector<int> fold(table.size(), -1);
+  if (config.validation == "test_sites") {
+    size_t tested = 0;
+    for (size_t i = 0; i < table.size(); ++i)
+      if (std::find(config.test_sites.begin(), config.test_sites.end(), table.sites[i]) != config.test_sites.end()) {
+        fold[i] = 0;
+        ++tested;
+      }
+    if (tested == 0 || tested == table.size())
+      core::fail("validation = test_sites: ", tested, " of ", table.size(), " cases are at the test sites; both parts must be non-empty");
+    return {fold, 1};
+  }
+  const std::set<std::string> sites(table.sites.begin(), table.sites.end());
+  if (sites.size() < 2) core::fail("validation = leave_one_site_out needs at least two sites, the cohort has ", sites.size());
+  const std::vector<std::string> ordered(sites.begin(), sites.end());
+  for (size_t i = 0; i < table.size(); ++i)
+    fold[i] = static_cast<int>(std::find(ordered.begin(), ordered.end(), table.sites[i]) - ordered.begin());
+  return {fold, static_cast<int>(ordered.size())};
+}
+
 bool is_classifier(const std::string& name) {
   const auto names = fusion::builtin_classifiers().names();
   return std::find(names.begin(), names.end(), name) != names.end();
@@ -109,9 +135,10 @@ void classical_fold(const ExperimentConfig& config, const FeatureTable& table, c
 std::vector<Row> train_cell(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
                             const Cell& cell) {
   std::vector<Row> rows;
-  for (int repeat = 0; repeat < config.repeats; ++repeat) {
-    const auto fold_of = patient_folds(table.patient_ids, labels, config.folds, core::derive_seed(config.seed, {11, static_cast<uint64_t>(repeat)}));
-    for (int fold = 0; fold < config.folds; ++fold) {
+  const int repeats = config.validation == "kfold" ? config.repeats : 1;  // the other schemes are not random
+  for (int repeat = 0; repeat < repeats; ++repeat) {
+    const auto [fold_of, folds] = assign_folds(config, table, labels, repeat);
+    for (int fold = 0; fold < folds; ++fold) {
       std::vector<size_t> train, test;
       for (size_t i = 0; i < table.size(); ++i) (fold_of[i] == fold ? test : train).push_back(i);
       if (test.empty()) continue;
@@ -198,18 +225,22 @@ std::vector<Row> parse_cell(const std::filesystem::path& path) {
   return rows;
 }
 
-// Out-of-fold probabilities averaged over the repeats, one row per case.
+// Out-of-fold probabilities averaged over the repeats, one row per predicted case (every case for
+// k-fold; the test sites' cases for external validation), in case order.
 Predictions pooled(const std::vector<Row>& rows, const std::vector<int>& labels) {
-  Predictions out;
-  out.labels = labels;
-  out.probabilities.assign(labels.size(), {0, 0, 0});
+  std::vector<std::array<double, kClasses>> sum(labels.size(), {0, 0, 0});
   std::vector<int> count(labels.size(), 0);
   for (const auto& r : rows) {
-    for (int k = 0; k < kClasses; ++k) out.probabilities[r.case_index][k] += r.p[k];
+    for (int k = 0; k < kClasses; ++k) sum[r.case_index][k] += r.p[k];
     ++count[r.case_index];
   }
-  for (size_t i = 0; i < labels.size(); ++i)
-    for (auto& v : out.probabilities[i]) v /= std::max(1, count[i]);
+  Predictions out;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (count[i] == 0) continue;
+    for (auto& v : sum[i]) v /= count[i];
+    out.labels.push_back(labels[i]);
+    out.probabilities.push_back(sum[i]);
+  }
   return out;
 }
 

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/csv.h"
 #include "core/error.h"
 #include "core/files.h"
 #include "core/random.h"
@@ -179,6 +180,25 @@ TEST(Runner, ClassicalLearnersRunInTheSameGrid) {
   std::ostringstream log;
   run_experiment(config, cohort.dir / "run", log);
   for (const char* model : {"logistic[mg+mri+us]", "xgboost[mg+mri+us]"}) EXPECT_GT(macro_auc(cohort.dir / "run", model), 0.7) << model;
+}
+
+TEST(Runner, ValidatesOnHeldOutSitesAndLeavesEachSiteOutOnce) {
+  SmallCohort cohort("sites", 60, 8);
+  std::ostringstream log;
+  const auto external = read_experiment_config(
+      cohort.config("modalities = mri,us\nsubsets = mri+us\nfusion = logistic\nvalidation = test_sites\ntest_sites = SITE1"));
+  run_experiment(external, cohort.dir / "external", log);
+  const auto rows = core::read_csv(cohort.dir / "external" / "predictions.csv");
+  ASSERT_EQ(rows.rows.size(), 30u);  // only the test site's cases are predicted
+  for (const auto& row : rows.rows) EXPECT_EQ(row[1], "SITE1");
+
+  const auto loso = read_experiment_config(
+      cohort.config("modalities = mri,us\nsubsets = mri+us\nfusion = logistic\nvalidation = leave_one_site_out"));
+  run_experiment(loso, cohort.dir / "loso", log);
+  const auto all = core::read_csv(cohort.dir / "loso" / "predictions.csv");
+  ASSERT_EQ(all.rows.size(), 60u);
+  for (const auto& row : all.rows) EXPECT_EQ(row[3], row[1] == "SITE0" ? "0" : "1");  // fold = the held-out site
+  EXPECT_THROW(read_experiment_config(cohort.config("validation = test_sites")), core::Error);
 }
 
 TEST(Runner, FeatureSelectionOnPureNoiseStaysAtChanceBecauseItSeesTrainingCasesOnly) {
