@@ -39,11 +39,13 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
   ExperimentConfig config;
   config.source = path;
   config.text = text;
-  std::string manifest, features, clinical, modalities = "mri,mg,us,clinical", subsets = "all", fusions = "early", reference, test_sites;
+  std::string manifest, features, clinical, modalities = "mri,mg,us,clinical", subsets = "all", fusions = "early", reference, test_sites, extract, extract_into;
   po::options_description known;
   known.add_options()
       ("cohort.manifest", po::value(&manifest)->required())
-      ("cohort.features", po::value(&features)->required())
+      ("cohort.features", po::value(&features))
+      ("cohort.extract", po::value(&extract))
+      ("cohort.extract_into", po::value(&extract_into))
       ("cohort.clinical", po::value(&clinical))
       ("experiment.modalities", po::value(&modalities))
       ("experiment.subsets", po::value(&subsets))
@@ -72,6 +74,7 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
       const std::string section = key.substr(0, dot), name = key.substr(dot + 1);
       if (section == "training") config.training[name] = value;
       else if (section == "head") config.head[name] = value;
+      else if (section == "columns") config.column_prefixes[name] = list(value, ',');
       else if (section.rfind("encoder.", 0) == 0) {
         const std::string modality = section.substr(8);
         if (name == "name") config.encoder_name[modality] = value;
@@ -88,6 +91,10 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
   auto resolve = [&](const std::string& p) { return p.empty() ? std::filesystem::path() : std::filesystem::path(p).is_absolute() ? std::filesystem::path(p) : base / p; };
   config.manifest = resolve(manifest);
   config.features = resolve(features);
+  config.extract = resolve(extract);
+  config.extract_into = resolve(extract_into);
+  if (config.features.empty() == config.extract.empty())
+    core::fail(path.string(), ": give exactly one of cohort.features (a features.csv) and cohort.extract (extraction settings)");
   config.clinical = resolve(clinical);
   config.modalities = list(modalities, ',');
   config.fusions = list(fusions, ',');

@@ -1,6 +1,9 @@
 #pragma once
 // An experiment config (INI, read with Boost.Program_options). Sections:
-//   [cohort]      manifest, features (the features.csv of `vbiopsy extract`), clinical (optional)
+//   [cohort]      manifest, clinical (optional), and features (the features.csv of `vbiopsy
+//                 extract`) or extract (extraction settings: the run extracts into extract_into,
+//                 default RUN_DIR/features, whose content-keyed cache other runs may share)
+//   [columns]     <modality> = comma list of feature-column prefixes to use (default: all)
 //   [experiment]  modalities (mri,mg,us,clinical), subsets (all | list separated by ';', each
 //                 modality list joined by '+'), fusion (comma list of fusion methods and/or
 //                 classical classifiers, which see the early concatenation of features),
@@ -40,6 +43,9 @@ struct ExperimentConfig {
   OptionMap training, head;
   std::map<std::string, std::string> encoder_name;  // per modality
   std::map<std::string, OptionMap> encoder_options, fusion_options;
+  std::map<std::string, std::vector<std::string>> column_prefixes;  // [columns] <modality> = prefixes
+  std::filesystem::path extract;  // extraction settings: the run extracts the features itself
+  std::filesystem::path extract_into;  // where (default RUN_DIR/features); share it to share the cache
 };
 
 ExperimentConfig read_experiment_config(const std::filesystem::path& path);

@@ -28,8 +28,13 @@ const FeatureBlock& FeatureTable::block(const std::string& modality) const {
   core::fail("the feature table has no modality '", modality, "'");
 }
 
+bool is_cohort_fitted_column(const std::string& column) {
+  return column.rfind("mri_habitats_", 0) == 0 || column.rfind("mri_dce1_habitat", 0) == 0;
+}
+
 FeatureTable build_feature_table(const datasets::Cohort& cohort, const core::CsvTable& features,
-                                 const std::vector<std::string>& modalities) {
+                                 const std::vector<std::string>& modalities,
+                                 const std::map<std::string, std::vector<std::string>>& column_prefixes) {
   const auto id_column = features.column("case_id");
   if (!id_column) core::fail(features.source.string(), ": no case_id column");
   std::map<std::string, size_t> row_of;
@@ -62,14 +67,24 @@ FeatureTable build_feature_table(const datasets::Cohort& cohort, const core::Csv
     FeatureBlock block;
     block.modality = modality;
     if (modality == "clinical") {
-      block.columns = kClinicalColumns;
-      block.values.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(block.columns.size()));
+      std::vector<size_t> kept;
+      for (size_t j = 0; j < kClinicalColumns.size(); ++j) {
+        const auto& names = column_prefixes.count("clinical") ? column_prefixes.at("clinical") : kClinicalColumns;
+        for (const auto& name : names)
+          if (kClinicalColumns[j].rfind(name, 0) == 0) {
+            kept.push_back(j);
+            block.columns.push_back(kClinicalColumns[j]);
+            break;
+          }
+      }
+      if (kept.empty()) core::fail("no clinical variable matches [columns] clinical; known: ", core::join(kClinicalColumns, ", "));
+      block.values.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(kept.size()));
       for (size_t i = 0; i < n; ++i) {
         const auto row = clinical_row(cases[i]->clinical);
         bool any = false;
-        for (size_t j = 0; j < row.size(); ++j) {
-          block.values(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = row[j];
-          any = any || !std::isnan(row[j]);
+        for (size_t j = 0; j < kept.size(); ++j) {
+          block.values(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = row[kept[j]];
+          any = any || !std::isnan(row[kept[j]]);
         }
         block.present.push_back(any);
       }
@@ -77,12 +92,20 @@ FeatureTable build_feature_table(const datasets::Cohort& cohort, const core::Csv
       const auto flag = features.column("has_" + modality);
       if (!flag) core::fail(features.source.string(), ": no has_", modality, " column (write it with vbiopsy extract)");
       std::vector<size_t> source_columns;
+      const auto prefixes = column_prefixes.count(modality) ? column_prefixes.at(modality) : std::vector<std::string>{modality + "_"};
+      auto wanted = [&](const std::string& column) {
+        if (is_cohort_fitted_column(column)) return false;
+        for (const auto& prefix : prefixes)
+          if (column.rfind(prefix, 0) == 0) return true;
+        return false;
+      };
       for (size_t j = 0; j < features.header.size(); ++j)
-        if (features.header[j].rfind(modality + "_", 0) == 0) {
+        if (wanted(features.header[j])) {
           source_columns.push_back(j);
           block.columns.push_back(features.header[j]);
         }
-      if (source_columns.empty()) core::fail(features.source.string(), ": no ", modality, "_* feature columns");
+      if (source_columns.empty())
+        core::fail(features.source.string(), ": no feature column for modality '", modality, "' (prefixes: ", core::join(prefixes, ", "), ")");
       block.values.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(source_columns.size()));
       for (size_t i = 0; i < n; ++i) {
         const auto& row = features.rows[rows[i]];

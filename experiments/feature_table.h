@@ -5,6 +5,7 @@
 // without a features row are left out and named with the reason.
 #include <Eigen/Dense>
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,8 +32,14 @@ struct FeatureTable {
   size_t size() const { return case_ids.size(); }
 };
 
-// modalities: any of mri, mg, us, clinical.
+// modalities: any of mri, mg, us, clinical. column_prefixes: per modality, the feature-column
+// prefixes to keep (all `<modality>_` columns when absent). The habitat columns of `vbiopsy
+// extract` (mri_habitats_*, mri_dce1_habitat*) are never used: their clustering was fitted on every
+// case, test cases included, which would leak into cross-validation.
 FeatureTable build_feature_table(const datasets::Cohort& cohort, const core::CsvTable& features,
-                                 const std::vector<std::string>& modalities);
+                                 const std::vector<std::string>& modalities,
+                                 const std::map<std::string, std::vector<std::string>>& column_prefixes = {});
+
+bool is_cohort_fitted_column(const std::string& column);
 
 }  // namespace vbiopsy::experiments

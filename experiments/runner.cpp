@@ -17,7 +17,9 @@
 #include "core/hash.h"
 #include "core/random.h"
 #include "core/strings.h"
+#include "encoders/radiomics/cohort_extraction.h"
 #include "experiments/feature_table.h"
+#include "modalities/cohort_check.h"
 #include "experiments/preprocessing.h"
 #include "experiments/report.h"
 #include "experiments/statistics/bootstrap.h"
@@ -263,13 +265,39 @@ std::vector<int> patient_folds(const std::vector<std::string>& patients, const s
   return out;
 }
 
-RunSummary run_experiment(const ExperimentConfig& config, const std::filesystem::path& run_dir, std::ostream& log) {
+namespace {
+
+// [cohort] extract: the run extracts the features itself into RUN_DIR/features (cached by content,
+// so a rerun or another recipe on the same cohort does not extract twice). Cases that fail
+// validation are left out and named in RUN_DIR/features/excluded.csv.
+std::filesystem::path extract_features(const ExperimentConfig& config, const std::filesystem::path& run_dir, std::ostream& log) {
+  auto settings = encoders::radiomics::read_cohort_extraction_settings(config.extract);
+  settings.threads = static_cast<unsigned>(config.threads);
+  auto checked = modalities::load_checked_cohort(config.manifest, config.clinical.empty() ? std::nullopt : std::optional(config.clinical),
+                                                 true, settings.threads);
+  const auto out = config.extract_into.empty() ? run_dir / "features" : config.extract_into;
+  std::string excluded = core::csv_line({"case_id", "reason"});
+  for (const auto& e : checked.excluded)
+    for (const auto& reason : e.reasons) excluded += core::csv_line({e.case_id, reason});
+  core::write_file_atomic(out / "excluded.csv", excluded);
+  const auto result = encoders::radiomics::extract_cohort(checked.cohort, settings, out);
+  log << "extracted " << result.cases << " cases (" << result.computed << " blocks computed, " << result.from_cache << " from cache)\n";
+  if (!result.failures.empty())
+    core::fail("feature extraction failed for ", result.failures.size(), " block(s); the first: ", datasets::to_string(result.failures.front()));
+  return out / "features.csv";
+}
+
+}  // namespace
+
+RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::path& run_dir, std::ostream& log) {
   const auto started = std::chrono::steady_clock::now();
+  ExperimentConfig config = given;
+  if (!config.extract.empty()) config.features = extract_features(config, run_dir, log);
   const auto reading = datasets::read_cohort(config.manifest, config.clinical.empty() ? std::nullopt : std::optional(config.clinical));
   if (!reading.problems.empty())
     core::fail("the cohort has ", reading.problems.size(), " problem(s); the first: ", datasets::to_string(reading.problems.front()),
                " (run vbiopsy validate)");
-  const auto table = build_feature_table(reading.cohort, core::read_csv(config.features), config.modalities);
+  const auto table = build_feature_table(reading.cohort, core::read_csv(config.features), config.modalities, config.column_prefixes);
   auto labels = table.labels;
   if (config.permute_labels) {  // the negative control: any signal left is leakage
     core::Rng rng(core::derive_seed(config.seed, {19}));
@@ -472,6 +500,7 @@ std::vector<std::string> reproduce_run(const std::filesystem::path& run_dir, con
                                         record.at("config_dir").get<std::string>());
   config.manifest = record.at("manifest").get<std::string>();
   config.features = record.at("features").get<std::string>();
+  config.extract.clear();  // the recorded features are the input: the models are what is reproduced
   config.clinical = record.at("clinical").get<std::string>();
   config.permute_labels = record.at("permute_labels").get<bool>();
   std::vector<std::string> differences;
