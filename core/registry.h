@@ -32,7 +32,6 @@ class ResolvedOptions {
   long long integer(const std::string& name) const;
   double real(const std::string& name) const;
   bool flag(const std::string& name) const;
-  const std::map<std::string, std::string>& values() const { return values_; }
 
  private:
   std::string owner_;
@@ -77,7 +76,6 @@ class Registry {
     for (const auto& [name, entry] : entries_) out.push_back(&entry);
     return out;
   }
-  const std::string& kind() const { return kind_; }
 
  private:
   std::string kind_;

@@ -33,7 +33,6 @@ class LateFusion : public Fusion {
   static std::vector<core::OptionSpec> option_specs();
   LateFusion(const core::ResolvedOptions& options, const std::vector<int64_t>& dims, const HeadSpec& head);
   FusionOutput forward(const FusionInput& input, const torch::Tensor& targets) override;
-  const std::string& combine() const { return combine_; }
 
  private:
   std::vector<int64_t> dims_;

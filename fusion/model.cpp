@@ -80,12 +80,6 @@ MultimodalModelImpl::MultimodalModelImpl(ModelSpec spec) : spec_(std::move(spec)
   register_module("fusion", fusion_);
 }
 
-std::vector<int64_t> MultimodalModelImpl::embedding_dims() const {
-  std::vector<int64_t> dims;
-  for (const auto& e : encoders_) dims.push_back(e->embedding_dim());
-  return dims;
-}
-
 std::vector<torch::Tensor> MultimodalModelImpl::embed(const Batch& batch) {
   TORCH_CHECK(batch.inputs.size() == encoders_.size(), "model has ", encoders_.size(), " modalities, batch has ",
               batch.inputs.size());

@@ -60,7 +60,6 @@ class MultimodalModelImpl : public torch::nn::Module {
   encoders::Encoder& encoder(size_t m) { return *encoders_.at(m); }
   Fusion& fusion() { return *fusion_; }
   size_t modality_count() const { return encoders_.size(); }
-  std::vector<int64_t> embedding_dims() const;
 
  private:
   ModelSpec spec_;
