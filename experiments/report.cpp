@@ -188,7 +188,17 @@ void write_report(const std::filesystem::path& run_dir) {
   for (const auto& row : shapley.rows) by_fusion[row[0]].emplace_back(row[1], core::parse_double(row[2]).value_or(0));
   if (by_fusion.empty()) html += "<p>The grid does not hold every modality subset, so no Shapley values.</p>";
   for (const auto& [fusion, bars] : by_fusion) html += bar_chart(fusion, bars);
-  html += "</div><h2>Paired DeLong tests against the reference (Holm-corrected)</h2>";
+  html += "</div><h2>Modality weights (mean over the cases that have the modality)</h2><div class=\"charts\">";
+  bool any_weights = false;
+  for (const auto& name : shown) {
+    if (!metrics[name].contains("mean_modality_weight")) continue;
+    std::vector<std::pair<std::string, double>> bars;
+    for (const auto& [modality, weight] : metrics[name]["mean_modality_weight"].items()) bars.emplace_back(modality, weight.get<double>());
+    html += bar_chart(name, bars);
+    any_weights = true;
+  }
+  if (!any_weights) html += "<p>None of the models shown weighs its modalities per case (early fusion and classical learners do not).</p>";
+  html += "</div><p>Per-case weights: <code>attention.csv</code>.</p><h2>Paired DeLong tests against the reference (Holm-corrected)</h2>";
   const auto comparisons = core::read_csv(run_dir / "comparisons.csv");
   std::vector<std::vector<std::string>> comparison_rows;
   for (const auto& row : comparisons.rows) {

@@ -1,7 +1,8 @@
 #pragma once
 // report.html: one self-contained page (inline CSS and SVG, no scripts, no external files) rebuilt
 // from a run's files: summary table with CIs, ROC curves per endpoint, calibration, decision curves,
-// confusion matrices, DeLong comparisons, the modality Shapley chart, the excluded cases, and a
+// confusion matrices, mean modality weights (attention, gates), DeLong comparisons, the modality
+// Shapley chart, the excluded cases, and a
 // TRIPOD+AI / CLEAR checklist prefilled from run.json.
 #include <filesystem>
 

@@ -45,6 +45,7 @@ struct Row {
   size_t case_index = 0;
   int repeat = 0, fold = 0;
   std::array<double, kClasses> p{};
+  std::vector<double> weights;  // per modality of the cell (attention shares, gates, late weights); may be empty
 };
 
 std::string file_name(const std::string& model) {
@@ -178,7 +179,7 @@ std::vector<Row> train_cell(const ExperimentConfig& config, const FeatureTable& 
       training.seed = core::derive_seed(config.seed, {13, static_cast<uint64_t>(repeat), static_cast<uint64_t>(fold)});
       training.threads = config.threads;
       torch::manual_seed(core::derive_seed(training.seed, {17}));
-      torch::Tensor probabilities;
+      torch::Tensor probabilities, weights;
       if (spec.fusion == "late" && spec.fusion_options.count("combine") && spec.fusion_options.at("combine") == "stacking") {
         fusion::StackedLateModel stacked;
         stacked.fit(spec, train_batch, training, {});
@@ -186,7 +187,9 @@ std::vector<Row> train_cell(const ExperimentConfig& config, const FeatureTable& 
       } else {
         fusion::MultimodalModel model(spec);
         fusion::train_model(model, train_batch, nullptr, training);
-        probabilities = fusion::predict(model, test_batch).probabilities;
+        const auto prediction = fusion::predict(model, test_batch);
+        probabilities = prediction.probabilities;
+        weights = prediction.modality_weights;
       }
       const auto p = probabilities.to(torch::kDouble).contiguous();
       auto a = p.accessor<double, 2>();
@@ -195,6 +198,8 @@ std::vector<Row> train_cell(const ExperimentConfig& config, const FeatureTable& 
         double sum = 0;
         for (int k = 0; k < kClasses; ++k) sum += row.p[k] = a[static_cast<int64_t>(i)][k];
         for (auto& v : row.p) v /= sum;  // float rounding: exact distributions for the statistics
+        if (weights.defined())
+          for (int64_t m = 0; m < weights.size(1); ++m) row.weights.push_back(weights[static_cast<int64_t>(i)][m].item<double>());
         rows.push_back(row);
       }
     }
@@ -206,10 +211,13 @@ std::vector<Row> train_cell(const ExperimentConfig& config, const FeatureTable& 
 }
 
 std::string cell_text(const std::vector<Row>& rows) {
-  std::string text = "case_index,repeat,fold,p_zero,p_low,p_positive\n";
-  for (const auto& r : rows)
-    text += core::csv_line({std::to_string(r.case_index), std::to_string(r.repeat), std::to_string(r.fold),
-                            core::format_double(r.p[0]), core::format_double(r.p[1]), core::format_double(r.p[2])});
+  std::string text = "case_index,repeat,fold,p_zero,p_low,p_positive,weights\n";
+  for (const auto& r : rows) {
+    std::vector<std::string> weights;
+    for (double w : r.weights) weights.push_back(core::format_double(w));
+    text += core::csv_line({std::to_string(r.case_index), std::to_string(r.repeat), std::to_string(r.fold), core::format_double(r.p[0]),
+                            core::format_double(r.p[1]), core::format_double(r.p[2]), core::join(weights, ";")});
+  }
   return text;
 }
 
@@ -222,6 +230,8 @@ std::vector<Row> parse_cell(const std::filesystem::path& path) {
     r.repeat = static_cast<int>(*core::parse_int(f[1]));
     r.fold = static_cast<int>(*core::parse_int(f[2]));
     for (int k = 0; k < kClasses; ++k) r.p[k] = *core::parse_double(f[3 + k]);
+    if (f.size() > 6 && !f[6].empty())
+      for (const auto& w : core::split(f[6], ';')) r.weights.push_back(*core::parse_double(w));
     rows.push_back(r);
   }
   return rows;
@@ -340,6 +350,15 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
                                      core::format_double(r.p[2]), kClassNames[predicted_class(r.p)]});
   core::write_file_atomic(run_dir / "predictions.csv", predictions);
 
+  // attention.csv: the per-case modality weights of the models that have them (attention shares of
+  // the class token, gates, learned late weights); absent modalities weigh 0.
+  std::string attention = "case_id,repeat,model,modality,weight\n";
+  for (const auto& cell : cells)
+    for (const auto& r : results[cell.name])
+      for (size_t m = 0; m < r.weights.size(); ++m)
+        attention += core::csv_line({table.case_ids[r.case_index], std::to_string(r.repeat), cell.name, cell.subset[m], core::format_double(r.weights[m])});
+  core::write_file_atomic(run_dir / "attention.csv", attention);
+
   // metrics.json
   std::map<std::string, Predictions> pooled_by_model;
   nlohmann::json metrics = nlohmann::json::object();
@@ -365,6 +384,17 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
       decision[e.name] = points;
     }
     metrics[cell.name] = {{"metrics", m}, {"confusion_matrix", cm}, {"reliability", reliability}, {"decision_curves", decision}};
+    // Mean modality weight over the cases that have the modality.
+    for (size_t m = 0; m < cell.subset.size(); ++m) {
+      double sum = 0;
+      size_t count = 0;
+      for (const auto& r : results[cell.name])
+        if (m < r.weights.size() && table.block(cell.subset[m]).present[r.case_index]) {
+          sum += r.weights[m];
+          ++count;
+        }
+      if (count > 0) metrics[cell.name]["mean_modality_weight"][cell.subset[m]] = sum / static_cast<double>(count);
+    }
     const double macro_auc = compute_metrics(p).at("macro_auc");
     if (std::isfinite(macro_auc) && (summary.best_model.empty() || macro_auc > summary.best_macro_auc)) {
       summary.best_model = cell.name;

@@ -3,7 +3,8 @@
 // repeated stratified k-fold cross-validation by patient. Every cell trains one model per fold on
 // the fold's training cases only (feature handling included) and predicts the held-out cases; the
 // out-of-fold predictions give the statistics. Writes into RUN_DIR (see DESIGN.md):
-// predictions.csv, metrics.json, comparisons.csv, shapley.csv, run.json, and cells/ (one finished
+// predictions.csv, metrics.json, comparisons.csv, shapley.csv, run.json, report.html, attention.csv
+// (per-case modality weights of attention, gated and late models), and cells/ (one finished
 // cell per file, written atomically, so an interrupted run resumes without redoing them).
 #include <filesystem>
 #include <iosfwd>

@@ -84,12 +84,16 @@ TEST(Runner, WritesEveryFileByteIdenticallyAndResumesFinishedCells) {
   EXPECT_EQ(summary.cases, 60u);
   for (const char* file : {"predictions.csv", "metrics.json", "comparisons.csv", "shapley.csv", "run.json", "report.html"})
     EXPECT_TRUE(fs::exists(run / file)) << file;
-  // The report stands alone: inline SVG plots (3 ROC, calibration, 2 decision curves, Shapley
-  // charts when the grid holds every subset; this one does not), no script, no external resource.
+  // The report stands alone: inline SVG plots (3 ROC, calibration, 2 decision curves, the modality
+  // weights of the two gated models; Shapley charts only when the grid holds every subset, which
+  // this one does not), no script, no external resource.
   const auto report = core::read_text_file(run / "report.html");
   size_t charts = 0;
   for (size_t at = report.find("<svg"); at != std::string::npos; at = report.find("<svg", at + 1)) ++charts;
-  EXPECT_EQ(charts, 6u);
+  EXPECT_EQ(charts, 8u);
+  // Gated fusion's per-case gates are exported: one row per case and modality, zero when absent.
+  const auto attention = core::read_csv(run / "attention.csv");
+  EXPECT_EQ(attention.rows.size(), 60u * (1 + 2));
   EXPECT_EQ(report.find("<script"), std::string::npos);
   EXPECT_EQ(report.find("src=\"http"), std::string::npos);
   EXPECT_NE(report.find("TRIPOD"), std::string::npos);
