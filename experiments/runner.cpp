@@ -361,13 +361,16 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
 
   // metrics.json
   std::map<std::string, Predictions> pooled_by_model;
+  std::map<std::string, double> macro_auc_of;  // point estimates, for the reference, the summary and Shapley
   nlohmann::json metrics = nlohmann::json::object();
   for (const auto& cell : cells) {
     const auto p = pooled(results[cell.name], labels);
     pooled_by_model[cell.name] = p;
     nlohmann::json m = nlohmann::json::object();
-    for (const auto& [name, interval] : bootstrap_metrics(p, config.bootstrap, config.seed, static_cast<unsigned>(config.threads)))
+    for (const auto& [name, interval] : bootstrap_metrics(p, config.bootstrap, config.seed, static_cast<unsigned>(config.threads))) {
       m[name] = {{"estimate", number(interval.estimate)}, {"lower", number(interval.lower)}, {"upper", number(interval.upper)}};
+      if (name == "macro_auc") macro_auc_of[cell.name] = interval.estimate;
+    }
     const auto cm = confusion_matrix(p);
     nlohmann::json reliability = nlohmann::json::array();
     for (const auto& bin : reliability_curve(p))
@@ -385,17 +388,17 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
     }
     metrics[cell.name] = {{"metrics", m}, {"confusion_matrix", cm}, {"reliability", reliability}, {"decision_curves", decision}};
     // Mean modality weight over the cases that have the modality.
-    for (size_t m = 0; m < cell.subset.size(); ++m) {
+    for (size_t j = 0; j < cell.subset.size(); ++j) {
       double sum = 0;
       size_t count = 0;
       for (const auto& r : results[cell.name])
-        if (m < r.weights.size() && table.block(cell.subset[m]).present[r.case_index]) {
-          sum += r.weights[m];
+        if (j < r.weights.size() && table.block(cell.subset[j]).present[r.case_index]) {
+          sum += r.weights[j];
           ++count;
         }
-      if (count > 0) metrics[cell.name]["mean_modality_weight"][cell.subset[m]] = sum / static_cast<double>(count);
+      if (count > 0) metrics[cell.name]["mean_modality_weight"][cell.subset[j]] = sum / static_cast<double>(count);
     }
-    const double macro_auc = compute_metrics(p).at("macro_auc");
+    const double macro_auc = macro_auc_of[cell.name];
     if (std::isfinite(macro_auc) && (summary.best_model.empty() || macro_auc > summary.best_macro_auc)) {
       summary.best_model = cell.name;
       summary.best_macro_auc = macro_auc;
@@ -411,7 +414,7 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
     for (const auto& cell : cells) smallest = std::min(smallest, cell.subset.size());
     for (const auto& cell : cells)
       if (cell.subset.size() == smallest) {
-        const double auc = compute_metrics(pooled_by_model[cell.name]).at("macro_auc");
+        const double auc = macro_auc_of[cell.name];
         if (auc > best) {
           best = auc;
           reference = cell.name;
@@ -464,7 +467,7 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
       unsigned mask = 0;
       for (const auto& m : cell.subset)
         mask |= 1u << (std::find(config.modalities.begin(), config.modalities.end(), m) - config.modalities.begin());
-      value[mask] = compute_metrics(pooled_by_model[cell.name]).at("macro_auc");
+      value[mask] = macro_auc_of[cell.name];
     }
     if (value.size() != (1u << config.modalities.size()) - 1) continue;
     const auto phi = shapley_values(static_cast<int>(config.modalities.size()), value);

@@ -134,6 +134,8 @@ size_t count(const std::string& text, const std::string& what) {
 }
 
 TEST(Report, RendersInHeadlessChromiumWithEveryPlotAndNoError) {
+  // Skipped, and saying so, only on a machine without Debian's chromium; tools/setup.sh (and so CI)
+  // installs it.
   if (!fs::exists("/usr/bin/chromium")) GTEST_SKIP() << "Debian's chromium is not installed (tools/setup.sh installs it)";
   SmallCohort cohort("report", 45, 6);
   const auto config = read_experiment_config(cohort.config("modalities = mri,us\nsubsets = all\nfusion = early"));
