@@ -59,6 +59,9 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
       ("experiment.reference", po::value(&reference))
       ("experiment.permute_labels", po::value(&config.permute_labels))
       ("experiment.validation", po::value(&config.validation))
+      ("experiment.selection", po::value(&config.selection))
+      ("experiment.correlation", po::value(&config.correlation))
+      ("experiment.lasso_lambda", po::value(&config.lasso_lambda))
       ("experiment.test_sites", po::value(&test_sites));
   po::variables_map values;
   try {
@@ -100,6 +103,10 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
   config.fusions = list(fusions, ',');
   config.reference = reference;
   config.test_sites = list(test_sites, ',');
+  if (config.selection != "anova" && config.selection != "lasso")
+    core::fail(path.string(), ": experiment.selection = '", config.selection, "', expected anova or lasso");
+  if (config.correlation < 0 || config.correlation >= 1 || config.lasso_lambda <= 0)
+    core::fail(path.string(), ": experiment.correlation must be in [0, 1) and lasso_lambda > 0");
   if (config.validation != "kfold" && config.validation != "leave_one_site_out" && config.validation != "test_sites")
     core::fail(path.string(), ": experiment.validation = '", config.validation, "', expected kfold, leave_one_site_out or test_sites");
   if (config.validation == "test_sites" && config.test_sites.empty())

@@ -8,7 +8,8 @@
 //                 modality list joined by '+'), fusion (comma list of fusion methods and/or
 //                 classical classifiers, which see the early concatenation of features),
 //                 validation (kfold | leave_one_site_out | test_sites, with test_sites = A,B), folds, repeats, seed, threads,
-//                 bootstrap (resamples), max_features (per modality, per fold), reference (model
+//                 bootstrap (resamples), max_features (per modality, per fold), selection (anova |
+//                 lasso), correlation (filter threshold, 0 = off), lasso_lambda, reference (model
 //                 name; default the best single modality), permute_labels (negative control)
 //   [training]    any training option (see `vbiopsy list`)
 //   [head]        head options
@@ -37,6 +38,9 @@ struct ExperimentConfig {
   std::string validation = "kfold";
   std::vector<std::string> test_sites;
   int folds = 5, repeats = 1, bootstrap = 1000, max_features = 32, threads = 1;
+  std::string selection = "anova";  // anova | lasso (per modality, inside each fold)
+  double correlation = 0;           // correlation filter threshold; 0 = off
+  double lasso_lambda = 0.02;
   uint64_t seed = 1;
   std::string reference;
   bool permute_labels = false;

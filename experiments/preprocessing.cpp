@@ -5,7 +5,9 @@
 #include <numeric>
 
 #include "core/error.h"
+#include "core/strings.h"
 #include "experiments/statistics/bootstrap.h"
+#include "fusion/learners/builtin.h"
 
 namespace vbiopsy::experiments {
 
@@ -31,8 +33,72 @@ double anova_f(const std::vector<double>& values, const std::vector<int>& labels
   return (between / (groups - 1)) / (within / (n - groups));
 }
 
+namespace {
+
+struct Candidate {
+  size_t column;
+  double median, mean, scale, f;
+  std::vector<double> z;  // standardised training values (NaN kept when not imputing)
+};
+
+double correlation(const std::vector<double>& a, const std::vector<double>& b) {
+  double sab = 0, saa = 0, sbb = 0, ma = 0, mb = 0, n = 0;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (!std::isnan(a[i]) && !std::isnan(b[i])) {
+      ma += a[i];
+      mb += b[i];
+      n += 1;
+    }
+  if (n < 3) return 0;
+  ma /= n;
+  mb /= n;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (!std::isnan(a[i]) && !std::isnan(b[i])) {
+      sab += (a[i] - ma) * (b[i] - mb);
+      saa += (a[i] - ma) * (a[i] - ma);
+      sbb += (b[i] - mb) * (b[i] - mb);
+    }
+  return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0;
+}
+
+// Candidates come sorted by F: a column is kept when it is not too correlated with any kept one.
+std::vector<Candidate> correlation_filter(const std::vector<Candidate>& candidates, double threshold) {
+  std::vector<Candidate> kept;
+  for (const auto& c : candidates) {
+    bool redundant = false;
+    for (const auto& k : kept)
+      if (std::abs(correlation(c.z, k.z)) > threshold) {
+        redundant = true;
+        break;
+      }
+    if (!redundant) kept.push_back(c);
+  }
+  return kept;
+}
+
+// Largest |coefficient| over the classes of an L1 multinomial logistic regression on the columns
+// (missing values as 0, the training mean); 0 for the columns it drops.
+std::vector<double> lasso_scores(const std::vector<Candidate>& candidates, const std::vector<int>& labels, double lambda) {
+  Eigen::MatrixXd x(static_cast<Eigen::Index>(labels.size()), static_cast<Eigen::Index>(candidates.size()));
+  for (size_t j = 0; j < candidates.size(); ++j)
+    for (size_t i = 0; i < labels.size(); ++i)
+      x(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = std::isnan(candidates[j].z[i]) ? 0.0 : candidates[j].z[i];
+  auto lasso = fusion::make_classifier("logistic", {{"penalty", "l1"}, {"lambda", core::format_double(lambda)}});
+  try {
+    lasso->fit(x, labels);
+  } catch (const core::Error&) {
+    return std::vector<double>(candidates.size(), 1.0);  // a class absent from these cases: no LASSO, keep the F order
+  }
+  const auto& w = dynamic_cast<const fusion::LogisticRegression&>(*lasso).coefficients();
+  std::vector<double> score(candidates.size());
+  for (size_t j = 0; j < candidates.size(); ++j) score[j] = w.row(static_cast<Eigen::Index>(j)).cwiseAbs().maxCoeff();
+  return score;
+}
+
+}  // namespace
+
 void BlockPreprocessor::fit(const FeatureBlock& block, const std::vector<size_t>& train_rows, const std::vector<int>& labels,
-                            int max_features, bool impute) {
+                            const Selection& selection, bool impute) {
   impute_ = impute;
   fitted_rows_.clear();
   for (size_t r : train_rows)
@@ -42,10 +108,6 @@ void BlockPreprocessor::fit(const FeatureBlock& block, const std::vector<size_t>
   median_.clear();
   mean_.clear();
   scale_.clear();
-  struct Candidate {
-    size_t column;
-    double median, mean, scale, f;
-  };
   std::vector<Candidate> candidates;
   std::vector<int> fitted_labels;
   for (size_t r : fitted_rows_) fitted_labels.push_back(labels[r]);
@@ -67,13 +129,31 @@ void BlockPreprocessor::fit(const FeatureBlock& block, const std::vector<size_t>
     for (double v : basis) variance += (v - mean) * (v - mean);
     variance /= static_cast<double>(basis.size() - 1);
     if (!(variance > 1e-20)) continue;
-    candidates.push_back({static_cast<size_t>(j), median, mean, std::sqrt(variance), anova_f(column, fitted_labels)});
+    Candidate c{static_cast<size_t>(j), median, mean, std::sqrt(variance), anova_f(column, fitted_labels), {}};
+    for (double v : column) c.z.push_back((v - mean) / c.scale);
+    candidates.push_back(std::move(c));
+  }
+  std::stable_sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) { return a.f > b.f; });
+  if (selection.correlation > 0) candidates = correlation_filter(candidates, selection.correlation);
+  const int max_features = selection.max_features;
+  if (selection.method == "lasso" && candidates.size() > 1) {
+    std::vector<double> score = lasso_scores(candidates, fitted_labels, selection.lasso_lambda);
+    std::vector<size_t> order(candidates.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return score[a] > score[b]; });
+    std::vector<Candidate> kept;
+    for (size_t i : order)
+      if (score[i] > 0 && (max_features <= 0 || static_cast<int>(kept.size()) < max_features)) kept.push_back(candidates[i]);
+    if (kept.empty()) kept.push_back(candidates.front());  // the penalty removed all: keep the best by F
+    candidates = std::move(kept);
+  } else if (selection.method != "anova" && selection.method != "lasso") {
+    core::fail("feature selection '", selection.method, "': expected anova or lasso");
   }
   if (max_features > 0 && static_cast<int>(candidates.size()) > max_features) {
-    std::stable_sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) { return a.f > b.f; });
     candidates.resize(max_features);
     std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) { return a.column < b.column; });
   }
+  std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) { return a.column < b.column; });
   if (candidates.empty()) core::fail("modality '", block.modality, "': no feature varies among the ", fitted_rows_.size(), " training cases that have it");
   for (const auto& c : candidates) {
     selected_.push_back(c.column);

@@ -2,8 +2,10 @@
 // Feature handling inside a fold, fitted on the training cases only (the no-leakage rule): columns
 // without variance or with fewer than two values in training are dropped, missing values imputed
 // with the training median (imaging blocks; the clinical encoder sees missing values itself),
-// z-scored with training mean and standard deviation (clipped to +-10), and the `max_features`
-// columns with the largest one-way ANOVA F statistic on the training labels are kept.
+// z-scored with training mean and standard deviation (clipped to +-10); then, optionally, a
+// correlation filter (of two columns with |r| above the threshold, the one with the lower ANOVA F
+// goes) and the selection of at most `max_features` columns: by one-way ANOVA F, or by LASSO (the
+// columns an L1 multinomial logistic regression keeps, by their largest |coefficient|).
 #include <Eigen/Dense>
 
 #include <string>
@@ -13,11 +15,18 @@
 
 namespace vbiopsy::experiments {
 
+struct Selection {
+  int max_features = 32;      // 0 = keep every column
+  std::string method = "anova";  // anova | lasso
+  double correlation = 0;     // |r| threshold of the correlation filter; 0 = off
+  double lasso_lambda = 0.02;
+};
+
 class BlockPreprocessor {
  public:
   // train_rows: training cases (only those with the modality present are used).
   void fit(const FeatureBlock& block, const std::vector<size_t>& train_rows, const std::vector<int>& labels,
-           int max_features, bool impute);
+           const Selection& selection, bool impute);
   // [rows, selected columns], float-ready; rows of absent cases are zeros.
   Eigen::MatrixXd apply(const FeatureBlock& block, const std::vector<size_t>& rows) const;
   const std::vector<std::string>& selected_names() const { return names_; }

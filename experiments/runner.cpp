@@ -88,6 +88,12 @@ std::pair<std::vector<int>, int> assign_folds(const ExperimentConfig& config, co
   return {fold, static_cast<int>(ordered.size())};
 }
 
+// The clinical block is a handful of known variables: never filtered or selected.
+Selection selection_for(const ExperimentConfig& config, const std::string& modality) {
+  if (modality == "clinical") return {0, "anova", 0, config.lasso_lambda};
+  return {config.max_features, config.selection, config.correlation, config.lasso_lambda};
+}
+
 bool is_classifier(const std::string& name) {
   const auto names = fusion::builtin_classifiers().names();
   return std::find(names.begin(), names.end(), name) != names.end();
@@ -101,7 +107,7 @@ void classical_fold(const ExperimentConfig& config, const FeatureTable& table, c
   for (const auto& modality : cell.subset) {
     const auto& block = table.block(modality);
     BlockPreprocessor preprocessor;
-    preprocessor.fit(block, train, labels, modality == "clinical" ? 0 : config.max_features, true);
+    preprocessor.fit(block, train, labels, selection_for(config, modality), true);
     train_parts.push_back(preprocessor.apply(block, train));
     test_parts.push_back(preprocessor.apply(block, test));
     Eigen::MatrixXd train_flag(train.size(), 1), test_flag(test.size(), 1);
@@ -158,7 +164,7 @@ std::vector<Row> train_cell(const ExperimentConfig& config, const FeatureTable& 
         const auto& block = table.block(modality);
         BlockPreprocessor preprocessor;
         const bool clinical = modality == "clinical";
-        preprocessor.fit(block, train, labels, clinical ? 0 : config.max_features, !clinical);
+        preprocessor.fit(block, train, labels, selection_for(config, modality), !clinical);
         const auto encoder = config.encoder_name.count(modality) ? config.encoder_name.at(modality) : clinical ? "clinical" : "radiomics_mlp";
         const auto options = config.encoder_options.count(modality) ? config.encoder_options.at(modality) : OptionMap{};
         spec.modalities.push_back({modality, encoder, options, {static_cast<int64_t>(preprocessor.selected_names().size())}});

@@ -227,7 +227,7 @@ TEST(Preprocessing, LearnsOnlyFromTheTrainingCasesThatHaveTheModality) {
       50, 50, 5,             // a test case
       60, 60, 5;             // a test case
   BlockPreprocessor p;
-  p.fit(block, {0, 1, 2, 3}, {0, 1, 2, 0, 1, 2}, 0, true);
+  p.fit(block, {0, 1, 2, 3}, {0, 1, 2, 0, 1, 2}, {0, "anova", 0, 0.02}, true);
   EXPECT_EQ(p.fitted_rows(), (std::vector<size_t>{0, 1, 2}));
   EXPECT_EQ(p.selected_names(), (std::vector<std::string>{"a", "b"}));  // "flat" has no variance
   const auto out = p.apply(block, {1, 3, 4});
@@ -235,6 +235,32 @@ TEST(Preprocessing, LearnsOnlyFromTheTrainingCasesThatHaveTheModality) {
   EXPECT_NEAR(out(0, 1), 0.0, 1e-12);
   EXPECT_EQ(out(1, 0), 0.0);                       // absent case: zeros
   EXPECT_NEAR(out(2, 0), std::min(10.0, (50 - 2.0) / 1.0), 1e-12);  // clipped at +10
+}
+
+TEST(Preprocessing, CorrelationFilterAndLassoKeepTheInformativeColumn) {
+  // Column 0 carries the class; column 1 is a near copy of it; columns 2-9 are noise.
+  core::Rng rng(12);
+  const int n = 90;
+  FeatureBlock block{"mri", {}, Eigen::MatrixXd(n, 10), std::vector<bool>(n, true)};
+  std::vector<int> labels;
+  for (int j = 0; j < 10; ++j) block.columns.push_back("c" + std::to_string(j));
+  for (int i = 0; i < n; ++i) {
+    labels.push_back(i % 3);
+    block.values(i, 0) = 2.0 * (i % 3) + rng.normal();
+    block.values(i, 1) = block.values(i, 0) + 0.05 * rng.normal();
+    for (int j = 2; j < 10; ++j) block.values(i, j) = rng.normal();
+  }
+  std::vector<size_t> train(n);
+  for (int i = 0; i < n; ++i) train[i] = i;
+  BlockPreprocessor filtered;
+  filtered.fit(block, train, labels, {0, "anova", 0.9, 0.02}, true);
+  EXPECT_EQ(filtered.selected_names().size(), 9u);  // one of the near copies is gone
+  BlockPreprocessor lasso;
+  lasso.fit(block, train, labels, {3, "lasso", 0.9, 0.1}, true);
+  ASSERT_FALSE(lasso.selected_names().empty());
+  EXPECT_LE(lasso.selected_names().size(), 3u);
+  const auto& names = lasso.selected_names();
+  EXPECT_TRUE(std::find(names.begin(), names.end(), "c0") != names.end() || std::find(names.begin(), names.end(), "c1") != names.end());
 }
 
 TEST(PatientFolds, KeepAPatientsCasesTogetherAndStratify) {
