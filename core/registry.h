@@ -49,6 +49,8 @@ class Registry {
   };
 
   explicit Registry(std::string kind) : kind_(std::move(kind)) {}
+  // A registry filled by `register_builtins` (register_builtin_encoders, ...).
+  Registry(std::string kind, void (*register_builtins)(Registry&)) : kind_(std::move(kind)) { register_builtins(*this); }
 
   void add(Entry entry) {
     if (entries_.count(entry.name)) fail(kind_, " '", entry.name, "' is registered twice");
@@ -64,6 +66,13 @@ class Registry {
 
   ResolvedOptions resolve(const std::string& name, const std::map<std::string, std::string>& given) const {
     return ResolvedOptions(concat(kind_, " '", name, "'"), get(name).options, given);
+  }
+
+  // The component `name` built with the user's options (checked against its specs) and the
+  // factory's other arguments.
+  template <typename... Args>
+  auto create(const std::string& name, const std::map<std::string, std::string>& options, Args&&... args) const {
+    return get(name).factory(resolve(name, options), std::forward<Args>(args)...);
   }
 
   std::vector<std::string> names() const {

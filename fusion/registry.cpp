@@ -11,19 +11,14 @@ void register_builtin_fusions(FusionRegistry& registry) {
 }
 
 const FusionRegistry& builtin_fusions() {
-  static const FusionRegistry registry = [] {
-    FusionRegistry r("fusion method");
-    register_builtin_fusions(r);
-    return r;
-  }();
+  static const FusionRegistry registry("fusion method", register_builtin_fusions);
   return registry;
 }
 
 std::shared_ptr<Fusion> make_fusion(const std::string& name, const std::map<std::string, std::string>& options,
                                     const std::vector<int64_t>& embedding_dims, const HeadSpec& head) {
   if (embedding_dims.empty()) core::fail("fusion method '", name, "' needs at least one modality");
-  const auto& registry = builtin_fusions();
-  return registry.get(name).factory(registry.resolve(name, options), embedding_dims, head);
+  return builtin_fusions().create(name, options, embedding_dims, head);
 }
 
 int64_t check_fusion_input(const char* method, const FusionInput& input, const std::vector<int64_t>& dims) {

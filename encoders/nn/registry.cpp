@@ -14,18 +14,13 @@ void register_builtin_encoders(EncoderRegistry& registry) {
 }
 
 const EncoderRegistry& builtin_encoders() {
-  static const EncoderRegistry registry = [] {
-    EncoderRegistry r("encoder");
-    register_builtin_encoders(r);
-    return r;
-  }();
+  static const EncoderRegistry registry("encoder", register_builtin_encoders);
   return registry;
 }
 
 std::shared_ptr<Encoder> make_encoder(const std::string& name, const std::map<std::string, std::string>& options,
                                       const std::vector<int64_t>& sample_shape) {
-  const auto& registry = builtin_encoders();
-  return registry.get(name).factory(registry.resolve(name, options), sample_shape);
+  return builtin_encoders().create(name, options, sample_shape);
 }
 
 void require_rank(const char* encoder, const std::vector<int64_t>& sample_shape, size_t rank, const char* layout) {

@@ -16,18 +16,13 @@ void register_builtin_classifiers(ClassifierRegistry& registry) {
 }
 
 const ClassifierRegistry& builtin_classifiers() {
-  static const ClassifierRegistry registry = [] {
-    ClassifierRegistry r("classifier");
-    register_builtin_classifiers(r);
-    return r;
-  }();
+  static const ClassifierRegistry registry("classifier", register_builtin_classifiers);
   return registry;
 }
 
 std::unique_ptr<Classifier> make_classifier(const std::string& name, const std::map<std::string, std::string>& options,
                                             uint64_t seed, int threads) {
-  const auto& registry = builtin_classifiers();
-  return registry.get(name).factory(registry.resolve(name, options), seed, threads);
+  return builtin_classifiers().create(name, options, seed, threads);
 }
 
 int check_training_data(const char* learner, const Eigen::MatrixXd& x, const std::vector<int>& y) {
