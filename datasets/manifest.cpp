@@ -219,7 +219,7 @@ const std::vector<std::string>& manifest_columns() {
   return kColumns;
 }
 
-CohortReading read_cohort(const fs::path& manifest, const std::optional<fs::path>& clinical) {
+CohortReading read_cohort(const fs::path& manifest, const std::optional<fs::path>& clinical, bool labels_required) {
   CohortReading reading;
   Cohort& cohort = reading.cohort;
   cohort.manifest = manifest;
@@ -233,7 +233,7 @@ CohortReading read_cohort(const fs::path& manifest, const std::optional<fs::path
     return reading;
   }
   for (const char* required : {"case_id", "ihc"}) {
-    if (!table.column(required))
+    if (!table.column(required) && (labels_required || std::string(required) != "ihc"))
       problems.push_back({"", name, core::concat("required column '", required, "' is missing")});
   }
   for (auto& header : table.header) {
@@ -269,6 +269,7 @@ CohortReading read_cohort(const fs::path& manifest, const std::optional<fs::path
     bool label_ok = true;
     guarded(problems, c.case_id, line + ", column ihc", [&] {
       label_ok = false;
+      if (!labels_required && r.text("ihc").empty()) return;
       auto parsed = parse_ihc(r.text("ihc"));
       ihc = parsed.ihc;
       ish_from_ihc = parsed.ish;

@@ -39,9 +39,11 @@ struct CohortReading {
 const std::vector<std::string>& manifest_columns();
 
 // Reads the manifest and the clinical table (given, or "clinical.csv" beside the manifest when
-// that file exists). Never stops at the first problem: all of them are returned.
+// that file exists). Never stops at the first problem: all of them are returned. With
+// labels_required false (cases to predict), an empty or absent ihc leaves the label undetermined.
 CohortReading read_cohort(const std::filesystem::path& manifest,
-                          const std::optional<std::filesystem::path>& clinical = std::nullopt);
+                          const std::optional<std::filesystem::path>& clinical = std::nullopt,
+                          bool labels_required = true);
 
 // Writes manifest.csv and, when clinical is given, the clinical table (atomically). Paths are made
 // relative to the manifest's folder.

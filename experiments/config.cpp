@@ -39,7 +39,7 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
   ExperimentConfig config;
   config.source = path;
   config.text = text;
-  std::string manifest, features, clinical, modalities = "mri,mg,us,clinical", subsets = "all", fusions = "early", reference, test_sites, extract, extract_into;
+  std::string manifest, features, clinical, modalities = "mri,mg,us,clinical", subsets = "all", fusions = "early", reference, test_sites, extract, extract_into, exports = "best";
   po::options_description known;
   known.add_options()
       ("cohort.manifest", po::value(&manifest)->required())
@@ -62,7 +62,8 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
       ("experiment.selection", po::value(&config.selection))
       ("experiment.correlation", po::value(&config.correlation))
       ("experiment.lasso_lambda", po::value(&config.lasso_lambda))
-      ("experiment.test_sites", po::value(&test_sites));
+      ("experiment.test_sites", po::value(&test_sites))
+      ("experiment.export", po::value(&exports));
   po::variables_map values;
   try {
     std::istringstream stream(config.text);
@@ -103,6 +104,7 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
   config.fusions = list(fusions, ',');
   config.reference = reference;
   config.test_sites = list(test_sites, ',');
+  config.exports = list(exports, ',');
   if (config.selection != "anova" && config.selection != "lasso")
     core::fail(path.string(), ": experiment.selection = '", config.selection, "', expected anova or lasso");
   if (config.correlation < 0 || config.correlation >= 1 || config.lasso_lambda <= 0)

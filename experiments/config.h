@@ -10,7 +10,9 @@
 //                 validation (kfold | leave_one_site_out | test_sites, with test_sites = A,B), folds, repeats, seed, threads,
 //                 bootstrap (resamples), max_features (per modality, per fold), selection (anova |
 //                 lasso), correlation (filter threshold, 0 = off), lasso_lambda, reference (model
-//                 name; default the best single modality), permute_labels (negative control)
+//                 name; default the best single modality), permute_labels (negative control),
+//                 export (models refitted on every training case into RUN_DIR/models/ for
+//                 `vbiopsy predict`: best (default; the best macro-AUC) | all | none | model names)
 //   [training]    any training option (see `vbiopsy list`)
 //   [head]        head options
 //   [encoder.<modality>]  name = encoder, and its options (default radiomics_mlp; clinical)
@@ -44,6 +46,7 @@ struct ExperimentConfig {
   uint64_t seed = 1;
   std::string reference;
   bool permute_labels = false;
+  std::vector<std::string> exports{"best"};
   OptionMap training, head;
   std::map<std::string, std::string> encoder_name;  // per modality
   std::map<std::string, OptionMap> encoder_options, fusion_options;

@@ -1,5 +1,6 @@
 #include "experiments/feature_table.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -34,7 +35,8 @@ bool is_cohort_fitted_column(const std::string& column) {
 
 FeatureTable build_feature_table(const datasets::Cohort& cohort, const core::CsvTable& features,
                                  const std::vector<std::string>& modalities,
-                                 const std::map<std::string, std::vector<std::string>>& column_prefixes) {
+                                 const std::map<std::string, std::vector<std::string>>& column_prefixes,
+                                 bool labelled_only) {
   const auto id_column = features.column("case_id");
   if (!id_column) core::fail(features.source.string(), ": no case_id column");
   std::map<std::string, size_t> row_of;
@@ -44,7 +46,7 @@ FeatureTable build_feature_table(const datasets::Cohort& cohort, const core::Csv
   std::vector<size_t> rows;
   std::vector<const datasets::Case*> cases;
   for (const auto& c : cohort.cases) {
-    if (!c.label.her2) {
+    if (!c.label.her2 && labelled_only) {
       table.excluded.emplace_back(c.case_id, "indeterminate HER2 (IHC 2+ without ISH)");
       continue;
     }
@@ -56,7 +58,7 @@ FeatureTable build_feature_table(const datasets::Cohort& cohort, const core::Csv
     table.case_ids.push_back(c.case_id);
     table.patient_ids.push_back(c.patient_id.empty() ? c.case_id : c.patient_id);
     table.sites.push_back(c.site);
-    table.labels.push_back(static_cast<int>(*c.label.her2));
+    table.labels.push_back(c.label.her2 ? static_cast<int>(*c.label.her2) : -1);
     rows.push_back(it->second);
     cases.push_back(&c);
   }
@@ -104,7 +106,8 @@ FeatureTable build_feature_table(const datasets::Cohort& cohort, const core::Csv
           source_columns.push_back(j);
           block.columns.push_back(features.header[j]);
         }
-      if (source_columns.empty())
+      const bool anywhere = std::any_of(rows.begin(), rows.end(), [&](size_t r) { return core::trim(features.rows[r][*flag]) == "1"; });
+      if (source_columns.empty() && anywhere)
         core::fail(features.source.string(), ": no feature column for modality '", modality, "' (prefixes: ", core::join(prefixes, ", "), ")");
       block.values.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(source_columns.size()));
       for (size_t i = 0; i < n; ++i) {

@@ -24,7 +24,7 @@ struct FeatureBlock {
 
 struct FeatureTable {
   std::vector<std::string> case_ids, patient_ids, sites;
-  std::vector<int> labels;  // 0 zero, 1 low, 2 positive
+  std::vector<int> labels;  // 0 zero, 1 low, 2 positive; -1 unknown (tables built for prediction)
   std::vector<FeatureBlock> blocks;
   std::vector<std::pair<std::string, std::string>> excluded;  // case_id, reason
 
@@ -35,10 +35,12 @@ struct FeatureTable {
 // modalities: any of mri, mg, us, clinical. column_prefixes: per modality, the feature-column
 // prefixes to keep (all `<modality>_` columns when absent). The habitat columns of `vbiopsy
 // extract` (mri_habitats_*, mri_dce1_habitat*) are never used: their clustering was fitted on every
-// case, test cases included, which would leak into cross-validation.
+// case, test cases included, which would leak into cross-validation. With labelled_only false
+// (cases to predict) cases without a determinate label are kept, with label -1.
 FeatureTable build_feature_table(const datasets::Cohort& cohort, const core::CsvTable& features,
                                  const std::vector<std::string>& modalities,
-                                 const std::map<std::string, std::vector<std::string>>& column_prefixes = {});
+                                 const std::map<std::string, std::vector<std::string>>& column_prefixes = {},
+                                 bool labelled_only = true);
 
 bool is_cohort_fitted_column(const std::string& column);
 

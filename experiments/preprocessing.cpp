@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <numeric>
 
 #include "core/error.h"
@@ -164,7 +165,48 @@ void BlockPreprocessor::fit(const FeatureBlock& block, const std::vector<size_t>
   }
 }
 
+nlohmann::json BlockPreprocessor::save() const {
+  return {{"columns", names_}, {"median", median_}, {"mean", mean_}, {"scale", scale_}, {"impute", impute_}};
+}
+
+BlockPreprocessor BlockPreprocessor::load(const nlohmann::json& state) {
+  BlockPreprocessor p;
+  try {
+    p.names_ = state.at("columns").get<std::vector<std::string>>();
+    p.median_ = state.at("median").get<std::vector<double>>();
+    p.mean_ = state.at("mean").get<std::vector<double>>();
+    p.scale_ = state.at("scale").get<std::vector<double>>();
+    p.impute_ = state.at("impute").get<bool>();
+  } catch (const nlohmann::json::exception& e) {
+    core::fail("preprocessing state: ", e.what());
+  }
+  const size_t n = p.names_.size();
+  if (n == 0 || p.median_.size() != n || p.mean_.size() != n || p.scale_.size() != n)
+    core::fail("preprocessing state: ", n, " columns but ", p.median_.size(), " medians, ", p.mean_.size(), " means, ", p.scale_.size(),
+               " scales");
+  for (double s : p.scale_)
+    if (!(s > 0)) core::fail("preprocessing state: scale ", s, ", expected > 0");
+  return p;
+}
+
+void BlockPreprocessor::bind(const FeatureBlock& block) {
+  selected_.clear();
+  const bool used = std::find(block.present.begin(), block.present.end(), true) != block.present.end();
+  for (const auto& name : names_) {
+    const auto it = std::find(block.columns.begin(), block.columns.end(), name);
+    if (it == block.columns.end() && !used) {  // absent everywhere: apply reads no value
+      selected_.push_back(0);
+      continue;
+    }
+    if (it == block.columns.end())
+      core::fail("modality '", block.modality, "': the model uses feature column '", name, "', which the case's features lack (",
+                 block.columns.size(), " columns; were they extracted with other settings?)");
+    selected_.push_back(static_cast<size_t>(it - block.columns.begin()));
+  }
+}
+
 Eigen::MatrixXd BlockPreprocessor::apply(const FeatureBlock& block, const std::vector<size_t>& rows) const {
+  if (selected_.size() != names_.size()) core::fail("modality '", block.modality, "': a loaded preprocessing state must be bound to a table first");
   Eigen::MatrixXd out = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(selected_.size()));
   for (size_t i = 0; i < rows.size(); ++i) {
     if (!block.present[rows[i]]) continue;

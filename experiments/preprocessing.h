@@ -7,6 +7,7 @@
 // goes) and the selection of at most `max_features` columns: by one-way ANOVA F, or by LASSO (the
 // columns an L1 multinomial logistic regression keeps, by their largest |coefficient|).
 #include <Eigen/Dense>
+#include <nlohmann/json_fwd.hpp>
 
 #include <string>
 #include <vector>
@@ -30,6 +31,13 @@ class BlockPreprocessor {
   // [rows, selected columns], float-ready; rows of absent cases are zeros.
   Eigen::MatrixXd apply(const FeatureBlock& block, const std::vector<size_t>& rows) const;
   const std::vector<std::string>& selected_names() const { return names_; }
+  // The fitted state (selected column names, medians, means, scales) for a bundle, and back. A
+  // loaded preprocessor finds its columns in a block by name (see bind).
+  nlohmann::json save() const;
+  static BlockPreprocessor load(const nlohmann::json& state);
+  // Points the selected columns at their positions in `block` (a table built elsewhere, e.g. for
+  // one new case); throws naming the first selected column the block lacks.
+  void bind(const FeatureBlock& block);
   // The training rows the last fit saw (tests check that no test case is among them).
   const std::vector<size_t>& fitted_rows() const { return fitted_rows_; }
 

@@ -1,6 +1,5 @@
 #include "experiments/runner.h"
 
-#include <torch/types.h>
 #include <torch/version.h>
 
 #include <chrono>
@@ -19,6 +18,7 @@
 #include "core/strings.h"
 #include "encoders/radiomics/cohort_extraction.h"
 #include "experiments/feature_table.h"
+#include "experiments/fitted_model.h"
 #include "modalities/cohort_check.h"
 #include "experiments/preprocessing.h"
 #include "experiments/report.h"
@@ -26,9 +26,7 @@
 #include "experiments/statistics/comparisons.h"
 #include "experiments/statistics/metrics.h"
 #include "experiments/statistics/shapley.h"
-#include "fusion/learners/classifier.h"
 #include "fusion/stacking.h"
-#include "fusion/training.h"
 
 namespace vbiopsy::experiments {
 
@@ -48,18 +46,12 @@ struct Row {
   std::vector<double> weights;  // per modality of the cell (attention shares, gates, late weights); may be empty
 };
 
-std::string file_name(const std::string& model) {
+// "late[mg+mri]" -> "late_mg_mri": a file or folder name.
+std::string safe_name(const std::string& model) {
   std::string out;
   for (char c : model) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  return out + ".csv";
-}
-
-torch::Tensor to_tensor(const Eigen::MatrixXd& m) {
-  auto t = torch::empty({m.rows(), m.cols()}, torch::kFloat);
-  auto a = t.accessor<float, 2>();
-  for (Eigen::Index i = 0; i < m.rows(); ++i)
-    for (Eigen::Index j = 0; j < m.cols(); ++j) a[i][j] = static_cast<float>(m(i, j));
-  return t;
+  while (!out.empty() && out.back() == '_') out.pop_back();
+  return out;
 }
 
 // Fold per case (-1: always training) and the number of folds, for the configured scheme.
@@ -88,59 +80,6 @@ std::pair<std::vector<int>, int> assign_folds(const ExperimentConfig& config, co
   return {fold, static_cast<int>(ordered.size())};
 }
 
-// The clinical block is a handful of known variables: never filtered or selected.
-Selection selection_for(const ExperimentConfig& config, const std::string& modality) {
-  if (modality == "clinical") return {0, "anova", 0, config.lasso_lambda};
-  return {config.max_features, config.selection, config.correlation, config.lasso_lambda};
-}
-
-bool is_classifier(const std::string& name) {
-  const auto names = fusion::builtin_classifiers().names();
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-// A classical learner on the early concatenation of the subset's fold-preprocessed features (every
-// block imputed and z-scored on the training cases) plus one presence flag per modality.
-void classical_fold(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels, const Cell& cell,
-                    const std::vector<size_t>& train, const std::vector<size_t>& test, int repeat, int fold, std::vector<Row>& rows) {
-  std::vector<Eigen::MatrixXd> train_parts, test_parts;
-  for (const auto& modality : cell.subset) {
-    const auto& block = table.block(modality);
-    BlockPreprocessor preprocessor;
-    preprocessor.fit(block, train, labels, selection_for(config, modality), true);
-    train_parts.push_back(preprocessor.apply(block, train));
-    test_parts.push_back(preprocessor.apply(block, test));
-    Eigen::MatrixXd train_flag(train.size(), 1), test_flag(test.size(), 1);
-    for (size_t i = 0; i < train.size(); ++i) train_flag(static_cast<Eigen::Index>(i), 0) = block.present[train[i]];
-    for (size_t i = 0; i < test.size(); ++i) test_flag(static_cast<Eigen::Index>(i), 0) = block.present[test[i]];
-    train_parts.push_back(train_flag);
-    test_parts.push_back(test_flag);
-  }
-  auto concatenate = [](const std::vector<Eigen::MatrixXd>& parts) {
-    Eigen::Index columns = 0;
-    for (const auto& p : parts) columns += p.cols();
-    Eigen::MatrixXd out(parts.front().rows(), columns);
-    Eigen::Index at = 0;
-    for (const auto& p : parts) {
-      out.middleCols(at, p.cols()) = p;
-      at += p.cols();
-    }
-    return out;
-  };
-  std::vector<int> train_labels;
-  for (size_t i : train) train_labels.push_back(labels[i]);
-  const auto options = config.fusion_options.count(cell.fusion) ? config.fusion_options.at(cell.fusion) : OptionMap{};
-  auto learner = fusion::make_classifier(cell.fusion, options, core::derive_seed(config.seed, {13, static_cast<uint64_t>(repeat), static_cast<uint64_t>(fold)}),
-                                         config.threads);
-  learner->fit(concatenate(train_parts), train_labels);
-  const auto p = learner->predict_proba(concatenate(test_parts));
-  for (size_t i = 0; i < test.size(); ++i) {
-    Row row{test[i], repeat, fold, {}};
-    for (int k = 0; k < kClasses; ++k) row.p[k] = p(static_cast<Eigen::Index>(i), k);
-    rows.push_back(row);
-  }
-}
-
 std::vector<Row> train_cell(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
                             const Cell& cell) {
   std::vector<Row> rows;
@@ -151,61 +90,13 @@ std::vector<Row> train_cell(const ExperimentConfig& config, const FeatureTable& 
       std::vector<size_t> train, test;
       for (size_t i = 0; i < table.size(); ++i) (fold_of[i] == fold ? test : train).push_back(i);
       if (test.empty()) continue;
-      if (is_classifier(cell.fusion)) {
-        classical_fold(config, table, labels, cell, train, test, repeat, fold, rows);
-        continue;
-      }
-      fusion::ModelSpec spec;
-      fusion::Batch train_batch, test_batch;
-      auto present_train = torch::zeros({static_cast<int64_t>(train.size()), static_cast<int64_t>(cell.subset.size())}, torch::kBool);
-      auto present_test = torch::zeros({static_cast<int64_t>(test.size()), static_cast<int64_t>(cell.subset.size())}, torch::kBool);
-      for (size_t m = 0; m < cell.subset.size(); ++m) {
-        const auto& modality = cell.subset[m];
-        const auto& block = table.block(modality);
-        BlockPreprocessor preprocessor;
-        const bool clinical = modality == "clinical";
-        preprocessor.fit(block, train, labels, selection_for(config, modality), !clinical);
-        const auto encoder = config.encoder_name.count(modality) ? config.encoder_name.at(modality) : clinical ? "clinical" : "radiomics_mlp";
-        const auto options = config.encoder_options.count(modality) ? config.encoder_options.at(modality) : OptionMap{};
-        spec.modalities.push_back({modality, encoder, options, {static_cast<int64_t>(preprocessor.selected_names().size())}});
-        train_batch.inputs.push_back({to_tensor(preprocessor.apply(block, train)), {}});
-        test_batch.inputs.push_back({to_tensor(preprocessor.apply(block, test)), {}});
-        for (size_t i = 0; i < train.size(); ++i) present_train[static_cast<int64_t>(i)][static_cast<int64_t>(m)] = static_cast<bool>(block.present[train[i]]);
-        for (size_t i = 0; i < test.size(); ++i) present_test[static_cast<int64_t>(i)][static_cast<int64_t>(m)] = static_cast<bool>(block.present[test[i]]);
-      }
-      std::vector<int64_t> train_labels;
-      for (size_t i : train) train_labels.push_back(labels[i]);
-      train_batch.present = present_train;
-      train_batch.targets = torch::tensor(train_labels, torch::kInt64);
-      test_batch.present = present_test;
-      spec.fusion = cell.fusion;
-      spec.fusion_options = config.fusion_options.count(cell.fusion) ? config.fusion_options.at(cell.fusion) : OptionMap{};
-      spec.head = fusion::head_spec_from(config.head, train_labels);
-      auto training = fusion::training_options_from(config.training);
-      training.seed = core::derive_seed(config.seed, {13, static_cast<uint64_t>(repeat), static_cast<uint64_t>(fold)});
-      training.threads = config.threads;
-      torch::manual_seed(core::derive_seed(training.seed, {17}));
-      torch::Tensor probabilities, weights;
-      if (spec.fusion == "late" && spec.fusion_options.count("combine") && spec.fusion_options.at("combine") == "stacking") {
-        fusion::StackedLateModel stacked;
-        stacked.fit(spec, train_batch, training, {});
-        probabilities = stacked.predict(test_batch);
-      } else {
-        fusion::MultimodalModel model(spec);
-        fusion::train_model(model, train_batch, nullptr, training);
-        const auto prediction = fusion::predict(model, test_batch);
-        probabilities = prediction.probabilities;
-        weights = prediction.modality_weights;
-      }
-      const auto p = probabilities.to(torch::kDouble).contiguous();
-      auto a = p.accessor<double, 2>();
+      const auto model = FittedModel::fit(config, table, labels, cell.fusion, cell.subset, train,
+                                          core::derive_seed(config.seed, {13, static_cast<uint64_t>(repeat), static_cast<uint64_t>(fold)}));
+      const auto output = model.predict(table, test);
       for (size_t i = 0; i < test.size(); ++i) {
-        Row row{test[i], repeat, fold, {}};
-        double sum = 0;
-        for (int k = 0; k < kClasses; ++k) sum += row.p[k] = a[static_cast<int64_t>(i)][k];
-        for (auto& v : row.p) v /= sum;  // float rounding: exact distributions for the statistics
-        if (weights.defined())
-          for (int64_t m = 0; m < weights.size(1); ++m) row.weights.push_back(weights[static_cast<int64_t>(i)][m].item<double>());
+        Row row{test[i], repeat, fold, {}, {}};
+        for (int k = 0; k < kClasses; ++k) row.p[k] = output.probabilities(static_cast<Eigen::Index>(i), k);
+        for (Eigen::Index m = 0; m < output.weights.cols(); ++m) row.weights.push_back(output.weights(static_cast<Eigen::Index>(i), m));
         rows.push_back(row);
       }
     }
@@ -296,11 +187,64 @@ std::filesystem::path extract_features(const ExperimentConfig& config, const std
   for (const auto& e : checked.excluded)
     for (const auto& reason : e.reasons) excluded += core::csv_line({e.case_id, reason});
   core::write_file_atomic(out / "excluded.csv", excluded);
+  core::write_file_atomic(out / encoders::radiomics::kExtractionSettingsFile, core::read_text_file(config.extract));
   const auto result = encoders::radiomics::extract_cohort(checked.cohort, settings, out);
   log << "extracted " << result.cases << " cases (" << result.computed << " blocks computed, " << result.from_cache << " from cache)\n";
   if (!result.failures.empty())
     core::fail("feature extraction failed for ", result.failures.size(), " block(s); the first: ", datasets::to_string(result.failures.front()));
   return out / "features.csv";
+}
+
+// [experiment] export: each named model refitted on every training case (all cases; for test_sites
+// the other sites' cases) into RUN_DIR/models/<name>/, with what `vbiopsy predict` needs to
+// rebuild its inputs for a new case. A bundle of this run's fingerprint is reused on rerun.
+void export_models(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
+                   const std::vector<Cell>& cells, const std::string& best, const nlohmann::json& metrics,
+                   const std::string& fingerprint, const std::filesystem::path& run_dir, std::ostream& log) {
+  std::vector<const Cell*> chosen;
+  for (const auto& name : config.exports) {
+    if (name == "none") return;
+    for (const auto& cell : cells)
+      if (name == "all" || cell.name == name || (name == "best" && cell.name == best)) chosen.push_back(&cell);
+    if (name != "all" && name != "best" && std::none_of(cells.begin(), cells.end(), [&](const Cell& c) { return c.name == name; }))
+      core::fail("experiment.export names '", name, "', which is not a model of the grid");
+  }
+  if (chosen.empty()) return;
+  if (config.permute_labels) {
+    log << "labels permuted (negative control): no model exported\n";
+    return;
+  }
+  std::vector<size_t> train;
+  for (size_t i = 0; i < table.size(); ++i)
+    if (config.validation != "test_sites" ||
+        std::find(config.test_sites.begin(), config.test_sites.end(), table.sites[i]) == config.test_sites.end())
+      train.push_back(i);
+  const auto settings_file = config.features.parent_path() / encoders::radiomics::kExtractionSettingsFile;
+  const nlohmann::json extraction =
+      std::filesystem::exists(settings_file) ? nlohmann::json(core::read_text_file(settings_file)) : nlohmann::json();
+  std::set<std::string> done;
+  for (const auto* cell : chosen) {
+    if (!done.insert(cell->name).second) continue;
+    const auto folder = run_dir / "models" / safe_name(cell->name);
+    if (std::filesystem::exists(folder / "bundle.json")) {
+      const auto stored = nlohmann::json::parse(core::read_text_file(folder / "bundle.json"), nullptr, false);
+      if (!stored.is_discarded() && stored.value("run", nlohmann::json::object()).value("fingerprint", "") == fingerprint) continue;
+    }
+    std::array<size_t, kClasses> counts{};
+    for (size_t i : train) ++counts[labels[i]];
+    const auto model = FittedModel::fit(config, table, labels, cell->fusion, cell->subset, train, core::derive_seed(config.seed, {23}));
+    const nlohmann::json metadata = {{"model", cell->name},
+                                     {"fingerprint", fingerprint},
+                                     {"config_sha256", core::sha256_hex(config.text)},
+                                     {"training_cases", train.size()},
+                                     {"training_class_counts", counts},
+                                     {"validation", config.validation},
+                                     {"cross_validated", metrics.at(cell->name).at("metrics")},
+                                     {"column_prefixes", config.column_prefixes},
+                                     {"extraction_settings", extraction}};
+    model.save(folder, metadata);
+    log << "exported " << cell->name << " (trained on " << train.size() << " cases) to " << folder.string() << "\n";
+  }
 }
 
 }  // namespace
@@ -335,7 +279,7 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
   summary.cases = table.size();
   std::map<std::string, std::vector<Row>> results;
   for (size_t c = 0; c < cells.size(); ++c) {
-    const auto path = run_dir / "cells" / file_name(cells[c].name);
+    const auto path = run_dir / "cells" / (safe_name(cells[c].name) + ".csv");
     if (std::filesystem::exists(path)) {
       results[cells[c].name] = parse_cell(path);
       ++summary.cells_reused;
@@ -480,6 +424,7 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
     for (size_t i = 0; i < phi.size(); ++i) shapley += core::csv_line({f, config.modalities[i], core::format_double(phi[i])});
   }
   core::write_file_atomic(run_dir / "shapley.csv", shapley);
+  export_models(config, table, labels, cells, summary.best_model, metrics, fingerprint, run_dir, log);
 
   // run.json: provenance.
   nlohmann::json excluded = nlohmann::json::array();

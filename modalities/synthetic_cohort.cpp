@@ -8,6 +8,7 @@
 #include "core/files.h"
 #include "core/parallel.h"
 #include "core/strings.h"
+#include "datasets/clinical.h"
 #include "datasets/manifest.h"
 #include "modalities/dicom/dicom_writer.h"
 #include "modalities/image_io.h"
@@ -43,6 +44,9 @@ void write_mri(SynthCase& sc, const SynthWriteOptions& o, const fs::path& dir) {
       write_image_int16(sc.dce[p], study.dce.back());
     }
     study.dce_times_s = sc.dce_times_s;
+    std::vector<std::string> times;  // the case folder's own record of them (datasets/case_folder.h)
+    for (double t : sc.dce_times_s) times.push_back(core::format_double(t));
+    core::write_file_atomic(mri / "dce_times.txt", core::join(times, " ") + "\n");
     study.t2 = mri / "t2.nii.gz";
     write_image_int16(sc.t2, *study.t2);
     for (size_t b = 0; b < sc.dwi.size(); ++b) {
@@ -145,6 +149,11 @@ size_t write_synthetic_cohort(const SynthWriteOptions& options, const fs::path& 
     }
     if (sc.has_mg) write_mammography(sc, options, dir);
     if (sc.has_us) write_ultrasound(sc, options, dir);
+    // The clinical values inside the case folder too, so that each folder is a complete case for
+    // `vbiopsy predict` (the cohort's table is clinical.csv beside the manifest).
+    std::vector<std::string> values;
+    for (const auto& column : datasets::clinical_columns()) values.push_back(datasets::clinical_field_text(sc.record.clinical, column));
+    core::write_file_atomic(dir / "clinical.csv", core::csv_line(datasets::clinical_columns()) + core::csv_line(values));
     auto latent = [&](const char* key) {
       auto it = sc.latent.find(key);
       return it == sc.latent.end() ? std::string() : core::format_double(it->second);

@@ -37,6 +37,8 @@ int run_extract(const std::vector<std::string>& args) {
   for (auto& e : checked.excluded)
     for (auto& reason : e.reasons) excluded += core::csv_line({e.case_id, reason});
   core::write_file_atomic(std::filesystem::path(out) / "excluded.csv", excluded);
+  core::write_file_atomic(std::filesystem::path(out) / encoders::radiomics::kExtractionSettingsFile,
+                          config.empty() ? "; vbiopsy extract without --config: the default settings\n" : core::read_text_file(config));
 
   const bool tty = ::isatty(STDERR_FILENO);
   auto progress = [&](size_t done, size_t total) {

@@ -12,6 +12,7 @@ int run_radiomics(const std::vector<std::string>& args);
 int run_extract(const std::vector<std::string>& args);
 int run_list(const std::vector<std::string>& args);
 int run_run(const std::vector<std::string>& args);
+int run_predict(const std::vector<std::string>& args);
 int run_reproduce(const std::vector<std::string>& args);
 int run_report(const std::vector<std::string>& args);
 

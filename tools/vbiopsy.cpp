@@ -25,6 +25,8 @@ const Command kCommands[] = {
      vbiopsy::tools::run_extract},
     {"run", "an experiment or ablation grid: cross-validated models, predictions, metrics with CIs, DeLong, Shapley",
      vbiopsy::tools::run_run},
+    {"predict", "one new case (case folder or manifest row) through a model bundle: prediction.json and a case report",
+     vbiopsy::tools::run_predict},
     {"report", "rebuild report.html (self-contained, inline SVG) from a run's files", vbiopsy::tools::run_report},
     {"reproduce", "rerun a run from its run.json and report any difference in predictions.csv or metrics.json",
      vbiopsy::tools::run_reproduce},

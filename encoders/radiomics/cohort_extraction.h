@@ -40,6 +40,10 @@ struct CohortExtractionSettings {
   modalities::mri::HabitatOptions habitat_options;
 };
 
+// The settings INI is copied beside features.csv under this name (by `vbiopsy extract` and by runs
+// that extract), so exported models know how to extract a new case's features the same way.
+constexpr const char* kExtractionSettingsFile = "extraction.ini";
+
 struct CohortExtractionResult {
   size_t cases = 0;
   size_t computed = 0;   // blocks computed now

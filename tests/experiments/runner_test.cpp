@@ -15,59 +15,12 @@
 #include "core/random.h"
 #include "experiments/config.h"
 #include "experiments/preprocessing.h"
+#include "small_cohort.h"
 
 namespace vbiopsy::experiments {
 namespace {
 
 namespace fs = std::filesystem;
-
-// A small cohort written as the files `vbiopsy run` reads: a manifest with IHC scores and clinical
-// values, and a features.csv as `vbiopsy extract` writes it. Each imaging modality carries a weak,
-// independent view of the class (so fusing them helps); `noise` extra columns carry nothing.
-struct SmallCohort {
-  fs::path dir;
-  explicit SmallCohort(const std::string& name, int cases, uint64_t seed, int noise = 4) {
-    dir = fs::temp_directory_path() / ("vbiopsy_run_" + name + "_" + std::to_string(getpid()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    core::Rng rng(seed);
-    std::ostringstream manifest, features;
-    manifest << "case_id,patient_id,site,ihc,ki67_percent,age\n";
-    features << "case_id,has_mri,has_mg,has_us";
-    for (const char* m : {"mri", "mg", "us"}) {
-      features << "," << m << "_signal";
-      for (int j = 0; j < noise; ++j) features << "," << m << "_noise" << j;
-    }
-    features << "\n";
-    const char* ihc[] = {"0", "1+", "3+"};
-    for (int i = 0; i < cases; ++i) {
-      const int y = i % 3;
-      const std::string id = "C" + std::to_string(1000 + i);
-      manifest << id << ",P" << (i / 2) * 2 + y << ",SITE" << i % 2 << "," << ihc[y] << "," << std::max(0.0, 10 + 5 * y + 8 * rng.normal()) << ","
-               << 55 + 10 * rng.normal() << "\n";
-      features << id;
-      const bool mri = rng.bernoulli(0.9), mg = rng.bernoulli(0.9), us = rng.bernoulli(0.9);
-      features << "," << mri << "," << mg << "," << us;
-      for (bool present : {mri, mg, us}) {
-        features << "," << (present ? std::to_string(y * 0.8 + rng.normal()) : "");
-        for (int j = 0; j < noise; ++j) features << "," << (present ? std::to_string(rng.normal()) : "");
-      }
-      features << "\n";
-    }
-    core::write_file_atomic(dir / "manifest.csv", manifest.str());
-    core::write_file_atomic(dir / "features.csv", features.str());
-  }
-  ~SmallCohort() { fs::remove_all(dir); }
-
-  fs::path config(const std::string& experiment_lines) const {
-    const auto path = dir / "experiment.ini";
-    core::write_file_atomic(path, "[cohort]\nmanifest = manifest.csv\nfeatures = features.csv\n[experiment]\nfolds = 3\nseed = 5\nbootstrap = 200\n" +
-                                      experiment_lines +
-                                      "\n[training]\nepochs = 15\nlearning_rate = 0.01\nvalidation_fraction = 0\n"
-                                      "[encoder.mri]\nembedding = 8\nhidden = 16\n[encoder.mg]\nembedding = 8\nhidden = 16\n[encoder.us]\nembedding = 8\nhidden = 16\n");
-    return path;
-  }
-};
 
 double macro_auc(const fs::path& run, const std::string& model) {
   const auto metrics = nlohmann::json::parse(core::read_text_file(run / "metrics.json"));
@@ -100,10 +53,16 @@ TEST(Runner, WritesEveryFileByteIdenticallyAndResumesFinishedCells) {
   const auto predictions = core::read_text_file(run / "predictions.csv");
   const auto metrics = core::read_text_file(run / "metrics.json");
   EXPECT_EQ(std::count(predictions.begin(), predictions.end(), '\n'), 1 + 4 * 60);
+  // The best model is exported for `vbiopsy predict` (export = best by default).
+  std::vector<fs::path> bundles;
+  for (const auto& entry : fs::directory_iterator(run / "models")) bundles.push_back(entry.path());
+  ASSERT_EQ(bundles.size(), 1u);
+  const auto bundle = core::read_text_file(bundles[0] / "bundle.json");
+  EXPECT_NE(bundle.find(summary.best_model), std::string::npos);
 
   // An interrupted run: one cell and the summaries lost. The rerun redoes only that cell.
   fs::remove(run / "predictions.csv");
-  fs::remove(run / "cells" / "early_mri_.csv");
+  fs::remove(run / "cells" / "early_mri.csv");
   const auto resumed = run_experiment(config, run, log);
   EXPECT_EQ(resumed.cells_reused, 3u);
   EXPECT_EQ(core::read_text_file(run / "predictions.csv"), predictions);
@@ -116,6 +75,9 @@ TEST(Runner, WritesEveryFileByteIdenticallyAndResumesFinishedCells) {
   // A fresh directory gives the same bytes; another config is refused in the old one.
   run_experiment(config, cohort.dir / "again", log);
   EXPECT_EQ(core::read_text_file(cohort.dir / "again" / "predictions.csv"), predictions);
+  EXPECT_EQ(core::read_text_file(cohort.dir / "again" / "models" / bundles[0].filename() / "bundle.json"), bundle);
+  EXPECT_EQ(core::read_text_file(cohort.dir / "again" / "models" / bundles[0].filename() / "network.pt"),
+            core::read_text_file(bundles[0] / "network.pt"));
   auto other = config;
   other.text += "\n# changed\n";
   EXPECT_THROW(run_experiment(other, run, log), core::Error);

@@ -1,0 +1,278 @@
+#include "experiments/fitted_model.h"
+
+#include <torch/types.h>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "core/random.h"
+#include "experiments/statistics/metrics.h"
+#include "fusion/bundle.h"
+#include "fusion/learners/classifier.h"
+#include "fusion/stacking.h"
+#include "fusion/training.h"
+
+namespace vbiopsy::experiments {
+
+namespace {
+
+constexpr const char* kFormat = "vbiopsy-model";
+constexpr int kVersion = 1;
+
+torch::Tensor to_tensor(const Eigen::MatrixXd& m) {
+  auto t = torch::empty({m.rows(), m.cols()}, torch::kFloat);
+  auto a = t.accessor<float, 2>();
+  for (Eigen::Index i = 0; i < m.rows(); ++i)
+    for (Eigen::Index j = 0; j < m.cols(); ++j) a[i][j] = static_cast<float>(m(i, j));
+  return t;
+}
+
+Eigen::MatrixXd to_matrix(const torch::Tensor& t) {
+  const auto d = t.to(torch::kDouble).contiguous();
+  auto a = d.accessor<double, 2>();
+  Eigen::MatrixXd m(d.size(0), d.size(1));
+  for (Eigen::Index i = 0; i < m.rows(); ++i)
+    for (Eigen::Index j = 0; j < m.cols(); ++j) m(i, j) = a[i][j];
+  return m;
+}
+
+bool is_classifier(const std::string& name) {
+  const auto names = fusion::builtin_classifiers().names();
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+// The clinical block is a handful of known variables: never filtered or selected.
+Selection selection_for(const ExperimentConfig& config, const std::string& modality) {
+  if (modality == "clinical") return {0, "anova", 0, config.lasso_lambda};
+  return {config.max_features, config.selection, config.correlation, config.lasso_lambda};
+}
+
+OptionMap options_of(const std::map<std::string, OptionMap>& all, const std::string& key) {
+  const auto it = all.find(key);
+  return it == all.end() ? OptionMap{} : it->second;
+}
+
+// [fusion.late] stacking_learner / stacking_folds / stacking_<option> configure the meta-learner;
+// they are taken out of the options the late fusion module sees.
+fusion::StackingOptions take_stacking_options(OptionMap& options) {
+  fusion::StackingOptions stacking;
+  for (auto it = options.begin(); it != options.end();) {
+    if (it->first.rfind("stacking_", 0) != 0) {
+      ++it;
+      continue;
+    }
+    const auto key = it->first.substr(9);
+    if (key == "learner")
+      stacking.learner = it->second;
+    else if (key == "folds")
+      stacking.inner_folds = std::stoi(it->second);
+    else
+      stacking.learner_options[key] = it->second;
+    it = options.erase(it);
+  }
+  return stacking;
+}
+
+// A classical learner sees the early concatenation of the blocks plus one presence flag each.
+Eigen::MatrixXd classical_inputs(const std::vector<BlockPreprocessor>& preprocessors, const std::vector<std::string>& subset,
+                                 const FeatureTable& table, const std::vector<size_t>& rows) {
+  std::vector<Eigen::MatrixXd> parts;
+  Eigen::Index columns = 0;
+  for (size_t m = 0; m < subset.size(); ++m) {
+    const auto& block = table.block(subset[m]);
+    parts.push_back(preprocessors[m].apply(block, rows));
+    Eigen::MatrixXd flag(static_cast<Eigen::Index>(rows.size()), 1);
+    for (size_t i = 0; i < rows.size(); ++i) flag(static_cast<Eigen::Index>(i), 0) = block.present[rows[i]];
+    parts.push_back(flag);
+    columns += parts[parts.size() - 2].cols() + 1;
+  }
+  Eigen::MatrixXd out(static_cast<Eigen::Index>(rows.size()), columns);
+  Eigen::Index at = 0;
+  for (const auto& p : parts) {
+    out.middleCols(at, p.cols()) = p;
+    at += p.cols();
+  }
+  return out;
+}
+
+fusion::Batch network_inputs(const std::vector<BlockPreprocessor>& preprocessors, const std::vector<std::string>& subset,
+                             const FeatureTable& table, const std::vector<size_t>& rows) {
+  fusion::Batch batch;
+  batch.present = torch::zeros({static_cast<int64_t>(rows.size()), static_cast<int64_t>(subset.size())}, torch::kBool);
+  auto present = batch.present.accessor<bool, 2>();
+  for (size_t m = 0; m < subset.size(); ++m) {
+    const auto& block = table.block(subset[m]);
+    batch.inputs.push_back({to_tensor(preprocessors[m].apply(block, rows)), {}});
+    for (size_t i = 0; i < rows.size(); ++i) present[static_cast<int64_t>(i)][static_cast<int64_t>(m)] = block.present[rows[i]];
+  }
+  return batch;
+}
+
+// Exact distributions for the statistics (float rounding leaves sums of 1 +- 1e-7).
+Eigen::MatrixXd normalised(Eigen::MatrixXd p) {
+  for (Eigen::Index i = 0; i < p.rows(); ++i) p.row(i) /= p.row(i).sum();
+  return p;
+}
+
+}  // namespace
+
+FittedModel::FittedModel() = default;
+FittedModel::~FittedModel() = default;
+FittedModel::FittedModel(FittedModel&&) noexcept = default;
+FittedModel& FittedModel::operator=(FittedModel&&) noexcept = default;
+
+FittedModel FittedModel::fit(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
+                             const std::string& fusion_name, const std::vector<std::string>& subset, const std::vector<size_t>& train,
+                             uint64_t seed) {
+  FittedModel out;
+  out.fusion_ = fusion_name;
+  out.subset_ = subset;
+  const bool classical = is_classifier(fusion_name);
+  for (const auto& modality : subset) {
+    const auto& block = table.block(modality);
+    BlockPreprocessor preprocessor;
+    // The clinical encoder sees missing values itself (learned missing embeddings); classical
+    // learners need every value.
+    preprocessor.fit(block, train, labels, selection_for(config, modality), classical || modality != "clinical");
+    out.preprocessors_.push_back(std::move(preprocessor));
+    size_t absent = 0;
+    for (size_t i : train) absent += !block.present[i];
+    out.absent_in_training_.push_back(absent);
+  }
+  std::vector<int> train_labels;
+  for (size_t i : train) train_labels.push_back(labels[i]);
+  auto options = options_of(config.fusion_options, fusion_name);
+
+  if (classical) {
+    out.classifier_ = fusion::make_classifier(fusion_name, options, seed, config.threads);
+    out.classifier_->fit(classical_inputs(out.preprocessors_, subset, table, train), train_labels);
+    return out;
+  }
+  fusion::ModelSpec spec;
+  auto batch = network_inputs(out.preprocessors_, subset, table, train);
+  for (size_t m = 0; m < subset.size(); ++m) {
+    const auto& modality = subset[m];
+    const auto encoder = config.encoder_name.count(modality) ? config.encoder_name.at(modality)
+                         : modality == "clinical"            ? "clinical"
+                                                             : "radiomics_mlp";
+    spec.modalities.push_back({modality, encoder, options_of(config.encoder_options, modality),
+                               {static_cast<int64_t>(out.preprocessors_[m].selected_names().size())}});
+  }
+  std::vector<int64_t> targets(train_labels.begin(), train_labels.end());
+  batch.targets = torch::tensor(targets, torch::kInt64);
+  const auto stacking = take_stacking_options(options);
+  spec.fusion = fusion_name;
+  spec.fusion_options = options;
+  spec.head = fusion::head_spec_from(config.head, targets);
+  auto training = fusion::training_options_from(config.training);
+  training.seed = seed;
+  training.threads = config.threads;
+  torch::manual_seed(core::derive_seed(seed, {17}));
+  if (spec.fusion == "late" && options.count("combine") && options.at("combine") == "stacking") {
+    out.stacked_ = std::make_unique<fusion::StackedLateModel>();
+    out.stacked_->fit(spec, batch, training, stacking);
+  } else {
+    fusion::MultimodalModel model(spec);
+    fusion::train_model(model, batch, nullptr, training);
+    out.network_ = model.ptr();
+  }
+  return out;
+}
+
+void FittedModel::bind(const FeatureTable& table) {
+  for (size_t m = 0; m < subset_.size(); ++m) preprocessors_[m].bind(table.block(subset_[m]));
+}
+
+ModelOutput FittedModel::predict(const FeatureTable& table, const std::vector<size_t>& rows) const {
+  ModelOutput out;
+  if (classifier_) {
+    out.probabilities = normalised(classifier_->predict_proba(classical_inputs(preprocessors_, subset_, table, rows)));
+    return out;
+  }
+  const auto batch = network_inputs(preprocessors_, subset_, table, rows);
+  if (stacked_) {
+    out.probabilities = normalised(to_matrix(stacked_->predict(batch)));
+    return out;
+  }
+  fusion::MultimodalModel model(network_);
+  const auto prediction = fusion::predict(model, batch);
+  out.probabilities = normalised(to_matrix(prediction.probabilities));
+  if (prediction.modality_weights.defined()) out.weights = to_matrix(prediction.modality_weights);
+  return out;
+}
+
+void FittedModel::save(const std::filesystem::path& folder, const nlohmann::json& metadata) const {
+  std::filesystem::create_directories(folder);
+  nlohmann::json bundle = {{"format", kFormat},
+                           {"version", kVersion},
+                           {"vbiopsy_version", VBIOPSY_VERSION},
+                           {"fusion", fusion_},
+                           {"modalities", subset_},
+                           {"label_map", {kClassNames[0], kClassNames[1], kClassNames[2]}},
+                           {"absent_in_training", absent_in_training_},
+                           {"run", metadata}};
+  for (const auto& p : preprocessors_) bundle["preprocessing"].push_back(p.save());
+  if (classifier_) {
+    bundle["kind"] = "classifier";
+    bundle["classifier"] = classifier_->save();
+  } else {
+    bundle["kind"] = stacked_ ? "stacked_late" : "network";
+    if (stacked_) bundle["stacking"] = stacked_->save_meta();
+    fusion::MultimodalModel model(stacked_ ? stacked_->model().ptr() : network_);
+    fusion::save_bundle(folder / "network.pt", model, {{"model", fusion_}});
+  }
+  core::write_file_atomic(folder / "bundle.json", bundle.dump(1) + "\n");  // last: its presence means complete
+}
+
+FittedModel FittedModel::load(const std::filesystem::path& folder, nlohmann::json* metadata) {
+  const auto path = folder / "bundle.json";
+  if (!std::filesystem::exists(path))
+    core::fail("model bundle ", folder.string(), ": no bundle.json (a bundle is a folder under RUN_DIR/models/)");
+  nlohmann::json bundle;
+  try {
+    bundle = nlohmann::json::parse(core::read_text_file(path));
+  } catch (const nlohmann::json::exception& e) {
+    core::fail(path.string(), ": ", e.what());
+  }
+  if (bundle.value("format", "") != kFormat)
+    core::fail(path.string(), ": format '", bundle.value("format", ""), "', expected '", kFormat, "'");
+  if (bundle.value("version", 0) != kVersion)
+    core::fail(path.string(), ": version ", bundle.value("version", 0), ", this program reads version ", kVersion);
+  FittedModel out;
+  try {
+    out.fusion_ = bundle.at("fusion").get<std::string>();
+    out.subset_ = bundle.at("modalities").get<std::vector<std::string>>();
+    out.absent_in_training_ = bundle.at("absent_in_training").get<std::vector<size_t>>();
+    for (const auto& state : bundle.at("preprocessing")) out.preprocessors_.push_back(BlockPreprocessor::load(state));
+    if (out.preprocessors_.size() != out.subset_.size() || out.absent_in_training_.size() != out.subset_.size())
+      core::fail(out.subset_.size(), " modalities but ", out.preprocessors_.size(), " preprocessing states");
+    const auto kind = bundle.at("kind").get<std::string>();
+    if (kind == "classifier") {
+      out.classifier_ = fusion::make_classifier(out.fusion_, {});
+      out.classifier_->load(bundle.at("classifier"));
+    } else if (kind == "network" || kind == "stacked_late") {
+      auto loaded = fusion::load_bundle(folder / "network.pt");
+      const auto& spec = loaded.model->spec();
+      for (size_t m = 0; m < out.subset_.size(); ++m) {
+        if (m >= spec.modalities.size() || spec.modalities[m].name != out.subset_[m] ||
+            spec.modalities[m].sample_shape != std::vector<int64_t>{static_cast<int64_t>(out.preprocessors_[m].selected_names().size())})
+          core::fail("network.pt does not match bundle.json for modality '", out.subset_[m], "'");
+      }
+      if (kind == "stacked_late") {
+        out.stacked_ = std::make_unique<fusion::StackedLateModel>();
+        out.stacked_->load_meta(loaded.model, bundle.at("stacking"));
+      } else {
+        out.network_ = loaded.model.ptr();
+      }
+    } else {
+      core::fail("kind '", kind, "', expected classifier, network or stacked_late");
+    }
+  } catch (const nlohmann::json::exception& e) {
+    core::fail(path.string(), ": ", e.what());
+  } catch (const core::Error& e) {
+    core::fail("model bundle ", folder.string(), ": ", e.what());
+  }
+  if (metadata) *metadata = bundle.value("run", nlohmann::json::object());
+  return out;
+}
+
+}  // namespace vbiopsy::experiments

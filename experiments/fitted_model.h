@@ -1,0 +1,75 @@
+#pragma once
+// One configuration of the grid (a fusion method or a classical classifier over a modality subset)
+// fitted on a set of training cases: the per-modality feature handling of that training set plus
+// the model. The runner fits one per cross-validation fold, and one on every training case for
+// each exported bundle (RUN_DIR/models/), which `vbiopsy predict` loads.
+//
+// A bundle is a folder: bundle.json (what the model is, its preprocessing, selected columns, label
+// map, the extraction settings the features came from, the cross-validated figures) plus
+// network.pt (neural models, fusion/bundle.h, every parameter's shape checked on load) or the
+// classifier's fitted state inside bundle.json.
+#include <Eigen/Dense>
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "experiments/config.h"
+#include "experiments/feature_table.h"
+#include "experiments/preprocessing.h"
+
+namespace vbiopsy::fusion {
+class Classifier;
+class StackedLateModel;
+class MultimodalModelImpl;
+}  // namespace vbiopsy::fusion
+
+namespace vbiopsy::experiments {
+
+struct ModelOutput {
+  Eigen::MatrixXd probabilities;  // [rows, 3], each row sums to 1
+  Eigen::MatrixXd weights;        // [rows, modalities]: attention shares, gates or late weights; empty when the model has none
+};
+
+class FittedModel {
+ public:
+  FittedModel();
+  ~FittedModel();
+  FittedModel(FittedModel&&) noexcept;
+  FittedModel& operator=(FittedModel&&) noexcept;
+
+  // Fits on the rows `train` of the table; `seed` drives every random choice of the model.
+  static FittedModel fit(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
+                         const std::string& fusion, const std::vector<std::string>& subset, const std::vector<size_t>& train,
+                         uint64_t seed);
+
+  // Points the preprocessing at the selected columns (by name) of a table built elsewhere, e.g. for
+  // one new case; a loaded model must be bound before predict. Throws naming a missing column.
+  void bind(const FeatureTable& table);
+  // The table must hold the subset's modalities with the columns the model selected.
+  ModelOutput predict(const FeatureTable& table, const std::vector<size_t>& rows) const;
+
+  const std::string& fusion() const { return fusion_; }
+  const std::vector<std::string>& subset() const { return subset_; }
+  bool is_classical() const { return classifier_ != nullptr; }
+  // Per modality of the subset, how many training cases lacked it (a classical learner has never
+  // seen a case without a modality when this is 0).
+  const std::vector<size_t>& absent_in_training() const { return absent_in_training_; }
+
+  // Writes the bundle folder atomically file by file; `metadata` is stored under "run".
+  void save(const std::filesystem::path& folder, const nlohmann::json& metadata) const;
+  // Reads a bundle folder; bundle.json's "run" object is returned through metadata when given.
+  static FittedModel load(const std::filesystem::path& folder, nlohmann::json* metadata = nullptr);
+
+ private:
+  std::string fusion_;
+  std::vector<std::string> subset_;
+  std::vector<BlockPreprocessor> preprocessors_;
+  std::vector<size_t> absent_in_training_;
+  std::unique_ptr<fusion::Classifier> classifier_;     // classical learners
+  std::unique_ptr<fusion::StackedLateModel> stacked_;  // late fusion with combine = stacking
+  std::shared_ptr<fusion::MultimodalModelImpl> network_;  // every other fusion method
+};
+
+}  // namespace vbiopsy::experiments

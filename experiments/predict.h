@@ -1,0 +1,31 @@
+#pragma once
+// `vbiopsy predict`: one new case through a model bundle exported by a run (RUN_DIR/models/<model>).
+// The case's features are extracted with the settings the bundle records (or read from a given
+// features.csv), handled with the training folds' statistics stored in the bundle, and predicted.
+// Writes into OUT: prediction.json (class probabilities, predicted class, the modalities present,
+// per-modality contributions and weights, the model's cross-validated figures), report.html (one
+// self-contained page), case/manifest.csv (the case as read) and features/ (its extraction).
+//
+// Per-modality contribution: how much the predicted class's probability falls when the modality
+// is withheld (the model's own missing-modality path), with the probabilities without it.
+#include <filesystem>
+#include <iosfwd>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace vbiopsy::experiments {
+
+struct PredictRequest {
+  std::filesystem::path bundle;    // a bundle folder
+  std::filesystem::path case_path; // a case folder (datasets/case_folder.h) or a manifest CSV
+  std::string case_id;             // which manifest row (needed when the manifest has several)
+  std::filesystem::path features;  // optional: a features.csv holding the case (no extraction then)
+  std::filesystem::path out;
+  unsigned threads = 1;
+};
+
+// Returns what prediction.json holds. Errors (unreadable case, modality the model cannot do
+// without, features extracted differently) throw core::Error naming the file and the field.
+nlohmann::json predict_case(const PredictRequest& request, std::ostream& log);
+
+}  // namespace vbiopsy::experiments

@@ -1,0 +1,198 @@
+#include "experiments/predict.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/csv.h"
+#include "core/error.h"
+#include "core/files.h"
+#include "core/random.h"
+#include "datasets/case_folder.h"
+#include "datasets/manifest.h"
+#include "experiments/config.h"
+#include "experiments/fitted_model.h"
+#include "experiments/runner.h"
+#include "modalities/synthetic_cohort.h"
+#include "small_cohort.h"
+
+namespace vbiopsy::experiments {
+namespace {
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const core::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+FeatureTable table_of(const ExperimentConfig& config) {
+  const auto reading = datasets::read_cohort(config.manifest);
+  return build_feature_table(reading.cohort, core::read_csv(config.features), config.modalities, config.column_prefixes);
+}
+
+// A network, a stacked late model and a classical learner, exported and loaded back, predict
+// exactly what the same fit in this process predicts.
+TEST(Bundles, ReloadedModelsPredictExactlyAsTheyWereFitted) {
+  const SmallCohort cohort("bundles", 90, 31);
+  const auto config = read_experiment_config(
+      cohort.config("subsets = mri+mg+us+clinical\nfusion = attention,late,logistic\nexport = all\n[fusion.late]\ncombine = stacking\n"
+                    "stacking_learner = logistic\n[fusion.logistic]\nlambda = 0.01"));
+  std::ostringstream log;
+  run_experiment(config, cohort.dir / "run", log);
+  const auto table = table_of(config);
+  std::vector<size_t> all(table.size());
+  std::iota(all.begin(), all.end(), 0);
+  for (const std::string fusion : {"attention", "late", "logistic"}) {
+    const auto folder = cohort.dir / "run" / "models" / (fusion + "_clinical_mg_mri_us");
+    ASSERT_TRUE(fs::exists(folder / "bundle.json")) << log.str();
+    nlohmann::json run;
+    auto loaded = FittedModel::load(folder, &run);
+    EXPECT_EQ(run.at("model"), fusion + "[clinical+mg+mri+us]");
+    EXPECT_EQ(run.at("training_cases"), table.size());
+    loaded.bind(table);
+    const auto fitted = FittedModel::fit(config, table, table.labels, fusion, {"mri", "mg", "us", "clinical"}, all, core::derive_seed(config.seed, {23}));
+    const auto a = loaded.predict(table, all), b = fitted.predict(table, all);
+    ASSERT_EQ(a.probabilities.rows(), static_cast<Eigen::Index>(table.size()));
+    EXPECT_EQ((a.probabilities - b.probabilities).cwiseAbs().maxCoeff(), 0.0) << fusion;
+    EXPECT_EQ(a.weights.cols(), fusion == "attention" ? 4 : 0);
+    // The exported model learned the signal: training accuracy well above chance.
+    int correct = 0;
+    for (size_t i = 0; i < table.size(); ++i) {
+      Eigen::Index k;
+      a.probabilities.row(static_cast<Eigen::Index>(i)).maxCoeff(&k);
+      correct += k == table.labels[i];
+    }
+    EXPECT_GT(correct, 50) << fusion;
+  }
+}
+
+TEST(Bundles, AreRefusedWhenTamperedOrIncomplete) {
+  const SmallCohort cohort("tampered", 60, 32);
+  const auto config = read_experiment_config(cohort.config("subsets = mri+clinical\nfusion = early\nexport = best"));
+  std::ostringstream log;
+  run_experiment(config, cohort.dir / "run", log);
+  const auto folder = cohort.dir / "run" / "models" / "early_clinical_mri";
+  const auto original = core::read_text_file(folder / "bundle.json");
+  auto bundle = nlohmann::json::parse(original);
+  for (const char* key : {"columns", "median", "mean", "scale"}) bundle["preprocessing"][0][key].erase(0);
+  core::write_file_atomic(folder / "bundle.json", bundle.dump());
+  EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("network.pt does not match bundle.json for modality 'mri'"), std::string::npos);
+  bundle = nlohmann::json::parse(original);
+  bundle["version"] = 99;
+  core::write_file_atomic(folder / "bundle.json", bundle.dump());
+  EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("version 99"), std::string::npos);
+  core::write_file_atomic(folder / "bundle.json", original);
+  // A table whose features lack a selected column is refused by name.
+  auto table = table_of(config);
+  auto loaded = FittedModel::load(folder);
+  auto& block = table.blocks[0];
+  block.columns[0] = "renamed";
+  EXPECT_NE(error_of([&] { loaded.bind(table); }).find("which the case's features lack"), std::string::npos);
+  fs::remove(folder / "network.pt");
+  EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("does not exist"), std::string::npos);
+}
+
+// From images to a prediction: a case folder is extracted with the settings the bundle records
+// and gives exactly the prediction its row of the run's own features gives.
+TEST(Predict, ACaseFolderPredictsAsItsRowOfTheCohortFeaturesAndHandlesAbsentModalities) {
+  const auto dir = fs::temp_directory_path() / ("vbiopsy_predict_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  modalities::SynthWriteOptions synth;
+  synth.synth.cases = 45;
+  synth.synth.seed = 8;
+  modalities::write_synthetic_cohort(synth, dir / "cohort");
+  core::write_file_atomic(dir / "extract.ini", "[setting]\nbinCount = 16\n[features]\nfamilies = stats, glcm\n[regions]\nrings_mm = 2\n");
+  core::write_file_atomic(dir / "run.ini",
+                          "[cohort]\nmanifest = cohort/manifest.csv\nextract = extract.ini\n[experiment]\nsubsets = mri+mg+us+clinical\n"
+                          "fusion = attention,logistic\nfolds = 3\nbootstrap = 50\nexport = all\nmax_features = 8\n[training]\nepochs = 4\n");
+  std::ostringstream log;
+  run_experiment(read_experiment_config(dir / "run.ini"), dir / "run", log);
+  const auto attention = dir / "run" / "models" / "attention_clinical_mg_mri_us";
+  const auto logistic = dir / "run" / "models" / "logistic_clinical_mg_mri_us";
+
+  // The first case with every modality and a determinate label.
+  const auto cohort = datasets::read_cohort(dir / "cohort" / "manifest.csv").cohort;
+  const datasets::Case* chosen = nullptr;
+  for (const auto& c : cohort.cases)
+    if (!chosen && c.mri && c.mammography && c.ultrasound && c.label.her2) chosen = &c;
+  ASSERT_NE(chosen, nullptr);
+  const auto case_folder = dir / "cohort" / "cases" / chosen->case_id;
+  std::ostringstream quiet;
+  const auto from_images = predict_case({attention, case_folder, "", "", dir / "p1", 1}, quiet);
+  const auto from_row = predict_case({attention, dir / "cohort" / "manifest.csv", chosen->case_id, dir / "run" / "features" / "features.csv", dir / "p2", 1}, quiet);
+  for (const char* k : {"zero", "low", "positive"})
+    EXPECT_NEAR(from_images["probabilities"][k].get<double>(), from_row["probabilities"][k].get<double>(), 1e-12) << k;
+  EXPECT_EQ(from_images["case_id"], chosen->case_id);
+  for (const char* m : {"mri", "mg", "us", "clinical"}) {
+    EXPECT_TRUE(from_images["modalities_present"][m].get<bool>()) << m;
+    EXPECT_TRUE(from_images["contributions"][m]["change"].is_number()) << m;
+    EXPECT_GE(from_images["modality_weights"][m].get<double>(), 0.0) << m;
+  }
+  const auto report = core::read_text_file(dir / "p1" / "report.html");
+  EXPECT_NE(report.find("<svg"), std::string::npos);
+  EXPECT_NE(report.find(chosen->case_id), std::string::npos);
+  EXPECT_TRUE(fs::exists(dir / "p1" / "prediction.json"));
+
+  // Without its mammograms: the attention model masks the modality, and its prediction equals the
+  // "without mg" probabilities of the contribution analysis.
+  const auto partial = dir / "partial";
+  fs::copy(case_folder, partial, fs::copy_options::recursive);
+  fs::remove_all(partial / "mg");
+  const auto without_mg = predict_case({attention, partial, "", "", dir / "p3", 1}, quiet);
+  EXPECT_FALSE(without_mg["modalities_present"]["mg"].get<bool>());
+  for (const char* k : {"zero", "low", "positive"})
+    EXPECT_NEAR(without_mg["probabilities"][k].get<double>(), from_images["contributions"]["mg"]["without"][k].get<double>(), 1e-12);
+
+  // Every training case had clinical values: the classical learner cannot do without them.
+  fs::remove(partial / "clinical.csv");
+  ASSERT_EQ(FittedModel::load(logistic).absent_in_training().back(), 0u);
+  EXPECT_NE(error_of([&] { predict_case({logistic, partial, "", "", dir / "p4", 1}, quiet); }).find("was trained only on cases with clinical"),
+            std::string::npos);
+  // A file that fits no naming rule is named.
+  core::write_file_atomic(partial / "us" / "notes.txt", "x");
+  EXPECT_NE(error_of([&] { predict_case({attention, partial, "", "", dir / "p5", 1}, quiet); }).find("notes.txt fits no naming rule"),
+            std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST(CaseFolder, ReadsTheSyntheticCaseLayoutAsTheManifestDoes) {
+  const auto dir = fs::temp_directory_path() / ("vbiopsy_case_folder_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  modalities::SynthWriteOptions synth;
+  synth.synth.cases = 6;
+  synth.synth.seed = 2;
+  modalities::write_synthetic_cohort(synth, dir / "cohort");
+  const auto cohort = datasets::read_cohort(dir / "cohort" / "manifest.csv").cohort;
+  for (const auto& expected : cohort.cases) {
+    datasets::write_case_folder_manifest(dir / "cohort" / "cases" / expected.case_id, dir / "one" / "manifest.csv");
+    const auto reading = datasets::read_cohort(dir / "one" / "manifest.csv", std::nullopt, false);
+    ASSERT_TRUE(reading.problems.empty()) << datasets::to_string(reading.problems.front());
+    const auto& c = reading.cohort.cases.at(0);
+    EXPECT_EQ(c.case_id, expected.case_id);
+    EXPECT_FALSE(c.label.her2.has_value());  // no IHC in a case to predict
+    ASSERT_EQ(c.mri.has_value(), expected.mri.has_value());
+    if (c.mri) {
+      EXPECT_EQ(c.mri->dce, expected.mri->dce);
+      EXPECT_EQ(c.mri->dce_times_s, expected.mri->dce_times_s);
+      EXPECT_EQ(c.mri->dwi, expected.mri->dwi);
+      EXPECT_EQ(c.mri->dwi_b_values, expected.mri->dwi_b_values);
+      EXPECT_EQ(c.mri->t2, expected.mri->t2);
+      EXPECT_EQ(c.mri->mask, expected.mri->mask);
+    }
+    ASSERT_EQ(c.mammography.has_value(), expected.mammography.has_value());
+    if (c.mammography) ASSERT_EQ(c.mammography->views.size(), expected.mammography->views.size());
+    ASSERT_EQ(c.ultrasound.has_value(), expected.ultrasound.has_value());
+    if (c.ultrasound) EXPECT_EQ(c.ultrasound->frames, expected.ultrasound->frames);
+    EXPECT_EQ(c.clinical.ki67_percent, expected.clinical.ki67_percent);
+    EXPECT_EQ(c.clinical.age_years, expected.clinical.age_years);
+    EXPECT_EQ(c.clinical.er_positive, expected.clinical.er_positive);
+  }
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace vbiopsy::experiments
