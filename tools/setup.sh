@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for a new user and for CI: install the Debian dependencies (only those missing),
 # configure and build once (later runs reuse the build), then run the demo or the test suite.
-#   bash tools/setup.sh demo   # synthetic cohort -> validation -> feature extraction -> ablation run
+#   bash tools/setup.sh demo   # synthetic cohort -> validation -> feature extraction -> ablation run -> one prediction
 #   bash tools/setup.sh test   # the whole GoogleTest suite through ctest
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,8 +37,11 @@ case "${1:-}" in
     build/bin/vbiopsy extract --manifest "$out/cohort/manifest.csv" --config experiments/demo_extract.ini --out "$out/features"
     build/bin/vbiopsy run --config experiments/demo.ini --manifest "$out/cohort/manifest.csv" \
       --features "$out/features/features.csv" --out "$out/run"
+    build/bin/vbiopsy predict --model "$out/run/models/$(ls "$out/run/models" | head -1)" \
+      --case "$out/cohort/cases/SYN0001" --out "$out/prediction"
     echo "demo: cohort in $out/cohort, features in $out/features/features.csv, habitat maps and overlays in $out/features/<case>/mri/,"
-    echo "      the ablation (15 modality subsets x early/late/attention) in $out/run: predictions.csv, metrics.json, comparisons.csv, shapley.csv, run.json"
+    echo "      the ablation (15 modality subsets x early/late/attention) in $out/run: predictions.csv, metrics.json, comparisons.csv, shapley.csv, run.json, report.html,"
+    echo "      the best model exported to $out/run/models/, and case SYN0001 predicted from its folder in $out/prediction"
     ;;
   test)
     ctest --test-dir build --output-on-failure -j "$jobs"
