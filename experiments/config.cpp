@@ -63,7 +63,8 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
       ("experiment.correlation", po::value(&config.correlation))
       ("experiment.lasso_lambda", po::value(&config.lasso_lambda))
       ("experiment.test_sites", po::value(&test_sites))
-      ("experiment.export", po::value(&exports));
+      ("experiment.export", po::value(&exports))
+      ("experiment.harmonisation", po::value(&config.harmonisation));
   po::variables_map values;
   try {
     std::istringstream stream(config.text);
@@ -105,8 +106,10 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
   config.reference = reference;
   config.test_sites = list(test_sites, ',');
   config.exports = list(exports, ',');
-  if (config.selection != "anova" && config.selection != "lasso")
-    core::fail(path.string(), ": experiment.selection = '", config.selection, "', expected anova or lasso");
+  if (config.selection != "anova" && config.selection != "lasso" && config.selection != "mrmr")
+    core::fail(path.string(), ": experiment.selection = '", config.selection, "', expected anova, lasso or mrmr");
+  if (config.harmonisation != "none" && config.harmonisation != "combat")
+    core::fail(path.string(), ": experiment.harmonisation = '", config.harmonisation, "', expected none or combat");
   if (config.correlation < 0 || config.correlation >= 1 || config.lasso_lambda <= 0)
     core::fail(path.string(), ": experiment.correlation must be in [0, 1) and lasso_lambda > 0");
   if (config.validation != "kfold" && config.validation != "leave_one_site_out" && config.validation != "test_sites")

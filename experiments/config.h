@@ -9,9 +9,10 @@
 //                 classical classifiers, which see the early concatenation of features),
 //                 validation (kfold | leave_one_site_out | test_sites, with test_sites = A,B), folds, repeats, seed, threads,
 //                 bootstrap (resamples), max_features (per modality, per fold), selection (anova |
-//                 lasso), correlation (filter threshold, 0 = off), lasso_lambda, reference (model
+//                 lasso | mrmr), correlation (filter threshold, 0 = off), lasso_lambda, reference (model
 //                 name; default the best single modality), permute_labels (negative control),
-//                 export (models refitted on every training case into RUN_DIR/models/ for
+//                 harmonisation (none | combat: ComBat across sites on the imaging blocks, fitted
+//                 on each fold's training cases), export (models refitted on every training case into RUN_DIR/models/ for
 //                 `vbiopsy predict`: best (default; the best macro-AUC) | all | none | model names)
 //   [training]    any training option (see `vbiopsy list`)
 //   [head]        head options
@@ -40,7 +41,8 @@ struct ExperimentConfig {
   std::string validation = "kfold";
   std::vector<std::string> test_sites;
   int folds = 5, repeats = 1, bootstrap = 1000, max_features = 32, threads = 1;
-  std::string selection = "anova";  // anova | lasso (per modality, inside each fold)
+  std::string harmonisation = "none";  // none | combat
+  std::string selection = "anova";  // anova | lasso | mrmr (per modality, inside each fold)
   double correlation = 0;           // correlation filter threshold; 0 = off
   double lasso_lambda = 0.02;
   uint64_t seed = 1;

@@ -79,7 +79,7 @@ Eigen::MatrixXd classical_inputs(const std::vector<BlockPreprocessor>& preproces
   Eigen::Index columns = 0;
   for (size_t m = 0; m < subset.size(); ++m) {
     const auto& block = table.block(subset[m]);
-    parts.push_back(preprocessors[m].apply(block, rows));
+    parts.push_back(preprocessors[m].apply(block, rows, &table.sites));
     Eigen::MatrixXd flag(static_cast<Eigen::Index>(rows.size()), 1);
     for (size_t i = 0; i < rows.size(); ++i) flag(static_cast<Eigen::Index>(i), 0) = block.present[rows[i]];
     parts.push_back(flag);
@@ -101,7 +101,7 @@ fusion::Batch network_inputs(const std::vector<BlockPreprocessor>& preprocessors
   auto present = batch.present.accessor<bool, 2>();
   for (size_t m = 0; m < subset.size(); ++m) {
     const auto& block = table.block(subset[m]);
-    batch.inputs.push_back({to_tensor(preprocessors[m].apply(block, rows)), {}});
+    batch.inputs.push_back({to_tensor(preprocessors[m].apply(block, rows, &table.sites)), {}});
     for (size_t i = 0; i < rows.size(); ++i) present[static_cast<int64_t>(i)][static_cast<int64_t>(m)] = block.present[rows[i]];
   }
   return batch;
@@ -132,7 +132,9 @@ FittedModel FittedModel::fit(const ExperimentConfig& config, const FeatureTable&
     BlockPreprocessor preprocessor;
     // The clinical encoder sees missing values itself (learned missing embeddings); classical
     // learners need every value.
-    preprocessor.fit(block, train, labels, selection_for(config, modality), classical || modality != "clinical");
+    const bool harmonise = config.harmonisation == "combat" && modality != "clinical";
+    preprocessor.fit(block, train, labels, selection_for(config, modality), classical || modality != "clinical",
+                     harmonise ? &table.sites : nullptr);
     out.preprocessors_.push_back(std::move(preprocessor));
     size_t absent = 0;
     for (size_t i : train) absent += !block.present[i];

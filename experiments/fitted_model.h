@@ -56,6 +56,7 @@ class FittedModel {
   // Per modality of the subset, how many training cases lacked it (a classical learner has never
   // seen a case without a modality when this is 0).
   const std::vector<size_t>& absent_in_training() const { return absent_in_training_; }
+  const std::vector<BlockPreprocessor>& preprocessors() const { return preprocessors_; }
 
   // Writes the bundle folder atomically file by file; `metadata` is stored under "run".
   void save(const std::filesystem::path& folder, const nlohmann::json& metadata) const;

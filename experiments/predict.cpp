@@ -169,6 +169,10 @@ json predict_case(const PredictRequest& request, std::ostream& log) {
                  c.case_id, "' has no ", subset[m], ". Give it, or use a model trained on cases without it (e.g. a fusion network)");
     warnings.push_back("every training case had " + subset[m] + "; this case has none: the network's missing-modality path is untested on real absences");
   }
+  for (size_t m = 0; m < subset.size(); ++m)
+    if (table.block(subset[m]).present[0] && subset[m] != "clinical" && model.preprocessors()[m].harmonised() &&
+        !model.preprocessors()[m].harmonises(c.site))
+      warnings.push_back("site '" + c.site + "' had no training case: ComBat leaves its " + subset[m] + " features uncorrected");
   if (present_count == 0)
     core::fail("case '", c.case_id, "' has none of the modalities the model uses (", core::join(subset, ", "), ")");
 

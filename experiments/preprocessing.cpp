@@ -77,6 +77,31 @@ std::vector<Candidate> correlation_filter(const std::vector<Candidate>& candidat
   return kept;
 }
 
+// mRMR (Ding & Peng 2005) in its F-test correlation quotient form: the column with the largest F
+// first, then repeatedly the column maximising F / (mean |r| with the columns already chosen).
+std::vector<Candidate> mrmr(const std::vector<Candidate>& candidates, size_t count) {
+  std::vector<Candidate> chosen;
+  std::vector<double> redundancy(candidates.size(), 0);  // sum of |r| with the chosen columns
+  std::vector<bool> used(candidates.size(), false);
+  while (chosen.size() < std::min(count, candidates.size())) {
+    size_t best = candidates.size();
+    double best_score = -1;
+    for (size_t j = 0; j < candidates.size(); ++j) {
+      if (used[j]) continue;
+      const double mean_r = chosen.empty() ? 1.0 : std::max(redundancy[j] / static_cast<double>(chosen.size()), 1e-12);
+      if (const double score = candidates[j].f / mean_r; score > best_score) {
+        best_score = score;
+        best = j;
+      }
+    }
+    used[best] = true;
+    chosen.push_back(candidates[best]);
+    for (size_t j = 0; j < candidates.size(); ++j)
+      if (!used[j]) redundancy[j] += std::abs(correlation(candidates[j].z, candidates[best].z));
+  }
+  return chosen;
+}
+
 // Largest |coefficient| over the classes of an L1 multinomial logistic regression on the columns
 // (missing values as 0, the training mean); 0 for the columns it drops.
 std::vector<double> lasso_scores(const std::vector<Candidate>& candidates, const std::vector<int>& labels, double lambda) {
@@ -99,7 +124,7 @@ std::vector<double> lasso_scores(const std::vector<Candidate>& candidates, const
 }  // namespace
 
 void BlockPreprocessor::fit(const FeatureBlock& block, const std::vector<size_t>& train_rows, const std::vector<int>& labels,
-                            const Selection& selection, bool impute) {
+                            const Selection& selection, bool impute, const std::vector<std::string>* sites) {
   impute_ = impute;
   fitted_rows_.clear();
   for (size_t r : train_rows)
@@ -109,13 +134,35 @@ void BlockPreprocessor::fit(const FeatureBlock& block, const std::vector<size_t>
   median_.clear();
   mean_.clear();
   scale_.clear();
+  raw_median_.clear();
+  combat_.reset();
+  // The training values, harmonised first when asked (missing values imputed for ComBat).
+  Eigen::MatrixXd values(static_cast<Eigen::Index>(fitted_rows_.size()), block.values.cols());
+  for (size_t i = 0; i < fitted_rows_.size(); ++i) values.row(static_cast<Eigen::Index>(i)) = block.values.row(static_cast<Eigen::Index>(fitted_rows_[i]));
+  std::vector<double> raw_median(static_cast<size_t>(block.values.cols()), 0.0);
+  std::optional<Combat> combat;
+  if (sites) {
+    std::vector<std::string> fitted_sites;
+    for (size_t r : fitted_rows_) fitted_sites.push_back((*sites)[r]);
+    for (Eigen::Index j = 0; j < values.cols(); ++j) {
+      std::vector<double> observed;
+      for (Eigen::Index i = 0; i < values.rows(); ++i)
+        if (!std::isnan(values(i, j))) observed.push_back(values(i, j));
+      raw_median[static_cast<size_t>(j)] = observed.empty() ? 0.0 : quantile(observed, 0.5);
+      for (Eigen::Index i = 0; i < values.rows(); ++i)
+        if (std::isnan(values(i, j))) values(i, j) = raw_median[static_cast<size_t>(j)];
+    }
+    combat.emplace();
+    combat->fit(values, fitted_sites);
+    values = combat->apply(values, fitted_sites);
+  }
   std::vector<Candidate> candidates;
   std::vector<int> fitted_labels;
   for (size_t r : fitted_rows_) fitted_labels.push_back(labels[r]);
   for (Eigen::Index j = 0; j < block.values.cols(); ++j) {
     std::vector<double> column, observed;
-    for (size_t r : fitted_rows_) {
-      const double v = block.values(static_cast<Eigen::Index>(r), j);
+    for (size_t i = 0; i < fitted_rows_.size(); ++i) {
+      const double v = values(static_cast<Eigen::Index>(i), j);
       column.push_back(v);
       if (!std::isnan(v)) observed.push_back(v);
     }
@@ -147,8 +194,10 @@ void BlockPreprocessor::fit(const FeatureBlock& block, const std::vector<size_t>
       if (score[i] > 0 && (max_features <= 0 || static_cast<int>(kept.size()) < max_features)) kept.push_back(candidates[i]);
     if (kept.empty()) kept.push_back(candidates.front());  // the penalty removed all: keep the best by F
     candidates = std::move(kept);
-  } else if (selection.method != "anova" && selection.method != "lasso") {
-    core::fail("feature selection '", selection.method, "': expected anova or lasso");
+  } else if (selection.method == "mrmr") {
+    candidates = mrmr(candidates, max_features > 0 ? static_cast<size_t>(max_features) : candidates.size());
+  } else if (selection.method != "anova") {
+    core::fail("feature selection '", selection.method, "': expected anova, lasso or mrmr");
   }
   if (max_features > 0 && static_cast<int>(candidates.size()) > max_features) {
     candidates.resize(max_features);
@@ -162,11 +211,15 @@ void BlockPreprocessor::fit(const FeatureBlock& block, const std::vector<size_t>
     median_.push_back(c.median);
     mean_.push_back(c.mean);
     scale_.push_back(c.scale);
+    raw_median_.push_back(raw_median[c.column]);
   }
+  if (combat) combat_ = combat->subset(selected_);
 }
 
 nlohmann::json BlockPreprocessor::save() const {
-  return {{"columns", names_}, {"median", median_}, {"mean", mean_}, {"scale", scale_}, {"impute", impute_}};
+  nlohmann::json state = {{"columns", names_}, {"median", median_}, {"mean", mean_}, {"scale", scale_}, {"impute", impute_}};
+  if (combat_) state["combat"] = {{"raw_median", raw_median_}, {"state", combat_->save()}};
+  return state;
 }
 
 BlockPreprocessor BlockPreprocessor::load(const nlohmann::json& state) {
@@ -177,6 +230,10 @@ BlockPreprocessor BlockPreprocessor::load(const nlohmann::json& state) {
     p.mean_ = state.at("mean").get<std::vector<double>>();
     p.scale_ = state.at("scale").get<std::vector<double>>();
     p.impute_ = state.at("impute").get<bool>();
+    if (state.contains("combat")) {
+      p.raw_median_ = state["combat"].at("raw_median").get<std::vector<double>>();
+      p.combat_ = Combat::load(state["combat"].at("state"));
+    }
   } catch (const nlohmann::json::exception& e) {
     core::fail("preprocessing state: ", e.what());
   }
@@ -186,6 +243,8 @@ BlockPreprocessor BlockPreprocessor::load(const nlohmann::json& state) {
                " scales");
   for (double s : p.scale_)
     if (!(s > 0)) core::fail("preprocessing state: scale ", s, ", expected > 0");
+  if (p.combat_ && (p.raw_median_.size() != n || static_cast<size_t>(p.combat_->features()) != n))
+    core::fail("preprocessing state: ComBat for ", p.combat_->features(), " columns with ", p.raw_median_.size(), " medians, expected ", n);
   return p;
 }
 
@@ -205,21 +264,29 @@ void BlockPreprocessor::bind(const FeatureBlock& block) {
   }
 }
 
-Eigen::MatrixXd BlockPreprocessor::apply(const FeatureBlock& block, const std::vector<size_t>& rows) const {
+Eigen::MatrixXd BlockPreprocessor::apply(const FeatureBlock& block, const std::vector<size_t>& rows, const std::vector<std::string>* sites) const {
   if (selected_.size() != names_.size()) core::fail("modality '", block.modality, "': a loaded preprocessing state must be bound to a table first");
-  Eigen::MatrixXd out = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(selected_.size()));
+  if (combat_ && !sites) core::fail("modality '", block.modality, "': harmonised with ComBat, its sites are needed");
+  const auto columns = static_cast<Eigen::Index>(selected_.size());
+  Eigen::MatrixXd out = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(rows.size()), columns);
   for (size_t i = 0; i < rows.size(); ++i) {
     if (!block.present[rows[i]]) continue;
-    for (size_t j = 0; j < selected_.size(); ++j) {
-      double v = block.values(static_cast<Eigen::Index>(rows[i]), static_cast<Eigen::Index>(selected_[j]));
-      if (std::isnan(v)) {
-        if (!impute_) {
-          out(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = v;
-          continue;
-        }
-        v = median_[j];
+    Eigen::RowVectorXd v(columns);
+    for (Eigen::Index j = 0; j < columns; ++j) v(j) = block.values(static_cast<Eigen::Index>(rows[i]), static_cast<Eigen::Index>(selected_[j]));
+    if (combat_) {
+      for (Eigen::Index j = 0; j < columns; ++j)
+        if (std::isnan(v(j))) v(j) = raw_median_[static_cast<size_t>(j)];
+      v = combat_->apply(v, {(*sites)[rows[i]]});
+    }
+    for (Eigen::Index j = 0; j < columns; ++j) {
+      const auto k = static_cast<size_t>(j);
+      double x = v(j);
+      if (std::isnan(x) && !impute_) {
+        out(static_cast<Eigen::Index>(i), j) = x;
+        continue;
       }
-      out(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = std::clamp((v - mean_[j]) / scale_[j], -10.0, 10.0);
+      if (std::isnan(x)) x = median_[k];
+      out(static_cast<Eigen::Index>(i), j) = std::clamp((x - mean_[k]) / scale_[k], -10.0, 10.0);
     }
   }
   return out;

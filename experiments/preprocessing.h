@@ -4,32 +4,42 @@
 // with the training median (imaging blocks; the clinical encoder sees missing values itself),
 // z-scored with training mean and standard deviation (clipped to +-10); then, optionally, a
 // correlation filter (of two columns with |r| above the threshold, the one with the lower ANOVA F
-// goes) and the selection of at most `max_features` columns: by one-way ANOVA F, or by LASSO (the
-// columns an L1 multinomial logistic regression keeps, by their largest |coefficient|).
+// goes) and the selection of at most `max_features` columns: by one-way ANOVA F, by LASSO (the
+// columns an L1 multinomial logistic regression keeps, by their largest |coefficient|), or by mRMR
+// (maximum relevance minimum redundancy: F over the mean |r| with the columns already chosen).
 #include <Eigen/Dense>
 #include <nlohmann/json_fwd.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "experiments/feature_table.h"
+#include "experiments/harmonisation.h"
 
 namespace vbiopsy::experiments {
 
 struct Selection {
   int max_features = 32;      // 0 = keep every column
-  std::string method = "anova";  // anova | lasso
+  std::string method = "anova";  // anova | lasso | mrmr
   double correlation = 0;     // |r| threshold of the correlation filter; 0 = off
   double lasso_lambda = 0.02;
 };
 
 class BlockPreprocessor {
  public:
-  // train_rows: training cases (only those with the modality present are used).
+  // train_rows: training cases (only those with the modality present are used). sites (one per
+  // table row), when given, switches on ComBat harmonisation (harmonisation.h): missing values are
+  // imputed with the training medians first, ComBat is fitted on the training rows, and everything
+  // after it sees harmonised values.
   void fit(const FeatureBlock& block, const std::vector<size_t>& train_rows, const std::vector<int>& labels,
-           const Selection& selection, bool impute);
-  // [rows, selected columns], float-ready; rows of absent cases are zeros.
-  Eigen::MatrixXd apply(const FeatureBlock& block, const std::vector<size_t>& rows) const;
+           const Selection& selection, bool impute, const std::vector<std::string>* sites = nullptr);
+  // [rows, selected columns], float-ready; rows of absent cases are zeros. sites as for fit (needed
+  // when it was harmonised).
+  Eigen::MatrixXd apply(const FeatureBlock& block, const std::vector<size_t>& rows, const std::vector<std::string>* sites = nullptr) const;
+  // Whether ComBat corrects this site (false when not harmonising, or no training case came from it).
+  bool harmonises(const std::string& site) const { return combat_ && combat_->knows(site); }
+  bool harmonised() const { return combat_.has_value(); }
   const std::vector<std::string>& selected_names() const { return names_; }
   // The fitted state (selected column names, medians, means, scales) for a bundle, and back. A
   // loaded preprocessor finds its columns in a block by name (see bind).
@@ -47,6 +57,8 @@ class BlockPreprocessor {
   std::vector<double> median_, mean_, scale_;
   std::vector<size_t> fitted_rows_;
   bool impute_ = true;
+  std::optional<Combat> combat_;   // over the selected columns
+  std::vector<double> raw_median_;  // imputation before ComBat (selected columns)
 };
 
 // One-way ANOVA F statistic of values grouped by label (NaN values ignored); 0 when undefined.

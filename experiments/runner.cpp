@@ -272,6 +272,8 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
     core::fail(run_dir.string(), " holds a run of another config or other inputs; use a new run directory");
   core::write_file_atomic(fingerprint_file, fingerprint + "\n");
 
+  if (config.harmonisation == "combat" && config.validation != "kfold")
+    log << "note: ComBat is fitted on the training sites; the held-out site's cases have no estimate and stay uncorrected\n";
   std::vector<Cell> cells;
   for (const auto& subset : config.subsets)
     for (const auto& f : config.fusions) cells.push_back({f, subset, model_name(f, subset)});

@@ -225,6 +225,34 @@ TEST(Preprocessing, CorrelationFilterAndLassoKeepTheInformativeColumn) {
   EXPECT_TRUE(std::find(names.begin(), names.end(), "c0") != names.end() || std::find(names.begin(), names.end(), "c1") != names.end());
 }
 
+TEST(Preprocessing, MrmrSkipsARedundantCopyForAWeakerIndependentColumn) {
+  // Column 0 separates the positive class, column 1 is a near copy of it, column 2 separates the
+  // zero class (a different, slightly weaker contrast), columns 3-7 are noise. ANOVA's top two are
+  // the copies; mRMR takes 0 or 1, then 2.
+  for (uint64_t seed : {3u, 4u, 5u}) {
+    core::Rng rng(seed);
+    const int n = 120;
+    FeatureBlock block{"mri", {}, Eigen::MatrixXd(n, 8), std::vector<bool>(n, true)};
+    std::vector<int> labels;
+    for (int j = 0; j < 8; ++j) block.columns.push_back("c" + std::to_string(j));
+    for (int i = 0; i < n; ++i) {
+      labels.push_back(i % 3);
+      block.values(i, 0) = 2.0 * (i % 3 == 2) + rng.normal();
+      block.values(i, 1) = block.values(i, 0) + 0.05 * rng.normal();
+      block.values(i, 2) = 1.6 * (i % 3 == 0) + rng.normal();
+      for (int j = 3; j < 8; ++j) block.values(i, j) = rng.normal();
+    }
+    std::vector<size_t> train(n);
+    for (int i = 0; i < n; ++i) train[i] = i;
+    BlockPreprocessor anova, mrmr;
+    anova.fit(block, train, labels, {2, "anova", 0, 0.02}, true);
+    mrmr.fit(block, train, labels, {2, "mrmr", 0, 0.02}, true);
+    EXPECT_EQ(anova.selected_names(), (std::vector<std::string>{"c0", "c1"})) << seed;
+    ASSERT_EQ(mrmr.selected_names().size(), 2u);
+    EXPECT_EQ(mrmr.selected_names()[1], "c2") << seed;
+  }
+}
+
 TEST(PatientFolds, KeepAPatientsCasesTogetherAndStratify) {
   std::vector<std::string> patients;
   std::vector<int> labels;
