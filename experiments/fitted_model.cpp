@@ -6,6 +6,7 @@
 #include "core/files.h"
 #include "core/random.h"
 #include "experiments/statistics/metrics.h"
+#include "experiments/submodels.h"
 #include "fusion/bundle.h"
 #include "fusion/learners/classifier.h"
 #include "fusion/stacking.h"
@@ -107,6 +108,21 @@ fusion::Batch network_inputs(const std::vector<BlockPreprocessor>& preprocessors
   return batch;
 }
 
+// The submodels see each block on its own, with its presence.
+std::pair<std::vector<Eigen::MatrixXd>, std::vector<std::vector<bool>>> submodel_inputs(const std::vector<BlockPreprocessor>& preprocessors,
+                                                                                        const std::vector<std::string>& subset,
+                                                                                        const FeatureTable& table, const std::vector<size_t>& rows) {
+  std::vector<Eigen::MatrixXd> blocks;
+  std::vector<std::vector<bool>> present;
+  for (size_t m = 0; m < subset.size(); ++m) {
+    const auto& block = table.block(subset[m]);
+    blocks.push_back(preprocessors[m].apply(block, rows, &table.sites));
+    present.emplace_back();
+    for (size_t r : rows) present.back().push_back(block.present[r]);
+  }
+  return {std::move(blocks), std::move(present)};
+}
+
 // Exact distributions for the statistics (float rounding leaves sums of 1 +- 1e-7).
 Eigen::MatrixXd normalised(Eigen::MatrixXd p) {
   for (Eigen::Index i = 0; i < p.rows(); ++i) p.row(i) /= p.row(i).sum();
@@ -126,7 +142,8 @@ FittedModel FittedModel::fit(const ExperimentConfig& config, const FeatureTable&
   FittedModel out;
   out.fusion_ = fusion_name;
   out.subset_ = subset;
-  const bool classical = is_classifier(fusion_name);
+  const bool submodels = fusion_name == "submodels";
+  const bool classical = is_classifier(fusion_name) || submodels;  // both need every value imputed
   for (const auto& modality : subset) {
     const auto& block = table.block(modality);
     BlockPreprocessor preprocessor;
@@ -144,6 +161,12 @@ FittedModel FittedModel::fit(const ExperimentConfig& config, const FeatureTable&
   for (size_t i : train) train_labels.push_back(labels[i]);
   auto options = options_of(config.fusion_options, fusion_name);
 
+  if (submodels) {
+    const auto [blocks, present] = submodel_inputs(out.preprocessors_, subset, table, train);
+    out.submodels_ = std::make_unique<BinarySubmodels>();
+    out.submodels_->fit(blocks, present, train_labels, BinarySubmodels::options_from(options), seed, config.threads);
+    return out;
+  }
   if (classical) {
     out.classifier_ = fusion::make_classifier(fusion_name, options, seed, config.threads);
     out.classifier_->fit(classical_inputs(out.preprocessors_, subset, table, train), train_labels);
@@ -190,6 +213,11 @@ ModelOutput FittedModel::predict(const FeatureTable& table, const std::vector<si
     out.probabilities = normalised(classifier_->predict_proba(classical_inputs(preprocessors_, subset_, table, rows)));
     return out;
   }
+  if (submodels_) {
+    const auto [blocks, present] = submodel_inputs(preprocessors_, subset_, table, rows);
+    out.probabilities = normalised(submodels_->predict_proba(blocks, present));
+    return out;
+  }
   const auto batch = network_inputs(preprocessors_, subset_, table, rows);
   if (stacked_) {
     out.probabilities = normalised(to_matrix(stacked_->predict(batch)));
@@ -216,6 +244,9 @@ void FittedModel::save(const std::filesystem::path& folder, const nlohmann::json
   if (classifier_) {
     bundle["kind"] = "classifier";
     bundle["classifier"] = classifier_->save();
+  } else if (submodels_) {
+    bundle["kind"] = "submodels";
+    bundle["submodels"] = submodels_->save();
   } else {
     bundle["kind"] = stacked_ ? "stacked_late" : "network";
     if (stacked_) bundle["stacking"] = stacked_->save_meta();
@@ -251,6 +282,8 @@ FittedModel FittedModel::load(const std::filesystem::path& folder, nlohmann::jso
     if (kind == "classifier") {
       out.classifier_ = fusion::make_classifier(out.fusion_, {});
       out.classifier_->load(bundle.at("classifier"));
+    } else if (kind == "submodels") {
+      out.submodels_ = std::make_unique<BinarySubmodels>(BinarySubmodels::load(bundle.at("submodels")));
     } else if (kind == "network" || kind == "stacked_late") {
       auto loaded = fusion::load_bundle(folder / "network.pt");
       const auto& spec = loaded.model->spec();
@@ -266,7 +299,7 @@ FittedModel FittedModel::load(const std::filesystem::path& folder, nlohmann::jso
         out.network_ = loaded.model.ptr();
       }
     } else {
-      core::fail("kind '", kind, "', expected classifier, network or stacked_late");
+      core::fail("kind '", kind, "', expected classifier, submodels, network or stacked_late");
     }
   } catch (const nlohmann::json::exception& e) {
     core::fail(path.string(), ": ", e.what());

@@ -1,5 +1,6 @@
 #pragma once
-// One configuration of the grid (a fusion method or a classical classifier over a modality subset)
+// One configuration of the grid (a fusion method, the DM-VBS binary submodels, or a classical
+// classifier over a modality subset)
 // fitted on a set of training cases: the per-modality feature handling of that training set plus
 // the model. The runner fits one per cross-validation fold, and one on every training case for
 // each exported bundle (RUN_DIR/models/), which `vbiopsy predict` loads.
@@ -26,6 +27,8 @@ class MultimodalModelImpl;
 }  // namespace vbiopsy::fusion
 
 namespace vbiopsy::experiments {
+
+class BinarySubmodels;
 
 struct ModelOutput {
   Eigen::MatrixXd probabilities;  // [rows, 3], each row sums to 1
@@ -70,6 +73,7 @@ class FittedModel {
   std::vector<size_t> absent_in_training_;
   std::unique_ptr<fusion::Classifier> classifier_;     // classical learners
   std::unique_ptr<fusion::StackedLateModel> stacked_;  // late fusion with combine = stacking
+  std::unique_ptr<BinarySubmodels> submodels_;         // fusion = submodels (DM-VBS)
   std::shared_ptr<fusion::MultimodalModelImpl> network_;  // every other fusion method
 };
 

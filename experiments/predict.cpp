@@ -167,7 +167,7 @@ json predict_case(const PredictRequest& request, std::ostream& log) {
     if (model.is_classical())
       core::fail("model ", run.value("model", model.fusion()), " (", model.fusion(), ") was trained only on cases with ", subset[m], "; case '",
                  c.case_id, "' has no ", subset[m], ". Give it, or use a model trained on cases without it (e.g. a fusion network)");
-    warnings.push_back("every training case had " + subset[m] + "; this case has none: the network's missing-modality path is untested on real absences");
+    warnings.push_back("every training case had " + subset[m] + "; this case has none: the model's missing-modality path is untested on real absences");
   }
   for (size_t m = 0; m < subset.size(); ++m)
     if (table.block(subset[m]).present[0] && subset[m] != "clinical" && model.preprocessors()[m].harmonised() &&
