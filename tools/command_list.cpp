@@ -38,6 +38,12 @@ int run_list(const std::vector<std::string>& args) {
   print_registry("encoders", encoders::builtin_encoders());
   print_registry("fusion methods", fusion::builtin_fusions());
   print_registry("classifiers", fusion::builtin_classifiers());
+  std::cout << "in experiment configs also:\n"
+               "  submodels - DM-VBS: per modality two binary classifiers (positive vs not, zero vs not) combined by a meta-learner\n"
+               "      learner = logistic    the binary classifier (any classifier above); learner_<option> its options\n"
+               "      meta = xgboost    the meta-learner; meta_<option> its options\n"
+               "      inner_folds = 3    inner folds for the meta-learner's out-of-fold inputs\n"
+               "  late with combine = stacking also takes stacking_learner (logistic), stacking_folds (3), stacking_<option>\n\n";
   std::cout << "heads (any fusion method):\n";
   print_options(fusion::head_option_specs(), "      ");
   std::cout << "\ntraining:\n";
