@@ -39,11 +39,12 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
   ExperimentConfig config;
   config.source = path;
   config.text = text;
-  std::string manifest, features, clinical, modalities = "mri,mg,us,clinical", subsets = "all", fusions = "early", reference, test_sites, extract, extract_into, exports = "best";
+  std::string manifest, features, clinical, modalities = "mri,mg,us,clinical", subsets = "all", fusions = "early", reference, test_sites, extract, extract_into, exports = "best", embeddings;
   po::options_description known;
   known.add_options()
       ("cohort.manifest", po::value(&manifest)->required())
       ("cohort.features", po::value(&features))
+      ("cohort.embeddings", po::value(&embeddings))
       ("cohort.extract", po::value(&extract))
       ("cohort.extract_into", po::value(&extract_into))
       ("cohort.clinical", po::value(&clinical))
@@ -101,6 +102,7 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
   if (config.features.empty() == config.extract.empty())
     core::fail(path.string(), ": give exactly one of cohort.features (a features.csv) and cohort.extract (extraction settings)");
   config.clinical = resolve(clinical);
+  for (const auto& file : list(embeddings, ',')) config.embeddings.push_back(resolve(file));
   config.modalities = list(modalities, ',');
   config.fusions = list(fusions, ',');
   config.reference = reference;
@@ -118,8 +120,8 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
     core::fail(path.string(), ": experiment.validation = test_sites needs experiment.test_sites");
   if (config.modalities.empty() || config.fusions.empty()) core::fail(path.string(), ": experiment.modalities and experiment.fusion must not be empty");
   for (const auto& m : config.modalities)
-    if (m != "mri" && m != "mg" && m != "us" && m != "clinical")
-      core::fail(path.string(), ": experiment.modalities has '", m, "', expected mri, mg, us or clinical");
+    if (m != "mri" && m != "mg" && m != "us" && m != "clinical" && m != "habitats")
+      core::fail(path.string(), ": experiment.modalities has '", m, "', expected mri, mg, us, clinical or habitats");
   if (config.folds < 2 || config.repeats < 1 || config.bootstrap < 1 || config.threads < 1)
     core::fail(path.string(), ": folds >= 2, repeats >= 1, bootstrap >= 1, threads >= 1 expected");
   if (subsets == "all") {

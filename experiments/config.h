@@ -2,9 +2,12 @@
 // An experiment config (INI, read with Boost.Program_options). Sections:
 //   [cohort]      manifest, clinical (optional), and features (the features.csv of `vbiopsy
 //                 extract`) or extract (extraction settings: the run extracts into extract_into,
-//                 default RUN_DIR/features, whose content-keyed cache other runs may share)
+//                 default RUN_DIR/features, whose content-keyed cache other runs may share),
+//                 embeddings (comma list of CSVs `case_id,<modality>_...` joined to the features
+//                 by case id: features computed elsewhere, e.g. a foundation model's embeddings)
 //   [columns]     <modality> = comma list of feature-column prefixes to use (default: all)
-//   [experiment]  modalities (mri,mg,us,clinical), subsets (all | list separated by ';', each
+//   [experiment]  modalities (mri,mg,us,clinical, and habitats: MRI habitats clustered per training
+//                 fold with the extraction settings' [habitats] section), subsets (all | list separated by ';', each
 //                 modality list joined by '+'), fusion (comma list of fusion methods and/or
 //                 classical classifiers, which see the early concatenation of features),
 //                 validation (kfold | leave_one_site_out | test_sites, with test_sites = A,B), folds, repeats, seed, threads,
@@ -53,6 +56,7 @@ struct ExperimentConfig {
   std::map<std::string, std::string> encoder_name;  // per modality
   std::map<std::string, OptionMap> encoder_options, fusion_options;
   std::map<std::string, std::vector<std::string>> column_prefixes;  // [columns] <modality> = prefixes
+  std::vector<std::filesystem::path> embeddings;  // extra feature columns joined by case_id
   std::filesystem::path extract;  // extraction settings: the run extracts the features itself
   std::filesystem::path extract_into;  // where (default RUN_DIR/features); share it to share the cache
 };

@@ -33,6 +33,30 @@ bool is_cohort_fitted_column(const std::string& column) {
   return column.rfind("mri_habitats_", 0) == 0 || column.rfind("mri_dce1_habitat", 0) == 0;
 }
 
+core::CsvTable join_by_case_id(const core::CsvTable& features, const core::CsvTable& extra) {
+  const auto id = features.column("case_id"), extra_id = extra.column("case_id");
+  if (!id) core::fail(features.source.string(), ": no case_id column");
+  if (!extra_id) core::fail(extra.source.string(), ": no case_id column");
+  std::map<std::string, size_t> row_of;
+  for (size_t r = 0; r < extra.rows.size(); ++r)
+    if (!row_of.emplace(core::trim(extra.rows[r][*extra_id]), r).second)
+      core::fail(extra.source.string(), " line ", extra.line_of_row(r), ": case '", core::trim(extra.rows[r][*extra_id]), "' appears twice");
+  core::CsvTable out = features;
+  std::vector<size_t> added;
+  for (size_t j = 0; j < extra.header.size(); ++j) {
+    if (j == *extra_id) continue;
+    if (features.column(extra.header[j]))
+      core::fail(extra.source.string(), ": column '", extra.header[j], "' is already in ", features.source.filename().string());
+    out.header.push_back(extra.header[j]);
+    added.push_back(j);
+  }
+  for (auto& row : out.rows) {
+    const auto it = row_of.find(core::trim(row[*id]));
+    for (size_t j : added) row.push_back(it == row_of.end() ? std::string() : extra.rows[it->second][j]);
+  }
+  return out;
+}
+
 FeatureTable build_feature_table(const datasets::Cohort& cohort, const core::CsvTable& features,
                                  const std::vector<std::string>& modalities,
                                  const std::map<std::string, std::vector<std::string>>& column_prefixes,
@@ -90,6 +114,12 @@ FeatureTable build_feature_table(const datasets::Cohort& cohort, const core::Csv
         }
         block.present.push_back(any);
       }
+    } else if (modality == "habitats") {
+      // Filled per training fold (fold_habitats.h); here only who has an MRI.
+      const auto flag = features.column("has_mri");
+      if (!flag) core::fail(features.source.string(), ": no has_mri column (write it with vbiopsy extract)");
+      block.values.resize(static_cast<Eigen::Index>(n), 0);
+      for (size_t i = 0; i < n; ++i) block.present.push_back(core::trim(features.rows[rows[i]][*flag]) == "1");
     } else if (modality == "mri" || modality == "mg" || modality == "us") {
       const auto flag = features.column("has_" + modality);
       if (!flag) core::fail(features.source.string(), ": no has_", modality, " column (write it with vbiopsy extract)");
@@ -119,7 +149,7 @@ FeatureTable build_feature_table(const datasets::Cohort& cohort, const core::Csv
         }
       }
     } else {
-      core::fail("unknown modality '", modality, "'; known: mri, mg, us, clinical");
+      core::fail("unknown modality '", modality, "'; known: mri, mg, us, clinical, habitats");
     }
     table.blocks.push_back(std::move(block));
   }

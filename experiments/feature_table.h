@@ -32,7 +32,8 @@ struct FeatureTable {
   size_t size() const { return case_ids.size(); }
 };
 
-// modalities: any of mri, mg, us, clinical. column_prefixes: per modality, the feature-column
+// modalities: any of mri, mg, us, clinical, habitats (an empty block, filled per fold by
+// fold_habitats.h; present where the case has an MRI). column_prefixes: per modality, the feature-column
 // prefixes to keep (all `<modality>_` columns when absent). The habitat columns of `vbiopsy
 // extract` (mri_habitats_*, mri_dce1_habitat*) are never used: their clustering was fitted on every
 // case, test cases included, which would leak into cross-validation. With labelled_only false
@@ -43,5 +44,9 @@ FeatureTable build_feature_table(const datasets::Cohort& cohort, const core::Csv
                                  bool labelled_only = true);
 
 bool is_cohort_fitted_column(const std::string& column);
+
+// The features with the columns of `extra` (a CSV with case_id) added by case id; cases extra lacks
+// get empty cells. A column both tables have is an error naming it.
+core::CsvTable join_by_case_id(const core::CsvTable& features, const core::CsvTable& extra);
 
 }  // namespace vbiopsy::experiments

@@ -12,6 +12,7 @@
 #include "encoders/radiomics/cohort_extraction.h"
 #include "experiments/feature_table.h"
 #include "experiments/fitted_model.h"
+#include "experiments/fold_habitats.h"
 #include "experiments/statistics/metrics.h"
 #include "experiments/svg.h"
 #include "modalities/cohort_check.h"
@@ -56,6 +57,19 @@ datasets::Cohort read_case(const PredictRequest& request, unsigned threads) {
   return reading.cohort;
 }
 
+// The extraction settings the bundle records, written into OUT/features for the record.
+encoders::radiomics::CohortExtractionSettings recorded_settings(const PredictRequest& request, const json& run, const char* needed_for) {
+  const auto& text = run.value("extraction_settings", json());
+  if (!text.is_string())
+    core::fail("model bundle ", request.bundle.string(), " does not record how its features were extracted (its run read a features.csv ",
+               "without ", encoders::radiomics::kExtractionSettingsFile, " beside it), which ", needed_for);
+  const auto file = request.out / "features" / encoders::radiomics::kExtractionSettingsFile;
+  core::write_file_atomic(file, text.get<std::string>());
+  auto settings = encoders::radiomics::read_cohort_extraction_settings(file);
+  settings.threads = request.threads;
+  return settings;
+}
+
 // The case's features: extracted with the bundle's settings, or read from the given table.
 core::CsvTable case_features(const PredictRequest& request, const datasets::Cohort& cohort, const json& run, std::ostream& log) {
   if (!request.features.empty()) {
@@ -66,15 +80,9 @@ core::CsvTable case_features(const PredictRequest& request, const datasets::Coho
       core::fail(request.features.string(), ": no row for case '", case_id, "'");
     return table;
   }
-  const auto& settings_text = run.value("extraction_settings", json());
-  if (!settings_text.is_string())
-    core::fail("model bundle ", request.bundle.string(), " does not record how its features were extracted (its run read a features.csv ",
-               "without ", encoders::radiomics::kExtractionSettingsFile, " beside it); give the case's features with --features");
   const auto folder = request.out / "features";
-  core::write_file_atomic(folder / encoders::radiomics::kExtractionSettingsFile, settings_text.get<std::string>());
-  auto settings = encoders::radiomics::read_cohort_extraction_settings(folder / encoders::radiomics::kExtractionSettingsFile);
+  auto settings = recorded_settings(request, run, "extracting the case needs; give the case's features with --features");
   settings.habitats = false;  // habitat columns are fitted on a cohort; models never use them
-  settings.threads = request.threads;
   const auto result = encoders::radiomics::extract_cohort(cohort, settings, folder);
   if (!result.failures.empty()) core::fail("feature extraction failed:", problems_text(result.failures));
   log << "extracted the case's features (" << result.computed << " blocks computed, " << result.from_cache << " from cache)\n";
@@ -150,10 +158,25 @@ json predict_case(const PredictRequest& request, std::ostream& log) {
   fs::create_directories(request.out);
   const auto cohort = read_case(request, request.threads);
   const auto& c = cohort.cases.front();
-  const auto features = case_features(request, cohort, run, log);
+  auto features = case_features(request, cohort, run, log);
+  const auto needed = run.value("embeddings", std::vector<std::string>{});
+  if (!needed.empty() && request.embeddings.empty())
+    core::fail("model bundle ", request.bundle.string(), " was trained with embedding columns from ", core::join(needed, ", "),
+               "; give the case's rows with --embeddings");
+  for (const auto& file : request.embeddings) features = join_by_case_id(features, core::read_csv(file));
   std::map<std::string, std::vector<std::string>> prefixes;
   if (run.contains("column_prefixes")) prefixes = run["column_prefixes"].get<std::map<std::string, std::vector<std::string>>>();
   auto table = build_feature_table(cohort, features, model.subset(), prefixes, false);
+  if (std::find(model.subset().begin(), model.subset().end(), "habitats") != model.subset().end()) {
+    // The habitat model of the bundle's training cases, applied to this case's voxels.
+    if (!run.contains("habitats")) core::fail("model bundle ", request.bundle.string(), " uses habitats but holds no habitat model");
+    const auto habitats = FoldHabitats::load(run["habitats"]);
+    const auto settings = recorded_settings(request, run, "the case's habitats need");
+    std::vector<std::pair<std::string, std::string>> failures;
+    const auto voxels = habitat_voxels_of(cohort, {c.case_id}, settings, request.threads, &failures);
+    if (!failures.empty()) core::fail("case '", c.case_id, "': habitats: ", failures.front().second);
+    table = with_block(table, habitats.block(voxels));
+  }
   model.bind(table);
 
   const auto& subset = model.subset();

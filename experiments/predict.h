@@ -12,6 +12,7 @@
 #include <iosfwd>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace vbiopsy::experiments {
 
@@ -22,6 +23,7 @@ struct PredictRequest {
   std::filesystem::path features;  // optional: a features.csv holding the case (no extraction then)
   std::filesystem::path out;
   unsigned threads = 1;
+  std::vector<std::filesystem::path> embeddings;  // the case's rows of the embedding CSVs the model was trained with
 };
 
 // Returns what prediction.json holds. Errors (unreadable case, modality the model cannot do

@@ -19,6 +19,7 @@
 #include "encoders/radiomics/cohort_extraction.h"
 #include "experiments/feature_table.h"
 #include "experiments/fitted_model.h"
+#include "experiments/fold_habitats.h"
 #include "modalities/cohort_check.h"
 #include "experiments/preprocessing.h"
 #include "experiments/report.h"
@@ -45,6 +46,36 @@ struct Row {
   std::array<double, kClasses> p{};
   std::vector<double> weights;  // per modality of the cell (attention shares, gates, late weights); may be empty
 };
+
+// The `habitats` modality: every case's voxel features and the clustering settings; the habitat
+// model itself is fitted per training set (fold_habitats.h).
+struct HabitatContext {
+  CohortVoxels voxels;
+  encoders::radiomics::CohortExtractionSettings settings;
+  unsigned threads = 1;
+  // Clustering is the slow part: every cell of a fold shares its training set's habitats.
+  std::map<std::vector<size_t>, std::pair<FoldHabitats, FeatureBlock>> fitted;
+};
+
+bool uses_habitats(const std::vector<std::string>& subset) {
+  return std::find(subset.begin(), subset.end(), "habitats") != subset.end();
+}
+
+// When the subset uses habitats: the table with habitats clustered on the training rows `train`
+// (the fitted habitats returned through `fitted`); otherwise nothing (the table serves as it is).
+std::optional<FeatureTable> table_for(const FeatureTable& table, const std::vector<std::string>& subset, const std::vector<size_t>& train,
+                                      HabitatContext* habitats, FoldHabitats* fitted = nullptr) {
+  if (!uses_habitats(subset)) return std::nullopt;
+  auto it = habitats->fitted.find(train);
+  if (it == habitats->fitted.end()) {
+    FoldHabitats fold;
+    fold.fit(habitats->voxels, train, habitats->settings);
+    auto block = fold.block(habitats->voxels, habitats->threads);
+    it = habitats->fitted.emplace(train, std::make_pair(std::move(fold), std::move(block))).first;
+  }
+  if (fitted) *fitted = it->second.first;
+  return with_block(table, it->second.second);
+}
 
 // "late[mg+mri]" -> "late_mg_mri": a file or folder name.
 std::string safe_name(const std::string& model) {
@@ -80,16 +111,18 @@ std::pair<std::vector<int>, int> assign_folds(const ExperimentConfig& config, co
   return {fold, static_cast<int>(ordered.size())};
 }
 
-std::vector<Row> train_cell(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
-                            const Cell& cell) {
+std::vector<Row> train_cell(const ExperimentConfig& config, const FeatureTable& full_table, const std::vector<int>& labels,
+                            const Cell& cell, HabitatContext* habitats) {
   std::vector<Row> rows;
   const int repeats = config.validation == "kfold" ? config.repeats : 1;  // the other schemes are not random
   for (int repeat = 0; repeat < repeats; ++repeat) {
-    const auto [fold_of, folds] = assign_folds(config, table, labels, repeat);
+    const auto [fold_of, folds] = assign_folds(config, full_table, labels, repeat);
     for (int fold = 0; fold < folds; ++fold) {
       std::vector<size_t> train, test;
-      for (size_t i = 0; i < table.size(); ++i) (fold_of[i] == fold ? test : train).push_back(i);
+      for (size_t i = 0; i < full_table.size(); ++i) (fold_of[i] == fold ? test : train).push_back(i);
       if (test.empty()) continue;
+      const auto fold_table = table_for(full_table, cell.subset, train, habitats);
+      const auto& table = fold_table ? *fold_table : full_table;
       const auto model = FittedModel::fit(config, table, labels, cell.fusion, cell.subset, train,
                                           core::derive_seed(config.seed, {13, static_cast<uint64_t>(repeat), static_cast<uint64_t>(fold)}));
       const auto output = model.predict(table, test);
@@ -200,7 +233,7 @@ std::filesystem::path extract_features(const ExperimentConfig& config, const std
 // rebuild its inputs for a new case. A bundle of this run's fingerprint is reused on rerun.
 void export_models(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
                    const std::vector<Cell>& cells, const std::string& best, const nlohmann::json& metrics,
-                   const std::string& fingerprint, const std::filesystem::path& run_dir, std::ostream& log) {
+                   const std::string& fingerprint, HabitatContext* habitats, const std::filesystem::path& run_dir, std::ostream& log) {
   std::vector<const Cell*> chosen;
   for (const auto& name : config.exports) {
     if (name == "none") return;
@@ -222,6 +255,8 @@ void export_models(const ExperimentConfig& config, const FeatureTable& table, co
   const auto settings_file = config.features.parent_path() / encoders::radiomics::kExtractionSettingsFile;
   const nlohmann::json extraction =
       std::filesystem::exists(settings_file) ? nlohmann::json(core::read_text_file(settings_file)) : nlohmann::json();
+  std::vector<std::string> embedding_names;  // predict needs the new case's rows of these
+  for (const auto& file : config.embeddings) embedding_names.push_back(file.filename().string());
   std::set<std::string> done;
   for (const auto* cell : chosen) {
     if (!done.insert(cell->name).second) continue;
@@ -232,8 +267,10 @@ void export_models(const ExperimentConfig& config, const FeatureTable& table, co
     }
     std::array<size_t, kClasses> counts{};
     for (size_t i : train) ++counts[labels[i]];
-    const auto model = FittedModel::fit(config, table, labels, cell->fusion, cell->subset, train, core::derive_seed(config.seed, {23}));
-    const nlohmann::json metadata = {{"model", cell->name},
+    FoldHabitats fitted_habitats;
+    const auto habitat_table = table_for(table, cell->subset, train, habitats, &fitted_habitats);
+    const auto model = FittedModel::fit(config, habitat_table ? *habitat_table : table, labels, cell->fusion, cell->subset, train, core::derive_seed(config.seed, {23}));
+    nlohmann::json metadata = {{"model", cell->name},
                                      {"fingerprint", fingerprint},
                                      {"config_sha256", core::sha256_hex(config.text)},
                                      {"training_cases", train.size()},
@@ -241,7 +278,9 @@ void export_models(const ExperimentConfig& config, const FeatureTable& table, co
                                      {"validation", config.validation},
                                      {"cross_validated", metrics.at(cell->name).at("metrics")},
                                      {"column_prefixes", config.column_prefixes},
-                                     {"extraction_settings", extraction}};
+                                     {"extraction_settings", extraction},
+                                     {"embeddings", embedding_names}};
+    if (habitat_table) metadata["habitats"] = fitted_habitats.save();
     model.save(folder, metadata);
     log << "exported " << cell->name << " (trained on " << train.size() << " cases) to " << folder.string() << "\n";
   }
@@ -257,7 +296,29 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
   if (!reading.problems.empty())
     core::fail("the cohort has ", reading.problems.size(), " problem(s); the first: ", datasets::to_string(reading.problems.front()),
                " (run vbiopsy validate)");
-  const auto table = build_feature_table(reading.cohort, core::read_csv(config.features), config.modalities, config.column_prefixes);
+  auto features = core::read_csv(config.features);
+  std::string inputs_text = core::read_text_file(config.manifest) + core::read_text_file(config.features);
+  for (const auto& file : config.embeddings) {
+    features = join_by_case_id(features, core::read_csv(file));
+    inputs_text += core::read_text_file(file);
+  }
+  auto table = build_feature_table(reading.cohort, features, config.modalities, config.column_prefixes);
+  std::optional<HabitatContext> habitats;
+  if (uses_habitats(config.modalities)) {
+    const auto ini = config.extract.empty() ? config.features.parent_path() / encoders::radiomics::kExtractionSettingsFile : config.extract;
+    if (!std::filesystem::exists(ini))
+      core::fail("modality 'habitats' clusters with the extraction settings' [habitats] section; give [cohort] extract, or keep ",
+                 encoders::radiomics::kExtractionSettingsFile, " beside ", config.features.string());
+    habitats.emplace();
+    habitats->settings = encoders::radiomics::read_cohort_extraction_settings(ini);
+    habitats->threads = habitats->settings.threads = static_cast<unsigned>(config.threads);
+    std::vector<std::pair<std::string, std::string>> failures;
+    habitats->voxels = habitat_voxels_of(reading.cohort, table.case_ids, habitats->settings, static_cast<unsigned>(config.threads), &failures);
+    for (const auto& [id, reason] : failures) log << "habitats: case " << id << " left without: " << reason << "\n";
+    auto block = table.block("habitats");
+    for (size_t i = 0; i < table.size(); ++i) block.present[i] = habitats->voxels[i].has_value();
+    table = with_block(table, block);
+  }
   auto labels = table.labels;
   if (config.permute_labels) {  // the negative control: any signal left is leakage
     core::Rng rng(core::derive_seed(config.seed, {19}));
@@ -265,8 +326,7 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
   }
   std::filesystem::create_directories(run_dir / "cells");
   // A run directory belongs to one config and one set of inputs: finished cells are reused only then.
-  const std::string fingerprint = core::sha256_hex(std::string(VBIOPSY_VERSION) + config.text + core::read_text_file(config.manifest) +
-                                                   core::read_text_file(config.features));
+  const std::string fingerprint = core::sha256_hex(std::string(VBIOPSY_VERSION) + config.text + inputs_text);
   const auto fingerprint_file = run_dir / "cells" / "fingerprint";
   if (std::filesystem::exists(fingerprint_file) && core::trim(core::read_text_file(fingerprint_file)) != fingerprint)
     core::fail(run_dir.string(), " holds a run of another config or other inputs; use a new run directory");
@@ -286,7 +346,7 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
       results[cells[c].name] = parse_cell(path);
       ++summary.cells_reused;
     } else {
-      results[cells[c].name] = train_cell(config, table, labels, cells[c]);
+      results[cells[c].name] = train_cell(config, table, labels, cells[c], habitats ? &*habitats : nullptr);
       core::write_file_atomic(path, cell_text(results[cells[c].name]));
     }
     ++summary.cells;
@@ -426,9 +486,12 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
     for (size_t i = 0; i < phi.size(); ++i) shapley += core::csv_line({f, config.modalities[i], core::format_double(phi[i])});
   }
   core::write_file_atomic(run_dir / "shapley.csv", shapley);
-  export_models(config, table, labels, cells, summary.best_model, metrics, fingerprint, run_dir, log);
+  export_models(config, table, labels, cells, summary.best_model, metrics, fingerprint, habitats ? &*habitats : nullptr, run_dir, log);
 
   // run.json: provenance.
+  nlohmann::json embeddings = nlohmann::json::array();
+  for (const auto& file : config.embeddings)
+    embeddings.push_back({{"path", std::filesystem::absolute(file).string()}, {"sha256", core::sha256_hex(core::read_text_file(file))}});
   nlohmann::json excluded = nlohmann::json::array();
   for (const auto& [id, reason] : table.excluded) excluded.push_back({{"case_id", id}, {"reason", reason}});
   const nlohmann::json run = {
@@ -444,6 +507,7 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
       {"manifest_sha256", core::sha256_hex(core::read_text_file(config.manifest))},
       {"features_sha256", core::sha256_hex(core::read_text_file(config.features))},
       {"clinical_sha256", config.clinical.empty() ? std::string() : core::sha256_hex(core::read_text_file(config.clinical))},
+      {"embeddings", embeddings},
       {"seed", config.seed},
       {"threads", config.threads},
       {"permute_labels", config.permute_labels},
@@ -499,6 +563,11 @@ std::vector<std::string> reproduce_run(const std::filesystem::path& run_dir, con
   check_input("manifest", config.manifest, record.at("manifest_sha256"));
   check_input("features", config.features, record.at("features_sha256"));
   check_input("clinical table", config.clinical, record.at("clinical_sha256"));
+  config.embeddings.clear();
+  for (const auto& e : record.value("embeddings", nlohmann::json::array())) {
+    config.embeddings.push_back(e.at("path").get<std::string>());
+    check_input("embeddings", config.embeddings.back(), e.at("sha256"));
+  }
   if (std::filesystem::exists(into)) core::fail("cannot reproduce into ", into.string(), ": it exists; give a new directory");
   run_experiment(config, into, log);
   for (const char* file : {"predictions.csv", "metrics.json"}) {

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/parallel.h"
 #include "modalities/case_loader.h"
+#include "modalities/image_io.h"
 
 namespace vbiopsy::modalities {
 namespace fs = std::filesystem;
@@ -12,6 +13,7 @@ using datasets::Problem;
 
 std::vector<Problem> check_cases(const datasets::Cohort& cohort, unsigned threads) {
   std::vector<std::vector<Problem>> per_case(cohort.cases.size());
+  prepare_itk_for_threads();
   core::parallel_for(cohort.cases.size(), threads, [&](size_t i) {
     const auto& c = cohort.cases[i];
     auto attempt = [&](const char* modality, auto&& load) {

@@ -4,12 +4,14 @@
 #include <itkImageFileReader.h>
 #include <itkImageFileWriter.h>
 #include <itkImageIOFactory.h>
+#include <itkMultiThreaderBase.h>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 
 #include "core/error.h"
 #include "core/files.h"
@@ -35,6 +37,21 @@ bool ends_with(const std::string& s, const char* suffix) {
 using ItkFloat3 = itk::Image<float, 3>;
 
 // ITK's reader for the file with its header read (size, type), before any voxel is allocated.
+}  // namespace
+
+void prepare_itk_for_threads() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    itk::DataObject::GetGlobalReleaseDataFlag();
+    itk::Object::GetGlobalWarningDisplay();
+    itk::MultiThreaderBase::GetGlobalDefaultNumberOfThreads();
+    auto reader = itk::ImageFileReader<ItkFloat3>::New();  // a process object: its multi-threader and the thread pool
+    itk::ImageIOFactory::CreateImageIO("warm-up.nii.gz", itk::CommonEnums::IOFileMode::ReadMode);  // the factory list
+  });
+}
+
+namespace {
+
 itk::ImageIOBase::Pointer open_header(const fs::path& path) {
   auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::CommonEnums::IOFileMode::ReadMode);
   if (!io) fail(path.string(), ": ITK finds no reader for this file (unknown or corrupt format)");

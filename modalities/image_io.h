@@ -9,6 +9,12 @@
 
 namespace vbiopsy::modalities {
 
+// ITK 5.2 creates its global singletons (object factories, the thread pool, global flags) lazily and
+// without locks: the first ITK use from two threads at once can corrupt the heap (ITK issue #5493).
+// Every function that loads or processes images on several threads calls this first, on its own
+// thread; it creates them once.
+void prepare_itk_for_threads();
+
 enum class FileKind { kItk, kRaster, kDicom };
 // By suffix; a folder or a suffix-less file is DICOM. Unknown suffixes throw.
 FileKind file_kind(const std::filesystem::path& path);

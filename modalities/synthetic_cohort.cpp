@@ -140,6 +140,7 @@ size_t write_synthetic_cohort(const SynthWriteOptions& options, const fs::path& 
   const size_t n = options.synth.cases;
   std::vector<datasets::Case> records(n);
   std::vector<std::string> truth_rows(n);
+  prepare_itk_for_threads();
   core::parallel_for(n, options.threads, [&](size_t i) {
     SynthCase sc = datasets::generate_case(options.synth, i);
     const fs::path dir = out / "cases" / sc.record.case_id;

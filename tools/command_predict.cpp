@@ -9,6 +9,7 @@ namespace vbiopsy::tools {
 
 int run_predict(const std::vector<std::string>& args) {
   std::string bundle, case_path, case_id, features, out;
+  std::vector<std::string> embeddings;
   unsigned threads = core::default_thread_count();
   po::options_description options(
       "vbiopsy predict\n\n"
@@ -25,11 +26,13 @@ int run_predict(const std::vector<std::string>& args) {
       ("case", po::value(&case_path)->required(), "case folder or manifest CSV")
       ("case-id", po::value(&case_id), "the manifest row to predict")
       ("features", po::value(&features), "a features.csv holding the case (skips extraction)")
+      ("embeddings", po::value(&embeddings)->multitoken(), "CSVs with the case's embedding columns, when the model was trained with [cohort] embeddings")
       ("out", po::value(&out)->required(), "output folder: prediction.json, report.html, case/, features/")
       ("threads", po::value(&threads)->default_value(threads), "worker threads");
   po::variables_map values;
   if (!parse_options(args, options, values, "vbiopsy predict --model BUNDLE --case PATH --out DIR")) return 0;
-  const auto prediction = experiments::predict_case({bundle, case_path, case_id, features, out, threads}, std::cerr);
+  const auto prediction = experiments::predict_case(
+      {bundle, case_path, case_id, features, out, threads, std::vector<std::filesystem::path>(embeddings.begin(), embeddings.end())}, std::cerr);
   std::cout << "case " << prediction["case_id"].get<std::string>() << ": HER2-" << prediction["predicted_class"].get<std::string>()
             << " (zero " << prediction["probabilities"]["zero"].get<double>() << ", low " << prediction["probabilities"]["low"].get<double>()
             << ", positive " << prediction["probabilities"]["positive"].get<double>() << "); " << out << "/prediction.json, " << out

@@ -1,5 +1,6 @@
 #include "encoders/radiomics/cohort_extraction.h"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -72,7 +73,12 @@ struct MriMaps {
       if (!mri.t2) core::fail("case ", case_id, ": habitat map 't2' needs a T2-weighted image");
       return &*mri.t2;
     }
-    core::fail("unknown habitat map '", name, "'; known: pe, ttp, me, ie, wash_in, ser, wash_out, auc60, auc90, adc, t2");
+    if (name.size() > 3 && name.rfind("dce", 0) == 0 && std::all_of(name.begin() + 3, name.end(), ::isdigit)) {
+      const size_t phase = std::stoul(name.substr(3));  // dce0 = pre-contrast, dce2 = second post-contrast phase
+      if (phase >= mri.dce.size()) core::fail("case ", case_id, ": habitat map '", name, "': the DCE has ", mri.dce.size(), " phases");
+      return &mri.dce[phase];
+    }
+    core::fail("unknown habitat map '", name, "'; known: pe, ttp, me, ie, wash_in, ser, wash_out, auc60, auc90, adc, t2, dce<phase>");
   }
 };
 
@@ -109,6 +115,23 @@ MriMaps mri_maps(const modalities::LoadedMri& mri) {
 }
 
 }  // namespace
+
+modalities::mri::CaseVoxels habitat_voxels(const std::string& case_id, const modalities::LoadedMri& mri, const CohortExtractionSettings& settings) {
+  const MriMaps maps = mri_maps(mri);
+  std::vector<const core::Image*> chosen;
+  for (auto& name : settings.habitat_maps) chosen.push_back(maps.get(name, mri, case_id));
+  core::Mask region = mri.mask;
+  if (settings.habitat_ring_mm > 0) {
+    const core::Mask ring = peritumoral_ring(mri.mask, settings.habitat_ring_mm);
+    for (size_t v = 0; v < region.voxels.size(); ++v) region.voxels[v] = region.voxels[v] || ring.voxels[v];
+  }
+  return modalities::mri::case_voxels(case_id, chosen, region);
+}
+
+modalities::mri::CaseVoxels habitat_voxels(const datasets::Case& c, const CohortExtractionSettings& settings) {
+  if (!c.mri) core::fail("case ", c.case_id, ": habitats need an MRI study");
+  return habitat_voxels(c.case_id, load_registered(*c.mri, settings.register_sequences).mri, settings);
+}
 
 CohortExtractionSettings read_cohort_extraction_settings(const fs::path& ini) {
   CohortExtractionSettings s;
@@ -207,6 +230,7 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
                                       const fs::path& out, const std::function<void(size_t, size_t)>& progress) {
   const fs::path cache = out / "cache";
   fs::create_directories(cache);
+  modalities::prepare_itk_for_threads();
   const std::string settings_key = settings_text(settings);
   const size_t n = cohort.cases.size();
   std::vector<std::vector<Block>> blocks(n);
@@ -230,15 +254,7 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
         const auto registered = load_registered(*c.mri, settings.register_sequences);
         const auto& mri = registered.mri;
         if (settings.register_sequences) registration_metrics[i] = registered.metrics;
-        const MriMaps maps = mri_maps(mri);
-        std::vector<const core::Image*> chosen;
-        for (auto& name : settings.habitat_maps) chosen.push_back(maps.get(name, mri, c.case_id));
-        core::Mask region = mri.mask;
-        if (settings.habitat_ring_mm > 0) {
-          const core::Mask ring = peritumoral_ring(mri.mask, settings.habitat_ring_mm);
-          for (size_t v = 0; v < region.voxels.size(); ++v) region.voxels[v] = region.voxels[v] || ring.voxels[v];
-        }
-        voxels[i] = modalities::mri::case_voxels(c.case_id, chosen, region);
+        voxels[i] = habitat_voxels(c.case_id, mri, settings);
         dce1[i] = mri.dce[1];
       } catch (const core::Error& e) {
         failures[i].push_back({c.case_id, "MRI habitats", e.what()});
@@ -248,7 +264,7 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
     for (auto& v : voxels)
       if (v) all.push_back(*v);
     if (!all.empty()) {
-      const auto model = modalities::mri::fit_habitat_model(all, settings.habitat_options);
+      const auto model = modalities::mri::fit_habitat_model(all, settings.habitat_options, settings.threads);
       habitat_count = model.habitats();
       std::string record = core::csv_line({"habitats", "k_tried", "criterion", "training_cases"});
       for (size_t k = 0; k < model.criterion_values.size(); ++k)

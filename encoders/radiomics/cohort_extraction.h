@@ -15,6 +15,7 @@
 
 #include "datasets/manifest.h"
 #include "encoders/radiomics/extractor.h"
+#include "modalities/case_loader.h"
 #include "modalities/mri/habitats.h"
 #include "modalities/mri/tofts.h"
 
@@ -63,8 +64,15 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
 // assumptions of the signal-to-concentration conversion), and section [habitats]: enabled = true|false,
 // maps = wash_in, wash_out, ser, adc (any of pe, ttp, me, ie, wash_in, ser, wash_out, auc60, auc90,
 // adc, t2), min = 2, max = 6, fixed = 0, criterion = calinski_harabasz|silhouette, seed = 1,
-// ring_mm = 0 (a peritumoral ring added to the habitat region).
+// ring_mm = 0 (a peritumoral ring added to the habitat region); maps may also name a DCE phase's
+// intensities, dce<phase> (dce0 pre-contrast).
 CohortExtractionSettings read_cohort_extraction_settings(const std::filesystem::path& ini);
+
+// The voxel features habitats cluster: settings.habitat_maps inside the tumour (plus the habitat
+// ring), from a loaded study, or from a case's files (registered when the settings say so). Shared
+// by extract (one descriptive cohort model) and run (one model per training fold).
+modalities::mri::CaseVoxels habitat_voxels(const std::string& case_id, const modalities::LoadedMri& mri, const CohortExtractionSettings& settings);
+modalities::mri::CaseVoxels habitat_voxels(const datasets::Case& c, const CohortExtractionSettings& settings);
 
 // The settings as canonical text: part of every cache key.
 std::string settings_text(const CohortExtractionSettings& settings);

@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "core/error.h"
+#include "core/parallel.h"
 #include "core/random.h"
 #include "modalities/mri/clustering.h"
 
@@ -45,7 +46,7 @@ CaseVoxels case_voxels(const std::string& case_id, const std::vector<const core:
   return c;
 }
 
-HabitatModel fit_habitat_model(const std::vector<CaseVoxels>& training, const HabitatOptions& o) {
+HabitatModel fit_habitat_model(const std::vector<CaseVoxels>& training, const HabitatOptions& o, unsigned threads) {
   if (training.empty()) core::fail("habitat model: no training cases");
   HabitatModel model;
   const long d = training.front().features.cols();
@@ -66,9 +67,11 @@ HabitatModel fit_habitat_model(const std::vector<CaseVoxels>& training, const Ha
   // Level 1: supervoxels of every training case, pooled.
   std::vector<Eigen::RowVectorXd> centres;
   std::vector<double> weights;
-  for (auto& c : training) {
-    const Eigen::MatrixXd z = standardised(c.features, model);
-    const KMeansResult s = supervoxels(z, o, c.case_id);
+  std::vector<KMeansResult> per_case(training.size());
+  core::parallel_for(training.size(), threads, [&](size_t i) {
+    per_case[i] = supervoxels(standardised(training[i].features, model), o, training[i].case_id);
+  });
+  for (const auto& s : per_case) {
     std::vector<double> size(size_t(s.centroids.rows()), 0.0);
     for (int label : s.labels) size[size_t(label)] += 1;
     for (long k = 0; k < s.centroids.rows(); ++k)

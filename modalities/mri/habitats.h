@@ -47,7 +47,8 @@ struct HabitatModel {
   int habitats() const { return int(centroids.rows()); }
 };
 
-HabitatModel fit_habitat_model(const std::vector<CaseVoxels>& training, const HabitatOptions& options);
+// Cases' supervoxels in parallel over `threads`; the model does not depend on it.
+HabitatModel fit_habitat_model(const std::vector<CaseVoxels>& training, const HabitatOptions& options, unsigned threads = 1);
 
 // The case's habitat label map on its grid: 0 outside the region, 1..k inside.
 core::Mask apply_habitat_model(const HabitatModel& model, const CaseVoxels& c, const HabitatOptions& options);

@@ -196,3 +196,23 @@ TEST(CaseFolder, ReadsTheSyntheticCaseLayoutAsTheManifestDoes) {
 
 }  // namespace
 }  // namespace vbiopsy::experiments
+
+namespace vbiopsy::experiments {
+namespace {
+
+TEST(Embeddings, JoinByCaseIdLeavesMissingCasesEmptyAndRefusesClashingColumns) {
+  const auto features = core::parse_csv("case_id,has_mg,mg_a\nA,1,1\nB,1,2\nC,0,\n", "features.csv");
+  const auto extra = core::parse_csv("case_id,mg_fm_0\nB,0.5\nA,0.25\nZ,9\n", "embeddings.csv");
+  const auto joined = join_by_case_id(features, extra);
+  EXPECT_EQ(joined.header, (std::vector<std::string>{"case_id", "has_mg", "mg_a", "mg_fm_0"}));
+  EXPECT_EQ(joined.rows[0][3], "0.25");
+  EXPECT_EQ(joined.rows[1][3], "0.5");
+  EXPECT_EQ(joined.rows[2][3], "");
+  EXPECT_NE(error_of([&] { join_by_case_id(features, core::parse_csv("case_id,mg_a\nA,1\n", "e.csv")); }).find("column 'mg_a' is already in"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { join_by_case_id(features, core::parse_csv("case_id,x\nA,1\nA,2\n", "e.csv")); }).find("appears twice"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace vbiopsy::experiments
