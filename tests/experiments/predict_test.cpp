@@ -13,6 +13,7 @@
 #include "datasets/manifest.h"
 #include "experiments/config.h"
 #include "experiments/fitted_model.h"
+#include "experiments/fold_habitats.h"
 #include "experiments/runner.h"
 #include "modalities/synthetic_cohort.h"
 #include "small_cohort.h"
@@ -212,6 +213,64 @@ TEST(Embeddings, JoinByCaseIdLeavesMissingCasesEmptyAndRefusesClashingColumns) {
             std::string::npos);
   EXPECT_NE(error_of([&] { join_by_case_id(features, core::parse_csv("case_id,x\nA,1\nA,2\n", "e.csv")); }).find("appears twice"),
             std::string::npos);
+}
+
+}  // namespace
+}  // namespace vbiopsy::experiments
+
+namespace vbiopsy::experiments {
+namespace {
+
+// Habitats of a fold are clustered on its training cases only: the model names exactly them, and
+// changing a held-out case's voxels changes no training case's description.
+TEST(FoldHabitats, ClusterOnTrainingCasesOnlyAndDescribeEveryCaseTheSameWhateverTheThreads) {
+  const auto dir = fs::temp_directory_path() / ("vbiopsy_fold_habitats_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  modalities::SynthWriteOptions synth;
+  synth.synth.cases = 16;
+  synth.synth.seed = 4;
+  modalities::write_synthetic_cohort(synth, dir / "cohort");
+  const auto cohort = datasets::read_cohort(dir / "cohort" / "manifest.csv").cohort;
+  std::vector<std::string> ids;
+  for (const auto& c : cohort.cases) ids.push_back(c.case_id);
+  encoders::radiomics::CohortExtractionSettings settings;
+  settings.habitat_maps = {"wash_in", "ser"};
+  settings.habitat_options.fixed_habitats = 3;
+  auto voxels = habitat_voxels_of(cohort, ids, settings, 2);
+  std::vector<size_t> train, test;
+  std::vector<std::string> train_ids;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    (i % 4 == 0 ? test : train).push_back(i);
+    if (i % 4 != 0 && voxels[i]) train_ids.push_back(ids[i]);
+  }
+  FoldHabitats fold;
+  fold.fit(voxels, train, settings);
+  EXPECT_EQ(fold.model().training_case_ids, train_ids);
+  // Equal values, a habitat's missing means (NaN) included.
+  auto same = [](const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
+    return a.rows() == b.rows() && a.cols() == b.cols() && ((a.array() == b.array()) || (a.array().isNaN() && b.array().isNaN())).all();
+  };
+  const auto block = fold.block(voxels, 1);
+  EXPECT_EQ(block.columns.size(), 3u * 3u);
+  EXPECT_TRUE(same(block.values, fold.block(voxels, 2).values));
+  for (size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_EQ(block.present[i], voxels[i].has_value());
+    if (!voxels[i]) continue;
+    double fractions = 0;
+    for (int h = 0; h < 3; ++h) fractions += block.values(static_cast<Eigen::Index>(i), h * 3);
+    EXPECT_NEAR(fractions, 1.0, 1e-12);
+  }
+  auto changed = voxels;
+  for (size_t i : test)
+    if (changed[i]) changed[i]->features *= 3.0;
+  FoldHabitats refit;
+  refit.fit(changed, train, settings);
+  const auto changed_block = refit.block(changed, 2);
+  for (size_t i : train)
+    if (voxels[i]) EXPECT_EQ(changed_block.values.row(static_cast<Eigen::Index>(i)), block.values.row(static_cast<Eigen::Index>(i)));
+  const auto loaded = FoldHabitats::load(nlohmann::json::parse(fold.save().dump()));
+  EXPECT_TRUE(same(loaded.block(voxels, 1).values, block.values));
+  fs::remove_all(dir);
 }
 
 }  // namespace
