@@ -28,8 +28,9 @@ int run_extract(const std::vector<std::string>& args) {
   po::variables_map values;
   if (!parse_options(args, options, values, "vbiopsy extract --manifest M [--config C.ini] --out DIR")) return 0;
 
-  auto settings = config.empty() ? encoders::radiomics::CohortExtractionSettings{encoders::radiomics::default_settings(), {}, 1}
-                                 : encoders::radiomics::read_cohort_extraction_settings(config);
+  encoders::radiomics::CohortExtractionSettings settings;
+  if (config.empty()) settings.radiomics = encoders::radiomics::default_settings();
+  else settings = encoders::radiomics::read_cohort_extraction_settings(config);
   settings.threads = threads;
   auto checked = modalities::load_checked_cohort(
       manifest, clinical.empty() ? std::nullopt : std::optional<std::filesystem::path>(clinical), skip_bad, threads);

@@ -1,6 +1,7 @@
 #include "encoders/radiomics/cohort_extraction.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -159,8 +160,15 @@ CohortExtractionSettings read_cohort_extraction_settings(const fs::path& ini) {
       else if (key == "flip_angle_deg") s.acquisition.flip_angle_deg = number();
       else if (key == "relaxivity") s.acquisition.relaxivity = number();
       else if (key == "injection_time_s") s.acquisition.injection_time_s = number();
-      else core::fail(ini.string(), ": unknown key 'mri.", key,
-                      "'; known: kinetics, register, tofts, extended, t10_s, tr_s, flip_angle_deg, relaxivity, injection_time_s");
+      else if (key == "sequences") {
+        s.sequences.clear();
+        for (const auto& part : core::split(node.data(), ','))
+          if (const auto name = core::to_lower(core::trim(part)); !name.empty()) {
+            if (name != "t2" && name != "adc") core::fail(ini.string(), ": mri.sequences has '", name, "'; known: t2, adc");
+            s.sequences.push_back(name);
+          }
+      } else core::fail(ini.string(), ": unknown key 'mri.", key,
+                      "'; known: kinetics, register, sequences, tofts, extended, t10_s, tr_s, flip_angle_deg, relaxivity, injection_time_s");
     }
   }
   if (auto habitats = tree.get_child_optional("habitats")) {
@@ -336,6 +344,36 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
       for (double r : settings.rings_mm)
         jobs.push_back({core::concat("mri_dce1_ring", core::format_double(r), "mm"), &mri.dce[1],
                         peritumoral_ring(mri.mask, r), sources, core::concat("ring", r)});
+      // T2 and ADC radiomics (tumour and rings) on the DCE grid, where the case has them.
+      std::optional<core::Image> adc;
+      for (const auto& sequence : settings.sequences) {
+        const core::Image* image = nullptr;
+        std::vector<fs::path> sequence_sources{c.mri->mask};
+        if (sequence == "t2" && mri.t2) {
+          image = &*mri.t2;
+          sequence_sources.push_back(*c.mri->t2);
+        } else if (sequence == "adc") {
+          if (mri.adc) adc = *mri.adc;
+          else if (mri.dwi.size() >= 2) adc = modalities::mri::fit_adc(mri.dwi, mri.dwi_b_values).adc;
+          if (adc) image = &*adc;
+          if (c.mri->adc) sequence_sources.push_back(*c.mri->adc);
+          for (const auto& dwi : c.mri->dwi) sequence_sources.push_back(dwi);
+        }
+        if (!image) continue;
+        // A fitted ADC is undefined where a signal is not positive: those voxels leave the region.
+        auto finite = [&](core::Mask region) {
+          for (size_t v = 0; v < region.voxels.size(); ++v) region.voxels[v] = region.voxels[v] && std::isfinite(image->voxels[v]);
+          return region;
+        };
+        auto add = [&](std::string name, core::Mask region, std::string label) {
+          region = finite(std::move(region));
+          if (std::find(region.voxels.begin(), region.voxels.end(), 1) != region.voxels.end())
+            jobs.push_back({std::move(name), image, std::move(region), sequence_sources, std::move(label)});
+        };
+        add("mri_" + sequence + "_tumour", mri.mask, "tumour");
+        for (double r : settings.rings_mm)
+          add(core::concat("mri_", sequence, "_ring", core::format_double(r), "mm"), peritumoral_ring(mri.mask, r), core::concat("ring", r));
+      }
       if (habitat_labels[i]) {
         Block fractions{"mri_habitats", {}};
         const auto f = modalities::mri::habitat_fractions(*habitat_labels[i], habitat_count);
@@ -405,6 +443,10 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
   std::vector<std::string> block_order;
   for (const char* fixed : {"mri_dce1_tumour"}) block_order.push_back(fixed);
   for (double r : settings.rings_mm) block_order.push_back(core::concat("mri_dce1_ring", core::format_double(r), "mm"));
+  for (const auto& sequence : settings.sequences) {
+    block_order.push_back("mri_" + sequence + "_tumour");
+    for (double r : settings.rings_mm) block_order.push_back(core::concat("mri_", sequence, "_ring", core::format_double(r), "mm"));
+  }
   if (settings.register_sequences) block_order.push_back("mri_registration");
   if (settings.kinetics) block_order.push_back("mri_kinetics");
   if (settings.tofts) block_order.push_back("mri_tofts");

@@ -5,6 +5,8 @@
 //
 // Blocks (column prefixes) per case:
 //   mri_dce1_tumour, mri_dce1_ring<d>mm   first post-contrast DCE phase, tumour and rings
+//   mri_t2_..., mri_adc_...               the same regions on T2 and ADC ([mri] sequences = t2, adc),
+//                                         less any voxel where the map is not finite (fitted ADC)
 //   mg_cc_tumour, mg_mlo_tumour           each mammography view
 //   us_tumour                             first ultrasound frame
 // plus has_mri, has_mg, has_us. Absent modalities leave their cells empty, never zero.
@@ -24,6 +26,7 @@ namespace vbiopsy::encoders::radiomics {
 struct CohortExtractionSettings {
   ExtractionSettings radiomics;
   std::vector<double> rings_mm;  // peritumoral rings around the MRI tumour
+  std::vector<std::string> sequences;  // more MRI radiomics blocks: t2, adc (tumour and rings, on the DCE grid)
   unsigned threads = 1;
   bool kinetics = false;         // block mri_kinetics: tumour means of the DCE maps, curve-type fractions
   bool tofts = false;            // block mri_tofts: tumour means of Ktrans, kep, ve, vp and the failed fraction
@@ -58,7 +61,7 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
                                       const std::function<void(size_t, size_t)>& progress = {});
 
 // Radiomics settings (settings.h) plus section [regions]: rings_mm = 2, 4 (default: none),
-// section [mri]: kinetics = true|false, register = true|false, tofts = true|false, extended = true|false, t10_s = 1.5,
+// section [mri]: sequences = t2, adc, kinetics = true|false, register = true|false, tofts = true|false, extended = true|false, t10_s = 1.5,
 // tr_s = 0.005, flip_angle_deg = 15 (TR and flip angle from the DCE DICOM when present),
 // relaxivity = 4.5, injection_time_s = 30 (the stated
 // assumptions of the signal-to-concentration conversion), and section [habitats]: enabled = true|false,

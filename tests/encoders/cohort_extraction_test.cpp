@@ -7,6 +7,9 @@
 
 #include "core/csv.h"
 #include "core/files.h"
+#include "core/strings.h"
+#include "encoders/radiomics/settings.h"
+#include "modalities/case_loader.h"
 #include "modalities/synthetic_cohort.h"
 
 namespace vbiopsy::encoders::radiomics {
@@ -71,6 +74,45 @@ TEST_F(CohortExtraction, ChangedSettingsOrInputsAreNotServedFromTheCache) {
   auto rebinned = extract_cohort(cohort_, settings_, dir_ / "out");
   EXPECT_EQ(rebinned.from_cache, 0u);
   EXPECT_EQ(rebinned.computed, first.computed);
+}
+
+// T2 and ADC blocks: the tumour's mean intensity equals the mean of the sequence (as the loader
+// puts it on the DCE grid) over the tumour mask, and the rings follow.
+TEST_F(CohortExtraction, T2AndAdcBlocksDescribeTheSequencesOnTheTumourAndRings) {
+  settings_.sequences = {"t2", "adc"};
+  settings_.threads = 2;
+  const auto result = extract_cohort(cohort_, settings_, dir_ / "out");
+  ASSERT_TRUE(result.failures.empty());
+  const auto table = core::read_csv(dir_ / "out" / "features.csv");
+  ASSERT_TRUE(table.column("mri_t2_ring2mm_stats_mean_intensity").has_value());
+  const size_t t2 = *table.column("mri_t2_tumour_stats_mean_intensity"), adc = *table.column("mri_adc_tumour_stats_mean_intensity");
+  size_t checked = 0;
+  for (size_t r = 0; r < table.rows.size(); ++r) {
+    const auto& c = cohort_.cases[r];
+    if (!c.mri) continue;
+    const auto mri = modalities::load_mri(*c.mri);
+    ASSERT_TRUE(mri.t2.has_value());
+    double sum = 0, n = 0;
+    for (size_t v = 0; v < mri.mask.voxels.size(); ++v)
+      if (mri.mask.voxels[v]) {
+        sum += mri.t2->voxels[v];
+        n += 1;
+      }
+    EXPECT_NEAR(*core::parse_double(table.rows[r][t2]), sum / n, 1e-4 * std::abs(sum / n));
+    EXPECT_GT(*core::parse_double(table.rows[r][adc]), 0.0);  // mm^2/s from the two b-values
+    ++checked;
+  }
+  EXPECT_GT(checked, 0u);
+}
+
+// `vbiopsy extract` without a config records an empty settings file; reading it gives the defaults.
+TEST(CohortExtractionSettings, AnEmptyIniGivesTheDefaultSettings) {
+  const auto file = fs::temp_directory_path() / ("vbiopsy_empty_" + std::to_string(::getpid()) + ".ini");
+  core::write_file_atomic(file, "; defaults\n");
+  CohortExtractionSettings defaults;
+  defaults.radiomics = default_settings();
+  EXPECT_EQ(settings_text(read_cohort_extraction_settings(file)), settings_text(defaults));
+  fs::remove(file);
 }
 
 }  // namespace
