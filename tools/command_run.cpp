@@ -8,7 +8,7 @@
 namespace vbiopsy::tools {
 
 int run_run(const std::vector<std::string>& args) {
-  std::string config_path, out, manifest, features;
+  std::string config_path, out, manifest, features, extract_into;
   bool permute = false;
   po::options_description options("vbiopsy run");
   options.add_options()
@@ -16,12 +16,17 @@ int run_run(const std::vector<std::string>& args) {
       ("out", po::value(&out)->required(), "run directory (a rerun resumes finished cells)")
       ("manifest", po::value(&manifest), "run the same experiment on another cohort manifest")
       ("features", po::value(&features), "that cohort's features.csv (from vbiopsy extract)")
+      ("extract-into", po::value(&extract_into), "with [cohort] extract: where the features and their cache go (share it between runs)")
       ("permute-labels", po::bool_switch(&permute), "negative control: shuffle the labels (seeded)");
   po::variables_map values;
   if (!parse_options(args, options, values, "vbiopsy run --config C.ini --out RUN_DIR [--manifest M --features F]")) return 0;
   auto config = experiments::read_experiment_config(config_path);
   if (!manifest.empty()) config.manifest = manifest;
-  if (!features.empty()) config.features = features;
+  if (!features.empty()) {
+    config.features = features;
+    config.extract.clear();  // the given features replace the config's own extraction
+  }
+  if (!extract_into.empty()) config.extract_into = extract_into;
   if (permute) config.permute_labels = true;
   const auto summary = experiments::run_experiment(config, out, std::cerr);
   std::cout << summary.cells << " models (" << summary.cells_reused << " reused) on " << summary.cases << " cases; best "

@@ -2,6 +2,7 @@
 # One entry point for a new user and for CI: install the Debian dependencies (only those missing),
 # configure and build once (later runs reuse the build), then run the demo or the test suite.
 #   bash tools/setup.sh demo   # synthetic cohort -> validation -> feature extraction -> ablation run -> one prediction
+#   bash tools/setup.sh recipes  # after demo: every published-design recipe on the demo cohort
 #   bash tools/setup.sh test   # the whole GoogleTest suite through ctest
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,11 +44,26 @@ case "${1:-}" in
     echo "      the ablation (15 modality subsets x early/late/attention) in $out/run: predictions.csv, metrics.json, comparisons.csv, shapley.csv, run.json, report.html,"
     echo "      the best model exported to $out/run/models/, and case SYN0001 predicted from its folder in $out/prediction"
     ;;
+  recipes)
+    # Every published-design recipe on the demo cohort (run `demo` first); recipes with the same
+    # extraction settings share one content-keyed feature cache.
+    out=${VBIOPSY_DEMO_DIR:-demo}
+    [ -f "$out/cohort/manifest.csv" ] || { echo "run 'bash tools/setup.sh demo' first" >&2; exit 1; }
+    mkdir -p "$out/recipes"
+    for recipe in experiments/recipes/*.ini; do
+      case "$recipe" in *_extract.ini) continue ;; esac
+      name=$(basename "$recipe" .ini)
+      args=(--config "$recipe" --manifest "$out/cohort/manifest.csv" --out "$out/recipes/$name" --extract-into "$out/recipes/features")
+      [ "$name" = wong ] && { echo "recipe wong: skipped (needs your foundation-model embeddings; see the recipe)"; continue; }
+      echo "== recipe $name"
+      build/bin/vbiopsy run "${args[@]}" 2> "$out/recipes/$name.log" || { echo "recipe $name failed: see $out/recipes/$name.log"; exit 1; }
+    done
+    ;;
   test)
     ctest --test-dir build --output-on-failure -j "$jobs"
     ;;
   *)
-    echo "usage: bash tools/setup.sh demo|test" >&2
+    echo "usage: bash tools/setup.sh demo|recipes|test" >&2
     exit 64
     ;;
 esac
