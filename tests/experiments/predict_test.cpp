@@ -100,12 +100,8 @@ TEST(Bundles, AreRefusedWhenTamperedOrIncomplete) {
 // From images to a prediction: a case folder is extracted with the settings the bundle records
 // and gives exactly the prediction its row of the run's own features gives.
 TEST(Predict, ACaseFolderPredictsAsItsRowOfTheCohortFeaturesAndHandlesAbsentModalities) {
-  const auto dir = fs::temp_directory_path() / ("vbiopsy_predict_" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  modalities::SynthWriteOptions synth;
-  synth.synth.cases = 45;
-  synth.synth.seed = 8;
-  modalities::write_synthetic_cohort(synth, dir / "cohort");
+  const SyntheticCohortDir synthetic("predict", 45, 8);
+  const auto& dir = synthetic.dir;
   core::write_file_atomic(dir / "extract.ini", "[setting]\nbinCount = 16\n[features]\nfamilies = stats, glcm\n[regions]\nrings_mm = 2\n");
   core::write_file_atomic(dir / "run.ini",
                           "[cohort]\nmanifest = cohort/manifest.csv\nextract = extract.ini\n[experiment]\nsubsets = mri+mg+us+clinical\n"
@@ -157,16 +153,11 @@ TEST(Predict, ACaseFolderPredictsAsItsRowOfTheCohortFeaturesAndHandlesAbsentModa
   core::write_file_atomic(partial / "us" / "notes.txt", "x");
   EXPECT_NE(error_of([&] { predict_case({attention, partial, "", "", dir / "p5", 1}, quiet); }).find("notes.txt fits no naming rule"),
             std::string::npos);
-  fs::remove_all(dir);
 }
 
 TEST(CaseFolder, ReadsTheSyntheticCaseLayoutAsTheManifestDoes) {
-  const auto dir = fs::temp_directory_path() / ("vbiopsy_case_folder_" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  modalities::SynthWriteOptions synth;
-  synth.synth.cases = 6;
-  synth.synth.seed = 2;
-  modalities::write_synthetic_cohort(synth, dir / "cohort");
+  const SyntheticCohortDir synthetic("case_folder", 6, 2);
+  const auto& dir = synthetic.dir;
   const auto cohort = datasets::read_cohort(dir / "cohort" / "manifest.csv").cohort;
   for (const auto& expected : cohort.cases) {
     datasets::write_case_folder_manifest(dir / "cohort" / "cases" / expected.case_id, dir / "one" / "manifest.csv");
@@ -192,7 +183,6 @@ TEST(CaseFolder, ReadsTheSyntheticCaseLayoutAsTheManifestDoes) {
     EXPECT_EQ(c.clinical.age_years, expected.clinical.age_years);
     EXPECT_EQ(c.clinical.er_positive, expected.clinical.er_positive);
   }
-  fs::remove_all(dir);
 }
 
 }  // namespace
@@ -224,12 +214,8 @@ namespace {
 // Habitats of a fold are clustered on its training cases only: the model names exactly them, and
 // changing a held-out case's voxels changes no training case's description.
 TEST(FoldHabitats, ClusterOnTrainingCasesOnlyAndDescribeEveryCaseTheSameWhateverTheThreads) {
-  const auto dir = fs::temp_directory_path() / ("vbiopsy_fold_habitats_" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  modalities::SynthWriteOptions synth;
-  synth.synth.cases = 16;
-  synth.synth.seed = 4;
-  modalities::write_synthetic_cohort(synth, dir / "cohort");
+  const SyntheticCohortDir synthetic("fold_habitats", 16, 4);
+  const auto& dir = synthetic.dir;
   const auto cohort = datasets::read_cohort(dir / "cohort" / "manifest.csv").cohort;
   std::vector<std::string> ids;
   for (const auto& c : cohort.cases) ids.push_back(c.case_id);
@@ -270,7 +256,6 @@ TEST(FoldHabitats, ClusterOnTrainingCasesOnlyAndDescribeEveryCaseTheSameWhatever
     if (voxels[i]) EXPECT_EQ(changed_block.values.row(static_cast<Eigen::Index>(i)), block.values.row(static_cast<Eigen::Index>(i)));
   const auto loaded = FoldHabitats::load(nlohmann::json::parse(fold.save().dump()));
   EXPECT_TRUE(same(loaded.block(voxels, 1).values, block.values));
-  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -12,7 +12,7 @@
 #include "core/random.h"
 #include "core/strings.h"
 #include "experiments/config.h"
-#include "modalities/synthetic_cohort.h"
+#include "small_cohort.h"
 
 namespace vbiopsy::experiments {
 namespace {
@@ -22,12 +22,8 @@ namespace fs = std::filesystem;
 // Every recipe runs end to end (extraction included) on a small synthetic cohort: a smoke test of
 // the published designs, with the statistics shortened.
 TEST(Recipes, EveryRecipeRunsOnASmallSyntheticCohort) {
-  const auto dir = fs::temp_directory_path() / ("vbiopsy_recipes_" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  modalities::SynthWriteOptions synth;
-  synth.synth.cases = 36;
-  synth.synth.seed = 3;
-  modalities::write_synthetic_cohort(synth, dir / "cohort");
+  const SyntheticCohortDir synthetic("recipes", 36, 3);
+  const auto& dir = synthetic.dir;
   // A stand-in for a foundation model's mammography embeddings (the Wong-style recipe reads them):
   // 16 noisy projections of the cohort's latent mammography score.
   const auto truth = core::read_csv(dir / "cohort" / "truth" / "truth.csv");
@@ -64,7 +60,6 @@ TEST(Recipes, EveryRecipeRunsOnASmallSyntheticCohort) {
     EXPECT_TRUE(fs::exists(run / "report.html")) << entry.path();
   }
   EXPECT_GE(recipes, 6u);
-  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "core/files.h"
 #include "core/random.h"
+#include "modalities/synthetic_cohort.h"
 
 namespace vbiopsy::experiments {
 
@@ -57,6 +58,21 @@ struct SmallCohort {
                                       "[encoder.mri]\nembedding = 8\nhidden = 16\n[encoder.mg]\nembedding = 8\nhidden = 16\n[encoder.us]\nembedding = 8\nhidden = 16\n");
     return path;
   }
+};
+
+// A temporary folder holding a synthetic paired cohort in dir/cohort (manifest, images, truth/),
+// removed when the test ends.
+struct SyntheticCohortDir {
+  fs::path dir;
+  SyntheticCohortDir(const std::string& name, size_t cases, uint64_t seed) {
+    dir = fs::temp_directory_path() / ("vbiopsy_" + name + "_" + std::to_string(getpid()));
+    fs::remove_all(dir);
+    modalities::SynthWriteOptions synth;
+    synth.synth.cases = cases;
+    synth.synth.seed = seed;
+    modalities::write_synthetic_cohort(synth, dir / "cohort");
+  }
+  ~SyntheticCohortDir() { fs::remove_all(dir); }
 };
 
 }  // namespace vbiopsy::experiments
