@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "core/strings.h"
+#include "experiments/image_inputs.h"
 
 namespace vbiopsy::experiments {
 
@@ -24,10 +25,32 @@ std::vector<std::string> list(const std::string& text, char separator) {
 
 }  // namespace
 
-std::string model_name(const std::string& fusion, const std::vector<std::string>& subset) {
-  auto sorted = subset;
+std::string model_name(const std::string& fusion, const std::vector<std::string>& subset, const std::vector<std::string>& tags) {
+  std::vector<std::string> sorted;
+  for (size_t i = 0; i < subset.size(); ++i) sorted.push_back(i < tags.size() && !tags[i].empty() ? subset[i] + ":" + tags[i] : subset[i]);
   std::sort(sorted.begin(), sorted.end());
   return fusion + "[" + core::join(sorted, "+") + "]";
+}
+
+std::vector<std::string> encoder_choices(const ExperimentConfig& config, const std::string& modality) {
+  const auto it = config.encoder_names.find(modality);
+  if (it != config.encoder_names.end() && !it->second.empty()) return it->second;
+  return {modality == "clinical" ? "clinical" : "radiomics_mlp"};
+}
+
+OptionMap encoder_options_for(const ExperimentConfig& config, const std::string& modality, const std::string& encoder) {
+  OptionMap out;
+  if (const auto it = config.encoder_options.find(modality); it != config.encoder_options.end()) out = it->second;
+  if (const auto it = config.encoder_options.find(modality + "." + encoder); it != config.encoder_options.end())
+    for (const auto& [k, v] : it->second) out[k] = v;
+  return out;
+}
+
+bool needs_feature_columns(const ExperimentConfig& config, const std::string& modality) {
+  if (modality == "clinical") return false;
+  const auto choices = encoder_choices(config, modality);
+  const bool vector_encoder = std::any_of(choices.begin(), choices.end(), [](const std::string& e) { return !is_image_encoder(e); });
+  return vector_encoder || modality == "habitats";
 }
 
 ExperimentConfig read_experiment_config(const std::filesystem::path& path) {
@@ -82,13 +105,16 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
       else if (section == "head") config.head[name] = value;
       else if (section == "columns") config.column_prefixes[name] = list(value, ',');
       else if (section.rfind("encoder.", 0) == 0) {
-        const std::string modality = section.substr(8);
-        if (name == "name") config.encoder_name[modality] = value;
-        else config.encoder_options[modality][name] = value;
+        const std::string key_of = section.substr(8);  // <modality> or <modality>.<encoder>
+        if (name != "name") config.encoder_options[key_of][name] = value;
+        else if (key_of.find('.') != std::string::npos) core::fail(path.string(), ": [", section, "] sets options of one encoder; 'name' belongs in [encoder.", key_of.substr(0, key_of.find('.')), "]");
+        else config.encoder_names[key_of] = list(value, ',');
+      } else if (section.rfind("images.", 0) == 0) {
+        config.image_options[section.substr(7)][name] = value;
       } else if (section.rfind("fusion.", 0) == 0) {
         config.fusion_options[section.substr(7)][name] = value;
       } else {
-        core::fail(path.string(), ": unknown key '", key, "' (sections: cohort, experiment, training, head, encoder.<modality>, fusion.<method>)");
+        core::fail(path.string(), ": unknown key '", key, "' (sections: cohort, experiment, training, head, encoder.<modality>, encoder.<modality>.<encoder>, images.<modality>, fusion.<method>)");
       }
     }
   } catch (const po::error& e) {
@@ -99,8 +125,8 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
   config.features = resolve(features);
   config.extract = resolve(extract);
   config.extract_into = resolve(extract_into);
-  if (config.features.empty() == config.extract.empty())
-    core::fail(path.string(), ": give exactly one of cohort.features (a features.csv) and cohort.extract (extraction settings)");
+  if (!config.features.empty() && !config.extract.empty())
+    core::fail(path.string(), ": give only one of cohort.features (a features.csv) and cohort.extract (extraction settings)");
   config.clinical = resolve(clinical);
   for (const auto& file : list(embeddings, ',')) config.embeddings.push_back(resolve(file));
   config.modalities = list(modalities, ',');
@@ -124,6 +150,14 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
       core::fail(path.string(), ": experiment.modalities has '", m, "', expected mri, mg, us, clinical or habitats");
   if (config.folds < 2 || config.repeats < 1 || config.bootstrap < 1 || config.threads < 1)
     core::fail(path.string(), ": folds >= 2, repeats >= 1, bootstrap >= 1, threads >= 1 expected");
+  if (config.features.empty() && config.extract.empty())
+    for (const auto& m : config.modalities)
+      if (needs_feature_columns(config, m))
+        core::fail(path.string(), ": modality '", m, "' reads feature columns (encoder ", core::join(encoder_choices(config, m), ", "),
+                   "): give cohort.features (a features.csv) or cohort.extract (extraction settings)");
+  for (const auto& [key, names] : config.encoder_names)
+    if (std::find(config.modalities.begin(), config.modalities.end(), key) == config.modalities.end())
+      core::fail(path.string(), ": [encoder.", key, "] names a modality that is not in experiment.modalities");
   if (subsets == "all") {
     const size_t n = config.modalities.size();
     for (unsigned mask = 1; mask < (1u << n); ++mask) {

@@ -19,8 +19,14 @@
 //                 `vbiopsy predict`: best (default; the best macro-AUC) | all | none | model names)
 //   [training]    any training option (see `vbiopsy list`)
 //   [head]        head options
-//   [encoder.<modality>]  name = encoder, and its options (default radiomics_mlp; clinical)
+//   [encoder.<modality>]  name = encoder, or a comma list of encoders (an encoder axis of the
+//                         grid), and options for every encoder of the modality (default
+//                         radiomics_mlp; clinical)
+//   [encoder.<modality>.<encoder>]  options of that encoder only
+//   [images.<modality>]   crop settings of the image encoders (cnn2d, cnn3d, vit2d; image_inputs.h)
 //   [fusion.<method>]     the method's (or classifier's) options
+// Neither features nor extract is needed when no modality reads feature columns (image encoders
+// and the clinical variables only).
 // Relative paths are relative to the config file's folder.
 #include <cstdint>
 #include <filesystem>
@@ -53,8 +59,10 @@ struct ExperimentConfig {
   bool permute_labels = false;
   std::vector<std::string> exports{"best"};
   OptionMap training, head;
-  std::map<std::string, std::string> encoder_name;  // per modality
+  std::map<std::string, std::vector<std::string>> encoder_names;  // per modality; more than one = an encoder axis
+  // Keyed by modality (every encoder of it) or by "<modality>.<encoder>" (that encoder only).
   std::map<std::string, OptionMap> encoder_options, fusion_options;
+  std::map<std::string, OptionMap> image_options;  // [images.<modality>]
   std::map<std::string, std::vector<std::string>> column_prefixes;  // [columns] <modality> = prefixes
   std::vector<std::filesystem::path> embeddings;  // extra feature columns joined by case_id
   std::filesystem::path extract;  // extraction settings: the run extracts the features itself
@@ -66,7 +74,17 @@ ExperimentConfig read_experiment_config(const std::filesystem::path& path);
 ExperimentConfig parse_experiment_config(const std::string& text, const std::filesystem::path& source,
                                          const std::filesystem::path& base_dir);
 
-// "early[clinical+mri]": the model name used in predictions.csv and the reports.
-std::string model_name(const std::string& fusion, const std::vector<std::string>& subset);
+// "early[clinical+mri]": the model name used in predictions.csv and the reports. `tags` (per
+// modality of the subset, or empty) names the encoder of the modalities that have an encoder axis,
+// "" for the others: "early[clinical+mri:cnn3d]".
+std::string model_name(const std::string& fusion, const std::vector<std::string>& subset, const std::vector<std::string>& tags = {});
+
+// The encoders a modality may use (the default when the config names none: clinical for the
+// clinical block, radiomics_mlp otherwise).
+std::vector<std::string> encoder_choices(const ExperimentConfig& config, const std::string& modality);
+// The options of one encoder of a modality: [encoder.<modality>] overlaid by [encoder.<modality>.<encoder>].
+OptionMap encoder_options_for(const ExperimentConfig& config, const std::string& modality, const std::string& encoder);
+// Whether some encoder choice of the modality reads feature columns (not only images).
+bool needs_feature_columns(const ExperimentConfig& config, const std::string& modality);
 
 }  // namespace vbiopsy::experiments

@@ -29,6 +29,32 @@ const FeatureBlock& FeatureTable::block(const std::string& modality) const {
   core::fail("the feature table has no modality '", modality, "'");
 }
 
+const ImageBlock* FeatureTable::image_block(const std::string& modality, const std::string& encoder) const {
+  for (const auto& b : images)
+    if (b->spec.modality == modality && b->spec.encoder == encoder) return b.get();
+  return nullptr;
+}
+
+core::CsvTable case_id_table(const datasets::Cohort& cohort) {
+  core::CsvTable table;
+  table.source = "(no features: image encoders and clinical variables only)";
+  table.header = {"case_id"};
+  for (const auto& c : cohort.cases) {
+    table.rows.push_back({c.case_id});
+    table.row_lines.push_back(table.rows.size() + 1);
+  }
+  return table;
+}
+
+void add_image_block(FeatureTable& table, ImageBlock block) {
+  if (block.present.size() != table.size())
+    core::fail("crops of ", block.modality(), ": ", block.present.size(), " cases, the table has ", table.size());
+  for (auto& b : table.blocks)
+    if (b.modality == block.modality())
+      for (size_t i = 0; i < table.size(); ++i) b.present[i] = b.present[i] && block.present[i];
+  table.images.push_back(std::make_shared<const ImageBlock>(std::move(block)));
+}
+
 bool is_cohort_fitted_column(const std::string& column) {
   return column.rfind("mri_habitats_", 0) == 0 || column.rfind("mri_dce1_habitat", 0) == 0;
 }
@@ -60,7 +86,7 @@ core::CsvTable join_by_case_id(const core::CsvTable& features, const core::CsvTa
 FeatureTable build_feature_table(const datasets::Cohort& cohort, const core::CsvTable& features,
                                  const std::vector<std::string>& modalities,
                                  const std::map<std::string, std::vector<std::string>>& column_prefixes,
-                                 bool labelled_only) {
+                                 bool labelled_only, const std::set<std::string>& image_only) {
   const auto id_column = features.column("case_id");
   if (!id_column) core::fail(features.source.string(), ": no case_id column");
   std::map<std::string, size_t> row_of;
@@ -92,7 +118,11 @@ FeatureTable build_feature_table(const datasets::Cohort& cohort, const core::Csv
   for (const auto& modality : modalities) {
     FeatureBlock block;
     block.modality = modality;
-    if (modality == "clinical") {
+    if (image_only.count(modality)) {
+      block.values.resize(static_cast<Eigen::Index>(n), 0);
+      for (const auto* c : cases)
+        block.present.push_back(modality == "mri" ? c->mri.has_value() : modality == "mg" ? c->mammography.has_value() : c->ultrasound.has_value());
+    } else if (modality == "clinical") {
       std::vector<size_t> kept;
       for (size_t j = 0; j < kClinicalColumns.size(); ++j) {
         const auto& names = column_prefixes.count("clinical") ? column_prefixes.at("clinical") : kClinicalColumns;

@@ -6,12 +6,15 @@
 #include <Eigen/Dense>
 
 #include <map>
+#include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/csv.h"
 #include "datasets/manifest.h"
+#include "experiments/image_inputs.h"
 
 namespace vbiopsy::experiments {
 
@@ -26,9 +29,15 @@ struct FeatureTable {
   std::vector<std::string> case_ids, patient_ids, sites;
   std::vector<int> labels;  // 0 zero, 1 low, 2 positive; -1 unknown (tables built for prediction)
   std::vector<FeatureBlock> blocks;
+  // Crops for the image encoders (image_inputs.h), one per (modality, encoder); shared, since
+  // tables are copied per fold and crops are large. A case is present for an image encoder when
+  // both its block and its crop are.
+  std::vector<std::shared_ptr<const ImageBlock>> images;
   std::vector<std::pair<std::string, std::string>> excluded;  // case_id, reason
 
   const FeatureBlock& block(const std::string& modality) const;
+  // The crops of a modality for an encoder, or nullptr.
+  const ImageBlock* image_block(const std::string& modality, const std::string& encoder) const;
   size_t size() const { return case_ids.size(); }
 };
 
@@ -37,11 +46,20 @@ struct FeatureTable {
 // prefixes to keep (all `<modality>_` columns when absent). The habitat columns of `vbiopsy
 // extract` (mri_habitats_*, mri_dce1_habitat*) are never used: their clustering was fitted on every
 // case, test cases included, which would leak into cross-validation. With labelled_only false
-// (cases to predict) cases without a determinate label are kept, with label -1.
+// (cases to predict) cases without a determinate label are kept, with label -1. The `image_only`
+// modalities (read by image encoders alone) get a block without columns, present where the case
+// has the modality; `features` then needs no column for them.
 FeatureTable build_feature_table(const datasets::Cohort& cohort, const core::CsvTable& features,
                                  const std::vector<std::string>& modalities,
                                  const std::map<std::string, std::vector<std::string>>& column_prefixes = {},
-                                 bool labelled_only = true);
+                                 bool labelled_only = true, const std::set<std::string>& image_only = {});
+
+// A features table with only a case_id column holding every case of the cohort: the input of
+// build_feature_table when no modality reads feature columns.
+core::CsvTable case_id_table(const datasets::Cohort& cohort);
+
+// Adds a modality's crops to the table and marks its cases without a crop as absent in its block.
+void add_image_block(FeatureTable& table, ImageBlock block);
 
 bool is_cohort_fitted_column(const std::string& column);
 

@@ -41,6 +41,12 @@ bool is_classifier(const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
+}  // namespace
+
+bool is_classical_method(const std::string& method) { return is_classifier(method) || method == "submodels"; }
+
+namespace {
+
 // The clinical block is a handful of known variables: never filtered or selected.
 Selection selection_for(const ExperimentConfig& config, const std::string& modality) {
   if (modality == "clinical") return {0, "anova", 0, config.lasso_lambda};
@@ -95,15 +101,46 @@ Eigen::MatrixXd classical_inputs(const std::vector<BlockPreprocessor>& preproces
   return out;
 }
 
-fusion::Batch network_inputs(const std::vector<BlockPreprocessor>& preprocessors, const std::vector<std::string>& subset,
-                             const FeatureTable& table, const std::vector<size_t>& rows) {
+// The table's crops for an image modality; throws when the table has none for that encoder.
+const ImageBlock& crops_of(const FeatureTable& table, const ImageInputSpec& spec) {
+  const auto* image = table.image_block(spec.modality, spec.encoder);
+  if (!image) core::fail("modality '", spec.modality, "' uses image encoder '", spec.encoder, "' but the table holds no crops for it");
+  if (!(image->spec == spec))
+    core::fail("modality '", spec.modality, "': the crops were made with other settings (", image->spec.to_json().dump(), ") than the model's (",
+               spec.to_json().dump(), ")");
+  return *image;
+}
+
+// [rows, sample shape...] crops, with the [rows, items] mask when the input is a set.
+encoders::EncoderInput image_input(const ImageBlock& image, const std::vector<size_t>& rows) {
+  std::vector<int64_t> shape{static_cast<int64_t>(rows.size())};
+  shape.insert(shape.end(), image.sample_shape.begin(), image.sample_shape.end());
+  auto values = torch::empty(shape, torch::kFloat);
+  const size_t size = image.sample_size();
+  float* out = values.data_ptr<float>();
+  for (size_t i = 0; i < rows.size(); ++i) std::copy_n(image.values.data() + rows[i] * size, size, out + i * size);
+  torch::Tensor items;
+  if (image.item_count > 0) {
+    items = torch::empty({static_cast<int64_t>(rows.size()), image.item_count}, torch::kBool);
+    auto a = items.accessor<bool, 2>();
+    for (size_t i = 0; i < rows.size(); ++i)
+      for (int64_t k = 0; k < image.item_count; ++k)
+        a[static_cast<int64_t>(i)][k] = image.items[rows[i] * static_cast<size_t>(image.item_count) + static_cast<size_t>(k)] != 0;
+  }
+  return {values, items};
+}
+
+fusion::Batch network_inputs(const std::vector<BlockPreprocessor>& preprocessors, const std::vector<std::optional<ImageInputSpec>>& images,
+                             const std::vector<std::string>& subset, const FeatureTable& table, const std::vector<size_t>& rows) {
   fusion::Batch batch;
   batch.present = torch::zeros({static_cast<int64_t>(rows.size()), static_cast<int64_t>(subset.size())}, torch::kBool);
   auto present = batch.present.accessor<bool, 2>();
   for (size_t m = 0; m < subset.size(); ++m) {
     const auto& block = table.block(subset[m]);
-    batch.inputs.push_back({to_tensor(preprocessors[m].apply(block, rows, &table.sites)), {}});
-    for (size_t i = 0; i < rows.size(); ++i) present[static_cast<int64_t>(i)][static_cast<int64_t>(m)] = block.present[rows[i]];
+    const ImageBlock* crops = images[m] ? &crops_of(table, *images[m]) : nullptr;
+    batch.inputs.push_back(crops ? image_input(*crops, rows) : encoders::EncoderInput{to_tensor(preprocessors[m].apply(block, rows, &table.sites)), {}});
+    for (size_t i = 0; i < rows.size(); ++i)
+      present[static_cast<int64_t>(i)][static_cast<int64_t>(m)] = block.present[rows[i]] && (!crops || crops->present[rows[i]]);
   }
   return batch;
 }
@@ -138,23 +175,40 @@ FittedModel& FittedModel::operator=(FittedModel&&) noexcept = default;
 
 FittedModel FittedModel::fit(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
                              const std::string& fusion_name, const std::vector<std::string>& subset, const std::vector<size_t>& train,
-                             uint64_t seed) {
+                             uint64_t seed, const std::vector<std::string>& chosen_encoders) {
   FittedModel out;
   out.fusion_ = fusion_name;
   out.subset_ = subset;
   const bool submodels = fusion_name == "submodels";
-  const bool classical = is_classifier(fusion_name) || submodels;  // both need every value imputed
-  for (const auto& modality : subset) {
+  const bool classical = is_classical_method(fusion_name);  // both need every value imputed
+  std::vector<std::string> encoder_of;
+  for (size_t m = 0; m < subset.size(); ++m)
+    encoder_of.push_back(m < chosen_encoders.size() ? chosen_encoders[m] : encoder_choices(config, subset[m]).front());
+  for (size_t m = 0; m < subset.size(); ++m) {
+    const auto& modality = subset[m];
     const auto& block = table.block(modality);
     BlockPreprocessor preprocessor;
-    // The clinical encoder sees missing values itself (learned missing embeddings); classical
-    // learners need every value.
-    const bool harmonise = config.harmonisation == "combat" && modality != "clinical";
-    preprocessor.fit(block, train, labels, selection_for(config, modality), classical || modality != "clinical",
-                     harmonise ? &table.sites : nullptr);
-    out.preprocessors_.push_back(std::move(preprocessor));
+    out.images_.emplace_back();
+    out.image_shapes_.emplace_back();
     size_t absent = 0;
-    for (size_t i : train) absent += !block.present[i];
+    if (is_image_encoder(encoder_of[m])) {
+      if (classical)
+        core::fail(fusion_name, " learns from feature columns; modality '", modality, "' has image encoder '", encoder_of[m],
+                   "' (use a fusion method, or a feature-vector encoder for it)");
+      // Crops are normalised per case: nothing to fit on the training cases.
+      const auto& crops = crops_of(table, ImageInputSpec::from(modality, encoder_of[m], options_of(config.image_options, modality)));
+      out.images_.back() = crops.spec;
+      out.image_shapes_.back() = crops.sample_shape;
+      for (size_t i : train) absent += !(block.present[i] && crops.present[i]);
+    } else {
+      // The clinical encoder sees missing values itself (learned missing embeddings); classical
+      // learners need every value.
+      const bool harmonise = config.harmonisation == "combat" && modality != "clinical";
+      preprocessor.fit(block, train, labels, selection_for(config, modality), classical || modality != "clinical",
+                       harmonise ? &table.sites : nullptr);
+      for (size_t i : train) absent += !block.present[i];
+    }
+    out.preprocessors_.push_back(std::move(preprocessor));
     out.absent_in_training_.push_back(absent);
   }
   std::vector<int> train_labels;
@@ -173,15 +227,9 @@ FittedModel FittedModel::fit(const ExperimentConfig& config, const FeatureTable&
     return out;
   }
   fusion::ModelSpec spec;
-  auto batch = network_inputs(out.preprocessors_, subset, table, train);
-  for (size_t m = 0; m < subset.size(); ++m) {
-    const auto& modality = subset[m];
-    const auto encoder = config.encoder_name.count(modality) ? config.encoder_name.at(modality)
-                         : modality == "clinical"            ? "clinical"
-                                                             : "radiomics_mlp";
-    spec.modalities.push_back({modality, encoder, options_of(config.encoder_options, modality),
-                               {static_cast<int64_t>(out.preprocessors_[m].selected_names().size())}});
-  }
+  auto batch = network_inputs(out.preprocessors_, out.images_, subset, table, train);
+  for (size_t m = 0; m < subset.size(); ++m)
+    spec.modalities.push_back({subset[m], encoder_of[m], encoder_options_for(config, subset[m], encoder_of[m]), out.sample_shape(m)});
   std::vector<int64_t> targets(train_labels.begin(), train_labels.end());
   batch.targets = torch::tensor(targets, torch::kInt64);
   const auto stacking = take_stacking_options(options);
@@ -203,8 +251,14 @@ FittedModel FittedModel::fit(const ExperimentConfig& config, const FeatureTable&
   return out;
 }
 
+std::vector<int64_t> FittedModel::sample_shape(size_t m) const {
+  if (images_.at(m)) return image_shapes_.at(m);
+  return {static_cast<int64_t>(preprocessors_.at(m).selected_names().size())};
+}
+
 void FittedModel::bind(const FeatureTable& table) {
-  for (size_t m = 0; m < subset_.size(); ++m) preprocessors_[m].bind(table.block(subset_[m]));
+  for (size_t m = 0; m < subset_.size(); ++m)
+    if (!images_[m]) preprocessors_[m].bind(table.block(subset_[m]));
 }
 
 ModelOutput FittedModel::predict(const FeatureTable& table, const std::vector<size_t>& rows) const {
@@ -218,7 +272,7 @@ ModelOutput FittedModel::predict(const FeatureTable& table, const std::vector<si
     out.probabilities = normalised(submodels_->predict_proba(blocks, present));
     return out;
   }
-  const auto batch = network_inputs(preprocessors_, subset_, table, rows);
+  const auto batch = network_inputs(preprocessors_, images_, subset_, table, rows);
   if (stacked_) {
     out.probabilities = normalised(to_matrix(stacked_->predict(batch)));
     return out;
@@ -241,6 +295,10 @@ void FittedModel::save(const std::filesystem::path& folder, const nlohmann::json
                            {"absent_in_training", absent_in_training_},
                            {"run", metadata}};
   for (const auto& p : preprocessors_) bundle["preprocessing"].push_back(p.save());
+  // Per modality: how its crops are made (image encoders) or null (feature columns).
+  for (size_t m = 0; m < subset_.size(); ++m)
+    bundle["image_inputs"].push_back(images_[m] ? nlohmann::json{{"crop", images_[m]->to_json()}, {"sample_shape", image_shapes_[m]}}
+                                                : nlohmann::json());
   if (classifier_) {
     bundle["kind"] = "classifier";
     bundle["classifier"] = classifier_->save();
@@ -275,9 +333,22 @@ FittedModel FittedModel::load(const std::filesystem::path& folder, nlohmann::jso
     out.fusion_ = bundle.at("fusion").get<std::string>();
     out.subset_ = bundle.at("modalities").get<std::vector<std::string>>();
     out.absent_in_training_ = bundle.at("absent_in_training").get<std::vector<size_t>>();
-    for (const auto& state : bundle.at("preprocessing")) out.preprocessors_.push_back(BlockPreprocessor::load(state));
-    if (out.preprocessors_.size() != out.subset_.size() || out.absent_in_training_.size() != out.subset_.size())
-      core::fail(out.subset_.size(), " modalities but ", out.preprocessors_.size(), " preprocessing states");
+    const auto& states = bundle.at("preprocessing");
+    const auto images = bundle.value("image_inputs", nlohmann::json::array());
+    if (states.size() != out.subset_.size() || out.absent_in_training_.size() != out.subset_.size() ||
+        (!images.empty() && images.size() != out.subset_.size()))
+      core::fail(out.subset_.size(), " modalities but ", states.size(), " preprocessing states and ", images.size(), " image input records");
+    for (size_t m = 0; m < out.subset_.size(); ++m) {
+      out.images_.emplace_back();
+      out.image_shapes_.emplace_back();
+      if (images.empty() || images[m].is_null()) {
+        out.preprocessors_.push_back(BlockPreprocessor::load(states[m]));
+        continue;
+      }
+      out.preprocessors_.emplace_back();  // crops are normalised per case
+      out.images_.back() = ImageInputSpec::from_json(images[m].at("crop"));
+      out.image_shapes_.back() = images[m].at("sample_shape").get<std::vector<int64_t>>();
+    }
     const auto kind = bundle.at("kind").get<std::string>();
     if (kind == "classifier") {
       out.classifier_ = fusion::make_classifier(out.fusion_, {});
@@ -288,8 +359,8 @@ FittedModel FittedModel::load(const std::filesystem::path& folder, nlohmann::jso
       auto loaded = fusion::load_bundle(folder / "network.pt");
       const auto& spec = loaded.model->spec();
       for (size_t m = 0; m < out.subset_.size(); ++m) {
-        if (m >= spec.modalities.size() || spec.modalities[m].name != out.subset_[m] ||
-            spec.modalities[m].sample_shape != std::vector<int64_t>{static_cast<int64_t>(out.preprocessors_[m].selected_names().size())})
+        if (m >= spec.modalities.size() || spec.modalities[m].name != out.subset_[m] || spec.modalities[m].sample_shape != out.sample_shape(m) ||
+            (out.images_[m] && spec.modalities[m].encoder != out.images_[m]->encoder))
           core::fail("network.pt does not match bundle.json for modality '", out.subset_[m], "'");
       }
       if (kind == "stacked_late") {

@@ -13,11 +13,13 @@
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "experiments/config.h"
 #include "experiments/feature_table.h"
+#include "experiments/image_inputs.h"
 #include "experiments/preprocessing.h"
 
 namespace vbiopsy::fusion {
@@ -29,6 +31,10 @@ class MultimodalModelImpl;
 namespace vbiopsy::experiments {
 
 class BinarySubmodels;
+
+// Whether a grid method is a classical learner on feature columns (a classifier, or the DM-VBS
+// submodels) rather than a fusion network.
+bool is_classical_method(const std::string& method);
 
 struct ModelOutput {
   Eigen::MatrixXd probabilities;  // [rows, 3], each row sums to 1
@@ -43,9 +49,11 @@ class FittedModel {
   FittedModel& operator=(FittedModel&&) noexcept;
 
   // Fits on the rows `train` of the table; `seed` drives every random choice of the model.
+  // `encoders`: per modality of the subset (empty: each modality's first encoder in the config). A
+  // modality with an image encoder reads the table's crops for that encoder instead of columns.
   static FittedModel fit(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
                          const std::string& fusion, const std::vector<std::string>& subset, const std::vector<size_t>& train,
-                         uint64_t seed);
+                         uint64_t seed, const std::vector<std::string>& encoders = {});
 
   // Points the preprocessing at the selected columns (by name) of a table built elsewhere, e.g. for
   // one new case; a loaded model must be bound before predict. Throws naming a missing column.
@@ -60,6 +68,10 @@ class FittedModel {
   // seen a case without a modality when this is 0).
   const std::vector<size_t>& absent_in_training() const { return absent_in_training_; }
   const std::vector<BlockPreprocessor>& preprocessors() const { return preprocessors_; }
+  // Per modality of the subset: the crops its image encoder reads, or nullopt (feature columns).
+  const std::vector<std::optional<ImageInputSpec>>& image_inputs() const { return images_; }
+  // One case's input shape for modality m of the subset (crops, or the selected columns).
+  std::vector<int64_t> sample_shape(size_t m) const;
 
   // Writes the bundle folder atomically file by file; `metadata` is stored under "run".
   void save(const std::filesystem::path& folder, const nlohmann::json& metadata) const;
@@ -71,6 +83,8 @@ class FittedModel {
   std::vector<std::string> subset_;
   std::vector<BlockPreprocessor> preprocessors_;
   std::vector<size_t> absent_in_training_;
+  std::vector<std::optional<ImageInputSpec>> images_;
+  std::vector<std::vector<int64_t>> image_shapes_;  // per modality; empty for feature columns
   std::unique_ptr<fusion::Classifier> classifier_;     // classical learners
   std::unique_ptr<fusion::StackedLateModel> stacked_;  // late fusion with combine = stacking
   std::unique_ptr<BinarySubmodels> submodels_;         // fusion = submodels (DM-VBS)

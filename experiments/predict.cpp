@@ -1,7 +1,9 @@
 #include "experiments/predict.h"
 
+#include <algorithm>
 #include <cmath>
 #include <ostream>
+#include <set>
 
 #include "core/csv.h"
 #include "core/error.h"
@@ -13,6 +15,7 @@
 #include "experiments/feature_table.h"
 #include "experiments/fitted_model.h"
 #include "experiments/fold_habitats.h"
+#include "experiments/image_inputs.h"
 #include "experiments/statistics/metrics.h"
 #include "experiments/svg.h"
 #include "modalities/cohort_check.h"
@@ -158,7 +161,13 @@ json predict_case(const PredictRequest& request, std::ostream& log) {
   fs::create_directories(request.out);
   const auto cohort = read_case(request, request.threads);
   const auto& c = cohort.cases.front();
-  auto features = case_features(request, cohort, run, log);
+  // Modalities read by image encoders need the case's images, not its radiomics.
+  std::set<std::string> image_only;
+  for (size_t m = 0; m < model.subset().size(); ++m)
+    if (model.image_inputs()[m]) image_only.insert(model.subset()[m]);
+  const bool needs_features = std::any_of(model.subset().begin(), model.subset().end(),
+                                          [&](const std::string& m) { return m != "clinical" && !image_only.count(m); });
+  auto features = needs_features ? case_features(request, cohort, run, log) : case_id_table(cohort);
   const auto needed = run.value("embeddings", std::vector<std::string>{});
   if (!needed.empty() && request.embeddings.empty())
     core::fail("model bundle ", request.bundle.string(), " was trained with embedding columns from ", core::join(needed, ", "),
@@ -166,7 +175,14 @@ json predict_case(const PredictRequest& request, std::ostream& log) {
   for (const auto& file : request.embeddings) features = join_by_case_id(features, core::read_csv(file));
   std::map<std::string, std::vector<std::string>> prefixes;
   if (run.contains("column_prefixes")) prefixes = run["column_prefixes"].get<std::map<std::string, std::vector<std::string>>>();
-  auto table = build_feature_table(cohort, features, model.subset(), prefixes, false);
+  auto table = build_feature_table(cohort, features, model.subset(), prefixes, false, image_only);
+  for (const auto& spec : model.image_inputs()) {
+    if (!spec) continue;
+    std::vector<std::pair<std::string, std::string>> failures;
+    auto crops = image_block_of(cohort, {c.case_id}, *spec, request.threads, &failures);
+    if (!failures.empty()) core::fail("case '", c.case_id, "': ", failures.front().second);
+    add_image_block(table, std::move(crops));
+  }
   if (std::find(model.subset().begin(), model.subset().end(), "habitats") != model.subset().end()) {
     // The habitat model of the bundle's training cases, applied to this case's voxels.
     if (!run.contains("habitats")) core::fail("model bundle ", request.bundle.string(), " uses habitats but holds no habitat model");

@@ -20,6 +20,7 @@
 #include "experiments/feature_table.h"
 #include "experiments/fitted_model.h"
 #include "experiments/fold_habitats.h"
+#include "experiments/image_inputs.h"
 #include "modalities/cohort_check.h"
 #include "experiments/preprocessing.h"
 #include "experiments/report.h"
@@ -36,8 +37,52 @@ namespace {
 struct Cell {
   std::string fusion;
   std::vector<std::string> subset;
+  std::vector<std::string> encoders;  // per modality of the subset
   std::string name;
 };
+
+// The encoders a grid method may give a modality: a classical learner reads feature columns only.
+std::vector<std::string> choices_for(const ExperimentConfig& config, const std::string& method, const std::string& modality) {
+  auto choices = encoder_choices(config, modality);
+  if (!is_classical_method(method)) return choices;
+  std::erase_if(choices, [](const std::string& e) { return is_image_encoder(e); });
+  if (choices.empty())
+    core::fail(method, " learns from feature columns, but modality '", modality, "' has only image encoders (", core::join(encoder_choices(config, modality), ", "), ")");
+  return {choices.front()};  // a classical learner ignores the encoder: one cell
+}
+
+// Every combination of one choice per list, first list slowest.
+std::vector<std::vector<std::string>> combinations(const std::vector<std::vector<std::string>>& lists) {
+  std::vector<std::vector<std::string>> out{{}};
+  for (const auto& list : lists) {
+    std::vector<std::vector<std::string>> next;
+    for (const auto& prefix : out)
+      for (const auto& item : list) {
+        next.push_back(prefix);
+        next.back().push_back(item);
+      }
+    out = std::move(next);
+  }
+  return out;
+}
+
+// The grid: modality subsets x methods x encoder choices. A modality is tagged with its encoder in
+// the model name only when the config gives it several (the encoder axis).
+std::vector<Cell> grid_cells(const ExperimentConfig& config) {
+  std::vector<Cell> cells;
+  for (const auto& subset : config.subsets)
+    for (const auto& f : config.fusions) {
+      std::vector<std::vector<std::string>> lists;
+      for (const auto& m : subset) lists.push_back(choices_for(config, f, m));
+      for (const auto& encoders : combinations(lists)) {
+        std::vector<std::string> tags;
+        for (size_t i = 0; i < subset.size(); ++i)
+          tags.push_back(!is_classical_method(f) && encoder_choices(config, subset[i]).size() > 1 ? encoders[i] : "");
+        cells.push_back({f, subset, encoders, model_name(f, subset, tags)});
+      }
+    }
+  return cells;
+}
 
 // One out-of-fold prediction.
 struct Row {
@@ -124,7 +169,8 @@ std::vector<Row> train_cell(const ExperimentConfig& config, const FeatureTable& 
       const auto fold_table = table_for(full_table, cell.subset, train, habitats);
       const auto& table = fold_table ? *fold_table : full_table;
       const auto model = FittedModel::fit(config, table, labels, cell.fusion, cell.subset, train,
-                                          core::derive_seed(config.seed, {13, static_cast<uint64_t>(repeat), static_cast<uint64_t>(fold)}));
+                                          core::derive_seed(config.seed, {13, static_cast<uint64_t>(repeat), static_cast<uint64_t>(fold)}),
+                                          cell.encoders);
       const auto output = model.predict(table, test);
       for (size_t i = 0; i < test.size(); ++i) {
         Row row{test[i], repeat, fold, {}, {}};
@@ -253,8 +299,9 @@ void export_models(const ExperimentConfig& config, const FeatureTable& table, co
         std::find(config.test_sites.begin(), config.test_sites.end(), table.sites[i]) == config.test_sites.end())
       train.push_back(i);
   const auto settings_file = config.features.parent_path() / encoders::radiomics::kExtractionSettingsFile;
-  const nlohmann::json extraction =
-      std::filesystem::exists(settings_file) ? nlohmann::json(core::read_text_file(settings_file)) : nlohmann::json();
+  const nlohmann::json extraction = !config.features.empty() && std::filesystem::exists(settings_file)
+                                        ? nlohmann::json(core::read_text_file(settings_file))
+                                        : nlohmann::json();
   std::vector<std::string> embedding_names;  // predict needs the new case's rows of these
   for (const auto& file : config.embeddings) embedding_names.push_back(file.filename().string());
   std::set<std::string> done;
@@ -269,7 +316,8 @@ void export_models(const ExperimentConfig& config, const FeatureTable& table, co
     for (size_t i : train) ++counts[labels[i]];
     FoldHabitats fitted_habitats;
     const auto habitat_table = table_for(table, cell->subset, train, habitats, &fitted_habitats);
-    const auto model = FittedModel::fit(config, habitat_table ? *habitat_table : table, labels, cell->fusion, cell->subset, train, core::derive_seed(config.seed, {23}));
+    const auto model = FittedModel::fit(config, habitat_table ? *habitat_table : table, labels, cell->fusion, cell->subset, train,
+                                        core::derive_seed(config.seed, {23}), cell->encoders);
     nlohmann::json metadata = {{"model", cell->name},
                                      {"fingerprint", fingerprint},
                                      {"config_sha256", core::sha256_hex(config.text)},
@@ -296,13 +344,33 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
   if (!reading.problems.empty())
     core::fail("the cohort has ", reading.problems.size(), " problem(s); the first: ", datasets::to_string(reading.problems.front()),
                " (run vbiopsy validate)");
-  auto features = core::read_csv(config.features);
-  std::string inputs_text = core::read_text_file(config.manifest) + core::read_text_file(config.features);
+  // Without features (image encoders and clinical variables only) the table starts from the cohort.
+  auto features = config.features.empty() ? case_id_table(reading.cohort) : core::read_csv(config.features);
+  std::string inputs_text = core::read_text_file(config.manifest) + (config.features.empty() ? "" : core::read_text_file(config.features));
   for (const auto& file : config.embeddings) {
     features = join_by_case_id(features, core::read_csv(file));
     inputs_text += core::read_text_file(file);
   }
-  auto table = build_feature_table(reading.cohort, features, config.modalities, config.column_prefixes);
+  std::set<std::string> image_only;
+  for (const auto& m : config.modalities)
+    if (m != "clinical" && !needs_feature_columns(config, m)) image_only.insert(m);
+  auto table = build_feature_table(reading.cohort, features, config.modalities, config.column_prefixes, true, image_only);
+  // The crops of every image encoder, made once per run (normalised per case: no fitting).
+  std::vector<std::pair<std::string, std::string>> crop_failures;
+  for (const auto& m : config.modalities)
+    for (const auto& e : encoder_choices(config, m)) {
+      if (!is_image_encoder(e)) continue;
+      const auto spec = ImageInputSpec::from(m, e, config.image_options.count(m) ? config.image_options.at(m) : OptionMap{});
+      const auto crop_started = std::chrono::steady_clock::now();
+      const size_t failed_before = crop_failures.size();
+      auto block = image_block_of(reading.cohort, table.case_ids, spec, static_cast<unsigned>(config.threads), &crop_failures);
+      log << "crops for " << m << " (" << e << "): " << std::count(block.present.begin(), block.present.end(), true) << " cases, shape "
+          << shape_text(block.sample_shape) << ", "
+          << std::chrono::duration<double>(std::chrono::steady_clock::now() - crop_started).count() << " s\n";
+      for (size_t f = failed_before; f < crop_failures.size(); ++f)
+        log << "case " << crop_failures[f].first << " left without " << m << ": " << crop_failures[f].second << "\n";
+      add_image_block(table, std::move(block));
+    }
   std::optional<HabitatContext> habitats;
   if (uses_habitats(config.modalities)) {
     const auto ini = config.extract.empty() ? config.features.parent_path() / encoders::radiomics::kExtractionSettingsFile : config.extract;
@@ -334,9 +402,7 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
 
   if (config.harmonisation == "combat" && config.validation != "kfold")
     log << "note: ComBat is fitted on the training sites; the held-out site's cases have no estimate and stay uncorrected\n";
-  std::vector<Cell> cells;
-  for (const auto& subset : config.subsets)
-    for (const auto& f : config.fusions) cells.push_back({f, subset, model_name(f, subset)});
+  const auto cells = grid_cells(config);
   RunSummary summary;
   summary.cases = table.size();
   std::map<std::string, std::vector<Row>> results;
@@ -470,20 +536,34 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
   metrics["_reference"] = reference;
   core::write_file_atomic(run_dir / "metrics.json", metrics.dump(1) + "\n");
 
-  // shapley.csv: for each fusion method whose grid holds every subset of the modalities.
+  // shapley.csv: for each fusion method (and, with an encoder axis, each choice of encoders:
+  // "early[mri:cnn3d]") whose grid holds every subset of the modalities.
   std::string shapley = "fusion,modality,shapley_macro_auc\n";
   for (const auto& f : config.fusions) {
-    std::map<unsigned, double> value;
-    for (const auto& cell : cells) {
-      if (cell.fusion != f) continue;
-      unsigned mask = 0;
-      for (const auto& m : cell.subset)
-        mask |= 1u << (std::find(config.modalities.begin(), config.modalities.end(), m) - config.modalities.begin());
-      value[mask] = macro_auc_of[cell.name];
+    std::vector<std::vector<std::string>> lists;
+    for (const auto& m : config.modalities) lists.push_back(choices_for(config, f, m));
+    for (const auto& assignment : combinations(lists)) {
+      std::map<unsigned, double> value;
+      for (const auto& cell : cells) {
+        if (cell.fusion != f) continue;
+        unsigned mask = 0;
+        bool agrees = true;
+        for (size_t j = 0; j < cell.subset.size(); ++j) {
+          const auto at = static_cast<size_t>(std::find(config.modalities.begin(), config.modalities.end(), cell.subset[j]) - config.modalities.begin());
+          mask |= 1u << at;
+          agrees = agrees && assignment[at] == cell.encoders[j];
+        }
+        if (agrees) value[mask] = macro_auc_of[cell.name];
+      }
+      if (value.size() != (1u << config.modalities.size()) - 1) continue;
+      std::vector<std::string> tags;
+      for (size_t i = 0; i < config.modalities.size(); ++i)
+        if (lists[i].size() > 1 || (!is_classical_method(f) && encoder_choices(config, config.modalities[i]).size() > 1))
+          tags.push_back(config.modalities[i] + ":" + assignment[i]);
+      const auto label = tags.empty() ? f : f + "[" + core::join(tags, ",") + "]";
+      const auto phi = shapley_values(static_cast<int>(config.modalities.size()), value);
+      for (size_t i = 0; i < phi.size(); ++i) shapley += core::csv_line({label, config.modalities[i], core::format_double(phi[i])});
     }
-    if (value.size() != (1u << config.modalities.size()) - 1) continue;
-    const auto phi = shapley_values(static_cast<int>(config.modalities.size()), value);
-    for (size_t i = 0; i < phi.size(); ++i) shapley += core::csv_line({f, config.modalities[i], core::format_double(phi[i])});
   }
   core::write_file_atomic(run_dir / "shapley.csv", shapley);
   export_models(config, table, labels, cells, summary.best_model, metrics, fingerprint, habitats ? &*habitats : nullptr, run_dir, log);
@@ -492,8 +572,9 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
   nlohmann::json embeddings = nlohmann::json::array();
   for (const auto& file : config.embeddings)
     embeddings.push_back({{"path", std::filesystem::absolute(file).string()}, {"sha256", core::sha256_hex(core::read_text_file(file))}});
-  nlohmann::json excluded = nlohmann::json::array();
+  nlohmann::json excluded = nlohmann::json::array(), without_modality = nlohmann::json::array();
   for (const auto& [id, reason] : table.excluded) excluded.push_back({{"case_id", id}, {"reason", reason}});
+  for (const auto& [id, reason] : crop_failures) without_modality.push_back({{"case_id", id}, {"reason", reason}});
   const nlohmann::json run = {
       {"vbiopsy_version", VBIOPSY_VERSION},
       {"libtorch_version", std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) + "." + std::to_string(TORCH_VERSION_PATCH)},
@@ -502,10 +583,10 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
       {"config_sha256", core::sha256_hex(config.text)},
       {"config_dir", std::filesystem::absolute(config.source).parent_path().string()},
       {"manifest", std::filesystem::absolute(config.manifest).string()},
-      {"features", std::filesystem::absolute(config.features).string()},
+      {"features", config.features.empty() ? std::string() : std::filesystem::absolute(config.features).string()},
       {"clinical", config.clinical.empty() ? std::string() : std::filesystem::absolute(config.clinical).string()},
       {"manifest_sha256", core::sha256_hex(core::read_text_file(config.manifest))},
-      {"features_sha256", core::sha256_hex(core::read_text_file(config.features))},
+      {"features_sha256", config.features.empty() ? std::string() : core::sha256_hex(core::read_text_file(config.features))},
       {"clinical_sha256", config.clinical.empty() ? std::string() : core::sha256_hex(core::read_text_file(config.clinical))},
       {"embeddings", embeddings},
       {"seed", config.seed},
@@ -513,6 +594,7 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
       {"permute_labels", config.permute_labels},
       {"cases", table.size()},
       {"excluded", excluded},
+      {"cases_without_crops", without_modality},
       {"reference_model", reference},
       {"cells", summary.cells},
       {"cells_reused", summary.cells_reused},

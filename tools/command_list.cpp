@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "encoders/nn/encoder.h"
+#include "experiments/image_inputs.h"
 #include "fusion/fusion.h"
 #include "fusion/head.h"
 #include "fusion/learners/classifier.h"
@@ -44,7 +45,10 @@ int run_list(const std::vector<std::string>& args) {
                "      meta = xgboost    the meta-learner; meta_<option> its options\n"
                "      inner_folds = 3    inner folds for the meta-learner's out-of-fold inputs\n"
                "  late with combine = stacking also takes stacking_learner (logistic), stacking_folds (3), stacking_<option>\n\n";
-  std::cout << "heads (any fusion method):\n";
+  std::cout << "image inputs ([images.<modality>] of an experiment config; read by cnn2d for mg and us, cnn3d, vit2d\n"
+               "or cnn2d for mri):\n";
+  print_options(experiments::crop_option_specs(), "      ");
+  std::cout << "\nheads (any fusion method):\n";
   print_options(fusion::head_option_specs(), "      ");
   std::cout << "\ntraining:\n";
   print_options(fusion::training_option_specs(), "      ");

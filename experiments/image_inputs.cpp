@@ -1,0 +1,175 @@
+#include "experiments/image_inputs.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+
+#include "core/error.h"
+#include "core/parallel.h"
+#include "core/strings.h"
+#include "modalities/case_loader.h"
+#include "modalities/image_io.h"
+
+namespace vbiopsy::experiments {
+
+namespace {
+
+enum class Layout { kViews, kFrames, kVolume, kSlices };
+
+Layout layout_of(const std::string& modality, const std::string& encoder) {
+  if (modality == "mg" && encoder == "cnn2d") return Layout::kViews;
+  if (modality == "us" && encoder == "cnn2d") return Layout::kFrames;
+  if (modality == "mri" && encoder == "cnn3d") return Layout::kVolume;
+  if (modality == "mri" && (encoder == "vit2d" || encoder == "cnn2d")) return Layout::kSlices;
+  core::fail("encoder '", encoder, "' cannot read the images of modality '", modality,
+             "' (mg, us: cnn2d; mri: cnn3d, vit2d, cnn2d; any modality: the feature-vector encoders)");
+}
+
+std::vector<std::string> channel_list(const std::string& text) {
+  std::vector<std::string> out;
+  for (const auto& part : core::split(text, ','))
+    if (const auto c = core::trim(part); !c.empty()) out.push_back(c);
+  return out;
+}
+
+modalities::CropArray crop_case(const datasets::Case& c, const ImageInputSpec& spec, Layout layout) {
+  switch (layout) {
+    case Layout::kViews:
+      return modalities::mammography_crop(modalities::load_mammography(*c.mammography), spec.crop);
+    case Layout::kFrames:
+      return modalities::ultrasound_crop(modalities::load_ultrasound(*c.ultrasound), spec.crop);
+    case Layout::kVolume:
+    case Layout::kSlices:
+      return modalities::mri_crop(modalities::load_mri(*c.mri), spec.crop, layout == Layout::kSlices);
+  }
+  core::fail("unknown crop layout");
+}
+
+bool has_modality(const datasets::Case& c, const std::string& modality) {
+  return modality == "mri" ? c.mri.has_value() : modality == "mg" ? c.mammography.has_value() : c.ultrasound.has_value();
+}
+
+}  // namespace
+
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string out;
+  for (size_t i = 0; i < shape.size(); ++i) out += (i ? "x" : "") + std::to_string(shape[i]);
+  return out;
+}
+
+bool is_image_encoder(const std::string& encoder) { return encoder == "cnn2d" || encoder == "cnn3d" || encoder == "vit2d"; }
+
+std::vector<core::OptionSpec> crop_option_specs() {
+  const modalities::CropSettings d;
+  return {{"size", std::to_string(d.size), "height and width of every crop (pixels)"},
+          {"depth", std::to_string(d.depth), "MRI: slices of the tumour-centred cube (cnn3d depth, or vit2d/cnn2d slice count)"},
+          {"margin", core::format_double(d.margin), "context around the region on each side, as a fraction of its largest extent"},
+          {"frames", std::to_string(d.frames), "ultrasound: frames per case (fewer are masked as absent)"},
+          {"channels", core::join(d.channels, ","), "MRI channels: dce<n>, sub<n> (dce<n> - dce0), t2, adc, mask"}};
+}
+
+ImageInputSpec ImageInputSpec::from(const std::string& modality, const std::string& encoder, const std::map<std::string, std::string>& options) {
+  layout_of(modality, encoder);
+  const core::ResolvedOptions resolved("[images." + modality + "]", crop_option_specs(), options);
+  ImageInputSpec spec;
+  spec.modality = modality;
+  spec.encoder = encoder;
+  spec.crop.size = static_cast<int>(resolved.integer("size"));
+  spec.crop.depth = static_cast<int>(resolved.integer("depth"));
+  spec.crop.margin = resolved.real("margin");
+  spec.crop.frames = static_cast<int>(resolved.integer("frames"));
+  spec.crop.channels = channel_list(resolved.text("channels"));
+  try {
+    modalities::check_crop_settings(spec.crop);
+  } catch (const core::Error& e) {
+    core::fail("[images.", modality, "]: ", e.what());
+  }
+  return spec;
+}
+
+nlohmann::json ImageInputSpec::to_json() const {
+  return {{"modality", modality}, {"encoder", encoder},       {"size", crop.size},         {"depth", crop.depth},
+          {"margin", crop.margin}, {"frames", crop.frames}, {"channels", crop.channels}};
+}
+
+std::string ImageInputSpec::to_json_text() const { return to_json().dump(); }
+
+ImageInputSpec ImageInputSpec::from_json(const nlohmann::json& json) {
+  ImageInputSpec spec;
+  try {
+    spec.modality = json.at("modality").get<std::string>();
+    spec.encoder = json.at("encoder").get<std::string>();
+    spec.crop.size = json.at("size").get<int>();
+    spec.crop.depth = json.at("depth").get<int>();
+    spec.crop.margin = json.at("margin").get<double>();
+    spec.crop.frames = json.at("frames").get<int>();
+    spec.crop.channels = json.at("channels").get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception& e) {
+    core::fail("image input settings: ", e.what());
+  }
+  layout_of(spec.modality, spec.encoder);
+  modalities::check_crop_settings(spec.crop);
+  return spec;
+}
+
+size_t ImageBlock::sample_size() const {
+  return static_cast<size_t>(std::accumulate(sample_shape.begin(), sample_shape.end(), int64_t{1}, std::multiplies<>()));
+}
+
+ImageBlock image_block_of(const datasets::Cohort& cohort, const std::vector<std::string>& case_ids, const ImageInputSpec& spec,
+                          unsigned threads, std::vector<std::pair<std::string, std::string>>* failures) {
+  const auto layout = layout_of(spec.modality, spec.encoder);
+  std::map<std::string, const datasets::Case*> by_id;
+  for (const auto& c : cohort.cases) by_id[c.case_id] = &c;
+  std::vector<std::optional<modalities::CropArray>> crops(case_ids.size());
+  std::vector<std::string> errors(case_ids.size());
+  modalities::prepare_itk_for_threads();
+  core::parallel_for(case_ids.size(), threads, [&](size_t i) {
+    const auto it = by_id.find(case_ids[i]);
+    if (it == by_id.end() || !has_modality(*it->second, spec.modality)) return;
+    try {
+      crops[i] = crop_case(*it->second, spec, layout);
+    } catch (const core::Error& e) {
+      errors[i] = e.what();
+    }
+  });
+  ImageBlock block;
+  block.spec = spec;
+  for (const auto& crop : crops)
+    if (crop) {
+      block.sample_shape = crop->shape;
+      block.item_count = static_cast<int64_t>(crop->items.size());
+      break;
+    }
+  if (block.sample_shape.empty()) {
+    // No case could be cropped: the shape still follows from the settings.
+    const auto& s = spec.crop;
+    const int64_t channels = static_cast<int64_t>(s.channels.size());
+    switch (layout) {
+      case Layout::kViews: block.sample_shape = {2, 1, s.size, s.size}; block.item_count = 2; break;
+      case Layout::kFrames: block.sample_shape = {s.frames, 1, s.size, s.size}; block.item_count = s.frames; break;
+      case Layout::kVolume: block.sample_shape = {channels, s.depth, s.size, s.size}; break;
+      case Layout::kSlices: block.sample_shape = {s.depth, channels, s.size, s.size}; break;
+    }
+  }
+  const size_t size = block.sample_size();
+  block.values.assign(case_ids.size() * size, 0.0f);
+  block.items.assign(case_ids.size() * static_cast<size_t>(block.item_count), 0);
+  block.present.assign(case_ids.size(), false);
+  for (size_t i = 0; i < case_ids.size(); ++i) {
+    if (!crops[i]) continue;
+    if (crops[i]->shape != block.sample_shape || crops[i]->values.size() != size)
+      core::fail("case '", case_ids[i], "': crop of shape ", shape_text(crops[i]->shape), ", the others have ", shape_text(block.sample_shape));
+    std::copy(crops[i]->values.begin(), crops[i]->values.end(), block.values.begin() + static_cast<std::ptrdiff_t>(i * size));
+    std::copy(crops[i]->items.begin(), crops[i]->items.end(), block.items.begin() + static_cast<std::ptrdiff_t>(i * block.item_count));
+    block.present[i] = true;
+  }
+  if (failures)
+    for (size_t i = 0; i < case_ids.size(); ++i)
+      if (!errors[i].empty()) failures->emplace_back(case_ids[i], spec.modality + " crop: " + errors[i]);
+  return block;
+}
+
+}  // namespace vbiopsy::experiments

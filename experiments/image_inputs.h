@@ -1,0 +1,63 @@
+#pragma once
+// Image inputs of an experiment: a modality whose encoder reads images (cnn2d, cnn3d, vit2d) is fed
+// region-centred crops of the case's own images (modalities/roi_crops.h) instead of radiomics
+// columns. How a modality is cropped follows from its encoder: mammography -> [2 views, 1, S, S]
+// (cnn2d), ultrasound -> [frames, 1, S, S] (cnn2d), MRI -> a channel volume [C, D, S, S] (cnn3d) or
+// D slices [D, C, S, S] (vit2d, cnn2d). The crop settings come from the config's [images.<modality>]
+// section and are recorded in bundles, so `predict` crops a new case the same way. Crops are
+// normalised per case: nothing in them is learned from other cases.
+#include <nlohmann/json_fwd.hpp>
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/registry.h"
+#include "datasets/manifest.h"
+#include "modalities/roi_crops.h"
+
+namespace vbiopsy::experiments {
+
+// "2x1x64x64": a crop's shape in messages and logs.
+std::string shape_text(const std::vector<int64_t>& shape);
+
+// Whether `encoder` (a registry name) reads images rather than a feature vector.
+bool is_image_encoder(const std::string& encoder);
+
+// The [images.<modality>] options with their defaults (shown by `vbiopsy list`).
+std::vector<core::OptionSpec> crop_option_specs();
+
+struct ImageInputSpec {
+  std::string modality, encoder;
+  modalities::CropSettings crop;
+
+  // Checks that the encoder can read this modality's images; throws core::Error otherwise.
+  static ImageInputSpec from(const std::string& modality, const std::string& encoder, const std::map<std::string, std::string>& options);
+  nlohmann::json to_json() const;
+  static ImageInputSpec from_json(const nlohmann::json& json);
+  bool operator==(const ImageInputSpec& other) const { return to_json_text() == other.to_json_text(); }
+
+ private:
+  std::string to_json_text() const;
+};
+
+struct ImageBlock {
+  ImageInputSpec spec;
+  std::vector<int64_t> sample_shape;  // one case's crop
+  std::vector<float> values;          // [cases x prod(sample_shape)], zeros for absent cases
+  int64_t item_count = 0;             // views / frames per case when the input is a set, else 0
+  std::vector<uint8_t> items;         // [cases x item_count]
+  std::vector<bool> present;          // per case
+
+  const std::string& modality() const { return spec.modality; }
+  size_t sample_size() const;
+};
+
+// The crops of the given cases (by id, in that order), in parallel, the same whatever the thread
+// count. A case without the modality is absent; a case whose images cannot be cropped (e.g. a
+// channel it lacks) is absent too and named in `failures` with the reason.
+ImageBlock image_block_of(const datasets::Cohort& cohort, const std::vector<std::string>& case_ids, const ImageInputSpec& spec,
+                          unsigned threads, std::vector<std::pair<std::string, std::string>>* failures = nullptr);
+
+}  // namespace vbiopsy::experiments
