@@ -86,6 +86,7 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
       ("experiment.selection", po::value(&config.selection))
       ("experiment.correlation", po::value(&config.correlation))
       ("experiment.lasso_lambda", po::value(&config.lasso_lambda))
+      ("experiment.icc", po::value(&config.icc))
       ("experiment.test_sites", po::value(&test_sites))
       ("experiment.export", po::value(&exports))
       ("experiment.harmonisation", po::value(&config.harmonisation));
@@ -140,6 +141,7 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
     core::fail(path.string(), ": experiment.harmonisation = '", config.harmonisation, "', expected none or combat");
   if (config.correlation < 0 || config.correlation >= 1 || config.lasso_lambda <= 0)
     core::fail(path.string(), ": experiment.correlation must be in [0, 1) and lasso_lambda > 0");
+  if (!(config.icc >= 0 && config.icc < 1)) core::fail(path.string(), ": experiment.icc = ", config.icc, ", expected 0 (off) to below 1");
   if (config.validation != "kfold" && config.validation != "leave_one_site_out" && config.validation != "test_sites")
     core::fail(path.string(), ": experiment.validation = '", config.validation, "', expected kfold, leave_one_site_out or test_sites");
   if (config.validation == "test_sites" && config.test_sites.empty())

@@ -12,7 +12,8 @@
 //                 classical classifiers, which see the early concatenation of features),
 //                 validation (kfold | leave_one_site_out | test_sites, with test_sites = A,B), folds, repeats, seed, threads,
 //                 bootstrap (resamples), max_features (per modality, per fold), selection (anova |
-//                 lasso | mrmr), correlation (filter threshold, 0 = off), lasso_lambda, reference (model
+//                 lasso | mrmr), correlation (filter threshold, 0 = off), icc (reproducibility filter:
+//                 minimum ICC(3,1) with the retest features of a second segmentation, 0 = off), lasso_lambda, reference (model
 //                 name; default the best single modality), permute_labels (negative control),
 //                 harmonisation (none | combat: ComBat across sites on the imaging blocks, fitted
 //                 on each fold's training cases), export (models refitted on every training case into RUN_DIR/models/ for
@@ -54,6 +55,7 @@ struct ExperimentConfig {
   std::string selection = "anova";  // anova | lasso | mrmr (per modality, inside each fold)
   double correlation = 0;           // correlation filter threshold; 0 = off
   double lasso_lambda = 0.02;
+  double icc = 0;  // ICC filter threshold (needs retest features); 0 = off
   uint64_t seed = 1;
   std::string reference;
   bool permute_labels = false;

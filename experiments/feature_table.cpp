@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 
 #include "core/error.h"
 #include "core/strings.h"
@@ -170,12 +171,22 @@ FeatureTable build_feature_table(const datasets::Cohort& cohort, const core::Csv
       if (source_columns.empty() && anywhere)
         core::fail(features.source.string(), ": no feature column for modality '", modality, "' (prefixes: ", core::join(prefixes, ", "), ")");
       block.values.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(source_columns.size()));
+      std::vector<std::optional<size_t>> retest_columns;
+      bool any_retest = false;
+      for (const auto j : source_columns) {
+        retest_columns.push_back(features.column("retest_" + features.header[j]));
+        any_retest = any_retest || retest_columns.back().has_value();
+      }
+      if (any_retest) block.retest.resize(block.values.rows(), block.values.cols());
       for (size_t i = 0; i < n; ++i) {
         const auto& row = features.rows[rows[i]];
         block.present.push_back(core::trim(row[*flag]) == "1");
         for (size_t j = 0; j < source_columns.size(); ++j) {
           const auto value = core::parse_double(core::trim(row[source_columns[j]]));
           block.values(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = value ? *value : kNaN;
+          if (!any_retest) continue;
+          const auto retest = retest_columns[j] ? core::parse_double(core::trim(row[*retest_columns[j]])) : std::nullopt;
+          block.retest(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = retest ? *retest : kNaN;
         }
       }
     } else {

@@ -23,6 +23,9 @@ struct FeatureBlock {
   std::vector<std::string> columns;
   Eigen::MatrixXd values;     // [cases, columns], NaN = missing value
   std::vector<bool> present;  // per case
+  // [cases, columns]: the same features from a second segmentation (columns retest_<column> of
+  // features.csv), for the ICC filter; no columns when the features have none.
+  Eigen::MatrixXd retest;
 };
 
 struct FeatureTable {

@@ -49,8 +49,8 @@ namespace {
 
 // The clinical block is a handful of known variables: never filtered or selected.
 Selection selection_for(const ExperimentConfig& config, const std::string& modality) {
-  if (modality == "clinical") return {0, "anova", 0, config.lasso_lambda};
-  return {config.max_features, config.selection, config.correlation, config.lasso_lambda};
+  if (modality == "clinical") return {0, "anova", 0, config.lasso_lambda, 0};
+  return {config.max_features, config.selection, config.correlation, config.lasso_lambda, config.icc};
 }
 
 OptionMap options_of(const std::map<std::string, OptionMap>& all, const std::string& key) {
@@ -77,28 +77,6 @@ fusion::StackingOptions take_stacking_options(OptionMap& options) {
     it = options.erase(it);
   }
   return stacking;
-}
-
-// A classical learner sees the early concatenation of the blocks plus one presence flag each.
-Eigen::MatrixXd classical_inputs(const std::vector<BlockPreprocessor>& preprocessors, const std::vector<std::string>& subset,
-                                 const FeatureTable& table, const std::vector<size_t>& rows) {
-  std::vector<Eigen::MatrixXd> parts;
-  Eigen::Index columns = 0;
-  for (size_t m = 0; m < subset.size(); ++m) {
-    const auto& block = table.block(subset[m]);
-    parts.push_back(preprocessors[m].apply(block, rows, &table.sites));
-    Eigen::MatrixXd flag(static_cast<Eigen::Index>(rows.size()), 1);
-    for (size_t i = 0; i < rows.size(); ++i) flag(static_cast<Eigen::Index>(i), 0) = block.present[rows[i]];
-    parts.push_back(flag);
-    columns += parts[parts.size() - 2].cols() + 1;
-  }
-  Eigen::MatrixXd out(static_cast<Eigen::Index>(rows.size()), columns);
-  Eigen::Index at = 0;
-  for (const auto& p : parts) {
-    out.middleCols(at, p.cols()) = p;
-    at += p.cols();
-  }
-  return out;
 }
 
 // The table's crops for an image modality; throws when the table has none for that encoder.
@@ -145,25 +123,103 @@ fusion::Batch network_inputs(const std::vector<BlockPreprocessor>& preprocessors
   return batch;
 }
 
-// The submodels see each block on its own, with its presence.
-std::pair<std::vector<Eigen::MatrixXd>, std::vector<std::vector<bool>>> submodel_inputs(const std::vector<BlockPreprocessor>& preprocessors,
-                                                                                        const std::vector<std::string>& subset,
-                                                                                        const FeatureTable& table, const std::vector<size_t>& rows) {
-  std::vector<Eigen::MatrixXd> blocks;
-  std::vector<std::vector<bool>> present;
-  for (size_t m = 0; m < subset.size(); ++m) {
-    const auto& block = table.block(subset[m]);
-    blocks.push_back(preprocessors[m].apply(block, rows, &table.sites));
-    present.emplace_back();
-    for (size_t r : rows) present.back().push_back(block.present[r]);
-  }
-  return {std::move(blocks), std::move(present)};
-}
-
 // Exact distributions for the statistics (float rounding leaves sums of 1 +- 1e-7).
 Eigen::MatrixXd normalised(Eigen::MatrixXd p) {
   for (Eigen::Index i = 0; i < p.rows(); ++i) p.row(i) /= p.row(i).sum();
   return p;
+}
+
+// A classical learner sees the early concatenation of the blocks plus one presence flag each.
+Eigen::MatrixXd classical_inputs(const FittedModel& model, const FeatureTable& table, const std::vector<size_t>& rows) {
+  std::vector<Eigen::MatrixXd> parts;
+  Eigen::Index columns = 0;
+  for (size_t m = 0; m < model.subset().size(); ++m) {
+    parts.push_back(model.block_values(m, table, rows));
+    const auto present = model.block_present(m, table, rows);
+    Eigen::MatrixXd flag(static_cast<Eigen::Index>(rows.size()), 1);
+    for (size_t i = 0; i < rows.size(); ++i) flag(static_cast<Eigen::Index>(i), 0) = present[i];
+    parts.push_back(flag);
+    columns += parts[parts.size() - 2].cols() + 1;
+  }
+  Eigen::MatrixXd out(static_cast<Eigen::Index>(rows.size()), columns);
+  Eigen::Index at = 0;
+  for (const auto& p : parts) {
+    out.middleCols(at, p.cols()) = p;
+    at += p.cols();
+  }
+  return out;
+}
+
+// The submodels see each block on its own, with its presence.
+std::pair<std::vector<Eigen::MatrixXd>, std::vector<std::vector<bool>>> submodel_inputs(const FittedModel& model, const FeatureTable& table,
+                                                                                        const std::vector<size_t>& rows) {
+  std::vector<Eigen::MatrixXd> blocks;
+  std::vector<std::vector<bool>> present;
+  for (size_t m = 0; m < model.subset().size(); ++m) {
+    blocks.push_back(model.block_values(m, table, rows));
+    present.push_back(model.block_present(m, table, rows));
+  }
+  return {std::move(blocks), std::move(present)};
+}
+
+// The embedding of one image modality for the rows, in evaluation mode, 64 cases at a time.
+Eigen::MatrixXd embeddings_of(fusion::MultimodalModelImpl& network, const ImageBlock& crops, const std::vector<size_t>& rows) {
+  network.eval();
+  torch::NoGradGuard no_grad;
+  Eigen::MatrixXd out;
+  for (size_t from = 0; from < rows.size(); from += 64) {
+    const std::vector<size_t> chunk(rows.begin() + static_cast<std::ptrdiff_t>(from),
+                                    rows.begin() + static_cast<std::ptrdiff_t>(std::min(rows.size(), from + 64)));
+    fusion::Batch batch;
+    batch.inputs = {image_input(crops, chunk)};
+    batch.present = torch::ones({static_cast<int64_t>(chunk.size()), 1}, torch::kBool);
+    const auto e = to_matrix(network.embed(batch).at(0));
+    if (out.size() == 0) out.resize(static_cast<Eigen::Index>(rows.size()), e.cols());
+    out.middleRows(static_cast<Eigen::Index>(from), e.rows()) = e;
+  }
+  return out;
+}
+
+}  // namespace
+
+// An image encoder trained (with its own head) on a classical model's training cases; the learner
+// reads its standardised embedding. The embedding of the training cases is in-sample for the
+// encoder: a meta-learner's inner folds see optimistic submodel inputs (never test cases).
+struct DeepFeatures {
+  std::shared_ptr<fusion::MultimodalModelImpl> network;
+  Eigen::RowVectorXd mean, scale;
+};
+
+namespace {
+
+// Trains the modality's image encoder with an early-fusion head on the training cases that have it.
+std::shared_ptr<DeepFeatures> train_deep_features(const ExperimentConfig& config, const ImageBlock& crops, const std::string& encoder,
+                                                  const std::vector<size_t>& with, const std::vector<int>& labels, uint64_t seed) {
+  if (with.size() < 6) core::fail("deep features of ", crops.modality(), ": ", with.size(), " training cases have it, too few to train ", encoder);
+  std::vector<int64_t> targets;
+  for (size_t i : with) targets.push_back(labels[i]);
+  fusion::ModelSpec spec;
+  spec.modalities.push_back({crops.modality(), encoder, encoder_options_for(config, crops.modality(), encoder), crops.sample_shape});
+  spec.fusion = "early";
+  spec.head = fusion::head_spec_from(config.head, targets);
+  fusion::Batch batch;
+  batch.inputs = {image_input(crops, with)};
+  batch.present = torch::ones({static_cast<int64_t>(with.size()), 1}, torch::kBool);
+  batch.targets = torch::tensor(targets, torch::kInt64);
+  auto training = fusion::training_options_from(config.training);
+  training.seed = seed;
+  training.threads = config.threads;
+  torch::manual_seed(core::derive_seed(seed, {17}));
+  fusion::MultimodalModel model(spec);
+  fusion::train_model(model, batch, nullptr, training);
+  auto deep = std::make_shared<DeepFeatures>();
+  deep->network = model.ptr();
+  const auto e = embeddings_of(*deep->network, crops, with);
+  deep->mean = e.colwise().mean();
+  deep->scale = ((e.rowwise() - deep->mean).array().square().colwise().sum() / std::max<double>(1, static_cast<double>(e.rows()) - 1)).sqrt();
+  for (Eigen::Index j = 0; j < deep->scale.size(); ++j)
+    if (!(deep->scale(j) > 1e-12)) deep->scale(j) = 1;  // a constant embedding column stays 0 after centring
+  return deep;
 }
 
 }  // namespace
@@ -191,15 +247,19 @@ FittedModel FittedModel::fit(const ExperimentConfig& config, const FeatureTable&
     out.images_.emplace_back();
     out.image_shapes_.emplace_back();
     size_t absent = 0;
+    out.deep_.emplace_back();
     if (is_image_encoder(encoder_of[m])) {
-      if (classical)
-        core::fail(fusion_name, " learns from feature columns; modality '", modality, "' has image encoder '", encoder_of[m],
-                   "' (use a fusion method, or a feature-vector encoder for it)");
       // Crops are normalised per case: nothing to fit on the training cases.
       const auto& crops = crops_of(table, ImageInputSpec::from(modality, encoder_of[m], options_of(config.image_options, modality)));
       out.images_.back() = crops.spec;
       out.image_shapes_.back() = crops.sample_shape;
-      for (size_t i : train) absent += !(block.present[i] && crops.present[i]);
+      std::vector<size_t> with;
+      for (size_t i : train) {
+        const bool here = block.present[i] && crops.present[i];
+        absent += !here;
+        if (here) with.push_back(i);
+      }
+      if (classical) out.deep_.back() = train_deep_features(config, crops, encoder_of[m], with, labels, core::derive_seed(seed, {29, m}));
     } else {
       // The clinical encoder sees missing values itself (learned missing embeddings); classical
       // learners need every value.
@@ -216,14 +276,14 @@ FittedModel FittedModel::fit(const ExperimentConfig& config, const FeatureTable&
   auto options = options_of(config.fusion_options, fusion_name);
 
   if (submodels) {
-    const auto [blocks, present] = submodel_inputs(out.preprocessors_, subset, table, train);
+    const auto [blocks, present] = submodel_inputs(out, table, train);
     out.submodels_ = std::make_unique<BinarySubmodels>();
     out.submodels_->fit(blocks, present, train_labels, BinarySubmodels::options_from(options), seed, config.threads);
     return out;
   }
   if (classical) {
     out.classifier_ = fusion::make_classifier(fusion_name, options, seed, config.threads);
-    out.classifier_->fit(classical_inputs(out.preprocessors_, subset, table, train), train_labels);
+    out.classifier_->fit(classical_inputs(out, table, train), train_labels);
     return out;
   }
   fusion::ModelSpec spec;
@@ -251,6 +311,30 @@ FittedModel FittedModel::fit(const ExperimentConfig& config, const FeatureTable&
   return out;
 }
 
+Eigen::MatrixXd FittedModel::block_values(size_t m, const FeatureTable& table, const std::vector<size_t>& rows) const {
+  if (!deep_.at(m)) return preprocessors_.at(m).apply(table.block(subset_[m]), rows, &table.sites);
+  const auto& deep = *deep_[m];
+  const auto& crops = crops_of(table, *images_[m]);
+  Eigen::MatrixXd out = embeddings_of(*deep.network, crops, rows);
+  const auto present = block_present(m, table, rows);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto r = static_cast<Eigen::Index>(i);
+    if (present[i])
+      out.row(r) = (out.row(r) - deep.mean).cwiseQuotient(deep.scale);
+    else
+      out.row(r).setZero();  // as the preprocessing leaves absent cases
+  }
+  return out;
+}
+
+std::vector<bool> FittedModel::block_present(size_t m, const FeatureTable& table, const std::vector<size_t>& rows) const {
+  const auto& block = table.block(subset_.at(m));
+  const ImageBlock* crops = images_.at(m) ? &crops_of(table, *images_[m]) : nullptr;
+  std::vector<bool> out;
+  for (size_t r : rows) out.push_back(block.present[r] && (!crops || crops->present[r]));
+  return out;
+}
+
 std::vector<int64_t> FittedModel::sample_shape(size_t m) const {
   if (images_.at(m)) return image_shapes_.at(m);
   return {static_cast<int64_t>(preprocessors_.at(m).selected_names().size())};
@@ -264,11 +348,11 @@ void FittedModel::bind(const FeatureTable& table) {
 ModelOutput FittedModel::predict(const FeatureTable& table, const std::vector<size_t>& rows) const {
   ModelOutput out;
   if (classifier_) {
-    out.probabilities = normalised(classifier_->predict_proba(classical_inputs(preprocessors_, subset_, table, rows)));
+    out.probabilities = normalised(classifier_->predict_proba(classical_inputs(*this, table, rows)));
     return out;
   }
   if (submodels_) {
-    const auto [blocks, present] = submodel_inputs(preprocessors_, subset_, table, rows);
+    const auto [blocks, present] = submodel_inputs(*this, table, rows);
     out.probabilities = normalised(submodels_->predict_proba(blocks, present));
     return out;
   }
@@ -299,6 +383,19 @@ void FittedModel::save(const std::filesystem::path& folder, const nlohmann::json
   for (size_t m = 0; m < subset_.size(); ++m)
     bundle["image_inputs"].push_back(images_[m] ? nlohmann::json{{"crop", images_[m]->to_json()}, {"sample_shape", image_shapes_[m]}}
                                                 : nlohmann::json());
+  // Deep features of classical learners: each encoder in its own network file.
+  for (size_t m = 0; m < subset_.size(); ++m) {
+    if (!deep_[m]) {
+      bundle["deep_features"].push_back(nullptr);
+      continue;
+    }
+    const auto file = "deep_" + subset_[m] + ".pt";
+    fusion::MultimodalModel network(deep_[m]->network);
+    fusion::save_bundle(folder / file, network, {{"model", fusion_}, {"deep_features_of", subset_[m]}});
+    const std::vector<double> mean(deep_[m]->mean.data(), deep_[m]->mean.data() + deep_[m]->mean.size()),
+        scale(deep_[m]->scale.data(), deep_[m]->scale.data() + deep_[m]->scale.size());
+    bundle["deep_features"].push_back({{"network", file}, {"mean", mean}, {"scale", scale}});
+  }
   if (classifier_) {
     bundle["kind"] = "classifier";
     bundle["classifier"] = classifier_->save();
@@ -348,6 +445,26 @@ FittedModel FittedModel::load(const std::filesystem::path& folder, nlohmann::jso
       out.preprocessors_.emplace_back();  // crops are normalised per case
       out.images_.back() = ImageInputSpec::from_json(images[m].at("crop"));
       out.image_shapes_.back() = images[m].at("sample_shape").get<std::vector<int64_t>>();
+    }
+    const auto deep = bundle.value("deep_features", nlohmann::json::array());
+    for (size_t m = 0; m < out.subset_.size(); ++m) {
+      out.deep_.emplace_back();
+      if (m >= deep.size() || deep[m].is_null()) continue;
+      if (!out.images_[m]) core::fail("deep features for modality '", out.subset_[m], "' without image inputs");
+      auto loaded = fusion::load_bundle(folder / deep[m].at("network").get<std::string>());
+      const auto& spec = loaded.model->spec();
+      if (spec.modalities.size() != 1 || spec.modalities[0].name != out.subset_[m] || spec.modalities[0].sample_shape != out.image_shapes_[m] ||
+          spec.modalities[0].encoder != out.images_[m]->encoder)
+        core::fail(deep[m].at("network").get<std::string>(), " does not match bundle.json for modality '", out.subset_[m], "'");
+      const auto mean = deep[m].at("mean").get<std::vector<double>>(), scale = deep[m].at("scale").get<std::vector<double>>();
+      if (mean.size() != scale.size() || static_cast<int64_t>(mean.size()) != loaded.model->encoder(0).embedding_dim())
+        core::fail("deep features of '", out.subset_[m], "': ", mean.size(), " means and ", scale.size(), " scales for an embedding of ",
+                   loaded.model->encoder(0).embedding_dim());
+      auto features = std::make_shared<DeepFeatures>();
+      features->network = loaded.model.ptr();
+      features->mean = Eigen::Map<const Eigen::RowVectorXd>(mean.data(), static_cast<Eigen::Index>(mean.size()));
+      features->scale = Eigen::Map<const Eigen::RowVectorXd>(scale.data(), static_cast<Eigen::Index>(scale.size()));
+      out.deep_.back() = features;
     }
     const auto kind = bundle.at("kind").get<std::string>();
     if (kind == "classifier") {

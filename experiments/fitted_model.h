@@ -31,6 +31,7 @@ class MultimodalModelImpl;
 namespace vbiopsy::experiments {
 
 class BinarySubmodels;
+struct DeepFeatures;
 
 // Whether a grid method is a classical learner on feature columns (a classifier, or the DM-VBS
 // submodels) rather than a fusion network.
@@ -72,6 +73,11 @@ class FittedModel {
   const std::vector<std::optional<ImageInputSpec>>& image_inputs() const { return images_; }
   // One case's input shape for modality m of the subset (crops, or the selected columns).
   std::vector<int64_t> sample_shape(size_t m) const;
+  // What a classical learner reads of modality m for the rows: the preprocessed columns, or for an
+  // image encoder its deep features (the embedding of the encoder trained on this model's training
+  // cases, standardised with their statistics); and whether each row has the modality.
+  Eigen::MatrixXd block_values(size_t m, const FeatureTable& table, const std::vector<size_t>& rows) const;
+  std::vector<bool> block_present(size_t m, const FeatureTable& table, const std::vector<size_t>& rows) const;
 
   // Writes the bundle folder atomically file by file; `metadata` is stored under "run".
   void save(const std::filesystem::path& folder, const nlohmann::json& metadata) const;
@@ -85,6 +91,7 @@ class FittedModel {
   std::vector<size_t> absent_in_training_;
   std::vector<std::optional<ImageInputSpec>> images_;
   std::vector<std::vector<int64_t>> image_shapes_;  // per modality; empty for feature columns
+  std::vector<std::shared_ptr<DeepFeatures>> deep_;   // per modality: classical learners on image encoders
   std::unique_ptr<fusion::Classifier> classifier_;     // classical learners
   std::unique_ptr<fusion::StackedLateModel> stacked_;  // late fusion with combine = stacking
   std::unique_ptr<BinarySubmodels> submodels_;         // fusion = submodels (DM-VBS)

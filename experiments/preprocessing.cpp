@@ -34,6 +34,23 @@ double anova_f(const std::vector<double>& values, const std::vector<int>& labels
   return (between / (groups - 1)) / (within / (n - groups));
 }
 
+double icc_consistency(const Eigen::MatrixXd& ratings) {
+  std::vector<Eigen::Index> complete;
+  for (Eigen::Index i = 0; i < ratings.rows(); ++i)
+    if (ratings.row(i).allFinite()) complete.push_back(i);
+  const auto n = static_cast<double>(complete.size()), k = static_cast<double>(ratings.cols());
+  if (complete.size() < 2 || ratings.cols() < 2) return NAN;
+  Eigen::MatrixXd x(static_cast<Eigen::Index>(complete.size()), ratings.cols());
+  for (size_t i = 0; i < complete.size(); ++i) x.row(static_cast<Eigen::Index>(i)) = ratings.row(complete[i]);
+  const double grand = x.mean();
+  const double rows = k * (x.rowwise().mean().array() - grand).square().sum();
+  const double columns = n * (x.colwise().mean().array() - grand).square().sum();
+  const double total = (x.array() - grand).square().sum();
+  const double msr = rows / (n - 1), mse = (total - rows - columns) / ((n - 1) * (k - 1));
+  const double denominator = msr + (k - 1) * mse;
+  return denominator > 0 ? (msr - mse) / denominator : NAN;
+}
+
 namespace {
 
 struct Candidate {
@@ -159,7 +176,17 @@ void BlockPreprocessor::fit(const FeatureBlock& block, const std::vector<size_t>
   std::vector<Candidate> candidates;
   std::vector<int> fitted_labels;
   for (size_t r : fitted_rows_) fitted_labels.push_back(labels[r]);
+  if (selection.icc > 0 && block.retest.cols() != block.values.cols())
+    core::fail("modality '", block.modality, "': experiment.icc needs retest features (a second segmentation; extract with [regions] retest = dilate or erode)");
   for (Eigen::Index j = 0; j < block.values.cols(); ++j) {
+    if (selection.icc > 0) {
+      // Agreement between the two segmentations over the training cases only.
+      Eigen::MatrixXd pairs(static_cast<Eigen::Index>(fitted_rows_.size()), 2);
+      for (size_t i = 0; i < fitted_rows_.size(); ++i)
+        pairs.row(static_cast<Eigen::Index>(i)) << block.values(static_cast<Eigen::Index>(fitted_rows_[i]), j),
+            block.retest(static_cast<Eigen::Index>(fitted_rows_[i]), j);
+      if (!(icc_consistency(pairs) >= selection.icc)) continue;
+    }
     std::vector<double> column, observed;
     for (size_t i = 0; i < fitted_rows_.size(); ++i) {
       const double v = values(static_cast<Eigen::Index>(i), j);

@@ -1,6 +1,7 @@
 #pragma once
 // Feature handling inside a fold, fitted on the training cases only (the no-leakage rule): columns
-// without variance or with fewer than two values in training are dropped, missing values imputed
+// whose ICC with a second segmentation is too low (optional), columns without variance or with
+// fewer than two values in training are dropped, missing values imputed
 // with the training median (imaging blocks; the clinical encoder sees missing values itself),
 // z-scored with training mean and standard deviation (clipped to +-10); then, optionally, a
 // correlation filter (of two columns with |r| above the threshold, the one with the lower ANOVA F
@@ -24,6 +25,9 @@ struct Selection {
   std::string method = "anova";  // anova | lasso | mrmr
   double correlation = 0;     // |r| threshold of the correlation filter; 0 = off
   double lasso_lambda = 0.02;
+  // Reproducibility filter: columns whose ICC(3,1) between the block's values and its retest
+  // values (a second segmentation) over the training cases is below this go first; 0 = off.
+  double icc = 0;
 };
 
 class BlockPreprocessor {
@@ -63,5 +67,10 @@ class BlockPreprocessor {
 
 // One-way ANOVA F statistic of values grouped by label (NaN values ignored); 0 when undefined.
 double anova_f(const std::vector<double>& values, const std::vector<int>& labels);
+
+// ICC(3,1) of Shrout & Fleiss (1979): two-way mixed effects, consistency, single rater, for
+// ratings [targets, raters] (rows with a NaN are left out); (MSR - MSE) / (MSR + (k - 1) MSE).
+// NaN with fewer than two complete targets or no variance at all.
+double icc_consistency(const Eigen::MatrixXd& ratings);
 
 }  // namespace vbiopsy::experiments

@@ -9,6 +9,7 @@
 #include <ostream>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "core/csv.h"
 #include "core/error.h"
@@ -41,14 +42,17 @@ struct Cell {
   std::string name;
 };
 
-// The encoders a grid method may give a modality: a classical learner reads feature columns only.
+// The encoders a grid method may give a modality. A classical learner reads feature columns, or the
+// deep features of an image encoder; the feature-vector encoders are all the same columns to it,
+// so they count once.
 std::vector<std::string> choices_for(const ExperimentConfig& config, const std::string& method, const std::string& modality) {
-  auto choices = encoder_choices(config, modality);
+  const auto choices = encoder_choices(config, modality);
   if (!is_classical_method(method)) return choices;
-  std::erase_if(choices, [](const std::string& e) { return is_image_encoder(e); });
-  if (choices.empty())
-    core::fail(method, " learns from feature columns, but modality '", modality, "' has only image encoders (", core::join(encoder_choices(config, modality), ", "), ")");
-  return {choices.front()};  // a classical learner ignores the encoder: one cell
+  std::vector<std::string> out;
+  bool columns = false;
+  for (const auto& e : choices)
+    if (is_image_encoder(e) || !std::exchange(columns, true)) out.push_back(e);
+  return out;
 }
 
 // Every combination of one choice per list, first list slowest.
@@ -76,8 +80,7 @@ std::vector<Cell> grid_cells(const ExperimentConfig& config) {
       for (const auto& m : subset) lists.push_back(choices_for(config, f, m));
       for (const auto& encoders : combinations(lists)) {
         std::vector<std::string> tags;
-        for (size_t i = 0; i < subset.size(); ++i)
-          tags.push_back(!is_classical_method(f) && encoder_choices(config, subset[i]).size() > 1 ? encoders[i] : "");
+        for (size_t i = 0; i < subset.size(); ++i) tags.push_back(lists[i].size() > 1 ? encoders[i] : "");
         cells.push_back({f, subset, encoders, model_name(f, subset, tags)});
       }
     }
@@ -558,8 +561,7 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
       if (value.size() != (1u << config.modalities.size()) - 1) continue;
       std::vector<std::string> tags;
       for (size_t i = 0; i < config.modalities.size(); ++i)
-        if (lists[i].size() > 1 || (!is_classical_method(f) && encoder_choices(config, config.modalities[i]).size() > 1))
-          tags.push_back(config.modalities[i] + ":" + assignment[i]);
+        if (lists[i].size() > 1) tags.push_back(config.modalities[i] + ":" + assignment[i]);
       const auto label = tags.empty() ? f : f + "[" + core::join(tags, ",") + "]";
       const auto phi = shapley_values(static_cast<int>(config.modalities.size()), value);
       for (size_t i = 0; i < phi.size(); ++i) shapley += core::csv_line({label, config.modalities[i], core::format_double(phi[i])});

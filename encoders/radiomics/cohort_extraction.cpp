@@ -203,7 +203,13 @@ CohortExtractionSettings read_cohort_extraction_settings(const fs::path& ini) {
   }
   if (auto regions = tree.get_child_optional("regions")) {
     for (const auto& [key, node] : *regions) {
-      if (key != "rings_mm") core::fail(ini.string(), ": unknown key 'regions.", key, "'; known: regions.rings_mm");
+      if (key == "retest") {
+        s.retest = core::to_lower(core::trim(node.data()));
+        if (s.retest != "dilate" && s.retest != "erode")
+          core::fail(ini.string(), ": regions.retest = '", node.data(), "', expected dilate or erode");
+        continue;
+      }
+      if (key != "rings_mm") core::fail(ini.string(), ": unknown key 'regions.", key, "'; known: regions.rings_mm, regions.retest");
       for (auto& item : core::split(node.data(), ',')) {
         auto r = core::parse_double(item);
         if (!r || *r <= 0) core::fail(ini.string(), ": regions.rings_mm value '", core::trim(item), "' is not a positive distance in mm");
@@ -294,6 +300,14 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
   core::parallel_for(n, settings.threads, [&](size_t i) {
     const auto& c = cohort.cases[i];
     auto run_jobs = [&](std::vector<Job> jobs) {
+      // The second segmentation of every block but the habitats' (fitted on the cohort).
+      const size_t originals = jobs.size();
+      for (size_t j = 0; j < originals && !settings.retest.empty(); ++j) {
+        if (jobs[j].name.rfind("mri_dce1_habitat", 0) == 0) continue;
+        auto region = perturbed_segmentation(jobs[j].mask, settings.retest);
+        if (std::find(region.voxels.begin(), region.voxels.end(), 1) == region.voxels.end()) continue;  // eroded away
+        jobs.push_back({"retest_" + jobs[j].name, jobs[j].image, std::move(region), jobs[j].sources, jobs[j].region + ":" + settings.retest});
+      }
       for (auto& job : jobs) {
         core::Sha256 key;
         key.add(settings_key);
@@ -453,6 +467,8 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
   if (habitat_count > 0) block_order.push_back("mri_habitats");
   for (int h = 1; h <= habitat_count; ++h) block_order.push_back(core::concat("mri_dce1_habitat", h));
   for (const char* fixed : {"mg_cc_tumour", "mg_mlo_tumour", "us_tumour"}) block_order.push_back(fixed);
+  if (!settings.retest.empty())  // blocks without a retest (kinetics, habitats) add no columns
+    for (size_t b = 0, count = block_order.size(); b < count; ++b) block_order.push_back("retest_" + block_order[b]);
   std::map<std::string, std::vector<std::string>> names_of_block;
   for (auto& case_blocks : blocks)
     for (auto& b : case_blocks)

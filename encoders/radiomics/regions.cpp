@@ -1,5 +1,7 @@
 #include "encoders/radiomics/regions.h"
 
+#include <array>
+
 #include <itkImage.h>
 #include <itkSignedMaurerDistanceMapImageFilter.h>
 
@@ -52,6 +54,37 @@ core::Mask label_region(const core::Mask& labels, int label) {
   }
   if (count == 0) core::fail("label ", label, " does not occur in the label map");
   return region;
+}
+
+core::Mask perturbed_segmentation(const core::Mask& region, const std::string& how) {
+  if (how != "dilate" && how != "erode") core::fail("segmentation perturbation '", how, "', expected dilate or erode");
+  const bool grow = how == "dilate";
+  const auto& size = region.geometry.size;
+  core::Mask out(region.geometry);
+  const int axes = size[2] > 1 ? 3 : 2;
+  for (size_t z = 0; z < size[2]; ++z)
+    for (size_t y = 0; y < size[1]; ++y)
+      for (size_t x = 0; x < size[0]; ++x) {
+        const bool inside = region.at(x, y, z) != 0;
+        // Dilation: inside or any face neighbour inside. Erosion: inside and every face neighbour
+        // inside (the image border counts as outside).
+        bool result = inside;
+        const std::array<size_t, 3> p{x, y, z};
+        for (int a = 0; a < axes && result != grow; ++a)
+          for (int step : {-1, 1}) {
+            const long long q = static_cast<long long>(p[a]) + step;
+            bool neighbour = false;
+            if (q >= 0 && q < static_cast<long long>(size[a])) {
+              auto r = p;
+              r[a] = static_cast<size_t>(q);
+              neighbour = region.at(r[0], r[1], r[2]) != 0;
+            }
+            if (grow && neighbour) result = true;
+            if (!grow && !neighbour) result = false;
+          }
+        out.at(x, y, z) = result ? 1 : 0;
+      }
+  return out;
 }
 
 }  // namespace vbiopsy::encoders::radiomics

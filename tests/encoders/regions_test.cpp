@@ -40,5 +40,31 @@ TEST(PeritumoralRing, StaysInsideTheBodyMaskAndRejectsBadInput) {
   EXPECT_EQ(core::count_nonzero(label_region(tumour, 1)), 1u);
 }
 
+TEST(PerturbedSegmentation, GrowsAndShrinksByOneVoxelAcrossFaces) {
+  core::Geometry g3;
+  g3.size = {7, 7, 7};
+  core::Mask dot(g3, 0);
+  dot.at(3, 3, 3) = 1;
+  EXPECT_EQ(core::count_nonzero(perturbed_segmentation(dot, "dilate")), 7u);  // the voxel and its 6 face neighbours
+  EXPECT_EQ(core::count_nonzero(perturbed_segmentation(dot, "erode")), 0u);
+  core::Mask cube(g3, 0);
+  for (size_t z = 2; z < 5; ++z)
+    for (size_t y = 2; y < 5; ++y)
+      for (size_t x = 2; x < 5; ++x) cube.at(x, y, z) = 1;
+  const auto core_voxel = perturbed_segmentation(cube, "erode");
+  EXPECT_EQ(core::count_nonzero(core_voxel), 1u);
+  EXPECT_EQ(core_voxel.at(3, 3, 3), 1);
+  EXPECT_EQ(core::count_nonzero(perturbed_segmentation(cube, "dilate")), 27u + 6u * 9u);
+  // 2D: only in-plane neighbours; the image border counts as outside.
+  core::Geometry g2;
+  g2.size = {3, 3, 1};
+  core::Mask full(g2, 1);
+  EXPECT_EQ(core::count_nonzero(perturbed_segmentation(full, "erode")), 1u);
+  core::Mask corner(g2, 0);
+  corner.at(0, 0, 0) = 1;
+  EXPECT_EQ(core::count_nonzero(perturbed_segmentation(corner, "dilate")), 3u);
+  EXPECT_THROW(perturbed_segmentation(full, "blur"), core::Error);
+}
+
 }  // namespace
 }  // namespace vbiopsy::encoders::radiomics

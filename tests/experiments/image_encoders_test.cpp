@@ -10,6 +10,7 @@
 #include "core/csv.h"
 #include "core/error.h"
 #include "core/files.h"
+#include "core/random.h"
 #include "datasets/manifest.h"
 #include "experiments/config.h"
 #include "experiments/feature_table.h"
@@ -162,10 +163,67 @@ TEST(ImageEncoders, MisconfigurationsAreRefusedWithTheReason) {
   EXPECT_NE(error_of([&] { ImageInputSpec::from("mg", "cnn3d", {}); }).find("cannot read the images of modality 'mg'"), std::string::npos);
   EXPECT_NE(error_of([&] { ImageInputSpec::from("mri", "cnn3d", {{"colour", "1"}}); }).find("[images.mri] has no option 'colour'"),
             std::string::npos);
-  // A classical learner on a modality that has only an image encoder.
-  const auto classical = read_experiment_config(config_with("[experiment]\nmodalities = mg\nfusion = logistic\n[encoder.mg]\nname = cnn2d\n"));
+}
+
+// A classical learner on an image modality reads deep features: the embedding of the image encoder
+// trained on the model's training cases. A held-out case's images never shape that encoder, and
+// the bundle reproduces the fit exactly.
+TEST(ImageEncoders, ClassicalLearnersReadDeepFeaturesFittedOnTrainingCasesOnly) {
+  const SyntheticCohortDir synthetic("deep_features", 24, 12);
+  const auto& dir = synthetic.dir;
+  core::write_file_atomic(dir / "experiment.ini", R"([cohort]
+manifest = cohort/manifest.csv
+[experiment]
+modalities = mg,clinical
+subsets = mg;mg+clinical
+fusion = logistic
+folds = 3
+seed = 3
+bootstrap = 20
+export = logistic[clinical+mg]
+[encoder.mg]
+name = cnn2d
+width = 4
+stages = 2
+groups = 2
+embedding = 4
+[images.mg]
+size = 16
+[training]
+epochs = 2
+batch_size = 8
+validation_fraction = 0
+)");
+  const auto config = read_experiment_config(dir / "experiment.ini");
   std::ostringstream log;
-  EXPECT_NE(error_of([&] { run_experiment(classical, dir / "run", log); }).find("learns from feature columns"), std::string::npos);
+  const auto summary = run_experiment(config, dir / "run", log);
+  EXPECT_EQ(summary.cells, 2u);
+
+  const auto cohort = datasets::read_cohort(config.manifest).cohort;
+  auto table = build_feature_table(cohort, case_id_table(cohort), {"mg", "clinical"}, {}, true, {"mg"});
+  const auto spec = ImageInputSpec::from("mg", "cnn2d", config.image_options.at("mg"));
+  add_image_block(table, image_block_of(cohort, table.case_ids, spec, 2));
+  std::vector<size_t> train, all(table.size());
+  std::iota(all.begin(), all.end(), 0);
+  size_t held_out = table.size();
+  for (size_t i = 0; i < table.size(); ++i)
+    if (held_out == table.size() && table.block("mg").present[i]) held_out = i;
+    else train.push_back(i);
+  // The held-out case's crop replaced by noise: the fit on the other cases does not move.
+  auto distorted = table;
+  ImageBlock noisy = *table.images[0];
+  for (size_t k = 0; k < noisy.sample_size(); ++k) noisy.values[held_out * noisy.sample_size() + k] = static_cast<float>((k * 7919) % 13) - 6.0f;
+  distorted.images = {std::make_shared<const ImageBlock>(noisy)};
+  const auto a = FittedModel::fit(config, table, table.labels, "logistic", {"mg", "clinical"}, train, 7);
+  const auto b = FittedModel::fit(config, distorted, table.labels, "logistic", {"mg", "clinical"}, train, 7);
+  EXPECT_EQ((a.predict(table, train).probabilities - b.predict(table, train).probabilities).cwiseAbs().maxCoeff(), 0.0);
+  EXPECT_GT((a.predict(table, {held_out}).probabilities - a.predict(distorted, {held_out}).probabilities).cwiseAbs().maxCoeff(), 0.0);
+
+  // The exported bundle (network file + standardisation) predicts as the same fit in this process.
+  auto loaded = FittedModel::load(dir / "run" / "models" / "logistic_clinical_mg");
+  loaded.bind(table);
+  const auto refit = FittedModel::fit(config, table, table.labels, "logistic", {"mg", "clinical"}, all, core::derive_seed(config.seed, {23}));
+  EXPECT_LT((loaded.predict(table, all).probabilities - refit.predict(table, all).probabilities).cwiseAbs().maxCoeff(), 1e-12);
 }
 
 }  // namespace

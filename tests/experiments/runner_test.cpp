@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <unistd.h>
 
@@ -223,6 +224,93 @@ TEST(Preprocessing, CorrelationFilterAndLassoKeepTheInformativeColumn) {
   EXPECT_LE(lasso.selected_names().size(), 3u);
   const auto& names = lasso.selected_names();
   EXPECT_TRUE(std::find(names.begin(), names.end(), "c0") != names.end() || std::find(names.begin(), names.end(), "c1") != names.end());
+}
+
+// Shrout & Fleiss (1979), Table 2: six targets rated by four judges; their ICC(3,1) is 0.71
+// (exactly 0.71484 from their mean squares, BMS 11.24 and EMS 1.02).
+TEST(Icc, MatchesShroutAndFleissWorkedExample) {
+  Eigen::MatrixXd ratings(6, 4);
+  ratings << 9, 2, 5, 8, 6, 1, 3, 2, 8, 4, 6, 8, 7, 1, 2, 6, 10, 5, 6, 9, 6, 2, 4, 7;
+  EXPECT_NEAR(icc_consistency(ratings), 0.7148407148407147, 1e-12);
+  // A row with a missing rating is left out; a constant table has no ICC.
+  Eigen::MatrixXd with_gap(7, 4);
+  with_gap << ratings, Eigen::RowVector4d(1, NAN, 3, 4);
+  EXPECT_NEAR(icc_consistency(with_gap), 0.7148407148407147, 1e-12);
+  EXPECT_TRUE(std::isnan(icc_consistency(Eigen::MatrixXd::Constant(5, 2, 3.0))));
+}
+
+// Over several seeds: a column whose second segmentation agrees is kept, one whose second
+// segmentation is noise goes, and the test cases' retest values play no part.
+TEST(Preprocessing, IccFilterKeepsReproducibleColumnsFromTrainingCasesOnly) {
+  for (uint64_t seed : {3, 4, 5}) {
+    core::Rng rng(seed);
+    const int n = 60;
+    FeatureBlock block{"mri", {"stable", "fragile", "also_stable"}, Eigen::MatrixXd(n, 3), std::vector<bool>(n, true)};
+    block.retest.resize(n, 3);
+    std::vector<int> labels;
+    for (int i = 0; i < n; ++i) {
+      labels.push_back(i % 3);
+      for (int j = 0; j < 3; ++j) block.values(i, j) = (i % 3) + rng.normal();
+      block.retest(i, 0) = block.values(i, 0) + 0.1 * rng.normal() + 5;  // a shift: consistency ignores it
+      block.retest(i, 1) = rng.normal();
+      block.retest(i, 2) = 2 * block.values(i, 2) + 0.1 * rng.normal();
+    }
+    std::vector<size_t> train;
+    for (size_t i = 0; i < 45; ++i) train.push_back(i);
+    BlockPreprocessor p;
+    p.fit(block, train, labels, {0, "anova", 0, 0.02, 0.75}, true);
+    EXPECT_EQ(p.selected_names(), (std::vector<std::string>{"stable", "also_stable"})) << seed;
+    auto changed = block;
+    for (int i = 45; i < n; ++i) changed.retest(i, 1) = block.values(i, 1);  // perfect agreement, on test cases only
+    BlockPreprocessor q;
+    q.fit(changed, train, labels, {0, "anova", 0, 0.02, 0.75}, true);
+    EXPECT_EQ(q.selected_names(), p.selected_names()) << seed;
+  }
+  FeatureBlock without{"mri", {"a"}, Eigen::MatrixXd::Zero(4, 1), std::vector<bool>(4, true)};
+  BlockPreprocessor p;
+  EXPECT_THROW(p.fit(without, {0, 1, 2, 3}, {0, 1, 2, 0}, {0, "anova", 0, 0.02, 0.75}, true), core::Error);
+}
+
+// End to end: extraction on a second (dilated) segmentation, then a run that keeps only the
+// columns whose ICC with it reaches the threshold; the exported model's columns all do.
+TEST(Runner, IccFilterUsesTheRetestSegmentationOfTheExtraction) {
+  const SyntheticCohortDir synthetic("icc", 24, 6);
+  const auto& dir = synthetic.dir;
+  core::write_file_atomic(dir / "extract.ini", "[setting]\nbinCount = 16\n[features]\nfamilies = stats, glcm\n[regions]\nretest = dilate\n");
+  core::write_file_atomic(dir / "experiment.ini",
+                          "[cohort]\nmanifest = cohort/manifest.csv\nextract = extract.ini\n[experiment]\nmodalities = mri\nfusion = logistic\n"
+                          "folds = 3\nbootstrap = 20\nicc = 0.9\nmax_features = 0\nexport = logistic[mri]\n");
+  std::ostringstream log;
+  run_experiment(read_experiment_config(dir / "experiment.ini"), dir / "run", log);
+  const auto features = core::read_csv(dir / "run" / "features" / "features.csv");
+  ASSERT_TRUE(features.column("retest_mri_dce1_tumour_stats_mean_intensity"));
+  EXPECT_FALSE(features.column("mri_dce1_tumour_stats_mean_intensity_retest"));
+  // The exported model trained on every case with a determinate label.
+  std::set<std::string> excluded;
+  const auto record = nlohmann::json::parse(core::read_text_file(dir / "run" / "run.json"));
+  for (const auto& e : record.at("excluded")) excluded.insert(e.at("case_id").get<std::string>());
+  auto icc_of = [&](const std::string& column) {
+    const auto a = *features.column(column), b = *features.column("retest_" + column);
+    Eigen::MatrixXd pairs(static_cast<Eigen::Index>(features.rows.size()), 2);
+    for (size_t i = 0; i < features.rows.size(); ++i) {
+      const auto x = core::parse_double(features.rows[i][a]), y = core::parse_double(features.rows[i][b]);
+      const bool used = !excluded.count(features.rows[i][0]);
+      pairs.row(static_cast<Eigen::Index>(i)) << (x && used ? *x : NAN), (y ? *y : NAN);
+    }
+    return icc_consistency(pairs);
+  };
+  const auto bundle = nlohmann::json::parse(core::read_text_file(dir / "run" / "models" / "logistic_mri" / "bundle.json"));
+  const auto kept = bundle.at("preprocessing").at(0).at("columns").get<std::vector<std::string>>();
+  ASSERT_FALSE(kept.empty());
+  for (const auto& column : kept) EXPECT_GE(icc_of(column), 0.9) << column;
+  size_t dropped = 0, total = 0;
+  for (const auto& column : features.header)
+    if (column.rfind("mri_dce1_tumour_", 0) == 0) {
+      ++total;
+      dropped += !(icc_of(column) >= 0.9);
+    }
+  EXPECT_GT(dropped, 0u);
+  EXPECT_LE(kept.size(), total - dropped);
 }
 
 TEST(Preprocessing, MrmrSkipsARedundantCopyForAWeakerIndependentColumn) {
