@@ -31,6 +31,8 @@ struct MriStudy {
   std::vector<double> dwi_b_values;        // s/mm^2, same order as dwi
   std::optional<std::filesystem::path> adc;
   std::filesystem::path mask;              // tumour mask on the DCE grid
+  // A second reader's tumour mask on the DCE grid, for reproducibility (ICC) of the features.
+  std::optional<std::filesystem::path> mask_reader2;
 };
 
 struct PixelBox {

@@ -79,7 +79,7 @@ void mri_cells(const fs::path& folder, std::map<std::string, std::string>& cells
     const auto stem = image_stem(entry);
     if (!stem) {
       if (name[0] == '.' || name.ends_with(".raw") || name.ends_with(".zraw") || name.ends_with(".raw.gz")) continue;
-      unrecognised(entry.path(), "dce, dce_<n>, dce_times.txt, t2, dwi, dwi_b<b>, adc, mask");
+      unrecognised(entry.path(), "dce, dce_<n>, dce_times.txt, t2, dwi, dwi_b<b>, adc, mask, mask_reader2");
     }
     if (*stem == "dce") {
       phases.emplace_back(-1, entry.path());
@@ -89,10 +89,10 @@ void mri_cells(const fs::path& folder, std::map<std::string, std::string>& cells
       dwi.emplace_back(-1, entry.path());
     } else if (const auto b = number_after(*stem, "dwi_b")) {
       dwi.emplace_back(*b, entry.path());
-    } else if (*stem == "t2" || *stem == "adc" || *stem == "mask") {
+    } else if (*stem == "t2" || *stem == "adc" || *stem == "mask" || *stem == "mask_reader2") {
       cells["mri_" + *stem] = fs::absolute(entry.path()).string();
     } else {
-      unrecognised(entry.path(), "dce, dce_<n>, dce_times.txt, t2, dwi, dwi_b<b>, adc, mask");
+      unrecognised(entry.path(), "dce, dce_<n>, dce_times.txt, t2, dwi, dwi_b<b>, adc, mask, mask_reader2");
     }
   }
   if (phases.empty()) core::fail("case folder: ", folder.string(), " has no DCE (dce/ or dce_0, dce_1, ...)");

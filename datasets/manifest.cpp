@@ -105,7 +105,7 @@ void read_modalities(const RowReader& r, Case& c, std::vector<Problem>& problems
   guarded(problems, c.case_id, where + ", MRI columns", [&] {
     auto dce = r.paths("mri_dce");
     if (dce.empty()) {
-      for (const char* col : {"mri_t2", "mri_dwi", "mri_adc", "mri_mask"})
+      for (const char* col : {"mri_t2", "mri_dwi", "mri_adc", "mri_mask", "mri_mask_reader2"})
         if (!r.text(col).empty()) core::fail(col, " is given but mri_dce is empty: DCE defines the MRI grid");
       return;
     }
@@ -126,6 +126,7 @@ void read_modalities(const RowReader& r, Case& c, std::vector<Problem>& problems
     auto mask = r.path("mri_mask");
     if (!mask) core::fail("mri_mask is empty but mri_dce is given: the MRI needs a tumour mask");
     mri.mask = *mask;
+    mri.mask_reader2 = r.path("mri_mask_reader2");
     c.mri = std::move(mri);
   });
   guarded(problems, c.case_id, where + ", mammography columns", [&] {
@@ -214,6 +215,7 @@ const std::vector<std::string>& manifest_columns() {
   static const std::vector<std::string> kColumns = {
       "case_id",  "patient_id", "site",      "ihc",       "ish",           "mri_dce",
       "mri_dce_times", "mri_t2", "mri_dwi",  "mri_dwi_b", "mri_adc",       "mri_mask",
+      "mri_mask_reader2",
       "mg_laterality", "mg_cc", "mg_cc_mask", "mg_cc_box", "mg_mlo",       "mg_mlo_mask",
       "mg_mlo_box", "us_frames", "us_masks"};
   return kColumns;
@@ -326,6 +328,7 @@ void write_cohort(const Cohort& cohort, const fs::path& manifest,
       cells["mri_dwi_b"] = number_list_text(c.mri->dwi_b_values);
       if (c.mri->adc) cells["mri_adc"] = relative_text(*c.mri->adc, base);
       cells["mri_mask"] = relative_text(c.mri->mask, base);
+      if (c.mri->mask_reader2) cells["mri_mask_reader2"] = relative_text(*c.mri->mask_reader2, base);
     }
     if (c.mammography) {
       cells["mg_laterality"] = c.mammography->laterality;

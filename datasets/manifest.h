@@ -3,6 +3,7 @@
 // separated by ';'. Columns (only case_id and ihc are required; a column may be left out):
 //   case_id, patient_id (default: case_id), site, ihc, ish,
 //   mri_dce, mri_dce_times (s), mri_t2, mri_dwi, mri_dwi_b (s/mm^2), mri_adc, mri_mask,
+//   mri_mask_reader2 (a second reader's tumour mask, for the ICC filter),
 //   mg_laterality (L/R), mg_cc, mg_cc_mask, mg_cc_box, mg_mlo, mg_mlo_mask, mg_mlo_box (x;y;w;h px),
 //   us_frames, us_masks,
 //   and any clinical column (see clinical.h), which may instead come from a clinical CSV joined by

@@ -1,6 +1,7 @@
 #include "datasets/synth.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "core/random.h"
@@ -339,6 +340,35 @@ SynthCase plan_case(const SynthOptions& o, size_t index) {
   return sc;
 }
 
+namespace {
+
+// A second reader draws the same tumour with its edge moved: each boundary voxel inside is left
+// out, and each outside voxel touching the tumour taken in, with probability 0.3 (face neighbours).
+core::Mask second_reader(const core::Mask& tumour, Rng& rng) {
+  const auto& size = tumour.geometry.size;
+  core::Mask out = tumour;
+  for (size_t z = 0; z < size[2]; ++z)
+    for (size_t y = 0; y < size[1]; ++y)
+      for (size_t x = 0; x < size[0]; ++x) {
+        const bool inside = tumour.at(x, y, z) != 0;
+        bool edge = false;
+        const std::array<size_t, 3> p{x, y, z};
+        for (int a = 0; a < 3 && !edge; ++a)
+          for (int step : {-1, 1}) {
+            const long long q = static_cast<long long>(p[a]) + step;
+            if (q < 0 || q >= static_cast<long long>(size[a])) continue;
+            auto r = p;
+            r[a] = static_cast<size_t>(q);
+            if ((tumour.at(r[0], r[1], r[2]) != 0) != inside) edge = true;
+          }
+        if (edge && rng.bernoulli(0.3)) out.at(x, y, z) = inside ? 0 : 1;
+      }
+  if (core::count_nonzero(out) == 0) return tumour;
+  return out;
+}
+
+}  // namespace
+
 SynthCase generate_case(const SynthOptions& o, size_t index) {
   SynthCase sc = plan_case(o, index);
   Case& c = sc.record;
@@ -346,7 +376,11 @@ SynthCase generate_case(const SynthOptions& o, size_t index) {
   // Each modality draws from its own stream, so switching one off leaves the others unchanged.
   Rng mri_rng(core::derive_seed(o.seed, {index, 1})), mg_rng(core::derive_seed(o.seed, {index, 2})),
       us_rng(core::derive_seed(o.seed, {index, 3})), clinical_rng(core::derive_seed(o.seed, {index, 4}));
-  if (sc.has_mri) generate_mri(sc, o, site, mri_rng);
+  if (sc.has_mri) {
+    generate_mri(sc, o, site, mri_rng);
+    Rng reader_rng(core::derive_seed(o.seed, {index, 5}));  // its own stream: the other data stay as they were
+    sc.tumour_reader2 = second_reader(sc.tumour, reader_rng);
+  }
   if (sc.has_mg) {
     const bool right = mg_rng.bernoulli(0.5);
     for (const char* view : {"CC", "MLO"})

@@ -64,6 +64,7 @@ struct SynthCase {
   std::vector<core::Image> dwi;
   std::vector<double> dwi_b_values;
   core::Mask tumour;
+  core::Mask tumour_reader2;  // a second reader's outline: boundary voxels moved at random
   core::Mask habitats;  // 1 enhancing rim, 2 wash-out region, 3 poorly perfused core
   std::vector<SynthMammographyView> mammography;
   std::vector<core::Image> ultrasound_frames;  // B-mode grey, 0-255

@@ -177,7 +177,7 @@ void BlockPreprocessor::fit(const FeatureBlock& block, const std::vector<size_t>
   std::vector<int> fitted_labels;
   for (size_t r : fitted_rows_) fitted_labels.push_back(labels[r]);
   if (selection.icc > 0 && block.retest.cols() != block.values.cols())
-    core::fail("modality '", block.modality, "': experiment.icc needs retest features (a second segmentation; extract with [regions] retest = dilate or erode)");
+    core::fail("modality '", block.modality, "': experiment.icc needs retest features (a second segmentation: extract with [regions] retest = reader2, dilate or erode)");
   for (Eigen::Index j = 0; j < block.values.cols(); ++j) {
     if (selection.icc > 0) {
       // Agreement between the two segmentations over the training cases only.

@@ -92,6 +92,7 @@ LoadedMri load_mri(const datasets::MriStudy& study) {
     fail(study.dwi.front().string(), ": ", mri.dwi.size(), " DWI volumes but ", mri.dwi_b_values.size(), " b-values");
   if (study.adc) mri.adc = read_image(*study.adc);
   mri.mask = load_mask_for(study.mask, mri.dce.front(), first);
+  if (study.mask_reader2) mri.mask_reader2 = load_mask_for(*study.mask_reader2, mri.dce.front(), first);
   const core::Geometry& grid = mri.dce.front().geometry;
   if (mri.t2) mri.t2 = mri::resample_to_grid(*mri.t2, grid);
   for (auto& volume : mri.dwi) volume = mri::resample_to_grid(volume, grid);

@@ -17,6 +17,7 @@ struct LoadedMri {
   std::vector<double> dwi_b_values;
   std::optional<core::Image> adc;
   core::Mask mask;                   // on the DCE grid
+  std::optional<core::Mask> mask_reader2;  // a second reader's tumour mask, when given
   // Acquisition parameters of the DCE series when its DICOM records them (for Tofts).
   std::optional<double> repetition_time_s, flip_angle_deg;
 };

@@ -86,6 +86,8 @@ void write_mri(SynthCase& sc, const SynthWriteOptions& o, const fs::path& dir) {
   }
   study.mask = mri / "mask.nii.gz";
   write_mask(sc.tumour, study.mask);
+  study.mask_reader2 = mri / "mask_reader2.nii.gz";
+  write_mask(sc.tumour_reader2, *study.mask_reader2);
   sc.record.mri = std::move(study);
 }
 

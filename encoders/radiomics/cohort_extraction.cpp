@@ -43,6 +43,9 @@ struct Job {
   core::Mask mask;
   std::vector<fs::path> sources;  // files whose bytes define the input
   std::string region;             // "tumour", "ring2mm"
+  // The same region drawn by a second reader ([regions] retest = reader2), with its mask file.
+  std::optional<core::Mask> reader2;
+  std::optional<fs::path> reader2_source;
 };
 
 std::vector<std::pair<std::string, double>> read_cached(const fs::path& file) {
@@ -205,8 +208,8 @@ CohortExtractionSettings read_cohort_extraction_settings(const fs::path& ini) {
     for (const auto& [key, node] : *regions) {
       if (key == "retest") {
         s.retest = core::to_lower(core::trim(node.data()));
-        if (s.retest != "dilate" && s.retest != "erode")
-          core::fail(ini.string(), ": regions.retest = '", node.data(), "', expected dilate or erode");
+        if (s.retest != "dilate" && s.retest != "erode" && s.retest != "reader2")
+          core::fail(ini.string(), ": regions.retest = '", node.data(), "', expected reader2 (the manifest's mri_mask_reader2), dilate or erode");
         continue;
       }
       if (key != "rings_mm") core::fail(ini.string(), ": unknown key 'regions.", key, "'; known: regions.rings_mm, regions.retest");
@@ -300,13 +303,23 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
   core::parallel_for(n, settings.threads, [&](size_t i) {
     const auto& c = cohort.cases[i];
     auto run_jobs = [&](std::vector<Job> jobs) {
-      // The second segmentation of every block but the habitats' (fitted on the cohort).
+      // The second segmentation of every block but the habitats' (fitted on the cohort): the
+      // second reader's, or the perturbed first one.
       const size_t originals = jobs.size();
       for (size_t j = 0; j < originals && !settings.retest.empty(); ++j) {
         if (jobs[j].name.rfind("mri_dce1_habitat", 0) == 0) continue;
-        auto region = perturbed_segmentation(jobs[j].mask, settings.retest);
+        auto sources = jobs[j].sources;
+        core::Mask region;
+        if (settings.retest == "reader2") {
+          if (!jobs[j].reader2) continue;  // no second reader for this region
+          region = *jobs[j].reader2;
+          sources.push_back(*jobs[j].reader2_source);
+        } else {
+          region = perturbed_segmentation(jobs[j].mask, settings.retest);
+        }
         if (std::find(region.voxels.begin(), region.voxels.end(), 1) == region.voxels.end()) continue;  // eroded away
-        jobs.push_back({"retest_" + jobs[j].name, jobs[j].image, std::move(region), jobs[j].sources, jobs[j].region + ":" + settings.retest});
+        jobs.push_back({"retest_" + jobs[j].name, jobs[j].image, std::move(region), std::move(sources), jobs[j].region + ":" + settings.retest,
+                        std::nullopt, std::nullopt});
       }
       for (auto& job : jobs) {
         core::Sha256 key;
@@ -354,10 +367,16 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
       }
       std::vector<fs::path> sources = c.mri->dce.size() == 1 ? c.mri->dce : std::vector<fs::path>{c.mri->dce[1]};
       sources.push_back(c.mri->mask);
-      std::vector<Job> jobs{{"mri_dce1_tumour", &mri.dce[1], mri.mask, sources, "tumour"}};
+      // The second reader's version of a region: the tumour, or a ring (width_mm > 0) around it.
+      auto reader2 = [&](double width_mm) -> std::optional<core::Mask> {
+        if (settings.retest != "reader2" || !mri.mask_reader2) return std::nullopt;
+        return width_mm > 0 ? peritumoral_ring(*mri.mask_reader2, width_mm) : *mri.mask_reader2;
+      };
+      const auto reader2_source = c.mri->mask_reader2;
+      std::vector<Job> jobs{{"mri_dce1_tumour", &mri.dce[1], mri.mask, sources, "tumour", reader2(0), reader2_source}};
       for (double r : settings.rings_mm)
         jobs.push_back({core::concat("mri_dce1_ring", core::format_double(r), "mm"), &mri.dce[1],
-                        peritumoral_ring(mri.mask, r), sources, core::concat("ring", r)});
+                        peritumoral_ring(mri.mask, r), sources, core::concat("ring", r), reader2(r), reader2_source});
       // T2 and ADC radiomics (tumour and rings) on the DCE grid, where the case has them.
       std::optional<core::Image> adc;
       for (const auto& sequence : settings.sequences) {
@@ -379,14 +398,16 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
           for (size_t v = 0; v < region.voxels.size(); ++v) region.voxels[v] = region.voxels[v] && std::isfinite(image->voxels[v]);
           return region;
         };
-        auto add = [&](std::string name, core::Mask region, std::string label) {
+        auto add = [&](std::string name, core::Mask region, std::string label, std::optional<core::Mask> second) {
           region = finite(std::move(region));
+          if (second) second = finite(std::move(*second));
           if (std::find(region.voxels.begin(), region.voxels.end(), 1) != region.voxels.end())
-            jobs.push_back({std::move(name), image, std::move(region), sequence_sources, std::move(label)});
+            jobs.push_back({std::move(name), image, std::move(region), sequence_sources, std::move(label), std::move(second), reader2_source});
         };
-        add("mri_" + sequence + "_tumour", mri.mask, "tumour");
+        add("mri_" + sequence + "_tumour", mri.mask, "tumour", reader2(0));
         for (double r : settings.rings_mm)
-          add(core::concat("mri_", sequence, "_ring", core::format_double(r), "mm"), peritumoral_ring(mri.mask, r), core::concat("ring", r));
+          add(core::concat("mri_", sequence, "_ring", core::format_double(r), "mm"), peritumoral_ring(mri.mask, r), core::concat("ring", r),
+              reader2(r));
       }
       if (habitat_labels[i]) {
         Block fractions{"mri_habitats", {}};
@@ -399,7 +420,8 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
           size_t count = 0;
           for (size_t v = 0; v < region.voxels.size(); ++v) count += region.voxels[v] = habitat_labels[i]->voxels[v] == h;
           if (count > 0)
-            jobs.push_back({core::concat("mri_dce1_habitat", h), &mri.dce[1], std::move(region), habitat_sources, core::concat("habitat", h)});
+            jobs.push_back({core::concat("mri_dce1_habitat", h), &mri.dce[1], std::move(region), habitat_sources, core::concat("habitat", h),
+                            std::nullopt, std::nullopt});
         }
         blocks[i].push_back(std::move(fractions));
       }
@@ -439,13 +461,14 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
         if (view.mask) sources.push_back(*view.mask);
         jobs.push_back({"mg_" + core::to_lower(views[v].view) + "_tumour", &views[v].image, views[v].mask, sources,
                         view.box ? core::concat("box", view.box->x, ",", view.box->y, ",", view.box->width, ",", view.box->height)
-                                 : "tumour"});
+                                 : "tumour",
+                        std::nullopt, std::nullopt});
       }
       run_jobs(std::move(jobs));
     });
     if (c.ultrasound) attempt("ultrasound", [&] {
       const auto us = modalities::load_ultrasound(*c.ultrasound);
-      run_jobs({{"us_tumour", &us.frames[0], us.masks[0], {c.ultrasound->frames[0], c.ultrasound->masks[0]}, "frame1"}});
+      run_jobs({{"us_tumour", &us.frames[0], us.masks[0], {c.ultrasound->frames[0], c.ultrasound->masks[0]}, "frame1", std::nullopt, std::nullopt}});
     });
     if (progress) {
       std::lock_guard lock(progress_mutex);

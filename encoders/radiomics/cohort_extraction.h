@@ -9,7 +9,7 @@
 //                                         less any voxel where the map is not finite (fitted ADC)
 //   mg_cc_tumour, mg_mlo_tumour           each mammography view
 //   us_tumour                             first ultrasound frame
-//   retest_<block>                        the block on a perturbed segmentation ([regions] retest)
+//   retest_<block>                        the block on a second segmentation ([regions] retest)
 // plus has_mri, has_mg, has_us. Absent modalities leave their cells empty, never zero.
 #include <filesystem>
 #include <functional>
@@ -27,8 +27,9 @@ namespace vbiopsy::encoders::radiomics {
 struct CohortExtractionSettings {
   ExtractionSettings radiomics;
   std::vector<double> rings_mm;  // peritumoral rings around the MRI tumour
-  // "dilate" or "erode": every radiomics block also extracted on a second, perturbed segmentation
-  // (regions.h), as block retest_<block>, for the ICC filter of experiments; empty = none.
+  // A second segmentation of every radiomics block, as block retest_<block>, for the ICC filter
+  // of experiments: "reader2" (the MRI blocks on the manifest's mri_mask_reader2, where a case has
+  // one), "dilate" or "erode" (every block on its region perturbed by one voxel, regions.h); empty = none.
   std::string retest;
   std::vector<std::string> sequences;  // more MRI radiomics blocks: t2, adc (tumour and rings, on the DCE grid)
   unsigned threads = 1;
@@ -65,7 +66,7 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
                                       const std::function<void(size_t, size_t)>& progress = {});
 
 // Radiomics settings (settings.h) plus section [regions]: rings_mm = 2, 4 (default: none), retest =
-// dilate|erode (default: none),
+// reader2|dilate|erode (default: none),
 // section [mri]: sequences = t2, adc, kinetics = true|false, register = true|false, tofts = true|false, extended = true|false, t10_s = 1.5,
 // tr_s = 0.005, flip_angle_deg = 15 (TR and flip angle from the DCE DICOM when present),
 // relaxivity = 4.5, injection_time_s = 30 (the stated

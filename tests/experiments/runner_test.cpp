@@ -271,12 +271,13 @@ TEST(Preprocessing, IccFilterKeepsReproducibleColumnsFromTrainingCasesOnly) {
   EXPECT_THROW(p.fit(without, {0, 1, 2, 3}, {0, 1, 2, 0}, {0, "anova", 0, 0.02, 0.75}, true), core::Error);
 }
 
-// End to end: extraction on a second (dilated) segmentation, then a run that keeps only the
-// columns whose ICC with it reaches the threshold; the exported model's columns all do.
-TEST(Runner, IccFilterUsesTheRetestSegmentationOfTheExtraction) {
+// End to end: extraction on the synthetic cohort's second reader's masks, then a run that keeps
+// only the columns whose ICC between the readers reaches the threshold; the exported model's columns
+// all do, on its training cases.
+TEST(Runner, IccFilterUsesTheSecondReadersSegmentation) {
   const SyntheticCohortDir synthetic("icc", 24, 6);
   const auto& dir = synthetic.dir;
-  core::write_file_atomic(dir / "extract.ini", "[setting]\nbinCount = 16\n[features]\nfamilies = stats, glcm\n[regions]\nretest = dilate\n");
+  core::write_file_atomic(dir / "extract.ini", "[setting]\nbinCount = 16\n[features]\nfamilies = stats, glcm\n[regions]\nretest = reader2\n");
   core::write_file_atomic(dir / "experiment.ini",
                           "[cohort]\nmanifest = cohort/manifest.csv\nextract = extract.ini\n[experiment]\nmodalities = mri\nfusion = logistic\n"
                           "folds = 3\nbootstrap = 20\nicc = 0.9\nmax_features = 0\nexport = logistic[mri]\n");
