@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/files.h"
+#include "core/hash.h"
 #include "core/random.h"
 #include "experiments/statistics/metrics.h"
 #include "experiments/submodels.h"
@@ -231,7 +232,7 @@ FittedModel& FittedModel::operator=(FittedModel&&) noexcept = default;
 
 FittedModel FittedModel::fit(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
                              const std::string& fusion_name, const std::vector<std::string>& subset, const std::vector<size_t>& train,
-                             uint64_t seed, const std::vector<std::string>& chosen_encoders) {
+                             uint64_t seed, const std::vector<std::string>& chosen_encoders, DeepFeatureCache* cache) {
   FittedModel out;
   out.fusion_ = fusion_name;
   out.subset_ = subset;
@@ -259,7 +260,16 @@ FittedModel FittedModel::fit(const ExperimentConfig& config, const FeatureTable&
         absent += !here;
         if (here) with.push_back(i);
       }
-      if (classical) out.deep_.back() = train_deep_features(config, crops, encoder_of[m], with, labels, core::derive_seed(seed, {29, m}));
+      if (classical) {
+        // Seeded by the modality, not its place in the subset, so that every cell of a fold trains
+        // the same encoder and can share it.
+        const uint64_t deep_seed = core::derive_seed(seed, {29, std::stoull(core::sha256_hex(modality).substr(0, 16), nullptr, 16)});
+        std::string key = crops.spec.to_json().dump() + "|" + std::to_string(deep_seed);
+        for (size_t i : with) key += "," + std::to_string(i);
+        auto& shared = cache ? (*cache)[key] : out.deep_.back();
+        if (!shared) shared = train_deep_features(config, crops, encoder_of[m], with, labels, deep_seed);
+        out.deep_.back() = shared;
+      }
     } else {
       // The clinical encoder sees missing values itself (learned missing embeddings); classical
       // learners need every value.

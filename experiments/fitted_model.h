@@ -11,6 +11,7 @@
 // classifier's fitted state inside bundle.json.
 #include <Eigen/Dense>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -37,6 +38,10 @@ struct DeepFeatures;
 // submodels) rather than a fusion network.
 bool is_classical_method(const std::string& method);
 
+// Deep features trained so far in a run, by modality, encoder, crop settings, seed and training
+// cases: the cells of a fold that share an image modality train its encoder once.
+using DeepFeatureCache = std::map<std::string, std::shared_ptr<DeepFeatures>>;
+
 struct ModelOutput {
   Eigen::MatrixXd probabilities;  // [rows, 3], each row sums to 1
   Eigen::MatrixXd weights;        // [rows, modalities]: attention shares, gates or late weights; empty when the model has none
@@ -54,7 +59,7 @@ class FittedModel {
   // modality with an image encoder reads the table's crops for that encoder instead of columns.
   static FittedModel fit(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
                          const std::string& fusion, const std::vector<std::string>& subset, const std::vector<size_t>& train,
-                         uint64_t seed, const std::vector<std::string>& encoders = {});
+                         uint64_t seed, const std::vector<std::string>& encoders = {}, DeepFeatureCache* cache = nullptr);
 
   // Points the preprocessing at the selected columns (by name) of a table built elsewhere, e.g. for
   // one new case; a loaded model must be bound before predict. Throws naming a missing column.

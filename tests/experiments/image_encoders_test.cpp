@@ -63,15 +63,6 @@ batch_size = 8
 validation_fraction = 0
 )";
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const core::Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 // The grid crosses modality subsets with the encoder axis, runs without any feature table, and the
 // exported image model predicts a case folder exactly as the fitted model predicts its crops.
 TEST(ImageEncoders, RunTheEncoderAxisFromCropsAndPredictACaseFolderAsFitted) {
@@ -218,6 +209,14 @@ validation_fraction = 0
   const auto b = FittedModel::fit(config, distorted, table.labels, "logistic", {"mg", "clinical"}, train, 7);
   EXPECT_EQ((a.predict(table, train).probabilities - b.predict(table, train).probabilities).cwiseAbs().maxCoeff(), 0.0);
   EXPECT_GT((a.predict(table, {held_out}).probabilities - a.predict(distorted, {held_out}).probabilities).cwiseAbs().maxCoeff(), 0.0);
+
+  // Two cells of one fold share the encoder they both read (trained once), and sharing changes nothing.
+  DeepFeatureCache cache;
+  const auto shared = FittedModel::fit(config, table, table.labels, "logistic", {"mg"}, train, 7, {}, &cache);
+  FittedModel::fit(config, table, table.labels, "logistic", {"mg", "clinical"}, train, 7, {}, &cache);
+  EXPECT_EQ(cache.size(), 1u);
+  const auto alone = FittedModel::fit(config, table, table.labels, "logistic", {"mg"}, train, 7);
+  EXPECT_EQ((shared.predict(table, all).probabilities - alone.predict(table, all).probabilities).cwiseAbs().maxCoeff(), 0.0);
 
   // The exported bundle (network file + standardisation) predicts as the same fit in this process.
   auto loaded = FittedModel::load(dir / "run" / "models" / "logistic_clinical_mg");

@@ -21,15 +21,6 @@
 namespace vbiopsy::experiments {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const core::Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 FeatureTable table_of(const ExperimentConfig& config) {
   const auto reading = datasets::read_cohort(config.manifest);
   return build_feature_table(reading.cohort, core::read_csv(config.features), config.modalities, config.column_prefixes);

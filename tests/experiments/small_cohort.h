@@ -1,9 +1,11 @@
 #pragma once
 // A small labelled cohort as the files `vbiopsy run` reads, shared by the experiment tests.
+#include <functional>
 #include <sstream>
 #include <string>
 #include <unistd.h>
 
+#include "core/error.h"
 #include "core/files.h"
 #include "core/random.h"
 #include "modalities/synthetic_cohort.h"
@@ -11,6 +13,16 @@
 namespace vbiopsy::experiments {
 
 namespace fs = std::filesystem;
+
+// The message of the core::Error that f throws, or "" when it throws none.
+inline std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const core::Error& e) {
+    return e.what();
+  }
+  return "";
+}
 
 // A small cohort written as the files `vbiopsy run` reads: a manifest with IHC scores and clinical
 // values, and a features.csv as `vbiopsy extract` writes it. Each imaging modality carries a weak,
