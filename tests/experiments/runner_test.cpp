@@ -260,8 +260,9 @@ TEST(Preprocessing, IccFilterKeepsReproducibleColumnsFromTrainingCasesOnly) {
     BlockPreprocessor p;
     p.fit(block, train, labels, {0, "anova", 0, 0.02, 0.75}, true);
     EXPECT_EQ(p.selected_names(), (std::vector<std::string>{"stable", "also_stable"})) << seed;
+    // The test cases' second segmentation wildly off for "stable": were they used, it would go.
     auto changed = block;
-    for (int i = 45; i < n; ++i) changed.retest(i, 1) = block.values(i, 1);  // perfect agreement, on test cases only
+    for (int i = 45; i < n; ++i) changed.retest(i, 0) = 100 * rng.normal();
     BlockPreprocessor q;
     q.fit(changed, train, labels, {0, "anova", 0, 0.02, 0.75}, true);
     EXPECT_EQ(q.selected_names(), p.selected_names()) << seed;

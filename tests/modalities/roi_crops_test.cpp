@@ -63,23 +63,23 @@ TEST(RoiCrops, MammographyViewIsCentredOnTheRegionAndStandardised) {
   for (size_t i = n; i < 2 * n; ++i) ASSERT_EQ(crop.values[i], 0.0f);
 }
 
-// A square lesion imaged with anisotropic pixels is still a square in the crop: the crop is a
-// physical square, whatever the pixel spacing of the site.
+// A 2 x 4 mm lesion imaged with anisotropic pixels keeps its 1:2 shape in the crop: the crop is a
+// physical square (neither a square in pixels nor stretched to the region's box).
 TEST(RoiCrops, CropIsAPhysicalSquareWhateverThePixelSpacing) {
-  const auto [image, mask] = rectangle(plane(100, 200, 0.2, 0.1), 40, 80, 10, 20);  // 2 x 2 mm
+  const auto [image, mask] = rectangle(plane(100, 200, 0.2, 0.1), 40, 80, 10, 40);  // 2 x 4 mm
   CropSettings settings;
   settings.size = 40;
   settings.margin = 0.5;
   const auto crop = ultrasound_crop({{image}, {mask}}, settings);
   ASSERT_EQ(crop.shape, (std::vector<int64_t>{2, 1, 40, 40}));
   EXPECT_EQ(crop.items, (std::vector<uint8_t>{1, 0}));
-  // Bright extent along x and along y through the centre: equal (20 of 40 pixels each).
+  // Bright extent along x and along y through the centre: 2 and 4 mm of the 8 mm square.
   int along_x = 0, along_y = 0;
   for (int i = 0; i < 40; ++i) {
     along_x += crop.values[20 * 40 + i] > 0.5f;
     along_y += crop.values[i * 40 + 20] > 0.5f;
   }
-  EXPECT_EQ(along_x, 20);
+  EXPECT_EQ(along_x, 10);
   EXPECT_EQ(along_y, 20);
 }
 
@@ -91,7 +91,7 @@ TEST(RoiCrops, DownsamplingAveragesTheInputEachPixelCovers) {
   core::Image image(g, 0.0f);
   core::Mask mask(g, 0);
   for (size_t y = 0; y < 256; ++y) {
-    image.at(100, y, 0) = 80.0f;
+    image.at(97, y, 0) = 80.0f;  // a point sampler would look at x = 99.5 only
     for (size_t x = 64; x < 192; ++x) mask.at(x, y, 0) = y >= 64 && y < 192;
   }
   CropSettings settings;
