@@ -121,8 +121,7 @@ FeatureTable build_feature_table(const datasets::Cohort& cohort, const core::Csv
     block.modality = modality;
     if (image_only.count(modality)) {
       block.values.resize(static_cast<Eigen::Index>(n), 0);
-      for (const auto* c : cases)
-        block.present.push_back(modality == "mri" ? c->mri.has_value() : modality == "mg" ? c->mammography.has_value() : c->ultrasound.has_value());
+      for (const auto* c : cases) block.present.push_back(has_images(*c, modality));
     } else if (modality == "clinical") {
       std::vector<size_t> kept;
       for (size_t j = 0; j < kClinicalColumns.size(); ++j) {

@@ -47,11 +47,11 @@ modalities::CropArray crop_case(const datasets::Case& c, const ImageInputSpec& s
   core::fail("unknown crop layout");
 }
 
-bool has_modality(const datasets::Case& c, const std::string& modality) {
-  return modality == "mri" ? c.mri.has_value() : modality == "mg" ? c.mammography.has_value() : c.ultrasound.has_value();
-}
-
 }  // namespace
+
+bool has_images(const datasets::Case& c, const std::string& modality) {
+  return modality == "mri" ? c.mri.has_value() : modality == "mg" ? c.mammography.has_value() : modality == "us" && c.ultrasound.has_value();
+}
 
 std::string shape_text(const std::vector<int64_t>& shape) {
   std::string out;
@@ -128,7 +128,7 @@ ImageBlock image_block_of(const datasets::Cohort& cohort, const std::vector<std:
   modalities::prepare_itk_for_threads();
   core::parallel_for(case_ids.size(), threads, [&](size_t i) {
     const auto it = by_id.find(case_ids[i]);
-    if (it == by_id.end() || !has_modality(*it->second, spec.modality)) return;
+    if (it == by_id.end() || !has_images(*it->second, spec.modality)) return;
     try {
       crops[i] = crop_case(*it->second, spec, layout);
     } catch (const core::Error& e) {

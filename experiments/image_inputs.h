@@ -22,6 +22,9 @@ namespace vbiopsy::experiments {
 // "2x1x64x64": a crop's shape in messages and logs.
 std::string shape_text(const std::vector<int64_t>& shape);
 
+// Whether the case has images of the modality (mri, mg, us).
+bool has_images(const datasets::Case& c, const std::string& modality);
+
 // Whether `encoder` (a registry name) reads images rather than a feature vector.
 bool is_image_encoder(const std::string& encoder);
 
