@@ -193,34 +193,60 @@ struct DeepFeatures {
 
 namespace {
 
-// Trains the modality's image encoder with an early-fusion head on the training cases that have it.
-std::shared_ptr<DeepFeatures> train_deep_features(const ExperimentConfig& config, const ImageBlock& crops, const std::string& encoder,
-                                                  const std::vector<size_t>& with, const std::vector<int>& labels, uint64_t seed) {
-  if (with.size() < 6) core::fail("deep features of ", crops.modality(), ": ", with.size(), " training cases have it, too few to train ", encoder);
+// One modality's encoder trained with its own head (the early fusion of that modality alone) on the
+// training cases that have it, from a seed of its own: the same network whichever cell asks, so
+// that the cells of a fold share it through the cache. Serves the deep features of classical
+// learners and stage 1 of two-stage training.
+std::shared_ptr<fusion::MultimodalModelImpl> modality_network(const ExperimentConfig& config, const std::string& modality, const std::string& encoder,
+                                                              const encoders::EncoderInput& input, const std::vector<int64_t>& sample_shape,
+                                                              const std::vector<size_t>& with, const std::vector<int>& labels, uint64_t fold_seed,
+                                                              const std::string& input_key, EncoderCache* cache) {
+  const uint64_t seed = core::derive_seed(fold_seed, {29, std::stoull(core::sha256_hex(modality).substr(0, 16), nullptr, 16)});
+  std::string key = modality + "|" + encoder + "|" + input_key + "|" + std::to_string(seed) + "|";
+  for (size_t i : with) key += std::to_string(i) + ",";
+  if (cache)
+    if (const auto it = cache->find(key); it != cache->end()) return it->second;
+  if (with.empty()) core::fail("modality '", modality, "': no training case has it, so encoder ", encoder, " cannot be trained");
   std::vector<int64_t> targets;
   for (size_t i : with) targets.push_back(labels[i]);
   fusion::ModelSpec spec;
-  spec.modalities.push_back({crops.modality(), encoder, encoder_options_for(config, crops.modality(), encoder), crops.sample_shape});
+  spec.modalities.push_back({modality, encoder, encoder_options_for(config, modality, encoder), sample_shape});
   spec.fusion = "early";
   spec.head = fusion::head_spec_from(config.head, targets);
   fusion::Batch batch;
-  batch.inputs = {image_input(crops, with)};
+  batch.inputs = {input};
   batch.present = torch::ones({static_cast<int64_t>(with.size()), 1}, torch::kBool);
   batch.targets = torch::tensor(targets, torch::kInt64);
   auto training = fusion::training_options_from(config.training);
+  training.mode = "end_to_end";  // one modality: nothing to fuse
   training.seed = seed;
   training.threads = config.threads;
   torch::manual_seed(core::derive_seed(seed, {17}));
   fusion::MultimodalModel model(spec);
   fusion::train_model(model, batch, nullptr, training);
+  if (cache) (*cache)[key] = model.ptr();
+  return model.ptr();
+}
+
+std::shared_ptr<DeepFeatures> deep_features_of(std::shared_ptr<fusion::MultimodalModelImpl> network, const ImageBlock& crops,
+                                               const std::vector<size_t>& with) {
   auto deep = std::make_shared<DeepFeatures>();
-  deep->network = model.ptr();
+  deep->network = std::move(network);
   const auto e = embeddings_of(*deep->network, crops, with);
   deep->mean = e.colwise().mean();
   deep->scale = ((e.rowwise() - deep->mean).array().square().colwise().sum() / std::max<double>(1, static_cast<double>(e.rows()) - 1)).sqrt();
   for (Eigen::Index j = 0; j < deep->scale.size(); ++j)
     if (!(deep->scale(j) > 1e-12)) deep->scale(j) = 1;  // a constant embedding column stays 0 after centring
   return deep;
+}
+
+// Copies the trained encoder of a one-modality network into encoder m of the model (same spec).
+void copy_encoder(fusion::MultimodalModelImpl& from, fusion::MultimodalModel& into, size_t m) {
+  torch::NoGradGuard no_grad;
+  const auto source = from.encoder(0).named_parameters(), target = into->encoder(m).named_parameters();
+  for (const auto& item : target) item.value().copy_(source[item.key()]);
+  const auto source_buffers = from.encoder(0).named_buffers(), target_buffers = into->encoder(m).named_buffers();
+  for (const auto& item : target_buffers) item.value().copy_(source_buffers[item.key()]);
 }
 
 }  // namespace
@@ -232,7 +258,7 @@ FittedModel& FittedModel::operator=(FittedModel&&) noexcept = default;
 
 FittedModel FittedModel::fit(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
                              const std::string& fusion_name, const std::vector<std::string>& subset, const std::vector<size_t>& train,
-                             uint64_t seed, const std::vector<std::string>& chosen_encoders, DeepFeatureCache* cache) {
+                             uint64_t seed, const std::vector<std::string>& chosen_encoders, EncoderCache* cache) {
   FittedModel out;
   out.fusion_ = fusion_name;
   out.subset_ = subset;
@@ -260,16 +286,10 @@ FittedModel FittedModel::fit(const ExperimentConfig& config, const FeatureTable&
         absent += !here;
         if (here) with.push_back(i);
       }
-      if (classical) {
-        // Seeded by the modality, not its place in the subset, so that every cell of a fold trains
-        // the same encoder and can share it.
-        const uint64_t deep_seed = core::derive_seed(seed, {29, std::stoull(core::sha256_hex(modality).substr(0, 16), nullptr, 16)});
-        std::string key = crops.spec.to_json().dump() + "|" + std::to_string(deep_seed);
-        for (size_t i : with) key += "," + std::to_string(i);
-        auto& shared = cache ? (*cache)[key] : out.deep_.back();
-        if (!shared) shared = train_deep_features(config, crops, encoder_of[m], with, labels, deep_seed);
-        out.deep_.back() = shared;
-      }
+      if (classical)
+        out.deep_.back() = deep_features_of(modality_network(config, modality, encoder_of[m], image_input(crops, with), crops.sample_shape, with,
+                                                             labels, seed, crops.spec.to_json().dump(), cache),
+                                            crops, with);
     } else {
       // The clinical encoder sees missing values itself (learned missing embeddings); classical
       // learners need every value.
@@ -315,6 +335,22 @@ FittedModel FittedModel::fit(const ExperimentConfig& config, const FeatureTable&
     out.stacked_->fit(spec, batch, training, stacking);
   } else {
     fusion::MultimodalModel model(spec);
+    if (training.mode == "two_stage") {
+      // Stage 1 per modality, shared by every cell of the fold that has the modality; then only the
+      // fusion is trained here.
+      const auto present = batch.present.to(torch::kBool);
+      for (size_t m = 0; m < subset.size(); ++m) {
+        const auto cases = present.select(1, static_cast<int64_t>(m)).nonzero().squeeze(1);
+        std::vector<size_t> with;
+        for (int64_t k = 0; k < cases.numel(); ++k) with.push_back(train[static_cast<size_t>(cases[k].item<int64_t>())]);
+        const auto& input = batch.inputs[m];
+        const encoders::EncoderInput rows{input.values.index_select(0, cases),
+                                          input.item_mask.defined() ? input.item_mask.index_select(0, cases) : torch::Tensor()};
+        const auto input_key = out.images_[m] ? out.images_[m]->to_json().dump() : core::join(out.preprocessors_[m].selected_names(), ",");
+        copy_encoder(*modality_network(config, subset[m], encoder_of[m], rows, out.sample_shape(m), with, labels, seed, input_key, cache), model, m);
+      }
+      training.encoders_pretrained = true;  // the training loop reseeds dropout per epoch: the cache changes nothing
+    }
     fusion::train_model(model, batch, nullptr, training);
     out.network_ = model.ptr();
   }

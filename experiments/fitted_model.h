@@ -38,9 +38,10 @@ struct DeepFeatures;
 // submodels) rather than a fusion network.
 bool is_classical_method(const std::string& method);
 
-// Deep features trained so far in a run, by modality, encoder, crop settings, seed and training
-// cases: the cells of a fold that share an image modality train its encoder once.
-using DeepFeatureCache = std::map<std::string, std::shared_ptr<DeepFeatures>>;
+// Per-modality encoders trained so far in a run (deep features of classical learners, stage 1 of
+// two-stage training), by modality, encoder, input, seed and training cases: the cells of a fold
+// that share a modality train its encoder once.
+using EncoderCache = std::map<std::string, std::shared_ptr<fusion::MultimodalModelImpl>>;
 
 struct ModelOutput {
   Eigen::MatrixXd probabilities;  // [rows, 3], each row sums to 1
@@ -59,7 +60,7 @@ class FittedModel {
   // modality with an image encoder reads the table's crops for that encoder instead of columns.
   static FittedModel fit(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
                          const std::string& fusion, const std::vector<std::string>& subset, const std::vector<size_t>& train,
-                         uint64_t seed, const std::vector<std::string>& encoders = {}, DeepFeatureCache* cache = nullptr);
+                         uint64_t seed, const std::vector<std::string>& encoders = {}, EncoderCache* cache = nullptr);
 
   // Points the preprocessing at the selected columns (by name) of a table built elsewhere, e.g. for
   // one new case; a loaded model must be bound before predict. Throws naming a missing column.

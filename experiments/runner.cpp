@@ -160,7 +160,7 @@ std::pair<std::vector<int>, int> assign_folds(const ExperimentConfig& config, co
 }
 
 std::vector<Row> train_cell(const ExperimentConfig& config, const FeatureTable& full_table, const std::vector<int>& labels,
-                            const Cell& cell, HabitatContext* habitats, DeepFeatureCache* deep_features) {
+                            const Cell& cell, HabitatContext* habitats, EncoderCache* encoder_cache) {
   std::vector<Row> rows;
   const int repeats = config.validation == "kfold" ? config.repeats : 1;  // the other schemes are not random
   for (int repeat = 0; repeat < repeats; ++repeat) {
@@ -173,7 +173,7 @@ std::vector<Row> train_cell(const ExperimentConfig& config, const FeatureTable& 
       const auto& table = fold_table ? *fold_table : full_table;
       const auto model = FittedModel::fit(config, table, labels, cell.fusion, cell.subset, train,
                                           core::derive_seed(config.seed, {13, static_cast<uint64_t>(repeat), static_cast<uint64_t>(fold)}),
-                                          cell.encoders, deep_features);
+                                          cell.encoders, encoder_cache);
       const auto output = model.predict(table, test);
       for (size_t i = 0; i < test.size(); ++i) {
         Row row{test[i], repeat, fold, {}, {}};
@@ -409,14 +409,14 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
   RunSummary summary;
   summary.cases = table.size();
   std::map<std::string, std::vector<Row>> results;
-  DeepFeatureCache deep_features;  // image encoders under classical learners, shared by a fold's cells
+  EncoderCache encoders_of_folds;  // per-modality encoders (deep features, two-stage stage 1), shared by a fold's cells
   for (size_t c = 0; c < cells.size(); ++c) {
     const auto path = run_dir / "cells" / (safe_name(cells[c].name) + ".csv");
     if (std::filesystem::exists(path)) {
       results[cells[c].name] = parse_cell(path);
       ++summary.cells_reused;
     } else {
-      results[cells[c].name] = train_cell(config, table, labels, cells[c], habitats ? &*habitats : nullptr, &deep_features);
+      results[cells[c].name] = train_cell(config, table, labels, cells[c], habitats ? &*habitats : nullptr, &encoders_of_folds);
       core::write_file_atomic(path, cell_text(results[cells[c].name]));
     }
     ++summary.cells;

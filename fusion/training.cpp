@@ -321,7 +321,7 @@ bool train_end_to_end(MultimodalModel& model, const Batch& train, const Batch* v
 bool train_two_stage(MultimodalModel& model, const Batch& train, const Batch* validation, const TrainingOptions& options,
                      TrainingResult& result) {
   const auto present = train.present.to(torch::kBool);
-  for (size_t m = 0; m < model->modality_count(); ++m) {
+  for (size_t m = 0; m < model->modality_count() && !options.encoders_pretrained; ++m) {
     const auto cases = present.select(1, static_cast<int64_t>(m)).nonzero().squeeze(1);
     if (cases.numel() == 0) core::fail("two-stage training: no training case has modality '", model->spec().modalities[m].name, "'");
     auto& encoder = model->encoder(m);

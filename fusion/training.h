@@ -33,6 +33,9 @@ struct TrainingOptions {
   bool augment = true;            // flips, small rotations, intensity jitter for image encoders
   double validation_fraction = 0.2;  // inner validation split when none is given (0 = none)
   std::string mode = "end_to_end";   // end_to_end | two_stage
+  // two_stage only: the encoders were trained already (elsewhere, e.g. shared by the cells of an
+  // ablation grid); only the fusion is trained, on their frozen embeddings.
+  bool encoders_pretrained = false;
   uint64_t seed = 1;
   int threads = 1;
   std::filesystem::path checkpoint_dir;  // empty = no checkpoints

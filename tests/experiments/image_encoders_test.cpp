@@ -211,7 +211,7 @@ validation_fraction = 0
   EXPECT_GT((a.predict(table, {held_out}).probabilities - a.predict(distorted, {held_out}).probabilities).cwiseAbs().maxCoeff(), 0.0);
 
   // Two cells of one fold share the encoder they both read (trained once), and sharing changes nothing.
-  DeepFeatureCache cache;
+  EncoderCache cache;
   const auto shared = FittedModel::fit(config, table, table.labels, "logistic", {"mg"}, train, 7, {}, &cache);
   FittedModel::fit(config, table, table.labels, "logistic", {"mg", "clinical"}, train, 7, {}, &cache);
   EXPECT_EQ(cache.size(), 1u);

@@ -14,8 +14,13 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "core/random.h"
+#include "datasets/manifest.h"
 #include "experiments/config.h"
+#include "experiments/feature_table.h"
+#include "experiments/fitted_model.h"
 #include "experiments/preprocessing.h"
+#include "fusion/bundle.h"
+#include "fusion/model.h"
 #include "small_cohort.h"
 
 namespace vbiopsy::experiments {
@@ -313,6 +318,46 @@ TEST(Runner, IccFilterUsesTheSecondReadersSegmentation) {
     }
   EXPECT_GT(dropped, 0u);
   EXPECT_LE(kept.size(), total - dropped);
+}
+
+// Two-stage training in a grid: stage 1 (each modality's encoder with its own head) is trained once
+// per fold and modality and shared by the cells; a cell fitted after others filled the cache
+// predicts exactly as the same cell fitted alone, over several seeds.
+TEST(TwoStage, CellsOfAFoldShareStageOneAndSharingChangesNothing) {
+  const SmallCohort cohort("two_stage", 60, 41);
+  auto config = read_experiment_config(cohort.config("subsets = mri;mri+clinical\nfusion = early,attention"));
+  config.training["mode"] = "two_stage";
+  config.training["epochs"] = "6";
+  const auto reading = datasets::read_cohort(config.manifest);
+  const auto table = build_feature_table(reading.cohort, core::read_csv(config.features), config.modalities, config.column_prefixes);
+  std::vector<size_t> train, test;
+  for (size_t i = 0; i < table.size(); ++i) (i % 4 == 0 ? test : train).push_back(i);
+  for (uint64_t seed : {3, 4}) {
+    EncoderCache cache;
+    FittedModel::fit(config, table, table.labels, "attention", {"mri", "clinical"}, train, seed, {}, &cache);
+    EXPECT_EQ(cache.size(), 2u);  // mri and clinical
+    const auto shared = FittedModel::fit(config, table, table.labels, "early", {"mri"}, train, seed, {}, &cache);
+    EXPECT_EQ(cache.size(), 2u);  // mri came from the cache
+    const auto alone = FittedModel::fit(config, table, table.labels, "early", {"mri"}, train, seed);
+    EXPECT_EQ((shared.predict(table, test).probabilities - alone.predict(table, test).probabilities).cwiseAbs().maxCoeff(), 0.0) << seed;
+    // The cell's MRI encoder is the shared stage-1 encoder, weight for weight.
+    shared.save(cohort.dir / "shared", {});
+    auto saved = fusion::load_bundle(cohort.dir / "shared" / "network.pt").model;
+    size_t compared = 0;
+    for (const auto& [key, network] : cache) {
+      if (network->spec().modalities.at(0).name != "mri") continue;
+      const auto trained = network->encoder(0).named_parameters();
+      for (const auto& item : saved->encoder(0).named_parameters()) {
+        EXPECT_TRUE(torch::equal(item.value(), trained[item.key()])) << item.key();
+        ++compared;
+      }
+    }
+    EXPECT_GT(compared, 0u);
+  }
+  // The whole grid runs two-stage and gives every model.
+  std::ostringstream log;
+  const auto summary = run_experiment(config, cohort.dir / "run", log);
+  EXPECT_EQ(summary.cells, 4u);
 }
 
 TEST(Preprocessing, MrmrSkipsARedundantCopyForAWeakerIndependentColumn) {
