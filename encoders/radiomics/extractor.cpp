@@ -33,9 +33,9 @@ FeatureList extract_features(const core::Image& image, const core::Mask& mask,
     return extract_features(image_r, mask_r, rest);
   }
   FeatureList out;
-  for_each_image_type(image, settings.filters, [&](const std::string& type, const core::Image& typed) {
+  for_each_image_type(image, mask, settings.filters, [&](const std::string& type, const core::Image& typed, const core::Mask& typed_mask) {
     const bool original = type == "original";
-    Roi roi = extract_roi(typed, mask, settings.label);
+    Roi roi = extract_roi(typed, typed_mask, settings.label);
     resegment(roi, settings.resegment_mode, settings.resegment_range);
     discretise(roi, settings.discretisation);
     auto wanted = [&](const char* family) {
@@ -60,7 +60,7 @@ FeatureList extract_features(const core::Image& image, const core::Mask& mask,
     if (wanted("gldzm")) add(gldzm_features(roi));
     if (wanted("ngtdm")) add(ngtdm_features(roi));
     if (wanted("ngldm")) add(ngldm_features(roi));
-  }, nullptr, &mask);
+  });
   return out;
 }
 

@@ -2,7 +2,6 @@
 
 #include <itkGradientMagnitudeImageFilter.h>
 #include <itkImage.h>
-#include <itkLaplacianRecursiveGaussianImageFilter.h>
 
 #include <algorithm>
 #include <cmath>
@@ -10,6 +9,7 @@
 #include "core/error.h"
 #include "modalities/itk_bridge.h"
 #include "core/strings.h"
+#include "encoders/radiomics/recursive_gaussian.h"
 
 namespace vbiopsy::encoders::radiomics {
 namespace {
@@ -71,71 +71,119 @@ std::vector<double> filter_axis(const std::vector<double>& data, const std::arra
   return out;
 }
 
-// Per axis, the box [lo, hi] around the region grown by `margin` voxels; an axis whose grown range
-// does not fit inside the image keeps its full extent (so periodic or boundary handling is as for
-// the whole image).
-struct Box {
-  std::array<size_t, 3> lo{0, 0, 0}, hi{0, 0, 0};
-};
-
-Box region_box(const core::Mask& region, const std::array<long, 3>& margin) {
+// The bounding box of the region's voxels (nonzero); throws for an empty region.
+VoxelBox bounding_box(const core::Mask& region) {
   const auto& g = region.geometry;
-  std::array<long, 3> lo{long(g.size[0]), long(g.size[1]), long(g.size[2])}, hi{-1, -1, -1};
+  VoxelBox box{{g.size[0], g.size[1], g.size[2]}, {0, 0, 0}};
+  const uint8_t* m = region.voxels.data();
   for (size_t z = 0; z < g.size[2]; ++z)
-    for (size_t y = 0; y < g.size[1]; ++y)
-      for (size_t x = 0; x < g.size[0]; ++x)
-        if (region.at(x, y, z)) {
-          const long p[3] = {long(x), long(y), long(z)};
-          for (int a = 0; a < 3; ++a) {
-            lo[a] = std::min(lo[a], p[a]);
-            hi[a] = std::max(hi[a], p[a]);
-          }
-        }
-  Box box;
-  for (int a = 0; a < 3; ++a) {
-    const long grown_lo = lo[a] - margin[a], grown_hi = hi[a] + margin[a];
-    const bool fits = hi[a] >= 0 && grown_lo >= 0 && grown_hi < long(g.size[a]);
-    box.lo[a] = fits ? size_t(grown_lo) : 0;
-    box.hi[a] = fits ? size_t(grown_hi) : g.size[a] - 1;
-  }
+    for (size_t y = 0; y < g.size[1]; ++y, m += g.size[0]) {
+      size_t first = 0, last = g.size[0];
+      while (first < g.size[0] && !m[first]) ++first;
+      if (first == g.size[0]) continue;
+      while (!m[last - 1]) --last;
+      box.lo = {std::min(box.lo[0], first), std::min(box.lo[1], y), std::min(box.lo[2], z)};
+      box.hi = {std::max(box.hi[0], last - 1), std::max(box.hi[1], y), std::max(box.hi[2], z)};
+    }
+  if (box.lo[0] > box.hi[0]) core::fail("the region to filter is empty");
   return box;
 }
 
-core::Image crop(const core::Image& image, const Box& box) {
-  core::Geometry g = image.geometry;
-  for (int a = 0; a < 3; ++a) g.size[a] = box.hi[a] - box.lo[a] + 1;
-  g.origin = image.geometry.index_to_physical(double(box.lo[0]), double(box.lo[1]), double(box.lo[2]));
-  core::Image out(g);
-  for (size_t z = 0; z < g.size[2]; ++z)
-    for (size_t y = 0; y < g.size[1]; ++y)
-      for (size_t x = 0; x < g.size[0]; ++x) out.at(x, y, z) = image.at(x + box.lo[0], y + box.lo[1], z + box.lo[2]);
+VoxelBox whole(const core::Geometry& g) { return {{0, 0, 0}, {g.size[0] - 1, g.size[1] - 1, g.size[2] - 1}}; }
+
+// `box` grown by margin[a] voxels along each axis a where the grown range fits inside the image;
+// an axis where it does not keeps its full extent (so boundary handling is as for the whole image).
+VoxelBox grown(const VoxelBox& box, const core::Geometry& g, const std::array<size_t, 3>& margin) {
+  VoxelBox out;
+  for (size_t a = 0; a < 3; ++a) {
+    const bool fits = box.lo[a] >= margin[a] && box.hi[a] + margin[a] < g.size[a];
+    out.lo[a] = fits ? box.lo[a] - margin[a] : 0;
+    out.hi[a] = fits ? box.hi[a] + margin[a] : g.size[a] - 1;
+  }
   return out;
 }
 
-core::Image paste(const core::Image& image, const core::Image& part, const Box& box) {
-  core::Image out = image;
-  const auto& g = part.geometry;
+// `inner` in the coordinates of the crop `outer`.
+VoxelBox relative(const VoxelBox& inner, const VoxelBox& outer) {
+  VoxelBox out;
+  for (size_t a = 0; a < 3; ++a) {
+    out.lo[a] = inner.lo[a] - outer.lo[a];
+    out.hi[a] = inner.hi[a] - outer.lo[a];
+  }
+  return out;
+}
+
+template <typename T>
+core::ImageT<T> crop(const core::ImageT<T>& image, const VoxelBox& box) {
+  core::Geometry g = image.geometry;
+  for (int a = 0; a < 3; ++a) g.size[size_t(a)] = box.extent(a);
+  g.origin = image.geometry.index_to_physical(double(box.lo[0]), double(box.lo[1]), double(box.lo[2]));
+  core::ImageT<T> out(g);
   for (size_t z = 0; z < g.size[2]; ++z)
     for (size_t y = 0; y < g.size[1]; ++y)
-      for (size_t x = 0; x < g.size[0]; ++x) out.at(x + box.lo[0], y + box.lo[1], z + box.lo[2]) = part.at(x, y, z);
+      std::copy_n(&image.at(box.lo[0], y + box.lo[1], z + box.lo[2]), g.size[0], &out.at(0, y, z));
   return out;
+}
+
+// Every filtered image on the voxels of `box` (the whole image, or a region's bounding box): each
+// filter reads only as far around the box as its values there depend on.
+void visit_filtered(const core::Image& image, const VoxelBox& box, const FilterSettings& s,
+                    const std::function<void(const std::string&, const core::Image&)>& visit,
+                    std::vector<std::string>* skipped) {
+  const auto& g = image.geometry;
+  for (double sigma : s.log_sigma_mm) {
+    const std::string name = "log-sigma-" + core::join(core::split(core::format_double(sigma), '.'), "-") + "-mm-3D";
+    bool fits = sigma > 0;
+    for (int a = 0; a < 3; ++a)
+      fits = fits && g.size[a] >= 4 && double(g.size[a]) >= std::ceil(sigma / g.spacing[a]) + 1;
+    if (!fits) {
+      if (skipped) skipped->push_back(name + " (image too small for a 3D LoG of this width)");
+      continue;
+    }
+    std::array<size_t, 3> margin;
+    for (int a = 0; a < 3; ++a) margin[size_t(a)] = size_t(std::ceil(16 * sigma / g.spacing[a])) + 2;
+    const VoxelBox reach = grown(box, g, margin);
+    visit(name, laplacian_of_gaussian_in(crop(image, reach), sigma, relative(box, reach)));
+  }
+  if (!s.wavelet.empty()) {
+    const size_t support = low_pass(s.wavelet).size() + 1;
+    const VoxelBox reach = grown(box, g, {support, support, support});
+    const VoxelBox inside = relative(box, reach);
+    for (auto& [name, band] : stationary_wavelet(crop(image, reach), s.wavelet)) visit(name, crop(band, inside));
+  }
+  // The point filters scale by the whole image's largest magnitude, as PyRadiomics does.
+  double max_abs = 0;
+  if (s.square || s.square_root || s.logarithm || s.exponential)
+    for (float v : image.voxels) max_abs = std::max(max_abs, double(std::abs(v)));
+  const core::Image part = crop(image, box);
+  auto point_filter = [&](const char* name, auto&& fn) {
+    core::Image out = part;
+    for (auto& v : out.voxels) v = static_cast<float>(fn(double(v)));
+    visit(name, out);
+  };
+  if (s.square) point_filter("square", [&](double x) { return std::pow(x / std::sqrt(max_abs), 2); });
+  if (s.square_root)
+    point_filter("squareroot", [&](double x) { return x >= 0 ? std::sqrt(x * max_abs) : -std::sqrt(-x * max_abs); });
+  if (s.logarithm) {
+    const double log_max = std::log(max_abs + 1);
+    point_filter("logarithm", [&](double x) {
+      return (x >= 0 ? std::log(x + 1) : -std::log(1 - x)) * max_abs / log_max;
+    });
+  }
+  if (s.exponential) {
+    const double c = std::log(max_abs) / max_abs;
+    point_filter("exponential", [&](double x) { return std::exp(c * x); });
+  }
+  if (s.gradient) {
+    const VoxelBox reach = grown(box, g, {2, 2, 2});  // central differences reach one voxel
+    visit("gradient", crop(gradient_magnitude(crop(image, reach)), relative(box, reach)));
+  }
 }
 
 }  // namespace
 
 core::Image laplacian_of_gaussian(const core::Image& image, double sigma_mm) {
-  auto filter = itk::LaplacianRecursiveGaussianImageFilter<FloatImage, FloatImage>::New();
-  filter->SetInput(to_itk(image));
-  filter->SetSigma(sigma_mm);
-  filter->SetNormalizeAcrossScale(true);
-  // One thread per filter: cases run in parallel one level up, and ITK's pool only adds waiting.
-  filter->SetNumberOfWorkUnits(1);
-  try {
-    filter->Update();
-  } catch (const itk::ExceptionObject& e) {
-    core::fail("LoG with sigma ", sigma_mm, " mm failed: ", e.GetDescription());
-  }
-  return from_itk(filter->GetOutput(), image.geometry);
+  return laplacian_of_gaussian_in(image, sigma_mm, whole(image.geometry));
 }
 
 core::Image gradient_magnitude(const core::Image& image) {
@@ -180,64 +228,22 @@ std::vector<std::pair<std::string, core::Image>> stationary_wavelet(const core::
 
 void for_each_image_type(const core::Image& image, const FilterSettings& s,
                          const std::function<void(const std::string&, const core::Image&)>& visit,
-                         std::vector<std::string>* skipped, const core::Mask* region) {
+                         std::vector<std::string>* skipped) {
   if (s.original) visit("original", image);
-  const auto& g = image.geometry;
-  for (double sigma : s.log_sigma_mm) {
-    const std::string name = "log-sigma-" + core::join(core::split(core::format_double(sigma), '.'), "-") + "-mm-3D";
-    bool fits = sigma > 0;
-    for (int a = 0; a < 3; ++a)
-      fits = fits && g.size[a] >= 4 && double(g.size[a]) >= std::ceil(sigma / g.spacing[a]) + 1;
-    if (!fits) {
-      if (skipped) skipped->push_back(name + " (image too small for a 3D LoG of this width)");
-      continue;
-    }
-    if (!region) {
-      visit(name, laplacian_of_gaussian(image, sigma));
-      continue;
-    }
-    std::array<long, 3> margin;
-    for (int a = 0; a < 3; ++a) margin[a] = long(std::ceil(16 * sigma / g.spacing[a])) + 2;
-    const Box box = region_box(*region, margin);
-    visit(name, paste(image, laplacian_of_gaussian(crop(image, box), sigma), box));
-  }
-  if (!s.wavelet.empty()) {
-    if (!region) {
-      for (auto& [name, band] : stationary_wavelet(image, s.wavelet)) visit(name, band);
-    } else {
-      const long support = long(low_pass(s.wavelet).size()) + 1;
-      const Box box = region_box(*region, {support, support, support});
-      for (auto& [name, band] : stationary_wavelet(crop(image, box), s.wavelet)) visit(name, paste(image, band, box));
-    }
-  }
-  double max_abs = 0;
-  for (float v : image.voxels) max_abs = std::max(max_abs, double(std::abs(v)));
-  auto point_filter = [&](const char* name, auto&& fn) {
-    core::Image out = image;
-    for (auto& v : out.voxels) v = static_cast<float>(fn(double(v)));
-    visit(name, out);
-  };
-  if (s.square) point_filter("square", [&](double x) { return std::pow(x / std::sqrt(max_abs), 2); });
-  if (s.square_root)
-    point_filter("squareroot", [&](double x) { return x >= 0 ? std::sqrt(x * max_abs) : -std::sqrt(-x * max_abs); });
-  if (s.logarithm) {
-    const double log_max = std::log(max_abs + 1);
-    point_filter("logarithm", [&](double x) {
-      return (x >= 0 ? std::log(x + 1) : -std::log(1 - x)) * max_abs / log_max;
-    });
-  }
-  if (s.exponential) {
-    const double c = std::log(max_abs) / max_abs;
-    point_filter("exponential", [&](double x) { return std::exp(c * x); });
-  }
-  if (s.gradient) {
-    if (!region) {
-      visit("gradient", gradient_magnitude(image));
-    } else {
-      const Box box = region_box(*region, {2, 2, 2});  // central differences reach one voxel
-      visit("gradient", paste(image, gradient_magnitude(crop(image, box)), box));
-    }
-  }
+  visit_filtered(image, whole(image.geometry), s, visit, skipped);
+}
+
+void for_each_image_type(const core::Image& image, const core::Mask& region, const FilterSettings& s,
+                         const std::function<void(const std::string&, const core::Image&, const core::Mask&)>& visit,
+                         std::vector<std::string>* skipped) {
+  const std::string mismatch = core::describe_grid_mismatch(image.geometry, region.geometry);
+  if (!mismatch.empty()) core::fail("mask does not match the image grid: ", mismatch);
+  if (s.original) visit("original", image, region);
+  if (!s.any_filter()) return;
+  const VoxelBox box = bounding_box(region);
+  const core::Mask region_part = crop(region, box);
+  visit_filtered(image, box, s, [&](const std::string& name, const core::Image& filtered) { visit(name, filtered, region_part); },
+                 skipped);
 }
 
 }  // namespace vbiopsy::encoders::radiomics

@@ -29,14 +29,19 @@ struct FilterSettings {
 // that only one filtered image is held at a time. Filters that cannot apply (a LoG wider than the
 // image, as PyRadiomics requires size >= sigma/spacing + 1 and >= 4 voxels) are skipped and named
 // in `skipped`.
-//
-// With a region, each filter runs only on a box around the region's voxels (nonzero), wide enough
-// that the values inside the region equal whole-image filtering: the wavelet's support (exact), or
-// 16 sigma for the LoG's recursive filter (whose boundary start-up decays as exp(-d / sigma), so
-// within 1e-7 relative). Outside the box the image keeps its original values.
 void for_each_image_type(const core::Image& image, const FilterSettings& settings,
                          const std::function<void(const std::string&, const core::Image&)>& visit,
-                         std::vector<std::string>* skipped = nullptr, const core::Mask* region = nullptr);
+                         std::vector<std::string>* skipped = nullptr);
+
+// The same for the voxels of a region (nonzero) only: visit(name, image, region) gets the original
+// image with the whole region, and each filtered image on the region's bounding box with the region
+// cropped alike. A filter reads around the box only as far as its values inside depend on: the
+// wavelet's support (exact) or 16 sigma for the LoG's recursive filter (whose boundary start-up
+// decays as exp(-d / sigma), so within 1e-7 relative); point filters still scale by the whole
+// image's largest magnitude.
+void for_each_image_type(const core::Image& image, const core::Mask& region, const FilterSettings& settings,
+                         const std::function<void(const std::string&, const core::Image&, const core::Mask&)>& visit,
+                         std::vector<std::string>* skipped = nullptr);
 
 // The single filters, exposed for tests.
 core::Image laplacian_of_gaussian(const core::Image& image, double sigma_mm);

@@ -171,12 +171,12 @@ const std::vector<std::pair<const char*, const char*>> kNames = {
 
 }  // namespace
 
-FeatureList glcm_features(const Roi& roi) {
+FeatureList glcm_features(const Roi& roi, const Aggregations& only) {
   if (double(roi.levels) * roi.levels * sizeof(double) > kMaxMatrixBytes)
     core::fail("a GLCM of ", roi.levels, " grey levels would need ", double(roi.levels) * roi.levels * 8 / 1e9,
                " GB; use fewer bins");
   FeatureList out;
-  aggregate_directional(roi, out, "glcm", kNames, Glcm(roi.levels),
+  aggregate_directional(roi, out, "glcm", kNames, only, Glcm(roi.levels),
                         [&](const Offset& d, long z) { return count(roi, d, z); },
                         [&](const Glcm& m) { return features(m, roi.levels); });
   return out;

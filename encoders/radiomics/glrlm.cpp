@@ -17,7 +17,8 @@ const std::vector<std::pair<const char*, const char*>> kNames = {
     {"run_entropy", "HJ9O"}};
 
 CountMatrix runs(const Roi& roi, const Offset& d, long z_only) {
-  CountMatrix m;
+  CountBuilder counts;
+  double voxels = 0;
   const long z0 = z_only < 0 ? 0 : z_only, z1 = z_only < 0 ? long(roi.size[2]) : z_only + 1;
   auto inside = [&](long x, long y, long z) {
     return x >= 0 && y >= 0 && z >= z0 && x < long(roi.size[0]) && y < long(roi.size[1]) && z < z1 &&
@@ -27,7 +28,7 @@ CountMatrix runs(const Roi& roi, const Offset& d, long z_only) {
     for (long y = 0; y < long(roi.size[1]); ++y)
       for (long x = 0; x < long(roi.size[0]); ++x) {
         if (!inside(x, y, z)) continue;
-        m.voxels += 1;
+        voxels += 1;
         const int level = roi.level[roi.index(x, y, z)];
         // Only the first voxel of a run starts counting.
         if (inside(x - d[0], y - d[1], z - d[2]) && roi.level[roi.index(x - d[0], y - d[1], z - d[2])] == level)
@@ -40,16 +41,16 @@ CountMatrix runs(const Roi& roi, const Offset& d, long z_only) {
           cy += d[1];
           cz += d[2];
         }
-        m.counts[{level, length}] += 1;
+        counts.add(level, length);
       }
-  return m;
+  return counts.build(voxels);
 }
 
 }  // namespace
 
-FeatureList glrlm_features(const Roi& roi) {
+FeatureList glrlm_features(const Roi& roi, const Aggregations& only) {
   FeatureList out;
-  aggregate_directional(roi, out, "glrlm", kNames, CountMatrix{},
+  aggregate_directional(roi, out, "glrlm", kNames, only, CountMatrix{},
                         [&](const Offset& d, long z) { return runs(roi, d, z); }, size_matrix_features);
   return out;
 }

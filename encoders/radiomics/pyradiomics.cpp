@@ -221,20 +221,20 @@ void add_intensity_and_texture(const Roi& roi, const PyRadiomicsSettings& s, con
   for (size_t k = 0; k < glcm_names.size() && k < glcm.size(); ++k)
     if (glcm_names[k]) out.push_back(Feature{type, std::string("glcm_") + glcm_names[k], "", "", glcm[k]});
 
-  add_mapped(out, type, "glrlm", glrlm_features(roi), run_aggregation,
+  add_mapped(out, type, "glrlm", glrlm_features(roi, {run_aggregation}), run_aggregation,
              {"ShortRunEmphasis", "LongRunEmphasis", "LowGrayLevelRunEmphasis", "HighGrayLevelRunEmphasis",
               "ShortRunLowGrayLevelEmphasis", "ShortRunHighGrayLevelEmphasis", "LongRunLowGrayLevelEmphasis",
               "LongRunHighGrayLevelEmphasis", "GrayLevelNonUniformity", "GrayLevelNonUniformityNormalized",
               "RunLengthNonUniformity", "RunLengthNonUniformityNormalized", "RunPercentage", "GrayLevelVariance",
               "RunVariance", "RunEntropy"});
-  add_mapped(out, type, "glszm", glszm_features(roi), zone_aggregation,
+  add_mapped(out, type, "glszm", glszm_features(roi, {zone_aggregation}), zone_aggregation,
              {"SmallAreaEmphasis", "LargeAreaEmphasis", "LowGrayLevelZoneEmphasis", "HighGrayLevelZoneEmphasis",
               "SmallAreaLowGrayLevelEmphasis", "SmallAreaHighGrayLevelEmphasis", "LargeAreaLowGrayLevelEmphasis",
               "LargeAreaHighGrayLevelEmphasis", "GrayLevelNonUniformity", "GrayLevelNonUniformityNormalized",
               "SizeZoneNonUniformity", "SizeZoneNonUniformityNormalized", "ZonePercentage", "GrayLevelVariance",
               "ZoneVariance", "ZoneEntropy"});
-  add_mapped(out, type, "ngtdm", ngtdm_features(roi), zone_aggregation, {"Coarseness", "Contrast", "Busyness", "Complexity", "Strength"});
-  add_mapped(out, type, "gldm", ngldm_features(roi), zone_aggregation,
+  add_mapped(out, type, "ngtdm", ngtdm_features(roi, {zone_aggregation}), zone_aggregation, {"Coarseness", "Contrast", "Busyness", "Complexity", "Strength"});
+  add_mapped(out, type, "gldm", ngldm_features(roi, {zone_aggregation}), zone_aggregation,
              {"SmallDependenceEmphasis", "LargeDependenceEmphasis", "LowGrayLevelEmphasis", "HighGrayLevelEmphasis",
               "SmallDependenceLowGrayLevelEmphasis", "SmallDependenceHighGrayLevelEmphasis",
               "LargeDependenceLowGrayLevelEmphasis", "LargeDependenceHighGrayLevelEmphasis", "GrayLevelNonUniformity",
@@ -281,16 +281,16 @@ FeatureList pyradiomics_features(const core::Image& input, const core::Mask& mas
   if (roi.size[2] == 1)
     for (auto& f : shape2d_features(roi)) out.push_back({"original", "shape2D_" + f.name, "", "", f.value});
 
-  for_each_image_type(image, s.filters, [&](const std::string& type, const core::Image& typed) {
+  for_each_image_type(image, region, s.filters, [&](const std::string& type, const core::Image& typed, const core::Mask& typed_region) {
     if (type == "original") {
       add_intensity_and_texture(roi, s, type, out);
       return;
     }
-    Roi filtered = extract_roi(typed, region, s.label);
+    Roi filtered = extract_roi(typed, typed_region, s.label);
     filtered.in_roi = roi.in_roi;  // the same re-segmented region
     discretise_like_pyradiomics(filtered, s);
     add_intensity_and_texture(filtered, s, type, out);
-  }, nullptr, &region);
+  });
   return out;
 }
 

@@ -4,17 +4,24 @@
 //   GLCM, GLRLM: "2D, averaged", "2D, slice-merged", "2.5D, direction-merged", "2.5D, merged",
 //                "3D, averaged", "3D, merged"
 //   GLSZM, GLDZM, NGTDM, NGLDM: "2D", "2.5D", "3D"
+#include <set>
+#include <string>
+
 #include "encoders/radiomics/feature.h"
 #include "encoders/radiomics/roi.h"
 
 namespace vbiopsy::encoders::radiomics {
 
-FeatureList glcm_features(const Roi& roi);
-FeatureList glrlm_features(const Roi& roi);
-FeatureList glszm_features(const Roi& roi);
-FeatureList gldzm_features(const Roi& roi);
-FeatureList ngtdm_features(const Roi& roi);
-FeatureList ngldm_features(const Roi& roi);
+// The aggregations to compute, named as the features carry them ("3D, averaged", "2D", ...); empty:
+// all of the family's. The others are neither computed nor listed.
+using Aggregations = std::set<std::string>;
+
+FeatureList glcm_features(const Roi& roi, const Aggregations& only = {});
+FeatureList glrlm_features(const Roi& roi, const Aggregations& only = {});
+FeatureList glszm_features(const Roi& roi, const Aggregations& only = {});
+FeatureList gldzm_features(const Roi& roi, const Aggregations& only = {});
+FeatureList ngtdm_features(const Roi& roi, const Aggregations& only = {});
+FeatureList ngldm_features(const Roi& roi, const Aggregations& only = {});
 
 // For the PyRadiomics convention: IBSI's 25 GLCM features followed by the maximal correlation
 // coefficient, for the 13 directions averaged ("3D, averaged"), merged ("3D, merged") or the 4

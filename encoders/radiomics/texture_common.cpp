@@ -1,6 +1,8 @@
 #include "encoders/radiomics/texture_common.h"
 
+#include <algorithm>
 #include <cmath>
+#include <tuple>
 
 namespace vbiopsy::encoders::radiomics::detail {
 
@@ -25,17 +27,52 @@ std::vector<Offset> neighbours(bool in_plane) {
   return out;
 }
 
+void CountMatrix::merge(const CountMatrix& other) {
+  std::vector<Entry> merged;
+  merged.reserve(entries.size() + other.entries.size());
+  auto a = entries.cbegin();
+  auto b = other.entries.cbegin();
+  auto before = [](const Entry& x, const Entry& y) { return std::tie(x.level, x.size) < std::tie(y.level, y.size); };
+  while (a != entries.cend() || b != other.entries.cend()) {
+    if (b == other.entries.cend() || (a != entries.cend() && before(*a, *b))) merged.push_back(*a++);
+    else if (a == entries.cend() || before(*b, *a)) merged.push_back(*b++);
+    else merged.push_back({a->level, a->size, (a++)->count + (b++)->count});
+  }
+  entries = std::move(merged);
+  voxels += other.voxels;
+}
+
+CountMatrix CountBuilder::build(double voxels) {
+  std::sort(keys_.begin(), keys_.end());
+  CountMatrix m;
+  m.voxels = voxels;
+  for (size_t i = 0; i < keys_.size();) {
+    size_t j = i;
+    while (j < keys_.size() && keys_[j] == keys_[i]) ++j;
+    m.entries.push_back({int(keys_[i] >> 32), int(keys_[i] & 0xffffffffu), double(j - i)});
+    i = j;
+  }
+  keys_.clear();
+  return m;
+}
+
 std::vector<double> size_matrix_features(const CountMatrix& m) {
   double ns = 0;
-  std::map<int, double> by_level, by_size;
-  for (auto& [key, c] : m.counts) {
-    ns += c;
-    by_level[key.first] += c;
-    by_size[key.second] += c;
+  int max_level = 0, max_size = 0;
+  for (auto& e : m.entries) {
+    max_level = std::max(max_level, e.level);
+    max_size = std::max(max_size, e.size);
+  }
+  // Dense marginals: absent keys add exact zeros, so the sums equal those over present keys.
+  std::vector<double> by_level(size_t(max_level) + 1, 0.0), by_size(size_t(max_size) + 1, 0.0);
+  for (auto& e : m.entries) {
+    ns += e.count;
+    by_level[size_t(e.level)] += e.count;
+    by_size[size_t(e.size)] += e.count;
   }
   double se = 0, le = 0, lg = 0, hg = 0, slg = 0, shg = 0, llg = 0, lhg = 0, mu_i = 0, mu_j = 0, entropy = 0;
-  for (auto& [key, c] : m.counts) {
-    const double i = key.first, j = key.second, p = c / ns;
+  for (auto& e : m.entries) {
+    const double i = e.level, j = e.size, c = e.count, p = c / ns;
     se += c / (j * j);
     le += c * j * j;
     lg += c / (i * i);
@@ -49,14 +86,14 @@ std::vector<double> size_matrix_features(const CountMatrix& m) {
     entropy -= p * std::log2(p);
   }
   double var_i = 0, var_j = 0;
-  for (auto& [key, c] : m.counts) {
-    const double p = c / ns;
-    var_i += (key.first - mu_i) * (key.first - mu_i) * p;
-    var_j += (key.second - mu_j) * (key.second - mu_j) * p;
+  for (auto& e : m.entries) {
+    const double p = e.count / ns;
+    var_i += (e.level - mu_i) * (e.level - mu_i) * p;
+    var_j += (e.size - mu_j) * (e.size - mu_j) * p;
   }
   double glnu = 0, snu = 0;
-  for (auto& [l, c] : by_level) glnu += c * c;
-  for (auto& [s, c] : by_size) snu += c * c;
+  for (double c : by_level) glnu += c * c;
+  for (double c : by_size) snu += c * c;
   return {se / ns, le / ns, lg / ns, hg / ns, slg / ns, shg / ns, llg / ns, lhg / ns,
           glnu / ns, glnu / (ns * ns), snu / ns, snu / (ns * ns), ns / m.voxels, var_i, var_j, entropy};
 }

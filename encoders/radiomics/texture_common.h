@@ -3,7 +3,9 @@
 // features every "grey level x size" matrix (run length, zone size, zone distance, dependence
 // count) has in common.
 #include <array>
+#include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,16 +22,29 @@ const std::vector<Offset>& directions_2d();
 // Every neighbour at Chebyshev distance 1: 8 in-plane, or 26 in 3D.
 std::vector<Offset> neighbours(bool in_plane);
 
-// Counts indexed by (grey level, second index); `voxels` is the number of voxels the matrix
-// describes (summed when matrices are merged), for the percentage features.
+// Counts indexed by (grey level, second index), sorted by key; `voxels` is the number of voxels the
+// matrix describes (summed when matrices are merged), for the percentage features. Sorted entries
+// rather than a map or a dense matrix: zone sizes can reach the voxel count, and the features sum
+// in key order whatever the container.
 struct CountMatrix {
-  std::map<std::pair<int, int>, double> counts;
+  struct Entry {
+    int level, size;
+    double count;
+  };
+  std::vector<Entry> entries;  // ascending (level, size), each key once
   double voxels = 0;
-  void merge(const CountMatrix& other) {
-    for (auto& [key, c] : other.counts) counts[key] += c;
-    voxels += other.voxels;
-  }
-  bool empty() const { return counts.empty(); }
+  void merge(const CountMatrix& other);
+  bool empty() const { return entries.empty(); }
+};
+
+// Collects (level, size) occurrences in any order; build() counts them into a CountMatrix.
+class CountBuilder {
+ public:
+  void add(int level, int size) { keys_.push_back(uint64_t(uint32_t(level)) << 32 | uint32_t(size)); }
+  CountMatrix build(double voxels);
+
+ private:
+  std::vector<uint64_t> keys_;
 };
 
 // Names of the 16 features of a grey level x size matrix, in IBSI order, with their ids.
@@ -48,41 +63,53 @@ void append(FeatureList& out, const char* family, const std::vector<std::pair<co
 // Slices (z planes) that hold at least one ROI voxel.
 std::vector<size_t> roi_slices(const Roi& roi);
 
-// IBSI's six aggregations of a directional matrix (GLCM, GLRLM). count(direction, z) builds the
-// matrix of one slice (z >= 0) or of the volume (z < 0); values(matrix) gives its features; empty
-// matrices (no pair in that slice and direction) are left out of the averages.
+// Whether `aggregation` is among `only` (empty: all are).
+inline bool wanted(const std::set<std::string>& only, const char* aggregation) {
+  return only.empty() || only.count(aggregation) > 0;
+}
+
+// IBSI's six aggregations of a directional matrix (GLCM, GLRLM), those in `only` (empty: all).
+// count(direction, z) builds the matrix of one slice (z >= 0) or of the volume (z < 0);
+// values(matrix) gives its features; empty matrices (no pair in that slice and direction) are left
+// out of the averages.
 template <typename Matrix, typename Count, typename Values>
 void aggregate_directional(const Roi& roi, FeatureList& out, const char* family,
                            const std::vector<std::pair<const char*, const char*>>& names,
-                           const Matrix& empty, Count count, Values values) {
+                           const std::set<std::string>& only, const Matrix& empty, Count count, Values values) {
   auto features_of = [&](const Matrix& m) { return m.empty() ? std::vector<double>{} : values(m); };
+  const bool slice_direction = wanted(only, "2D, averaged"), slice_merged = wanted(only, "2D, slice-merged"),
+             direction_merged = wanted(only, "2.5D, direction-merged"), merged_2d = wanted(only, "2.5D, merged"),
+             averaged_3d = wanted(only, "3D, averaged"), merged_3d = wanted(only, "3D, merged");
   std::vector<std::vector<double>> per_slice_direction, per_slice, per_direction, per_direction_3d;
   std::vector<Matrix> by_direction(directions_2d().size(), empty);
   Matrix all_2d = empty, all_3d = empty;
-  for (size_t z : roi_slices(roi)) {
-    Matrix slice = empty;
-    for (size_t d = 0; d < directions_2d().size(); ++d) {
-      Matrix m = count(directions_2d()[d], long(z));
-      if (!m.empty()) per_slice_direction.push_back(values(m));
-      slice.merge(m);
-      by_direction[d].merge(m);
+  if (slice_direction || slice_merged || direction_merged || merged_2d) {
+    for (size_t z : roi_slices(roi)) {
+      Matrix slice = empty;
+      for (size_t d = 0; d < directions_2d().size(); ++d) {
+        Matrix m = count(directions_2d()[d], long(z));
+        if (slice_direction && !m.empty()) per_slice_direction.push_back(values(m));
+        if (slice_merged || merged_2d) slice.merge(m);
+        if (direction_merged) by_direction[d].merge(m);
+      }
+      if (slice_merged && !slice.empty()) per_slice.push_back(values(slice));
+      if (merged_2d) all_2d.merge(slice);
     }
-    if (!slice.empty()) per_slice.push_back(values(slice));
-    all_2d.merge(slice);
+    for (auto& m : by_direction)
+      if (!m.empty()) per_direction.push_back(values(m));
   }
-  for (auto& m : by_direction)
-    if (!m.empty()) per_direction.push_back(values(m));
-  for (auto& d : directions_3d()) {
-    Matrix m = count(d, -1);
-    if (!m.empty()) per_direction_3d.push_back(values(m));
-    all_3d.merge(m);
-  }
-  append(out, family, names, mean_of(per_slice_direction), "2D, averaged");
-  append(out, family, names, mean_of(per_slice), "2D, slice-merged");
-  append(out, family, names, mean_of(per_direction), "2.5D, direction-merged");
-  append(out, family, names, features_of(all_2d), "2.5D, merged");
-  append(out, family, names, mean_of(per_direction_3d), "3D, averaged");
-  append(out, family, names, features_of(all_3d), "3D, merged");
+  if (averaged_3d || merged_3d)
+    for (auto& d : directions_3d()) {
+      Matrix m = count(d, -1);
+      if (averaged_3d && !m.empty()) per_direction_3d.push_back(values(m));
+      if (merged_3d) all_3d.merge(m);
+    }
+  if (slice_direction) append(out, family, names, mean_of(per_slice_direction), "2D, averaged");
+  if (slice_merged) append(out, family, names, mean_of(per_slice), "2D, slice-merged");
+  if (direction_merged) append(out, family, names, mean_of(per_direction), "2.5D, direction-merged");
+  if (merged_2d) append(out, family, names, features_of(all_2d), "2.5D, merged");
+  if (averaged_3d) append(out, family, names, mean_of(per_direction_3d), "3D, averaged");
+  if (merged_3d) append(out, family, names, features_of(all_3d), "3D, merged");
 }
 
 }  // namespace vbiopsy::encoders::radiomics::detail

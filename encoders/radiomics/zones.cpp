@@ -63,7 +63,8 @@ std::vector<int> edge_distance(const Roi& roi, const Region& r) {
 
 // GLSZM and GLDZM of one region together: both walk the same zones.
 std::pair<CountMatrix, CountMatrix> zone_matrices(const Roi& roi, const Region& r) {
-  CountMatrix sizes, distances;
+  CountBuilder sizes, distances;
+  double voxels = 0;
   const auto distance = edge_distance(roi, r);
   const auto connectivity = neighbours(r.in_plane);
   std::vector<uint8_t> seen(roi.voxel_count(), 0);
@@ -72,8 +73,7 @@ std::pair<CountMatrix, CountMatrix> zone_matrices(const Roi& roi, const Region& 
     for (long y = 0; y < long(roi.size[1]); ++y)
       for (long x = 0; x < long(roi.size[0]); ++x) {
         if (!inside(roi, r, x, y, z)) continue;
-        sizes.voxels += 1;
-        distances.voxels += 1;
+        voxels += 1;
         const size_t start = roi.index(x, y, z);
         if (seen[start]) continue;
         const int level = roi.level[start];
@@ -94,10 +94,10 @@ std::pair<CountMatrix, CountMatrix> zone_matrices(const Roi& roi, const Region& 
             stack.push_back({a2, b2, c2});
           }
         }
-        sizes.counts[{level, size}] += 1;
-        distances.counts[{level, std::max(min_distance, 1)}] += 1;
+        sizes.add(level, size);
+        distances.add(level, std::max(min_distance, 1));
       }
-  return {sizes, distances};
+  return {sizes.build(voxels), distances.build(voxels)};
 }
 
 // NGTDM sums per level: n (voxels with a neighbour) and s (sum |level - neighbour mean|).
@@ -157,7 +157,8 @@ std::vector<double> ngtdm_values(const Ngtdm& m) {
 }
 
 CountMatrix ngldm_of(const Roi& roi, const Region& r) {
-  CountMatrix m;
+  CountBuilder counts;
+  double voxels = 0;
   const auto around = neighbours(r.in_plane);
   for (long z = r.z0; z < r.z1; ++z)
     for (long y = 0; y < long(roi.size[1]); ++y)
@@ -168,34 +169,38 @@ CountMatrix ngldm_of(const Roi& roi, const Region& r) {
         for (auto& o : around)
           if (inside(roi, r, x + o[0], y + o[1], z + o[2]) && roi.level[roi.index(x + o[0], y + o[1], z + o[2])] == level)
             ++dependence;
-        m.counts[{level, dependence}] += 1;
-        m.voxels += 1;
+        counts.add(level, dependence);
+        voxels += 1;
       }
-  return m;
+  return counts.build(voxels);
 }
 
 std::vector<double> ngldm_values(const CountMatrix& m) {
   auto v = size_matrix_features(m);
   double ns = 0, energy = 0;
-  for (auto& [k, c] : m.counts) ns += c;
-  for (auto& [k, c] : m.counts) energy += (c / ns) * (c / ns);
+  for (auto& e : m.entries) ns += e.count;
+  for (auto& e : m.entries) energy += (e.count / ns) * (e.count / ns);
   v.push_back(energy);
   return v;
 }
 
+// Per slice averaged ("2D"), slices merged ("2.5D") and the volume ("3D"), those in `only`.
 template <typename Matrix, typename Compute, typename Values>
 void aggregate(const Roi& roi, FeatureList& out, const char* family,
-               const std::vector<std::pair<const char*, const char*>>& names, Compute compute, Values values) {
+               const std::vector<std::pair<const char*, const char*>>& names, const Aggregations& only,
+               Compute compute, Values values) {
+  const bool per_slice_wanted = wanted(only, "2D"), merged_wanted = wanted(only, "2.5D");
   std::vector<std::vector<double>> per_slice;
   Matrix merged;
-  for (size_t z : roi_slices(roi)) {
-    Matrix m = compute(Region{long(z), long(z) + 1, true});
-    per_slice.push_back(values(m));
-    merged.merge(m);
-  }
-  append(out, family, names, mean_of(per_slice), "2D");
-  append(out, family, names, values(merged), "2.5D");
-  append(out, family, names, values(compute(Region{0, long(roi.size[2]), false})), "3D");
+  if (per_slice_wanted || merged_wanted)
+    for (size_t z : roi_slices(roi)) {
+      Matrix m = compute(Region{long(z), long(z) + 1, true});
+      if (per_slice_wanted) per_slice.push_back(values(m));
+      if (merged_wanted) merged.merge(m);
+    }
+  if (per_slice_wanted) append(out, family, names, mean_of(per_slice), "2D");
+  if (merged_wanted) append(out, family, names, values(merged), "2.5D");
+  if (wanted(only, "3D")) append(out, family, names, values(compute(Region{0, long(roi.size[2]), false})), "3D");
 }
 
 const std::vector<std::pair<const char*, const char*>> kGlszmNames = {
@@ -235,29 +240,29 @@ const std::vector<std::pair<const char*, const char*>> kNgldmNames = {
 
 }  // namespace
 
-FeatureList glszm_features(const Roi& roi) {
+FeatureList glszm_features(const Roi& roi, const Aggregations& only) {
   FeatureList out;
-  aggregate<CountMatrix>(roi, out, "glszm", kGlszmNames,
+  aggregate<CountMatrix>(roi, out, "glszm", kGlszmNames, only,
                          [&](const Region& r) { return zone_matrices(roi, r).first; }, size_matrix_features);
   return out;
 }
 
-FeatureList gldzm_features(const Roi& roi) {
+FeatureList gldzm_features(const Roi& roi, const Aggregations& only) {
   FeatureList out;
-  aggregate<CountMatrix>(roi, out, "gldzm", kGldzmNames,
+  aggregate<CountMatrix>(roi, out, "gldzm", kGldzmNames, only,
                          [&](const Region& r) { return zone_matrices(roi, r).second; }, size_matrix_features);
   return out;
 }
 
-FeatureList ngtdm_features(const Roi& roi) {
+FeatureList ngtdm_features(const Roi& roi, const Aggregations& only) {
   FeatureList out;
-  aggregate<Ngtdm>(roi, out, "ngtdm", kNgtdmNames, [&](const Region& r) { return ngtdm_of(roi, r); }, ngtdm_values);
+  aggregate<Ngtdm>(roi, out, "ngtdm", kNgtdmNames, only, [&](const Region& r) { return ngtdm_of(roi, r); }, ngtdm_values);
   return out;
 }
 
-FeatureList ngldm_features(const Roi& roi) {
+FeatureList ngldm_features(const Roi& roi, const Aggregations& only) {
   FeatureList out;
-  aggregate<CountMatrix>(roi, out, "ngldm", kNgldmNames, [&](const Region& r) { return ngldm_of(roi, r); }, ngldm_values);
+  aggregate<CountMatrix>(roi, out, "ngldm", kNgldmNames, only, [&](const Region& r) { return ngldm_of(roi, r); }, ngldm_values);
   return out;
 }
 

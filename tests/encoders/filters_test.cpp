@@ -4,7 +4,12 @@
 
 #include <cmath>
 
+#include "core/error.h"
 #include "core/random.h"
+#include "encoders/radiomics/recursive_gaussian.h"
+#include "modalities/itk_bridge.h"
+
+#include <itkLaplacianRecursiveGaussianImageFilter.h>
 
 namespace vbiopsy::encoders::radiomics {
 namespace {
@@ -126,18 +131,73 @@ TEST(Filters, FilteringABoxAroundTheRegionGivesTheWholeImageValuesInsideIt) {
         for (size_t x = 25; x < 31; ++x) region.at(x, y, z) = 1;
     FilterSettings settings;
     settings.original = false;
-    settings.log_sigma_mm = {1};
+    settings.log_sigma_mm = {1, 3};  // sigma 1: the box grown by 16 sigma fits in x and y, not in z
     settings.wavelet = "coif1";
-    settings.gradient = true;
+    settings.gradient = settings.square = settings.exponential = true;
     std::vector<core::Image> whole, boxed;
     for_each_image_type(image, settings, [&](const std::string&, const core::Image& f) { whole.push_back(f); });
-    for_each_image_type(image, settings, [&](const std::string&, const core::Image& f) { boxed.push_back(f); }, nullptr, &region);
+    for_each_image_type(image, region, settings, [&](const std::string&, const core::Image& f, const core::Mask& part) {
+      // The region's bounding box (x 25-30, y 20-25, z 12-15), with the region cropped alike.
+      EXPECT_EQ(f.geometry.size, (std::array<size_t, 3>{6, 6, 4}));
+      EXPECT_EQ(part.geometry.size, f.geometry.size);
+      EXPECT_EQ(f.geometry.origin, image.geometry.index_to_physical(25, 20, 12));
+      boxed.push_back(f);
+    });
     ASSERT_EQ(whole.size(), boxed.size());
     for (size_t k = 0; k < whole.size(); ++k)
-      for (size_t i = 0; i < region.voxels.size(); ++i)
-        if (region.voxels[i])
-          EXPECT_NEAR(boxed[k].voxels[i], whole[k].voxels[i], 1e-5 * std::max(1.0f, std::abs(whole[k].voxels[i]))) << k;
+      for (size_t z = 12; z < 16; ++z)
+        for (size_t y = 20; y < 26; ++y)
+          for (size_t x = 25; x < 31; ++x) {
+            const float expected = whole[k].at(x, y, z);
+            EXPECT_NEAR(boxed[k].at(x - 25, y - 20, z - 12), expected, 1e-5 * std::max(1.0f, std::abs(expected))) << k;
+          }
   }
+}
+
+}  // namespace
+}  // namespace vbiopsy::encoders::radiomics
+
+namespace vbiopsy::encoders::radiomics {
+namespace {
+
+// ITK's filter as PyRadiomics calls it: the reference our line-restricted version must equal.
+core::Image itk_laplacian_of_gaussian(const core::Image& image, double sigma) {
+  using FloatImage = itk::Image<float, 3>;
+  auto filter = itk::LaplacianRecursiveGaussianImageFilter<FloatImage, FloatImage>::New();
+  filter->SetInput(modalities::itk_bridge::to_itk<float>(image.geometry, image.voxels.data()));
+  filter->SetSigma(sigma);
+  filter->SetNormalizeAcrossScale(true);
+  filter->SetNumberOfWorkUnits(1);
+  filter->Update();
+  core::Image out(image.geometry);
+  std::copy_n(filter->GetOutput()->GetBufferPointer(), out.voxels.size(), out.voxels.begin());
+  return out;
+}
+
+TEST(Filters, LaplacianOfGaussianEqualsItksBitForBitOnAnyBox) {
+  for (uint64_t seed : {11ull, 12ull, 13ull}) {
+    core::Image image = noise({23, 17, 9}, seed);
+    image.geometry.spacing = {0.7, 1.3, 2.5};
+    for (double sigma : {0.8, 2.0, 5.0}) {
+      const core::Image reference = itk_laplacian_of_gaussian(image, sigma);
+      const core::Image whole = laplacian_of_gaussian(image, sigma);
+      for (size_t i = 0; i < whole.voxels.size(); ++i)
+        ASSERT_EQ(whole.voxels[i], reference.voxels[i]) << "seed " << seed << " sigma " << sigma << " voxel " << i;
+      const VoxelBox box{{3, 5, 2}, {10, 16, 4}};
+      const core::Image part = laplacian_of_gaussian_in(image, sigma, box);
+      ASSERT_EQ(part.geometry.size, (std::array<size_t, 3>{8, 12, 3}));
+      for (size_t z = 0; z < 3; ++z)
+        for (size_t y = 0; y < 12; ++y)
+          for (size_t x = 0; x < 8; ++x)
+            ASSERT_EQ(part.at(x, y, z), reference.at(x + 3, y + 5, z + 2)) << "seed " << seed << " sigma " << sigma;
+    }
+  }
+}
+
+TEST(Filters, LaplacianOfGaussianRefusesABoxOutsideTheImageOrLinesTooShort) {
+  const core::Image image = noise({8, 8, 8}, 3);
+  EXPECT_THROW(laplacian_of_gaussian_in(image, 1, VoxelBox{{0, 0, 0}, {8, 7, 7}}), core::Error);
+  EXPECT_THROW(laplacian_of_gaussian(noise({8, 8, 3}, 3), 1), core::Error);
 }
 
 }  // namespace
