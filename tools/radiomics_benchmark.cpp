@@ -4,7 +4,9 @@
 // for the same image and default settings on this machine class is ~0.25 s (issue 3).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <vector>
 
 #include "encoders/radiomics/extractor.h"
 #include "encoders/radiomics/pyradiomics.h"
@@ -67,10 +69,14 @@ void BM_Brain1PyRadiomicsDefault(benchmark::State& state) {
   }
 }
 
-BENCHMARK(BM_Brain1PyRadiomicsDefault)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Brain1PyRadiomicsAllFilters)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Brain1PyRadiomicsDefaultFamilies)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Brain1AllIbsiFamilies)->Unit(benchmark::kMillisecond);
+// With --benchmark_repetitions, the fastest repetition too: on a shared virtual machine the mean
+// carries the neighbours' load.
+double fastest(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
+
+BENCHMARK(BM_Brain1PyRadiomicsDefault)->Unit(benchmark::kMillisecond)->ComputeStatistics("min", fastest);
+BENCHMARK(BM_Brain1PyRadiomicsAllFilters)->Unit(benchmark::kMillisecond)->ComputeStatistics("min", fastest);
+BENCHMARK(BM_Brain1PyRadiomicsDefaultFamilies)->Unit(benchmark::kMillisecond)->ComputeStatistics("min", fastest);
+BENCHMARK(BM_Brain1AllIbsiFamilies)->Unit(benchmark::kMillisecond)->ComputeStatistics("min", fastest);
 
 }  // namespace
 

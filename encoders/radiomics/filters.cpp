@@ -43,31 +43,43 @@ std::vector<double> high_pass(const std::vector<double>& low) {
 }
 
 // One axis of the undecimated transform with periodic extension, PyWavelets' alignment:
-// out[o] = sum_j filter[j] * in[(o + F/2 - j) mod N].
+// out[o] = sum_j filter[j] * in[(o + F/2 - j) mod N], the taps summed in order j = 0, 1, ...
 std::vector<double> filter_axis(const std::vector<double>& data, const std::array<size_t, 3>& size, int axis,
                                 const std::vector<double>& filter) {
-  std::vector<double> out(data.size());
-  const size_t n = size[axis];
-  const size_t stride = axis == 0 ? 1 : (axis == 1 ? size[0] : size[0] * size[1]);
-  const long half = long(filter.size() / 2);
-  // Wrapped source index of every (output, tap) pair, computed once for all lines.
-  std::vector<size_t> source(n * filter.size());
+  std::vector<double> out(data.size(), 0.0);
+  const size_t n = size[size_t(axis)], taps = filter.size();
+  const long half = long(taps / 2);
+  // Wrapped source position of every (output, tap) pair, computed once for all lines.
+  std::vector<size_t> source(n * taps);
   for (size_t o = 0; o < n; ++o)
-    for (size_t j = 0; j < filter.size(); ++j) {
+    for (size_t j = 0; j < taps; ++j) {
       long i = (long(o) + half - long(j)) % long(n);
       if (i < 0) i += long(n);
-      source[o * filter.size() + j] = size_t(i) * stride;
+      source[o * taps + j] = size_t(i);
     }
-  for (size_t start = 0; start < data.size(); ++start) {
-    if ((start / stride) % n != 0) continue;  // first element of a line along axis
-    const double* line = &data[start];
-    for (size_t o = 0; o < n; ++o) {
-      double sum = 0;
-      const size_t* src = &source[o * filter.size()];
-      for (size_t j = 0; j < filter.size(); ++j) sum += filter[j] * line[src[j]];
-      out[start + o * stride] = sum;
+  if (axis == 0) {
+    for (size_t row = 0; row < data.size() / n; ++row) {
+      const double* line = &data[row * n];
+      double* result = &out[row * n];
+      for (size_t o = 0; o < n; ++o) {
+        double sum = 0;
+        for (size_t j = 0; j < taps; ++j) sum += filter[j] * line[source[o * taps + j]];
+        result[o] = sum;
+      }
     }
+    return out;
   }
+  // Along y or z the lines lie side by side: whole rows (y) or planes (z) are combined at once.
+  const size_t block = axis == 1 ? size[0] : size[0] * size[1];
+  for (size_t outer = 0; outer < data.size() / (block * n); ++outer)
+    for (size_t o = 0; o < n; ++o) {
+      double* result = &out[(outer * n + o) * block];
+      for (size_t j = 0; j < taps; ++j) {
+        const double* in = &data[(outer * n + source[o * taps + j]) * block];
+        const double f = filter[j];
+        for (size_t k = 0; k < block; ++k) result[k] += f * in[k];
+      }
+    }
   return out;
 }
 
@@ -143,7 +155,7 @@ void visit_filtered(const core::Image& image, const VoxelBox& box, const FilterS
     std::array<size_t, 3> margin;
     for (int a = 0; a < 3; ++a) margin[size_t(a)] = size_t(std::ceil(16 * sigma / g.spacing[a])) + 2;
     const VoxelBox reach = grown(box, g, margin);
-    visit(name, laplacian_of_gaussian_in(crop(image, reach), sigma, relative(box, reach)));
+    visit(name, laplacian_of_gaussian_in(image, sigma, box, reach));
   }
   if (!s.wavelet.empty()) {
     const size_t support = low_pass(s.wavelet).size() + 1;
@@ -209,12 +221,16 @@ std::vector<std::pair<std::string, core::Image>> stationary_wavelet(const core::
         data[x + padded[0] * (y + padded[1] * z)] = image.at(x % g.size[0], y % g.size[1], z % g.size[2]);
   std::vector<std::pair<std::string, core::Image>> out;
   const bool flat_z = g.size[2] == 1;  // a single slice is transformed in-plane only
+  // Low and high pass along x, then each along y, then each along z: 14 passes for the 8 bands.
+  std::array<std::vector<double>, 2> along_x;
+  std::array<std::vector<double>, 4> along_xy;
+  for (int hx = 0; hx < 2; ++hx) along_x[size_t(hx)] = filter_axis(data, padded, 0, hx ? high : low);
+  for (int k = 0; k < 4; ++k) along_xy[size_t(k)] = filter_axis(along_x[size_t(k >> 1)], padded, 1, (k & 1) ? high : low);
   for (int code = 0; code < 8; ++code) {
     const bool hx = code & 4, hy = code & 2, hz = code & 1;
     if (flat_z && hz) continue;
-    std::vector<double> d = filter_axis(data, padded, 0, hx ? high : low);
-    d = filter_axis(d, padded, 1, hy ? high : low);
-    if (!flat_z) d = filter_axis(d, padded, 2, hz ? high : low);
+    const auto& xy = along_xy[size_t(code >> 1)];
+    const std::vector<double> d = flat_z ? xy : filter_axis(xy, padded, 2, hz ? high : low);
     std::string name = std::string("wavelet-") + (hx ? 'H' : 'L') + (hy ? 'H' : 'L') + (flat_z ? "" : (hz ? "H" : "L"));
     core::Image band(g);
     for (size_t z = 0; z < g.size[2]; ++z)

@@ -21,5 +21,9 @@ struct VoxelBox {
 // LoG of `image` (sigma in mm, spacing from the geometry) on the voxels of `box`: an image of the
 // box's size placed at the box (origin moved accordingly). Every axis needs at least 4 voxels.
 core::Image laplacian_of_gaussian_in(const core::Image& image, double sigma_mm, const VoxelBox& box);
+// The same with the image cut to `reach` (which holds `box`) first, as if cropped: its borders are
+// where the recursive filter starts.
+core::Image laplacian_of_gaussian_in(const core::Image& image, double sigma_mm, const VoxelBox& box,
+                                     const VoxelBox& reach);
 
 }  // namespace vbiopsy::encoders::radiomics
