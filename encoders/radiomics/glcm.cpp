@@ -30,23 +30,17 @@ struct Glcm {
 };
 
 // Co-occurrences along direction d within slice z (z >= 0) or the whole volume (z < 0).
-Glcm count(const Roi& roi, const Offset& d, long z_only) {
+Glcm count(const Roi& roi, const PaddedLevels& grid, const Offset& d, long z_only) {
   Glcm m(roi.levels);
-  const long z0 = z_only < 0 ? 0 : z_only, z1 = z_only < 0 ? long(roi.size[2]) : z_only + 1;
-  for (long z = z0; z < z1; ++z)
-    for (long y = 0; y < long(roi.size[1]); ++y)
-      for (long x = 0; x < long(roi.size[0]); ++x) {
-        const size_t a = roi.index(x, y, z);
-        if (!roi.in_roi[a]) continue;
-        const long x2 = x + d[0], y2 = y + d[1], z2 = z + d[2];
-        if (x2 < 0 || y2 < 0 || z2 < 0 || x2 >= long(roi.size[0]) || y2 >= long(roi.size[1]) || z2 >= long(roi.size[2]))
-          continue;
-        const size_t b = roi.index(x2, y2, z2);
-        if (!roi.in_roi[b]) continue;
-        const int i = roi.level[a] - 1, j = roi.level[b] - 1;
-        m.counts[size_t(i) * m.ng + j] += 1;
-        m.counts[size_t(j) * m.ng + i] += 1;
-      }
+  const long step = grid.offset(d);
+  const auto [begin, end] = grid.voxels_of(z_only);
+  for (const size_t* v = begin; v != end; ++v) {
+    const int j = grid.level[size_t(long(*v) + step)] - 1;
+    if (j < 0) continue;  // the neighbour is outside the intensity mask
+    const int i = grid.level[*v] - 1;
+    m.counts[size_t(i) * m.ng + j] += 1;
+    m.counts[size_t(j) * m.ng + i] += 1;
+  }
   return m;
 }
 
@@ -176,8 +170,9 @@ FeatureList glcm_features(const Roi& roi, const Aggregations& only) {
     core::fail("a GLCM of ", roi.levels, " grey levels would need ", double(roi.levels) * roi.levels * 8 / 1e9,
                " GB; use fewer bins");
   FeatureList out;
+  const PaddedLevels grid(roi);
   aggregate_directional(roi, out, "glcm", kNames, only, Glcm(roi.levels),
-                        [&](const Offset& d, long z) { return count(roi, d, z); },
+                        [&](const Offset& d, long z) { return count(roi, grid, d, z); },
                         [&](const Glcm& m) { return features(m, roi.levels); });
   return out;
 }
@@ -192,9 +187,10 @@ std::vector<double> glcm_with_mcc(const Roi& roi, GlcmAggregation aggregation) {
   const auto& directions = in_plane ? directions_2d() : directions_3d();
   std::vector<std::vector<double>> per_direction;
   Glcm merged(roi.levels);
+  const PaddedLevels grid(roi);
   for (auto& d : directions) {
     // Over the whole volume: in-plane directions never leave their slice.
-    Glcm m = count(roi, d, -1);
+    Glcm m = count(roi, grid, d, -1);
     if (m.empty()) continue;
     merged.merge(m);
     if (aggregation != GlcmAggregation::kMerged3d) per_direction.push_back(values_of(m));

@@ -1,4 +1,6 @@
 // Grey level run length matrix (IBSI 3.7): runs of equal level along each direction.
+#include <algorithm>
+
 #include "encoders/radiomics/texture.h"
 #include "encoders/radiomics/texture_common.h"
 
@@ -16,42 +18,31 @@ const std::vector<std::pair<const char*, const char*>> kNames = {
     {"run_percentage", "9ZK5"}, {"grey_level_variance", "8CE5"}, {"run_length_variance", "SXLW"},
     {"run_entropy", "HJ9O"}};
 
-CountMatrix runs(const Roi& roi, const Offset& d, long z_only) {
-  CountBuilder counts;
-  double voxels = 0;
-  const long z0 = z_only < 0 ? 0 : z_only, z1 = z_only < 0 ? long(roi.size[2]) : z_only + 1;
-  auto inside = [&](long x, long y, long z) {
-    return x >= 0 && y >= 0 && z >= z0 && x < long(roi.size[0]) && y < long(roi.size[1]) && z < z1 &&
-           roi.in_roi[roi.index(x, y, z)];
-  };
-  for (long z = z0; z < z1; ++z)
-    for (long y = 0; y < long(roi.size[1]); ++y)
-      for (long x = 0; x < long(roi.size[0]); ++x) {
-        if (!inside(x, y, z)) continue;
-        voxels += 1;
-        const int level = roi.level[roi.index(x, y, z)];
-        // Only the first voxel of a run starts counting.
-        if (inside(x - d[0], y - d[1], z - d[2]) && roi.level[roi.index(x - d[0], y - d[1], z - d[2])] == level)
-          continue;
-        int length = 0;
-        long cx = x, cy = y, cz = z;
-        while (inside(cx, cy, cz) && roi.level[roi.index(cx, cy, cz)] == level) {
-          ++length;
-          cx += d[0];
-          cy += d[1];
-          cz += d[2];
-        }
-        counts.add(level, length);
-      }
-  return counts.build(voxels);
+// Runs along direction d among the voxels of slice z_only (>= 0) or of the volume (< 0).
+CountMatrix runs(const Roi& roi, const PaddedLevels& grid, const Offset& d, long z_only) {
+  const long step = grid.offset(d);
+  const int longest = int(std::max({roi.size[0], roi.size[1], roi.size[2]}));
+  CountBuilder counts(roi.levels, longest);
+  const auto [begin, end] = grid.voxels_of(z_only);
+  const int* level = grid.level.data();
+  for (const size_t* v = begin; v != end; ++v) {
+    const long i = long(*v);
+    const int l = level[i];
+    if (level[i - step] == l) continue;  // only the first voxel of a run starts counting
+    int length = 1;
+    for (long j = i + step; level[j] == l; j += step) ++length;
+    counts.add(l, length);
+  }
+  return counts.build(double(end - begin));
 }
 
 }  // namespace
 
 FeatureList glrlm_features(const Roi& roi, const Aggregations& only) {
   FeatureList out;
+  const PaddedLevels grid(roi);
   aggregate_directional(roi, out, "glrlm", kNames, only, CountMatrix{},
-                        [&](const Offset& d, long z) { return runs(roi, d, z); }, size_matrix_features);
+                        [&](const Offset& d, long z) { return runs(roi, grid, d, z); }, size_matrix_features);
   return out;
 }
 

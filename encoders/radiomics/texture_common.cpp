@@ -1,5 +1,7 @@
 #include "encoders/radiomics/texture_common.h"
 
+#include "core/error.h"
+
 #include <algorithm>
 #include <cmath>
 #include <tuple>
@@ -42,10 +44,26 @@ void CountMatrix::merge(const CountMatrix& other) {
   voxels += other.voxels;
 }
 
+CountBuilder::CountBuilder(int max_level, int max_size) : max_level_(std::max(max_level, 1)), max_size_(std::max(max_size, 1)) {
+  constexpr double kMaxDenseCells = 1 << 22;
+  if (double(std::max(max_level, 1)) * max_size_ <= kMaxDenseCells) dense_.assign(size_t(std::max(max_level, 1)) * size_t(max_size_), 0);
+}
+
+void CountBuilder::out_of_range(int level, int size) const {
+  core::fail("texture matrix entry (level ", level, ", size ", size, ") outside 1..", max_level_, " x 1..", max_size_,
+             ": the region's grey levels are not those its discretisation announced");
+}
+
 CountMatrix CountBuilder::build(double voxels) {
-  std::sort(keys_.begin(), keys_.end());
   CountMatrix m;
   m.voxels = voxels;
+  if (!dense_.empty()) {
+    for (size_t k = 0; k < dense_.size(); ++k)
+      if (dense_[k]) m.entries.push_back({int(k / size_t(max_size_)) + 1, int(k % size_t(max_size_)) + 1, double(dense_[k])});
+    std::fill(dense_.begin(), dense_.end(), 0);
+    return m;
+  }
+  std::sort(keys_.begin(), keys_.end());
   for (size_t i = 0; i < keys_.size();) {
     size_t j = i;
     while (j < keys_.size() && keys_[j] == keys_[i]) ++j;
@@ -54,6 +72,22 @@ CountMatrix CountBuilder::build(double voxels) {
   }
   keys_.clear();
   return m;
+}
+
+PaddedLevels::PaddedLevels(const Roi& roi) : size{roi.size[0] + 2, roi.size[1] + 2, roi.size[2] + 2} {
+  level.assign(size[0] * size[1] * size[2], 0);
+  slice_start.push_back(0);
+  for (size_t z = 0; z < roi.size[2]; ++z) {
+    for (size_t y = 0; y < roi.size[1]; ++y)
+      for (size_t x = 0; x < roi.size[0]; ++x) {
+        const size_t i = roi.index(x, y, z);
+        if (!roi.in_roi[i]) continue;
+        const size_t p = (x + 1) + size[0] * ((y + 1) + size[1] * (z + 1));
+        level[p] = roi.level[i];
+        voxels.push_back(p);
+      }
+    slice_start.push_back(voxels.size());
+  }
 }
 
 std::vector<double> size_matrix_features(const CountMatrix& m) {

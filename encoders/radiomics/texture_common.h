@@ -37,13 +37,41 @@ struct CountMatrix {
   bool empty() const { return entries.empty(); }
 };
 
+// The grey levels on the ROI grid padded by one voxel on every side, 0 outside the intensity mask
+// and in the padding, so that a neighbour is one fixed offset away and needs no bounds check; and
+// the ROI voxels (padded indices) in index order, slice by slice.
+struct PaddedLevels {
+  std::array<size_t, 3> size;  // padded: the ROI's plus 2
+  std::vector<int> level;
+  std::vector<size_t> voxels;
+  std::vector<size_t> slice_start;  // voxels of ROI slice z: [slice_start[z], slice_start[z + 1])
+  explicit PaddedLevels(const Roi& roi);
+  long offset(const Offset& d) const { return d[0] + long(size[0]) * (d[1] + long(size[1]) * d[2]); }
+  // The voxels of one ROI slice (z >= 0) or of all (z < 0).
+  std::pair<const size_t*, const size_t*> voxels_of(long z) const {
+    const size_t* base = voxels.data();
+    return z < 0 ? std::make_pair(base, base + voxels.size())
+                 : std::make_pair(base + slice_start[size_t(z)], base + slice_start[size_t(z) + 1]);
+  }
+};
+
 // Collects (level, size) occurrences in any order; build() counts them into a CountMatrix.
+// Levels run 1..max_level and sizes 1..max_size: counted in a dense table when that is small,
+// otherwise as keys sorted at the end.
 class CountBuilder {
  public:
-  void add(int level, int size) { keys_.push_back(uint64_t(uint32_t(level)) << 32 | uint32_t(size)); }
+  CountBuilder(int max_level, int max_size);
+  void add(int level, int size) {
+    if (level < 1 || level > max_level_ || size < 1 || size > max_size_) out_of_range(level, size);
+    if (!dense_.empty()) ++dense_[size_t(level - 1) * size_t(max_size_) + size_t(size - 1)];
+    else keys_.push_back(uint64_t(uint32_t(level)) << 32 | uint32_t(size));
+  }
   CountMatrix build(double voxels);
 
  private:
+  [[noreturn]] void out_of_range(int level, int size) const;
+  int max_level_, max_size_;
+  std::vector<uint32_t> dense_;
   std::vector<uint64_t> keys_;
 };
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <deque>
 #include <limits>
+#include <map>
 
 #include "encoders/radiomics/texture.h"
 #include "encoders/radiomics/texture_common.h"
@@ -19,9 +20,15 @@ struct Region {
   bool in_plane;
 };
 
-bool inside(const Roi& roi, const Region& r, long x, long y, long z) {
-  return x >= 0 && y >= 0 && z >= r.z0 && x < long(roi.size[0]) && y < long(roi.size[1]) && z < r.z1 &&
-         roi.in_roi[roi.index(x, y, z)];
+// The region's voxels in the padded grid: one slice's for 2D, all for 3D.
+std::pair<const size_t*, const size_t*> voxels_of(const PaddedLevels& grid, const Region& r) {
+  return grid.voxels_of(r.in_plane ? r.z0 : -1);
+}
+
+std::vector<long> neighbour_offsets(const PaddedLevels& grid, bool in_plane) {
+  std::vector<long> out;
+  for (auto& o : neighbours(in_plane)) out.push_back(grid.offset(o));
+  return out;
 }
 
 // Distance to the edge of the morphological mask: 1 at the edge, growing by one per 4-connected
@@ -61,91 +68,101 @@ std::vector<int> edge_distance(const Roi& roi, const Region& r) {
   return distance;
 }
 
-// GLSZM and GLDZM of one region together: both walk the same zones.
-std::pair<CountMatrix, CountMatrix> zone_matrices(const Roi& roi, const Region& r) {
-  CountBuilder sizes, distances;
-  double voxels = 0;
-  const auto distance = edge_distance(roi, r);
-  const auto connectivity = neighbours(r.in_plane);
-  std::vector<uint8_t> seen(roi.voxel_count(), 0);
-  std::vector<std::array<long, 3>> stack;
-  for (long z = r.z0; z < r.z1; ++z)
-    for (long y = 0; y < long(roi.size[1]); ++y)
-      for (long x = 0; x < long(roi.size[0]); ++x) {
-        if (!inside(roi, r, x, y, z)) continue;
-        voxels += 1;
-        const size_t start = roi.index(x, y, z);
-        if (seen[start]) continue;
-        const int level = roi.level[start];
-        int size = 0, min_distance = std::numeric_limits<int>::max();
-        seen[start] = 1;
-        stack.push_back({x, y, z});
-        while (!stack.empty()) {
-          auto [a, b, c] = stack.back();
-          stack.pop_back();
-          ++size;
-          min_distance = std::min(min_distance, distance[roi.index(a, b, c)]);
-          for (auto& o : connectivity) {
-            const long a2 = a + o[0], b2 = b + o[1], c2 = c + o[2];
-            if (!inside(roi, r, a2, b2, c2)) continue;
-            const size_t k = roi.index(a2, b2, c2);
-            if (seen[k] || roi.level[k] != level) continue;
-            seen[k] = 1;
-            stack.push_back({a2, b2, c2});
-          }
-        }
-        sizes.add(level, size);
-        distances.add(level, std::max(min_distance, 1));
+// GLSZM and GLDZM of one region together: both walk the same zones (the distances only when asked).
+std::pair<CountMatrix, CountMatrix> zone_matrices(const Roi& roi, const PaddedLevels& grid, const Region& r,
+                                                  bool with_distances) {
+  std::vector<int> distance;  // edge distance by padded index
+  if (with_distances) {
+    const auto on_roi_grid = edge_distance(roi, r);
+    distance.assign(grid.level.size(), 0);
+    for (size_t z = 0; z < roi.size[2]; ++z)
+      for (size_t y = 0; y < roi.size[1]; ++y)
+        for (size_t x = 0; x < roi.size[0]; ++x)
+          distance[(x + 1) + grid.size[0] * ((y + 1) + grid.size[1] * (z + 1))] = on_roi_grid[roi.index(x, y, z)];
+  }
+  const auto [begin, end] = voxels_of(grid, r);
+  const int longest = int(std::max({roi.size[0], roi.size[1], roi.size[2]}));
+  CountBuilder sizes(roi.levels, int(end - begin)), distances(roi.levels, with_distances ? longest : 1);
+  const auto connectivity = neighbour_offsets(grid, r.in_plane);
+  std::vector<uint8_t> seen(grid.level.size(), 0);
+  std::vector<size_t> stack;
+  for (const size_t* v = begin; v != end; ++v) {
+    if (seen[*v]) continue;
+    const int level = grid.level[*v];
+    int size = 0, min_distance = std::numeric_limits<int>::max();
+    seen[*v] = 1;
+    stack.push_back(*v);
+    while (!stack.empty()) {
+      const size_t i = stack.back();
+      stack.pop_back();
+      ++size;
+      if (with_distances) min_distance = std::min(min_distance, distance[i]);
+      for (long o : connectivity) {
+        const size_t k = size_t(long(i) + o);
+        if (seen[k] || grid.level[k] != level) continue;  // padding and non-ROI voxels hold level 0
+        seen[k] = 1;
+        stack.push_back(k);
       }
-  return {sizes.build(voxels), distances.build(voxels)};
+    }
+    sizes.add(level, size);
+    if (with_distances) distances.add(level, std::max(min_distance, 1));
+  }
+  return {sizes.build(double(end - begin)), distances.build(double(end - begin))};
 }
 
-// NGTDM sums per level: n (voxels with a neighbour) and s (sum |level - neighbour mean|).
+// NGTDM sums per level (index = level): n (voxels with a neighbour) and s (sum |level - neighbour mean|).
 struct Ngtdm {
-  std::map<int, double> n, s;
+  std::vector<double> n, s;
   void merge(const Ngtdm& o) {
-    for (auto& [l, v] : o.n) n[l] += v;
-    for (auto& [l, v] : o.s) s[l] += v;
+    if (n.size() < o.n.size()) {
+      n.resize(o.n.size(), 0.0);
+      s.resize(o.s.size(), 0.0);
+    }
+    for (size_t l = 0; l < o.n.size(); ++l) {
+      n[l] += o.n[l];
+      s[l] += o.s[l];
+    }
   }
 };
 
-Ngtdm ngtdm_of(const Roi& roi, const Region& r) {
+Ngtdm ngtdm_of(const Roi& roi, const PaddedLevels& grid, const Region& r) {
   Ngtdm m;
-  const auto around = neighbours(r.in_plane);
-  for (long z = r.z0; z < r.z1; ++z)
-    for (long y = 0; y < long(roi.size[1]); ++y)
-      for (long x = 0; x < long(roi.size[0]); ++x) {
-        if (!inside(roi, r, x, y, z)) continue;
-        double sum = 0, count = 0;
-        for (auto& o : around)
-          if (inside(roi, r, x + o[0], y + o[1], z + o[2])) {
-            sum += roi.level[roi.index(x + o[0], y + o[1], z + o[2])];
-            count += 1;
-          }
-        if (count == 0) continue;  // no neighbourhood: IBSI leaves the voxel out
-        const int level = roi.level[roi.index(x, y, z)];
-        m.n[level] += 1;
-        m.s[level] += std::abs(level - sum / count);
-      }
+  m.n.assign(size_t(roi.levels) + 1, 0.0);
+  m.s.assign(size_t(roi.levels) + 1, 0.0);
+  const auto around = neighbour_offsets(grid, r.in_plane);
+  const auto [begin, end] = voxels_of(grid, r);
+  for (const size_t* v = begin; v != end; ++v) {
+    double sum = 0, count = 0;
+    for (long o : around) {
+      const int neighbour = grid.level[size_t(long(*v) + o)];
+      if (neighbour == 0) continue;
+      sum += neighbour;
+      count += 1;
+    }
+    if (count == 0) continue;  // no neighbourhood: IBSI leaves the voxel out
+    const int level = grid.level[*v];
+    m.n[size_t(level)] += 1;
+    m.s[size_t(level)] += std::abs(level - sum / count);
+  }
   return m;
 }
 
 std::vector<double> ngtdm_values(const Ngtdm& m) {
   double nvc = 0, s_total = 0;
-  for (auto& [l, v] : m.n) nvc += v;
-  for (auto& [l, v] : m.s) s_total += v;
-  std::vector<std::pair<double, double>> ps;  // (level, p) with p > 0, and s per level
-  std::map<int, double> p;
-  for (auto& [l, v] : m.n) p[l] = v / nvc;
+  for (double v : m.n) nvc += v;
+  for (double v : m.s) s_total += v;
+  std::map<int, double> p;  // levels that occur, with their probability
+  for (size_t l = 0; l < m.n.size(); ++l)
+    if (m.n[l] > 0) p[int(l)] = m.n[l] / nvc;
   const double ngp = static_cast<double>(p.size());
   double ps_sum = 0;
-  for (auto& [l, pv] : p) ps_sum += pv * m.s.at(l);
+  for (auto& [l, pv] : p) ps_sum += pv * m.s[size_t(l)];
   double contrast_sum = 0, busy_den = 0, complexity = 0, strength_num = 0;
   for (auto& [i, pi] : p)
     for (auto& [j, pj] : p) {
       contrast_sum += pi * pj * double(i - j) * double(i - j);
       busy_den += std::abs(i * pi - j * pj);
-      complexity += std::abs(i - j) * (pi * m.s.at(i) + pj * m.s.at(j)) / (pi + pj);
+      complexity += std::abs(i - j) * (pi * m.s[size_t(i)] + pj * m.s[size_t(j)]) / (pi + pj);
       strength_num += (pi + pj) * double(i - j) * double(i - j);
     }
   const double nan = std::numeric_limits<double>::quiet_NaN();
@@ -156,23 +173,17 @@ std::vector<double> ngtdm_values(const Ngtdm& m) {
   return {coarseness, contrast, busyness, complexity / nvc, strength};
 }
 
-CountMatrix ngldm_of(const Roi& roi, const Region& r) {
-  CountBuilder counts;
-  double voxels = 0;
-  const auto around = neighbours(r.in_plane);
-  for (long z = r.z0; z < r.z1; ++z)
-    for (long y = 0; y < long(roi.size[1]); ++y)
-      for (long x = 0; x < long(roi.size[0]); ++x) {
-        if (!inside(roi, r, x, y, z)) continue;
-        const int level = roi.level[roi.index(x, y, z)];
-        int dependence = 1;
-        for (auto& o : around)
-          if (inside(roi, r, x + o[0], y + o[1], z + o[2]) && roi.level[roi.index(x + o[0], y + o[1], z + o[2])] == level)
-            ++dependence;
-        counts.add(level, dependence);
-        voxels += 1;
-      }
-  return counts.build(voxels);
+CountMatrix ngldm_of(const Roi& roi, const PaddedLevels& grid, const Region& r) {
+  const auto around = neighbour_offsets(grid, r.in_plane);
+  CountBuilder counts(roi.levels, int(around.size()) + 1);
+  const auto [begin, end] = voxels_of(grid, r);
+  for (const size_t* v = begin; v != end; ++v) {
+    const int level = grid.level[*v];
+    int dependence = 1;
+    for (long o : around) dependence += grid.level[size_t(long(*v) + o)] == level;
+    counts.add(level, dependence);
+  }
+  return counts.build(double(end - begin));
 }
 
 std::vector<double> ngldm_values(const CountMatrix& m) {
@@ -242,27 +253,31 @@ const std::vector<std::pair<const char*, const char*>> kNgldmNames = {
 
 FeatureList glszm_features(const Roi& roi, const Aggregations& only) {
   FeatureList out;
+  const PaddedLevels grid(roi);
   aggregate<CountMatrix>(roi, out, "glszm", kGlszmNames, only,
-                         [&](const Region& r) { return zone_matrices(roi, r).first; }, size_matrix_features);
+                         [&](const Region& r) { return zone_matrices(roi, grid, r, false).first; }, size_matrix_features);
   return out;
 }
 
 FeatureList gldzm_features(const Roi& roi, const Aggregations& only) {
   FeatureList out;
+  const PaddedLevels grid(roi);
   aggregate<CountMatrix>(roi, out, "gldzm", kGldzmNames, only,
-                         [&](const Region& r) { return zone_matrices(roi, r).second; }, size_matrix_features);
+                         [&](const Region& r) { return zone_matrices(roi, grid, r, true).second; }, size_matrix_features);
   return out;
 }
 
 FeatureList ngtdm_features(const Roi& roi, const Aggregations& only) {
   FeatureList out;
-  aggregate<Ngtdm>(roi, out, "ngtdm", kNgtdmNames, only, [&](const Region& r) { return ngtdm_of(roi, r); }, ngtdm_values);
+  const PaddedLevels grid(roi);
+  aggregate<Ngtdm>(roi, out, "ngtdm", kNgtdmNames, only, [&](const Region& r) { return ngtdm_of(roi, grid, r); }, ngtdm_values);
   return out;
 }
 
 FeatureList ngldm_features(const Roi& roi, const Aggregations& only) {
   FeatureList out;
-  aggregate<CountMatrix>(roi, out, "ngldm", kNgldmNames, only, [&](const Region& r) { return ngldm_of(roi, r); }, ngldm_values);
+  const PaddedLevels grid(roi);
+  aggregate<CountMatrix>(roi, out, "ngldm", kNgldmNames, only, [&](const Region& r) { return ngldm_of(roi, grid, r); }, ngldm_values);
   return out;
 }
 
