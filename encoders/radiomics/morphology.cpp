@@ -70,10 +70,10 @@ double ellipsoid_area(double a, double b, double c) {
 
 }  // namespace
 
-FeatureList morphology(const Roi& roi, bool with_autocorrelation, Mesh* mesh_out) {
+FeatureList morphology(const Roi& roi, bool with_autocorrelation, Mesh* mesh_out, MeshStyle style) {
   Mesh local_mesh;
   Mesh& mesh = mesh_out ? *mesh_out : local_mesh;
-  mesh = mesh_of_mask(roi.morphological, roi.size, roi.spacing);
+  mesh = mesh_of_mask(roi.morphological, roi.size, roi.spacing, style);
   const double v = mesh.volume, a = mesh.area;
   const double voxel_volume = roi.spacing[0] * roi.spacing[1] * roi.spacing[2];
 
@@ -108,7 +108,10 @@ FeatureList morphology(const Roi& roi, bool with_autocorrelation, Mesh* mesh_out
   const Eigen::Vector3d lambda = solver.eigenvalues();  // ascending
   const double l_major = lambda[2], l_minor = lambda[1], l_least = lambda[0];
 
-  const Hull hull = convex_hull(mesh.vertices);
+  std::vector<std::array<double, 3>> hull_candidates;
+  for (size_t i = 0; i < mesh.vertices.size(); ++i)
+    if (mesh.line_end[0][i] && mesh.line_end[1][i] && mesh.line_end[2][i]) hull_candidates.push_back(mesh.vertices[i]);
+  const Hull hull = convex_hull(hull_candidates);
   double diameter = 0;
   const auto& far_points = hull.points.empty() ? mesh.vertices : hull.points;
   for (size_t i = 0; i < far_points.size(); ++i)

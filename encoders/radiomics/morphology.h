@@ -3,15 +3,15 @@
 // (PCA axes), and the intensities inside the ROI (centre of mass shift, integrated intensity,
 // Moran's I, Geary's C).
 #include "encoders/radiomics/feature.h"
+#include "encoders/radiomics/mesh.h"
 #include "encoders/radiomics/roi.h"
 
 namespace vbiopsy::encoders::radiomics {
 
-struct Mesh;
-
 // with_autocorrelation false skips Moran's I and Geary's C (they compare every voxel pair; NaN then).
 // mesh_out, when given, receives the surface mesh so that callers need not build it again.
-FeatureList morphology(const Roi& roi, bool with_autocorrelation = true, Mesh* mesh_out = nullptr);
+FeatureList morphology(const Roi& roi, bool with_autocorrelation = true, Mesh* mesh_out = nullptr,
+                       MeshStyle style = MeshStyle::kClosed);
 
 // Moran's I and Geary's C compare every pair of voxels; above this many ROI voxels they are NaN.
 inline constexpr size_t kMaxAutocorrelationVoxels = 20000;

@@ -54,17 +54,26 @@ std::vector<std::array<double, 2>> hull_2d(std::vector<std::array<double, 2>> po
   return hull;
 }
 
-// Largest distance between mesh vertices lying in one plane perpendicular to fixed_axis.
-double max_in_plane_distance(const std::vector<std::array<double, 3>>& vertices, int fixed_axis) {
+// Largest distance between mesh vertices lying in one plane perpendicular to fixed_axis. Only the
+// ends of each in-plane axis line can be hull vertices of their plane.
+double max_in_plane_distance(const std::vector<std::array<double, 3>>& vertices,
+                             const std::array<std::vector<uint8_t>, 3>& extreme, int fixed_axis) {
   const int u = fixed_axis == 0 ? 1 : 0, v = fixed_axis == 2 ? 1 : 2;
-  std::map<long long, std::vector<std::array<double, 2>>> planes;
-  for (const auto& p : vertices) planes[std::llround(p[fixed_axis] * 1e6)].push_back({p[u], p[v]});
+  std::vector<std::pair<double, std::array<double, 2>>> candidates;  // (plane, in-plane point)
+  for (size_t i = 0; i < vertices.size(); ++i)
+    if (extreme[size_t(u)][i] && extreme[size_t(v)][i])
+      candidates.push_back({vertices[i][size_t(fixed_axis)], {vertices[i][size_t(u)], vertices[i][size_t(v)]}});
+  std::sort(candidates.begin(), candidates.end());
   double best = 0;
-  for (auto& [key, points] : planes) {
+  for (size_t first = 0; first < candidates.size();) {
+    size_t last = first;
+    std::vector<std::array<double, 2>> points;
+    while (last < candidates.size() && candidates[last].first == candidates[first].first) points.push_back(candidates[last++].second);
     const auto hull = hull_2d(std::move(points));
     for (size_t i = 0; i < hull.size(); ++i)
       for (size_t j = i + 1; j < hull.size(); ++j)
         best = std::max(best, std::pow(hull[i][0] - hull[j][0], 2) + std::pow(hull[i][1] - hull[j][1], 2));
+    first = last;
   }
   return std::sqrt(best);
 }
@@ -245,18 +254,29 @@ void add_intensity_and_texture(const Roi& roi, const PyRadiomicsSettings& s, con
 }  // namespace
 
 FeatureList pyradiomics_features(const core::Image& input, const core::Mask& mask, const PyRadiomicsSettings& s) {
-  core::Image image = s.normalize ? normalised(input, s.normalize_scale) : input;
-  core::Mask region = mask;
-  if (!s.resampled_spacing.empty())
-    std::tie(image, region) = resample_pyradiomics(image, mask, s.label, s.resampled_spacing, s.pad_distance, s.stored_pixel_type);
-  Roi roi = extract_roi(image, region, s.label);
+  // The input itself unless normalised or resampled (a copy of a whole image costs more than the
+  // features of a small region).
+  core::Image prepared;
+  core::Mask resampled_mask;
+  const core::Image* image = &input;
+  const core::Mask* region = &mask;
+  if (s.normalize) {
+    prepared = normalised(input, s.normalize_scale);
+    image = &prepared;
+  }
+  if (!s.resampled_spacing.empty()) {
+    std::tie(prepared, resampled_mask) = resample_pyradiomics(*image, mask, s.label, s.resampled_spacing, s.pad_distance, s.stored_pixel_type);
+    image = &prepared;
+    region = &resampled_mask;
+  }
+  Roi roi = extract_roi(*image, *region, s.label);
   resegment(roi, s.resegment_mode, s.resegment_range);
   discretise_like_pyradiomics(roi, s);
   FeatureList out;
 
   // shape
   Mesh mesh;
-  const FeatureList morph = morphology(roi, /*with_autocorrelation=*/false, &mesh);
+  const FeatureList morph = morphology(roi, /*with_autocorrelation=*/false, &mesh, MeshStyle::kPyRadiomics);
   std::map<std::string, double> m;
   for (auto& f : morph) m[f.name] = f.value;
   auto shape = [&](const char* name, double v) { out.push_back({"original", std::string("shape_") + name, "", "", v}); };
@@ -264,9 +284,9 @@ FeatureList pyradiomics_features(const core::Image& input, const core::Mask& mas
   const double voxels = m["volume_voxel_counting"] / (roi.spacing[0] * roi.spacing[1] * roi.spacing[2]);
   const double population = voxels > 1 ? std::sqrt((voxels - 1) / voxels) : 1.0;
   shape("Maximum3DDiameter", m["maximum_3d_diameter"]);
-  shape("Maximum2DDiameterSlice", max_in_plane_distance(mesh.vertices, 2));
-  shape("Maximum2DDiameterColumn", max_in_plane_distance(mesh.vertices, 1));
-  shape("Maximum2DDiameterRow", max_in_plane_distance(mesh.vertices, 0));
+  shape("Maximum2DDiameterSlice", max_in_plane_distance(mesh.vertices, mesh.line_end, 2));
+  shape("Maximum2DDiameterColumn", max_in_plane_distance(mesh.vertices, mesh.line_end, 1));
+  shape("Maximum2DDiameterRow", max_in_plane_distance(mesh.vertices, mesh.line_end, 0));
   shape("Sphericity", m["sphericity"]);
   shape("MinorAxisLength", m["minor_axis_length"] * population);
   shape("Elongation", m["elongation"]);
@@ -281,7 +301,7 @@ FeatureList pyradiomics_features(const core::Image& input, const core::Mask& mas
   if (roi.size[2] == 1)
     for (auto& f : shape2d_features(roi)) out.push_back({"original", "shape2D_" + f.name, "", "", f.value});
 
-  for_each_image_type(image, region, s.filters, [&](const std::string& type, const core::Image& typed, const core::Mask& typed_region) {
+  for_each_image_type(*image, *region, s.filters, [&](const std::string& type, const core::Image& typed, const core::Mask& typed_region) {
     if (type == "original") {
       add_intensity_and_texture(roi, s, type, out);
       return;

@@ -32,12 +32,12 @@ Roi extract_roi(const core::Image& image, const core::Mask& mask, int label) {
   const uint8_t* m = mask.voxels.data();
   for (size_t z = 0; z < size[2]; ++z)
     for (size_t y = 0; y < size[1]; ++y, m += size[0]) {
-      uint8_t row_any = 0, row_label = 0;
-      for (size_t x = 0; x < size[0]; ++x) {
-        row_any |= m[x];
-        row_label |= m[x] == label;
-      }
-      any = any || row_any;
+      uint8_t row_any = 0;
+      for (size_t x = 0; x < size[0]; ++x) row_any |= m[x];
+      if (!row_any) continue;
+      any = true;
+      bool row_label = false;
+      for (size_t x = 0; x < size[0] && !row_label; ++x) row_label = m[x] == label;
       if (!row_label) continue;
       any_label = true;
       size_t first = 0, last = size[0] - 1;

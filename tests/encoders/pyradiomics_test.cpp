@@ -31,7 +31,8 @@ std::map<std::string, double> baseline(const std::string& column) {
   return values;
 }
 
-// Mesh-based shape features cannot match PyRadiomics' own marching cubes table to 1e-6 (README).
+// Mesh-based shape features cannot match PyRadiomics' own marching cubes table to 1e-6: ours is
+// derived by rule (README); measured at most 0.15% (brain1 resampled, surface area).
 bool mesh_based(const std::string& name) {
   for (const char* m : {"MeshVolume", "SurfaceArea", "SurfaceVolumeRatio", "Sphericity"})
     if (name == std::string("original_shape_") + m) return true;
@@ -99,7 +100,7 @@ TEST(PyRadiomicsCompat, EveryConfigurationMatchesTheBaselineOnBrain1AndBrain2) {
         }
         // Relative 1e-6; the absolute 1e-12 absorbs PyRadiomics' log2(p + eps) artefacts (-3.2e-16
         // instead of an entropy of 0 in a flat region).
-        const double tolerance = (mesh_based(key) ? 5e-3 : 1e-6) * std::abs(value) + 1e-12;
+        const double tolerance = (mesh_based(key) ? 2e-3 : 1e-6) * std::abs(value) + 1e-12;
         if (!(std::abs(it->second - value) <= tolerance))
           failures += core::concat("  ", key, ": ", it->second, ", baseline ", value, " (rel ", (it->second - value) / value, ")\n");
       }
