@@ -113,11 +113,25 @@ void pass(const Coefficients& c, const View& in, const View& out, size_t n, int 
         out_start[l] = k * out.stride[a1] + j2 * out.stride[a2];
       }
       const size_t in_step = in.stride[size_t(axis)], out_step = out.stride[size_t(axis)];
-      for (size_t i = 0; i < n; ++i)
-        for (size_t l = 0; l < kLanes; ++l) data[i * kLanes + l] = in.data[in_start[l] + i * in_step];
+      if (in.stride[a1] == 1 && lanes == kLanes) {  // side by side in memory: eight floats per step
+        for (size_t i = 0; i < n; ++i) {
+          const float* from = in.data + in_start[0] + i * in_step;
+          for (size_t l = 0; l < kLanes; ++l) data[i * kLanes + l] = from[l];
+        }
+      } else {  // one line after another (along x): read each line in order
+        for (size_t l = 0; l < kLanes; ++l)
+          for (size_t i = 0; i < n; ++i) data[i * kLanes + l] = in.data[in_start[l] + i * in_step];
+      }
       filter_lines(c, data.data(), result.data(), scratch.data(), n);
-      for (size_t i = 0; i < n; ++i)
-        for (size_t l = 0; l < lanes; ++l) out.data[out_start[l] + i * out_step] = static_cast<float>(result[i * kLanes + l]);
+      if (out.stride[a1] == 1 && lanes == kLanes) {
+        for (size_t i = 0; i < n; ++i) {
+          float* to = out.data + out_start[0] + i * out_step;
+          for (size_t l = 0; l < kLanes; ++l) to[l] = static_cast<float>(result[i * kLanes + l]);
+        }
+      } else {
+        for (size_t l = 0; l < lanes; ++l)
+          for (size_t i = 0; i < n; ++i) out.data[out_start[l] + i * out_step] = static_cast<float>(result[i * kLanes + l]);
+      }
     }
 }
 
