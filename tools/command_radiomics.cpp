@@ -4,6 +4,7 @@
 #include "core/csv.h"
 #include "core/error.h"
 #include "core/files.h"
+#include "core/parallel.h"
 #include "core/strings.h"
 #include "encoders/radiomics/pyradiomics.h"
 #include "encoders/radiomics/settings.h"
@@ -18,6 +19,7 @@ int run_radiomics(const std::vector<std::string>& args) {
   std::string image_path, mask_path, params, out;
   int label = 1;
   std::string compat = "ibsi";
+  unsigned threads = core::default_thread_count();
   po::options_description options("vbiopsy radiomics");
   options.add_options()
       ("image", po::value(&image_path)->required(), "image (NIfTI, NRRD, MHA, PNG, DICOM file or folder)")
@@ -25,13 +27,16 @@ int run_radiomics(const std::vector<std::string>& args) {
       ("label", po::value(&label), "mask value of the region (default 1, or setting.label)")
       ("params", po::value(&params), "settings INI (see README: binWidth, binCount, discretisation, families, voxelArrayShift)")
       ("compat", po::value(&compat)->default_value(compat), "ibsi (IBSI names and aggregations) or pyradiomics (its names, bin edges and defaults)")
+      ("threads", po::value(&threads)->default_value(threads), "threads for the image types of this case (results do not depend on it)")
       ("out", po::value(&out)->required(), "output CSV: name,ibsi_id,value");
   po::variables_map values;
-  if (!parse_options(args, options, values, "vbiopsy radiomics --image I --mask M [--label L] [--params P.ini] [--compat ibsi|pyradiomics] --out F.csv"))
+  if (!parse_options(args, options, values, "vbiopsy radiomics --image I --mask M [--label L] [--params P.ini] [--compat ibsi|pyradiomics] [--threads N] --out F.csv"))
     return 0;
   if (compat != "ibsi" && compat != "pyradiomics") core::fail("--compat '", compat, "' is not ibsi or pyradiomics");
   auto settings = params.empty() ? encoders::radiomics::default_settings() : encoders::radiomics::read_settings(params);
   if (values.count("label")) settings.label = label;
+  if (threads < 1) core::fail("--threads must be at least 1");
+  settings.threads = threads;
   const auto image = modalities::read_image(image_path);
   // As the case loaders do: a PNG mask takes the geometry of its same-sized image.
   const auto mask = modalities::load_mask_for(mask_path, image, image_path);

@@ -1,6 +1,8 @@
 #include "encoders/radiomics/extractor.h"
 
 #include <cmath>
+#include <map>
+#include <mutex>
 
 #include "core/error.h"
 
@@ -33,8 +35,13 @@ FeatureList extract_features(const core::Image& image, const core::Mask& mask,
     return extract_features(image_r, mask_r, rest);
   }
   FeatureList out;
-  for_each_image_type(image, mask, settings.filters, [&](const std::string& type, const core::Image& typed, const core::Mask& typed_mask) {
+  // One feature list per image type, joined in order whatever the thread count.
+  std::mutex guard;
+  std::map<size_t, FeatureList> by_type;
+  for_each_image_type(image, mask, settings.filters, [&](size_t order, const std::string& type, const core::Image& typed,
+                                                       const core::Mask& typed_mask) {
     const bool original = type == "original";
+    FeatureList features;
     Roi roi = extract_roi(typed, typed_mask, settings.label);
     resegment(roi, settings.resegment_mode, settings.resegment_range);
     discretise(roi, settings.discretisation);
@@ -44,7 +51,7 @@ FeatureList extract_features(const core::Image& image, const core::Mask& mask,
     auto add = [&](FeatureList more) {
       for (auto& f : more) {
         if (!original) f.family = type + "_" + f.family;
-        out.push_back(std::move(f));
+        features.push_back(std::move(f));
       }
     };
     if (original && wanted("morph")) add(morphology(roi));
@@ -60,7 +67,10 @@ FeatureList extract_features(const core::Image& image, const core::Mask& mask,
     if (wanted("gldzm")) add(gldzm_features(roi));
     if (wanted("ngtdm")) add(ngtdm_features(roi));
     if (wanted("ngldm")) add(ngldm_features(roi));
-  });
+    const std::lock_guard<std::mutex> lock(guard);
+    by_type[order] = std::move(features);
+  }, nullptr, settings.threads);
+  for (auto& [order, features] : by_type) out.insert(out.end(), features.begin(), features.end());
   return out;
 }
 

@@ -36,6 +36,8 @@ struct ExtractionSettings {
   bool normalize = false;
   double normalize_scale = 1;
   double pad_distance = 5;
+  // Image types computed in parallel within the case (the values do not depend on it).
+  unsigned threads = 1;
 };
 
 FeatureList extract_features(const core::Image& image, const core::Mask& mask,

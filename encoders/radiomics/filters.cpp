@@ -7,6 +7,8 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/parallel.h"
+#include "modalities/image_io.h"
 #include "modalities/itk_bridge.h"
 #include "core/strings.h"
 #include "encoders/radiomics/recursive_gaussian.h"
@@ -137,12 +139,15 @@ core::ImageT<T> crop(const core::ImageT<T>& image, const VoxelBox& box) {
   return out;
 }
 
-// Every filtered image on the voxels of `box` (the whole image, or a region's bounding box): each
-// filter reads only as far around the box as its values there depend on.
-void visit_filtered(const core::Image& image, const VoxelBox& box, const FilterSettings& s,
-                    const std::function<void(const std::string&, const core::Image&)>& visit,
-                    std::vector<std::string>* skipped) {
+using Images = std::vector<std::pair<std::string, core::Image>>;
+
+// Every filter as a task that makes its images on the voxels of `box` (the whole image, or a
+// region's bounding box), reading around the box only as far as its values there depend on. The
+// tasks reference `image`, `box` and `s`, which must outlive them.
+std::vector<std::function<Images()>> filter_tasks(const core::Image& image, const VoxelBox& box, const FilterSettings& s,
+                                                  std::vector<std::string>* skipped) {
   const auto& g = image.geometry;
+  std::vector<std::function<Images()>> tasks;
   for (double sigma : s.log_sigma_mm) {
     const std::string name = "log-sigma-" + core::join(core::split(core::format_double(sigma), '.'), "-") + "-mm-3D";
     bool fits = sigma > 0;
@@ -155,41 +160,54 @@ void visit_filtered(const core::Image& image, const VoxelBox& box, const FilterS
     std::array<size_t, 3> margin;
     for (int a = 0; a < 3; ++a) margin[size_t(a)] = size_t(std::ceil(16 * sigma / g.spacing[a])) + 2;
     const VoxelBox reach = grown(box, g, margin);
-    visit(name, laplacian_of_gaussian_in(image, sigma, box, reach));
+    tasks.push_back([&image, &box, name, sigma, reach] {
+      Images out;
+      out.emplace_back(name, laplacian_of_gaussian_in(image, sigma, box, reach));
+      return out;
+    });
   }
-  if (!s.wavelet.empty()) {
-    const size_t support = low_pass(s.wavelet).size() + 1;
-    const VoxelBox reach = grown(box, g, {support, support, support});
-    const VoxelBox inside = relative(box, reach);
-    for (auto& [name, band] : stationary_wavelet(crop(image, reach), s.wavelet)) visit(name, crop(band, inside));
-  }
+  if (!s.wavelet.empty())
+    tasks.push_back([&image, &box, &s, &g] {
+      const size_t support = low_pass(s.wavelet).size() + 1;
+      const VoxelBox reach = grown(box, g, {support, support, support});
+      Images out = stationary_wavelet(crop(image, reach), s.wavelet);
+      for (auto& [name, band] : out) band = crop(band, relative(box, reach));
+      return out;
+    });
   // The point filters scale by the whole image's largest magnitude, as PyRadiomics does.
   double max_abs = 0;
   if (s.square || s.square_root || s.logarithm || s.exponential)
     for (float v : image.voxels) max_abs = std::max(max_abs, double(std::abs(v)));
-  const core::Image part = crop(image, box);
-  auto point_filter = [&](const char* name, auto&& fn) {
-    core::Image out = part;
-    for (auto& v : out.voxels) v = static_cast<float>(fn(double(v)));
-    visit(name, out);
+  auto point_filter = [&](const char* name, std::function<double(double)> fn) {
+    tasks.push_back([&image, &box, name, fn] {
+      core::Image out = crop(image, box);
+      for (auto& v : out.voxels) v = static_cast<float>(fn(double(v)));
+      Images images;
+      images.emplace_back(name, std::move(out));
+      return images;
+    });
   };
-  if (s.square) point_filter("square", [&](double x) { return std::pow(x / std::sqrt(max_abs), 2); });
+  if (s.square) point_filter("square", [max_abs](double x) { return std::pow(x / std::sqrt(max_abs), 2); });
   if (s.square_root)
-    point_filter("squareroot", [&](double x) { return x >= 0 ? std::sqrt(x * max_abs) : -std::sqrt(-x * max_abs); });
+    point_filter("squareroot", [max_abs](double x) { return x >= 0 ? std::sqrt(x * max_abs) : -std::sqrt(-x * max_abs); });
   if (s.logarithm) {
     const double log_max = std::log(max_abs + 1);
-    point_filter("logarithm", [&](double x) {
+    point_filter("logarithm", [max_abs, log_max](double x) {
       return (x >= 0 ? std::log(x + 1) : -std::log(1 - x)) * max_abs / log_max;
     });
   }
   if (s.exponential) {
     const double c = std::log(max_abs) / max_abs;
-    point_filter("exponential", [&](double x) { return std::exp(c * x); });
+    point_filter("exponential", [c](double x) { return std::exp(c * x); });
   }
-  if (s.gradient) {
-    const VoxelBox reach = grown(box, g, {2, 2, 2});  // central differences reach one voxel
-    visit("gradient", crop(gradient_magnitude(crop(image, reach)), relative(box, reach)));
-  }
+  if (s.gradient)
+    tasks.push_back([&image, &box, &g] {
+      const VoxelBox reach = grown(box, g, {2, 2, 2});  // central differences reach one voxel
+      Images out;
+      out.emplace_back("gradient", crop(gradient_magnitude(crop(image, reach)), relative(box, reach)));
+      return out;
+    });
+  return tasks;
 }
 
 }  // namespace
@@ -246,20 +264,42 @@ void for_each_image_type(const core::Image& image, const FilterSettings& s,
                          const std::function<void(const std::string&, const core::Image&)>& visit,
                          std::vector<std::string>* skipped) {
   if (s.original) visit("original", image);
-  visit_filtered(image, whole(image.geometry), s, visit, skipped);
+  const VoxelBox box = whole(image.geometry);
+  for (const auto& task : filter_tasks(image, box, s, skipped))
+    for (const auto& [name, filtered] : task()) visit(name, filtered);
 }
 
 void for_each_image_type(const core::Image& image, const core::Mask& region, const FilterSettings& s,
-                         const std::function<void(const std::string&, const core::Image&, const core::Mask&)>& visit,
-                         std::vector<std::string>* skipped) {
+                         const std::function<void(size_t, const std::string&, const core::Image&, const core::Mask&)>& visit,
+                         std::vector<std::string>* skipped, unsigned threads) {
   const std::string mismatch = core::describe_grid_mismatch(image.geometry, region.geometry);
   if (!mismatch.empty()) core::fail("mask does not match the image grid: ", mismatch);
-  if (s.original) visit("original", image, region);
-  if (!s.any_filter()) return;
+  if (!s.any_filter()) {
+    if (s.original) visit(0, "original", image, region);
+    return;
+  }
   const VoxelBox box = bounding_box(region);
   const core::Mask region_part = crop(region, box);
-  visit_filtered(image, box, s, [&](const std::string& name, const core::Image& filtered) { visit(name, filtered, region_part); },
-                 skipped);
+  const auto tasks = filter_tasks(image, box, s, skipped);
+  if (threads <= 1) {
+    size_t order = 0;
+    if (s.original) visit(order++, "original", image, region);
+    for (const auto& task : tasks)
+      for (const auto& [name, filtered] : task()) visit(order++, name, filtered, region_part);
+    return;
+  }
+  // In parallel: every filter's images first (box-sized, so all of them fit), then every visit.
+  modalities::prepare_itk_for_threads();
+  std::vector<Images> made(tasks.size());
+  core::parallel_for(tasks.size(), threads, [&](size_t t) { made[t] = tasks[t](); });
+  std::vector<const std::pair<std::string, core::Image>*> images;
+  for (const auto& task_images : made)
+    for (const auto& named : task_images) images.push_back(&named);
+  const size_t first = s.original ? 1 : 0;
+  core::parallel_for(images.size() + first, threads, [&](size_t k) {
+    if (k < first) visit(0, "original", image, region);
+    else visit(k, images[k - first]->first, images[k - first]->second, region_part);
+  });
 }
 
 }  // namespace vbiopsy::encoders::radiomics

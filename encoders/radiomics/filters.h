@@ -33,15 +33,17 @@ void for_each_image_type(const core::Image& image, const FilterSettings& setting
                          const std::function<void(const std::string&, const core::Image&)>& visit,
                          std::vector<std::string>* skipped = nullptr);
 
-// The same for the voxels of a region (nonzero) only: visit(name, image, region) gets the original
-// image with the whole region, and each filtered image on the region's bounding box with the region
-// cropped alike. A filter reads around the box only as far as its values inside depend on: the
-// wavelet's support (exact) or 16 sigma for the LoG's recursive filter (whose boundary start-up
-// decays as exp(-d / sigma), so within 1e-7 relative); point filters still scale by the whole
-// image's largest magnitude.
+// The same for the voxels of a region (nonzero) only: visit(order, name, image, region) gets the
+// original image with the whole region, and each filtered image on the region's bounding box with
+// the region cropped alike; `order` numbers the images 0, 1, ... in the order above. A filter reads
+// around the box only as far as its values inside depend on: the wavelet's support (exact) or 16
+// sigma for the LoG's recursive filter (whose boundary start-up decays as exp(-d / sigma), so
+// within 1e-7 relative); point filters still scale by the whole image's largest magnitude. With
+// threads > 1 the filters, then the visits, run concurrently (visit must be safe to call so; keep
+// results by `order` and they do not depend on the thread count).
 void for_each_image_type(const core::Image& image, const core::Mask& region, const FilterSettings& settings,
-                         const std::function<void(const std::string&, const core::Image&, const core::Mask&)>& visit,
-                         std::vector<std::string>* skipped = nullptr);
+                         const std::function<void(size_t, const std::string&, const core::Image&, const core::Mask&)>& visit,
+                         std::vector<std::string>* skipped = nullptr, unsigned threads = 1);
 
 // The single filters, exposed for tests.
 core::Image laplacian_of_gaussian(const core::Image& image, double sigma_mm);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <mutex>
 #include <tuple>
 
 #include <itkBSplineInterpolateImageFunction.h>
@@ -301,16 +302,24 @@ FeatureList pyradiomics_features(const core::Image& input, const core::Mask& mas
   if (roi.size[2] == 1)
     for (auto& f : shape2d_features(roi)) out.push_back({"original", "shape2D_" + f.name, "", "", f.value});
 
-  for_each_image_type(*image, *region, s.filters, [&](const std::string& type, const core::Image& typed, const core::Mask& typed_region) {
+  // One feature list per image type, joined in order whatever the thread count.
+  std::mutex guard;
+  std::map<size_t, FeatureList> by_type;
+  for_each_image_type(*image, *region, s.filters, [&](size_t order, const std::string& type, const core::Image& typed,
+                                                     const core::Mask& typed_region) {
+    FeatureList features;
     if (type == "original") {
-      add_intensity_and_texture(roi, s, type, out);
-      return;
+      add_intensity_and_texture(roi, s, type, features);
+    } else {
+      Roi filtered = extract_roi(typed, typed_region, s.label);
+      filtered.in_roi = roi.in_roi;  // the same re-segmented region
+      discretise_like_pyradiomics(filtered, s);
+      add_intensity_and_texture(filtered, s, type, features);
     }
-    Roi filtered = extract_roi(typed, typed_region, s.label);
-    filtered.in_roi = roi.in_roi;  // the same re-segmented region
-    discretise_like_pyradiomics(filtered, s);
-    add_intensity_and_texture(filtered, s, type, out);
-  });
+    const std::lock_guard<std::mutex> lock(guard);
+    by_type[order] = std::move(features);
+  }, nullptr, s.threads);
+  for (auto& [order, features] : by_type) out.insert(out.end(), features.begin(), features.end());
   return out;
 }
 

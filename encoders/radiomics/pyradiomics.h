@@ -27,6 +27,7 @@ struct PyRadiomicsSettings {
   double pad_distance = 5;                  // voxels kept around the ROI when resampling
   std::string stored_pixel_type = "float";  // the image's type on disk: resampled values are cast to it
   FilterSettings filters;                   // image types; filtered ones get firstorder and texture
+  unsigned threads = 1;                     // image types computed in parallel (values do not depend on it)
 };
 
 // Features of the classes PyRadiomics enables by default: shape (shape2D for one slice),

@@ -131,6 +131,7 @@ PyRadiomicsSettings pyradiomics_settings(const ExtractionSettings& settings) {
   p.resampled_spacing = settings.resampled_spacing;
   p.pad_distance = settings.pad_distance;
   p.filters = settings.filters;
+  p.threads = settings.threads;
   return p;
 }
 

@@ -136,7 +136,7 @@ TEST(Filters, FilteringABoxAroundTheRegionGivesTheWholeImageValuesInsideIt) {
     settings.gradient = settings.square = settings.exponential = true;
     std::vector<core::Image> whole, boxed;
     for_each_image_type(image, settings, [&](const std::string&, const core::Image& f) { whole.push_back(f); });
-    for_each_image_type(image, region, settings, [&](const std::string&, const core::Image& f, const core::Mask& part) {
+    for_each_image_type(image, region, settings, [&](size_t, const std::string&, const core::Image& f, const core::Mask& part) {
       // The region's bounding box (x 25-30, y 20-25, z 12-15), with the region cropped alike.
       EXPECT_EQ(f.geometry.size, (std::array<size_t, 3>{6, 6, 4}));
       EXPECT_EQ(part.geometry.size, f.geometry.size);

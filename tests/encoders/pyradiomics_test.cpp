@@ -140,3 +140,46 @@ TEST(PyRadiomicsCompat, Shape2DMatchesTheBaselineOnTheSliceItWasComputedOn) {
 
 }  // namespace
 }  // namespace vbiopsy::encoders::radiomics
+
+#include "encoders/radiomics/extractor.h"
+#include "encoders/radiomics/settings.h"
+
+namespace vbiopsy::encoders::radiomics {
+namespace {
+
+void expect_same_features(const FeatureList& a, const FeatureList& b, const std::string& what) {
+  ASSERT_EQ(a.size(), b.size()) << what;
+  for (size_t i = 0; i < a.size(); ++i) {
+    ASSERT_EQ(column_name(a[i]), column_name(b[i])) << what << " feature " << i;
+    // Bit for bit (NaN equals NaN): the thread count must not change a value.
+    EXPECT_TRUE(a[i].value == b[i].value || (std::isnan(a[i].value) && std::isnan(b[i].value)))
+        << what << " " << column_name(a[i]) << ": " << a[i].value << " vs " << b[i].value;
+  }
+}
+
+TEST(RadiomicsThreads, FilteredImagesGiveTheSameFeaturesInTheSameOrderOnOneOrThreeThreads) {
+  auto image = modalities::read_image(kData / "brain2_image.nrrd");
+  auto mask = modalities::read_mask(kData / "brain2_label.nrrd");
+  FilterSettings filters;
+  filters.log_sigma_mm = {1, 3};
+  filters.wavelet = "haar";
+  filters.square = filters.exponential = filters.gradient = true;
+  PyRadiomicsSettings py;
+  py.filters = filters;
+  auto ibsi = default_settings();
+  ibsi.filters = filters;
+  ibsi.families = {"stats", "glcm", "glszm"};
+  py.threads = ibsi.threads = 1;
+  const FeatureList py_one = pyradiomics_features(image, mask, py);
+  const FeatureList ibsi_one = extract_features(image, mask, ibsi);
+  py.threads = ibsi.threads = 3;
+  expect_same_features(py_one, pyradiomics_features(image, mask, py), "pyradiomics");
+  expect_same_features(ibsi_one, extract_features(image, mask, ibsi), "ibsi");
+  // 1 original + 2 LoG + 8 wavelet bands + 3 others, each with its firstorder block.
+  size_t types = 0;
+  for (const auto& f : py_one) types += column_name(f).ends_with("_firstorder_Mean");
+  EXPECT_EQ(types, 14u);
+}
+
+}  // namespace
+}  // namespace vbiopsy::encoders::radiomics
