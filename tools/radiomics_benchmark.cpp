@@ -4,6 +4,7 @@
 // PyRadiomics itself is not installable on this machine (no PyPI, no Debian package); its figure
 // for the same image and default settings on this machine class is ~0.25 s (issue 3).
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -17,6 +18,14 @@
 namespace {
 namespace fs = std::filesystem;
 using namespace vbiopsy;
+
+// The process's peak resident memory so far, in MB (the program links no LibTorch, so this is
+// the engine's own plus the image and its libraries).
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return double(usage.ru_maxrss) / 1024.0;
+}
 
 struct Brain1 {
   core::Image image;
@@ -40,6 +49,7 @@ void run(benchmark::State& state, std::set<std::string> families) {
     auto features = encoders::radiomics::extract_features(brain1().image, brain1().mask, settings);
     benchmark::DoNotOptimize(features.data());
   }
+  state.counters["peak_MB"] = peak_rss_mb();
 }
 
 // The families PyRadiomics computes by default (shape, first order, GLCM, GLRLM, GLSZM, NGTDM, GLDM).
@@ -63,6 +73,7 @@ void BM_Brain1PyRadiomicsAllFilters(benchmark::State& state) {
     auto features = encoders::radiomics::pyradiomics_features(brain1().image, brain1().mask, settings);
     benchmark::DoNotOptimize(features.data());
   }
+  state.counters["peak_MB"] = peak_rss_mb();
 }
 void BM_Brain1PyRadiomicsDefault(benchmark::State& state) {
   encoders::radiomics::PyRadiomicsSettings settings;
@@ -70,6 +81,7 @@ void BM_Brain1PyRadiomicsDefault(benchmark::State& state) {
     auto features = encoders::radiomics::pyradiomics_features(brain1().image, brain1().mask, settings);
     benchmark::DoNotOptimize(features.data());
   }
+  state.counters["peak_MB"] = peak_rss_mb();
 }
 
 // With --benchmark_repetitions, the fastest repetition too: on a shared virtual machine the mean
