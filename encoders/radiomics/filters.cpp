@@ -176,8 +176,14 @@ std::vector<std::function<Images()>> filter_tasks(const core::Image& image, cons
     });
   // The point filters scale by the whole image's largest magnitude, as PyRadiomics does.
   double max_abs = 0;
-  if (s.square || s.square_root || s.logarithm || s.exponential)
-    for (float v : image.voxels) max_abs = std::max(max_abs, double(std::abs(v)));
+  if (s.square || s.square_root || s.logarithm || s.exponential) {
+    std::array<float, 8> largest{};  // eight running maxima: no chain of dependent comparisons
+    const size_t n = image.voxels.size();
+    for (size_t i = 0; i + 8 <= n; i += 8)
+      for (size_t k = 0; k < 8; ++k) largest[k] = std::max(largest[k], std::abs(image.voxels[i + k]));
+    for (size_t i = n - n % 8; i < n; ++i) largest[0] = std::max(largest[0], std::abs(image.voxels[i]));
+    max_abs = *std::max_element(largest.begin(), largest.end());
+  }
   auto point_filter = [&](const char* name, std::function<double(double)> fn) {
     tasks.push_back([&image, &box, name, fn] {
       core::Image out = crop(image, box);

@@ -41,8 +41,7 @@ constexpr size_t kLanes = 8;  // lines filtered together: independent recursions
 // RecursiveSeparableImageFilter::FilterDataArray, operation for operation (the border value is
 // assumed to extend to infinity on both sides), on kLanes lines at once: element i of lane l is at
 // [i * kLanes + l]. Each lane's arithmetic is exactly the scalar filter's.
-// Compiled for AVX2 as well where the processor has it (the same IEEE operations, no fused ones).
-__attribute__((target_clones("avx2", "default"))) void filter_lines(const Coefficients& c, const double* data, double* out, double* anti, size_t n) {
+[[gnu::always_inline]] inline void filter_lines(const Coefficients& c, const double* data, double* out, double* anti, size_t n) {
   constexpr size_t L = kLanes;
   for (size_t l = 0; l < L; ++l) {
     const double first = data[l];
@@ -98,8 +97,10 @@ struct View {
 
 // Filters `in` along `axis` into `out` (stored as float, as ITK's internal images), on the lines whose
 // other two coordinates lie in `cross` (the axis's own range in `cross` is ignored); `n` is the line
-// length. Lines are taken kLanes at a time along the faster of the other two axes.
-void pass(const Coefficients& c, const View& in, const View& out, size_t n, int axis, const VoxelBox& cross) {
+// length. Lines are taken kLanes at a time along the faster of the other two axes. Compiled for AVX2
+// as well where the processor has it (the same IEEE operations, no fused ones: the same values).
+__attribute__((target_clones("avx2", "default"))) void pass(const Coefficients& c, const View& in, const View& out, size_t n, int axis,
+                                                         const VoxelBox& cross) {
   const size_t a1 = axis == 0 ? 1 : 0, a2 = axis == 2 ? 1 : 2;
   std::vector<double> data(n * kLanes), result(n * kLanes), scratch(n * kLanes);
   std::array<size_t, kLanes> in_start, out_start;
