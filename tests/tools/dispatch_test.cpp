@@ -1,0 +1,65 @@
+// The two programs behind the `vbiopsy` command line (tools/dispatch.h), run as a user runs them.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+namespace {
+namespace fs = std::filesystem;
+
+struct Result {
+  int status;
+  std::string output;  // stdout and stderr
+};
+
+Result run(const std::string& command) {
+  Result r{-1, ""};
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return r;
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) r.output.append(buffer, n);
+  const int status = pclose(pipe);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+const std::string kProgram = std::string(VBIOPSY_BIN_DIR) + "/vbiopsy";
+
+TEST(Dispatch, ModelCommandsRunInVbiopsyLearnWithTheSameArguments) {
+  const Result list = run(kProgram + " list");
+  EXPECT_EQ(list.status, 0) << list.output;
+  EXPECT_NE(list.output.find("encoders:"), std::string::npos) << list.output;
+  // Options reach the other program, and its messages still name `vbiopsy`.
+  const Result missing = run(kProgram + " report --bogus");
+  EXPECT_EQ(missing.status, 1) << missing.output;
+  EXPECT_NE(missing.output.find("vbiopsy report: error:"), std::string::npos) << missing.output;
+  EXPECT_NE(missing.output.find("bogus"), std::string::npos) << missing.output;
+}
+
+TEST(Dispatch, UsageListsEveryCommandAndUnknownCommandsAreRefused) {
+  const Result usage = run(kProgram + " --help");
+  EXPECT_EQ(usage.status, 0);
+  for (const char* command : {"synth", "validate", "radiomics", "extract", "run", "predict", "report", "reproduce", "list"})
+    EXPECT_NE(usage.output.find(std::string("  ") + command + " "), std::string::npos) << command;
+  const Result unknown = run(kProgram + " fly");
+  EXPECT_EQ(unknown.status, 64);
+  EXPECT_NE(unknown.output.find("unknown command 'fly'"), std::string::npos) << unknown.output;
+}
+
+TEST(Dispatch, AMissingVbiopsyLearnIsNamedNotACrash) {
+  const fs::path dir = fs::temp_directory_path() / ("vbiopsy_dispatch_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::copy_file(kProgram, dir / "vbiopsy", fs::copy_options::overwrite_existing);
+  const Result alone = run((dir / "vbiopsy").string() + " run --help");
+  EXPECT_EQ(alone.status, 1) << alone.output;
+  EXPECT_NE(alone.output.find((dir / "vbiopsy-learn").string()), std::string::npos) << alone.output;
+  EXPECT_NE(alone.output.find("must stay in the same folder"), std::string::npos) << alone.output;
+  // The commands of vbiopsy itself still work there.
+  EXPECT_EQ(run((dir / "vbiopsy").string() + " synth --help").status, 0);
+  fs::remove_all(dir);
+}
+
+}  // namespace
