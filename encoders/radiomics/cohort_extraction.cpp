@@ -29,7 +29,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // Bump when feature definitions change, so that old cache entries are not reused.
-constexpr const char* kEngineVersion = "vbiopsy-radiomics-2";
+constexpr const char* kEngineVersion = "vbiopsy-radiomics-3";  // 3: own marching cubes
 
 struct Block {
   std::string name;  // column prefix

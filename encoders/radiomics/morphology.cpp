@@ -9,6 +9,7 @@ extern "C" {
 }
 
 #include "core/error.h"
+#include "encoders/radiomics/autocorrelation.h"
 #include "encoders/radiomics/mesh.h"
 
 namespace vbiopsy::encoders::radiomics {
@@ -137,32 +138,10 @@ FeatureList morphology(const Roi& roi, bool with_autocorrelation, Mesh* mesh_out
 
   // Moran's I and Geary's C over the intensity mask, weights 1 / distance (mm).
   double moran = kNaN, geary = kNaN;
-  if (with_autocorrelation && roi_count <= double(kMaxAutocorrelationVoxels)) {
-    std::vector<Eigen::Vector3d> p;
-    std::vector<double> value;
-    for (size_t z = 0; z < roi.size[2]; ++z)
-      for (size_t y = 0; y < roi.size[1]; ++y)
-        for (size_t x = 0; x < roi.size[0]; ++x)
-          if (roi.in_roi[roi.index(x, y, z)]) {
-            p.emplace_back(x * roi.spacing[0], y * roi.spacing[1], z * roi.spacing[2]);
-            value.push_back(roi.intensity[roi.index(x, y, z)]);
-          }
-    const double n = double(value.size());
-    const double mean = intensity_sum / roi_count;
-    double w_sum = 0, cross = 0, squared_diff = 0, variance = 0;
-    for (size_t k = 0; k < value.size(); ++k) {
-      variance += (value[k] - mean) * (value[k] - mean);
-      for (size_t l = k + 1; l < value.size(); ++l) {
-        const double w = 1.0 / (p[k] - p[l]).norm();
-        w_sum += 2 * w;
-        cross += 2 * w * (value[k] - mean) * (value[l] - mean);
-        squared_diff += 2 * w * (value[k] - value[l]) * (value[k] - value[l]);
-      }
-    }
-    if (variance > 0 && w_sum > 0) {
-      moran = n / w_sum * cross / variance;
-      geary = (n - 1) / (2 * w_sum) * squared_diff / variance;
-    }
+  if (with_autocorrelation) {
+    const Autocorrelation autocorrelation = spatial_autocorrelation(roi);
+    moran = autocorrelation.moran;
+    geary = autocorrelation.geary;
   }
 
   auto f = [](const char* name, const char* id, double value) { return Feature{"morph", name, id, "", value}; };

@@ -8,12 +8,9 @@
 
 namespace vbiopsy::encoders::radiomics {
 
-// with_autocorrelation false skips Moran's I and Geary's C (they compare every voxel pair; NaN then).
+// with_autocorrelation false skips Moran's I and Geary's C (autocorrelation.h; NaN then).
 // mesh_out, when given, receives the surface mesh so that callers need not build it again.
 FeatureList morphology(const Roi& roi, bool with_autocorrelation = true, Mesh* mesh_out = nullptr,
                        MeshStyle style = MeshStyle::kClosed);
-
-// Moran's I and Geary's C compare every pair of voxels; above this many ROI voxels they are NaN.
-inline constexpr size_t kMaxAutocorrelationVoxels = 20000;
 
 }  // namespace vbiopsy::encoders::radiomics

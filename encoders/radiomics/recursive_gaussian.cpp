@@ -153,9 +153,14 @@ core::Image laplacian_of_gaussian_in(const core::Image& image, double sigma_mm, 
     inner.hi[a] = box.hi[a] - reach.lo[a];
   }
   // Work buffers reused from call to call (a fresh one per call costs more in page faults than the
-  // filtering of the small passes); each pass writes every value the next one reads.
-  thread_local std::vector<float> work1, work2;
+  // filtering of the small passes); each pass writes every value the next one reads. Above 64 MB a
+  // buffer is the call's own, so that a thread does not keep a huge one after the case.
+  constexpr size_t kKeptVoxels = size_t(1) << 24;
+  thread_local std::vector<float> kept1, kept2;
+  std::vector<float> own1, own2;
   const size_t voxels = size[0] * size[1] * size[2];
+  std::vector<float>& work1 = voxels <= kKeptVoxels ? kept1 : own1;
+  std::vector<float>& work2 = voxels <= kKeptVoxels ? kept2 : own2;
   if (work1.size() < voxels) {
     work1.resize(voxels);
     work2.resize(voxels);
