@@ -50,8 +50,10 @@ size_t fast_length(size_t n) {
   }
 }
 
-// FFTW's planner is not thread-safe (executing plans is); cases are extracted on several threads.
-std::mutex& planner_lock() {
+// FFTW guarantees only plan execution to be thread-safe; its allocator, planner and plan
+// destruction share state. Cases are extracted on several threads, so every FFTW call of a case
+// runs under this lock (the transforms are a small part of a case's work).
+std::mutex& fftw_lock() {
   static std::mutex lock;
   return lock;
 }
@@ -71,16 +73,13 @@ Sums fft_sums(const Roi& roi, const Voxels& v, double mean, bool& too_large) {
   too_large = total > kMaxAutocorrelationGrid;
   if (too_large) return {};
   auto index = [&](size_t x, size_t y, size_t z) { return x + p[0] * (y + p[1] * z); };
+  const std::lock_guard<std::mutex> lock(fftw_lock());
   RealArray kernel(fftw_alloc_real(total)), mask(fftw_alloc_real(total)), centred(fftw_alloc_real(total));
   ComplexArray kernel_f(fftw_alloc_complex(spectrum)), mask_f(fftw_alloc_complex(spectrum)), centred_f(fftw_alloc_complex(spectrum));
-  fftw_plan forward, backward_mask, backward_centred;
-  {
-    const std::lock_guard<std::mutex> lock(planner_lock());
-    // FFTW_ESTIMATE: the plan depends only on the sizes, never on timing, so results are reproducible.
-    forward = fftw_plan_dft_r2c_3d(int(p[2]), int(p[1]), int(p[0]), kernel.get(), kernel_f.get(), FFTW_ESTIMATE);
-    backward_mask = fftw_plan_dft_c2r_3d(int(p[2]), int(p[1]), int(p[0]), mask_f.get(), mask.get(), FFTW_ESTIMATE);
-    backward_centred = fftw_plan_dft_c2r_3d(int(p[2]), int(p[1]), int(p[0]), centred_f.get(), centred.get(), FFTW_ESTIMATE);
-  }
+  // FFTW_ESTIMATE: the plan depends only on the sizes, never on timing, so results are reproducible.
+  const fftw_plan forward = fftw_plan_dft_r2c_3d(int(p[2]), int(p[1]), int(p[0]), kernel.get(), kernel_f.get(), FFTW_ESTIMATE);
+  const fftw_plan backward_mask = fftw_plan_dft_c2r_3d(int(p[2]), int(p[1]), int(p[0]), mask_f.get(), mask.get(), FFTW_ESTIMATE);
+  const fftw_plan backward_centred = fftw_plan_dft_c2r_3d(int(p[2]), int(p[1]), int(p[0]), centred_f.get(), centred.get(), FFTW_ESTIMATE);
   std::fill(kernel.get(), kernel.get() + total, 0.0);
   std::fill(mask.get(), mask.get() + total, 0.0);
   std::fill(centred.get(), centred.get() + total, 0.0);
@@ -112,12 +111,9 @@ Sums fft_sums(const Roi& roi, const Voxels& v, double mean, bool& too_large) {
   }
   fftw_execute(backward_mask);
   fftw_execute(backward_centred);
-  {
-    const std::lock_guard<std::mutex> lock(planner_lock());
-    fftw_destroy_plan(forward);
-    fftw_destroy_plan(backward_mask);
-    fftw_destroy_plan(backward_centred);
-  }
+  fftw_destroy_plan(forward);
+  fftw_destroy_plan(backward_mask);
+  fftw_destroy_plan(backward_centred);
   Sums s;
   double weighted_squares = 0;  // sum_k a_k^2 W_k
   for (size_t k = 0; k < v.value.size(); ++k) {
