@@ -13,6 +13,19 @@ struct Command {
   int (*run)(const std::vector<std::string>&);  // nullptr: run by vbiopsy-learn
 };
 
+// The commands vbiopsy-learn runs for vbiopsy, with their one-line help (both programs list them).
+struct ModelCommand {
+  const char* name;
+  const char* help;
+};
+inline constexpr ModelCommand kModelCommands[] = {
+    {"run", "an experiment or ablation grid: cross-validated models, predictions, metrics with CIs, DeLong, Shapley"},
+    {"predict", "one new case (case folder or manifest row) through a model bundle: prediction.json and a case report"},
+    {"report", "rebuild report.html (self-contained, inline SVG) from a run's files"},
+    {"reproduce", "rerun a run from its run.json and report any difference in predictions.csv or metrics.json"},
+    {"list", "every registered encoder, fusion method and classifier with its options"},
+};
+
 // Runs argv[1] from `commands` (its --help, errors as "vbiopsy <command>: error: ..." and exit 1);
 // a command without a function is handed to vbiopsy-learn beside this program with the same
 // arguments. Unknown commands and no command print the usage (exit 64).

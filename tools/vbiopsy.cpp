@@ -5,15 +5,12 @@
 
 int main(int argc, char** argv) {
   using namespace vbiopsy::tools;
-  return dispatch(argc, argv, {
+  std::vector<Command> commands = {
       {"synth", "write the synthetic paired MG/US/MRI cohort (manifest, clinical table, images, truth/)", run_synth},
       {"validate", "load every case of a cohort and list every problem (exit 2 if any)", run_validate},
       {"radiomics", "IBSI radiomics features of one image and mask, as a long CSV (name,ibsi_id,value)", run_radiomics},
       {"extract", "radiomics of every case and modality into one wide CSV, cached and in parallel", run_extract},
-      {"run", "an experiment or ablation grid: cross-validated models, predictions, metrics with CIs, DeLong, Shapley", nullptr},
-      {"predict", "one new case (case folder or manifest row) through a model bundle: prediction.json and a case report", nullptr},
-      {"report", "rebuild report.html (self-contained, inline SVG) from a run's files", nullptr},
-      {"reproduce", "rerun a run from its run.json and report any difference in predictions.csv or metrics.json", nullptr},
-      {"list", "every registered encoder, fusion method and classifier with its options", nullptr},
-  });
+  };
+  for (const auto& c : kModelCommands) commands.push_back({c.name, c.help, nullptr});
+  return dispatch(argc, argv, commands);
 }
