@@ -4,7 +4,6 @@
 // count) has in common.
 #include <array>
 #include <cstdint>
-#include <map>
 #include <set>
 #include <string>
 #include <utility>
