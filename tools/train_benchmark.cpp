@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <string>
 
+#include "core/allocator.h"
 #include "fusion/model.h"
 
 namespace {
@@ -39,6 +40,7 @@ double samples_per_second(MultimodalModel& model, const Batch& batch, int steps)
 }  // namespace
 
 int main(int argc, char** argv) {
+  vbiopsy::core::retain_freed_memory();  // as vbiopsy-learn does
   const int threads = argc > 1 ? std::stoi(argv[1]) : 1;
   const int steps = argc > 2 ? std::stoi(argv[2]) : 10;
   at::set_num_threads(threads);

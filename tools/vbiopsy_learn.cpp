@@ -3,10 +3,12 @@
 #include <map>
 #include <string>
 
+#include "core/allocator.h"
 #include "tools/commands.h"
 #include "tools/dispatch.h"
 
 int main(int argc, char** argv) {
+  vbiopsy::core::retain_freed_memory();  // training reallocates its tensors every step
   using namespace vbiopsy::tools;
   const std::map<std::string, int (*)(const std::vector<std::string>&)> run = {
       {"run", run_run}, {"predict", run_predict}, {"report", run_report}, {"reproduce", run_reproduce}, {"list", run_list}};
