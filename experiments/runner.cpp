@@ -1,5 +1,6 @@
 #include "experiments/runner.h"
 
+#include <ATen/Parallel.h>
 #include <torch/version.h>
 
 #include <chrono>
@@ -12,6 +13,7 @@
 #include <utility>
 
 #include "core/csv.h"
+#include "core/process_pool.h"
 #include "core/error.h"
 #include "core/files.h"
 #include "core/hash.h"
@@ -159,33 +161,27 @@ std::pair<std::vector<int>, int> assign_folds(const ExperimentConfig& config, co
   return {fold, static_cast<int>(ordered.size())};
 }
 
-std::vector<Row> train_cell(const ExperimentConfig& config, const FeatureTable& full_table, const std::vector<int>& labels,
-                            const Cell& cell, HabitatContext* habitats, EncoderCache* encoder_cache) {
+// One fold of one cell: the model fitted on the fold's training cases, its predictions for the
+// fold's test cases. A fold's seed depends only on (seed, repeat, fold), so a fold gives the same
+// rows whichever process runs it and in whatever order.
+std::vector<Row> train_fold(const ExperimentConfig& config, const FeatureTable& full_table, const std::vector<int>& labels,
+                            const Cell& cell, const std::vector<int>& fold_of, int repeat, int fold, HabitatContext* habitats,
+                            EncoderCache* encoder_cache) {
+  std::vector<size_t> train, test;
+  for (size_t i = 0; i < full_table.size(); ++i) (fold_of[i] == fold ? test : train).push_back(i);
+  const auto fold_table = table_for(full_table, cell.subset, train, habitats);
+  const auto& table = fold_table ? *fold_table : full_table;
+  const auto model = FittedModel::fit(config, table, labels, cell.fusion, cell.subset, train,
+                                      core::derive_seed(config.seed, {13, static_cast<uint64_t>(repeat), static_cast<uint64_t>(fold)}),
+                                      cell.encoders, encoder_cache);
+  const auto output = model.predict(table, test);
   std::vector<Row> rows;
-  const int repeats = config.validation == "kfold" ? config.repeats : 1;  // the other schemes are not random
-  for (int repeat = 0; repeat < repeats; ++repeat) {
-    const auto [fold_of, folds] = assign_folds(config, full_table, labels, repeat);
-    for (int fold = 0; fold < folds; ++fold) {
-      std::vector<size_t> train, test;
-      for (size_t i = 0; i < full_table.size(); ++i) (fold_of[i] == fold ? test : train).push_back(i);
-      if (test.empty()) continue;
-      const auto fold_table = table_for(full_table, cell.subset, train, habitats);
-      const auto& table = fold_table ? *fold_table : full_table;
-      const auto model = FittedModel::fit(config, table, labels, cell.fusion, cell.subset, train,
-                                          core::derive_seed(config.seed, {13, static_cast<uint64_t>(repeat), static_cast<uint64_t>(fold)}),
-                                          cell.encoders, encoder_cache);
-      const auto output = model.predict(table, test);
-      for (size_t i = 0; i < test.size(); ++i) {
-        Row row{test[i], repeat, fold, {}, {}};
-        for (int k = 0; k < kClasses; ++k) row.p[k] = output.probabilities(static_cast<Eigen::Index>(i), k);
-        for (Eigen::Index m = 0; m < output.weights.cols(); ++m) row.weights.push_back(output.weights(static_cast<Eigen::Index>(i), m));
-        rows.push_back(row);
-      }
-    }
+  for (size_t i = 0; i < test.size(); ++i) {
+    Row row{test[i], repeat, fold, {}, {}};
+    for (int k = 0; k < kClasses; ++k) row.p[k] = output.probabilities(static_cast<Eigen::Index>(i), k);
+    for (Eigen::Index m = 0; m < output.weights.cols(); ++m) row.weights.push_back(output.weights(static_cast<Eigen::Index>(i), m));
+    rows.push_back(row);
   }
-  std::sort(rows.begin(), rows.end(), [](const Row& x, const Row& y) {
-    return std::tie(x.repeat, x.case_index) < std::tie(y.repeat, y.case_index);
-  });
   return rows;
 }
 
@@ -337,6 +333,85 @@ void export_models(const ExperimentConfig& config, const FeatureTable& table, co
   }
 }
 
+// Every cell of the grid, cross-validated: one task per (repeat, fold, cell), fold by fold so that
+// the cells of a fold share its per-modality encoders, run on `threads` worker processes (each
+// single-threaded, so the predictions do not depend on the thread count). A task leaves its rows in
+// cells/<cell>/repeat<R>_fold<F>.csv; a cell whose folds are all done is joined into
+// cells/<cell>.csv. Finished cells and folds are reused, so an interrupted run resumes.
+std::map<std::string, std::vector<Row>> train_grid(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
+                                                   const std::vector<Cell>& cells, HabitatContext* habitats,
+                                                   const std::filesystem::path& run_dir, RunSummary& summary, std::ostream& log) {
+  struct FoldTask {
+    size_t cell;
+    int repeat, fold;
+    std::filesystem::path file;
+  };
+  const int repeats = config.validation == "kfold" ? config.repeats : 1;  // the other schemes are not random
+  std::vector<std::vector<int>> fold_of(static_cast<size_t>(repeats));
+  std::vector<int> folds(static_cast<size_t>(repeats));
+  for (int r = 0; r < repeats; ++r) std::tie(fold_of[r], folds[r]) = assign_folds(config, table, labels, r);
+  auto cell_file = [&](const Cell& cell) { return run_dir / "cells" / (safe_name(cell.name) + ".csv"); };
+  std::map<std::string, std::vector<std::filesystem::path>> fold_files;  // of each cell still to join
+  std::vector<FoldTask> tasks;
+  std::vector<size_t> fold_starts;  // the tasks of one fold share its encoders and habitats
+  for (int r = 0; r < repeats; ++r)
+    for (int f = 0; f < folds[r]; ++f) {
+      if (std::find(fold_of[r].begin(), fold_of[r].end(), f) == fold_of[r].end()) continue;  // no test case
+      fold_starts.push_back(tasks.size());
+      for (size_t c = 0; c < cells.size(); ++c) {
+        if (std::filesystem::exists(cell_file(cells[c]))) continue;
+        const auto file = run_dir / "cells" / safe_name(cells[c].name) / ("repeat" + std::to_string(r) + "_fold" + std::to_string(f) + ".csv");
+        fold_files[cells[c].name].push_back(file);
+        if (!std::filesystem::exists(file)) tasks.push_back({c, r, f, file});
+      }
+    }
+
+  ExperimentConfig task_config = config;
+  task_config.threads = 1;  // the parallelism is the tasks'
+  EncoderCache encoders_of_folds;  // per-modality encoders (deep features, two-stage stage 1), shared by a fold's cells
+  core::ProcessTasks work;
+  work.count = tasks.size();
+  work.group_starts = fold_starts;
+  work.worker_init = [&] {
+    at::set_num_threads(1);
+    if (habitats) habitats->threads = 1;
+  };
+  work.run = [&](size_t t) {
+    const auto& task = tasks[t];
+    const auto rows = train_fold(task_config, table, labels, cells[task.cell], fold_of[task.repeat], task.repeat, task.fold, habitats,
+                                 &encoders_of_folds);
+    core::write_file_atomic(task.file, cell_text(rows));
+  };
+  size_t finished = 0;
+  work.done = [&](size_t t) {
+    const auto& task = tasks[t];
+    log << "[" << ++finished << "/" << tasks.size() << "] " << cells[task.cell].name << ", repeat " << task.repeat << " fold " << task.fold
+        << "\n" << std::flush;
+  };
+  core::run_in_processes(work, static_cast<unsigned>(config.threads));
+
+  std::map<std::string, std::vector<Row>> results;
+  for (const auto& cell : cells) {
+    ++summary.cells;
+    const auto path = cell_file(cell);
+    if (std::filesystem::exists(path)) {
+      results[cell.name] = parse_cell(path);
+      ++summary.cells_reused;
+      continue;
+    }
+    std::vector<Row> rows;
+    for (const auto& file : fold_files[cell.name]) {
+      const auto part = parse_cell(file);
+      rows.insert(rows.end(), part.begin(), part.end());
+    }
+    std::sort(rows.begin(), rows.end(), [](const Row& x, const Row& y) { return std::tie(x.repeat, x.case_index) < std::tie(y.repeat, y.case_index); });
+    core::write_file_atomic(path, cell_text(rows));
+    std::filesystem::remove_all(run_dir / "cells" / safe_name(cell.name));
+    results[cell.name] = std::move(rows);
+  }
+  return results;
+}
+
 }  // namespace
 
 RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::path& run_dir, std::ostream& log) {
@@ -408,20 +483,7 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
   const auto cells = grid_cells(config);
   RunSummary summary;
   summary.cases = table.size();
-  std::map<std::string, std::vector<Row>> results;
-  EncoderCache encoders_of_folds;  // per-modality encoders (deep features, two-stage stage 1), shared by a fold's cells
-  for (size_t c = 0; c < cells.size(); ++c) {
-    const auto path = run_dir / "cells" / (safe_name(cells[c].name) + ".csv");
-    if (std::filesystem::exists(path)) {
-      results[cells[c].name] = parse_cell(path);
-      ++summary.cells_reused;
-    } else {
-      results[cells[c].name] = train_cell(config, table, labels, cells[c], habitats ? &*habitats : nullptr, &encoders_of_folds);
-      core::write_file_atomic(path, cell_text(results[cells[c].name]));
-    }
-    ++summary.cells;
-    log << "[" << (c + 1) << "/" << cells.size() << "] " << cells[c].name << "\n" << std::flush;
-  }
+  auto results = train_grid(config, table, labels, cells, habitats ? &*habitats : nullptr, run_dir, summary, log);
 
   // predictions.csv
   std::string predictions = "case_id,site,repeat,fold,model,true_class,p_zero,p_low,p_positive,pred_class\n";

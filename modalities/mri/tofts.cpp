@@ -1,5 +1,6 @@
 #include "modalities/mri/tofts.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -48,11 +49,20 @@ ToftsModel::ToftsModel(std::vector<double> times_s, std::function<double(double)
   for (double t : times_) cp_at_times_.push_back(aif(t));
   const size_t n = size_t(std::ceil((times_.back() - times_.front()) / step_)) + 1;
   for (size_t k = 0; k < n; ++k) fine_cp_.push_back(aif(times_.front() + double(k) * step_));
+  for (double t : times_) {
+    const double position = (t - times_.front()) / step_;
+    const size_t i = std::min(size_t(position), n - 1);
+    sample_index_.push_back(i);
+    sample_fraction_.push_back(position - double(i));
+  }
+  for (int i = 0; i <= 60; ++i) kep_grid_.push_back(0.005 * std::pow(10.0, 4.0 * i / 60.0));  // 0.005 - 50 /min
+  for (double kep : kep_grid_) grid_convolved_.push_back(convolved(kep));
 }
 
 std::vector<double> ToftsModel::convolved(double kep_per_min) const {
   // Exact recursion for a piecewise-linear Cp on the fine grid: I(t+h) = I(t) e^{-k h} + the
-  // integral over [t, t+h] of the linear Cp times e^{-k (t+h-u)}.
+  // integral over [t, t+h] of the linear Cp times e^{-k (t+h-u)}. Only the values around the
+  // acquisition times are kept (the last two of the recursion), not the whole fine curve.
   const double k = kep_per_min / 60.0, h = step_;
   const double e = std::exp(-k * h);
   double w0, w1;  // weights of Cp(t) and Cp(t+h)
@@ -62,14 +72,24 @@ std::vector<double> ToftsModel::convolved(double kep_per_min) const {
     w1 = (k * h - 1 + e) / (k * k * h);
     w0 = (1 - e) / k - w1;
   }
-  std::vector<double> fine(fine_cp_.size(), 0.0);
-  for (size_t i = 1; i < fine.size(); ++i) fine[i] = fine[i - 1] * e + w0 * fine_cp_[i - 1] + w1 * fine_cp_[i];
+  const size_t n = fine_cp_.size();
+  size_t m = 0;                       // the recursion is at fine point m
+  double value = 0, previous = 0;     // I at points m and m - 1
+  auto at = [&](size_t i) {           // I at fine point i >= m - 1
+    while (m < i) {
+      previous = value;
+      value = value * e + w0 * fine_cp_[m] + w1 * fine_cp_[m + 1];
+      ++m;
+    }
+    return i == m ? value : previous;
+  };
   std::vector<double> out;
-  for (double t : times_) {
-    const double position = (t - times_.front()) / h;
-    const size_t i = std::min(size_t(position), fine.size() - 1);
-    const double frac = position - double(i);
-    out.push_back(i + 1 < fine.size() ? fine[i] * (1 - frac) + fine[i + 1] * frac : fine[i]);
+  out.reserve(times_.size());
+  for (size_t j = 0; j < times_.size(); ++j) {
+    const size_t i = sample_index_[j];
+    const double frac = sample_fraction_[j];
+    const double here = at(i);
+    out.push_back(i + 1 < n ? here * (1 - frac) + at(i + 1) * frac : here);
   }
   for (auto& v : out) v /= 60.0;  // Ktrans is per minute, the integral is over seconds
   return out;
@@ -81,76 +101,78 @@ std::vector<double> ToftsModel::curve(double ktrans, double kep, double vp) cons
   return g;
 }
 
+double ToftsModel::solve(const std::vector<double>& g, const std::vector<double>& c, double& ktrans, double& vp) const {
+  // Non-negative least squares of c = Ktrans g + vp cp (2 unknowns, checked on the boundaries
+  // when the free solution is negative).
+  auto sse_of = [&](double kt, double v) {
+    double e = 0;
+    for (size_t i = 0; i < c.size(); ++i) {
+      const double r = c[i] - kt * g[i] - (extended_ ? v * cp_at_times_[i] : 0);
+      e += r * r;
+    }
+    return e;
+  };
+  double gg = 0, gp = 0, pp = 0, gc = 0, pc = 0;
+  for (size_t i = 0; i < c.size(); ++i) {
+    gg += g[i] * g[i];
+    gp += g[i] * cp_at_times_[i];
+    pp += cp_at_times_[i] * cp_at_times_[i];
+    gc += g[i] * c[i];
+    pc += cp_at_times_[i] * c[i];
+  }
+  std::pair<double, double> candidates[4] = {{0, 0}};
+  size_t count = 1;
+  if (gg > 0) candidates[count++] = {std::max(0.0, gc / gg), 0};
+  if (extended_ && pp > 0) candidates[count++] = {0, std::max(0.0, pc / pp)};
+  const double det = gg * pp - gp * gp;
+  if (extended_ && std::abs(det) > 1e-30) {
+    const double kt = (gc * pp - pc * gp) / det, v = (pc * gg - gc * gp) / det;
+    if (kt >= 0 && v >= 0) candidates[count++] = {kt, v};
+  }
+  double best = std::numeric_limits<double>::infinity();
+  for (size_t k = 0; k < count; ++k) {
+    const auto [kt, v] = candidates[k];
+    const double e = sse_of(kt, v);
+    if (e < best) best = e, ktrans = kt, vp = v;
+  }
+  return best;
+}
+
 ToftsFit ToftsModel::fit(const std::vector<double>& c) const {
   if (c.size() != times_.size()) core::fail("Tofts fit: ", c.size(), " concentrations for ", times_.size(), " times");
   for (double v : c)
     if (!std::isfinite(v)) return {};
-  // For one kep: non-negative least squares of c = Ktrans g + vp cp (2 unknowns, checked on the
-  // boundaries when the free solution is negative).
-  auto solve = [&](double kep, double& ktrans, double& vp) {
-    const auto g = convolved(kep);
-    auto sse_of = [&](double kt, double v) {
-      double e = 0;
-      for (size_t i = 0; i < c.size(); ++i) {
-        const double r = c[i] - kt * g[i] - (extended_ ? v * cp_at_times_[i] : 0);
-        e += r * r;
-      }
-      return e;
-    };
-    double gg = 0, gp = 0, pp = 0, gc = 0, pc = 0;
-    for (size_t i = 0; i < c.size(); ++i) {
-      gg += g[i] * g[i];
-      gp += g[i] * cp_at_times_[i];
-      pp += cp_at_times_[i] * cp_at_times_[i];
-      gc += g[i] * c[i];
-      pc += cp_at_times_[i] * c[i];
-    }
-    std::vector<std::pair<double, double>> candidates = {{0, 0}};
-    if (gg > 0) candidates.push_back({std::max(0.0, gc / gg), 0});
-    if (extended_ && pp > 0) candidates.push_back({0, std::max(0.0, pc / pp)});
-    const double det = gg * pp - gp * gp;
-    if (extended_ && std::abs(det) > 1e-30) {
-      const double kt = (gc * pp - pc * gp) / det, v = (pc * gg - gc * gp) / det;
-      if (kt >= 0 && v >= 0) candidates.push_back({kt, v});
-    }
-    double best = std::numeric_limits<double>::infinity();
-    for (auto [kt, v] : candidates) {
-      const double e = sse_of(kt, v);
-      if (e < best) best = e, ktrans = kt, vp = v;
-    }
-    return best;
-  };
+  auto solve_at = [&](double kep, double& ktrans, double& vp) { return solve(convolved(kep), c, ktrans, vp); };
   double best_sse = std::numeric_limits<double>::infinity(), best_kep = 0.01;
-  std::vector<double> grid;
-  for (int i = 0; i <= 60; ++i) grid.push_back(0.005 * std::pow(10.0, 4.0 * i / 60.0));  // 0.005 - 50 /min
   double kt = 0, v = 0;
   size_t best_index = 0;
-  for (size_t i = 0; i < grid.size(); ++i) {
-    const double e = solve(grid[i], kt, v);
-    if (e < best_sse) best_sse = e, best_kep = grid[i], best_index = i;
+  for (size_t i = 0; i < kep_grid_.size(); ++i) {
+    const double e = solve(grid_convolved_[i], c, kt, v);
+    if (e < best_sse) best_sse = e, best_kep = kep_grid_[i], best_index = i;
   }
+  const auto& grid = kep_grid_;
   // Golden-section refinement of log(kep) between the grid neighbours.
   double lo = std::log(grid[best_index > 0 ? best_index - 1 : 0]), hi = std::log(grid[std::min(best_index + 1, grid.size() - 1)]);
   const double ratio = (std::sqrt(5.0) - 1) / 2;
   double x1 = hi - ratio * (hi - lo), x2 = lo + ratio * (hi - lo);
-  double f1 = solve(std::exp(x1), kt, v), f2 = solve(std::exp(x2), kt, v);
+  double f1 = solve_at(std::exp(x1), kt, v), f2 = solve_at(std::exp(x2), kt, v);
   for (int it = 0; it < 40; ++it) {
     if (f1 < f2) {
       hi = x2, x2 = x1, f2 = f1;
       x1 = hi - ratio * (hi - lo);
-      f1 = solve(std::exp(x1), kt, v);
+      f1 = solve_at(std::exp(x1), kt, v);
     } else {
       lo = x1, x1 = x2, f1 = f2;
       x2 = lo + ratio * (hi - lo);
-      f2 = solve(std::exp(x2), kt, v);
+      f2 = solve_at(std::exp(x2), kt, v);
     }
   }
   const double refined = std::exp(f1 < f2 ? x1 : x2);
   ToftsFit fit;
-  const double sse = solve(refined, fit.ktrans, fit.vp);
+  const double sse = solve_at(refined, fit.ktrans, fit.vp);
   fit.kep = refined;
   if (best_sse < sse) {  // the grid point was better (flat valley): keep it
-    solve(best_kep, fit.ktrans, fit.vp);
+    solve_at(best_kep, fit.ktrans, fit.vp);
     fit.kep = best_kep;
   }
   fit.ve = fit.kep > 0 ? fit.ktrans / fit.kep : 0;

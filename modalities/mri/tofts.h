@@ -48,11 +48,19 @@ class ToftsModel {
 
  private:
   std::vector<double> convolved(double kep_per_min) const;  // integral term for Ktrans = 1/min
+  // Least-squares Ktrans and vp (non-negative) for one kep's integral term g; returns the SSE.
+  double solve(const std::vector<double>& g, const std::vector<double>& c, double& ktrans, double& vp) const;
   std::vector<double> times_;
   std::vector<double> cp_at_times_;
   std::vector<double> fine_cp_;  // plasma AIF on a 0.5 s grid up to the last time
+  // Where each acquisition time falls on the fine grid: index and fraction to the next point.
+  std::vector<size_t> sample_index_;
+  std::vector<double> sample_fraction_;
   double step_ = 0.5;
   bool extended_;
+  // The kep grid of the fit's first search and its integral terms, the same for every voxel.
+  std::vector<double> kep_grid_;
+  std::vector<std::vector<double>> grid_convolved_;
 };
 
 // Parker AIF as plasma concentration for the given assumptions (time from the pre-contrast phase).

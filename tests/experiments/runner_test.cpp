@@ -84,6 +84,13 @@ TEST(Runner, WritesEveryFileByteIdenticallyAndResumesFinishedCells) {
   EXPECT_EQ(core::read_text_file(cohort.dir / "again" / "models" / bundles[0].filename() / "bundle.json"), bundle);
   EXPECT_EQ(core::read_text_file(cohort.dir / "again" / "models" / bundles[0].filename() / "network.pt"),
             core::read_text_file(bundles[0] / "network.pt"));
+  // Worker processes give the same bytes: each fold is trained single-threaded from its own seed.
+  const auto parallel = read_experiment_config(cohort.config("subsets = mri;mri+us\nfusion = early,gated\nmodalities = mri,us\nthreads = 3"));
+  std::ostringstream parallel_log;
+  EXPECT_EQ(run_experiment(parallel, cohort.dir / "parallel", parallel_log).cells, 4u);
+  EXPECT_EQ(core::read_text_file(cohort.dir / "parallel" / "predictions.csv"), predictions);
+  EXPECT_EQ(core::read_text_file(cohort.dir / "parallel" / "metrics.json"), metrics);
+  EXPECT_NE(parallel_log.str().find("[12/12] "), std::string::npos) << parallel_log.str();  // 4 cells x 3 folds
   auto other = config;
   other.text += "\n# changed\n";
   EXPECT_THROW(run_experiment(other, run, log), core::Error);
