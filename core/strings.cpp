@@ -64,8 +64,26 @@ std::optional<long long> parse_int(std::string_view text) {
 
 std::string format_double(double value) {
   if (std::isnan(value)) return "nan";
+  // The fewest significant digits (at least 6) with which "%.*g" reads back exactly. The shortest
+  // round-trip form (std::to_chars, scientific) says how many digits that is, so one snprintf usually settles
+  // it; the search from there covers the rare value whose nearest decimal of that length does not
+  // read back (next to a power of two). Same text as trying every precision from 6 up.
+  char shortest[64];
+  const auto end = std::to_chars(shortest, shortest + sizeof shortest, value, std::chars_format::scientific).ptr;
+  int digits = 0, pending_zeros = 0;
+  bool significant = false;
+  for (const char* c = shortest; c < end && *c != 'e'; ++c) {
+    if (*c < '0' || *c > '9') continue;
+    if (*c == '0') {
+      if (significant) ++pending_zeros;  // significant only if a non-zero digit follows
+      continue;
+    }
+    digits += pending_zeros + 1;
+    pending_zeros = 0;
+    significant = true;
+  }
   char buffer[64];
-  for (int precision = 6; precision <= 17; ++precision) {
+  for (int precision = std::clamp(digits, 6, 17); precision <= 17; ++precision) {
     std::snprintf(buffer, sizeof buffer, "%.*g", precision, value);
     if (std::strtod(buffer, nullptr) == value) break;
   }

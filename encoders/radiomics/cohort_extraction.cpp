@@ -58,6 +58,41 @@ std::vector<std::pair<std::string, double>> read_cached(const fs::path& file) {
   return values;
 }
 
+// Every block of one case's modality in one file (block,name,value), for the modality cache below.
+void write_modality_blocks(const fs::path& file, const std::vector<Block>& blocks) {
+  std::string csv = core::csv_line({"block", "name", "value"});
+  for (const auto& b : blocks)
+    for (const auto& [name, value] : b.values) csv += core::csv_line({b.name, name, core::format_double(value)});
+  core::write_file_atomic(file, csv);
+}
+
+std::vector<Block> read_modality_blocks(const fs::path& file) {
+  std::vector<Block> blocks;
+  for (const auto& row : core::read_csv(file).rows) {
+    if (row.size() != 3) core::fail(file.string(), ": a row of ", row.size(), " fields, expected 3 (block,name,value)");
+    if (blocks.empty() || blocks.back().name != row[0]) blocks.push_back({row[0], {}});
+    const auto v = core::parse_double(row[2]);
+    blocks.back().values.emplace_back(row[1], v ? *v : std::numeric_limits<double>::quiet_NaN());
+  }
+  return blocks;
+}
+
+// The blocks that are no radiomics of a region (and so are not counted as radiomics blocks).
+bool is_summary_block(const std::string& name) {
+  return name == "mri_registration" || name == "mri_habitats" || name == "mri_tofts" || name == "mri_kinetics";
+}
+
+// The settings beyond the radiomics' (settings_text) that change a modality's blocks.
+std::string modality_settings_text(const CohortExtractionSettings& s) {
+  const auto& a = s.acquisition;
+  std::string text = core::concat("retest=", s.retest, ";kinetics=", s.kinetics, ";tofts=", s.tofts, ":", s.extended_tofts, ":",
+                                  core::format_double(a.t10_s), ",", core::format_double(a.tr_s), ",", core::format_double(a.flip_angle_deg), ",",
+                                  core::format_double(a.relaxivity), ",", core::format_double(a.injection_time_s), ",",
+                                  core::format_double(a.haematocrit), ";habitat_ring=", core::format_double(s.habitat_ring_mm), ";sequences=");
+  for (const auto& sequence : s.sequences) text += sequence + ",";
+  return text;  // the habitats enter through the content of each case's label map
+}
+
 // The named voxel maps of one MRI study, all on the DCE grid.
 struct MriMaps {
   modalities::mri::KineticMaps kinetics;
@@ -249,6 +284,7 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
   fs::create_directories(cache);
   modalities::prepare_itk_for_threads();
   const std::string settings_key = settings_text(settings);
+  const std::string modality_key = settings_key + ";" + modality_settings_text(settings);
   const size_t n = cohort.cases.size();
   std::vector<std::vector<Block>> blocks(n);
   std::vector<std::vector<datasets::Problem>> failures(n);
@@ -347,14 +383,54 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
         blocks[i].push_back(std::move(block));
       }
     };
-    auto attempt = [&](const char* modality, auto&& body) {
+    // Every block of the case's modality is also cached as a whole, keyed by the content of all its
+    // input files, the manifest's values for it and the settings: a rerun (or another run of the
+    // same settings) then loads no image, builds no ring and fits no model. `inputs` names them.
+    auto attempt = [&](const char* modality, const std::string& inputs, const std::vector<fs::path>& files, auto&& body) {
       try {
+        core::Sha256 key;
+        key.add(modality_key);
+        key.add(modality);
+        key.add(inputs);
+        for (const auto& file : files) key.add_path(file);
+        const fs::path entry = cache / (key.hex() + ".case.csv");
+        if (fs::exists(entry)) {
+          auto read = read_modality_blocks(entry);
+          std::lock_guard lock(progress_mutex);
+          for (auto& b : read) {
+            cached += !is_summary_block(b.name);
+            blocks[i].push_back(std::move(b));
+          }
+          return;
+        }
+        const size_t before = blocks[i].size();
         body();
+        write_modality_blocks(entry, std::vector<Block>(blocks[i].begin() + static_cast<std::ptrdiff_t>(before), blocks[i].end()));
       } catch (const core::Error& e) {
         failures[i].push_back({c.case_id, modality, e.what()});
       }
     };
-    if (c.mri) attempt("MRI", [&] {
+    auto list = [](const auto& values) {
+      std::string text;
+      for (const auto& v : values) text += core::concat(v, ";");
+      return text;
+    };
+    std::vector<fs::path> mri_files;
+    std::string mri_inputs;
+    if (c.mri) {
+      const auto& m = *c.mri;
+      mri_inputs = core::concat("dce=", m.dce.size(), ";times=", list(m.dce_times_s), "t2=", m.t2.has_value(), ";dwi=", m.dwi.size(),
+                                ";b=", list(m.dwi_b_values), "adc=", m.adc.has_value(), ";reader2=", m.mask_reader2.has_value(),
+                                ";habitats=", habitat_labels[i] ? habitat_count : 0, ";registration=");
+      if (registration_metrics[i])
+        for (const auto& [name, value] : *registration_metrics[i]) mri_inputs += name + "=" + core::format_double(value) + ",";
+      mri_files = m.dce;
+      for (const auto& file : {m.t2, m.adc, std::optional(m.mask), m.mask_reader2})
+        if (file) mri_files.push_back(*file);
+      mri_files.insert(mri_files.end(), m.dwi.begin(), m.dwi.end());
+      if (habitat_labels[i]) mri_files.push_back(out / c.case_id / "mri" / "habitats.nii.gz");
+    }
+    if (c.mri) attempt("MRI", mri_inputs, mri_files, [&] {
       // The radiomics below use the DCE only, which registration leaves untouched.
       const bool register_now = settings.register_sequences && !registration_metrics[i];
       const auto registered = load_registered(*c.mri, register_now);
@@ -452,7 +528,16 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
       }
       run_jobs(std::move(jobs));
     });
-    if (c.mammography) attempt("mammography", [&] {
+    std::vector<fs::path> mg_files;
+    std::string mg_inputs;
+    if (c.mammography)
+      for (const auto& view : c.mammography->views) {
+        mg_inputs += core::concat(view.view, ":mask=", view.mask.has_value(), ":box=",
+                                  view.box ? core::concat(view.box->x, ",", view.box->y, ",", view.box->width, ",", view.box->height) : "-", ";");
+        mg_files.push_back(view.image);
+        if (view.mask) mg_files.push_back(*view.mask);
+      }
+    if (c.mammography) attempt("mammography", mg_inputs, mg_files, [&] {
       const auto views = modalities::load_mammography(*c.mammography);
       std::vector<Job> jobs;
       for (size_t v = 0; v < views.size(); ++v) {
@@ -466,7 +551,11 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
       }
       run_jobs(std::move(jobs));
     });
-    if (c.ultrasound) attempt("ultrasound", [&] {
+    if (c.ultrasound) attempt("ultrasound", core::concat("frames=", c.ultrasound->frames.size(), ";masks=", c.ultrasound->masks.size()),
+                              c.ultrasound->frames.empty() || c.ultrasound->masks.empty()
+                                  ? std::vector<fs::path>{}
+                                  : std::vector<fs::path>{c.ultrasound->frames[0], c.ultrasound->masks[0]},
+                              [&] {
       const auto us = modalities::load_ultrasound(*c.ultrasound);
       run_jobs({{"us_tumour", &us.frames[0], us.masks[0], {c.ultrasound->frames[0], c.ultrasound->masks[0]}, "frame1", std::nullopt, std::nullopt}});
     });

@@ -3,6 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
+#include <vector>
+#include <cstdlib>
+#include <limits>
+#include <cstdio>
 #include <filesystem>
 #include <unistd.h>
 
@@ -54,6 +59,34 @@ TEST(Strings, FormatsDoublesThatReadBackExactly) {
     EXPECT_EQ(*parse_double(format_double(v)), v);
   }
   EXPECT_EQ(format_double(60), "60");
+}
+
+// The text is the fewest-digits "%.*g" (from 6 up) that reads back: checked against that search
+// itself on random doubles of every magnitude, values next to powers of two, round numbers.
+TEST(Strings, FormatsDoublesAsTheFewestDigitPrintfThatReadsBack) {
+  auto reference = [](double v) {
+    char buffer[64];
+    for (int precision = 6; precision <= 17; ++precision) {
+      std::snprintf(buffer, sizeof buffer, "%.*g", precision, v);
+      if (std::strtod(buffer, nullptr) == v) break;
+    }
+    return std::string(buffer);
+  };
+  std::vector<double> values = {0.0, -0.0, 1.0, 123000.0, 1e22, 5e-324, 1.7976931348623157e308, 0.00015, 1e-5, 100000.0,
+                                std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()};
+  for (int e = -1074; e <= 1023; e += 7) {
+    const double p = std::ldexp(1.0, e);
+    values.insert(values.end(), {p, std::nextafter(p, 0.0), std::nextafter(p, 2 * p), -p});
+  }
+  for (uint64_t seed : {3ull, 11ull, 2026ull}) {
+    Rng rng(seed);
+    for (int i = 0; i < 20000; ++i) {
+      const double mantissa = rng.uniform() + 0.5;
+      values.push_back(std::ldexp(mantissa, static_cast<int>(rng.below(120)) - 60));
+      values.push_back(std::round(mantissa * 1e6) / 1e3);  // few digits, as measurements have
+    }
+  }
+  for (double v : values) ASSERT_EQ(format_double(v), reference(v)) << std::hexfloat << v;
 }
 
 TEST(Rng, SameSeedSameStreamAndStreamsDiffer) {

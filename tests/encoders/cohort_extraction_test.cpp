@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include "core/strings.h"
 #include "encoders/radiomics/settings.h"
 #include "modalities/case_loader.h"
+#include "modalities/image_io.h"
 #include "modalities/synthetic_cohort.h"
 
 namespace vbiopsy::encoders::radiomics {
@@ -50,6 +52,32 @@ TEST_F(CohortExtraction, SameTableWhateverTheThreadsAndTheSecondRunComesFromTheC
   EXPECT_EQ(again.computed, 0u);
   EXPECT_EQ(again.from_cache, first.computed);
   EXPECT_EQ(core::read_text_file(dir_ / "one" / "features.csv"), core::read_text_file(dir_ / "two" / "features.csv"));
+}
+
+// A rerun reads each case's modality whole from the cache: with every per-block entry deleted it
+// still computes nothing (no image loaded, no ring built) and writes the same table; a changed
+// input file is not served from it.
+TEST_F(CohortExtraction, ARerunReadsEachCasesModalityWholeFromTheCache) {
+  settings_.threads = 2;
+  settings_.kinetics = true;
+  const auto first = extract_cohort(cohort_, settings_, dir_ / "out");
+  const auto table = core::read_text_file(dir_ / "out" / "features.csv");
+  size_t removed = 0;
+  for (const auto& entry : fs::directory_iterator(dir_ / "out" / "cache"))
+    if (entry.path().string().find(".case.csv") == std::string::npos) removed += fs::remove(entry.path());
+  ASSERT_EQ(removed, first.computed);
+  const auto again = extract_cohort(cohort_, settings_, dir_ / "out");
+  EXPECT_EQ(again.computed, 0u);
+  EXPECT_EQ(again.from_cache, first.computed);  // radiomics blocks; the kinetics summary is not counted
+  EXPECT_EQ(core::read_text_file(dir_ / "out" / "features.csv"), table);
+
+  const auto& changed = cohort_.cases.front();
+  ASSERT_TRUE(changed.ultrasound.has_value());
+  auto mask = modalities::read_mask(changed.ultrasound->masks[0]);  // one voxel leaves the region
+  *std::find(mask.voxels.begin(), mask.voxels.end(), 1) = 0;
+  modalities::write_mask(mask, changed.ultrasound->masks[0]);
+  const auto after = extract_cohort(cohort_, settings_, dir_ / "out");
+  EXPECT_EQ(after.computed, 1u);  // that case's ultrasound block only
 }
 
 TEST_F(CohortExtraction, OneRowPerCaseWithEmptyCellsForAbsentModalities) {
