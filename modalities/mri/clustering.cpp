@@ -1,5 +1,6 @@
 #include "modalities/mri/clustering.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -20,6 +21,53 @@ inline double distance2(const double* a, const double* b, long d) {
 }
 
 using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// Lloyd's assignment step: every point to its nearest centre (the lowest index among equals);
+// returns the weighted inertia and sets `changed` when a label moved. The centres come transposed
+// (d x k), so that four centres' coordinates are adjacent and vectorise; each distance still sums
+// its d terms in order, the same bits as distance2().
+__attribute__((target_clones("avx2", "default"))) double assign(const double* points, long n, long d, const double* centres_t, int k,
+                                                                const double* w, int* labels, double* distances, bool& changed) {
+  double inertia = 0;
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  for (long i = 0; i < n; ++i) {
+    const double* point = points + i * d;
+    // Four centres at a time, their distances held in registers over the d coordinates; the
+    // smallest kept per lane (a min does not depend on the order; a NaN never wins, as in a strict
+    // comparison); then the first centre at the smallest: the same label as a running
+    // "distance < best" over the centres, without its chain of dependent compares.
+    double m[4] = {kInf, kInf, kInf, kInf};
+    int c = 0;
+    for (; c + 4 <= k; c += 4) {
+      double sum[4] = {0, 0, 0, 0};
+      for (long j = 0; j < d; ++j)
+        for (int lane = 0; lane < 4; ++lane) {
+          const double diff = point[j] - centres_t[j * k + c + lane];
+          sum[lane] += diff * diff;
+        }
+      for (int lane = 0; lane < 4; ++lane) {
+        distances[c + lane] = sum[lane];
+        m[lane] = sum[lane] < m[lane] ? sum[lane] : m[lane];
+      }
+    }
+    for (; c < k; ++c) {
+      double sum = 0;
+      for (long j = 0; j < d; ++j) sum += (point[j] - centres_t[j * k + c]) * (point[j] - centres_t[j * k + c]);
+      distances[c] = sum;
+      m[0] = sum < m[0] ? sum : m[0];
+    }
+    double nearest_d = std::min(std::min(m[0], m[1]), std::min(m[2], m[3]));
+    int nearest = 0;
+    if (nearest_d < kInf)
+      while (!(distances[nearest] == nearest_d)) ++nearest;
+    else
+      nearest_d = kInf;
+    if (labels[i] != nearest) changed = true;
+    labels[i] = nearest;
+    inertia += w[i] * nearest_d;
+  }
+  return inertia;
+}
 
 }  // namespace
 
@@ -58,21 +106,11 @@ KMeansResult kmeans(const Eigen::MatrixXd& points_in, int k, uint64_t seed, cons
     }
     std::vector<int> labels(size_t(n), 0);
     double inertia = 0;
+    std::vector<double> distances(static_cast<size_t>(k));
     for (int it = 0; it < iterations; ++it) {
       bool changed = it == 0;
-      inertia = 0;
-      for (long i = 0; i < n; ++i) {
-        int nearest = 0;
-        double nearest_d = std::numeric_limits<double>::infinity();
-        const double* point = points.data() + i * d;
-        for (int c = 0; c < k; ++c) {
-          const double dist = distance2(point, centroids.data() + c * d, d);
-          if (dist < nearest_d) nearest_d = dist, nearest = c;
-        }
-        if (labels[size_t(i)] != nearest) changed = true;
-        labels[size_t(i)] = nearest;
-        inertia += w[size_t(i)] * nearest_d;
-      }
+      RowMajor transposed = centroids.transpose();  // d x k, row j = coordinate j of every centre
+      inertia = assign(points.data(), n, d, transposed.data(), k, w.data(), labels.data(), distances.data(), changed);
       if (!changed) break;
       RowMajor sums = RowMajor::Zero(k, d);
       std::vector<double> mass(size_t(k), 0.0);
