@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # One entry point for a new user and for CI: install the Debian dependencies (only those missing),
 # configure and build once (later runs reuse the build), then run the demo or the test suite.
-#   bash tools/setup.sh demo   # synthetic cohort -> validation -> feature extraction -> ablation run -> one prediction
-#   bash tools/setup.sh recipes  # after demo: every published-design recipe on the demo cohort
-#   bash tools/setup.sh test   # the whole GoogleTest suite through ctest
+#   bash tools/setup.sh demo     # synthetic cohort -> validation -> feature extraction -> ablation run -> one prediction -> every recipe
+#   bash tools/setup.sh recipes  # the recipes alone, on the cohort of an earlier demo
+#   bash tools/setup.sh test     # the whole GoogleTest suite through ctest
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +30,22 @@ if [ ! -f build/build.ninja ]; then
 fi
 cmake --build build -j "$jobs"
 
+# Every published-design recipe on the demo cohort; recipes with the same extraction settings
+# share one content-keyed feature cache.
+run_recipes() {
+  local out=$1
+  mkdir -p "$out/recipes"
+  for recipe in experiments/recipes/*.ini; do
+    case "$recipe" in *_extract.ini) continue ;; esac
+    local name
+    name=$(basename "$recipe" .ini)
+    [ "$name" = wong ] && { echo "recipe wong: skipped (needs your foundation-model embeddings; see the recipe)"; continue; }
+    echo "== recipe $name"
+    build/bin/vbiopsy run --config "$recipe" --manifest "$out/cohort/manifest.csv" --out "$out/recipes/$name" \
+      --extract-into "$out/recipes/features" 2> "$out/recipes/$name.log" || { echo "recipe $name failed: see $out/recipes/$name.log"; exit 1; }
+  done
+}
+
 case "${1:-}" in
   demo)
     out=${VBIOPSY_DEMO_DIR:-demo}
@@ -40,24 +56,16 @@ case "${1:-}" in
       --features "$out/features/features.csv" --out "$out/run"
     build/bin/vbiopsy predict --model "$out/run/models/$(ls "$out/run/models" | head -1)" \
       --case "$out/cohort/cases/SYN0001" --out "$out/prediction"
+    run_recipes "$out"
     echo "demo: cohort in $out/cohort, features in $out/features/features.csv, habitat maps and overlays in $out/features/<case>/mri/,"
     echo "      the ablation (15 modality subsets x early/late/attention) in $out/run: predictions.csv, metrics.json, comparisons.csv, shapley.csv, run.json, report.html,"
-    echo "      the best model exported to $out/run/models/, and case SYN0001 predicted from its folder in $out/prediction"
+    echo "      the best model exported to $out/run/models/, case SYN0001 predicted from its folder in $out/prediction,"
+    echo "      and every recipe's run in $out/recipes/<recipe>/"
     ;;
   recipes)
-    # Every published-design recipe on the demo cohort (run `demo` first); recipes with the same
-    # extraction settings share one content-keyed feature cache.
     out=${VBIOPSY_DEMO_DIR:-demo}
     [ -f "$out/cohort/manifest.csv" ] || { echo "run 'bash tools/setup.sh demo' first" >&2; exit 1; }
-    mkdir -p "$out/recipes"
-    for recipe in experiments/recipes/*.ini; do
-      case "$recipe" in *_extract.ini) continue ;; esac
-      name=$(basename "$recipe" .ini)
-      args=(--config "$recipe" --manifest "$out/cohort/manifest.csv" --out "$out/recipes/$name" --extract-into "$out/recipes/features")
-      [ "$name" = wong ] && { echo "recipe wong: skipped (needs your foundation-model embeddings; see the recipe)"; continue; }
-      echo "== recipe $name"
-      build/bin/vbiopsy run "${args[@]}" 2> "$out/recipes/$name.log" || { echo "recipe $name failed: see $out/recipes/$name.log"; exit 1; }
-    done
+    run_recipes "$out"
     ;;
   test)
     ctest --test-dir build --output-on-failure -j "$jobs"
