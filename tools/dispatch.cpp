@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "core/error.h"
+#include "core/runtime.h"
 
 namespace vbiopsy::tools {
 namespace {
@@ -24,6 +25,7 @@ int run_learning_program(char** argv) {
   std::error_code error;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
   const auto program = (error ? std::filesystem::path(argv[0]) : self).parent_path() / "vbiopsy-learn";
+  core::select_blas_kernels();  // read by OpenBLAS as vbiopsy-learn loads it
   execv(program.c_str(), argv);
   std::cerr << "vbiopsy " << argv[1] << ": error: cannot run " << program.string() << " (" << std::strerror(errno)
             << "); it is built with vbiopsy and must stay in the same folder\n";

@@ -8,11 +8,13 @@
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adamw.h>
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <string>
 
-#include "core/allocator.h"
+#include "core/runtime.h"
 #include "fusion/model.h"
 
 namespace {
@@ -40,7 +42,10 @@ double samples_per_second(MultimodalModel& model, const Batch& batch, int steps)
 }  // namespace
 
 int main(int argc, char** argv) {
-  vbiopsy::core::retain_freed_memory();  // as vbiopsy-learn does
+  // As vbiopsy-learn runs under vbiopsy: BLAS kernels for this CPU (read when OpenBLAS is loaded,
+  // hence the restart) and freed memory kept for reuse.
+  if (vbiopsy::core::select_blas_kernels()) execv("/proc/self/exe", argv);
+  vbiopsy::core::retain_freed_memory();
   const int threads = argc > 1 ? std::stoi(argv[1]) : 1;
   const int steps = argc > 2 ? std::stoi(argv[2]) : 10;
   at::set_num_threads(threads);

@@ -3,8 +3,8 @@
 # (Debian's python3-torch), on the same tensor shapes and thread count, in one run:
 #   bash tools/train_benchmark.sh [threads] [steps] [rounds]
 # Prints samples/s of each and the ratio vbiopsy / Python (goal: >= 1.2). vbiopsy keeps freed memory
-# for reuse (core/allocator.h); Python is also run with the same glibc settings, as a user could set
-# them, for the ratio that remains without that difference.
+# for reuse and picks OpenBLAS's kernels for the CPU (core/runtime.h); Python is also run with the
+# same settings, as a user could set them, for the ratio that remains without those differences.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 threads=${1:-1}
@@ -18,19 +18,20 @@ fi
 # The machine is shared and noisy: alternate the two programs `rounds` times and keep each one's
 # best round (the least disturbed), as Google Benchmark's min-time reporting does.
 rounds=${3:-3}
-retain=(env MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1099511627776)
-cpp=""; py=""; py_retain=""
+kernels=$(grep -q avx512bw /proc/cpuinfo && echo SkylakeX || { grep -q avx2 /proc/cpuinfo && echo Haswell || echo ""; })
+same_settings=(env MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1099511627776 ${kernels:+OPENBLAS_CORETYPE=$kernels})
+cpp=""; py=""; py_same=""
 for ((r = 0; r < rounds; ++r)); do
   cpp+=$(build/bin/train_benchmark "$threads" "$steps")$'\n'
   py+=$("$python" tools/train_benchmark.py "$threads" "$steps")$'\n'
-  py_retain+=$("${retain[@]}" "$python" tools/train_benchmark.py "$threads" "$steps")$'\n'
+  py_same+=$("${same_settings[@]}" "$python" tools/train_benchmark.py "$threads" "$steps")$'\n'
 done
 best() { echo "$1" | awk -v m="$2" '$1 == m && $2 > b {b = $2} END {print b}'; }
 echo "threads $threads, steps $steps (attention: 20x steps), best of $rounds alternating rounds"
-printf "%-10s %12s %12s %7s %24s %7s\n" model "vbiopsy/s" "python/s" ratio "python, same malloc/s" ratio
+printf "%-10s %12s %12s %7s %24s %7s\n" model "vbiopsy/s" "python/s" ratio "python, same settings/s" ratio
 for model in cnn2d attention; do
   a=$(best "$cpp" "$model")
   b=$(best "$py" "$model")
-  c=$(best "$py_retain" "$model")
+  c=$(best "$py_same" "$model")
   printf "%-10s %12s %12s %7.2f %24s %7.2f\n" "$model" "$a" "$b" "$(echo "$a / $b" | bc -l)" "$c" "$(echo "$a / $c" | bc -l)"
 done

@@ -3,7 +3,7 @@
 #include <map>
 #include <string>
 
-#include "core/allocator.h"
+#include "core/runtime.h"
 #include "tools/commands.h"
 #include "tools/dispatch.h"
 

@@ -1,5 +1,5 @@
 #pragma once
-// Memory policy for programs that train models.
+// Process settings for the programs that train models: memory reuse and BLAS kernels.
 
 namespace vbiopsy::core {
 
@@ -11,5 +11,13 @@ namespace vbiopsy::core {
 // time in tools/train_benchmark on a 2-core VM. The price is that the process keeps its peak
 // heap until it exits. Call once, first thing in main; a no-op outside glibc.
 void retain_freed_memory();
+
+// Sets OPENBLAS_CORETYPE (when unset) to the kernels this CPU supports: SkylakeX with AVX-512,
+// Haswell with AVX2 and FMA. OpenBLAS picks its kernels from the CPU's family and model, which
+// virtual machines often hide ("Intel(R) Xeon(R) Processor"); it then falls back to its SSE3
+// (Prescott) kernels, which made attention fusion's training 1.6x slower here. OpenBLAS reads the
+// variable when it is loaded, so this must run before a program linking it starts (vbiopsy sets
+// it for vbiopsy-learn). Returns whether it set the variable.
+bool select_blas_kernels();
 
 }  // namespace vbiopsy::core
