@@ -110,8 +110,8 @@ TEST(Predict, ACaseFolderPredictsAsItsRowOfTheCohortFeaturesAndHandlesAbsentModa
   ASSERT_NE(chosen, nullptr);
   const auto case_folder = dir / "cohort" / "cases" / chosen->case_id;
   std::ostringstream quiet;
-  const auto from_images = predict_case({attention, case_folder, "", "", dir / "p1", 1}, quiet);
-  const auto from_row = predict_case({attention, dir / "cohort" / "manifest.csv", chosen->case_id, dir / "run" / "features" / "features.csv", dir / "p2", 1}, quiet);
+  const auto from_images = predict_case({attention, case_folder, "", "", dir / "p1", 1, {}}, quiet);
+  const auto from_row = predict_case({attention, dir / "cohort" / "manifest.csv", chosen->case_id, dir / "run" / "features" / "features.csv", dir / "p2", 1, {}}, quiet);
   for (const char* k : {"zero", "low", "positive"})
     EXPECT_NEAR(from_images["probabilities"][k].get<double>(), from_row["probabilities"][k].get<double>(), 1e-12) << k;
   EXPECT_EQ(from_images["case_id"], chosen->case_id);
@@ -130,7 +130,7 @@ TEST(Predict, ACaseFolderPredictsAsItsRowOfTheCohortFeaturesAndHandlesAbsentModa
   const auto partial = dir / "partial";
   fs::copy(case_folder, partial, fs::copy_options::recursive);
   fs::remove_all(partial / "mg");
-  const auto without_mg = predict_case({attention, partial, "", "", dir / "p3", 1}, quiet);
+  const auto without_mg = predict_case({attention, partial, "", "", dir / "p3", 1, {}}, quiet);
   EXPECT_FALSE(without_mg["modalities_present"]["mg"].get<bool>());
   for (const char* k : {"zero", "low", "positive"})
     EXPECT_NEAR(without_mg["probabilities"][k].get<double>(), from_images["contributions"]["mg"]["without"][k].get<double>(), 1e-12);
@@ -138,11 +138,11 @@ TEST(Predict, ACaseFolderPredictsAsItsRowOfTheCohortFeaturesAndHandlesAbsentModa
   // Every training case had clinical values: the classical learner cannot do without them.
   fs::remove(partial / "clinical.csv");
   ASSERT_EQ(FittedModel::load(logistic).absent_in_training().back(), 0u);
-  EXPECT_NE(error_of([&] { predict_case({logistic, partial, "", "", dir / "p4", 1}, quiet); }).find("was trained only on cases with clinical"),
+  EXPECT_NE(error_of([&] { predict_case({logistic, partial, "", "", dir / "p4", 1, {}}, quiet); }).find("was trained only on cases with clinical"),
             std::string::npos);
   // A file that fits no naming rule is named.
   core::write_file_atomic(partial / "us" / "notes.txt", "x");
-  EXPECT_NE(error_of([&] { predict_case({attention, partial, "", "", dir / "p5", 1}, quiet); }).find("notes.txt fits no naming rule"),
+  EXPECT_NE(error_of([&] { predict_case({attention, partial, "", "", dir / "p5", 1, {}}, quiet); }).find("notes.txt fits no naming rule"),
             std::string::npos);
 }
 

@@ -74,6 +74,20 @@ TEST(Runner, WritesEveryFileByteIdenticallyAndResumesFinishedCells) {
   EXPECT_EQ(core::read_text_file(run / "predictions.csv"), predictions);
   EXPECT_EQ(core::read_text_file(run / "metrics.json"), metrics);
 
+  // Interrupted inside a model: fold 0 of early[mri] done, folds 1 and 2 not. Only those two rerun.
+  const auto cell = core::read_csv(run / "cells" / "early_mri.csv");
+  std::string fold0 = core::csv_line(cell.header);
+  for (const auto& row : cell.rows)
+    if (row[2] == "0") fold0 += core::csv_line(row);
+  fs::remove(run / "cells" / "early_mri.csv");
+  core::write_file_atomic(run / "cells" / "early_mri" / "repeat0_fold0.csv", fold0);
+  std::ostringstream fold_log;
+  run_experiment(config, run, fold_log);
+  EXPECT_NE(fold_log.str().find("[2/2] early[mri], repeat 0 fold 2"), std::string::npos) << fold_log.str();
+  EXPECT_EQ(fold_log.str().find("fold 0"), std::string::npos) << fold_log.str();
+  EXPECT_EQ(core::read_text_file(run / "predictions.csv"), predictions);
+  EXPECT_FALSE(fs::exists(run / "cells" / "early_mri"));  // joined into early_mri.csv
+
   // `vbiopsy reproduce` reruns from run.json and finds no difference; a changed input is reported.
   EXPECT_TRUE(reproduce_run(run, cohort.dir / "reproduced", log).empty());
   EXPECT_THROW(reproduce_run(run, cohort.dir / "reproduced", log), core::Error);  // will not overwrite
