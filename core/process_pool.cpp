@@ -167,6 +167,7 @@ void run_in_processes(const ProcessTasks& tasks, unsigned workers) {
         }
       } else if (kind == "fail" && first_failure.empty()) {
         first_failure = index_end == std::string::npos ? "" : rest.substr(index_end + 1);
+        if (first_failure.empty()) first_failure = concat("task ", index_text, " failed without a message");
       }
     }
   }

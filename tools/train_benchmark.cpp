@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "core/runtime.h"
@@ -46,6 +47,8 @@ int main(int argc, char** argv) {
   // hence the restart) and freed memory kept for reuse.
   if (vbiopsy::core::select_blas_kernels()) execv("/proc/self/exe", argv);
   vbiopsy::core::retain_freed_memory();
+  const char* kernels = std::getenv("OPENBLAS_CORETYPE");
+  std::printf("blas_kernels %s\n", kernels ? kernels : "default");  // train_benchmark.sh gives Python the same
   const int threads = argc > 1 ? std::stoi(argv[1]) : 1;
   const int steps = argc > 2 ? std::stoi(argv[2]) : 10;
   at::set_num_threads(threads);

@@ -18,11 +18,12 @@ fi
 # The machine is shared and noisy: alternate the two programs `rounds` times and keep each one's
 # best round (the least disturbed), as Google Benchmark's min-time reporting does.
 rounds=${3:-3}
-kernels=$(grep -q avx512bw /proc/cpuinfo && echo SkylakeX || { grep -q avx2 /proc/cpuinfo && echo Haswell || echo ""; })
-same_settings=(env MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1099511627776 ${kernels:+OPENBLAS_CORETYPE=$kernels})
 cpp=""; py=""; py_same=""
 for ((r = 0; r < rounds; ++r)); do
   cpp+=$(build/bin/train_benchmark "$threads" "$steps")$'\n'
+  # The OpenBLAS kernels vbiopsy chose (core/runtime.h), and the glibc settings it makes in code.
+  kernels=$(echo "$cpp" | awk '$1 == "blas_kernels" && $2 != "default" {k = $2} END {print k}')
+  same_settings=(env MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1099511627776 ${kernels:+OPENBLAS_CORETYPE=$kernels})
   py+=$("$python" tools/train_benchmark.py "$threads" "$steps")$'\n'
   py_same+=$("${same_settings[@]}" "$python" tools/train_benchmark.py "$threads" "$steps")$'\n'
 done
