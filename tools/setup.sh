@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(cmake ninja-build g++ ccache pkg-config
-          libtorch-dev libinsighttoolkit5-dev libdcmtk-dev libopencv-dev libeigen3-dev
+          libtorch-dev libdnnl-dev libinsighttoolkit5-dev libdcmtk-dev libopencv-dev libeigen3-dev
           libboost-program-options-dev libgtest-dev libbenchmark-dev nlohmann-json3-dev zlib1g-dev
           libqhull-dev libfftw3-dev libssl-dev libxgboost-dev libopenblas0-openmp
           chromium)  # chromium: the test that renders report.html headless

@@ -2,7 +2,7 @@
 // (forward, backward, gradient clipping, AdamW): `cnn2d` on 128x128 crops with early fusion, and
 // `attention` fusion on four 64-wide embeddings. tools/train_benchmark.py builds the same
 // architectures in Python PyTorch; tools/train_benchmark.sh runs both and prints the ratio.
-//   train_benchmark [threads] [steps]
+//   train_benchmark [threads] [steps] [model: cnn2d, attention or all]
 #include <ATen/Parallel.h>
 #include <torch/types.h>  // before clip_grad.h, which is not self-contained
 #include <torch/nn/utils/clip_grad.h>
@@ -51,9 +51,11 @@ int main(int argc, char** argv) {
   std::printf("blas_kernels %s\n", kernels ? kernels : "default");  // train_benchmark.sh gives Python the same
   const int threads = argc > 1 ? std::stoi(argv[1]) : 1;
   const int steps = argc > 2 ? std::stoi(argv[2]) : 10;
+  const std::string only = argc > 3 ? argv[3] : "all";  // one model alone, e.g. for a profiler
   at::set_num_threads(threads);
   torch::manual_seed(0);
 
+  if (only == "all" || only == "cnn2d") {
   ModelSpec cnn;
   cnn.modalities = {{"mg", "cnn2d", {}, {1, 1, 128, 128}}};
   cnn.fusion = "early";
@@ -62,6 +64,8 @@ int main(int argc, char** argv) {
   Batch images{{{torch::randn({cnn_batch, 1, 1, 128, 128}), {}}}, torch::ones({cnn_batch, 1}, torch::kBool),
                torch::arange(cnn_batch, torch::kInt64) % 3};
   std::printf("cnn2d %.2f\n", samples_per_second(cnn_model, images, steps));
+  }
+  if (only == "all" || only == "attention") {
 
   ModelSpec attention;
   for (const char* name : {"clinical", "mg", "mri", "us"}) attention.modalities.push_back({name, "precomputed", {}, {64}});
@@ -73,5 +77,6 @@ int main(int argc, char** argv) {
   embeddings.present = torch::ones({attention_batch, 4}, torch::kBool);
   embeddings.targets = torch::arange(attention_batch, torch::kInt64) % 3;
   std::printf("attention %.2f\n", samples_per_second(attention_model, embeddings, steps * 20));
+  }
   return 0;
 }

@@ -1,11 +1,16 @@
 #include "encoders/nn/layers.h"
 
+#include "encoders/nn/blocked_conv.h"
+#include "encoders/nn/group_norm.h"
+
 #include <torch/nn/functional.h>
 #include <torch/nn/init.h>
 #include <torch/nn/modules/pooling.h>
 
 #include <cmath>
 #include <limits>
+#include <numeric>
+#include <optional>
 
 namespace vbiopsy::encoders {
 
@@ -107,56 +112,74 @@ std::tuple<torch::Tensor, torch::Tensor> TransformerLayerImpl::forward(const tor
 
 namespace {
 
-torch::nn::AnyModule make_conv(int dims, int64_t in, int64_t out, int64_t kernel, int64_t stride) {
-  const int64_t padding = kernel / 2;
-  if (dims == 2)
-    return torch::nn::AnyModule(torch::nn::Conv2d(
-        torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(false)));
-  return torch::nn::AnyModule(
-      torch::nn::Conv3d(torch::nn::Conv3dOptions(in, out, kernel).stride(stride).padding(padding).bias(false)));
-}
+// A convolution without bias (Conv2d or Conv3d, registered under its own name so its weight keeps
+// the name it has always had in bundles), run on blocked or plain activations.
+class TrunkConv {
+ public:
+  TrunkConv(torch::nn::Module& owner, const std::string& name, int dims, int64_t in, int64_t out, int64_t kernel,
+            int64_t stride, bool blocked)
+      : stride_(stride), padding_(kernel / 2), blocked_(blocked) {
+    if (dims == 2) {
+      auto conv = torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding_).bias(false));
+      weight_ = conv->weight;
+      module_ = torch::nn::AnyModule(owner.register_module(name, conv));
+    } else {
+      auto conv = torch::nn::Conv3d(torch::nn::Conv3dOptions(in, out, kernel).stride(stride).padding(padding_).bias(false));
+      weight_ = conv->weight;
+      module_ = torch::nn::AnyModule(owner.register_module(name, conv));
+    }
+  }
+  // x_blocked: whether x is already blocked (false for the trunk's input).
+  torch::Tensor forward(const torch::Tensor& x, bool x_blocked = true) {
+    if (!blocked_) return module_.forward(x);
+    return blocked_convolution(x, x_blocked, weight_, stride_, padding_);
+  }
 
-// conv3 -> GN -> ReLU -> conv3 -> GN, plus a 1x1 projection when the shape changes; then ReLU.
+ private:
+  torch::nn::AnyModule module_;
+  torch::Tensor weight_;
+  int64_t stride_, padding_;
+  bool blocked_;
+};
+
+// conv3 -> GN -> ReLU -> conv3 -> GN, plus a 1x1 projection when the shape changes; then the sum's
+// ReLU (fused into the second GroupNorm).
 class BasicBlockImpl : public torch::nn::Module {
  public:
-  BasicBlockImpl(int dims, int64_t in, int64_t out, int64_t stride, int64_t groups) {
-    conv1_ = make_conv(dims, in, out, 3, stride);
-    conv2_ = make_conv(dims, out, out, 3, 1);
-    register_module("conv1", conv1_.ptr());
-    register_module("conv2", conv2_.ptr());
-    norm1_ = register_module("norm1", torch::nn::GroupNorm(std::min(groups, out), out));
-    norm2_ = register_module("norm2", torch::nn::GroupNorm(std::min(groups, out), out));
+  BasicBlockImpl(int dims, int64_t in, int64_t out, int64_t stride, int64_t groups, bool blocked)
+      : conv1_(*this, "conv1", dims, in, out, 3, stride, blocked), conv2_(*this, "conv2", dims, out, out, 3, 1, blocked) {
+    norm1_ = register_module("norm1", GroupNormAct(std::min(groups, out), out, true, blocked));
+    norm2_ = register_module("norm2", GroupNormAct(std::min(groups, out), out, true, blocked));
     if (stride != 1 || in != out) {
-      shortcut_ = make_conv(dims, in, out, 1, stride);
-      register_module("shortcut", shortcut_.ptr());
-      shortcut_norm_ = register_module("shortcut_norm", torch::nn::GroupNorm(std::min(groups, out), out));
+      shortcut_.emplace(*this, "shortcut", dims, in, out, 1, stride, blocked);
+      shortcut_norm_ = register_module("shortcut_norm", GroupNormAct(std::min(groups, out), out, false, blocked));
     }
   }
   torch::Tensor forward(const torch::Tensor& x) {
-    auto y = norm1_->forward(conv1_.forward(x)).relu_();
-    y = norm2_->forward(conv2_.forward(y));
-    const auto identity = shortcut_.is_empty() ? x : shortcut_norm_->forward(shortcut_.forward(x));
-    return y.add_(identity).relu_();
+    const auto y = norm1_->forward(conv1_.forward(x));
+    const auto identity = shortcut_ ? shortcut_norm_->forward(shortcut_->forward(x)) : x;
+    return norm2_->forward(conv2_.forward(y), identity);
   }
 
  private:
-  torch::nn::AnyModule conv1_, conv2_, shortcut_;
-  torch::nn::GroupNorm norm1_{nullptr}, norm2_{nullptr}, shortcut_norm_{nullptr};
+  TrunkConv conv1_, conv2_;
+  std::optional<TrunkConv> shortcut_;
+  GroupNormAct norm1_{nullptr}, norm2_{nullptr}, shortcut_norm_{nullptr};
 };
 TORCH_MODULE(BasicBlock);
 
+// The stem takes the trunk's plain input and, in the blocked layout, returns blocked activations.
 class StemImpl : public torch::nn::Module {
  public:
-  StemImpl(int dims, int64_t in, int64_t out, int64_t groups) {
-    conv_ = make_conv(dims, in, out, 3, 2);
-    register_module("conv", conv_.ptr());
-    norm_ = register_module("norm", torch::nn::GroupNorm(std::min(groups, out), out));
+  StemImpl(int dims, int64_t in, int64_t out, int64_t groups, bool blocked)
+      : conv_(*this, "conv", dims, in, out, 3, 2, blocked) {
+    norm_ = register_module("norm", GroupNormAct(std::min(groups, out), out, true, blocked));
   }
-  torch::Tensor forward(const torch::Tensor& x) { return norm_->forward(conv_.forward(x)).relu_(); }
+  torch::Tensor forward(const torch::Tensor& x) { return norm_->forward(conv_.forward(x, false)); }
 
  private:
-  torch::nn::AnyModule conv_;
-  torch::nn::GroupNorm norm_{nullptr};
+  TrunkConv conv_;
+  GroupNormAct norm_{nullptr};
 };
 TORCH_MODULE(Stem);
 
@@ -164,14 +187,16 @@ TORCH_MODULE(Stem);
 
 ResNetImpl::ResNetImpl(const ResNetOptions& options, int dims) : dims_(dims) {
   TORCH_CHECK(dims == 2 || dims == 3, "ResNet trunk is 2D or 3D, got ", dims);
+  // Every stage's channels are the width times a power of two.
+  blocked_ = options.blocked_layout() && options.width() % kChannelBlock == 0;
   body_ = torch::nn::Sequential();
   int64_t channels = options.width();
-  body_->push_back(Stem(dims, options.in_channels(), channels, options.groups()));
+  body_->push_back(Stem(dims, options.in_channels(), channels, options.groups(), blocked_));
   for (int64_t stage = 0; stage < options.stages(); ++stage) {
     const int64_t out = stage == 0 ? channels : channels * 2;
     for (int64_t block = 0; block < options.blocks(); ++block)
       body_->push_back(BasicBlock(dims, block == 0 ? channels : out, out, block == 0 && stage > 0 ? 2 : 1,
-                                  options.groups()));
+                                  options.groups(), blocked_));
     channels = out;
   }
   features_ = channels;
@@ -182,7 +207,11 @@ torch::Tensor ResNetImpl::forward(const torch::Tensor& x) {
   TORCH_CHECK(x.dim() == dims_ + 2, "ResNet trunk (", dims_, "D) expects [N,C,", dims_ == 2 ? "H,W" : "D,H,W",
               "], got ", x.sizes());
   const auto features = body_->forward(x);
-  return features.flatten(2).mean(2);
+  if (!blocked_) return features.flatten(2).mean(2);
+  // [N, C/16, spatial..., 16] -> mean over the spatial positions -> [N, C/16, 16] = [N, C]
+  std::vector<int64_t> spatial(dims_);
+  std::iota(spatial.begin(), spatial.end(), 2);
+  return features.mean(spatial).reshape({x.size(0), features_});
 }
 
 }  // namespace vbiopsy::encoders

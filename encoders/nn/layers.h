@@ -100,6 +100,9 @@ struct ResNetOptions {
   TORCH_ARG(int64_t, stages) = 3;
   TORCH_ARG(int64_t, blocks) = 1;
   TORCH_ARG(int64_t, groups) = 8;
+  // Keep activations in oneDNN's blocked layout (blocked_conv.h) when the width allows it (a
+  // multiple of 16); false runs LibTorch's own convolutions and GroupNorm on NCHW tensors.
+  TORCH_ARG(bool, blocked_layout) = true;
 };
 
 class ResNetImpl : public torch::nn::Module {
@@ -107,11 +110,13 @@ class ResNetImpl : public torch::nn::Module {
   ResNetImpl(const ResNetOptions& options, int dims);
   torch::Tensor forward(const torch::Tensor& x);
   int64_t features() const { return features_; }
+  bool blocked() const { return blocked_; }
 
  private:
   torch::nn::Sequential body_{nullptr};
   int64_t features_ = 0;
   int dims_ = 2;
+  bool blocked_ = false;
 };
 TORCH_MODULE(ResNet);
 
