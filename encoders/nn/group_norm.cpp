@@ -37,27 +37,26 @@ struct Shape {
 void forward_case(const Shape& s, int64_t n, const float* x, const float* residual, const float* weight,
                   const float* bias, bool relu, float* y, double* mean, double* rstd, double eps) {
   const int64_t C = s.channels, D = s.per_group();
-  std::vector<double> sums(C, 0.0), deviations(C, 0.0), squares(C, 0.0);
-  for (int64_t b = 0; b < s.blocks; ++b) kernels::lane_sums(x + s.tile(n, b), s.positions, &sums[b * kChannelBlock]);
-  // Two passes: deviations from the group mean rounded to float (m), corrected for that rounding:
-  // sum (x - mean)^2 = sum (x - m)^2 - 2 (mean - m) sum (x - m) + count (mean - m)^2.
-  std::vector<double> group_mean(s.groups);
-  std::vector<float> rounded(C);
-  for (int64_t g = 0; g < s.groups; ++g) {
-    double total = 0;
-    for (int64_t c = g * D; c < (g + 1) * D; ++c) total += sums[c];
-    group_mean[g] = total / s.group_count();
-    std::fill_n(rounded.begin() + g * D, D, static_cast<float>(group_mean[g]));
-  }
-  for (int64_t b = 0; b < s.blocks; ++b)
-    kernels::lane_deviations(x + s.tile(n, b), s.positions, &rounded[b * kChannelBlock], &deviations[b * kChannelBlock],
+  // One pass of shifted sums, the shift being each channel's first value (near its mean, unlike 0):
+  // with d = x - k, sum (x - mean)^2 = sum d^2 - 2 (mean - k) sum d + count (mean - k)^2.
+  std::vector<float> first(C, 0.0f);
+  std::vector<double> deviations(C, 0.0), squares(C, 0.0);
+  for (int64_t b = 0; b < s.blocks; ++b) {
+    const float* tile = x + s.tile(n, b);
+    if (s.positions > 0) std::copy_n(tile, kChannelBlock, &first[b * kChannelBlock]);
+    kernels::shifted_moments(tile, s.positions, &first[b * kChannelBlock], &deviations[b * kChannelBlock],
                              &squares[b * kChannelBlock]);
+  }
   std::vector<float> scale(C), shift(C);
   for (int64_t g = 0; g < s.groups; ++g) {
-    const double m = group_mean[g], rounding = m - static_cast<double>(rounded[g * D]);
+    double total = 0;
+    for (int64_t c = g * D; c < (g + 1) * D; ++c) total += static_cast<double>(first[c]) * s.positions + deviations[c];
+    const double m = total / s.group_count();
     double squared = 0;
-    for (int64_t c = g * D; c < (g + 1) * D; ++c)
-      squared += squares[c] - 2.0 * rounding * deviations[c] + static_cast<double>(s.positions) * rounding * rounding;
+    for (int64_t c = g * D; c < (g + 1) * D; ++c) {
+      const double offset = m - static_cast<double>(first[c]);
+      squared += squares[c] - 2.0 * offset * deviations[c] + static_cast<double>(s.positions) * offset * offset;
+    }
     const double r = 1.0 / std::sqrt(std::max(squared, 0.0) / s.group_count() + eps);
     mean[n * s.groups + g] = m;
     rstd[n * s.groups + g] = r;
@@ -80,13 +79,12 @@ void backward_case(const Shape& s, int64_t n, const float* grad, const float* x,
                    double* weight_grad, double* bias_grad) {
   const int64_t C = s.channels, D = s.per_group();
   std::vector<double> ds(C, 0.0), db(C, 0.0);
-  // The masked gradient goes to grad_x first; input_gradient turns it into x's gradient in place.
+  // With a residual, the masked gradient is its gradient: stored, then read instead of recomputed.
   for (int64_t b = 0; b < s.blocks; ++b) {
     const int64_t tile = s.tile(n, b);
-    kernels::masked_gradient(grad + tile, x + tile, y + tile, relu, grad_x + tile, s.positions, &ds[b * kChannelBlock],
-                             &db[b * kChannelBlock]);
+    kernels::gradient_sums(grad + tile, x + tile, y + tile, relu, grad_residual ? grad_residual + tile : nullptr,
+                           s.positions, &ds[b * kChannelBlock], &db[b * kChannelBlock]);
   }
-  if (grad_residual) std::copy_n(grad_x + s.tile(n, 0), C * s.positions, grad_residual + s.tile(n, 0));
   std::vector<float> a(C), b_coefficient(C), k(C);
   for (int64_t g = 0; g < s.groups; ++g) {
     const double m = mean[n * s.groups + g], r = rstd[n * s.groups + g];
@@ -108,8 +106,9 @@ void backward_case(const Shape& s, int64_t n, const float* grad, const float* x,
   }
   for (int64_t b = 0; b < s.blocks; ++b) {
     const int64_t tile = s.tile(n, b);
-    kernels::input_gradient(&a[b * kChannelBlock], &b_coefficient[b * kChannelBlock], &k[b * kChannelBlock], x + tile,
-                            grad_x + tile, s.positions);
+    kernels::input_gradient(&a[b * kChannelBlock], &b_coefficient[b * kChannelBlock], &k[b * kChannelBlock],
+                            grad_residual ? grad_residual + tile : grad + tile, x + tile, y + tile,
+                            relu && !grad_residual, grad_x + tile, s.positions);
   }
 }
 

@@ -35,25 +35,17 @@ VBIOPSY_INLINE Lanes relu(Lanes v) {
 
 }  // namespace
 
-VBIOPSY_CLONES void lane_sums(const float* x, int64_t positions, double* sums) {
-  for (int64_t start = 0; start < positions; start += kFlush) {
-    Lanes sum = {};
-    for (int64_t p = start; p < positions && p < start + kFlush; ++p) sum += load(x + p * kBlock);
-    add_to(sums, sum);
-  }
-}
-
-VBIOPSY_CLONES void lane_deviations(const float* x, int64_t positions, const float* mean, double* deviations,
+VBIOPSY_CLONES void shifted_moments(const float* x, int64_t positions, const float* shift, double* sums,
                                     double* squares) {
-  const Lanes m = load(mean);
+  const Lanes k = load(shift);
   for (int64_t start = 0; start < positions; start += kFlush) {
     Lanes sum = {}, sum_squares = {};
     for (int64_t p = start; p < positions && p < start + kFlush; ++p) {
-      const Lanes d = load(x + p * kBlock) - m;
+      const Lanes d = load(x + p * kBlock) - k;
       sum += d;
       sum_squares += d * d;
     }
-    add_to(deviations, sum);
+    add_to(sums, sum);
     add_to(squares, sum_squares);
   }
 }
@@ -68,15 +60,22 @@ VBIOPSY_CLONES void normalise(const float* x, const float* residual, const float
   }
 }
 
-VBIOPSY_CLONES void masked_gradient(const float* grad, const float* x, const float* y, bool apply_relu, float* masked,
-                                    int64_t positions, double* sum_gx, double* sum_g) {
-  const Lanes zero = {};
+namespace {
+
+VBIOPSY_INLINE Lanes masked(const float* grad, const float* y, bool apply_relu, int64_t p) {
+  const Lanes g = load(grad + p * kBlock), zero = {};
+  return apply_relu ? (load(y + p * kBlock) > zero ? g : zero) : g;
+}
+
+}  // namespace
+
+VBIOPSY_CLONES void gradient_sums(const float* grad, const float* x, const float* y, bool apply_relu, float* masked_out,
+                                  int64_t positions, double* sum_gx, double* sum_g) {
   for (int64_t start = 0; start < positions; start += kFlush) {
     Lanes gx = {}, g_sum = {};
     for (int64_t p = start; p < positions && p < start + kFlush; ++p) {
-      Lanes g = load(grad + p * kBlock);
-      if (apply_relu) g = load(y + p * kBlock) > zero ? g : zero;
-      store(masked + p * kBlock, g);
+      const Lanes g = masked(grad, y, apply_relu, p);
+      if (masked_out) store(masked_out + p * kBlock, g);
       gx += g * load(x + p * kBlock);
       g_sum += g;
     }
@@ -85,10 +84,11 @@ VBIOPSY_CLONES void masked_gradient(const float* grad, const float* x, const flo
   }
 }
 
-VBIOPSY_CLONES void input_gradient(const float* a, const float* b, const float* k, const float* x, float* g,
-                                   int64_t positions) {
+VBIOPSY_CLONES void input_gradient(const float* a, const float* b, const float* k, const float* grad, const float* x,
+                                   const float* y, bool apply_relu, float* out, int64_t positions) {
   const Lanes va = load(a), vb = load(b), vk = load(k);
-  for (int64_t p = 0; p < positions; ++p) store(g + p * kBlock, va * load(g + p * kBlock) + vb * load(x + p * kBlock) + vk);
+  for (int64_t p = 0; p < positions; ++p)
+    store(out + p * kBlock, va * masked(grad, y, apply_relu, p) + vb * load(x + p * kBlock) + vk);
 }
 
 }  // namespace vbiopsy::encoders::group_norm_kernels

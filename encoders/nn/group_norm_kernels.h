@@ -12,22 +12,21 @@ namespace vbiopsy::encoders::group_norm_kernels {
 
 constexpr int64_t kBlock = 16;  // channels per block, oneDNN's nChw16c
 
-// sums[l] += sum over positions of x[p][l].
-void lane_sums(const float* x, int64_t positions, double* sums);
-
-// With m the mean rounded to float: deviations[l] += sum (x - m[l]), squares[l] += sum (x - m[l])^2.
-void lane_deviations(const float* x, int64_t positions, const float* mean, double* deviations, double* squares);
+// With d = x - shift[l]: sums[l] += sum d, squares[l] += sum d^2 over the positions. A shift near
+// the mean (the caller takes a value of the channel) keeps the squares free of cancellation.
+void shifted_moments(const float* x, int64_t positions, const float* shift, double* sums, double* squares);
 
 // y = x * scale[l] + shift[l] (+ residual when given), then ReLU when asked; y may be x.
 void normalise(const float* x, const float* residual, const float* scale, const float* shift, bool relu, float* y,
                int64_t positions);
 
-// masked = grad, zeroed where the ReLU output y is not positive when `relu` (as torch::relu's
-// backward); sum_gx[l] += sum(masked * x), sum_g[l] += sum(masked).
-void masked_gradient(const float* grad, const float* x, const float* y, bool relu, float* masked, int64_t positions,
-                     double* sum_gx, double* sum_g);
+// With g = grad, zeroed where the ReLU output y is not positive when `relu` (as torch::relu's
+// backward): sum_gx[l] += sum(g * x), sum_g[l] += sum(g); g is also stored to `masked` when given.
+void gradient_sums(const float* grad, const float* x, const float* y, bool relu, float* masked, int64_t positions,
+                   double* sum_gx, double* sum_g);
 
-// g = a[l] * g + b[l] * x + k[l], in place: the input gradient from the masked output gradient g.
-void input_gradient(const float* a, const float* b, const float* k, const float* x, float* g, int64_t positions);
+// out = a[l] * g + b[l] * x + k[l], with g as in gradient_sums: the input gradient.
+void input_gradient(const float* a, const float* b, const float* k, const float* grad, const float* x, const float* y,
+                    bool relu, float* out, int64_t positions);
 
 }  // namespace vbiopsy::encoders::group_norm_kernels
