@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace vbiopsy::encoders {
@@ -28,7 +29,10 @@ dnnl::stream& cpu_stream() {
   return stream;
 }
 
-Tag blocked_tag(size_t spatial) { return spatial == 2 ? Tag::nChw16c : Tag::nCdhw16c; }
+Tag blocked_tag(size_t spatial, int64_t block) {
+  if (block == 16) return spatial == 2 ? Tag::nChw16c : Tag::nCdhw16c;
+  return spatial == 2 ? Tag::nChw8c : Tag::nCdhw8c;
+}
 Tag plain_tag(size_t spatial) { return spatial == 2 ? Tag::nchw : Tag::ncdhw; }
 Tag plain_weights_tag(size_t spatial) { return spatial == 2 ? Tag::oihw : Tag::oidhw; }
 
@@ -36,44 +40,47 @@ Tag plain_weights_tag(size_t spatial) { return spatial == 2 ? Tag::oihw : Tag::o
 struct Geometry {
   memory::dims src, weights, dst, strides, padding_l, padding_r;
   bool src_blocked = false;
+  int64_t block = 16;
 
   size_t spatial() const { return src.size() - 2; }
   memory::desc src_desc() const {
-    return {src, memory::data_type::f32, src_blocked ? blocked_tag(spatial()) : plain_tag(spatial())};
+    return {src, memory::data_type::f32, src_blocked ? blocked_tag(spatial(), block) : plain_tag(spatial())};
   }
-  memory::desc dst_desc() const { return {dst, memory::data_type::f32, blocked_tag(spatial())}; }
+  memory::desc dst_desc() const { return {dst, memory::data_type::f32, blocked_tag(spatial(), block)}; }
   memory::desc plain_weights_desc() const { return {weights, memory::data_type::f32, plain_weights_tag(spatial())}; }
   memory::desc any_weights_desc() const { return {weights, memory::data_type::f32, Tag::any}; }
   std::vector<int64_t> key() const {
-    std::vector<int64_t> k{src_blocked};
+    std::vector<int64_t> k{src_blocked, block};
     for (const auto* dims : {&src, &weights, &strides, &padding_l, &padding_r}) k.insert(k.end(), dims->begin(), dims->end());
     return k;
   }
 };
 
-Geometry geometry_of(const torch::Tensor& x, bool x_blocked, const torch::Tensor& weight, int64_t stride,
-                     int64_t padding) {
-  const int64_t spatial = weight.dim() - 2;
-  TORCH_CHECK(spatial == 2 || spatial == 3, "blocked convolution is 2D or 3D, got weight ", weight.sizes());
-  TORCH_CHECK(x.dim() == (x_blocked ? spatial + 3 : spatial + 2), "blocked convolution: input ", x.sizes(),
-              x_blocked ? " is not blocked [N,C/16,spatial...,16]" : " is not [N,C,spatial...]", " for weight ",
-              weight.sizes());
-  TORCH_CHECK(!x_blocked || x.size(-1) == kChannelBlock, "blocked convolution: input ", x.sizes(),
-              " does not end in a block of ", kChannelBlock, " channels");
-  TORCH_CHECK(weight.size(0) % kChannelBlock == 0, "blocked convolution: ", weight.size(0),
-              " output channels are not a multiple of ", kChannelBlock);
+// The geometry of a convolution of x (sizes only) by a weight of the given sizes.
+Geometry geometry_of(torch::IntArrayRef x, bool x_blocked, torch::IntArrayRef weight, int64_t stride, int64_t padding,
+                     int64_t block) {
+  const int64_t spatial = static_cast<int64_t>(weight.size()) - 2;
+  TORCH_CHECK(spatial == 2 || spatial == 3, "blocked convolution is 2D or 3D, got weight ", weight);
+  TORCH_CHECK(is_channel_block(block), "blocked convolution: channel block ", block, ", expected 8 or 16");
+  TORCH_CHECK(static_cast<int64_t>(x.size()) == (x_blocked ? spatial + 3 : spatial + 2), "blocked convolution: input ", x,
+              x_blocked ? " is not blocked [N,C/B,spatial...,B]" : " is not [N,C,spatial...]", " for weight ", weight);
+  TORCH_CHECK(!x_blocked || x.back() == block, "blocked convolution: input ", x, " does not end in a block of ", block,
+              " channels");
+  TORCH_CHECK(weight[0] % block == 0, "blocked convolution: ", weight[0], " output channels are not a multiple of ",
+              block);
   Geometry g;
   g.src_blocked = x_blocked;
-  const int64_t channels = x_blocked ? x.size(1) * kChannelBlock : x.size(1);
-  TORCH_CHECK(channels == weight.size(1), "blocked convolution: input has ", channels, " channels, weight expects ",
-              weight.size(1));
-  g.src = {x.size(0), channels};
-  g.weights = weight.sizes().vec();
-  g.dst = {x.size(0), weight.size(0)};
+  g.block = block;
+  const int64_t channels = x_blocked ? x[1] * block : x[1];
+  TORCH_CHECK(channels == weight[1], "blocked convolution: input has ", channels, " channels, weight expects ",
+              weight[1]);
+  g.src = {x[0], channels};
+  g.weights = weight.vec();
+  g.dst = {x[0], weight[0]};
   for (int64_t d = 0; d < spatial; ++d) {
-    const int64_t in = x.size(2 + d), kernel = weight.size(2 + d);
+    const int64_t in = x[2 + d], kernel = weight[2 + d];
     const int64_t out = (in + 2 * padding - kernel) / stride + 1;
-    TORCH_CHECK(out > 0, "blocked convolution: input ", x.sizes(), " is smaller than the kernel ", weight.sizes());
+    TORCH_CHECK(out > 0, "blocked convolution: input ", x, " is smaller than the kernel ", weight);
     g.src.push_back(in);
     g.dst.push_back(out);
     g.strides.push_back(stride);
@@ -114,6 +121,20 @@ struct Primitives {
     }
     return *weights_pd_;
   }
+  // Whether oneDNN runs this geometry with native kernels rather than its reference loops (hundreds
+  // of times slower): forward, backward weights and, for a blocked input, backward data.
+  bool native() {
+    if (!native_) {
+      const auto is_native = [](const char* name) { return std::string(name).find("ref") == std::string::npos; };
+      try {
+        native_ = is_native(forward_pd.impl_info_str()) && is_native(weights_pd().impl_info_str()) &&
+                  (!geometry.src_blocked || is_native(data_pd().impl_info_str()));
+      } catch (const dnnl::error&) {
+        native_ = false;  // no backward implementation at all
+      }
+    }
+    return *native_;
+  }
   dnnl::convolution_backward_data& data() { return data_pd(), *data_; }
   dnnl::convolution_backward_weights& weights() { return weights_pd(), *weights_; }
 
@@ -126,6 +147,7 @@ struct Primitives {
   std::optional<dnnl::convolution_backward_data> data_;
   std::optional<dnnl::convolution_backward_weights::primitive_desc> weights_pd_;
   std::optional<dnnl::convolution_backward_weights> weights_;
+  std::optional<bool> native_;
 };
 
 // Primitive creation costs far more than a small convolution, so they are kept per geometry (a
@@ -160,22 +182,22 @@ torch::Tensor weights_as(const Geometry& g, const torch::Tensor& weight, const m
   return out;
 }
 
-std::vector<int64_t> blocked_shape(const memory::dims& dims) {
-  std::vector<int64_t> shape{dims[0], dims[1] / kChannelBlock};
+std::vector<int64_t> blocked_shape(const memory::dims& dims, int64_t block) {
+  std::vector<int64_t> shape{dims[0], dims[1] / block};
   shape.insert(shape.end(), dims.begin() + 2, dims.end());
-  shape.push_back(kChannelBlock);
+  shape.push_back(block);
   return shape;
 }
 
 class BlockedConvolutionFunction : public torch::autograd::Function<BlockedConvolutionFunction> {
  public:
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
-                               int64_t stride, int64_t padding, bool x_blocked) {
+                               int64_t stride, int64_t padding, bool x_blocked, int64_t block) {
     TORCH_CHECK(x.scalar_type() == torch::kFloat && weight.scalar_type() == torch::kFloat,
                 "blocked convolution is float only, got ", x.scalar_type(), " and ", weight.scalar_type());
     const auto input = x.contiguous(), w = weight.contiguous();
-    const Geometry g = geometry_of(input, x_blocked, w, stride, padding);
-    auto output = torch::empty(blocked_shape(g.dst), input.options());
+    const Geometry g = geometry_of(input.sizes(), x_blocked, w.sizes(), stride, padding, block);
+    auto output = torch::empty(blocked_shape(g.dst, block), input.options());
     {
       std::lock_guard<std::mutex> lock(primitives_mutex);
       auto& p = primitives_for(g);
@@ -190,14 +212,16 @@ class BlockedConvolutionFunction : public torch::autograd::Function<BlockedConvo
     ctx->saved_data["stride"] = stride;
     ctx->saved_data["padding"] = padding;
     ctx->saved_data["x_blocked"] = x_blocked;
+    ctx->saved_data["block"] = block;
     return output;
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
     const auto saved = ctx->get_saved_variables();
     const auto &input = saved[0], &weight = saved[1];
-    const Geometry g = geometry_of(input, ctx->saved_data["x_blocked"].toBool(), weight,
-                                   ctx->saved_data["stride"].toInt(), ctx->saved_data["padding"].toInt());
+    const Geometry g =
+        geometry_of(input.sizes(), ctx->saved_data["x_blocked"].toBool(), weight.sizes(), ctx->saved_data["stride"].toInt(),
+                    ctx->saved_data["padding"].toInt(), ctx->saved_data["block"].toInt());
     const auto grad = grad_outputs[0].contiguous();
     torch::Tensor grad_input, grad_weight;
     std::lock_guard<std::mutex> lock(primitives_mutex);
@@ -222,33 +246,69 @@ class BlockedConvolutionFunction : public torch::autograd::Function<BlockedConvo
       if (!plain) reorder(produced, target, g.plain_weights_desc(), grad_weight);
     }
     cpu_stream().wait();
-    return {grad_input, grad_weight, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    return {grad_input, grad_weight, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
 
 }  // namespace
 
+bool is_channel_block(int64_t block) { return block == 8 || block == 16; }
+
+int64_t native_channel_block(int dims, int64_t width) {
+  static std::map<std::vector<int64_t>, int64_t> chosen;
+  std::lock_guard<std::mutex> lock(primitives_mutex);
+  auto [entry, inserted] = chosen.try_emplace({dims, width}, 0);
+  if (!inserted) return entry->second;
+  for (int64_t block : {16, 8}) {
+    if (width % block != 0) continue;
+    // A block's 3x3 on blocked activations (a geometry without native kernels, such as a stem's
+    // on some CPUs, falls back to LibTorch's convolution: see blocked_convolution).
+    std::vector<int64_t> activations{2, width / block}, conv{width, width};
+    for (int d = 0; d < dims; ++d) {
+      activations.push_back(8);
+      conv.push_back(3);
+    }
+    activations.push_back(block);
+    if (primitives_for(geometry_of(activations, true, conv, 1, 1, block)).native()) {
+      entry->second = block;
+      break;
+    }
+  }
+  return entry->second;
+}
+
 torch::Tensor unblock_channels(const torch::Tensor& blocked) {
-  TORCH_CHECK(blocked.dim() >= 3 && blocked.size(-1) == kChannelBlock, "not a blocked [N,C/16,...,16] tensor: ",
+  TORCH_CHECK(blocked.dim() >= 3 && is_channel_block(blocked.size(-1)), "not a blocked [N,C/B,...,B] tensor: ",
               blocked.sizes());
-  // [N, CB, S..., 16] -> [N, CB, 16, S...] -> [N, C, S...]
+  // [N, C/B, S..., B] -> [N, C/B, B, S...] -> [N, C, S...]
   auto moved = blocked.movedim(-1, 2);
-  std::vector<int64_t> shape{blocked.size(0), blocked.size(1) * kChannelBlock};
+  std::vector<int64_t> shape{blocked.size(0), blocked.size(1) * blocked.size(-1)};
   for (int64_t d = 2; d < blocked.dim() - 1; ++d) shape.push_back(blocked.size(d));
   return moved.reshape(shape);
 }
 
-torch::Tensor block_channels(const torch::Tensor& plain) {
-  TORCH_CHECK(plain.dim() >= 2 && plain.size(1) % kChannelBlock == 0, "cannot block ", plain.sizes(), ": ",
-              "channels are not a multiple of ", kChannelBlock);
-  std::vector<int64_t> shape{plain.size(0), plain.size(1) / kChannelBlock, kChannelBlock};
+torch::Tensor block_channels(const torch::Tensor& plain, int64_t block) {
+  TORCH_CHECK(is_channel_block(block) && plain.dim() >= 2 && plain.size(1) % block == 0, "cannot block ", plain.sizes(),
+              " by ", block, " channels");
+  std::vector<int64_t> shape{plain.size(0), plain.size(1) / block, block};
   for (int64_t d = 2; d < plain.dim(); ++d) shape.push_back(plain.size(d));
   return plain.reshape(shape).movedim(2, -1).contiguous();
 }
 
 torch::Tensor blocked_convolution(const torch::Tensor& x, bool x_blocked, const torch::Tensor& weight, int64_t stride,
-                                  int64_t padding) {
-  return BlockedConvolutionFunction::apply(x, weight, stride, padding, x_blocked);
+                                  int64_t padding, int64_t block) {
+  const auto g = geometry_of(x.sizes(), x_blocked, weight.sizes(), stride, padding, block);
+  bool native = false;
+  {
+    std::lock_guard<std::mutex> lock(primitives_mutex);
+    native = primitives_for(g).native();
+  }
+  if (native) return BlockedConvolutionFunction::apply(x, weight, stride, padding, x_blocked, block);
+  // LibTorch's convolution on the plain tensor (its oneDNN reorders included), blocked after.
+  const auto plain = x_blocked ? unblock_channels(x) : x;
+  const auto y = g.spatial() == 2 ? torch::conv2d(plain, weight, {}, stride, padding)
+                                  : torch::conv3d(plain, weight, {}, stride, padding);
+  return block_channels(y, block);
 }
 
 }  // namespace vbiopsy::encoders

@@ -17,19 +17,19 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 namespace kernels = group_norm_kernels;
-static_assert(kernels::kBlock == kChannelBlock, "the kernels' tiles are the convolutions' channel blocks");
 
-// A blocked tensor [N, CB, S..., 16] as cases x blocks x tiles of `positions` rows of 16 channels.
+// A blocked tensor [N, C/B, S..., B] as cases x blocks x tiles of `positions` rows of B channels.
 struct Shape {
   Shape(const torch::Tensor& t, int64_t g)
       : cases(t.size(0)),
         blocks(t.size(1)),
-        positions(t.numel() / std::max<int64_t>(1, cases * blocks * kChannelBlock)),
-        channels(blocks * kChannelBlock),
+        block(t.size(-1)),
+        positions(t.numel() / std::max<int64_t>(1, cases * blocks * block)),
+        channels(blocks * block),
         groups(g) {}
-  int64_t cases, blocks, positions, channels, groups;
+  int64_t cases, blocks, block, positions, channels, groups;
   int64_t per_group() const { return channels / groups; }
-  int64_t tile(int64_t n, int64_t block) const { return (n * blocks + block) * positions * kChannelBlock; }
+  int64_t tile(int64_t n, int64_t b) const { return (n * blocks + b) * positions * block; }
   double group_count() const { return static_cast<double>(per_group() * positions); }
 };
 
@@ -43,9 +43,9 @@ void forward_case(const Shape& s, int64_t n, const float* x, const float* residu
   std::vector<double> deviations(C, 0.0), squares(C, 0.0);
   for (int64_t b = 0; b < s.blocks; ++b) {
     const float* tile = x + s.tile(n, b);
-    if (s.positions > 0) std::copy_n(tile, kChannelBlock, &first[b * kChannelBlock]);
-    kernels::shifted_moments(tile, s.positions, &first[b * kChannelBlock], &deviations[b * kChannelBlock],
-                             &squares[b * kChannelBlock]);
+    if (s.positions > 0) std::copy_n(tile, s.block, &first[b * s.block]);
+    kernels::shifted_moments(s.block, tile, s.positions, &first[b * s.block], &deviations[b * s.block],
+                             &squares[b * s.block]);
   }
   std::vector<float> scale(C), shift(C);
   for (int64_t g = 0; g < s.groups; ++g) {
@@ -67,8 +67,8 @@ void forward_case(const Shape& s, int64_t n, const float* x, const float* residu
   }
   for (int64_t b = 0; b < s.blocks; ++b) {
     const int64_t tile = s.tile(n, b);
-    kernels::normalise(x + tile, residual ? residual + tile : nullptr, &scale[b * kChannelBlock],
-                       &shift[b * kChannelBlock], relu, y + tile, s.positions);
+    kernels::normalise(s.block, x + tile, residual ? residual + tile : nullptr, &scale[b * s.block],
+                       &shift[b * s.block], relu, y + tile, s.positions);
   }
 }
 
@@ -82,8 +82,8 @@ void backward_case(const Shape& s, int64_t n, const float* grad, const float* x,
   // With a residual, the masked gradient is its gradient: stored, then read instead of recomputed.
   for (int64_t b = 0; b < s.blocks; ++b) {
     const int64_t tile = s.tile(n, b);
-    kernels::gradient_sums(grad + tile, x + tile, y + tile, relu, grad_residual ? grad_residual + tile : nullptr,
-                           s.positions, &ds[b * kChannelBlock], &db[b * kChannelBlock]);
+    kernels::gradient_sums(s.block, grad + tile, x + tile, y + tile, relu, grad_residual ? grad_residual + tile : nullptr,
+                           s.positions, &ds[b * s.block], &db[b * s.block]);
   }
   std::vector<float> a(C), b_coefficient(C), k(C);
   for (int64_t g = 0; g < s.groups; ++g) {
@@ -106,7 +106,7 @@ void backward_case(const Shape& s, int64_t n, const float* grad, const float* x,
   }
   for (int64_t b = 0; b < s.blocks; ++b) {
     const int64_t tile = s.tile(n, b);
-    kernels::input_gradient(&a[b * kChannelBlock], &b_coefficient[b * kChannelBlock], &k[b * kChannelBlock],
+    kernels::input_gradient(s.block, &a[b * s.block], &b_coefficient[b * s.block], &k[b * s.block],
                             grad_residual ? grad_residual + tile : grad + tile, x + tile, y + tile,
                             relu && !grad_residual, grad_x + tile, s.positions);
   }
@@ -203,11 +203,11 @@ class GroupNormAddActFunction : public torch::autograd::Function<GroupNormAddAct
 
 torch::Tensor blocked_group_norm_act(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                                      const torch::Tensor& residual, int64_t groups, bool relu, double eps) {
-  TORCH_CHECK(x.dim() >= 3 && x.size(-1) == kChannelBlock, "blocked group norm expects [N,C/16,spatial...,16], got ",
+  TORCH_CHECK(x.dim() >= 3 && is_channel_block(x.size(-1)), "blocked group norm expects [N,C/B,spatial...,B], B = 8 or 16, got ",
               x.sizes());
   TORCH_CHECK(x.scalar_type() == torch::kFloat && weight.scalar_type() == torch::kFloat,
               "blocked group norm is float only, got ", x.scalar_type());
-  const int64_t channels = x.size(1) * kChannelBlock;
+  const int64_t channels = x.size(1) * x.size(-1);
   TORCH_CHECK(groups > 0 && channels % groups == 0, "group norm: ", channels, " channels are not divisible into ",
               groups, " groups");
   TORCH_CHECK(weight.dim() == 1 && weight.size(0) == channels && bias.sizes() == weight.sizes(),

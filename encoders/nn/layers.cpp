@@ -117,8 +117,8 @@ namespace {
 class TrunkConv {
  public:
   TrunkConv(torch::nn::Module& owner, const std::string& name, int dims, int64_t in, int64_t out, int64_t kernel,
-            int64_t stride, bool blocked)
-      : stride_(stride), padding_(kernel / 2), blocked_(blocked) {
+            int64_t stride, int64_t block)
+      : stride_(stride), padding_(kernel / 2), block_(block) {
     if (dims == 2) {
       auto conv = torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding_).bias(false));
       weight_ = conv->weight;
@@ -131,27 +131,27 @@ class TrunkConv {
   }
   // x_blocked: whether x is already blocked (false for the trunk's input).
   torch::Tensor forward(const torch::Tensor& x, bool x_blocked = true) {
-    if (!blocked_) return module_.forward(x);
-    return blocked_convolution(x, x_blocked, weight_, stride_, padding_);
+    if (block_ == 0) return module_.forward(x);
+    return blocked_convolution(x, x_blocked, weight_, stride_, padding_, block_);
   }
 
  private:
   torch::nn::AnyModule module_;
   torch::Tensor weight_;
-  int64_t stride_, padding_;
-  bool blocked_;
+  int64_t stride_, padding_, block_;  // block_ 0: NCHW
 };
 
 // conv3 -> GN -> ReLU -> conv3 -> GN, plus a 1x1 projection when the shape changes; then the sum's
 // ReLU (fused into the second GroupNorm).
 class BasicBlockImpl : public torch::nn::Module {
  public:
-  BasicBlockImpl(int dims, int64_t in, int64_t out, int64_t stride, int64_t groups, bool blocked)
-      : conv1_(*this, "conv1", dims, in, out, 3, stride, blocked), conv2_(*this, "conv2", dims, out, out, 3, 1, blocked) {
+  BasicBlockImpl(int dims, int64_t in, int64_t out, int64_t stride, int64_t groups, int64_t block)
+      : conv1_(*this, "conv1", dims, in, out, 3, stride, block), conv2_(*this, "conv2", dims, out, out, 3, 1, block) {
+    const bool blocked = block != 0;
     norm1_ = register_module("norm1", GroupNormAct(std::min(groups, out), out, true, blocked));
     norm2_ = register_module("norm2", GroupNormAct(std::min(groups, out), out, true, blocked));
     if (stride != 1 || in != out) {
-      shortcut_.emplace(*this, "shortcut", dims, in, out, 1, stride, blocked);
+      shortcut_.emplace(*this, "shortcut", dims, in, out, 1, stride, block);
       shortcut_norm_ = register_module("shortcut_norm", GroupNormAct(std::min(groups, out), out, false, blocked));
     }
   }
@@ -171,9 +171,9 @@ TORCH_MODULE(BasicBlock);
 // The stem takes the trunk's plain input and, in the blocked layout, returns blocked activations.
 class StemImpl : public torch::nn::Module {
  public:
-  StemImpl(int dims, int64_t in, int64_t out, int64_t groups, bool blocked)
-      : conv_(*this, "conv", dims, in, out, 3, 2, blocked) {
-    norm_ = register_module("norm", GroupNormAct(std::min(groups, out), out, true, blocked));
+  StemImpl(int dims, int64_t in, int64_t out, int64_t groups, int64_t block)
+      : conv_(*this, "conv", dims, in, out, 3, 2, block) {
+    norm_ = register_module("norm", GroupNormAct(std::min(groups, out), out, true, block != 0));
   }
   torch::Tensor forward(const torch::Tensor& x) { return norm_->forward(conv_.forward(x, false)); }
 
@@ -187,16 +187,19 @@ TORCH_MODULE(Stem);
 
 ResNetImpl::ResNetImpl(const ResNetOptions& options, int dims) : dims_(dims) {
   TORCH_CHECK(dims == 2 || dims == 3, "ResNet trunk is 2D or 3D, got ", dims);
-  // Every stage's channels are the width times a power of two.
-  blocked_ = options.blocked_layout() && options.width() % kChannelBlock == 0;
+  // Every stage's channels are the width times a power of two, so the width's block fits them all.
+  block_ = options.channel_block() < 0 ? native_channel_block(dims, options.width())
+                                       : options.channel_block();
+  TORCH_CHECK(block_ == 0 || (is_channel_block(block_) && options.width() % block_ == 0), "ResNet trunk: channel block ",
+              block_, " for width ", options.width(), ", expected 0, or 8 or 16 dividing the width");
   body_ = torch::nn::Sequential();
   int64_t channels = options.width();
-  body_->push_back(Stem(dims, options.in_channels(), channels, options.groups(), blocked_));
+  body_->push_back(Stem(dims, options.in_channels(), channels, options.groups(), block_));
   for (int64_t stage = 0; stage < options.stages(); ++stage) {
     const int64_t out = stage == 0 ? channels : channels * 2;
     for (int64_t block = 0; block < options.blocks(); ++block)
       body_->push_back(BasicBlock(dims, block == 0 ? channels : out, out, block == 0 && stage > 0 ? 2 : 1,
-                                  options.groups(), blocked_));
+                                  options.groups(), block_));
     channels = out;
   }
   features_ = channels;
@@ -207,8 +210,8 @@ torch::Tensor ResNetImpl::forward(const torch::Tensor& x) {
   TORCH_CHECK(x.dim() == dims_ + 2, "ResNet trunk (", dims_, "D) expects [N,C,", dims_ == 2 ? "H,W" : "D,H,W",
               "], got ", x.sizes());
   const auto features = body_->forward(x);
-  if (!blocked_) return features.flatten(2).mean(2);
-  // [N, C/16, spatial..., 16] -> mean over the spatial positions -> [N, C/16, 16] = [N, C]
+  if (block_ == 0) return features.flatten(2).mean(2);
+  // [N, C/B, spatial..., B] -> mean over the spatial positions -> [N, C/B, B] = [N, C]
   std::vector<int64_t> spatial(dims_);
   std::iota(spatial.begin(), spatial.end(), 2);
   return features.mean(spatial).reshape({x.size(0), features_});

@@ -100,9 +100,10 @@ struct ResNetOptions {
   TORCH_ARG(int64_t, stages) = 3;
   TORCH_ARG(int64_t, blocks) = 1;
   TORCH_ARG(int64_t, groups) = 8;
-  // Keep activations in oneDNN's blocked layout (blocked_conv.h) when the width allows it (a
-  // multiple of 16); false runs LibTorch's own convolutions and GroupNorm on NCHW tensors.
-  TORCH_ARG(bool, blocked_layout) = true;
+  // Channels per block of oneDNN's blocked layout for the activations (blocked_conv.h): -1 chooses
+  // the native block for the CPU and width (native_channel_block), 8 or 16 ask for one, 0 runs
+  // LibTorch's own convolutions and GroupNorm on NCHW tensors.
+  TORCH_ARG(int64_t, channel_block) = -1;
 };
 
 class ResNetImpl : public torch::nn::Module {
@@ -110,13 +111,13 @@ class ResNetImpl : public torch::nn::Module {
   ResNetImpl(const ResNetOptions& options, int dims);
   torch::Tensor forward(const torch::Tensor& x);
   int64_t features() const { return features_; }
-  bool blocked() const { return blocked_; }
+  int64_t channel_block() const { return block_; }  // 0: NCHW
 
  private:
   torch::nn::Sequential body_{nullptr};
   int64_t features_ = 0;
   int dims_ = 2;
-  bool blocked_ = false;
+  int64_t block_ = 0;
 };
 TORCH_MODULE(ResNet);
 

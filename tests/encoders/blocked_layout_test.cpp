@@ -35,9 +35,10 @@ TEST(BlockedConvolution, MatchesLibTorchsConvolutionAndItsGradients) {
       {3, 16, 16, 6, 3, 1, true}};   // 3D block
   for (int64_t seed : {1, 2, 3}) {
     torch::manual_seed(seed);
+    for (int64_t block : {8, 16})
     for (const auto& c : cases) {
-      SCOPED_TRACE(testing::Message() << "seed " << seed << ", " << c.dims << "D " << c.in << "->" << c.out << " size "
-                                      << c.size << " kernel " << c.kernel << " stride " << c.stride);
+      SCOPED_TRACE(testing::Message() << "seed " << seed << ", block " << block << ", " << c.dims << "D " << c.in << "->"
+                                      << c.out << " size " << c.size << " kernel " << c.kernel << " stride " << c.stride);
       std::vector<int64_t> shape{3, c.in}, kernel{c.out, c.in};
       for (int d = 0; d < c.dims; ++d) {
         shape.push_back(c.size + d);  // unequal sides
@@ -47,8 +48,8 @@ TEST(BlockedConvolution, MatchesLibTorchsConvolutionAndItsGradients) {
       const int64_t padding = c.kernel / 2;
       const auto reference = c.dims == 2 ? torch::conv2d(x, weight, {}, c.stride, padding)
                                          : torch::conv3d(x, weight, {}, c.stride, padding);
-      const auto input = c.input_blocked ? block_channels(x.detach()).requires_grad_() : x;
-      const auto blocked = blocked_convolution(input, c.input_blocked, weight, c.stride, padding);
+      const auto input = c.input_blocked ? block_channels(x.detach(), block).requires_grad_() : x;
+      const auto blocked = blocked_convolution(input, c.input_blocked, weight, c.stride, padding, block);
       const auto output = unblock_channels(blocked);
       EXPECT_LT(relative_error(output, reference), 1e-5);
 
@@ -64,21 +65,28 @@ TEST(BlockedConvolution, MatchesLibTorchsConvolutionAndItsGradients) {
 TEST(BlockedConvolution, NamesTheShapeItCannotTake) {
   const auto weight = torch::randn({16, 16, 3, 3});
   try {
-    blocked_convolution(torch::randn({2, 2, 8, 8, 16}), true, weight, 1, 1);  // 32 channels for a 16-channel weight
+    blocked_convolution(torch::randn({2, 2, 8, 8, 16}), true, weight, 1, 1, 16);  // 32 channels for a 16-channel weight
     FAIL() << "no error";
   } catch (const c10::Error& e) {
     EXPECT_NE(std::string(e.what()).find("input has 32 channels, weight expects 16"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(blocked_convolution(torch::randn({2, 16, 8, 8}), true, weight, 1, 1), c10::Error);  // not blocked
-  EXPECT_THROW(blocked_convolution(torch::randn({2, 1, 8, 8}), false, torch::randn({8, 1, 3, 3}), 1, 1), c10::Error);
+  EXPECT_THROW(blocked_convolution(torch::randn({2, 16, 8, 8}), true, weight, 1, 1, 16), c10::Error);  // not blocked
+  EXPECT_THROW(blocked_convolution(torch::randn({2, 1, 8, 8}), false, torch::randn({8, 1, 3, 3}), 1, 1, 16), c10::Error);
+  EXPECT_THROW(blocked_convolution(torch::randn({2, 2, 8, 8, 8}), true, weight, 1, 1, 16), c10::Error);  // 8 for 16
+  EXPECT_THROW(blocked_convolution(torch::randn({2, 1, 8, 8}), false, torch::randn({12, 1, 3, 3}), 1, 1, 12), c10::Error);
 }
 
 TEST(BlockedLayout, BlockingRoundTripsAndKeepsChannelOrder) {
   const auto plain = torch::arange(2 * 32 * 3 * 5, torch::kFloat).view({2, 32, 3, 5});
-  const auto blocked = block_channels(plain);
+  const auto blocked = block_channels(plain, 16);
   EXPECT_EQ(blocked.sizes(), torch::IntArrayRef({2, 2, 3, 5, 16}));
   EXPECT_EQ(blocked[1][1][2][4][3].item<float>(), plain[1][16 + 3][2][4].item<float>());
   EXPECT_TRUE(torch::equal(unblock_channels(blocked), plain));
+  const auto by8 = block_channels(plain, 8);
+  EXPECT_EQ(by8.sizes(), torch::IntArrayRef({2, 4, 3, 5, 8}));
+  EXPECT_EQ(by8[1][2][2][4][3].item<float>(), plain[1][16 + 3][2][4].item<float>());
+  EXPECT_TRUE(torch::equal(unblock_channels(by8), plain));
+  EXPECT_THROW(block_channels(plain, 12), c10::Error);
 }
 
 // relu?(group_norm(x) + residual?) by LibTorch's operators.
@@ -102,9 +110,10 @@ TEST(BlockedGroupNorm, MatchesLibTorchsGroupNormAdditionAndReluWithEveryGradient
                                     {16, 8, {70, 3}, true, false, 100}};  // > 64 positions: several flushes
   for (int64_t seed : {1, 2, 3}) {
     torch::manual_seed(seed);
+    for (int64_t block : {8, 16})
     for (const auto& c : cases) {
-      SCOPED_TRACE(testing::Message() << "seed " << seed << ", " << c.channels << " channels in " << c.groups
-                                      << " groups, relu " << c.relu << ", residual " << c.residual);
+      SCOPED_TRACE(testing::Message() << "seed " << seed << ", block " << block << ", " << c.channels << " channels in "
+                                      << c.groups << " groups, relu " << c.relu << ", residual " << c.residual);
       std::vector<int64_t> shape{3, c.channels};
       shape.insert(shape.end(), c.spatial.begin(), c.spatial.end());
       const auto x = (torch::randn(shape) + c.offset).requires_grad_();
@@ -113,8 +122,8 @@ TEST(BlockedGroupNorm, MatchesLibTorchsGroupNormAdditionAndReluWithEveryGradient
       const auto residual = c.residual ? torch::randn(shape).requires_grad_() : torch::Tensor();
       const auto reference = reference_group_norm(x, c.groups, weight, bias, residual, c.relu);
 
-      const auto bx = block_channels(x.detach()).requires_grad_();
-      const auto br = c.residual ? block_channels(residual.detach()).requires_grad_() : torch::Tensor();
+      const auto bx = block_channels(x.detach(), block).requires_grad_();
+      const auto br = c.residual ? block_channels(residual.detach(), block).requires_grad_() : torch::Tensor();
       const auto output = unblock_channels(blocked_group_norm_act(bx, weight, bias, br, c.groups, c.relu));
       EXPECT_LT(relative_error(output, reference), 1e-5);
 
@@ -144,7 +153,7 @@ TEST(BlockedGroupNorm, TheVarianceOfValuesFarFromZeroIsExact) {
   const auto pattern = torch::randn({2, 16, 32, 32}, torch::TensorOptions().dtype(torch::kDouble));
   const auto x = (pattern + 1000).to(torch::kFloat);
   const auto weight = torch::ones({16}), bias = torch::zeros({16});
-  const auto got = unblock_channels(blocked_group_norm_act(block_channels(x), weight, bias, {}, 8, false));
+  const auto got = unblock_channels(blocked_group_norm_act(block_channels(x, 16), weight, bias, {}, 8, false));
   const auto expected = torch::group_norm(x.to(torch::kDouble), 8, weight.to(torch::kDouble), bias.to(torch::kDouble), 1e-5);
   EXPECT_LT(relative_error(got, expected), 2e-4);  // float's rounding of 1000 + pattern itself: ~6e-5 / std
 }
@@ -169,14 +178,15 @@ TEST(BlockedGroupNorm, DoesNotDependOnTheThreadCount) {
 }
 
 TEST(BlockedTrunk, EqualsTheNchwTrunkWithTheSameWeightsAndParameterNames) {
-  for (int dims : {2, 3}) {
-    SCOPED_TRACE(testing::Message() << dims << "D");
+  for (int dims : {2, 3})
+  for (int64_t block : {8, 16}) {
+    SCOPED_TRACE(testing::Message() << dims << "D, block " << block);
     torch::manual_seed(dims);
     const auto options = ResNetOptions(2).width(16).stages(3).groups(4);
-    ResNet blocked(ResNetOptions(options).blocked_layout(true), dims);
-    ResNet plain(ResNetOptions(options).blocked_layout(false), dims);
-    ASSERT_TRUE(blocked->blocked());
-    ASSERT_FALSE(plain->blocked());
+    ResNet blocked(ResNetOptions(options).channel_block(block), dims);
+    ResNet plain(ResNetOptions(options).channel_block(0), dims);
+    ASSERT_EQ(blocked->channel_block(), block);
+    ASSERT_EQ(plain->channel_block(), 0);
     const auto from = blocked->named_parameters(), to = plain->named_parameters();
     ASSERT_EQ(from.keys(), to.keys());  // bundles of either load into the other
     {
@@ -198,10 +208,22 @@ TEST(BlockedTrunk, EqualsTheNchwTrunkWithTheSameWeightsAndParameterNames) {
   }
 }
 
-TEST(BlockedTrunk, IsUsedOnlyWhenTheWidthIsAMultipleOf16) {
-  EXPECT_TRUE(ResNet(ResNetOptions(1).width(32), 2)->blocked());
-  EXPECT_FALSE(ResNet(ResNetOptions(1).width(8), 2)->blocked());
-  EXPECT_FALSE(ResNet(ResNetOptions(1).width(24), 3)->blocked());
+TEST(BlockedTrunk, ChoosesTheLargestNativeBlockThatDividesTheWidth) {
+  // This machine's oneDNN has native kernels for both blocks (AVX-512); elsewhere the choice may
+  // differ but must still divide the width.
+  for (int dims : {2, 3}) {
+    for (int64_t width : {32, 8, 24, 12}) {
+      const int64_t block = ResNet(ResNetOptions(1).width(width), dims)->channel_block();
+      EXPECT_TRUE(block == 0 || width % block == 0) << width;
+      EXPECT_EQ(block, native_channel_block(dims, width)) << width;
+    }
+  }
+  EXPECT_EQ(native_channel_block(2, 12), 0);  // neither 8 nor 16 divides 12
+  if (native_channel_block(2, 16) == 16) {
+    EXPECT_EQ(native_channel_block(2, 32), 16);
+    EXPECT_EQ(native_channel_block(2, 24), 8);
+  }
+  EXPECT_THROW(ResNet(ResNetOptions(1).width(8).channel_block(16), 2), c10::Error);
 }
 
 }  // namespace
