@@ -2,7 +2,7 @@
 // GroupNorm fused with the residual addition and ReLU that follow it in a ResNet block:
 // y = relu(group_norm(x) + residual).
 //
-// On the blocked activations of blocked_conv.h ([N, C/16, spatial..., 16]) it runs our own kernels,
+// On the blocked activations of blocked_conv.h ([N, C/B, spatial..., B], B = 8 or 16) it runs our own kernels,
 // one pass over the activations per direction: LibTorch 1.13 has no GroupNorm for that layout, and
 // its GroupNorm, addition and ReLU are three operators that each read and write the activations in
 // both passes. On plain [N, C, spatial...] tensors it is LibTorch's own operators.
