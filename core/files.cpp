@@ -1,5 +1,6 @@
 #include "core/files.h"
 
+#include <cctype>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -9,6 +10,30 @@
 
 namespace vbiopsy::core {
 namespace fs = std::filesystem;
+
+const std::vector<ImageSuffix>& image_suffixes() {
+  static const std::vector<ImageSuffix> kSuffixes = {
+      {".nii.gz", ImageFileKind::kVolume}, {".nii", ImageFileKind::kVolume},   {".nrrd", ImageFileKind::kVolume},
+      {".nhdr", ImageFileKind::kVolume},   {".mha", ImageFileKind::kVolume},   {".mhd", ImageFileKind::kVolume},
+      {".png", ImageFileKind::kPicture},   {".jpg", ImageFileKind::kPicture},  {".jpeg", ImageFileKind::kPicture},
+      {".pgm", ImageFileKind::kPicture},   {".ppm", ImageFileKind::kPicture},  {".bmp", ImageFileKind::kPicture},
+      {".tif", ImageFileKind::kPicture},   {".tiff", ImageFileKind::kPicture}, {".dcm", ImageFileKind::kDicom},
+      {".dicom", ImageFileKind::kDicom}};
+  return kSuffixes;
+}
+
+const ImageSuffix* image_suffix_of(const std::string& file_name) {
+  std::string lower = file_name;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const ImageSuffix* best = nullptr;
+  for (const auto& s : image_suffixes()) {
+    const std::string suffix = s.suffix;
+    if (lower.size() > suffix.size() && lower.compare(lower.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+        (!best || suffix.size() > std::string(best->suffix).size()))
+      best = &s;
+  }
+  return best;
+}
 
 std::string read_text_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

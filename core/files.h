@@ -1,10 +1,22 @@
 #pragma once
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace vbiopsy::core {
 
 std::string read_text_file(const std::filesystem::path& path);
+
+// The image file types the readers take, by suffix (lower case): ITK's volumes, OpenCV's pictures
+// and DICOM files. A folder or a suffix-less file is read as DICOM.
+enum class ImageFileKind { kVolume, kPicture, kDicom };
+struct ImageSuffix {
+  const char* suffix;
+  ImageFileKind kind;
+};
+const std::vector<ImageSuffix>& image_suffixes();
+// The suffix of a file name among image_suffixes() (longest match, case-insensitive), or nullptr.
+const ImageSuffix* image_suffix_of(const std::string& file_name);
 
 // Writes through a temporary sibling and renames it into place, so a reader (or a resumed run)
 // never sees a truncated file. Parent folders are created.

@@ -2,6 +2,7 @@
 // One patient's tumour as the framework sees it. A modality that was not acquired is an empty
 // optional — never a zero image — so every later step knows what is really there.
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +20,13 @@ struct ClinicalValues {
   std::optional<double> age_years;
   std::optional<double> tumour_size_mm;  // largest diameter
   std::optional<int> grade;              // Nottingham 1-3
+  std::optional<bool> node_positive;     // axillary lymph nodes (N1-N3 positive, N0 negative)
+  std::optional<bool> multifocal;
+  std::optional<std::string> menopausal_status;  // "pre", "peri", "post"
+  std::optional<std::string> histology;          // "ductal" (NST), "lobular", "mixed", "other"
+  // Every other column of the clinical table (lower-case header -> cell as written), for variables
+  // a config names in [columns] clinical.
+  std::map<std::string, std::string> extra;
 };
 
 struct MriStudy {
@@ -49,11 +57,13 @@ struct MammographyView {
 struct Mammography {
   std::string laterality;  // "L" or "R"; may be empty and then read from DICOM
   std::vector<MammographyView> views;
+  std::optional<double> pixel_mm;  // pixel size of pictures (PNG, JPEG, ...), which carry none
 };
 
 struct Ultrasound {
   std::vector<std::filesystem::path> frames;  // image files, or a multi-frame DICOM
   std::vector<std::filesystem::path> masks;   // one per frame, or one for every frame
+  std::optional<double> pixel_mm;             // pixel size of pictures
 };
 
 struct Case {

@@ -15,19 +15,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kImageSuffixes = {".nii.gz", ".nii", ".nrrd", ".nhdr", ".mha", ".mhd", ".dcm", ".png",
-                                                 ".jpg",    ".jpeg", ".bmp", ".tif",  ".tiff"};
-
-// The name without its image suffix; nullopt for files that are not images themselves (the
-// pixel data of .mhd/.nhdr headers, text files, hidden files).
+// The name without its image suffix (core::image_suffixes); nullopt for files that are not images
+// themselves (the pixel data of .mhd/.nhdr headers, text files, hidden files).
 std::optional<std::string> image_stem(const fs::directory_entry& entry) {
   const std::string name = entry.path().filename().string();
   if (name.empty() || name[0] == '.') return std::nullopt;
   if (entry.is_directory()) return name;  // a DICOM folder
   const std::string lower = core::to_lower(name);
-  for (const auto& suffix : kImageSuffixes)
-    if (lower.size() > suffix.size() && lower.compare(lower.size() - suffix.size(), suffix.size(), suffix) == 0)
-      return lower.substr(0, lower.size() - suffix.size());
+  if (const auto* suffix = core::image_suffix_of(lower)) return lower.substr(0, lower.size() - std::string(suffix->suffix).size());
   if (lower.find('.') == std::string::npos) return lower;  // a suffix-less DICOM file
   return std::nullopt;
 }
@@ -96,6 +91,9 @@ void mri_cells(const fs::path& folder, std::map<std::string, std::string>& cells
     }
   }
   if (phases.empty()) core::fail("case folder: ", folder.string(), " has no DCE (dce/ or dce_0, dce_1, ...)");
+  if (!cells.count("mri_mask"))
+    core::fail("case folder: ", folder.string(), " has no tumour mask: expected ", (folder / "mask").string(),
+               " (.nii.gz, .nrrd, a DICOM file or folder, ...) on the DCE grid");
   if (phases.size() > 1 && phases.front().first < 0)
     core::fail("case folder: ", folder.string(), " has both a dce folder and dce_<n> phases; keep one");
   std::sort(phases.begin(), phases.end());
@@ -109,30 +107,57 @@ void mri_cells(const fs::path& folder, std::map<std::string, std::string>& cells
   }
 }
 
+// pixel_mm.txt: one positive number, the pixel size of pictures (PNG, JPEG, ...), which carry none.
+std::string pixel_size_file(const fs::path& path) {
+  const std::string value = number_file(path);
+  const auto v = core::parse_double(value);
+  if (!v || !(*v > 0)) core::fail(path.string(), ": '", value, "' is not one positive pixel size in mm");
+  return value;
+}
+
 void mg_cells(const fs::path& folder, std::map<std::string, std::string>& cells) {
+  std::map<std::string, fs::path> images;
   for (const auto& entry : sorted_entries(folder)) {
-    if (core::to_lower(entry.path().filename().string()) == "laterality.txt") {
+    const std::string name = core::to_lower(entry.path().filename().string());
+    if (name == "laterality.txt") {
       cells["mg_laterality"] = core::trim(core::read_text_file(entry.path()));
       continue;
     }
+    if (name == "pixel_mm.txt") {
+      cells["mg_pixel_mm"] = pixel_size_file(entry.path());
+      continue;
+    }
     const auto stem = image_stem(entry);
-    if (stem && (*stem == "cc" || *stem == "mlo" || *stem == "cc_mask" || *stem == "mlo_mask"))
+    if (stem && (*stem == "cc" || *stem == "mlo" || *stem == "cc_mask" || *stem == "mlo_mask")) {
       cells["mg_" + *stem] = fs::absolute(entry.path()).string();
-    else if (entry.path().filename().string()[0] != '.')
-      unrecognised(entry.path(), "cc, cc_mask, mlo, mlo_mask, laterality.txt");
+      images[*stem] = entry.path();
+    } else if (name[0] != '.') {
+      unrecognised(entry.path(), "cc, cc_mask, mlo, mlo_mask, laterality.txt, pixel_mm.txt");
+    }
   }
+  for (const char* view : {"cc", "mlo"})
+    if (images.count(view) && !images.count(std::string(view) + "_mask"))
+      core::fail("case folder: ", images[view].string(), " has no mask: expected ", (folder / view).string(),
+                 "_mask (an image or DICOM of the view's size)");
 }
 
 void us_cells(const fs::path& folder, std::map<std::string, std::string>& cells) {
   std::vector<std::string> frames, masks;
   for (const auto& entry : sorted_entries(folder)) {
+    if (core::to_lower(entry.path().filename().string()) == "pixel_mm.txt") {
+      cells["us_pixel_mm"] = pixel_size_file(entry.path());
+      continue;
+    }
     const auto stem = image_stem(entry);
     if (!stem) {
       if (entry.path().filename().string()[0] == '.') continue;
-      unrecognised(entry.path(), "image files (frames) and mask* images");
+      unrecognised(entry.path(), "image files (frames), mask* images and pixel_mm.txt");
     }
     (stem->rfind("mask", 0) == 0 ? masks : frames).push_back(fs::absolute(entry.path()).string());
   }
+  if (!frames.empty() && masks.empty())
+    core::fail("case folder: ", folder.string(), " has ultrasound frames (", frames.front(), ") but no mask: expected ", (folder / "mask").string(),
+               ".png (one for every frame) or mask_1.png, mask_2.png, ... (one per frame)");
   cells["us_frames"] = core::join(frames, ";");
   cells["us_masks"] = core::join(masks, ";");
 }

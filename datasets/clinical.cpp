@@ -18,7 +18,12 @@ constexpr ColumnAlias kAliases[] = {
     {"pr_status", "pr_status"},   {"pr", "pr_status"},       {"ki67_percent", "ki67_percent"},
     {"ki67", "ki67_percent"},     {"ki-67", "ki67_percent"}, {"age", "age"},
     {"age_years", "age"},         {"tumour_size_mm", "tumour_size_mm"},
-    {"tumor_size_mm", "tumour_size_mm"}, {"size_mm", "tumour_size_mm"}, {"grade", "grade"}};
+    {"tumor_size_mm", "tumour_size_mm"}, {"size_mm", "tumour_size_mm"}, {"grade", "grade"},
+    {"node_status", "node_status"}, {"lymph_node_status", "node_status"}, {"ln_status", "node_status"},
+    {"nodal_status", "node_status"}, {"n_status", "node_status"}, {"multifocal", "multifocal"},
+    {"multifocality", "multifocal"}, {"menopausal_status", "menopausal_status"}, {"menopause", "menopausal_status"},
+    {"menopausal", "menopausal_status"}, {"histology", "histology"}, {"histological_type", "histology"},
+    {"histologic_type", "histology"}, {"histotype", "histology"}, {"tumour_type", "histology"}, {"tumor_type", "histology"}};
 
 bool is_missing(const std::string& lower) {
   return lower.empty() || lower == "na" || lower == "n/a" || lower == "nan" ||
@@ -53,6 +58,39 @@ bool parse_status(const std::string& lower, const std::string& column) {
              "' is not a receptor status; expected positive/pos/+/1 or negative/neg/-/0");
 }
 
+bool parse_node_status(const std::string& lower) {
+  std::string s = lower;
+  if (!s.empty() && (s[0] == 'p' || s[0] == 'c' || s[0] == 'y') && s.size() > 1 && s[1] == 'n') s = s.substr(1);  // pN1, cN0, yN0
+  if (s.size() >= 2 && s[0] == 'n' && s[1] >= '0' && s[1] <= '3') return s[1] != '0';
+  return parse_status(lower, "node_status");
+}
+
+bool parse_multifocal(const std::string& lower) {
+  if (lower == "multifocal" || lower == "multicentric") return true;
+  if (lower == "unifocal" || lower == "single") return false;
+  for (const char* s : {"yes", "y", "true", "1"})
+    if (lower == s) return true;
+  for (const char* s : {"no", "n", "false", "0"})
+    if (lower == s) return false;
+  core::fail("column multifocal: '", lower, "' is not yes/no, true/false, 1/0 or multifocal/unifocal");
+}
+
+std::string parse_menopausal(const std::string& lower) {
+  for (const char* s : {"pre", "peri", "post"})
+    if (lower.rfind(s, 0) == 0) return s;  // pre, premenopausal, pre-menopausal, ...
+  core::fail("column menopausal_status: '", lower, "' is not pre, peri or post (menopausal)");
+}
+
+std::string parse_histology(const std::string& lower) {
+  const bool ductal = lower.find("ductal") != std::string::npos || lower == "idc" || lower == "nst" ||
+                      lower.find("no special type") != std::string::npos;
+  const bool lobular = lower.find("lobular") != std::string::npos || lower == "ilc";
+  if (lower == "mixed" || (ductal && lobular)) return "mixed";
+  if (ductal) return "ductal";
+  if (lobular) return "lobular";
+  return "other";  // mucinous, tubular, medullary, papillary, metaplastic, ...: too rare to learn apart
+}
+
 int parse_grade(const std::string& lower) {
   std::string s = lower;
   if (!s.empty() && s[0] == 'g') s = s.substr(1);
@@ -70,9 +108,25 @@ std::string number_text(const std::optional<double>& v) {
 
 const std::vector<std::string>& clinical_columns() {
   static const std::vector<std::string> kColumns = {
-      "er_percent", "pr_percent", "er_status", "pr_status", "ki67_percent", "age",
-      "tumour_size_mm", "grade"};
+      "er_percent", "pr_percent", "er_status", "pr_status", "ki67_percent", "age", "tumour_size_mm", "grade",
+      "node_status", "multifocal", "menopausal_status", "histology"};
   return kColumns;
+}
+
+const std::vector<std::string>& clinical_categories(const std::string& column) {
+  static const std::vector<std::string> kMenopausal = {"pre", "peri", "post"};
+  static const std::vector<std::string> kHistology = {"ductal", "lobular", "mixed", "other"};
+  static const std::vector<std::string> kNone;
+  if (column == "menopausal_status") return kMenopausal;
+  if (column == "histology") return kHistology;
+  return kNone;
+}
+
+bool is_missing_cell(std::string_view cell) { return is_missing(core::to_lower(core::trim(cell))); }
+
+bool is_label_column(std::string_view header) {
+  const std::string lower = core::to_lower(core::trim(header));
+  return lower == "ihc" || lower == "ish" || lower.find("her2") != std::string::npos || lower.find("erbb2") != std::string::npos;
 }
 
 std::optional<std::string> canonical_clinical_column(std::string_view header) {
@@ -120,6 +174,22 @@ void set_clinical_field(ClinicalValues& values, const std::string& column, std::
     values.grade = missing ? std::nullopt : std::optional<int>(parse_grade(lower));
     return;
   }
+  if (column == "node_status") {
+    values.node_positive = missing ? std::nullopt : std::optional<bool>(parse_node_status(lower));
+    return;
+  }
+  if (column == "multifocal") {
+    values.multifocal = missing ? std::nullopt : std::optional<bool>(parse_multifocal(lower));
+    return;
+  }
+  if (column == "menopausal_status") {
+    values.menopausal_status = missing ? std::nullopt : std::optional<std::string>(parse_menopausal(lower));
+    return;
+  }
+  if (column == "histology") {
+    values.histology = missing ? std::nullopt : std::optional<std::string>(parse_histology(lower));
+    return;
+  }
   core::fail("'", column, "' is not a clinical column");
 }
 
@@ -140,6 +210,10 @@ std::string clinical_field_text(const ClinicalValues& values, const std::string&
   if (column == "age") return number_text(values.age_years);
   if (column == "tumour_size_mm") return number_text(values.tumour_size_mm);
   if (column == "grade") return values.grade ? std::to_string(*values.grade) : std::string();
+  if (column == "node_status") return status(values.node_positive);
+  if (column == "multifocal") return values.multifocal ? std::string(*values.multifocal ? "yes" : "no") : std::string();
+  if (column == "menopausal_status") return values.menopausal_status.value_or("");
+  if (column == "histology") return values.histology.value_or("");
   core::fail("'", column, "' is not a clinical column");
 }
 

@@ -32,6 +32,13 @@ std::vector<double> number_list(const std::string& cell, const char* column) {
   return values;
 }
 
+std::optional<double> pixel_size(const std::string& cell, const char* column) {
+  if (cell.empty()) return std::nullopt;
+  const auto v = core::parse_double(cell);
+  if (!v || !(*v > 0) || *v > 10) core::fail(column, " = '", cell, "' is not a pixel size in mm (expected above 0 and at most 10)");
+  return v;
+}
+
 PixelBox parse_box(const std::string& cell) {
   auto v = number_list(cell, "box");
   if (v.size() != 4 || v[2] <= 0 || v[3] <= 0) {
@@ -152,12 +159,14 @@ void read_modalities(const RowReader& r, Case& c, std::vector<Problem>& problems
       if (!v.mask && !v.box) core::fail(image, " has neither ", mask, " nor ", box);
       mg.views.push_back(std::move(v));
     }
+    mg.pixel_mm = pixel_size(r.text("mg_pixel_mm"), "mg_pixel_mm");
     if (!mg.views.empty()) c.mammography = std::move(mg);
+    else if (mg.pixel_mm) core::fail("mg_pixel_mm given but neither mg_cc nor mg_mlo");
   });
   guarded(problems, c.case_id, where + ", ultrasound columns", [&] {
-    Ultrasound us{r.paths("us_frames"), r.paths("us_masks")};
+    Ultrasound us{r.paths("us_frames"), r.paths("us_masks"), pixel_size(r.text("us_pixel_mm"), "us_pixel_mm")};
     if (us.frames.empty()) {
-      if (!us.masks.empty()) core::fail("us_masks given but us_frames is empty");
+      if (!us.masks.empty() || us.pixel_mm) core::fail("us_masks or us_pixel_mm given but us_frames is empty");
       return;
     }
     if (us.masks.empty()) core::fail("us_frames given but us_masks is empty");
@@ -195,8 +204,12 @@ void join_clinical(const fs::path& path, Cohort& cohort, std::vector<Problem>& p
       continue;
     }
     for (size_t col = 0; col < table.header.size(); ++col) {
+      if (col == *id_column) continue;
       auto canonical = canonical_clinical_column(table.header[col]);
-      if (!canonical) continue;  // hospital tables carry more columns than we use
+      if (!canonical) {  // hospital tables carry more columns: kept for configs that name them
+        it->second->clinical.extra[core::to_lower(core::trim(table.header[col]))] = core::trim(table.rows[r][col]);
+        continue;
+      }
       guarded(problems, id, where + ", column " + table.header[col],
               [&] { set_clinical_field(it->second->clinical, *canonical, table.rows[r][col]); });
     }
@@ -217,7 +230,7 @@ const std::vector<std::string>& manifest_columns() {
       "mri_dce_times", "mri_t2", "mri_dwi",  "mri_dwi_b", "mri_adc",       "mri_mask",
       "mri_mask_reader2",
       "mg_laterality", "mg_cc", "mg_cc_mask", "mg_cc_box", "mg_mlo",       "mg_mlo_mask",
-      "mg_mlo_box", "us_frames", "us_masks"};
+      "mg_mlo_box", "mg_pixel_mm", "us_frames", "us_masks", "us_pixel_mm"};
   return kColumns;
 }
 
@@ -341,6 +354,8 @@ void write_cohort(const Cohort& cohort, const fs::path& manifest,
                                                 v.box->height);
       }
     }
+    if (c.mammography && c.mammography->pixel_mm) cells["mg_pixel_mm"] = core::format_double(*c.mammography->pixel_mm);
+    if (c.ultrasound && c.ultrasound->pixel_mm) cells["us_pixel_mm"] = core::format_double(*c.ultrasound->pixel_mm);
     if (c.ultrasound) {
       cells["us_frames"] = path_list_text(c.ultrasound->frames, base);
       cells["us_masks"] = path_list_text(c.ultrasound->masks, base);

@@ -5,7 +5,8 @@
 //   mri_dce, mri_dce_times (s), mri_t2, mri_dwi, mri_dwi_b (s/mm^2), mri_adc, mri_mask,
 //   mri_mask_reader2 (a second reader's tumour mask, for the ICC filter),
 //   mg_laterality (L/R), mg_cc, mg_cc_mask, mg_cc_box, mg_mlo, mg_mlo_mask, mg_mlo_box (x;y;w;h px),
-//   us_frames, us_masks,
+//   mg_pixel_mm, us_frames, us_masks, us_pixel_mm (the pixel size of PNG/JPEG/... pictures, which
+//   carry none; DICOM spacing wins, with a warning where the two differ),
 //   and any clinical column (see clinical.h), which may instead come from a clinical CSV joined by
 //   case_id.
 // A modality is present when its image column is non-empty; then its mask is required.

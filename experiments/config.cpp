@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/files.h"
+#include "core/ini.h"
 #include "core/strings.h"
 #include "experiments/image_inputs.h"
 
@@ -90,6 +91,7 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
       ("experiment.test_sites", po::value(&test_sites))
       ("experiment.export", po::value(&exports))
       ("experiment.harmonisation", po::value(&config.harmonisation));
+  core::require_keys_in_sections(config.text, path.string(), "[cohort], [experiment] or another section (see the README)");
   po::variables_map values;
   try {
     std::istringstream stream(config.text);

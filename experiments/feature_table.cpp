@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "core/warnings.h"
 
 namespace vbiopsy::experiments {
 
@@ -15,11 +16,17 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-const std::vector<std::string> kClinicalColumns = {"er_percent", "pr_percent", "ki67_percent", "age_years", "tumour_size_mm", "grade"};
-
-std::vector<double> clinical_row(const datasets::ClinicalValues& c) {
-  auto v = [](const auto& optional) { return optional ? static_cast<double>(*optional) : kNaN; };
-  return {v(c.er_percent), v(c.pr_percent), v(c.ki67_percent), v(c.age_years), v(c.tumour_size_mm), v(c.grade)};
+// A categorical value the columns do not know (a new case's category unseen in training) is named.
+void warn_unknown_categories(const datasets::Case& c, const ClinicalSpec& spec) {
+  std::map<std::string, double> seen;  // variable -> sum of its one-hot cells
+  for (const auto& column : spec.columns)
+    if (!column.category.empty()) {
+      const double v = clinical_value(c.clinical, column);
+      seen[column.variable] += std::isnan(v) ? 1 : v;
+    }
+  for (const auto& [variable, sum] : seen)
+    if (sum == 0)
+      core::warn(core::concat("case ", c.case_id, ": clinical ", variable, " has a category the training cohort did not have; it enters as none of its categories"));
 }
 
 }  // namespace
@@ -87,7 +94,7 @@ core::CsvTable join_by_case_id(const core::CsvTable& features, const core::CsvTa
 FeatureTable build_feature_table(const datasets::Cohort& cohort, const core::CsvTable& features,
                                  const std::vector<std::string>& modalities,
                                  const std::map<std::string, std::vector<std::string>>& column_prefixes,
-                                 bool labelled_only, const std::set<std::string>& image_only) {
+                                 bool labelled_only, const std::set<std::string>& image_only, const ClinicalSpec* clinical) {
   const auto id_column = features.column("case_id");
   if (!id_column) core::fail(features.source.string(), ": no case_id column");
   std::map<std::string, size_t> row_of;
@@ -123,26 +130,19 @@ FeatureTable build_feature_table(const datasets::Cohort& cohort, const core::Csv
       block.values.resize(static_cast<Eigen::Index>(n), 0);
       for (const auto* c : cases) block.present.push_back(has_images(*c, modality));
     } else if (modality == "clinical") {
-      std::vector<size_t> kept;
-      for (size_t j = 0; j < kClinicalColumns.size(); ++j) {
-        const auto& names = column_prefixes.count("clinical") ? column_prefixes.at("clinical") : kClinicalColumns;
-        for (const auto& name : names)
-          if (kClinicalColumns[j].rfind(name, 0) == 0) {
-            kept.push_back(j);
-            block.columns.push_back(kClinicalColumns[j]);
-            break;
-          }
-      }
-      if (kept.empty()) core::fail("no clinical variable matches [columns] clinical; known: ", core::join(kClinicalColumns, ", "));
-      block.values.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(kept.size()));
+      const auto requested = column_prefixes.find("clinical");
+      table.clinical = clinical ? *clinical : clinical_spec(cohort, requested == column_prefixes.end() ? nullptr : &requested->second);
+      for (const auto& column : table.clinical.columns) block.columns.push_back(column.name);
+      block.values.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(block.columns.size()));
       for (size_t i = 0; i < n; ++i) {
-        const auto row = clinical_row(cases[i]->clinical);
         bool any = false;
-        for (size_t j = 0; j < kept.size(); ++j) {
-          block.values(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = row[kept[j]];
-          any = any || !std::isnan(row[kept[j]]);
+        for (size_t j = 0; j < table.clinical.columns.size(); ++j) {
+          const double v = clinical_value(cases[i]->clinical, table.clinical.columns[j]);
+          block.values(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = v;
+          any = any || !std::isnan(v);
         }
         block.present.push_back(any);
+        warn_unknown_categories(*cases[i], table.clinical);
       }
     } else if (modality == "habitats") {
       // Filled per training fold (fold_habitats.h); here only who has an MRI.

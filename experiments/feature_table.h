@@ -14,6 +14,7 @@
 
 #include "core/csv.h"
 #include "datasets/manifest.h"
+#include "experiments/clinical_block.h"
 #include "experiments/image_inputs.h"
 
 namespace vbiopsy::experiments {
@@ -37,6 +38,7 @@ struct FeatureTable {
   // both its block and its crop are.
   std::vector<std::shared_ptr<const ImageBlock>> images;
   std::vector<std::pair<std::string, std::string>> excluded;  // case_id, reason
+  ClinicalSpec clinical;  // the clinical block's columns (empty without the modality)
 
   const FeatureBlock& block(const std::string& modality) const;
   // The crops of a modality for an encoder, or nullptr.
@@ -46,7 +48,9 @@ struct FeatureTable {
 
 // modalities: any of mri, mg, us, clinical, habitats (an empty block, filled per fold by
 // fold_habitats.h; present where the case has an MRI). column_prefixes: per modality, the feature-column
-// prefixes to keep (all `<modality>_` columns when absent). The habitat columns of `vbiopsy
+// prefixes to keep (all `<modality>_` columns when absent; for clinical, the variables, see
+// clinical_block.h). clinical: the clinical block's columns as a bundle recorded them (a new case
+// then gets the training cohort's columns); nullptr to derive them from the cohort. The habitat columns of `vbiopsy
 // extract` (mri_habitats_*, mri_dce1_habitat*) are never used: their clustering was fitted on every
 // case, test cases included, which would leak into cross-validation. With labelled_only false
 // (cases to predict) cases without a determinate label are kept, with label -1. The `image_only`
@@ -55,7 +59,8 @@ struct FeatureTable {
 FeatureTable build_feature_table(const datasets::Cohort& cohort, const core::CsvTable& features,
                                  const std::vector<std::string>& modalities,
                                  const std::map<std::string, std::vector<std::string>>& column_prefixes = {},
-                                 bool labelled_only = true, const std::set<std::string>& image_only = {});
+                                 bool labelled_only = true, const std::set<std::string>& image_only = {},
+                                 const ClinicalSpec* clinical = nullptr);
 
 // A features table with only a case_id column holding every case of the cohort: the input of
 // build_feature_table when no modality reads feature columns.

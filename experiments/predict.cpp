@@ -7,6 +7,7 @@
 
 #include "core/csv.h"
 #include "core/error.h"
+#include "core/warnings.h"
 #include "core/files.h"
 #include "core/strings.h"
 #include "datasets/case_folder.h"
@@ -55,8 +56,9 @@ datasets::Cohort read_case(const PredictRequest& request, unsigned threads) {
     fs::create_directories(request.out / "case");
     datasets::write_cohort(reading.cohort, request.out / "case" / "manifest.csv", std::nullopt);
   }
-  const auto problems = modalities::check_cases(reading.cohort, threads);
-  if (!problems.empty()) core::fail("the case's images cannot be used:", problems_text(problems));
+  const auto checks = modalities::check_cases(reading.cohort, threads);
+  if (!checks.front().problems.empty()) core::fail("the case's images cannot be used:", problems_text(checks.front().problems));
+  for (const auto& w : checks.front().warnings) core::warn(w);  // to predict_case's collector
   return reading.cohort;
 }
 
@@ -88,6 +90,7 @@ core::CsvTable case_features(const PredictRequest& request, const datasets::Coho
   settings.habitats = false;  // habitat columns are fitted on a cohort; models never use them
   const auto result = encoders::radiomics::extract_cohort(cohort, settings, folder);
   if (!result.failures.empty()) core::fail("feature extraction failed:", problems_text(result.failures));
+  for (const auto& [id, w] : result.warnings) core::warn(w);
   log << "extracted the case's features (" << result.computed << " blocks computed, " << result.from_cache << " from cache)\n";
   return core::read_csv(folder / "features.csv");
 }
@@ -156,6 +159,7 @@ std::string case_report(const json& prediction) {
 }  // namespace
 
 json predict_case(const PredictRequest& request, std::ostream& log) {
+  core::WarningCollector reader_warnings;  // what the readers tolerated in this case's files
   json run;
   auto model = FittedModel::load(request.bundle, &run);
   fs::create_directories(request.out);
@@ -175,7 +179,10 @@ json predict_case(const PredictRequest& request, std::ostream& log) {
   for (const auto& file : request.embeddings) features = join_by_case_id(features, core::read_csv(file));
   std::map<std::string, std::vector<std::string>> prefixes;
   if (run.contains("column_prefixes")) prefixes = run["column_prefixes"].get<std::map<std::string, std::vector<std::string>>>();
-  auto table = build_feature_table(cohort, features, model.subset(), prefixes, false, image_only);
+  // The clinical columns of the training cohort, so this case gets exactly those.
+  std::optional<ClinicalSpec> clinical;
+  if (run.contains("clinical_columns")) clinical = clinical_spec_from_json(run["clinical_columns"]);
+  auto table = build_feature_table(cohort, features, model.subset(), prefixes, false, image_only, clinical ? &*clinical : nullptr);
   for (const auto& spec : model.image_inputs()) {
     if (!spec) continue;
     std::vector<std::pair<std::string, std::string>> failures;
@@ -196,7 +203,7 @@ json predict_case(const PredictRequest& request, std::ostream& log) {
   model.bind(table);
 
   const auto& subset = model.subset();
-  json warnings = json::array(), present = json::object();
+  json warnings = reader_warnings.messages(), present = json::object();
   size_t present_count = 0;
   for (size_t m = 0; m < subset.size(); ++m) {
     const bool here = table.block(subset[m]).present[0];

@@ -20,6 +20,8 @@
 #include "core/random.h"
 #include "core/strings.h"
 #include "encoders/radiomics/cohort_extraction.h"
+#include "encoders/radiomics/extraction_inputs.h"
+#include "datasets/clinical_summary.h"
 #include "experiments/feature_table.h"
 #include "experiments/fitted_model.h"
 #include "experiments/fold_habitats.h"
@@ -258,13 +260,14 @@ namespace {
 std::filesystem::path extract_features(const ExperimentConfig& config, const std::filesystem::path& run_dir, std::ostream& log) {
   auto settings = encoders::radiomics::read_cohort_extraction_settings(config.extract);
   settings.threads = static_cast<unsigned>(config.threads);
+  // The preflight `vbiopsy validate --config` makes: every case loaded and checked against the
+  // settings before anything is extracted or trained; cases that fail it are left out and named.
   auto checked = modalities::load_checked_cohort(config.manifest, config.clinical.empty() ? std::nullopt : std::optional(config.clinical),
-                                                 true, settings.threads);
+                                                 true, settings.threads, encoders::radiomics::extraction_loaders(settings));
   const auto out = config.extract_into.empty() ? run_dir / "features" : config.extract_into;
-  std::string excluded = core::csv_line({"case_id", "reason"});
-  for (const auto& e : checked.excluded)
-    for (const auto& reason : e.reasons) excluded += core::csv_line({e.case_id, reason});
-  core::write_file_atomic(out / "excluded.csv", excluded);
+  modalities::write_check_record(checked, out);
+  for (const auto& e : checked.excluded) log << "case " << e.case_id << " left out: " << core::join(e.reasons, "; ") << "\n";
+  for (const auto& [id, warning] : checked.warnings) log << "warning: case " << id << ": " << warning << "\n";
   core::write_file_atomic(out / encoders::radiomics::kExtractionSettingsFile, core::read_text_file(config.extract));
   const auto result = encoders::radiomics::extract_cohort(checked.cohort, settings, out);
   log << "extracted " << result.cases << " cases (" << result.computed << " blocks computed, " << result.from_cache << " from cache)\n";
@@ -325,6 +328,7 @@ void export_models(const ExperimentConfig& config, const FeatureTable& table, co
                                      {"validation", config.validation},
                                      {"cross_validated", metrics.at(cell->name).at("metrics")},
                                      {"column_prefixes", config.column_prefixes},
+                                     {"clinical_columns", to_json(table.clinical)},
                                      {"extraction_settings", extraction},
                                      {"embeddings", embedding_names}};
     if (habitat_table) metadata["habitats"] = fitted_habitats.save();
@@ -422,6 +426,7 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
   if (!reading.problems.empty())
     core::fail("the cohort has ", reading.problems.size(), " problem(s); the first: ", datasets::to_string(reading.problems.front()),
                " (run vbiopsy validate)");
+  for (const auto& warning : datasets::clinical_unit_warnings(reading.cohort)) log << "warning: " << warning << "\n";
   // Without features (image encoders and clinical variables only) the table starts from the cohort.
   auto features = config.features.empty() ? case_id_table(reading.cohort) : core::read_csv(config.features);
   std::string inputs_text = core::read_text_file(config.manifest) + (config.features.empty() ? "" : core::read_text_file(config.features));
@@ -457,6 +462,7 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
                  encoders::radiomics::kExtractionSettingsFile, " beside ", config.features.string());
     habitats.emplace();
     habitats->settings = encoders::radiomics::read_cohort_extraction_settings(ini);
+    inputs_text += "\nhabitat settings:" + core::read_text_file(ini);
     habitats->threads = habitats->settings.threads = static_cast<unsigned>(config.threads);
     std::vector<std::pair<std::string, std::string>> failures;
     habitats->voxels = habitat_voxels_of(reading.cohort, table.case_ids, habitats->settings, static_cast<unsigned>(config.threads), &failures);
@@ -469,6 +475,16 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
   if (config.permute_labels) {  // the negative control: any signal left is leakage
     core::Rng rng(core::derive_seed(config.seed, {19}));
     for (size_t i = labels.size(); i > 1; --i) std::swap(labels[i - 1], labels[rng.below(i)]);
+  }
+  // Everything else that can change a result (the habitat settings are added above): the clinical
+  // table (given or found beside the manifest), the negative control (a command-line flag as well as
+  // a config key), and the content of every crop the image encoders read (the images themselves).
+  if (reading.cohort.clinical) inputs_text += "\nclinical:" + core::read_text_file(*reading.cohort.clinical);
+  inputs_text += core::concat("\npermute_labels=", config.permute_labels);
+  for (const auto& block : table.images) {
+    core::Sha256 crops;
+    crops.add(std::string_view(reinterpret_cast<const char*>(block->values.data()), block->values.size() * sizeof(float)));
+    inputs_text += "\ncrops " + block->spec.modality + "/" + block->spec.encoder + ":" + crops.hex();
   }
   std::filesystem::create_directories(run_dir / "cells");
   // A run directory belongs to one config and one set of inputs: finished cells are reused only then.
@@ -649,10 +665,11 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
       {"config_dir", std::filesystem::absolute(config.source).parent_path().string()},
       {"manifest", std::filesystem::absolute(config.manifest).string()},
       {"features", config.features.empty() ? std::string() : std::filesystem::absolute(config.features).string()},
-      {"clinical", config.clinical.empty() ? std::string() : std::filesystem::absolute(config.clinical).string()},
+      {"clinical", reading.cohort.clinical ? std::filesystem::absolute(*reading.cohort.clinical).string() : std::string()},
       {"manifest_sha256", core::sha256_hex(core::read_text_file(config.manifest))},
       {"features_sha256", config.features.empty() ? std::string() : core::sha256_hex(core::read_text_file(config.features))},
-      {"clinical_sha256", config.clinical.empty() ? std::string() : core::sha256_hex(core::read_text_file(config.clinical))},
+      {"clinical_sha256", reading.cohort.clinical ? core::sha256_hex(core::read_text_file(*reading.cohort.clinical)) : std::string()},
+      {"fingerprint", fingerprint},
       {"embeddings", embeddings},
       {"seed", config.seed},
       {"threads", config.threads},

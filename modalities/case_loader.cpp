@@ -1,7 +1,13 @@
 #include "modalities/case_loader.h"
 
+#include <cmath>
+#include <tuple>
+
 #include "core/error.h"
+#include "core/warnings.h"
 #include "modalities/dicom/dicom_series.h"
+#include "modalities/dicom/rtstruct.h"
+#include "modalities/dicom/segmentation.h"
 #include "modalities/image_io.h"
 #include "modalities/mri/resampling.h"
 
@@ -10,6 +16,28 @@ namespace fs = std::filesystem;
 using core::fail;
 
 namespace {
+
+// A 2D image's pixel size: the DICOM's own wins; a picture (which carries none) or a DICOM without
+// one takes the manifest's <modality>_pixel_mm; otherwise 1 mm is assumed, with a warning. Returns
+// where the size came from.
+std::string settle_pixel_size(core::Image& image, const fs::path& path, const std::string& file_source,
+                              const std::optional<double>& manifest_mm, const char* column) {
+  auto& spacing = image.geometry.spacing;
+  if (!file_source.empty()) {
+    if (manifest_mm && (std::abs(spacing[0] - *manifest_mm) > 0.01 * *manifest_mm || std::abs(spacing[1] - *manifest_mm) > 0.01 * *manifest_mm))
+      core::warn(core::concat(path.string(), ": ", column, " ", *manifest_mm, " mm differs from the file's ", file_source, " (",
+                              spacing[0], " x ", spacing[1], " mm), which is used"));
+    return file_source;
+  }
+  if (manifest_mm) {
+    spacing[0] = spacing[1] = *manifest_mm;
+    return std::string(column) + " of the manifest";
+  }
+  core::warn(core::concat(path.string(), ": the file gives no pixel size and the manifest no ", column, "; 1 mm pixels assumed, so "
+                          "sizes and textures in mm are wrong unless that is true"));
+  spacing[0] = spacing[1] = 1.0;
+  return "assumed 1 mm";
+}
 
 core::Image frame_to_image(const dicom::DicomObject& object, size_t f) {
   core::Geometry g;
@@ -24,18 +52,37 @@ core::Image frame_to_image(const dicom::DicomObject& object, size_t f) {
   return image;
 }
 
-core::Image read_2d(const fs::path& path) {
-  core::Image image = file_kind(path) == FileKind::kDicom && !fs::is_directory(path)
-                          ? frame_to_image(dicom::read_dicom(path), 0)
-                          : read_image(path);
+// A 2D image with the source of its pixel size (empty for pictures).
+std::pair<core::Image, std::string> read_2d(const fs::path& path) {
+  std::string source;
+  core::Image image;
+  if (file_kind(path) == FileKind::kDicom && !fs::is_directory(path)) {
+    const auto object = dicom::read_dicom(path);
+    image = frame_to_image(object, 0);
+    source = object.spacing_source;
+  } else {
+    image = read_image(path);
+    if (file_kind(path) == FileKind::kItk) source = "the file's header";
+  }
   if (image.geometry.size[2] != 1) fail(path.string(), ": has ", image.geometry.size[2], " slices; expected a 2D image");
-  return image;
+  return {std::move(image), source};
+}
+
+// A mask file as a label map: an image, or a DICOM Segmentation or RT Structure Set placed on the
+// image's grid.
+core::Mask read_mask_onto(const fs::path& mask_path, const core::Image& image) {
+  if (file_kind(mask_path) == FileKind::kDicom && !fs::is_directory(mask_path)) {
+    const std::string sop = dicom::sop_class_of(mask_path);
+    if (sop == "1.2.840.10008.5.1.4.1.1.66.4") return dicom::read_segmentation(mask_path, image.geometry);  // Segmentation Storage
+    if (sop == "1.2.840.10008.5.1.4.1.1.481.3") return dicom::rasterise_rtstruct(mask_path, image.geometry);  // RT Structure Set
+  }
+  return read_mask(mask_path);
 }
 
 }  // namespace
 
 core::Mask load_mask_for(const fs::path& mask_path, const core::Image& image, const fs::path& image_path) {
-  core::Mask mask = read_mask(mask_path);
+  core::Mask mask = read_mask_onto(mask_path, image);
   const bool picture = file_kind(mask_path) == FileKind::kRaster;
   if (picture && mask.geometry.size == image.geometry.size) mask.geometry = image.geometry;
   require_same_grid(image.geometry, image_path, mask.geometry, mask_path);
@@ -103,10 +150,12 @@ LoadedMri load_mri(const datasets::MriStudy& study) {
 std::vector<LoadedMammographyView> load_mammography(const datasets::Mammography& mammography) {
   std::vector<LoadedMammographyView> views;
   for (const auto& v : mammography.views) {
-    LoadedMammographyView loaded{v.view, mammography.laterality, {}, {}};
+    LoadedMammographyView loaded{v.view, mammography.laterality, {}, {}, {}};
+    std::string source;
     if (file_kind(v.image) == FileKind::kDicom) {
       auto object = dicom::read_dicom(v.image);
       loaded.image = frame_to_image(object, 0);
+      source = object.spacing_source;
       std::string dicom_view = object.view_position;
       if (!dicom_view.empty() && dicom_view != v.view)
         fail(v.image.string(), ": ViewPosition is ", dicom_view, " but the manifest lists it as ", v.view);
@@ -116,8 +165,9 @@ std::vector<LoadedMammographyView> load_mammography(const datasets::Mammography&
         loaded.laterality = object.laterality;
       }
     } else {
-      loaded.image = read_2d(v.image);
+      std::tie(loaded.image, source) = read_2d(v.image);
     }
+    loaded.spacing_source = settle_pixel_size(loaded.image, v.image, source, mammography.pixel_mm, "mg_pixel_mm");
     if (v.mask) {
       loaded.mask = load_mask_for(*v.mask, loaded.image, v.image);
     } else {
@@ -143,12 +193,17 @@ LoadedUltrasound load_ultrasound(const datasets::Ultrasound& ultrasound) {
       for (size_t f = 0; f < object.frames.size(); ++f) {
         us.frames.push_back(frame_to_image(object, f));
         sources.push_back(path);
+        us.spacing_sources.push_back(object.spacing_source);
       }
     } else {
-      us.frames.push_back(read_2d(path));
+      auto [image, source] = read_2d(path);
+      us.frames.push_back(std::move(image));
       sources.push_back(path);
+      us.spacing_sources.push_back(source);
     }
   }
+  for (size_t f = 0; f < us.frames.size(); ++f)
+    us.spacing_sources[f] = settle_pixel_size(us.frames[f], sources[f], us.spacing_sources[f], ultrasound.pixel_mm, "us_pixel_mm");
   if (ultrasound.masks.size() != 1 && ultrasound.masks.size() != us.frames.size())
     fail(ultrasound.frames.front().string(), ": ", us.frames.size(), " ultrasound frames but ",
          ultrasound.masks.size(), " masks; expected 1 or one per frame");

@@ -27,11 +27,13 @@ struct LoadedMammographyView {
   std::string laterality;  // "L" / "R"
   core::Image image;       // 2D; MONOCHROME1 already inverted
   core::Mask mask;         // from the mask file, or the box filled
+  std::string spacing_source;  // which DICOM attribute, the manifest's mg_pixel_mm, or "assumed 1 mm"
 };
 
 struct LoadedUltrasound {
   std::vector<core::Image> frames;  // 2D grey frames
   std::vector<core::Mask> masks;    // one per frame
+  std::vector<std::string> spacing_sources;  // per frame, as for mammography
 };
 
 // T2, DWI and ADC are resampled onto the DCE grid (physical coordinates), so every map lines up.
@@ -39,8 +41,10 @@ LoadedMri load_mri(const datasets::MriStudy& study);
 std::vector<LoadedMammographyView> load_mammography(const datasets::Mammography& mammography);
 LoadedUltrasound load_ultrasound(const datasets::Ultrasound& ultrasound);
 
-// A mask file for an image: same grid (2D masks from PNG take the image's geometry when their
-// pixel size matches, since PNG carries no spacing) and at least one voxel set.
+// A mask file for an image: a label map on the same grid (2D masks from PNG take the image's
+// geometry when their pixel size matches, since PNG carries no spacing), or a DICOM Segmentation
+// (segment numbers as labels) or RT Structure Set (its one contoured ROI) placed on the image's
+// grid; at least one voxel set.
 core::Mask load_mask_for(const std::filesystem::path& mask_path, const core::Image& image,
                          const std::filesystem::path& image_path);
 

@@ -2,7 +2,10 @@
 
 #include <map>
 
+#include "core/csv.h"
 #include "core/error.h"
+#include "core/files.h"
+#include "core/warnings.h"
 #include "core/parallel.h"
 #include "modalities/case_loader.h"
 #include "modalities/image_io.h"
@@ -11,36 +14,45 @@ namespace vbiopsy::modalities {
 namespace fs = std::filesystem;
 using datasets::Problem;
 
-std::vector<Problem> check_cases(const datasets::Cohort& cohort, unsigned threads) {
-  std::vector<std::vector<Problem>> per_case(cohort.cases.size());
+CaseLoaders plain_loaders() {
+  return {[](const datasets::MriStudy& study) { load_mri(study); },
+          [](const datasets::Mammography& mammography) { load_mammography(mammography); },
+          [](const datasets::Ultrasound& ultrasound) { load_ultrasound(ultrasound); }};
+}
+
+std::vector<CaseCheck> check_cases(const datasets::Cohort& cohort, unsigned threads, const CaseLoaders& loaders) {
+  std::vector<CaseCheck> checks(cohort.cases.size());
   prepare_itk_for_threads();
   core::parallel_for(cohort.cases.size(), threads, [&](size_t i) {
     const auto& c = cohort.cases[i];
+    core::WarningCollector warnings;
     auto attempt = [&](const char* modality, auto&& load) {
       try {
         load();
       } catch (const core::Error& e) {
-        per_case[i].push_back({c.case_id, modality, e.what()});
+        checks[i].problems.push_back({c.case_id, modality, e.what()});
       } catch (const std::exception& e) {
-        per_case[i].push_back({c.case_id, modality, std::string("unexpected failure: ") + e.what()});
+        checks[i].problems.push_back({c.case_id, modality, std::string("unexpected failure: ") + e.what()});
       }
     };
-    if (c.mri) attempt("MRI", [&] { load_mri(*c.mri); });
-    if (c.mammography) attempt("mammography", [&] { load_mammography(*c.mammography); });
-    if (c.ultrasound) attempt("ultrasound", [&] { load_ultrasound(*c.ultrasound); });
+    if (c.mri) attempt("MRI", [&] { loaders.mri(*c.mri); });
+    if (c.mammography) attempt("mammography", [&] { loaders.mammography(*c.mammography); });
+    if (c.ultrasound) attempt("ultrasound", [&] { loaders.ultrasound(*c.ultrasound); });
+    checks[i].warnings = warnings.messages();
   });
-  std::vector<Problem> problems;
-  for (auto& list : per_case) problems.insert(problems.end(), list.begin(), list.end());
-  return problems;
+  return checks;
 }
 
 CheckedCohort load_checked_cohort(const fs::path& manifest, const std::optional<fs::path>& clinical,
-                                  bool skip_bad, unsigned threads) {
+                                  bool skip_bad, unsigned threads, const CaseLoaders& loaders) {
   auto reading = datasets::read_cohort(manifest, clinical);
   auto problems = reading.problems;
-  auto more = check_cases(reading.cohort, threads);
-  problems.insert(problems.end(), more.begin(), more.end());
   CheckedCohort checked;
+  const auto checks = check_cases(reading.cohort, threads, loaders);
+  for (size_t i = 0; i < checks.size(); ++i) {
+    problems.insert(problems.end(), checks[i].problems.begin(), checks[i].problems.end());
+    for (const auto& w : checks[i].warnings) checked.warnings.emplace_back(reading.cohort.cases[i].case_id, w);
+  }
   std::map<std::string, std::vector<std::string>> reasons;
   for (auto& p : problems) {
     if (p.case_id.empty()) checked.cohort_problems.push_back(p);
@@ -61,6 +73,16 @@ CheckedCohort load_checked_cohort(const fs::path& manifest, const std::optional<
     else checked.excluded.push_back({c.case_id, it->second});
   }
   return checked;
+}
+
+void write_check_record(const CheckedCohort& checked, const fs::path& out) {
+  std::string excluded = core::csv_line({"case_id", "reason"});
+  for (const auto& e : checked.excluded)
+    for (const auto& reason : e.reasons) excluded += core::csv_line({e.case_id, reason});
+  core::write_file_atomic(out / "excluded.csv", excluded);
+  std::string warnings = core::csv_line({"case_id", "warning"});
+  for (const auto& [id, warning] : checked.warnings) warnings += core::csv_line({id, warning});
+  core::write_file_atomic(out / "warnings.csv", warnings);
 }
 
 }  // namespace vbiopsy::modalities

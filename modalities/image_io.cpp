@@ -27,16 +27,8 @@ namespace {
 
 constexpr double kMaxVoxels = 1024.0 * 1024.0 * 1024.0;
 
-std::string lower_name(const fs::path& path) { return core::to_lower(path.filename().string()); }
-
-bool ends_with(const std::string& s, const char* suffix) {
-  const std::string x(suffix);
-  return s.size() >= x.size() && s.compare(s.size() - x.size(), x.size(), x) == 0;
-}
-
 using ItkFloat3 = itk::Image<float, 3>;
 
-// ITK's reader for the file with its header read (size, type), before any voxel is allocated.
 }  // namespace
 
 void prepare_itk_for_threads() {
@@ -153,15 +145,18 @@ cv::Mat blank_picture(const core::Geometry& g, const fs::path& path, int type) {
 
 FileKind file_kind(const fs::path& path) {
   if (fs::is_directory(path)) return FileKind::kDicom;
-  const std::string name = lower_name(path);
-  for (const char* s : {".nii", ".nii.gz", ".nrrd", ".nhdr", ".mha", ".mhd"})
-    if (ends_with(name, s)) return FileKind::kItk;
-  for (const char* s : {".png", ".jpg", ".jpeg", ".pgm", ".ppm", ".bmp", ".tif", ".tiff"})
-    if (ends_with(name, s)) return FileKind::kRaster;
-  if (ends_with(name, ".dcm") || ends_with(name, ".dicom") || path.extension().empty())
-    return FileKind::kDicom;
-  fail(path.string(), ": unknown image type '", path.extension().string(),
-       "'; expected .nii(.gz), .nrrd, .mha, .png, .jpg, .pgm, .dcm or a DICOM folder");
+  if (const auto* suffix = core::image_suffix_of(path.filename().string())) {
+    switch (suffix->kind) {
+      case core::ImageFileKind::kVolume: return FileKind::kItk;
+      case core::ImageFileKind::kPicture: return FileKind::kRaster;
+      case core::ImageFileKind::kDicom: return FileKind::kDicom;
+    }
+  }
+  if (path.extension().empty()) return FileKind::kDicom;
+  std::vector<std::string> known;
+  for (const auto& s : core::image_suffixes()) known.push_back(s.suffix);
+  fail(path.string(), ": unknown image type '", path.extension().string(), "'; expected ", core::join(known, ", "),
+       ", a suffix-less DICOM file or a DICOM folder");
 }
 
 core::Image read_image(const fs::path& path) {
@@ -221,8 +216,49 @@ std::string stored_pixel_type(const fs::path& path) {
   }
 }
 
+namespace {
+
+// A mask picture in colour (RGB, RGBA, as labelling tools save them): grey stored in three equal
+// channels keeps its values; otherwise any non-zero colour channel marks the region (1), and when
+// every colour channel is zero an alpha channel that varies marks it instead.
+core::Image read_colour_mask(const cv::Mat& mat) {
+  std::vector<cv::Mat> channels;
+  cv::split(mat, channels);
+  const bool grey = cv::countNonZero(channels[0] != channels[1]) == 0 && cv::countNonZero(channels[1] != channels[2]) == 0;
+  cv::Mat region;
+  if (grey) {
+    region = channels[0];
+  } else {
+    region = (channels[0] != 0) | (channels[1] != 0) | (channels[2] != 0);
+    region = region / 255;
+  }
+  if (mat.channels() == 4 && cv::countNonZero(region) == 0) {
+    double lo = 0, hi = 0;
+    cv::minMaxLoc(channels[3], &lo, &hi);
+    if (lo != hi) region = (channels[3] != 0) / 255;
+  }
+  cv::Mat as_float;
+  region.convertTo(as_float, CV_32F);
+  core::Geometry g;
+  g.size = {static_cast<size_t>(as_float.cols), static_cast<size_t>(as_float.rows), 1};
+  core::Image image(g);
+  for (int y = 0; y < as_float.rows; ++y)
+    std::copy_n(as_float.ptr<float>(y), as_float.cols, image.voxels.begin() + static_cast<long>(y) * as_float.cols);
+  return image;
+}
+
+core::Image read_mask_image(const fs::path& path) {
+  if (file_kind(path) != FileKind::kRaster || !fs::is_regular_file(path)) return read_image(path);
+  cv::Mat mat = cv::imread(path.string(), cv::IMREAD_UNCHANGED);
+  if (mat.empty()) fail(path.string(), ": OpenCV cannot decode it (corrupt or not an image)");
+  if (mat.channels() >= 3 && mat.depth() == CV_8U) return read_colour_mask(mat);
+  return read_image(path);
+}
+
+}  // namespace
+
 core::Mask read_mask(const fs::path& path) {
-  core::Image image = read_image(path);
+  core::Image image = read_mask_image(path);
   core::Mask mask(image.geometry);
   for (size_t i = 0; i < image.voxels.size(); ++i) {
     const float v = image.voxels[i];

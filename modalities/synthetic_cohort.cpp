@@ -95,9 +95,11 @@ void write_mammography(SynthCase& sc, const SynthWriteOptions& o, const fs::path
   for (auto& view : sc.mammography) {
     const std::string name = core::to_lower(view.view);
     datasets::MammographyView v{view.view, {}, dir / "mg" / (name + "_mask.png"), std::nullopt};
-    if (sc.site == 2) {
+    if (sc.site == 2) {  // pictures carry no pixel size: the manifest and the case folder give it
       v.image = dir / "mg" / (name + ".png");
       write_image(view.image, v.image);
+      sc.record.mammography->pixel_mm = view.image.geometry.spacing[0];
+      core::write_file_atomic(dir / "mg" / "pixel_mm.txt", core::format_double(view.image.geometry.spacing[0]) + "\n");
     } else {
       auto info = series_info(sc, "MG " + view.view, "MG", UID_DigitalMammographyXRayImageStorageForPresentation,
                               view.view == "CC" ? 1 : 2, o.synth.seed);
@@ -120,6 +122,8 @@ void write_ultrasound(SynthCase& sc, const SynthWriteOptions& o, const fs::path&
       us.frames.push_back(dir / "us" / core::concat("frame_", f + 1, ".png"));
       write_image(sc.ultrasound_frames[f], us.frames.back());
     }
+    us.pixel_mm = sc.ultrasound_frames.front().geometry.spacing[0];
+    core::write_file_atomic(dir / "us" / "pixel_mm.txt", core::format_double(*us.pixel_mm) + "\n");
   } else {
     auto info = series_info(sc, "US", "US", UID_UltrasoundMultiframeImageStorage, 1, o.synth.seed);
     if (sc.ultrasound_frames.size() == 1) info.sop_class_uid = UID_UltrasoundImageStorage;

@@ -6,6 +6,7 @@
 #include "core/files.h"
 #include "core/parallel.h"
 #include "encoders/radiomics/cohort_extraction.h"
+#include "encoders/radiomics/extraction_inputs.h"
 #include "encoders/radiomics/settings.h"
 #include "modalities/cohort_check.h"
 #include "tools/commands.h"
@@ -32,12 +33,11 @@ int run_extract(const std::vector<std::string>& args) {
   if (config.empty()) settings.radiomics = encoders::radiomics::default_settings();
   else settings = encoders::radiomics::read_cohort_extraction_settings(config);
   settings.threads = threads;
-  auto checked = modalities::load_checked_cohort(
-      manifest, clinical.empty() ? std::nullopt : std::optional<std::filesystem::path>(clinical), skip_bad, threads);
-  std::string excluded = core::csv_line({"case_id", "reason"});
-  for (auto& e : checked.excluded)
-    for (auto& reason : e.reasons) excluded += core::csv_line({e.case_id, reason});
-  core::write_file_atomic(std::filesystem::path(out) / "excluded.csv", excluded);
+  // The preflight: every case loaded and checked against the settings before any extraction.
+  auto checked = modalities::load_checked_cohort(manifest, clinical.empty() ? std::nullopt : std::optional<std::filesystem::path>(clinical),
+                                                 skip_bad, threads, encoders::radiomics::extraction_loaders(settings));
+  modalities::write_check_record(checked, out);
+  for (const auto& [id, warning] : checked.warnings) std::cerr << "warning: case " << id << ": " << warning << "\n";
   core::write_file_atomic(std::filesystem::path(out) / encoders::radiomics::kExtractionSettingsFile,
                           config.empty() ? "; vbiopsy extract without --config: the default settings\n" : core::read_text_file(config));
 
@@ -55,6 +55,7 @@ int run_extract(const std::vector<std::string>& args) {
   std::cout << "extracted " << result.cases << " cases (" << result.computed << " blocks computed, "
             << result.from_cache << " from cache) into " << out << "/features.csv";
   if (!checked.excluded.empty()) std::cout << "; " << checked.excluded.size() << " cases excluded (excluded.csv)";
+  if (!checked.warnings.empty()) std::cout << "; " << checked.warnings.size() << " warning(s) (warnings.csv)";
   std::cout << "\n";
   if (!result.failures.empty()) {
     std::cout << result.failures.size() << " extraction failure(s):\n";

@@ -17,14 +17,14 @@ namespace vbiopsy::tools {
 
 int run_radiomics(const std::vector<std::string>& args) {
   std::string image_path, mask_path, params, out;
-  int label = 1;
+  int label = 0;
   std::string compat = "ibsi";
   unsigned threads = core::default_thread_count();
   po::options_description options("vbiopsy radiomics");
   options.add_options()
       ("image", po::value(&image_path)->required(), "image (NIfTI, NRRD, MHA, PNG, DICOM file or folder)")
       ("mask", po::value(&mask_path)->required(), "mask on the image's grid")
-      ("label", po::value(&label), "mask value of the region (default 1, or setting.label)")
+      ("label", po::value(&label), "mask value of the region (default: setting.label, else every non-zero voxel)")
       ("params", po::value(&params), "settings INI (see README: binWidth, binCount, discretisation, families, voxelArrayShift)")
       ("compat", po::value(&compat)->default_value(compat), "ibsi (IBSI names and aggregations) or pyradiomics (its names, bin edges and defaults)")
       ("threads", po::value(&threads)->default_value(threads), "threads for the image types of this case (results do not depend on it)")
@@ -40,6 +40,7 @@ int run_radiomics(const std::vector<std::string>& args) {
   const auto image = modalities::read_image(image_path);
   // As the case loaders do: a PNG mask takes the geometry of its same-sized image.
   const auto mask = modalities::load_mask_for(mask_path, image, image_path);
+  encoders::radiomics::check_mask_label(mask, settings.label, mask_path);
   encoders::radiomics::FeatureList features;
   if (compat == "pyradiomics") {
     auto py = encoders::radiomics::pyradiomics_settings(settings);

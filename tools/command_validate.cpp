@@ -1,28 +1,51 @@
 #include <iostream>
 
 #include "core/parallel.h"
+#include "datasets/clinical_summary.h"
 #include "datasets/manifest.h"
+#include "encoders/radiomics/extraction_inputs.h"
 #include "modalities/cohort_check.h"
 #include "tools/commands.h"
 #include "tools/options.h"
 
 namespace vbiopsy::tools {
 
+namespace {
+
+void print_clinical_summary(const datasets::Cohort& cohort) {
+  std::cout << "clinical variables (given / missing: values):\n";
+  for (const auto& v : datasets::summarise_clinical(cohort)) {
+    std::cout << "  " << v.name << ": " << v.given << " / " << v.missing;
+    if (!v.values.empty()) std::cout << ": " << v.values;
+    std::cout << "\n";
+  }
+}
+
+}  // namespace
+
 int run_validate(const std::vector<std::string>& args) {
-  std::string manifest, clinical;
+  std::string manifest, clinical, config;
   unsigned threads = core::default_thread_count();
   po::options_description options("vbiopsy validate");
   options.add_options()
       ("manifest", po::value(&manifest)->required(), "cohort manifest CSV")
       ("clinical", po::value(&clinical), "clinical CSV joined by case_id (default: clinical.csv beside the manifest)")
+      ("config", po::value(&config), "extraction settings INI: also check everything `vbiopsy extract` with them needs (mask labels, "
+                                     "DCE phases for kinetics and Tofts, habitat maps)")
       ("threads", po::value(&threads)->default_value(threads), "worker threads");
   po::variables_map values;
-  if (!parse_options(args, options, values, "vbiopsy validate --manifest M [--clinical C]")) return 0;
+  if (!parse_options(args, options, values, "vbiopsy validate --manifest M [--clinical C] [--config extract.ini]")) return 0;
 
   auto reading = datasets::read_cohort(manifest, clinical.empty() ? std::nullopt : std::optional<std::filesystem::path>(clinical));
   auto problems = reading.problems;
-  auto loading = modalities::check_cases(reading.cohort, threads);
-  problems.insert(problems.end(), loading.begin(), loading.end());
+  const auto loaders = config.empty() ? modalities::plain_loaders()
+                                      : encoders::radiomics::extraction_loaders(encoders::radiomics::read_cohort_extraction_settings(config));
+  const auto checks = modalities::check_cases(reading.cohort, threads, loaders);
+  std::vector<std::string> warnings = datasets::clinical_unit_warnings(reading.cohort);
+  for (size_t i = 0; i < checks.size(); ++i) {
+    problems.insert(problems.end(), checks[i].problems.begin(), checks[i].problems.end());
+    for (const auto& w : checks[i].warnings) warnings.push_back("case " + reading.cohort.cases[i].case_id + ": " + w);
+  }
 
   size_t counts[3] = {0, 0, 0}, mri = 0, mg = 0, us = 0;
   std::vector<std::string> indeterminate;
@@ -41,8 +64,13 @@ int run_validate(const std::vector<std::string>& args) {
     for (auto& id : indeterminate) std::cout << " " << id;
     std::cout << "\n";
   }
+  print_clinical_summary(reading.cohort);
+  if (!warnings.empty()) {
+    std::cout << warnings.size() << " warning(s):\n";
+    for (const auto& w : warnings) std::cout << "  " << w << "\n";
+  }
   if (problems.empty()) {
-    std::cout << "no problems found\n";
+    std::cout << (config.empty() ? "no problems found\n" : "no problems found (checked against " + config + ")\n");
     return 0;
   }
   std::cout << problems.size() << " problem(s):\n";

@@ -12,6 +12,8 @@
 #include "core/hash.h"
 #include "core/parallel.h"
 #include "core/strings.h"
+#include "core/warnings.h"
+#include "encoders/radiomics/extraction_inputs.h"
 #include "encoders/radiomics/regions.h"
 #include "encoders/radiomics/settings.h"
 
@@ -128,8 +130,8 @@ struct RegisteredMri {
   std::vector<std::pair<std::string, double>> metrics;
 };
 
-RegisteredMri load_registered(const datasets::MriStudy& study, bool register_sequences) {
-  RegisteredMri out{modalities::load_mri(study), {}};
+RegisteredMri load_registered(const datasets::MriStudy& study, const CohortExtractionSettings& settings, bool register_sequences) {
+  RegisteredMri out{load_mri_for_extraction(study, settings), {}};
   if (!register_sequences) return out;
   auto& mri = out.mri;
   if (mri.t2) {
@@ -169,7 +171,7 @@ modalities::mri::CaseVoxels habitat_voxels(const std::string& case_id, const mod
 
 modalities::mri::CaseVoxels habitat_voxels(const datasets::Case& c, const CohortExtractionSettings& settings) {
   if (!c.mri) core::fail("case ", c.case_id, ": habitats need an MRI study");
-  return habitat_voxels(c.case_id, load_registered(*c.mri, settings.register_sequences).mri, settings);
+  return habitat_voxels(c.case_id, load_registered(*c.mri, settings, settings.register_sequences).mri, settings);
 }
 
 CohortExtractionSettings read_cohort_extraction_settings(const fs::path& ini) {
@@ -284,6 +286,9 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
   fs::create_directories(cache);
   modalities::prepare_itk_for_threads();
   const std::string settings_key = settings_text(settings);
+  // The loaders reduce every mask to its region of setting.label (0/1): the engine takes it whole.
+  ExtractionSettings region_settings = settings.radiomics;
+  region_settings.label = kAnyLabel;
   const std::string modality_key = settings_key + ";" + modality_settings_text(settings);
   const size_t n = cohort.cases.size();
   std::vector<std::vector<Block>> blocks(n);
@@ -297,14 +302,16 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
   // Registration runs once per case: in the habitat pass when there is one (whose maps need it).
   std::vector<std::optional<std::vector<std::pair<std::string, double>>>> registration_metrics(n);
   int habitat_count = 0;
+  std::vector<std::vector<std::string>> warnings(n);  // per case, kept in order of first appearance
   if (settings.habitats) {
     std::vector<std::optional<modalities::mri::CaseVoxels>> voxels(n);
     std::vector<std::optional<core::Image>> dce1(n);
     core::parallel_for(n, settings.threads, [&](size_t i) {
       const auto& c = cohort.cases[i];
       if (!c.mri) return;
+      core::WarningCollector case_warnings;
       try {
-        const auto registered = load_registered(*c.mri, settings.register_sequences);
+        const auto registered = load_registered(*c.mri, settings, settings.register_sequences);
         const auto& mri = registered.mri;
         if (settings.register_sequences) registration_metrics[i] = registered.metrics;
         voxels[i] = habitat_voxels(c.case_id, mri, settings);
@@ -312,6 +319,7 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
       } catch (const core::Error& e) {
         failures[i].push_back({c.case_id, "MRI habitats", e.what()});
       }
+      warnings[i] = case_warnings.messages();
     });
     std::vector<modalities::mri::CaseVoxels> all;
     for (auto& v : voxels)
@@ -338,6 +346,8 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
 
   core::parallel_for(n, settings.threads, [&](size_t i) {
     const auto& c = cohort.cases[i];
+    core::WarningCollector case_warnings;
+    for (const auto& w : warnings[i]) case_warnings.add(w);  // from the habitat pass
     auto run_jobs = [&](std::vector<Job> jobs) {
       // The second segmentation of every block but the habitats' (fitted on the cohort): the
       // second reader's, or the perturbed first one.
@@ -370,7 +380,14 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
           std::lock_guard lock(progress_mutex);
           ++cached;
         } else {
-          const auto features = extract_features(*job.image, job.mask, settings.radiomics);
+          FeatureList features;
+          try {
+            features = extract_features(*job.image, job.mask, region_settings);
+          } catch (const core::Error& e) {
+            std::vector<std::string> files;
+            for (const auto& source : job.sources) files.push_back(source.string());
+            core::fail("block ", job.name, " (", core::join(files, ", "), "): ", e.what());
+          }
           std::string csv = core::csv_line({"name", "value"});
           for (auto& f : features) {
             block.values.emplace_back(column_name(f), f.value);
@@ -433,7 +450,7 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
     if (c.mri) attempt("MRI", mri_inputs, mri_files, [&] {
       // The radiomics below use the DCE only, which registration leaves untouched.
       const bool register_now = settings.register_sequences && !registration_metrics[i];
-      const auto registered = load_registered(*c.mri, register_now);
+      const auto registered = load_registered(*c.mri, settings, register_now);
       const auto& mri = registered.mri;
       if (settings.register_sequences) {
         Block registration{"mri_registration", {}};
@@ -538,7 +555,7 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
         if (view.mask) mg_files.push_back(*view.mask);
       }
     if (c.mammography) attempt("mammography", mg_inputs, mg_files, [&] {
-      const auto views = modalities::load_mammography(*c.mammography);
+      const auto views = load_mammography_for_extraction(*c.mammography, settings);
       std::vector<Job> jobs;
       for (size_t v = 0; v < views.size(); ++v) {
         const auto& view = c.mammography->views[v];
@@ -556,9 +573,10 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
                                   ? std::vector<fs::path>{}
                                   : std::vector<fs::path>{c.ultrasound->frames[0], c.ultrasound->masks[0]},
                               [&] {
-      const auto us = modalities::load_ultrasound(*c.ultrasound);
+      const auto us = load_ultrasound_for_extraction(*c.ultrasound, settings);
       run_jobs({{"us_tumour", &us.frames[0], us.masks[0], {c.ultrasound->frames[0], c.ultrasound->masks[0]}, "frame1", std::nullopt, std::nullopt}});
     });
+    warnings[i] = case_warnings.messages();
     if (progress) {
       std::lock_guard lock(progress_mutex);
       progress(++done, n);
@@ -606,6 +624,8 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
   result.computed = computed;
   result.from_cache = cached;
   for (auto& f : failures) result.failures.insert(result.failures.end(), f.begin(), f.end());
+  for (size_t i = 0; i < n; ++i)
+    for (const auto& w : warnings[i]) result.warnings.emplace_back(cohort.cases[i].case_id, w);
   return result;
 }
 

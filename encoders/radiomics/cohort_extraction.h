@@ -58,6 +58,9 @@ struct CohortExtractionResult {
   size_t computed = 0;   // blocks computed now
   size_t from_cache = 0; // blocks read from the cache
   std::vector<datasets::Problem> failures;  // cases (or blocks) that could not be extracted
+  // case_id, what the readers tolerated, for the cases loaded now (a modality read from the cache
+  // is not loaded again: the preflight, load_checked_cohort with extraction_loaders, lists them all)
+  std::vector<std::pair<std::string, std::string>> warnings;
 };
 
 // Writes out/features.csv (and out/cache/). progress(done, total) is called after each case.

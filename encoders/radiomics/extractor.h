@@ -12,7 +12,7 @@
 namespace vbiopsy::encoders::radiomics {
 
 struct ExtractionSettings {
-  int label = 1;
+  int label = kAnyLabel;  // the mask value of the region; kAnyLabel (0): every non-zero voxel
   DiscretisationSettings discretisation;
   // Families to compute: "morph", "shape2d" (single-slice regions only), "li", "stats", "ih", "ivh", "glcm", "glrlm", "glszm", "gldzm",
   // "ngtdm", "ngldm". Empty: all.

@@ -116,14 +116,14 @@ std::pair<core::Image, core::Mask> resample_pyradiomics(const core::Image& image
   for (size_t z = 0; z < g.size[2]; ++z)
     for (size_t y = 0; y < g.size[1]; ++y)
       for (size_t x = 0; x < g.size[0]; ++x)
-        if (mask.at(x, y, z) == label) {
+        if (in_label(mask.at(x, y, z), label)) {
           const double p[3] = {double(x), double(y), double(z)};
           for (int a = 0; a < 3; ++a) {
             lo[a] = std::min(lo[a], p[a]);
             hi[a] = std::max(hi[a], p[a]);
           }
         }
-  if (lo[0] > hi[0]) core::fail("label ", label, " does not occur in the mask");
+  if (lo[0] > hi[0]) core::fail("label ", label, " does not occur in the mask, which holds the values ", mask_values_text(mask));
   core::Geometry out = g;
   std::array<double, 3> origin_index{};
   for (int a = 0; a < 3; ++a) {

@@ -13,7 +13,7 @@
 namespace vbiopsy::encoders::radiomics {
 
 struct PyRadiomicsSettings {
-  int label = 1;
+  int label = 0;  // 0: every non-zero voxel (roi.h kAnyLabel)
   double bin_width = 25;  // PyRadiomics' default
   int bin_count = 0;      // > 0: fixed bin count instead of bin width
   double voxel_array_shift = 0;

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "encoders/radiomics/roi.h"
 #include "modalities/itk_bridge.h"
 
 namespace vbiopsy::encoders::radiomics {
@@ -49,7 +50,7 @@ std::pair<core::Image, core::Mask> resample_ibsi(const core::Image& image, const
   core::Image resampled(grid);
   resampled.voxels = resample(image.geometry, image.voxels, grid, interpolation);
   std::vector<float> region(mask.voxels.size());
-  for (size_t i = 0; i < region.size(); ++i) region[i] = mask.voxels[i] == label ? 1.0f : 0.0f;
+  for (size_t i = 0; i < region.size(); ++i) region[i] = in_label(mask.voxels[i], label) ? 1.0f : 0.0f;
   const auto fraction = resample(mask.geometry, region, grid, Interpolation::kLinear);
   core::Mask resampled_mask(grid);
   for (size_t i = 0; i < fraction.size(); ++i) resampled_mask.voxels[i] = fraction[i] >= 0.5f ? 1 : 0;

@@ -14,7 +14,7 @@ enum class Interpolation { kLinear, kBSpline };
 
 core::Geometry ibsi_resampled_grid(const core::Geometry& grid, const std::array<double, 3>& spacing);
 
-// The mask keeps value 1 for the resampled region of `label` (0 elsewhere).
+// The mask keeps value 1 for the resampled region of `label` (0 elsewhere; label 0: every non-zero voxel).
 std::pair<core::Image, core::Mask> resample_ibsi(const core::Image& image, const core::Mask& mask, int label,
                                                  const std::array<double, 3>& spacing, Interpolation interpolation);
 

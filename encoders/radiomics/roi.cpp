@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/warnings.h"
 
 namespace vbiopsy::encoders::radiomics {
 using core::fail;
@@ -22,6 +23,38 @@ std::vector<int> Roi::roi_levels() const {
   return values;
 }
 
+std::string mask_values_text(const core::Mask& mask) {
+  std::array<bool, 256> present{};
+  for (uint8_t v : mask.voxels) present[v] = true;
+  std::string text;
+  for (int v = 0; v < 256; ++v)
+    if (present[size_t(v)]) text += (text.empty() ? "" : ", ") + std::to_string(v);
+  return text;
+}
+
+void check_mask_label(const core::Mask& mask, int label, const std::string& mask_name) {
+  std::array<size_t, 256> count{};
+  for (uint8_t v : mask.voxels) ++count[v];
+  size_t labels = 0;
+  for (int v = 1; v < 256; ++v) labels += count[size_t(v)] > 0;
+  if (labels == 0) fail(mask_name, ": the mask is empty (every voxel is 0)");
+  if (label != kAnyLabel && (label < 1 || label > 255 || count[size_t(label)] == 0))
+    fail(mask_name, ": label ", label, " (setting.label) does not occur in the mask, which holds the values ", mask_values_text(mask));
+  if (label == kAnyLabel && labels > 1) {
+    std::string values;
+    for (int v = 1; v < 256; ++v)
+      if (count[size_t(v)]) values += (values.empty() ? "" : ", ") + std::to_string(v);
+    core::warn(core::concat(mask_name, ": the mask holds several labels (", values,
+                            ") and no setting.label chooses one; every non-zero voxel forms the region"));
+  }
+}
+
+core::Mask region_of(const core::Mask& mask, int label) {
+  core::Mask region(mask.geometry);
+  for (size_t i = 0; i < mask.voxels.size(); ++i) region.voxels[i] = in_label(mask.voxels[i], label);
+  return region;
+}
+
 Roi extract_roi(const core::Image& image, const core::Mask& mask, int label) {
   const std::string mismatch = core::describe_grid_mismatch(image.geometry, mask.geometry);
   if (!mismatch.empty()) fail("mask does not match the image grid: ", mismatch);
@@ -37,17 +70,17 @@ Roi extract_roi(const core::Image& image, const core::Mask& mask, int label) {
       if (!row_any) continue;
       any = true;
       bool row_label = false;
-      for (size_t x = 0; x < size[0] && !row_label; ++x) row_label = m[x] == label;
+      for (size_t x = 0; x < size[0] && !row_label; ++x) row_label = in_label(m[x], label);
       if (!row_label) continue;
       any_label = true;
       size_t first = 0, last = size[0] - 1;
-      while (m[first] != label) ++first;
-      while (m[last] != label) --last;
+      while (!in_label(m[first], label)) ++first;
+      while (!in_label(m[last], label)) --last;
       lo = {std::min(lo[0], first), std::min(lo[1], y), std::min(lo[2], z)};
       hi = {std::max(hi[0], last), std::max(hi[1], y), std::max(hi[2], z)};
     }
   if (!any) fail("the mask is empty (no voxel set)");
-  if (!any_label) fail("label ", label, " does not occur in the mask");
+  if (!any_label) fail("label ", label, " does not occur in the mask, which holds the values ", mask_values_text(mask));
   Roi roi;
   roi.offset = lo;
   roi.spacing = image.geometry.spacing;
@@ -60,7 +93,7 @@ Roi extract_roi(const core::Image& image, const core::Mask& mask, int label) {
       for (size_t x = 0; x < roi.size[0]; ++x) {
         const size_t i = roi.index(x, y, z);
         roi.intensity[i] = image.at(x + lo[0], y + lo[1], z + lo[2]);
-        roi.morphological[i] = mask.at(x + lo[0], y + lo[1], z + lo[2]) == label;
+        roi.morphological[i] = in_label(mask.at(x + lo[0], y + lo[1], z + lo[2]), label);
         if (roi.morphological[i] && !std::isfinite(roi.intensity[i]))
           fail("voxel (", x + lo[0], ",", y + lo[1], ",", z + lo[2], ") inside the mask holds ",
                roi.intensity[i], "; radiomics needs finite intensities");

@@ -30,9 +30,23 @@ struct Roi {
   std::vector<int> roi_levels() const;
 };
 
-// Crops image and mask (voxels equal to `label`) to the mask's bounding box. Throws core::Error for
+// The label that selects every non-zero voxel: a mask is "non-zero = region" unless a label is
+// asked for, so binary masks stored as 0/1, 0/255 or true/false all simply work.
+constexpr int kAnyLabel = 0;
+inline bool in_label(uint8_t value, int label) { return label == kAnyLabel ? value != 0 : value == label; }
+// The distinct values a mask holds, for messages ("0, 255").
+std::string mask_values_text(const core::Mask& mask);
+
+// The check every command makes of a mask file before extraction: the label occurs (else an error
+// naming the file and the values found), and a mask of several labels read without a label setting
+// gives a warning that all of them form the region.
+void check_mask_label(const core::Mask& mask, int label, const std::string& mask_name);
+// The region of `label` as a 0/1 mask (check_mask_label first, naming the file).
+core::Mask region_of(const core::Mask& mask, int label);
+
+// Crops image and mask (voxels of `label`) to the mask's bounding box. Throws core::Error for
 // an empty mask, a label absent from the mask, mismatched grids, or NaN/Inf inside the mask.
-Roi extract_roi(const core::Image& image, const core::Mask& mask, int label = 1);
+Roi extract_roi(const core::Image& image, const core::Mask& mask, int label = kAnyLabel);
 
 // Re-segmentation: keeps in the intensity mask only voxels within [lower, upper] (either may be
 // infinite); the morphological mask is untouched. Throws when no voxel is left.

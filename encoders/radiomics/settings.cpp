@@ -3,7 +3,11 @@
 #include <boost/property_tree/ini_parser.hpp>
 #include <boost/property_tree/ptree.hpp>
 
+#include <sstream>
+
 #include "core/error.h"
+#include "core/files.h"
+#include "core/ini.h"
 #include "core/strings.h"
 
 namespace vbiopsy::encoders::radiomics {
@@ -19,7 +23,10 @@ ExtractionSettings default_settings() {
 ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string>& other_sections) {
   boost::property_tree::ptree tree;
   try {
-    boost::property_tree::read_ini(ini.string(), tree);
+    const std::string text = core::read_text_file(ini);
+    core::require_keys_in_sections(text, ini.string(), "[setting] (PyRadiomics' keys), [imageType] or [features]");
+    std::istringstream stream(text);
+    boost::property_tree::read_ini(stream, tree);
   } catch (const boost::property_tree::ini_parser_error& e) {
     core::fail(ini.string(), ": not a readable INI file: ", e.message(), " (line ", e.line(), ")");
   }
@@ -35,7 +42,11 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
     for (const auto& [key, node] : entries) {
       const std::string value = core::trim(node.data());
       const std::string where = section + "." + key;
-      if (section == "setting" && key == "label") s.label = static_cast<int>(number(where, value));
+      if (section == "setting" && key == "label") {
+        const auto v = core::parse_int(value);
+        if (!v || *v < 1 || *v > 255) core::fail(ini.string(), ": ", where, " = '", value, "' is not a mask label (an integer from 1 to 255)");
+        s.label = static_cast<int>(*v);
+      }
       else if (section == "setting" && key == "binWidth") {
         s.discretisation.bin_size = number(where, value);
         width_given = true;

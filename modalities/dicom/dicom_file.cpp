@@ -217,13 +217,36 @@ void read_pixels(DcmDataset* ds, DicomObject& object) {
   }
 }
 
+// Projection radiographs (MG, DX, CR, ...) record ImagerPixelSpacing at the detector; at the breast
+// the pixels are smaller by the EstimatedRadiographicMagnificationFactor (PS3.3 C.8.11.4.1.1 and
+// 10.7.1.3). PixelSpacing, where a projection image has no ImagerPixelSpacing, is taken as already
+// calibrated. object.spacing_source records which was used.
+std::optional<std::array<double, 2>> pixel_spacing(DcmDataset* ds, DicomObject& object) {
+  const auto pixel = get_doubles<2>(ds, DCM_PixelSpacing);
+  const auto imager = get_doubles<2>(ds, DCM_ImagerPixelSpacing);
+  const bool projection = object.modality == "MG" || object.modality == "DX" || object.modality == "CR" ||
+                          object.modality == "RF" || object.modality == "XA" || object.modality == "IO";
+  if (imager && (projection || !pixel)) {
+    const auto magnification = get_double(ds, DCM_EstimatedRadiographicMagnificationFactor);
+    if (magnification && *magnification >= 1 && *magnification <= 3) {
+      object.spacing_source = core::concat("ImagerPixelSpacing / EstimatedRadiographicMagnificationFactor ", *magnification);
+      return std::array<double, 2>{(*imager)[0] / *magnification, (*imager)[1] / *magnification};
+    }
+    object.spacing_source = magnification ? core::concat("ImagerPixelSpacing (EstimatedRadiographicMagnificationFactor ", *magnification,
+                                                         " ignored: expected 1 to 3)")
+                                          : std::string("ImagerPixelSpacing (no EstimatedRadiographicMagnificationFactor)");
+    return imager;
+  }
+  if (pixel) object.spacing_source = "PixelSpacing";
+  return pixel;
+}
+
 void read_frame_geometry(DcmDataset* ds, DicomObject& object, size_t frame_count) {
   const bool enhanced = ds->tagExists(DCM_PerFrameFunctionalGroupsSequence);
   object.frames.resize(frame_count);
   auto top_position = get_doubles<3>(ds, DCM_ImagePositionPatient);
   auto top_orientation = get_doubles<6>(ds, DCM_ImageOrientationPatient);
-  auto top_spacing = get_doubles<2>(ds, DCM_PixelSpacing);
-  if (!top_spacing) top_spacing = get_doubles<2>(ds, DCM_ImagerPixelSpacing);
+  auto top_spacing = pixel_spacing(ds, object);
   std::optional<int> top_temporal;
   if (auto t = get_integer(ds, DCM_TemporalPositionIdentifier)) top_temporal = static_cast<int>(*t);
   std::optional<double> top_time = parse_tm(get_string(ds, DCM_AcquisitionTime));
@@ -243,7 +266,10 @@ void read_frame_geometry(DcmDataset* ds, DicomObject& object, size_t frame_count
     if (auto* g = functional_group(ds, f, DCM_PlaneOrientationSequence))
       frame.orientation = get_doubles<6>(g, DCM_ImageOrientationPatient);
     if (auto* g = functional_group(ds, f, DCM_PixelMeasuresSequence)) {
-      if (auto s = get_doubles<2>(g, DCM_PixelSpacing)) frame.pixel_spacing = s;
+      if (auto s = get_doubles<2>(g, DCM_PixelSpacing)) {
+        frame.pixel_spacing = s;
+        if (object.spacing_source.empty()) object.spacing_source = "PixelSpacing (PixelMeasuresSequence)";
+      }
       if (auto t = get_double(g, DCM_SliceThickness)) object.slice_thickness = t;
     }
     if (auto* g = functional_group(ds, f, DCM_FrameContentSequence)) {
@@ -265,8 +291,10 @@ void read_ultrasound_regions(DcmDataset* ds, DicomObject& object) {
   auto dx = get_double(region, DCM_PhysicalDeltaX);
   auto dy = get_double(region, DCM_PhysicalDeltaY);
   constexpr Uint16 kCentimetres = 3;  // PS3.3 C.8.5.5.1.15
-  if (unit_x == kCentimetres && unit_y == kCentimetres && dx && dy && *dx > 0 && *dy > 0)
+  if (unit_x == kCentimetres && unit_y == kCentimetres && dx && dy && *dx > 0 && *dy > 0) {
     object.ultrasound_spacing = std::array<double, 2>{std::abs(*dx) * 10.0, std::abs(*dy) * 10.0};
+    if (object.spacing_source.empty()) object.spacing_source = "SequenceOfUltrasoundRegions (PhysicalDeltaX/Y)";
+  }
 }
 
 }  // namespace
@@ -280,6 +308,13 @@ void register_codecs() {
     DJLSDecoderRegistration::registerCodecs();
     DcmRLEDecoderRegistration::registerCodecs();
   });
+}
+
+std::string sop_class_of(const fs::path& file) {
+  if (!fs::is_regular_file(file)) return {};
+  DcmFileFormat format;
+  if (format.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, 1024, ERM_autoDetect).bad()) return {};
+  return get_string(format.getDataset(), DCM_SOPClassUID);
 }
 
 bool looks_like_dicom(const fs::path& file) {
@@ -316,7 +351,6 @@ DicomObject read_dicom(const fs::path& file, bool pixels) {
   object.laterality = get_string(ds, DCM_ImageLaterality);
   if (object.laterality.empty()) object.laterality = get_string(ds, DCM_Laterality);
   object.view_position = get_string(ds, DCM_ViewPosition);
-  read_ultrasound_regions(ds, object);
   if (pixels) {
     read_pixels(ds, object);
   } else {
@@ -332,6 +366,7 @@ DicomObject read_dicom(const fs::path& file, bool pixels) {
     frames = n && *n > 0 && *n <= 65536 ? static_cast<size_t>(*n) : 1;
   }
   read_frame_geometry(ds, object, frames);
+  read_ultrasound_regions(ds, object);
   return object;
 }
 

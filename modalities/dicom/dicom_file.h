@@ -34,6 +34,9 @@ struct DicomObject {
   std::string view_position;  // ViewPosition ("CC", "MLO", ...)
   // From SequenceOfUltrasoundRegions when its units are cm: mm per pixel along x and y.
   std::optional<std::array<double, 2>> ultrasound_spacing;
+  // Where the pixel spacing came from ("PixelSpacing", "ImagerPixelSpacing / Estimated...
+  // MagnificationFactor 1.08", "SequenceOfUltrasoundRegions ..."); empty when the file gives none.
+  std::string spacing_source;
   std::vector<DicomFrame> frames;
 };
 
@@ -43,6 +46,9 @@ void register_codecs();
 // Reads a file. With pixels == false only the header is parsed (for scanning folders).
 // Throws core::Error naming the file and what is wrong; never crashes on a malformed file.
 DicomObject read_dicom(const std::filesystem::path& file, bool pixels = true);
+
+// The SOP class UID of a DICOM file (header only), or empty when it is not readable DICOM.
+std::string sop_class_of(const std::filesystem::path& file);
 
 // True when the file has the DICOM preamble and "DICM" magic (or parses as a raw dataset).
 bool looks_like_dicom(const std::filesystem::path& file);

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "core/warnings.h"
 
 namespace vbiopsy::modalities::dicom {
 namespace fs = std::filesystem;
@@ -19,13 +20,46 @@ double dot(const std::array<double, 3>& a, const std::array<double, 3>& b) {
   return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 }
 
+// Scanners write slice positions with jitter of about 0.1 mm. Like ITK/GDCM and dcm2niix, a series
+// is one volume when every gap lies within kGapTolerance of the median gap and every slice within
+// kDriftTolerance of a slice of where the uniform grid puts it; the spacing is then the mean gap,
+// with a warning when the gaps differ measurably. A larger gap (a missing slice) is refused.
+constexpr double kGapTolerance = 0.05, kDriftTolerance = 0.1;
+
+double uniform_slice_spacing(const std::vector<Slice>& slices, const std::vector<double>& gaps, const std::string& label) {
+  std::vector<double> sorted = gaps;
+  std::sort(sorted.begin(), sorted.end());
+  const double median = sorted[sorted.size() / 2];
+  for (size_t k = 0; k < gaps.size(); ++k) {
+    if (std::abs(gaps[k] - median) > kGapTolerance * median)
+      fail(label, ": the gap between ", slices[k].source, " and ", slices[k + 1].source, " is ", gaps[k], " mm but the median gap is ",
+           median, " mm (", gaps[k] / median, " times; gaps within ", kGapTolerance * 100,
+           "% of the median are accepted)", gaps[k] > 1.5 * median ? ": a slice is missing" : ": not one evenly spaced volume");
+  }
+  double total = 0;
+  for (double gap : gaps) total += gap;
+  const double mean = total / double(gaps.size());
+  double along = 0;
+  for (size_t k = 0; k < gaps.size(); ++k) {
+    along += gaps[k];
+    const double drift = along - mean * double(k + 1);
+    if (std::abs(drift) > kDriftTolerance * mean)
+      fail(label, ": ", slices[k + 1].source, " lies ", drift, " mm from where an even spacing of ", mean,
+           " mm puts it (more than ", kDriftTolerance, " of a slice)");
+  }
+  if (sorted.back() - sorted.front() > std::max(0.01, 1e-3 * mean))
+    core::warn(core::concat(label, ": slice gaps vary from ", sorted.front(), " to ", sorted.back(), " mm (within the ",
+                            kGapTolerance * 100, "% tolerance); the volume uses their mean, ", mean, " mm"));
+  return mean;
+}
+
 std::vector<Slice> slices_of(DicomObject object) {
   std::vector<Slice> slices;
   const bool multi = object.frames.size() > 1;
   for (size_t f = 0; f < object.frames.size(); ++f) {
     Slice s{std::move(object.frames[f]), object.rows, object.columns, object.slice_thickness,
             object.repetition_time_ms, object.flip_angle_deg,
-            multi ? core::concat(object.file.string(), " frame ", f + 1) : object.file.string()};
+            multi ? core::concat(object.file.string(), " frame ", f + 1) : object.file.string(), object.file.string()};
     slices.push_back(std::move(s));
   }
   // Ultrasound regions give the physical spacing when the frame has no PixelSpacing.
@@ -61,6 +95,32 @@ const SeriesInfo& only_series(const std::vector<SeriesInfo>& series, const fs::p
 std::vector<fs::path> files_of(const fs::path& path) {
   if (fs::is_directory(path)) return only_series(scan_folder(path), path).files;
   return {path};
+}
+
+std::string describe(const SeriesInfo& s) {
+  return core::concat("series ", s.series_uid, " ('", s.description, "', SeriesNumber ",
+                      s.number ? std::to_string(*s.number) : std::string("none"), ", AcquisitionTime ",
+                      s.first_time_s ? core::concat(*s.first_time_s, " s") : std::string("none"), ")");
+}
+
+// Phases stored as separate series are ordered by acquisition time, ties broken by SeriesNumber.
+// An order neither decides is an error: guessing (e.g. by UID) could swap pre- and post-contrast.
+void order_phase_series(std::vector<SeriesInfo>& series, const std::string& label) {
+  auto key = [](const SeriesInfo& s) { return std::pair(s.first_time_s.value_or(-1), s.number.value_or(-1)); };
+  std::stable_sort(series.begin(), series.end(), [&](const SeriesInfo& a, const SeriesInfo& b) { return key(a) < key(b); });
+  for (size_t i = 1; i < series.size(); ++i) {
+    const auto& a = series[i - 1];
+    const auto& b = series[i];
+    const bool same_time = a.first_time_s == b.first_time_s;
+    if (!same_time) continue;
+    if (a.number && b.number && *a.number != *b.number) {
+      core::warn(core::concat(label, ": ", describe(a), " and ", describe(b), " share their acquisition time; ordered by SeriesNumber"));
+      continue;
+    }
+    fail(label, ": the order of the DCE phases is ambiguous: ", describe(a), " and ", describe(b),
+         " have the same acquisition time and series number. Put each phase in its own folder (dce_0, dce_1, ... or the "
+         "manifest's mri_dce list, pre-contrast first) with dce_times.txt / mri_dce_times giving the times");
+  }
 }
 
 }  // namespace
@@ -124,12 +184,23 @@ core::Image assemble_volume(std::vector<Slice> slices, const std::string& label)
       row_dir[i] /= rn;
       col_dir[i] /= cn;
     }
-  } else if (slices.size() > 1) {
-    fail(label, ": ", first.source, " has no ImageOrientationPatient; cannot build a volume");
   }
   const auto normal = cross(row_dir, col_dir);
+  const bool one_file = std::all_of(slices.begin(), slices.end(), [&](const Slice& s) { return s.file == first.file; });
+  const bool without_geometry = std::none_of(slices.begin(), slices.end(), [](const Slice& s) {
+    return s.frame.orientation.has_value() || s.frame.position.has_value();
+  });
 
-  if (slices.size() > 1) {
+  if (slices.size() > 1 && without_geometry && one_file) {
+    // Old multi-frame objects (MR, XA, ultrasound cine) may carry no patient geometry at all: the
+    // frames are a stack in stored order, on an identity orientation.
+    core::warn(core::concat(first.file, ": ", slices.size(), " frames without ImageOrientationPatient (0020,0037) or ",
+                            "ImagePositionPatient (0020,0032): read as a stack in stored order, ", g.spacing[2],
+                            " mm apart (", first.thickness ? "SliceThickness" : "assumed", "), orientation unknown"));
+  } else if (slices.size() > 1 && !first.frame.orientation) {
+    fail(label, ": no ImageOrientationPatient (0020,0037) in ", first.file == label ? std::string("its first frame") : first.source,
+         "; the ", slices.size(), " slices cannot be ordered into a volume");
+  } else if (slices.size() > 1) {
     for (auto& s : slices) {
       if (!s.frame.position) fail(label, ": ", s.source, " has no ImagePositionPatient");
       if (!s.frame.orientation) fail(label, ": ", s.source, " has no ImageOrientationPatient");
@@ -149,12 +220,7 @@ core::Image assemble_volume(std::vector<Slice> slices, const std::string& label)
         fail(label, ": ", slices[k].source, " and ", slices[k + 1].source,
              " lie at the same position; the series holds several volumes (phases or b-values)");
     }
-    const double spacing = gaps.front();
-    for (size_t k = 1; k < gaps.size(); ++k) {
-      if (std::abs(gaps[k] - spacing) > std::max(0.01, 0.01 * spacing))
-        fail(label, ": inconsistent slice spacing ", spacing, " vs ", gaps[k], " mm at slice ", k + 1);
-    }
-    g.spacing[2] = spacing;
+    g.spacing[2] = uniform_slice_spacing(slices, gaps, label);
   }
   if (first.frame.position) g.origin = *slices.front().frame.position;
   for (int r = 0; r < 3; ++r) {
@@ -195,10 +261,7 @@ std::vector<Phase> load_phases(const fs::path& path, PhaseKey key) {
   if (fs::is_directory(path)) series = scan_folder(path);
   if (fs::is_directory(path) && series.size() > 1) {
     if (key == PhaseKey::kBValue) fail(label, ": holds ", series.size(), " series; expected one DWI series");
-    // Phases given as separate series: order them by their acquisition time.
-    std::stable_sort(series.begin(), series.end(), [](const SeriesInfo& a, const SeriesInfo& b) {
-      return a.first_time_s.value_or(0) < b.first_time_s.value_or(0);
-    });
+    order_phase_series(series, label);
     for (auto& s : series) {
       groups.push_back(read_slices(s.files));
       group_values.push_back(s.first_time_s);

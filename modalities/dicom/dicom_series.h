@@ -48,6 +48,7 @@ struct Slice {
   std::optional<double> thickness;
   std::optional<double> repetition_time_ms, flip_angle_deg;
   std::string source;  // "file" or "file frame 3", for messages
+  std::string file;    // the file the slice came from
 };
 core::Image assemble_volume(std::vector<Slice> slices, const std::string& label);
 

@@ -54,8 +54,7 @@ std::string problems_text(const std::vector<datasets::Problem>& problems) {
 std::vector<datasets::Problem> validate(const fs::path& manifest) {
   auto reading = datasets::read_cohort(manifest);
   auto problems = reading.problems;
-  auto more = check_cases(reading.cohort, 2);
-  problems.insert(problems.end(), more.begin(), more.end());
+  for (const auto& check : check_cases(reading.cohort, 2)) problems.insert(problems.end(), check.problems.begin(), check.problems.end());
   return problems;
 }
 

@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/random.h"
+#include "core/warnings.h"
 #include "modalities/dicom/dicom_series.h"
 
 namespace vbiopsy::modalities::dicom {
@@ -67,15 +68,59 @@ TEST_F(DicomRoundTrip, SortsSlicesByPositionNotInstanceNumber) {
   }
 }
 
-TEST_F(DicomRoundTrip, ReportsInconsistentSliceSpacing) {
+TEST_F(DicomRoundTrip, AMissingSliceIsNamedWithItsNeighbours) {
   core::Image volume = oblique_volume(4);
   for (size_t k : {0, 1, 2, 4}) write_dicom_slice(volume, k, static_cast<int>(k + 1), mr_info(), dir_ / ("s" + std::to_string(k) + ".dcm"));
   try {
     load_volume(dir_);
     FAIL() << "a missing slice went unnoticed";
   } catch (const core::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("inconsistent slice spacing 2.5 vs 5 mm at slice 3"), std::string::npos) << e.what();
+    const std::string message = e.what();
+    EXPECT_NE(message.find("the gap between " + (dir_ / "s2.dcm").string() + " and " + (dir_ / "s4.dcm").string() + " is 5 mm"),
+              std::string::npos) << message;
+    EXPECT_NE(message.find("median gap is 2.5 mm"), std::string::npos) << message;
+    EXPECT_NE(message.find("a slice is missing"), std::string::npos) << message;
   }
+}
+
+TEST_F(DicomRoundTrip, DcePhasesWithTheSameTimeAndSeriesNumberAreAnErrorNotAGuess) {
+  for (int p = 0; p < 2; ++p) {
+    auto info = mr_info();
+    info.series_uid = make_uid("same" + std::to_string(p));
+    info.series_number = 7;
+    info.acquisition_time_s = 9 * 3600.0;
+    const auto volume = oblique_volume(30 + p);
+    for (size_t k = 0; k < 6; ++k)
+      write_dicom_slice(volume, k, int(k + 1), info, dir_ / ("s" + std::to_string(p)) / ("i" + std::to_string(k) + ".dcm"));
+  }
+  try {
+    load_phases(dir_, PhaseKey::kTime);
+    FAIL() << "two phases of unknown order were ordered silently";
+  } catch (const core::Error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("order of the DCE phases is ambiguous"), std::string::npos) << message;
+    EXPECT_NE(message.find(make_uid("same0")), std::string::npos) << message;
+    EXPECT_NE(message.find(make_uid("same1")), std::string::npos) << message;
+    EXPECT_NE(message.find("dce_times.txt"), std::string::npos) << message;
+  }
+  // The same acquisition time with distinct series numbers: ordered by number, and said so.
+  fs::remove_all(dir_);
+  for (int p = 0; p < 2; ++p) {
+    auto info = mr_info();
+    info.series_uid = make_uid("numbered" + std::to_string(1 - p));  // UID order opposite to number order
+    info.series_number = 7 + p;
+    info.acquisition_time_s = 9 * 3600.0;
+    const auto volume = oblique_volume(40 + p);
+    for (size_t k = 0; k < 6; ++k)
+      write_dicom_slice(volume, k, int(k + 1), info, dir_ / ("s" + std::to_string(p)) / ("i" + std::to_string(k) + ".dcm"));
+  }
+  core::WarningCollector warnings;
+  const auto loaded = load_phases(dir_, PhaseKey::kTime);
+  ASSERT_EQ(loaded.size(), 2u);
+  EXPECT_EQ(loaded[0].image.voxels, oblique_volume(40).voxels);
+  EXPECT_EQ(loaded[1].image.voxels, oblique_volume(41).voxels);
+  ASSERT_EQ(warnings.messages().size(), 1u);
+  EXPECT_NE(warnings.messages()[0].find("ordered by SeriesNumber"), std::string::npos) << warnings.messages()[0];
 }
 
 TEST_F(DicomRoundTrip, GroupsDcePhasesByTemporalPositionWithTheirTimes) {

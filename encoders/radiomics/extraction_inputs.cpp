@@ -1,0 +1,91 @@
+#include "encoders/radiomics/extraction_inputs.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+#include "core/warnings.h"
+#include "encoders/radiomics/roi.h"
+
+namespace vbiopsy::encoders::radiomics {
+namespace fs = std::filesystem;
+
+namespace {
+
+core::Mask region_from_file(const core::Mask& mask, int label, const fs::path& file) {
+  check_mask_label(mask, label, file.string());
+  return region_of(mask, label);
+}
+
+const std::vector<std::string> kKineticMaps = {"pe", "ttp", "me", "ie", "wash_in", "ser", "wash_out", "auc60", "auc90"};
+
+bool is_phase_map(const std::string& name) {
+  return name.size() > 3 && name.rfind("dce", 0) == 0 && std::all_of(name.begin() + 3, name.end(), ::isdigit);
+}
+
+// What the settings need of the study beyond what loading checked (two DCE phases, grids, masks).
+void check_mri_requirements(const modalities::LoadedMri& mri, const datasets::MriStudy& study, const CohortExtractionSettings& s) {
+  const std::string dce = study.dce.front().string();
+  const size_t phases = mri.dce.size();
+  auto need_phases = [&](const char* what) {
+    if (phases < 3)
+      core::fail(dce, ": ", phases, " DCE phases, but ", what, " needs a pre-contrast and at least two post-contrast phases "
+                 "(set it off in the extraction settings, or give the case's other phases)");
+  };
+  if (s.kinetics) need_phases("[mri] kinetics");
+  if (s.tofts) need_phases("[mri] tofts");
+  const bool has_adc = mri.adc.has_value() || mri.dwi.size() >= 2;
+  if (s.habitats)
+    for (const auto& map : s.habitat_maps) {
+      if (std::find(kKineticMaps.begin(), kKineticMaps.end(), map) != kKineticMaps.end()) need_phases(("[habitats] map " + map).c_str());
+      else if (map == "adc" && !has_adc)
+        core::fail(dce, ": [habitats] map adc needs an ADC map (mri_adc) or DWI with two or more b-values; the case has neither");
+      else if (map == "t2" && !mri.t2) core::fail(dce, ": [habitats] map t2 needs a T2-weighted image (mri_t2); the case has none");
+      else if (is_phase_map(map) && std::stoul(map.substr(3)) >= phases)
+        core::fail(dce, ": [habitats] map ", map, " needs DCE phase ", map.substr(3), " (counted from 0); the case has ", phases, " phases");
+    }
+  for (const auto& sequence : s.sequences) {
+    if (sequence == "t2" && !mri.t2) core::warn(dce + ": no T2-weighted image, so the mri_t2_* columns of this case stay empty");
+    if (sequence == "adc" && !has_adc)
+      core::warn(dce + ": no ADC map and fewer than two DWI b-values, so the mri_adc_* columns of this case stay empty");
+  }
+  const auto& image = mri.dce[1];
+  size_t non_finite = 0;
+  for (size_t v = 0; v < image.voxels.size(); ++v) non_finite += mri.mask.voxels[v] && !std::isfinite(image.voxels[v]);
+  if (non_finite > 0)
+    core::fail(study.dce.size() == 1 ? dce : study.dce[1].string(), ": ", non_finite,
+               " voxels of the first post-contrast phase inside the tumour mask are not finite (NaN or Inf)");
+}
+
+}  // namespace
+
+modalities::LoadedMri load_mri_for_extraction(const datasets::MriStudy& study, const CohortExtractionSettings& settings) {
+  auto mri = modalities::load_mri(study);
+  mri.mask = region_from_file(mri.mask, settings.radiomics.label, study.mask);
+  if (mri.mask_reader2) mri.mask_reader2 = region_from_file(*mri.mask_reader2, settings.radiomics.label, *study.mask_reader2);
+  check_mri_requirements(mri, study, settings);
+  return mri;
+}
+
+std::vector<modalities::LoadedMammographyView> load_mammography_for_extraction(const datasets::Mammography& mammography,
+                                                                               const CohortExtractionSettings& settings) {
+  auto views = modalities::load_mammography(mammography);
+  for (size_t v = 0; v < views.size(); ++v)
+    if (const auto& file = mammography.views[v].mask) views[v].mask = region_from_file(views[v].mask, settings.radiomics.label, *file);
+  return views;
+}
+
+modalities::LoadedUltrasound load_ultrasound_for_extraction(const datasets::Ultrasound& ultrasound, const CohortExtractionSettings& settings) {
+  auto us = modalities::load_ultrasound(ultrasound);
+  for (size_t f = 0; f < us.masks.size(); ++f)
+    us.masks[f] = region_from_file(us.masks[f], settings.radiomics.label, ultrasound.masks.size() == 1 ? ultrasound.masks[0] : ultrasound.masks[f]);
+  return us;
+}
+
+modalities::CaseLoaders extraction_loaders(const CohortExtractionSettings& settings) {
+  return {[settings](const datasets::MriStudy& study) { load_mri_for_extraction(study, settings); },
+          [settings](const datasets::Mammography& mammography) { load_mammography_for_extraction(mammography, settings); },
+          [settings](const datasets::Ultrasound& ultrasound) { load_ultrasound_for_extraction(ultrasound, settings); }};
+}
+
+}  // namespace vbiopsy::encoders::radiomics
