@@ -1,5 +1,6 @@
 #include "datasets/manifest.h"
 
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -46,6 +47,18 @@ PixelBox parse_box(const std::string& cell) {
   }
   return {static_cast<int>(v[0]), static_cast<int>(v[1]), static_cast<int>(v[2]),
           static_cast<int>(v[3])};
+}
+
+// Case ids name folders of the outputs (habitat maps, case reports): a separator, "..", a leading
+// dot or a control character could write outside them.
+std::optional<std::string> unsafe_identifier(const std::string& id) {
+  if (id.size() > 128) return core::concat("is ", id.size(), " characters long; at most 128 are allowed");
+  if (id == "." || id == ".." || id[0] == '.') return std::string("starts with a dot; an identifier must not name a folder");
+  for (unsigned char ch : id)
+    if (!(std::isalnum(ch) || ch == '_' || ch == '-' || ch == '.' || ch == '+' || ch == ' ' || ch == '@'))
+      return core::concat("holds the character '", ch < 32 || ch == 127 ? std::string("\\x") + std::to_string(int(ch)) : std::string(1, char(ch)),
+                          "'; identifiers use letters, digits, spaces and _ - . + @ only (no path separators)");
+  return std::nullopt;
 }
 
 std::string relative_text(const fs::path& path, const fs::path& base) {
@@ -269,6 +282,10 @@ CohortReading read_cohort(const fs::path& manifest, const std::optional<fs::path
     c.case_id = r.text("case_id");
     if (c.case_id.empty()) {
       problems.push_back({"", line + ", column case_id", "empty case_id"});
+      continue;
+    }
+    if (const auto unsafe = unsafe_identifier(c.case_id)) {
+      problems.push_back({"", line + ", column case_id", core::concat("case_id '", c.case_id, "' ", *unsafe)});
       continue;
     }
     if (!ids.insert(c.case_id).second) {

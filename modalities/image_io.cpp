@@ -16,7 +16,9 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "core/strings.h"
+#include "core/warnings.h"
 #include "modalities/dicom/dicom_series.h"
+#include "modalities/header_checks.h"
 #include "modalities/itk_bridge.h"
 
 namespace vbiopsy::modalities {
@@ -44,12 +46,36 @@ void prepare_itk_for_threads() {
 
 namespace {
 
+// ITK's reader for the file with its header read and checked (size, type, geometry), before any
+// voxel is allocated.
 itk::ImageIOBase::Pointer open_header(const fs::path& path) {
+  const std::string name = core::to_lower(path.filename().string());
+  if (name.ends_with(".gz")) check_gzip_stream(path);
+  if (name.ends_with(".nii") || name.ends_with(".nii.gz")) check_nifti_header(path);
   auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::CommonEnums::IOFileMode::ReadMode);
   if (!io) fail(path.string(), ": ITK finds no reader for this file (unknown or corrupt format)");
   io->SetFileName(path.string());
   io->ReadImageInformation();
+  std::array<double, 3> spacing{1, 1, 1}, origin{0, 0, 0};
+  std::array<double, 9> direction{1, 0, 0, 0, 1, 0, 0, 0, 1};
+  const unsigned dims = std::min(3u, io->GetNumberOfDimensions());
+  for (unsigned d = 0; d < dims; ++d) {
+    spacing[d] = io->GetSpacing(d);
+    origin[d] = io->GetOrigin(d);
+    const auto axis = io->GetDirection(d);
+    for (unsigned r = 0; r < dims && r < axis.size(); ++r) direction[3 * r + d] = axis[r];
+  }
+  check_geometry(path, spacing, origin, direction);
   return io;
+}
+
+// NaN and infinite voxels stay what they are (ITK's NIfTI reader zeroes them), with a warning:
+// radiomics refuses them inside a region, and a mask file holding them is an error.
+void keep_nonfinite_voxels(const fs::path& path, float* voxels, size_t count) {
+  const std::string name = core::to_lower(path.filename().string());
+  if (!name.ends_with(".nii") && !name.ends_with(".nii.gz")) return;
+  if (const size_t n = restore_nonfinite_nifti_voxels(path, voxels, count); n > 0)
+    core::warn(core::concat(path.string(), ": ", n, " voxels are NaN or infinite (kept so; a region containing any is refused)"));
 }
 
 core::Image read_itk(const fs::path& path) {
@@ -81,6 +107,7 @@ core::Image read_itk(const fs::path& path) {
     }
     core::Image image(g);
     std::copy_n(itk_image->GetBufferPointer(), g.voxel_count(), image.voxels.begin());
+    keep_nonfinite_voxels(path, image.voxels.data(), image.voxels.size());
     return image;
   } catch (const itk::ExceptionObject& e) {
     fail(path.string(), ": ITK cannot read it: ", e.GetDescription());
@@ -193,6 +220,7 @@ std::vector<core::Image> read_image_series(const fs::path& path) {
       g.origin[i] = image->GetOrigin()[i];
       for (int j = 0; j < 3; ++j) g.direction[3 * i + j] = image->GetDirection()[i][j];
     }
+    keep_nonfinite_voxels(path, image->GetBufferPointer(), g.voxel_count() * size[3]);
     std::vector<core::Image> volumes;
     const size_t per_volume = g.voxel_count();
     for (size_t t = 0; t < size[3]; ++t) {

@@ -6,6 +6,8 @@
 #include "core/files.h"
 #include "core/parallel.h"
 #include "core/strings.h"
+#include "core/warnings.h"
+#include "encoders/radiomics/extraction_inputs.h"
 #include "encoders/radiomics/pyradiomics.h"
 #include "encoders/radiomics/settings.h"
 #include "modalities/case_loader.h"
@@ -38,16 +40,20 @@ int run_radiomics(const std::vector<std::string>& args) {
   if (threads < 1) core::fail("--threads must be at least 1");
   settings.threads = threads;
   const auto image = modalities::read_image(image_path);
+  if (modalities::file_kind(image_path) == modalities::FileKind::kRaster)
+    core::warn(image_path + ": a picture carries no pixel size; 1 mm pixels assumed, so sizes and textures in mm hold only if that is true");
   // As the case loaders do: a PNG mask takes the geometry of its same-sized image.
   const auto mask = modalities::load_mask_for(mask_path, image, image_path);
-  encoders::radiomics::check_mask_label(mask, settings.label, mask_path);
+  // Only the region of setting.label / setting.segment (or every non-zero voxel) is described.
+  const auto region = encoders::radiomics::select_region(mask, mask_path, settings);
+  settings.label = encoders::radiomics::kAnyLabel;
   encoders::radiomics::FeatureList features;
   if (compat == "pyradiomics") {
     auto py = encoders::radiomics::pyradiomics_settings(settings);
     py.stored_pixel_type = modalities::stored_pixel_type(image_path);
-    features = encoders::radiomics::pyradiomics_features(image, mask, py);
+    features = encoders::radiomics::pyradiomics_features(image, region, py);
   } else {
-    features = encoders::radiomics::extract_features(image, mask, settings);
+    features = encoders::radiomics::extract_features(image, region, settings);
   }
   std::string csv = core::csv_line({"name", "ibsi_id", "value"});
   for (const auto& f : features)

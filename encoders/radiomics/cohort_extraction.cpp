@@ -262,7 +262,7 @@ CohortExtractionSettings read_cohort_extraction_settings(const fs::path& ini) {
 
 std::string settings_text(const CohortExtractionSettings& s) {
   const auto& d = s.radiomics.discretisation;
-  std::string text = core::concat("engine=", kEngineVersion, ";label=", s.radiomics.label, ";method=",
+  std::string text = core::concat("engine=", kEngineVersion, ";label=", s.radiomics.label, ":", s.radiomics.segment, ";method=",
                                   static_cast<int>(d.method), ";bins=", d.bin_number, ";width=",
                                   core::format_double(d.bin_size), ";pyedges=", d.pyradiomics_edges, ";families=");
   for (auto& f : s.radiomics.families) text += f + ",";

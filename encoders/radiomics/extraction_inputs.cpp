@@ -5,17 +5,16 @@
 
 #include "core/error.h"
 #include "core/warnings.h"
+#include "core/strings.h"
 #include "encoders/radiomics/roi.h"
+#include "modalities/dicom/dicom_file.h"
+#include "modalities/dicom/segmentation.h"
 
 namespace vbiopsy::encoders::radiomics {
 namespace fs = std::filesystem;
 
 namespace {
 
-core::Mask region_from_file(const core::Mask& mask, int label, const fs::path& file) {
-  check_mask_label(mask, label, file.string());
-  return region_of(mask, label);
-}
 
 const std::vector<std::string> kKineticMaps = {"pe", "ttp", "me", "ie", "wash_in", "ser", "wash_out", "auc60", "auc90"};
 
@@ -59,10 +58,29 @@ void check_mri_requirements(const modalities::LoadedMri& mri, const datasets::Mr
 
 }  // namespace
 
+core::Mask select_region(const core::Mask& mask, const fs::path& file, const ExtractionSettings& settings) {
+  int label = settings.label;
+  if (!settings.segment.empty()) {
+    if (modalities::dicom::sop_class_of(file) != "1.2.840.10008.5.1.4.1.1.66.4")
+      core::fail(file.string(), ": setting.segment = '", settings.segment, "' picks a segment of a DICOM Segmentation by its label, "
+                 "but this mask is not one (use setting.label for label images)");
+    std::vector<std::string> known;
+    label = -1;
+    for (const auto& segment : modalities::dicom::segmentation_segments(file)) {
+      known.push_back(core::concat(segment.number, " '", segment.label, "'"));
+      if (core::to_lower(segment.label) == core::to_lower(settings.segment)) label = segment.number;
+    }
+    if (label < 0)
+      core::fail(file.string(), ": no segment labelled '", settings.segment, "' (setting.segment); its segments: ", core::join(known, ", "));
+  }
+  check_mask_label(mask, label, file.string());
+  return region_of(mask, label);
+}
+
 modalities::LoadedMri load_mri_for_extraction(const datasets::MriStudy& study, const CohortExtractionSettings& settings) {
   auto mri = modalities::load_mri(study);
-  mri.mask = region_from_file(mri.mask, settings.radiomics.label, study.mask);
-  if (mri.mask_reader2) mri.mask_reader2 = region_from_file(*mri.mask_reader2, settings.radiomics.label, *study.mask_reader2);
+  mri.mask = select_region(mri.mask, study.mask, settings.radiomics);
+  if (mri.mask_reader2) mri.mask_reader2 = select_region(*mri.mask_reader2, *study.mask_reader2, settings.radiomics);
   check_mri_requirements(mri, study, settings);
   return mri;
 }
@@ -71,14 +89,14 @@ std::vector<modalities::LoadedMammographyView> load_mammography_for_extraction(c
                                                                                const CohortExtractionSettings& settings) {
   auto views = modalities::load_mammography(mammography);
   for (size_t v = 0; v < views.size(); ++v)
-    if (const auto& file = mammography.views[v].mask) views[v].mask = region_from_file(views[v].mask, settings.radiomics.label, *file);
+    if (const auto& file = mammography.views[v].mask) views[v].mask = select_region(views[v].mask, *file, settings.radiomics);
   return views;
 }
 
 modalities::LoadedUltrasound load_ultrasound_for_extraction(const datasets::Ultrasound& ultrasound, const CohortExtractionSettings& settings) {
   auto us = modalities::load_ultrasound(ultrasound);
   for (size_t f = 0; f < us.masks.size(); ++f)
-    us.masks[f] = region_from_file(us.masks[f], settings.radiomics.label, ultrasound.masks.size() == 1 ? ultrasound.masks[0] : ultrasound.masks[f]);
+    us.masks[f] = select_region(us.masks[f], ultrasound.masks.size() == 1 ? ultrasound.masks[0] : ultrasound.masks[f], settings.radiomics);
   return us;
 }
 

@@ -13,6 +13,7 @@ namespace vbiopsy::encoders::radiomics {
 
 struct ExtractionSettings {
   int label = kAnyLabel;  // the mask value of the region; kAnyLabel (0): every non-zero voxel
+  std::string segment;    // a DICOM Segmentation's segment chosen by its SegmentLabel (instead of label)
   DiscretisationSettings discretisation;
   // Families to compute: "morph", "shape2d" (single-slice regions only), "li", "stats", "ih", "ivh", "glcm", "glrlm", "glszm", "gldzm",
   // "ngtdm", "ngldm". Empty: all.

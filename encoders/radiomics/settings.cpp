@@ -46,8 +46,10 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
         const auto v = core::parse_int(value);
         if (!v || *v < 1 || *v > 255) core::fail(ini.string(), ": ", where, " = '", value, "' is not a mask label (an integer from 1 to 255)");
         s.label = static_cast<int>(*v);
-      }
-      else if (section == "setting" && key == "binWidth") {
+      } else if (section == "setting" && key == "segment") {
+        if (value.empty()) core::fail(ini.string(), ": ", where, " is empty; expected a DICOM Segmentation's SegmentLabel");
+        s.segment = value;
+      } else if (section == "setting" && key == "binWidth") {
         s.discretisation.bin_size = number(where, value);
         width_given = true;
       } else if (section == "setting" && key == "binCount") {
@@ -113,7 +115,7 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
         for (auto& family : core::split(value, ',')) s.families.insert(core::trim(family));
       } else {
         core::fail(ini.string(), ": unknown key '", where,
-                   "'; known: setting.label, setting.binWidth, setting.binCount, setting.discretisation, "
+                   "'; known: setting.label, setting.segment, setting.binWidth, setting.binCount, setting.discretisation, "
                    "setting.maxGreyLevels, setting.resegmentRange, setting.resegmentMode, setting.voxelArrayShift, "
                    "setting.force2D, setting.weightingNorm, setting.normalize, setting.normalizeScale, "
                    "setting.resampledPixelSpacing, setting.interpolator, setting.padDistance, features.families");
@@ -121,6 +123,7 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
     }
   }
   if (count_given && width_given) core::fail(ini.string(), ": give binWidth or binCount, not both");
+  if (s.label != kAnyLabel && !s.segment.empty()) core::fail(ini.string(), ": give setting.label or setting.segment, not both");
   return s;
 }
 

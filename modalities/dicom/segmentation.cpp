@@ -67,6 +67,20 @@ std::string segment_name(const std::map<int, std::string>& labels, int number) {
 
 }  // namespace
 
+std::vector<SegmentInfo> segmentation_segments(const fs::path& file) {
+  DcmFileFormat format;
+  if (const auto status = format.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect); status.bad())
+    fail(file.string(), ": not a readable DICOM file (", status.text(), ")");
+  std::vector<SegmentInfo> segments;
+  for (unsigned long i = 0;; ++i) {
+    DcmItem* item = nullptr;
+    if (format.getDataset()->findAndGetSequenceItem(DCM_SegmentSequence, item, static_cast<signed long>(i)).bad() || !item) break;
+    const auto n = unsigned_number(item, DCM_SegmentNumber);
+    segments.push_back({n ? static_cast<int>(*n) : 0, text(item, DCM_SegmentLabel)});
+  }
+  return segments;
+}
+
 core::Mask read_segmentation(const fs::path& file, const core::Geometry& grid, std::vector<SegmentInfo>* segments_out) {
   register_codecs();
   const std::string name = file.string();

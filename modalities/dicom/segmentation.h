@@ -19,6 +19,9 @@ struct SegmentInfo {
   std::string label;
 };
 
+// The segments a SEG defines (number and SegmentLabel), from its header.
+std::vector<SegmentInfo> segmentation_segments(const std::filesystem::path& file);
+
 // The segments onto the grid as a label map: each voxel holds the number of its segment (1-255),
 // so the extraction's setting.label picks a segment by number and no label means every segment.
 // Segments that overlap cannot share a label map and are refused, naming both and the voxel count.

@@ -121,5 +121,16 @@ TEST_F(ManifestTest, WritesAndReadsBackTheSameCohort) {
   EXPECT_FALSE(second.cohort.cases[1].mri);
 }
 
+// Case ids name output folders: ones that could write outside them are refused, naming the line.
+TEST_F(ManifestTest, CaseIdsThatCouldEscapeTheOutputFolderAreRefused) {
+  auto r = read_cohort(write("manifest.csv", "case_id,ihc\n../../x,0\n/tmp/abs,1+\n.hidden,0\nok-1 B_2.3,0\n"));
+  ASSERT_EQ(r.problems.size(), 3u);
+  EXPECT_TRUE(has_problem(r, "manifest.csv line 2, column case_id: case_id '../../x' starts with a dot"));
+  EXPECT_TRUE(has_problem(r, "line 3, column case_id: case_id '/tmp/abs' holds the character '/'"));
+  EXPECT_TRUE(has_problem(r, "line 4, column case_id: case_id '.hidden' starts with a dot"));
+  ASSERT_EQ(r.cohort.cases.size(), 1u);
+  EXPECT_EQ(r.cohort.cases[0].case_id, "ok-1 B_2.3");
+}
+
 }  // namespace
 }  // namespace vbiopsy::datasets

@@ -13,8 +13,10 @@
 #include <unistd.h>
 
 #include "core/csv.h"
+#include "core/error.h"
 #include "core/files.h"
 #include "core/strings.h"
+#include "modalities/case_loader.h"
 #include "modalities/cohort_check.h"
 #include "modalities/image_io.h"
 #include "modalities/synthetic_cohort.h"
@@ -129,6 +131,30 @@ TEST_F(Preflight, A255MaskGivesTheSameFeaturesAsItsOneValuedTwin) {
   const auto result = extract_cohort(one, settings_, dir_ / "b");
   EXPECT_TRUE(result.failures.empty());
   EXPECT_EQ(core::read_text_file(dir_ / "a" / "features.csv"), core::read_text_file(dir_ / "b" / "features.csv"));
+}
+
+// A DICOM Segmentation's segment is picked by its SegmentLabel (dcmqi's real SEG: segment 1 "Liver").
+TEST(SelectRegion, ASegmentationSegmentIsPickedByItsLabelAndAMissingOneIsNamed) {
+  const fs::path dir = fs::path(VBIOPSY_TEST_DATA) / "dicom_seg_dcmqi";
+  const auto image = modalities::read_image(dir / "image");
+  const auto seg = modalities::load_mask_for(dir / "label.seg.dcm", image, dir / "image");
+  const auto twin = modalities::read_mask(dir / "label.nrrd");
+  ExtractionSettings settings;
+  settings.segment = "liver";
+  EXPECT_EQ(select_region(seg, dir / "label.seg.dcm", settings).voxels, region_of(twin, kAnyLabel).voxels);
+  settings.segment = "Lesion";
+  try {
+    select_region(seg, dir / "label.seg.dcm", settings);
+    FAIL() << "a segment that is not there was selected";
+  } catch (const core::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no segment labelled 'Lesion' (setting.segment); its segments: 1 'Liver'"), std::string::npos) << e.what();
+  }
+  try {
+    select_region(twin, dir / "label.nrrd", settings);
+    FAIL() << "a segment label was applied to a label image";
+  } catch (const core::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("this mask is not one (use setting.label"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

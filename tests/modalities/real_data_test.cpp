@@ -9,8 +9,12 @@
 #include <dcmtk/dcmdata/dctk.h>
 
 #include <opencv2/imgcodecs.hpp>
+#include <zlib.h>
 
 #include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <limits>
 #include <cmath>
 #include <filesystem>
 #include <functional>
@@ -278,6 +282,61 @@ TEST_F(RealData, MultiFrameWithoutOrientationIsAStackWithAWarning) {
   const std::string file = (dir_ / "files" / "a.dcm").string();
   EXPECT_NE(message.find(file), std::string::npos) << message;
   EXPECT_EQ(message.find(file), message.rfind(file)) << "the file is named once: " << message;
+}
+
+// Hostile headers, made from a real NIfTI: an infinite sform row (ITK would abort the process) and
+// a gzip stream whose CRC fails (ITK would read garbage) are errors naming the file.
+TEST_F(RealData, NiftiWithNonFiniteSformOrABadCrcIsAnErrorNotACrash) {
+  const fs::path source = kData / "ibsi_digital_phantom/image.nii.gz";
+  gzFile in = gzopen(source.c_str(), "rb");
+  std::vector<char> bytes(1 << 20);
+  const int length = gzread(in, bytes.data(), static_cast<unsigned>(bytes.size()));
+  gzclose(in);
+  ASSERT_GT(length, 352);
+  bytes.resize(static_cast<size_t>(length));
+  auto write_raw = [&](const fs::path& to, const std::vector<char>& data) {
+    std::ofstream(to, std::ios::binary).write(data.data(), static_cast<std::streamsize>(data.size()));
+  };
+  auto sform_broken = bytes;
+  const int16_t sform_code = 1;
+  const float infinity = std::numeric_limits<float>::infinity();
+  std::memcpy(sform_broken.data() + 254, &sform_code, 2);
+  std::memcpy(sform_broken.data() + 280, &infinity, 4);  // srow_x[0]
+  write_raw(dir_ / "sform.nii", sform_broken);
+  std::string message = message_of([&] { read_image(dir_ / "sform.nii"); });
+  EXPECT_NE(message.find((dir_ / "sform.nii").string() + ": NIfTI srow_x holds inf"), std::string::npos) << message;
+
+  // The real .nii.gz with one byte of its CRC trailer changed.
+  std::ifstream file(source, std::ios::binary);
+  std::vector<char> compressed((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  compressed[compressed.size() - 6] ^= 0x5a;
+  write_raw(dir_ / "crc.nii.gz", compressed);
+  message = message_of([&] { read_image(dir_ / "crc.nii.gz"); });
+  EXPECT_NE(message.find((dir_ / "crc.nii.gz").string() + ": the gzip stream is corrupt"), std::string::npos) << message;
+  EXPECT_NO_THROW(read_image(source));
+}
+
+// ITK's NIfTI reader zeroes NaN and infinite voxels; they are kept, and named.
+TEST_F(RealData, NonFiniteNiftiVoxelsAreKeptAndNamedNotZeroed) {
+  const core::Image phantom = read_image(kData / "ibsi_digital_phantom/image.nii.gz");
+  write_image(phantom, dir_ / "float.nii");  // float32 NIfTI of the real phantom
+  std::ifstream in(dir_ / "float.nii", std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  float offset = 0;
+  std::memcpy(&offset, bytes.data() + 108, 4);
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  std::memcpy(bytes.data() + size_t(offset) + 4 * 7, &nan, 4);
+  std::memcpy(bytes.data() + size_t(offset) + 4 * 9, &inf, 4);
+  std::ofstream(dir_ / "nan.nii", std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  core::WarningCollector warnings;
+  const core::Image read = read_image(dir_ / "nan.nii");
+  EXPECT_TRUE(std::isnan(read.voxels[7]));
+  EXPECT_TRUE(std::isinf(read.voxels[9]));
+  EXPECT_EQ(read.voxels[8], phantom.voxels[8]);
+  ASSERT_EQ(warnings.messages().size(), 1u);
+  EXPECT_NE(warnings.messages()[0].find((dir_ / "nan.nii").string() + ": 2 voxels are NaN or infinite"), std::string::npos);
+  const std::string message = message_of([&] { read_mask(dir_ / "nan.nii"); });
+  EXPECT_NE(message.find("voxel 7 holds nan"), std::string::npos) << message;
 }
 
 }  // namespace

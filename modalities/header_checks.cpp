@@ -1,0 +1,147 @@
+#include "modalities/header_checks.h"
+
+#include <zlib.h>
+
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "core/error.h"
+#include "core/strings.h"
+
+namespace vbiopsy::modalities {
+namespace fs = std::filesystem;
+using core::fail;
+
+namespace {
+
+constexpr int kNifti1HeaderSize = 348;
+
+// The first bytes of a (possibly gzipped) file.
+std::vector<unsigned char> leading_bytes(const fs::path& path, size_t count) {
+  gzFile file = gzopen(path.c_str(), "rb");
+  if (!file) fail(path.string(), ": cannot open it");
+  std::vector<unsigned char> bytes(count);
+  const int got = gzread(file, bytes.data(), static_cast<unsigned>(count));
+  gzclose(file);
+  bytes.resize(got > 0 ? static_cast<size_t>(got) : 0);
+  return bytes;
+}
+
+template <typename T>
+T field(const std::vector<unsigned char>& header, size_t offset, bool swap) {
+  unsigned char raw[sizeof(T)];
+  std::memcpy(raw, header.data() + offset, sizeof(T));
+  if (swap)
+    for (size_t i = 0; i < sizeof(T) / 2; ++i) std::swap(raw[i], raw[sizeof(T) - 1 - i]);
+  T value;
+  std::memcpy(&value, raw, sizeof(T));
+  return value;
+}
+
+}  // namespace
+
+void check_nifti_header(const fs::path& path) {
+  const auto header = leading_bytes(path, kNifti1HeaderSize);
+  if (header.size() < 4) fail(path.string(), ": too short to hold a NIfTI header (", header.size(), " bytes)");
+  const bool swap = field<int32_t>(header, 0, false) != kNifti1HeaderSize;
+  if (field<int32_t>(header, 0, swap) != kNifti1HeaderSize) return;  // NIfTI-2 or not NIfTI: ITK's own checks apply
+  if (header.size() < kNifti1HeaderSize) fail(path.string(), ": NIfTI header truncated at ", header.size(), " of 348 bytes");
+  const int dims = field<int16_t>(header, 40, swap);
+  if (dims < 1 || dims > 7) fail(path.string(), ": NIfTI dim[0] is ", dims, ", expected 1 to 7");
+  for (int d = 1; d <= dims; ++d) {
+    const int extent = field<int16_t>(header, 40 + 2 * static_cast<size_t>(d), swap);
+    if (extent < 1) fail(path.string(), ": NIfTI dim[", d, "] is ", extent, ", expected at least 1");
+    const float pixdim = field<float>(header, 76 + 4 * static_cast<size_t>(d), swap);
+    if (d <= 3 && !std::isfinite(pixdim)) fail(path.string(), ": NIfTI pixdim[", d, "] is ", pixdim, ", expected a finite spacing");
+  }
+  auto finite_fields = [&](const char* name, size_t offset, int count) {
+    for (int i = 0; i < count; ++i) {
+      const float v = field<float>(header, offset + 4 * static_cast<size_t>(i), swap);
+      if (!std::isfinite(v)) fail(path.string(), ": NIfTI ", name, " holds ", v, "; expected finite numbers");
+    }
+  };
+  if (field<int16_t>(header, 252, swap) > 0) {  // qform_code
+    finite_fields("quatern_b/c/d", 256, 3);
+    finite_fields("qoffset_x/y/z", 268, 3);
+  }
+  if (field<int16_t>(header, 254, swap) > 0) {  // sform_code
+    finite_fields("srow_x", 280, 4);
+    finite_fields("srow_y", 296, 4);
+    finite_fields("srow_z", 312, 4);
+  }
+}
+
+size_t restore_nonfinite_nifti_voxels(const fs::path& path, float* voxels, size_t count) {
+  const auto header = leading_bytes(path, kNifti1HeaderSize);
+  if (header.size() < kNifti1HeaderSize) return 0;
+  const bool swap = field<int32_t>(header, 0, false) != kNifti1HeaderSize;
+  if (field<int32_t>(header, 0, swap) != kNifti1HeaderSize) return 0;
+  const int datatype = field<int16_t>(header, 70, swap);
+  const size_t bytes = datatype == 16 ? 4 : datatype == 64 ? 8 : 0;  // float32, float64
+  if (bytes == 0) return 0;
+  const float offset = field<float>(header, 108, swap);
+  gzFile file = gzopen(path.c_str(), "rb");
+  if (!file) fail(path.string(), ": cannot open it");
+  if (gzseek(file, static_cast<z_off_t>(offset), SEEK_SET) < 0) {
+    gzclose(file);
+    return 0;
+  }
+  size_t restored = 0, index = 0;
+  std::vector<unsigned char> chunk(bytes * 65536);
+  int got = 0;
+  while (index < count && (got = gzread(file, chunk.data(), static_cast<unsigned>(chunk.size()))) > 0) {
+    for (size_t at = 0; at + bytes <= size_t(got) && index < count; at += bytes, ++index) {
+      unsigned char raw[8];
+      std::memcpy(raw, chunk.data() + at, bytes);
+      if (swap)
+        for (size_t i = 0; i < bytes / 2; ++i) std::swap(raw[i], raw[bytes - 1 - i]);
+      double value;
+      if (bytes == 4) {
+        float f;
+        std::memcpy(&f, raw, 4);
+        value = f;
+      } else {
+        std::memcpy(&value, raw, 8);
+      }
+      if (!std::isfinite(value)) {
+        voxels[index] = static_cast<float>(value);
+        ++restored;
+      }
+    }
+  }
+  gzclose(file);
+  return restored;
+}
+
+void check_gzip_stream(const fs::path& path) {
+  gzFile file = gzopen(path.c_str(), "rb");
+  if (!file) fail(path.string(), ": cannot open it");
+  gzbuffer(file, 1 << 17);
+  std::vector<char> buffer(1 << 20);
+  int got = 0;
+  while ((got = gzread(file, buffer.data(), static_cast<unsigned>(buffer.size()))) > 0) {
+  }
+  int code = Z_OK;
+  const char* message = gzerror(file, &code);
+  const std::string text = message ? message : "";
+  gzclose(file);
+  if (got < 0 || (code != Z_OK && code != Z_STREAM_END))
+    fail(path.string(), ": the gzip stream is corrupt (", text, "); the file is damaged or truncated");
+}
+
+void check_geometry(const fs::path& path, const std::array<double, 3>& spacing, const std::array<double, 3>& origin,
+                    const std::array<double, 9>& direction) {
+  for (int a = 0; a < 3; ++a) {
+    if (!std::isfinite(spacing[a]) || !(spacing[a] > 0))
+      fail(path.string(), ": spacing along axis ", a, " is ", spacing[a], " mm; expected a finite positive number");
+    if (!std::isfinite(origin[a])) fail(path.string(), ": origin along axis ", a, " is ", origin[a], "; expected a finite number");
+  }
+  for (double d : direction)
+    if (!std::isfinite(d)) fail(path.string(), ": the direction matrix holds ", d, "; expected finite cosines");
+  const auto& m = direction;
+  const double determinant = m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6]) + m[2] * (m[3] * m[7] - m[4] * m[6]);
+  if (!(std::abs(determinant) > 1e-6)) fail(path.string(), ": the direction matrix is singular (determinant ", determinant, ")");
+}
+
+}  // namespace vbiopsy::modalities
