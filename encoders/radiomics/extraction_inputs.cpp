@@ -79,9 +79,19 @@ core::Mask select_region(const core::Mask& mask, const fs::path& file, const Ext
 
 modalities::LoadedMri load_mri_for_extraction(const datasets::MriStudy& study, const CohortExtractionSettings& settings) {
   auto mri = modalities::load_mri(study);
-  mri.mask = select_region(mri.mask, study.mask, settings.radiomics);
-  if (mri.mask_reader2) mri.mask_reader2 = select_region(*mri.mask_reader2, *study.mask_reader2, settings.radiomics);
-  check_mri_requirements(mri, study, settings);
+  // Every check runs, so that one look lists all that is wrong with the study.
+  std::vector<std::string> problems;
+  auto attempt = [&](auto&& check) {
+    try {
+      check();
+    } catch (const core::Error& e) {
+      problems.push_back(e.what());
+    }
+  };
+  attempt([&] { mri.mask = select_region(mri.mask, study.mask, settings.radiomics); });
+  if (mri.mask_reader2) attempt([&] { mri.mask_reader2 = select_region(*mri.mask_reader2, *study.mask_reader2, settings.radiomics); });
+  attempt([&] { check_mri_requirements(mri, study, settings); });
+  if (!problems.empty()) core::fail(core::join(problems, "; "));
   return mri;
 }
 

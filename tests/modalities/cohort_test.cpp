@@ -182,6 +182,42 @@ TEST_F(PlantedErrors, ValidateCommandListsEveryProblemAndExitsTwo) {
   EXPECT_NE(out.find("duplicate case_id"), std::string::npos) << out;
 }
 
+// The preflight as a user runs it: what `extract` with these settings would fail on, every problem
+// at once, then the clinical summary; extract with the same settings refuses the same cases.
+TEST_F(PlantedErrors, ValidateWithExtractionSettingsIsThePreflightOfExtract) {
+  // SYN0003 keeps two DCE phases (and their two times).
+  auto table = core::read_csv(dir_ / "manifest.csv");
+  std::string text = core::csv_line(table.header);
+  for (auto& row : table.rows) {
+    if (row[0] == "SYN0003")
+      for (const char* column : {"mri_dce", "mri_dce_times"}) {
+        auto& cell = row[*table.column(column)];
+        cell = cell.substr(0, cell.find(';', cell.find(';') + 1));
+      }
+    text += core::csv_line(row);
+  }
+  core::write_file_atomic(dir_ / "manifest.csv", text);
+  core::write_file_atomic(dir_ / "settings.ini", "[setting]\nlabel = 2\n[mri]\nkinetics = true\n");
+  auto run = [&](const std::string& arguments, const fs::path& out) {
+    const int status = std::system((std::string(VBIOPSY_BIN_DIR) + "/vbiopsy " + arguments + " > " + out.string() + " 2>&1").c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  const std::string manifest = (dir_ / "manifest.csv").string();
+  EXPECT_EQ(run("validate --manifest " + manifest, dir_ / "plain.txt"), 0) << core::read_text_file(dir_ / "plain.txt");
+  EXPECT_EQ(run("validate --manifest " + manifest + " --config " + (dir_ / "settings.ini").string(), dir_ / "preflight.txt"), 2);
+  const std::string out = core::read_text_file(dir_ / "preflight.txt");
+  // Every problem of a study in one look: SYN0003's mask label and its two phases, on its line.
+  const auto line = out.substr(out.find("MRI [case SYN0003]: "), out.find('\n', out.find("MRI [case SYN0003]: ")) - out.find("MRI [case SYN0003]: "));
+  EXPECT_NE(line.find((dir_ / "cases/SYN0003/mri/dce_0.nii.gz").string() +
+                      ": 2 DCE phases, but [mri] kinetics needs a pre-contrast and at least two post-contrast phases"), std::string::npos) << line;
+  EXPECT_NE(line.find("label 2 (setting.label) does not occur"), std::string::npos) << line;
+  EXPECT_NE(out.find("mask.nii.gz: label 2 (setting.label) does not occur in the mask, which holds the values 0, 1"), std::string::npos) << out;
+  EXPECT_NE(out.find("clinical variables (given / missing: values):\n  er_percent: "), std::string::npos) << out;
+  EXPECT_EQ(run("extract --manifest " + manifest + " --config " + (dir_ / "settings.ini").string() + " --out " + (dir_ / "features").string(),
+                dir_ / "extract.txt"), 1);
+  EXPECT_NE(core::read_text_file(dir_ / "extract.txt").find("2 DCE phases, but [mri] kinetics needs"), std::string::npos);
+}
+
 TEST_F(PlantedErrors, LaterCommandsRefuseOrSkipAndNameTheBadCases) {
   fs::remove(dir_ / "cases/SYN0002/mri/t2.nii.gz");
   EXPECT_THROW(load_checked_cohort(dir_ / "manifest.csv", std::nullopt, false, 2), core::Error);
