@@ -27,4 +27,22 @@ void write_file_atomic(const std::filesystem::path& path, const std::string& byt
 std::filesystem::path temporary_sibling(const std::filesystem::path& path);
 void commit_temporary(const std::filesystem::path& temporary, const std::filesystem::path& path);
 
+// Temporaries (".tmp<pid>.<name>") under folder, recursively, left by processes that no longer run
+// (killed, or failed while writing): removed when a command starts writing there again.
+void remove_stale_temporaries(const std::filesystem::path& folder);
+
+// An advisory lock (flock) on a folder a command writes, held while the object lives: a second
+// command on the same folder is refused, naming the process that holds it, instead of both doing
+// all the work and leaving each other's files behind.
+class FolderLock {
+ public:
+  FolderLock(const std::filesystem::path& folder, const std::string& command);
+  ~FolderLock();
+  FolderLock(const FolderLock&) = delete;
+  FolderLock& operator=(const FolderLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace vbiopsy::core

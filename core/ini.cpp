@@ -5,6 +5,19 @@
 
 namespace vbiopsy::core {
 
+void require_utf8(const std::string& text, const std::string& source) {
+  size_t line = 1;
+  for (size_t i = 0; i < text.size();) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte == '\n') ++line;
+    size_t length = byte < 0x80 ? 1 : (byte >> 5) == 0x6 ? 2 : (byte >> 4) == 0xE ? 3 : (byte >> 3) == 0x1E ? 4 : 0;
+    bool valid = length > 0 && i + length <= text.size();
+    for (size_t k = 1; valid && k < length; ++k) valid = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
+    if (!valid) fail(source, " line ", line, ": byte ", i, " (0x", std::hex, int(byte), std::dec, ") is not valid UTF-8; save the file as UTF-8");
+    i += length;
+  }
+}
+
 void require_keys_in_sections(const std::string& text, const std::string& source, const std::string& section_hint) {
   size_t line_number = 0;
   for (const auto& raw : split(text, '\n')) {

@@ -1,5 +1,7 @@
 #include "core/registry.h"
 
+#include <cmath>
+
 namespace vbiopsy::core {
 
 ResolvedOptions::ResolvedOptions(std::string owner, const std::vector<OptionSpec>& specs,
@@ -31,7 +33,7 @@ long long ResolvedOptions::integer(const std::string& name) const {
 
 double ResolvedOptions::real(const std::string& name) const {
   const auto value = parse_double(text(name));
-  if (!value) fail(owner_, ": option '", name, "' = '", text(name), "', expected a number");
+  if (!value || !std::isfinite(*value)) fail(owner_, ": option '", name, "' = '", text(name), "', expected a finite number");
   return *value;
 }
 

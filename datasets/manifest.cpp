@@ -61,9 +61,13 @@ std::optional<std::string> unsafe_identifier(const std::string& id) {
   return std::nullopt;
 }
 
+// A path as the manifest at `base` writes it: relative to that folder, both made absolute first (a
+// relative path and an absolute folder have no lexical relation, which once gave empty cells).
 std::string relative_text(const fs::path& path, const fs::path& base) {
   if (path.empty()) return {};
-  return fs::path(path).lexically_relative(base).generic_string();
+  const fs::path absolute = fs::absolute(path).lexically_normal();
+  const fs::path relative = absolute.lexically_relative(fs::absolute(base).lexically_normal());
+  return (relative.empty() ? absolute : relative).generic_string();
 }
 
 std::string number_list_text(const std::vector<double>& values) {

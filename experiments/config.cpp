@@ -3,6 +3,7 @@
 #include <boost/program_options.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 
 #include "core/error.h"
@@ -91,6 +92,7 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
       ("experiment.test_sites", po::value(&test_sites))
       ("experiment.export", po::value(&exports))
       ("experiment.harmonisation", po::value(&config.harmonisation));
+  core::require_utf8(config.text, path.string());
   core::require_keys_in_sections(config.text, path.string(), "[cohort], [experiment] or another section (see the README)");
   po::variables_map values;
   try {
@@ -141,7 +143,7 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
     core::fail(path.string(), ": experiment.selection = '", config.selection, "', expected anova, lasso or mrmr");
   if (config.harmonisation != "none" && config.harmonisation != "combat")
     core::fail(path.string(), ": experiment.harmonisation = '", config.harmonisation, "', expected none or combat");
-  if (config.correlation < 0 || config.correlation >= 1 || config.lasso_lambda <= 0)
+  if (!(config.correlation >= 0 && config.correlation < 1) || !(config.lasso_lambda > 0 && std::isfinite(config.lasso_lambda)))
     core::fail(path.string(), ": experiment.correlation must be in [0, 1) and lasso_lambda > 0");
   if (!(config.icc >= 0 && config.icc < 1)) core::fail(path.string(), ": experiment.icc = ", config.icc, ", expected 0 (off) to below 1");
   if (config.validation != "kfold" && config.validation != "leave_one_site_out" && config.validation != "test_sites")

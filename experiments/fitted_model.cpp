@@ -18,7 +18,7 @@ namespace vbiopsy::experiments {
 namespace {
 
 constexpr const char* kFormat = "vbiopsy-model";
-constexpr int kVersion = 1;
+constexpr int kVersion = 2;  // 2: integrity record
 
 torch::Tensor to_tensor(const Eigen::MatrixXd& m) {
   auto t = torch::empty({m.rows(), m.cols()}, torch::kFloat);
@@ -414,6 +414,40 @@ ModelOutput FittedModel::predict(const FeatureTable& table, const std::vector<si
   return out;
 }
 
+namespace {
+
+std::string file_sha256(const std::filesystem::path& file) {
+  core::Sha256 hash;
+  hash.add_path(file);
+  return hash.hex();
+}
+
+// bundle.json's content without its integrity record, in nlohmann's canonical (sorted) form.
+std::string content_sha256(nlohmann::json bundle) {
+  bundle.erase("integrity");
+  return core::sha256_hex(bundle.dump());
+}
+
+void verify_integrity(const std::filesystem::path& folder, const nlohmann::json& bundle) {
+  const auto path = folder / "bundle.json";
+  if (!bundle.contains("integrity")) core::fail(path.string(), ": no integrity record (SHA-256 of its files); export the model again");
+  const auto& integrity = bundle.at("integrity");
+  if (integrity.value("bundle_sha256", "") != content_sha256(bundle))
+    core::fail(path.string(), ": its content differs from what was exported (SHA-256 mismatch): the bundle was edited or damaged");
+  for (const auto& [name, sha] : integrity.at("files").items()) {
+    const auto file = folder / name;
+    if (!std::filesystem::exists(file)) core::fail("model bundle ", folder.string(), ": ", name, " does not exist");
+    if (file_sha256(file) != sha.get<std::string>())
+      core::fail(file.string(), ": its SHA-256 differs from the one bundle.json records: the weights were changed or damaged");
+  }
+  const std::vector<std::string> classes = {kClassNames[0], kClassNames[1], kClassNames[2]};
+  if (bundle.value("label_map", std::vector<std::string>{}) != classes)
+    core::fail(path.string(), ": label_map ", bundle.value("label_map", nlohmann::json()).dump(), " contradicts the network's classes ",
+               nlohmann::json(classes).dump());
+}
+
+}  // namespace
+
 void FittedModel::save(const std::filesystem::path& folder, const nlohmann::json& metadata) const {
   std::filesystem::create_directories(folder);
   nlohmann::json bundle = {{"format", kFormat},
@@ -454,6 +488,12 @@ void FittedModel::save(const std::filesystem::path& folder, const nlohmann::json
     fusion::MultimodalModel model(stacked_ ? stacked_->model().ptr() : network_);
     fusion::save_bundle(folder / "network.pt", model, {{"model", fusion_}});
   }
+  // The SHA-256 of every network file and of bundle.json's own content, verified on loading:
+  // flipped bits in the weights or an edited field are refused, never predicted with.
+  nlohmann::json files = nlohmann::json::object();
+  for (const auto& entry : std::filesystem::directory_iterator(folder))
+    if (entry.path().extension() == ".pt") files[entry.path().filename().string()] = file_sha256(entry.path());
+  bundle["integrity"] = {{"files", files}, {"bundle_sha256", content_sha256(bundle)}};
   core::write_file_atomic(folder / "bundle.json", bundle.dump(1) + "\n");  // last: its presence means complete
 }
 
@@ -471,6 +511,7 @@ FittedModel FittedModel::load(const std::filesystem::path& folder, nlohmann::jso
     core::fail(path.string(), ": format '", bundle.value("format", ""), "', expected '", kFormat, "'");
   if (bundle.value("version", 0) != kVersion)
     core::fail(path.string(), ": version ", bundle.value("version", 0), ", this program reads version ", kVersion);
+  verify_integrity(folder, bundle);
   FittedModel out;
   try {
     out.fusion_ = bundle.at("fusion").get<std::string>();
@@ -521,6 +562,8 @@ FittedModel FittedModel::load(const std::filesystem::path& folder, nlohmann::jso
     } else if (kind == "network" || kind == "stacked_late") {
       auto loaded = fusion::load_bundle(folder / "network.pt");
       const auto& spec = loaded.model->spec();
+      if (kind == "network" && spec.fusion != out.fusion_)
+        core::fail("bundle.json names fusion '", out.fusion_, "' but network.pt holds a '", spec.fusion, "' network");
       for (size_t m = 0; m < out.subset_.size(); ++m) {
         if (m >= spec.modalities.size() || spec.modalities[m].name != out.subset_[m] || spec.modalities[m].sample_shape != out.sample_shape(m) ||
             (out.images_[m] && spec.modalities[m].encoder != out.images_[m]->encoder))

@@ -420,6 +420,8 @@ std::map<std::string, std::vector<Row>> train_grid(const ExperimentConfig& confi
 
 RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::path& run_dir, std::ostream& log) {
   const auto started = std::chrono::steady_clock::now();
+  const core::FolderLock lock(run_dir, "vbiopsy run");
+  core::remove_stale_temporaries(run_dir);
   ExperimentConfig config = given;
   if (!config.extract.empty()) config.features = extract_features(config, run_dir, log);
   const auto reading = datasets::read_cohort(config.manifest, config.clinical.empty() ? std::nullopt : std::optional(config.clinical));

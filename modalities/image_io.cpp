@@ -10,11 +10,13 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <fstream>
 #include <cmath>
 #include <mutex>
 
 #include "core/error.h"
 #include "core/files.h"
+#include "core/memory_budget.h"
 #include "core/strings.h"
 #include "core/warnings.h"
 #include "modalities/dicom/dicom_series.h"
@@ -27,7 +29,9 @@ using core::fail;
 
 namespace {
 
-constexpr double kMaxVoxels = 1024.0 * 1024.0 * 1024.0;
+// deflate cannot compress more than about 1032:1, so a gzip-compressed file of n bytes holds at
+// most that many times n bytes of voxels.
+constexpr double kMaxDeflateRatio = 1032;
 
 using ItkFloat3 = itk::Image<float, 3>;
 
@@ -78,6 +82,30 @@ void keep_nonfinite_voxels(const fs::path& path, float* voxels, size_t count) {
     core::warn(core::concat(path.string(), ": ", n, " voxels are NaN or infinite (kept so; a region containing any is refused)"));
 }
 
+// Before any voxel is allocated: the header's size fits the memory budget (ITK's buffer and ours,
+// float), and a single-file image is large enough to hold it (raw, or at deflate's best ratio).
+void require_plausible_size(const fs::path& path, const itk::ImageIOBase& io, double voxels) {
+  core::require_within_memory_budget(voxels * 4 * 2, core::concat(path.string(), ": its header's ", voxels, " voxels"));
+  const std::string name = core::to_lower(path.filename().string());
+  if (name.ends_with(".nhdr") || name.ends_with(".mhd")) return;  // the voxels are in another file
+  std::string encoding = "raw";
+  if (name.ends_with(".gz")) encoding = "gzip";
+  if (name.ends_with(".nrrd") || name.ends_with(".mha")) {
+    std::ifstream in(path, std::ios::binary);
+    std::string head(4096, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head = core::to_lower(head.substr(0, static_cast<size_t>(in.gcount())));
+    if (head.find("encoding: gz") != std::string::npos || head.find("compresseddata = true") != std::string::npos) encoding = "gzip";
+    else if (head.find("encoding: raw") == std::string::npos && name.ends_with(".nrrd")) return;  // bzip2, ascii, hex: no bound
+  }
+  const double data_bytes = voxels * static_cast<double>(io.GetComponentSize()) * io.GetNumberOfComponents();
+  const double file_bytes = static_cast<double>(fs::file_size(path));
+  const double holds = encoding == "gzip" ? file_bytes * kMaxDeflateRatio : file_bytes;
+  if (data_bytes > holds)
+    fail(path.string(), ": its header claims ", voxels, " voxels (", data_bytes, " bytes of data) but the file's ", file_bytes,
+         " bytes cannot hold them", encoding == "gzip" ? " even compressed" : "", " (truncated file or a corrupt header)");
+}
+
 core::Image read_itk(const fs::path& path) {
   try {
     auto io = open_header(path);
@@ -89,7 +117,7 @@ core::Image read_itk(const fs::path& path) {
         fail(path.string(), ": is ", dims, "-D with ", io->GetDimensions(d),
              " volumes along axis ", d, "; expected one 3D volume (split it into one file per volume)");
     }
-    if (voxels > kMaxVoxels) fail(path.string(), ": ", voxels, " voxels exceed the limit of ", kMaxVoxels);
+    require_plausible_size(path, *io, voxels);
     if (io->GetNumberOfComponents() != 1)
       fail(path.string(), ": has ", io->GetNumberOfComponents(), " components per voxel; expected 1");
     auto reader = itk::ImageFileReader<ItkFloat3>::New();
@@ -206,7 +234,7 @@ std::vector<core::Image> read_image_series(const fs::path& path) {
     if (io->GetNumberOfDimensions() > 4) fail(path.string(), ": ", io->GetNumberOfDimensions(), "-D; expected 3-D or 4-D");
     double voxels = 1;
     for (unsigned d = 0; d < 4; ++d) voxels *= double(io->GetDimensions(d));
-    if (voxels > kMaxVoxels) fail(path.string(), ": ", voxels, " voxels exceed the limit of ", kMaxVoxels);
+    require_plausible_size(path, *io, voxels);
     auto reader = itk::ImageFileReader<ItkFloat4>::New();
     reader->SetImageIO(io);
     reader->SetFileName(path.string());

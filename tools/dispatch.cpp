@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <new>
 
 #include "core/error.h"
 #include "core/runtime.h"
@@ -46,6 +47,11 @@ int dispatch(int argc, char** argv, const std::vector<Command>& commands) {
     if (!c.run) return run_learning_program(argv);
     try {
       return c.run(args);
+    } catch (const std::bad_alloc&) {
+      std::cerr << "vbiopsy " << name << ": error: out of memory: an allocation failed although image sizes and settings are "
+                << "checked against the memory budget (VBIOPSY_MEMORY_BUDGET_MB, default half the physical memory), so the machine "
+                << "has less free memory than that: free memory or set a lower budget, and rerun (finished work is reused)\n";
+      return 1;
     } catch (const std::exception& e) {
       std::cerr << "vbiopsy " << name << ": error: " << e.what() << "\n";
       return 1;

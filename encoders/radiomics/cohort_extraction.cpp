@@ -283,6 +283,8 @@ std::string settings_text(const CohortExtractionSettings& s) {
 CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const CohortExtractionSettings& settings,
                                       const fs::path& out, const std::function<void(size_t, size_t)>& progress) {
   const fs::path cache = out / "cache";
+  const core::FolderLock lock(out, "vbiopsy extract");  // one extraction per folder and cache at a time
+  core::remove_stale_temporaries(out);
   fs::create_directories(cache);
   modalities::prepare_itk_for_threads();
   const std::string settings_key = settings_text(settings);

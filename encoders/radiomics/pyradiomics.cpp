@@ -14,6 +14,7 @@
 #include "modalities/itk_bridge.h"
 #include "encoders/radiomics/mesh.h"
 #include "encoders/radiomics/morphology.h"
+#include "encoders/radiomics/resample.h"
 #include "encoders/radiomics/roi.h"
 #include "encoders/radiomics/shape2d.h"
 #include "encoders/radiomics/texture.h"
@@ -125,8 +126,10 @@ std::pair<core::Image, core::Mask> resample_pyradiomics(const core::Image& image
         }
   if (lo[0] > hi[0]) core::fail("label ", label, " does not occur in the mask, which holds the values ", mask_values_text(mask));
   core::Geometry out = g;
-  std::array<double, 3> origin_index{};
+  std::array<double, 3> origin_index{}, size{}, spacings{};
   for (int a = 0; a < 3; ++a) {
+    if (!std::isfinite(new_spacing[size_t(a)]) || new_spacing[size_t(a)] < 0)
+      core::fail("resampledPixelSpacing ", new_spacing[size_t(a)], " mm must be finite and not negative (0 keeps the axis)");
     const double spacing = new_spacing[size_t(a)] > 0 ? new_spacing[size_t(a)] : g.spacing[a];
     const double ratio = g.spacing[a] / spacing;
     const double extent = hi[a] - lo[a] + 1;  // bounding box size in voxels
@@ -135,11 +138,14 @@ std::pair<core::Image, core::Mask> resample_pyradiomics(const core::Image& image
     const double max_upper = std::ceil(double(g.size[a]) * ratio) - 1;
     lower = std::max(lower, 0.0);
     upper = std::min(upper, max_upper);
-    out.size[a] = size_t(upper - lower + 1);
+    size[a] = upper - lower + 1;
+    spacings[a] = spacing;
     out.spacing[a] = spacing;
     origin_index[a] = 0.5 * (spacing - g.spacing[a]) / g.spacing[a] + lower / ratio;
   }
   out.origin = g.index_to_physical(origin_index[0], origin_index[1], origin_index[2]);
+  require_resampling_budget(size, spacings);
+  for (int a = 0; a < 3; ++a) out.size[a] = size_t(size[a]);
   core::Image resampled(out);
   if (pixel_type == "short") resampled.voxels = resample_as<short>(image, out);
   else if (pixel_type == "unsigned_short") resampled.voxels = resample_as<unsigned short>(image, out);

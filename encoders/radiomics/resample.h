@@ -12,6 +12,9 @@ namespace vbiopsy::encoders::radiomics {
 
 enum class Interpolation { kLinear, kBSpline };
 
+// Throws, naming the setting, when a resampled grid of this size would exceed the memory budget.
+void require_resampling_budget(const std::array<double, 3>& size, const std::array<double, 3>& spacing);
+
 core::Geometry ibsi_resampled_grid(const core::Geometry& grid, const std::array<double, 3>& spacing);
 
 // The mask keeps value 1 for the resampled region of `label` (0 elsewhere; label 0: every non-zero voxel).

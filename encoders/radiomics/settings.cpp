@@ -3,6 +3,7 @@
 #include <boost/property_tree/ini_parser.hpp>
 #include <boost/property_tree/ptree.hpp>
 
+#include <cmath>
 #include <sstream>
 
 #include "core/error.h"
@@ -24,6 +25,7 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
   boost::property_tree::ptree tree;
   try {
     const std::string text = core::read_text_file(ini);
+    core::require_utf8(text, ini.string());
     core::require_keys_in_sections(text, ini.string(), "[setting] (PyRadiomics' keys), [imageType] or [features]");
     std::istringstream stream(text);
     boost::property_tree::read_ini(stream, tree);
@@ -31,10 +33,27 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
     core::fail(ini.string(), ": not a readable INI file: ", e.message(), " (line ", e.line(), ")");
   }
   ExtractionSettings s = default_settings();
+  // Every number is finite, and counts are whole numbers in range: a float such as 1e10 or nan is
+  // never converted to an int (undefined behaviour).
   auto number = [&](const std::string& key, const std::string& text) {
     auto v = core::parse_double(text);
-    if (!v) core::fail(ini.string(), ": ", key, " = '", text, "' is not a number");
+    if (!v || !std::isfinite(*v)) core::fail(ini.string(), ": ", key, " = '", text, "' is not a finite number");
     return *v;
+  };
+  auto positive = [&](const std::string& key, const std::string& text) {
+    const double v = number(key, text);
+    if (!(v > 0)) core::fail(ini.string(), ": ", key, " = '", text, "' must be positive");
+    return v;
+  };
+  auto non_negative = [&](const std::string& key, const std::string& text) {  // PyRadiomics: 0 keeps an axis
+    const double v = number(key, text);
+    if (v < 0) core::fail(ini.string(), ": ", key, " = '", text, "' must not be negative");
+    return v;
+  };
+  auto whole = [&](const std::string& key, const std::string& text, long long lo, long long hi) {
+    const auto v = core::parse_int(text);
+    if (!v || *v < lo || *v > hi) core::fail(ini.string(), ": ", key, " = '", text, "' is not a whole number from ", lo, " to ", hi);
+    return static_cast<int>(*v);
   };
   bool count_given = false, width_given = false;
   for (const auto& [section, entries] : tree) {
@@ -50,10 +69,10 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
         if (value.empty()) core::fail(ini.string(), ": ", where, " is empty; expected a DICOM Segmentation's SegmentLabel");
         s.segment = value;
       } else if (section == "setting" && key == "binWidth") {
-        s.discretisation.bin_size = number(where, value);
+        s.discretisation.bin_size = positive(where, value);
         width_given = true;
       } else if (section == "setting" && key == "binCount") {
-        s.discretisation.bin_number = static_cast<int>(number(where, value));
+        s.discretisation.bin_number = whole(where, value, 1, 1000000);
         s.discretisation.method = Discretisation::kFixedBinNumber;
         count_given = true;
       } else if (section == "setting" && key == "discretisation") {
@@ -64,7 +83,8 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
         else core::fail(ini.string(), ": ", where, " = '", value, "' is not fbs, fbn or none");
       } else if (section == "setting" && (key == "resegmentRange" || key == "resampledPixelSpacing")) {
         std::vector<double> list;
-        for (auto& item : core::split(value, ',')) list.push_back(number(where, core::trim(item)));
+        for (auto& item : core::split(value, ','))
+          list.push_back(key == "resampledPixelSpacing" ? non_negative(where, core::trim(item)) : number(where, core::trim(item)));
         (key == "resegmentRange" ? s.resegment_range : s.resampled_spacing) = list;
       } else if (section == "setting" && key == "resegmentMode") {
         if (value != "absolute" && value != "sigma") core::fail(ini.string(), ": ", where, " = '", value, "' is not absolute or sigma");
@@ -81,13 +101,13 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
         else if (value == "sitkLinear" || value == "linear") s.bspline = false;
         else core::fail(ini.string(), ": ", where, " = '", value, "' is not sitkBSpline/bspline or sitkLinear/linear");
       } else if (section == "setting" && key == "normalizeScale") {
-        s.normalize_scale = number(where, value);
+        s.normalize_scale = positive(where, value);
       } else if (section == "setting" && key == "padDistance") {
-        s.pad_distance = number(where, value);
+        s.pad_distance = whole(where, value, 0, 1000);
       } else if (section == "setting" && key == "voxelArrayShift") {
         s.voxel_array_shift = number(where, value);
       } else if (section == "setting" && key == "maxGreyLevels") {
-        s.discretisation.max_levels = static_cast<int>(number(where, value));
+        s.discretisation.max_levels = whole(where, value, 1, 100000000);
       } else if (section == "imageType") {
         auto flag = [&] {
           const std::string v = core::to_lower(value);
@@ -97,7 +117,7 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
         if (key == "Original") s.filters.original = flag();
         else if (key == "LoG") {
           for (auto& item : core::split(value, ',')) {
-            const double sigma = number(where, core::trim(item));
+            const double sigma = positive(where, core::trim(item));
             if (!(sigma > 0)) core::fail(ini.string(), ": ", where, " sigma ", sigma, " must be positive (mm)");
             s.filters.log_sigma_mm.push_back(sigma);
           }

@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "core/error.h"
+#include "core/memory_budget.h"
 #include "core/strings.h"
 
 namespace vbiopsy::modalities::dicom {
@@ -170,6 +171,7 @@ void read_pixels(DcmDataset* ds, DicomObject& object) {
   const size_t bytes_per_sample = l.bits_allocated / 8;
   const double wanted = static_cast<double>(l.rows) * l.columns * l.samples * l.frames;
   if (wanted > kMaxPixels) fail(file.string(), ": ", wanted, " samples exceed the limit of ", kMaxPixels);
+  core::require_within_memory_budget(wanted * 4, core::concat(file.string(), ": its ", l.frames, " frames of ", l.columns, "x", l.rows, " pixels"));
   const size_t length = element->getLength();
   const size_t needed = static_cast<size_t>(wanted) * bytes_per_sample;
   if (length < needed) {

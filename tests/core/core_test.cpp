@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "core/image.h"
+#include "core/memory_budget.h"
 #include "core/parallel.h"
 #include "core/random.h"
 #include "core/strings.h"
@@ -152,6 +153,52 @@ TEST(Files, AtomicWriteLeavesOnlyTheFinishedFile) {
   for (auto& e : std::filesystem::directory_iterator(dir / "sub")) files += e.is_regular_file();
   EXPECT_EQ(files, 1u);
   std::filesystem::remove_all(dir);
+}
+
+TEST(Files, ASecondCommandOnALockedFolderIsRefusedNamingTheHolder) {
+  const auto dir = std::filesystem::temp_directory_path() / ("vbiopsy_lock_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  {
+    const FolderLock first(dir, "vbiopsy run");
+    try {
+      const FolderLock second(dir, "vbiopsy run");
+      FAIL() << "two commands hold one folder";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("is in use by another vbiopsy (vbiopsy run, pid " + std::to_string(::getpid()) + ")"),
+                std::string::npos) << e.what();
+    }
+  }
+  EXPECT_NO_THROW(FolderLock(dir, "vbiopsy run"));  // released with its holder
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Files, TemporariesOfProcessesThatNoLongerRunAreRemoved) {
+  const auto dir = std::filesystem::temp_directory_path() / ("vbiopsy_stale_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  write_file_atomic(dir / "cells" / "keep.csv", "x");
+  const pid_t gone = 999999;  // above pid_max on Linux: no such process
+  write_file_atomic(dir / "cells" / (".tmp" + std::to_string(gone) + ".a.csv"), "");
+  write_file_atomic(dir / (".tmp" + std::to_string(::getpid()) + ".b.csv"), "");  // this process: still writing
+  remove_stale_temporaries(dir);
+  EXPECT_FALSE(std::filesystem::exists(dir / "cells" / (".tmp" + std::to_string(gone) + ".a.csv")));
+  EXPECT_TRUE(std::filesystem::exists(dir / (".tmp" + std::to_string(::getpid()) + ".b.csv")));
+  EXPECT_TRUE(std::filesystem::exists(dir / "cells" / "keep.csv"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(MemoryBudget, SizesBeyondTheBudgetAreRefusedNamingWhatAsked) {
+  ::setenv("VBIOPSY_MEMORY_BUDGET_MB", "64", 1);
+  EXPECT_EQ(memory_budget_bytes(), size_t{64} << 20);
+  EXPECT_NO_THROW(require_within_memory_budget(60.0 * 1048576, "a small grid"));
+  try {
+    require_within_memory_budget(1e12, "resampling to 0.001 mm");
+    FAIL() << "a terabyte fitted a 64 MB budget";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("resampling to 0.001 mm would need 953674 MB, more than the memory budget of 64 MB"), std::string::npos)
+        << e.what();
+  }
+  ::unsetenv("VBIOPSY_MEMORY_BUDGET_MB");
+  EXPECT_GT(memory_budget_bytes(), size_t{64} << 20);
 }
 
 TEST(Parallel, ResultsDoNotDependOnTheThreadCountAndErrorsPropagate) {

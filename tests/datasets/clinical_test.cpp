@@ -155,6 +155,10 @@ TEST_F(ClinicalTest, IniKeysBeforeAnySectionAreNamedWithTheirLine) {
   const std::string message = message_of([&] { core::require_keys_in_sections(text, "params.ini", "[setting]"); });
   EXPECT_NE(message.find("params.ini line 3: key 'binWidth' comes before any [section]"), std::string::npos) << message;
   EXPECT_NO_THROW(core::require_keys_in_sections("\xEF\xBB\xBF# comment\n[setting]\nbinWidth = 1\n", "ok.ini", "[setting]"));
+  // Text that ends up in JSON records must be UTF-8: a Latin-1 byte is named with its line.
+  EXPECT_NO_THROW(core::require_utf8("[cohort]\nmanifest = m\xC3\xBCnchen.csv\n", "ok.ini"));
+  const std::string latin1 = message_of([&] { core::require_utf8("[cohort]\nmanifest = m\xFCnchen.csv\n", "run.ini"); });
+  EXPECT_NE(latin1.find("run.ini line 2: byte 21 (0xfc) is not valid UTF-8"), std::string::npos) << latin1;
 }
 
 }  // namespace

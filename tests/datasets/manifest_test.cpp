@@ -121,6 +121,21 @@ TEST_F(ManifestTest, WritesAndReadsBackTheSameCohort) {
   EXPECT_FALSE(second.cohort.cases[1].mri);
 }
 
+// A manifest read by a relative path and written under an absolute folder (predict's
+// DIR/case/manifest.csv) keeps every path.
+TEST_F(ManifestTest, ARelativeManifestWrittenUnderAnAbsoluteFolderKeepsItsPaths) {
+  write("manifest.csv", "case_id,ihc,mri_dce,mri_dce_times,mri_mask\nR1,0,a/0.nii.gz;a/1.nii.gz,0;60,m.nii.gz\n");
+  const auto previous = fs::current_path();
+  fs::current_path(dir_.parent_path());
+  const auto first = read_cohort(dir_.filename() / "manifest.csv");
+  write_cohort(first.cohort, dir_ / "out" / "case" / "manifest.csv", std::nullopt);
+  fs::current_path(previous);
+  const auto second = read_cohort(dir_ / "out" / "case" / "manifest.csv", std::nullopt, false);
+  ASSERT_TRUE(second.problems.empty()) << to_string(second.problems.front());
+  EXPECT_EQ(fs::weakly_canonical(second.cohort.cases[0].mri->mask), fs::weakly_canonical(dir_ / "m.nii.gz"));
+  EXPECT_EQ(fs::weakly_canonical(second.cohort.cases[0].mri->dce[1]), fs::weakly_canonical(dir_ / "a/1.nii.gz"));
+}
+
 // Case ids name output folders: ones that could write outside them are refused, naming the line.
 TEST_F(ManifestTest, CaseIdsThatCouldEscapeTheOutputFolderAreRefused) {
   auto r = read_cohort(write("manifest.csv", "case_id,ihc\n../../x,0\n/tmp/abs,1+\n.hidden,0\nok-1 B_2.3,0\n"));

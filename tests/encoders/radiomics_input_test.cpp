@@ -13,6 +13,7 @@
 #include "core/csv.h"
 #include "core/error.h"
 #include "core/random.h"
+#include "encoders/radiomics/settings.h"
 
 namespace vbiopsy::encoders::radiomics {
 namespace {
@@ -71,6 +72,31 @@ TEST(RadiomicsInput, BadMasksAndSettingsGiveClearErrors) {
   ExtractionSettings unknown = fbn(8);
   unknown.families = {"glcm", "wavelets"};
   expect_error([&] { extract_features(image, mask, unknown); }, "unknown feature family 'wavelets'");
+}
+
+// Settings that would convert a float to an int out of range, or allocate without bound, are
+// refused naming the file, the key and the value, before anything is allocated.
+TEST(RadiomicsInput, OutOfRangeSettingsAndOverFineResamplingAreRefusedByName) {
+  const auto dir = std::filesystem::temp_directory_path() / ("vbiopsy_settings_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::pair<const char*, const char*> cases[] = {
+      {"binCount = 1e10", "binCount = '1e10' is not a whole number from 1 to 1000000"},
+      {"binCount = nan", "binCount = 'nan' is not a whole number"},
+      {"binWidth = inf", "binWidth = 'inf' is not a finite number"},
+      {"label = 1e10", "label = '1e10' is not a mask label"},
+      {"maxGreyLevels = 1e12", "maxGreyLevels = '1e12' is not a whole number"},
+      {"resampledPixelSpacing = 1, nan, 1", "resampledPixelSpacing = 'nan' is not a finite number"},
+  };
+  for (const auto& [line, expected] : cases) {
+    std::ofstream(dir / "s.ini") << "[setting]\n" << line << "\n";
+    expect_error([&] { read_settings(dir / "s.ini"); }, expected);
+  }
+  std::filesystem::remove_all(dir);
+  // 0.001 mm over an 8 x 7 x 5 mm image: 4e11 voxels, refused before allocating.
+  ExtractionSettings fine = fbn(8);
+  fine.resampled_spacing = {0.001, 0.001, 0.001};
+  expect_error([&] { extract_features(noise_image(2), box_mask(noise_image(2).geometry), fine); },
+               "resampling to 0.001 x 0.001 x 0.001 mm (setting.resampledPixelSpacing), a 8000 x 7000 x 5000 grid, would need");
 }
 
 TEST(RadiomicsInput, OneVoxelAndFlatRegionsGiveNumbersOrDocumentedNaN) {

@@ -16,6 +16,7 @@
 #include "experiments/fold_habitats.h"
 #include "experiments/runner.h"
 #include "modalities/synthetic_cohort.h"
+#include "core/hash.h"
 #include "small_cohort.h"
 
 namespace vbiopsy::experiments {
@@ -72,7 +73,33 @@ TEST(Bundles, AreRefusedWhenTamperedOrIncomplete) {
   auto bundle = nlohmann::json::parse(original);
   for (const char* key : {"columns", "median", "mean", "scale"}) bundle["preprocessing"][0][key].erase(0);
   core::write_file_atomic(folder / "bundle.json", bundle.dump());
+  EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("its content differs from what was exported"), std::string::npos);
+  // Edits made consistent with the integrity record are still checked against the network.
+  auto resigned = [&](nlohmann::json edited) {
+    auto content = edited;
+    content.erase("integrity");
+    edited["integrity"]["bundle_sha256"] = core::sha256_hex(content.dump());
+    core::write_file_atomic(folder / "bundle.json", edited.dump());
+  };
+  resigned(bundle);
   EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("network.pt does not match bundle.json for modality 'mri'"), std::string::npos);
+  bundle = nlohmann::json::parse(original);
+  bundle["label_map"] = {"low", "zero", "positive"};
+  resigned(bundle);
+  EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("contradicts the network's classes"), std::string::npos);
+  bundle = nlohmann::json::parse(original);
+  bundle["fusion"] = "late";
+  resigned(bundle);
+  EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("bundle.json names fusion 'late' but network.pt holds a 'early' network"),
+            std::string::npos);
+  core::write_file_atomic(folder / "bundle.json", original);
+  // Flipped bits in the weights.
+  const std::string weights = core::read_text_file(folder / "network.pt");
+  std::string flipped = weights;
+  for (size_t i = 0; i < 100; ++i) flipped[flipped.size() / 2 + 7 * i] ^= 0x10;
+  core::write_file_atomic(folder / "network.pt", flipped);
+  EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("network.pt: its SHA-256 differs"), std::string::npos);
+  core::write_file_atomic(folder / "network.pt", weights);
   bundle = nlohmann::json::parse(original);
   bundle["version"] = 99;
   core::write_file_atomic(folder / "bundle.json", bundle.dump());

@@ -316,6 +316,20 @@ TEST_F(RealData, NiftiWithNonFiniteSformOrABadCrcIsAnErrorNotACrash) {
   EXPECT_NO_THROW(read_image(source));
 }
 
+// The real brain1 NRRD with its header claiming 1024 x 1024 x 1000 voxels: refused from the file's
+// size (deflate cannot hold 4 GB in 750 KB) before any voxel is allocated.
+TEST_F(RealData, AHeaderClaimingMoreVoxelsThanTheFileCanHoldIsRefusedBeforeAllocating) {
+  std::ifstream in(kData / "pyradiomics/brain1_image.nrrd", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto at = bytes.find("sizes: ");
+  ASSERT_NE(at, std::string::npos);
+  bytes.replace(at, bytes.find('\n', at) - at, "sizes: 1024 1024 1000");
+  std::ofstream(dir_ / "claims.nrrd", std::ios::binary) << bytes;
+  const std::string message = message_of([&] { read_image(dir_ / "claims.nrrd"); });
+  EXPECT_NE(message.find((dir_ / "claims.nrrd").string() + ": its header claims 1.04858e+09 voxels"), std::string::npos) << message;
+  EXPECT_NE(message.find("cannot hold them even compressed"), std::string::npos) << message;
+}
+
 // ITK's NIfTI reader zeroes NaN and infinite voxels; they are kept, and named.
 TEST_F(RealData, NonFiniteNiftiVoxelsAreKeptAndNamedNotZeroed) {
   const core::Image phantom = read_image(kData / "ibsi_digital_phantom/image.nii.gz");

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Builds the readers' fuzz targets (clang, libFuzzer, AddressSanitizer + UndefinedBehaviorSanitizer)
+# in build-fuzz/ and runs each for SECONDS, seeded with real files from tests/data.
+#   bash tools/fuzz.sh 20                 # every target 20 s (what the test command runs)
+#   bash tools/fuzz.sh 3600 dicom         # a longer campaign on one target
+# A crash, sanitizer report or unexpected exception fails the script; the input that caused it is
+# kept as build-fuzz/findings/<target>-crash-*. The executions of each target are printed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-20}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -eq 0 ] && targets=(dicom image_header picture manifest clinical settings)
+
+if [ ! -f build-fuzz/build.ninja ]; then
+  CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVBIOPSY_FUZZ=ON \
+    -DVBIOPSY_SANITIZE=address,undefined -DCMAKE_CXX_COMPILER_LAUNCHER=ccache > /dev/null
+fi
+cmake --build build-fuzz -j "$(nproc)" > build-fuzz/build.log 2>&1 || { tail -40 build-fuzz/build.log; exit 1; }
+
+# Seeds: real files, and for image_header the first byte picks the reader (0 .nii, 1 .nii.gz, 2 .nrrd).
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+seed() {  # seed TARGET FILE [PREFIX-BYTE]
+  mkdir -p "$work/seeds/$1"
+  local out="$work/seeds/$1/$(basename "$2")$3"
+  if [ -n "${3:-}" ]; then { printf "\\x$3"; cat "$2"; } > "$out"; else cp "$2" "$out"; fi
+}
+for f in tests/data/dicom/*.dcm tests/data/dicom_seg_dcmqi/label.seg.dcm tests/data/dicom_seg_dcmqi/image/*.dcm \
+         tests/data/mr_dicom_series_sts002/image/000000.dcm; do seed dicom "$f"; done
+gzip -dc tests/data/ibsi_digital_phantom/image.nii.gz > "$work/phantom.nii"
+seed image_header "$work/phantom.nii" 00
+for f in tests/data/ibsi_digital_phantom/*.nii.gz tests/data/mr_nifti_sts002/MR_T1_mask.nii.gz; do seed image_header "$f" 01; done
+for f in tests/data/pyradiomics/brain1_label.nrrd tests/data/dicom_seg_dcmqi/label.nrrd; do seed image_header "$f" 02; done
+for f in tests/data/ultrasound_busi/*.png; do seed picture "$f"; done
+seed manifest tests/fuzz/seeds/manifest.csv
+seed clinical tests/fuzz/seeds/clinical.csv
+seed clinical tests/data/clinical/ispy2_metadata.csv
+for f in experiments/demo_extract.ini experiments/recipes/*_extract.ini tools/radiomics_all_filters.ini; do seed settings "$f"; done
+
+mkdir -p build-fuzz/findings
+status=0
+for target in "${targets[@]}"; do
+  mkdir -p "$work/corpus/$target"
+  log="$work/$target.log"
+  if ! build-fuzz/tests/fuzz/fuzz_"$target" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2560 -max_len=65536 \
+       -artifact_prefix="build-fuzz/findings/$target-" "$work/corpus/$target" "$work/seeds/$target" > "$log" 2>&1; then
+    echo "fuzz $target: FAILED"; tail -30 "$log"; status=1
+  else
+    echo "fuzz $target: $(grep -o 'Done [0-9]* runs in [0-9]* second(s)' "$log" | tail -1), no crash"
+  fi
+done
+exit $status
