@@ -161,12 +161,8 @@ void write_itk(const core::Geometry& g, const std::vector<Pixel>& voxels, const 
   core::commit_temporary(temporary, path);
 }
 
-core::Image read_raster(const fs::path& path) {
-  if (!fs::is_regular_file(path)) fail(path.string(), ": no such image file");
-  cv::Mat mat = cv::imread(path.string(), cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR);
-  if (mat.empty()) fail(path.string(), ": OpenCV cannot decode it (corrupt or not an image)");
-  if (mat.channels() == 3) cv::cvtColor(mat, mat, cv::COLOR_BGR2GRAY);
-  else if (mat.channels() == 4) cv::cvtColor(mat, mat, cv::COLOR_BGRA2GRAY);
+// A one-channel picture as a 2D image (1 mm pixels: pictures carry no spacing).
+core::Image single_channel_image(const cv::Mat& mat) {
   cv::Mat as_float;
   mat.convertTo(as_float, CV_32F);
   core::Geometry g;
@@ -175,6 +171,15 @@ core::Image read_raster(const fs::path& path) {
   for (int y = 0; y < as_float.rows; ++y)
     std::copy_n(as_float.ptr<float>(y), as_float.cols, image.voxels.begin() + static_cast<long>(y) * as_float.cols);
   return image;
+}
+
+core::Image read_raster(const fs::path& path) {
+  if (!fs::is_regular_file(path)) fail(path.string(), ": no such image file");
+  cv::Mat mat = cv::imread(path.string(), cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR);
+  if (mat.empty()) fail(path.string(), ": OpenCV cannot decode it (corrupt or not an image)");
+  if (mat.channels() == 3) cv::cvtColor(mat, mat, cv::COLOR_BGR2GRAY);
+  else if (mat.channels() == 4) cv::cvtColor(mat, mat, cv::COLOR_BGRA2GRAY);
+  return single_channel_image(mat);
 }
 
 void write_raster(const cv::Mat& mat, const fs::path& path) {
@@ -293,14 +298,7 @@ core::Image read_colour_mask(const cv::Mat& mat) {
     cv::minMaxLoc(channels[3], &lo, &hi);
     if (lo != hi) region = (channels[3] != 0) / 255;
   }
-  cv::Mat as_float;
-  region.convertTo(as_float, CV_32F);
-  core::Geometry g;
-  g.size = {static_cast<size_t>(as_float.cols), static_cast<size_t>(as_float.rows), 1};
-  core::Image image(g);
-  for (int y = 0; y < as_float.rows; ++y)
-    std::copy_n(as_float.ptr<float>(y), as_float.cols, image.voxels.begin() + static_cast<long>(y) * as_float.cols);
-  return image;
+  return single_channel_image(region);
 }
 
 core::Image read_mask_image(const fs::path& path) {

@@ -3,7 +3,7 @@
 # configure and build once (later runs reuse the build), then run the demo or the test suite.
 #   bash tools/setup.sh demo     # synthetic cohort -> validation -> feature extraction -> ablation run -> one prediction -> every recipe
 #   bash tools/setup.sh recipes  # the recipes alone, on the cohort of an earlier demo
-#   bash tools/setup.sh test     # the whole GoogleTest suite through ctest
+#   bash tools/setup.sh test     # the whole GoogleTest suite through ctest, then every fuzz target for 20 s
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,7 +11,8 @@ packages=(cmake ninja-build g++ ccache pkg-config
           libtorch-dev libdnnl-dev libinsighttoolkit5-dev libdcmtk-dev libopencv-dev libeigen3-dev
           libboost-program-options-dev libgtest-dev libbenchmark-dev nlohmann-json3-dev zlib1g-dev
           libqhull-dev libfftw3-dev libssl-dev libxgboost-dev libopenblas0-openmp
-          chromium)  # chromium: the test that renders report.html headless
+          chromium   # chromium: the test that renders report.html headless
+          clang libclang-rt-14-dev)  # libFuzzer and the sanitizers: the readers' fuzz targets (tools/fuzz.sh)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -69,6 +70,7 @@ case "${1:-}" in
     ;;
   test)
     ctest --test-dir build --output-on-failure -j "$jobs"
+    bash tools/fuzz.sh "${VBIOPSY_FUZZ_SECONDS:-20}"  # every reader's fuzz target, sanitised: a new crash fails the tests
     ;;
   *)
     echo "usage: bash tools/setup.sh demo|recipes|test" >&2

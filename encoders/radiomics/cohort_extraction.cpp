@@ -185,7 +185,9 @@ CohortExtractionSettings read_cohort_extraction_settings(const fs::path& ini) {
     return v == "true";
   };
   if (auto mri = tree.get_child_optional("mri")) {
-    for (const auto& [key, node] : *mri) {
+    for (const auto& entry : *mri) {
+      const auto& key = entry.first;  // named, not a structured binding: lambdas below capture them
+      const auto& node = entry.second;
       auto number = [&] {
         auto v = core::parse_double(node.data());
         if (!v || (!(*v > 0) && key != "injection_time_s")) core::fail(ini.string(), ": mri.", key, " = '", node.data(), "' is not a positive number");
@@ -212,8 +214,9 @@ CohortExtractionSettings read_cohort_extraction_settings(const fs::path& ini) {
     }
   }
   if (auto habitats = tree.get_child_optional("habitats")) {
-    for (const auto& [key, node] : *habitats) {
-      const std::string value = core::trim(node.data());
+    for (const auto& entry : *habitats) {
+      const auto& key = entry.first;
+      const std::string value = core::trim(entry.second.data());
       auto integer = [&] {
         auto v = core::parse_int(value);
         if (!v) core::fail(ini.string(), ": habitats.", key, " = '", value, "' is not an integer");

@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/memory_budget.h"
 #include "core/strings.h"
+#include "modalities/dicom/dataset_values.h"
 
 namespace vbiopsy::modalities::dicom {
 namespace fs = std::filesystem;
@@ -23,39 +24,6 @@ namespace {
 
 // Upper bound on decoded pixels per object, checked before allocating (4 Gi voxels of float).
 constexpr double kMaxPixels = 1024.0 * 1024.0 * 1024.0;
-
-std::string get_string(DcmItem* item, const DcmTagKey& tag) {
-  OFString value;
-  if (item && item->findAndGetOFStringArray(tag, value).good()) return core::trim(value.c_str());
-  return {};
-}
-
-std::optional<double> get_double(DcmItem* item, const DcmTagKey& tag, unsigned long index = 0) {
-  Float64 value = 0;
-  if (item && item->findAndGetFloat64(tag, value, index).good() && std::isfinite(value)) return value;
-  return std::nullopt;
-}
-
-template <size_t N>
-std::optional<std::array<double, N>> get_doubles(DcmItem* item, const DcmTagKey& tag) {
-  std::array<double, N> out{};
-  for (size_t i = 0; i < N; ++i) {
-    auto v = get_double(item, tag, i);
-    if (!v) return std::nullopt;
-    out[i] = *v;
-  }
-  return out;
-}
-
-std::optional<long> get_integer(DcmItem* item, const DcmTagKey& tag) {
-  Sint32 value = 0;
-  if (item && item->findAndGetSint32(tag, value).good()) return value;
-  Uint32 unsigned_value = 0;
-  if (item && item->findAndGetUint32(tag, unsigned_value).good()) return static_cast<long>(unsigned_value);
-  Uint16 short_value = 0;
-  if (item && item->findAndGetUint16(tag, short_value).good()) return short_value;
-  return std::nullopt;
-}
 
 // DICOM TM ("HHMMSS.FFFFFF", or the old "HH:MM:SS") to seconds since midnight.
 std::optional<double> parse_tm(std::string text) {
@@ -75,20 +43,6 @@ std::optional<double> parse_tm(std::string text) {
     seconds += *s;
   }
   return std::isfinite(seconds) ? std::optional<double>(seconds) : std::nullopt;
-}
-
-// A functional-group macro for one frame of an enhanced object: per-frame first, then shared.
-DcmItem* functional_group(DcmDataset* ds, size_t frame, const DcmTagKey& macro) {
-  DcmItem* group = nullptr;
-  DcmItem* item = nullptr;
-  if (ds->findAndGetSequenceItem(DCM_PerFrameFunctionalGroupsSequence, group,
-                                 static_cast<signed long>(frame)).good() && group &&
-      group->findAndGetSequenceItem(macro, item, 0).good() && item)
-    return item;
-  if (ds->findAndGetSequenceItem(DCM_SharedFunctionalGroupsSequence, group, 0).good() && group &&
-      group->findAndGetSequenceItem(macro, item, 0).good() && item)
-    return item;
-  return nullptr;
 }
 
 struct PixelLayout {

@@ -1,14 +1,12 @@
 #include "modalities/dicom/segmentation.h"
 
-#include <dcmtk/config/osconfig.h>
-#include <dcmtk/dcmdata/dctk.h>
-
 #include <cmath>
 #include <map>
 #include <optional>
 
 #include "core/error.h"
 #include "core/warnings.h"
+#include "modalities/dicom/dataset_values.h"
 #include "modalities/dicom/dicom_file.h"
 
 namespace vbiopsy::modalities::dicom {
@@ -17,47 +15,10 @@ using core::fail;
 
 namespace {
 
-std::string text(DcmItem* item, const DcmTagKey& tag) {
-  OFString value;
-  if (item && item->findAndGetOFStringArray(tag, value).good()) return value.c_str();
-  return {};
-}
-
-std::optional<double> number(DcmItem* item, const DcmTagKey& tag, unsigned long index = 0) {
-  Float64 value = 0;
-  if (item && item->findAndGetFloat64(tag, value, index).good() && std::isfinite(value)) return value;
-  return std::nullopt;
-}
-
 // US-valued attributes (SegmentNumber, ReferencedSegmentNumber, MaximumFractionalValue).
 std::optional<double> unsigned_number(DcmItem* item, const DcmTagKey& tag) {
-  Uint16 value = 0;
-  if (item && item->findAndGetUint16(tag, value).good()) return value;
-  return number(item, tag);
-}
-
-template <size_t N>
-std::optional<std::array<double, N>> numbers(DcmItem* item, const DcmTagKey& tag) {
-  std::array<double, N> out{};
-  for (size_t i = 0; i < N; ++i) {
-    const auto v = number(item, tag, i);
-    if (!v) return std::nullopt;
-    out[i] = *v;
-  }
-  return out;
-}
-
-// A frame's functional-group macro: per-frame first, then shared.
-DcmItem* group(DcmDataset* ds, size_t frame, const DcmTagKey& macro) {
-  DcmItem* item = nullptr;
-  DcmItem* inner = nullptr;
-  if (ds->findAndGetSequenceItem(DCM_PerFrameFunctionalGroupsSequence, item, static_cast<signed long>(frame)).good() && item &&
-      item->findAndGetSequenceItem(macro, inner, 0).good() && inner)
-    return inner;
-  if (ds->findAndGetSequenceItem(DCM_SharedFunctionalGroupsSequence, item, 0).good() && item &&
-      item->findAndGetSequenceItem(macro, inner, 0).good() && inner)
-    return inner;
-  return nullptr;
+  if (const auto v = get_integer(item, tag)) return static_cast<double>(*v);
+  return get_double(item, tag);
 }
 
 std::string segment_name(const std::map<int, std::string>& labels, int number) {
@@ -76,7 +37,7 @@ std::vector<SegmentInfo> segmentation_segments(const fs::path& file) {
     DcmItem* item = nullptr;
     if (format.getDataset()->findAndGetSequenceItem(DCM_SegmentSequence, item, static_cast<signed long>(i)).bad() || !item) break;
     const auto n = unsigned_number(item, DCM_SegmentNumber);
-    segments.push_back({n ? static_cast<int>(*n) : 0, text(item, DCM_SegmentLabel)});
+    segments.push_back({n ? static_cast<int>(*n) : 0, get_string(item, DCM_SegmentLabel)});
   }
   return segments;
 }
@@ -88,8 +49,8 @@ core::Mask read_segmentation(const fs::path& file, const core::Geometry& grid, s
   if (const auto status = format.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect); status.bad())
     fail(name, ": not a readable DICOM file (", status.text(), ")");
   DcmDataset* ds = format.getDataset();
-  if (text(ds, DCM_SOPClassUID) != UID_SegmentationStorage) fail(name, ": not a DICOM Segmentation (SOP class ", text(ds, DCM_SOPClassUID), ")");
-  const std::string type = text(ds, DCM_SegmentationType);
+  if (get_string(ds, DCM_SOPClassUID) != UID_SegmentationStorage) fail(name, ": not a DICOM Segmentation (SOP class ", get_string(ds, DCM_SOPClassUID), ")");
+  const std::string type = get_string(ds, DCM_SegmentationType);
   if (type != "BINARY" && type != "FRACTIONAL") fail(name, ": SegmentationType '", type, "', expected BINARY or FRACTIONAL");
 
   std::map<int, std::string> labels;
@@ -99,7 +60,7 @@ core::Mask read_segmentation(const fs::path& file, const core::Geometry& grid, s
     const auto n = unsigned_number(item, DCM_SegmentNumber);
     if (!n || *n < 1 || *n > 255 || *n != std::floor(*n))
       fail(name, ": SegmentSequence item ", i + 1, " has SegmentNumber ", n ? core::concat(*n) : std::string("none"), ", expected 1 to 255");
-    labels[static_cast<int>(*n)] = text(item, DCM_SegmentLabel);
+    labels[static_cast<int>(*n)] = get_string(item, DCM_SegmentLabel);
   }
   if (labels.empty()) fail(name, ": no SegmentSequence (0062,0002) items");
   if (segments_out)
@@ -137,14 +98,14 @@ core::Mask read_segmentation(const fs::path& file, const core::Geometry& grid, s
   std::map<std::pair<int, int>, size_t> overlaps;
   size_t outside = 0;
   for (size_t f = 0; f < frames; ++f) {
-    DcmItem* identification = group(ds, f, DCM_SegmentIdentificationSequence);
+    DcmItem* identification = functional_group(ds, f, DCM_SegmentIdentificationSequence);
     const auto segment = unsigned_number(identification, DCM_ReferencedSegmentNumber);
     if (!segment || !labels.count(static_cast<int>(*segment)))
       fail(name, ": frame ", f + 1, " references segment ", segment ? core::concat(*segment) : std::string("none"),
            ", which the SegmentSequence does not define");
-    const auto position = numbers<3>(group(ds, f, DCM_PlanePositionSequence), DCM_ImagePositionPatient);
-    const auto orientation = numbers<6>(group(ds, f, DCM_PlaneOrientationSequence), DCM_ImageOrientationPatient);
-    const auto spacing = numbers<2>(group(ds, f, DCM_PixelMeasuresSequence), DCM_PixelSpacing);
+    const auto position = get_doubles<3>(functional_group(ds, f, DCM_PlanePositionSequence), DCM_ImagePositionPatient);
+    const auto orientation = get_doubles<6>(functional_group(ds, f, DCM_PlaneOrientationSequence), DCM_ImageOrientationPatient);
+    const auto spacing = get_doubles<2>(functional_group(ds, f, DCM_PixelMeasuresSequence), DCM_PixelSpacing);
     if (!position || !orientation || !spacing)
       fail(name, ": frame ", f + 1, " lacks ", !position ? "ImagePositionPatient (PlanePositionSequence)"
                                                : !orientation ? "ImageOrientationPatient (PlaneOrientationSequence)"

@@ -109,5 +109,17 @@ TEST(ClinicalInputs, PermutedLabelsAndAReplacedClinicalTableAreNotServedFromAFin
   EXPECT_NE(error_of([&] { run_experiment(config, run, log); }).find("holds a run of another config or other inputs"), std::string::npos);
 }
 
+// Two runs into one folder: the second is refused, naming the first, instead of both doing all the
+// work and leaving stale files in cells/.
+TEST(RunFolder, ASecondRunIntoAFolderInUseIsRefusedNamingTheFirst) {
+  SmallCohort cohort("locked", 12, 6);
+  const auto config = read_experiment_config(cohort.config("modalities = mri\nsubsets = mri\nfusion = early\nexport = none"));
+  std::ostringstream log;
+  const core::FolderLock first(cohort.dir / "run", "vbiopsy run");
+  EXPECT_NE(error_of([&] { run_experiment(config, cohort.dir / "run", log); }).find("is in use by another vbiopsy (vbiopsy run, pid"),
+            std::string::npos);
+  EXPECT_FALSE(fs::exists(cohort.dir / "run" / "cells"));
+}
+
 }  // namespace
 }  // namespace vbiopsy::experiments
