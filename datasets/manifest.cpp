@@ -1,6 +1,8 @@
 #include "datasets/manifest.h"
 
+#include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -27,7 +29,7 @@ std::vector<double> number_list(const std::string& cell, const char* column) {
   std::vector<double> values;
   for (auto& item : list_cell(cell)) {
     auto v = core::parse_double(item);
-    if (!v) core::fail("'", item, "' in ", column, " is not a number");
+    if (!v || !std::isfinite(*v)) core::fail("'", item, "' in ", column, " is not a finite number");
     values.push_back(*v);
   }
   return values;
@@ -42,8 +44,9 @@ std::optional<double> pixel_size(const std::string& cell, const char* column) {
 
 PixelBox parse_box(const std::string& cell) {
   auto v = number_list(cell, "box");
-  if (v.size() != 4 || v[2] <= 0 || v[3] <= 0) {
-    core::fail("box '", cell, "' must be x;y;width;height in pixels with positive width and height");
+  const bool whole = std::all_of(v.begin(), v.end(), [](double x) { return x == std::floor(x) && std::abs(x) <= 1e6; });
+  if (v.size() != 4 || !whole || v[2] <= 0 || v[3] <= 0) {
+    core::fail("box '", cell, "' must be x;y;width;height in whole pixels (at most 1000000) with positive width and height");
   }
   return {static_cast<int>(v[0]), static_cast<int>(v[1]), static_cast<int>(v[2]),
           static_cast<int>(v[3])};

@@ -16,6 +16,18 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+// A feature cell: a number, or missing (empty or nan); anything else is an error naming the cell,
+// never a silent missing value.
+double feature_value(const core::CsvTable& features, size_t row, size_t column) {
+  const std::string cell = core::trim(features.rows[row][column]);
+  if (cell.empty()) return kNaN;
+  const auto value = core::parse_double(cell);
+  if (!value)
+    core::fail(features.source.string(), " line ", features.line_of_row(row), ", column ", features.header[column], ": '", cell,
+               "' is not a number");
+  return *value;
+}
+
 // A categorical value the columns do not know (a new case's category unseen in training) is named.
 void warn_unknown_categories(const datasets::Case& c, const ClinicalSpec& spec) {
   std::map<std::string, double> seen;  // variable -> sum of its one-hot cells
@@ -84,10 +96,15 @@ core::CsvTable join_by_case_id(const core::CsvTable& features, const core::CsvTa
     out.header.push_back(extra.header[j]);
     added.push_back(j);
   }
+  std::vector<std::string> without;
   for (auto& row : out.rows) {
     const auto it = row_of.find(core::trim(row[*id]));
+    if (it == row_of.end()) without.push_back(core::trim(row[*id]));
     for (size_t j : added) row.push_back(it == row_of.end() ? std::string() : extra.rows[it->second][j]);
   }
+  if (!without.empty())
+    core::warn(core::concat(extra.source.string(), ": no row for ", without.size(), " case(s) (", without.front(),
+                            without.size() > 1 ? ", ..." : "", "); their columns from it are missing values"));
   return out;
 }
 
@@ -181,11 +198,10 @@ FeatureTable build_feature_table(const datasets::Cohort& cohort, const core::Csv
         const auto& row = features.rows[rows[i]];
         block.present.push_back(core::trim(row[*flag]) == "1");
         for (size_t j = 0; j < source_columns.size(); ++j) {
-          const auto value = core::parse_double(core::trim(row[source_columns[j]]));
-          block.values(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = value ? *value : kNaN;
+          block.values(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = feature_value(features, rows[i], source_columns[j]);
           if (!any_retest) continue;
-          const auto retest = retest_columns[j] ? core::parse_double(core::trim(row[*retest_columns[j]])) : std::nullopt;
-          block.retest(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = retest ? *retest : kNaN;
+          block.retest(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) =
+              retest_columns[j] ? feature_value(features, rows[i], *retest_columns[j]) : kNaN;
         }
       }
     } else {

@@ -72,7 +72,7 @@ void add_image_block(FeatureTable& table, ImageBlock block);
 bool is_cohort_fitted_column(const std::string& column);
 
 // The features with the columns of `extra` (a CSV with case_id) added by case id; cases extra lacks
-// get empty cells. A column both tables have is an error naming it.
+// get empty cells, named in a warning. A column both tables have is an error naming it.
 core::CsvTable join_by_case_id(const core::CsvTable& features, const core::CsvTable& extra);
 
 }  // namespace vbiopsy::experiments

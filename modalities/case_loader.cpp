@@ -73,8 +73,8 @@ std::pair<core::Image, std::string> read_2d(const fs::path& path) {
 core::Mask read_mask_onto(const fs::path& mask_path, const core::Image& image) {
   if (file_kind(mask_path) == FileKind::kDicom && !fs::is_directory(mask_path)) {
     const std::string sop = dicom::sop_class_of(mask_path);
-    if (sop == "1.2.840.10008.5.1.4.1.1.66.4") return dicom::read_segmentation(mask_path, image.geometry);  // Segmentation Storage
-    if (sop == "1.2.840.10008.5.1.4.1.1.481.3") return dicom::rasterise_rtstruct(mask_path, image.geometry);  // RT Structure Set
+    if (sop == dicom::kSegmentationStorageUid) return dicom::read_segmentation(mask_path, image.geometry);
+    if (sop == dicom::kRtStructureSetStorageUid) return dicom::rasterise_rtstruct(mask_path, image.geometry);
   }
   return read_mask(mask_path);
 }

@@ -3,10 +3,13 @@
 #include <zlib.h>
 
 #include <cmath>
+#include <algorithm>
 #include <cstring>
+#include <fstream>
 #include <vector>
 
 #include "core/error.h"
+#include "core/memory_budget.h"
 #include "core/strings.h"
 
 namespace vbiopsy::modalities {
@@ -128,6 +131,23 @@ void check_gzip_stream(const fs::path& path) {
   gzclose(file);
   if (got < 0 || (code != Z_OK && code != Z_STREAM_END))
     fail(path.string(), ": the gzip stream is corrupt (", text, "); the file is damaged or truncated");
+}
+
+void check_png_header(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  unsigned char header[29] = {};
+  if (!in.read(reinterpret_cast<char*>(header), sizeof header)) return;  // too short: OpenCV names it
+  static const unsigned char kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (std::memcmp(header, kSignature, 8) != 0 || std::memcmp(header + 12, "IHDR", 4) != 0) return;
+  auto big_endian = [&](size_t at) {
+    return (uint32_t(header[at]) << 24) | (uint32_t(header[at + 1]) << 16) | (uint32_t(header[at + 2]) << 8) | uint32_t(header[at + 3]);
+  };
+  const double width = big_endian(16), height = big_endian(20), bit_depth = header[24];
+  const int colour = header[25];
+  const double channels = colour == 2 ? 3 : colour == 4 ? 2 : colour == 6 ? 4 : 1;
+  // OpenCV's decoded picture, its grey or float copies, and the image: about 16 bytes a pixel at most.
+  const double bytes = width * height * (channels * std::max(1.0, bit_depth / 8) + 12);
+  core::require_within_memory_budget(bytes, core::concat(path.string(), ": its PNG header's ", width, " x ", height, " pixels"));
 }
 
 void check_geometry(const fs::path& path, const std::array<double, 3>& spacing, const std::array<double, 3>& origin,

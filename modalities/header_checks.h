@@ -20,6 +20,10 @@ size_t restore_nonfinite_nifti_voxels(const std::filesystem::path& path, float* 
 // Every gzip member of a .gz file decompresses and passes its CRC and length checks.
 void check_gzip_stream(const std::filesystem::path& path);
 
+// A PNG's size from its IHDR chunk, checked against the memory budget before OpenCV decodes it
+// (a few bytes can claim a gigapixel). Other picture formats rely on OpenCV's own limits.
+void check_png_header(const std::filesystem::path& path);
+
 // The geometry a reader found: spacing finite and positive, origin finite, direction finite and
 // not singular.
 void check_geometry(const std::filesystem::path& path, const std::array<double, 3>& spacing, const std::array<double, 3>& origin,

@@ -41,7 +41,8 @@ seed clinical tests/fuzz/seeds/clinical.csv
 seed clinical tests/data/clinical/ispy2_metadata.csv
 for f in experiments/demo_extract.ini experiments/recipes/*_extract.ini tools/radiomics_all_filters.ini; do seed settings "$f"; done
 
-export ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+# A budget well below libFuzzer's RSS limit: an input that asks for more must be refused by name.
+export ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 VBIOPSY_MEMORY_BUDGET_MB=1024
 mkdir -p build-fuzz/findings
 status=0
 for target in "${targets[@]}"; do

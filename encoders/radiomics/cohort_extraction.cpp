@@ -190,7 +190,8 @@ CohortExtractionSettings read_cohort_extraction_settings(const fs::path& ini) {
       const auto& node = entry.second;
       auto number = [&] {
         auto v = core::parse_double(node.data());
-        if (!v || (!(*v > 0) && key != "injection_time_s")) core::fail(ini.string(), ": mri.", key, " = '", node.data(), "' is not a positive number");
+        if (!v || !std::isfinite(*v) || (!(*v > 0) && key != "injection_time_s"))
+          core::fail(ini.string(), ": mri.", key, " = '", node.data(), "' is not a finite positive number");
         return *v;
       };
       if (key == "kinetics") s.kinetics = flag("mri.kinetics", node.data());
@@ -219,7 +220,7 @@ CohortExtractionSettings read_cohort_extraction_settings(const fs::path& ini) {
       const std::string value = core::trim(entry.second.data());
       auto integer = [&] {
         auto v = core::parse_int(value);
-        if (!v) core::fail(ini.string(), ": habitats.", key, " = '", value, "' is not an integer");
+        if (!v || *v < 0 || *v > 1000000) core::fail(ini.string(), ": habitats.", key, " = '", value, "' is not a whole number from 0 to 1000000");
         return int(*v);
       };
       if (key == "enabled") s.habitats = flag("habitats.enabled", value);
@@ -232,7 +233,7 @@ CohortExtractionSettings read_cohort_extraction_settings(const fs::path& ini) {
       else if (key == "seed") s.habitat_options.seed = uint64_t(integer());
       else if (key == "ring_mm") {
         auto v = core::parse_double(value);
-        if (!v || *v < 0) core::fail(ini.string(), ": habitats.ring_mm = '", value, "' is not a distance in mm");
+        if (!v || !(*v >= 0) || !std::isfinite(*v)) core::fail(ini.string(), ": habitats.ring_mm = '", value, "' is not a distance in mm");
         s.habitat_ring_mm = *v;
       }
       else if (key == "criterion") {
@@ -255,7 +256,8 @@ CohortExtractionSettings read_cohort_extraction_settings(const fs::path& ini) {
       if (key != "rings_mm") core::fail(ini.string(), ": unknown key 'regions.", key, "'; known: regions.rings_mm, regions.retest");
       for (auto& item : core::split(node.data(), ',')) {
         auto r = core::parse_double(item);
-        if (!r || *r <= 0) core::fail(ini.string(), ": regions.rings_mm value '", core::trim(item), "' is not a positive distance in mm");
+        if (!r || !(*r > 0) || !std::isfinite(*r))
+          core::fail(ini.string(), ": regions.rings_mm value '", core::trim(item), "' is not a finite positive distance in mm");
         s.rings_mm.push_back(*r);
       }
     }

@@ -61,7 +61,7 @@ void check_mri_requirements(const modalities::LoadedMri& mri, const datasets::Mr
 core::Mask select_region(const core::Mask& mask, const fs::path& file, const ExtractionSettings& settings) {
   int label = settings.label;
   if (!settings.segment.empty()) {
-    if (modalities::dicom::sop_class_of(file) != "1.2.840.10008.5.1.4.1.1.66.4")
+    if (modalities::dicom::sop_class_of(file) != modalities::dicom::kSegmentationStorageUid)
       core::fail(file.string(), ": setting.segment = '", settings.segment, "' picks a segment of a DICOM Segmentation by its label, "
                  "but this mask is not one (use setting.label for label images)");
     std::vector<std::string> known;

@@ -10,6 +10,9 @@
 
 namespace vbiopsy::modalities::dicom {
 
+// The SOP class UID of RT Structure Set Storage (PS3.4 B.5).
+constexpr const char* kRtStructureSetStorageUid = "1.2.840.10008.5.1.4.1.1.481.3";
+
 // roi_name empty: the structure set must hold exactly one ROI with contours.
 core::Mask rasterise_rtstruct(const std::filesystem::path& rtstruct, const core::Geometry& grid,
                               const std::string& roi_name = "");

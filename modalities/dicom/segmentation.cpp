@@ -42,7 +42,7 @@ std::vector<SegmentInfo> segmentation_segments(const fs::path& file) {
   return segments;
 }
 
-core::Mask read_segmentation(const fs::path& file, const core::Geometry& grid, std::vector<SegmentInfo>* segments_out) {
+core::Mask read_segmentation(const fs::path& file, const core::Geometry& grid) {
   register_codecs();
   const std::string name = file.string();
   DcmFileFormat format;
@@ -63,8 +63,6 @@ core::Mask read_segmentation(const fs::path& file, const core::Geometry& grid, s
     labels[static_cast<int>(*n)] = get_string(item, DCM_SegmentLabel);
   }
   if (labels.empty()) fail(name, ": no SegmentSequence (0062,0002) items");
-  if (segments_out)
-    for (const auto& [n, label] : labels) segments_out->push_back({n, label});
 
   Uint16 rows = 0, columns = 0, bits = 0;
   if (ds->findAndGetUint16(DCM_Rows, rows).bad() || ds->findAndGetUint16(DCM_Columns, columns).bad() || rows == 0 || columns == 0)

@@ -14,6 +14,9 @@
 
 namespace vbiopsy::modalities::dicom {
 
+// The SOP class UID of Segmentation Storage (PS3.4 B.5).
+constexpr const char* kSegmentationStorageUid = "1.2.840.10008.5.1.4.1.1.66.4";
+
 struct SegmentInfo {
   int number = 0;
   std::string label;
@@ -25,7 +28,6 @@ std::vector<SegmentInfo> segmentation_segments(const std::filesystem::path& file
 // The segments onto the grid as a label map: each voxel holds the number of its segment (1-255),
 // so the extraction's setting.label picks a segment by number and no label means every segment.
 // Segments that overlap cannot share a label map and are refused, naming both and the voxel count.
-core::Mask read_segmentation(const std::filesystem::path& file, const core::Geometry& grid,
-                             std::vector<SegmentInfo>* segments = nullptr);
+core::Mask read_segmentation(const std::filesystem::path& file, const core::Geometry& grid);
 
 }  // namespace vbiopsy::modalities::dicom

@@ -109,6 +109,21 @@ TEST(ClinicalInputs, PermutedLabelsAndAReplacedClinicalTableAreNotServedFromAFin
   EXPECT_NE(error_of([&] { run_experiment(config, run, log); }).find("holds a run of another config or other inputs"), std::string::npos);
 }
 
+// A feature cell that is not a number is an error naming it, never a silent missing value.
+TEST(FeatureTable, ACellThatIsNotANumberIsNamed) {
+  SmallCohort cohort("bad_cell", 6, 7);
+  const auto reading = datasets::read_cohort(cohort.dir / "manifest.csv");
+  auto features = core::read_csv(cohort.dir / "features.csv");
+  const auto column = *features.column("mri_signal");
+  for (auto& row : features.rows)
+    if (!row[column].empty()) {
+      row[column] = "12,5 mm";
+      break;
+    }
+  const std::string message = error_of([&] { build_feature_table(reading.cohort, features, {"mri"}); });
+  EXPECT_NE(message.find("column mri_signal: '12,5 mm' is not a number"), std::string::npos) << message;
+}
+
 // Two runs into one folder: the second is refused, naming the first, instead of both doing all the
 // work and leaving stale files in cells/.
 TEST(RunFolder, ASecondRunIntoAFolderInUseIsRefusedNamingTheFirst) {

@@ -330,6 +330,21 @@ TEST_F(RealData, AHeaderClaimingMoreVoxelsThanTheFileCanHoldIsRefusedBeforeAlloc
   EXPECT_NE(message.find("cannot hold them even compressed"), std::string::npos) << message;
 }
 
+// The real BUSI mask with its PNG header claiming 100000 x 100000 pixels: refused by the memory
+// budget before OpenCV decodes anything.
+TEST_F(RealData, APngClaimingAGigapixelIsRefusedBeforeDecoding) {
+  std::ifstream in(kData / "ultrasound_busi/malignant_1_mask.png", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (size_t at : {16, 20}) {
+    bytes[at] = 0, bytes[at + 1] = 0x01, bytes[at + 2] = char(0x86), bytes[at + 3] = char(0xa0);  // 100000
+  }
+  std::ofstream(dir_ / "huge.png", std::ios::binary) << bytes;
+  ::setenv("VBIOPSY_MEMORY_BUDGET_MB", "4096", 1);
+  const std::string message = message_of([&] { read_mask(dir_ / "huge.png"); });
+  ::unsetenv("VBIOPSY_MEMORY_BUDGET_MB");
+  EXPECT_NE(message.find((dir_ / "huge.png").string() + ": its PNG header's 100000 x 100000 pixels would need"), std::string::npos) << message;
+}
+
 // ITK's NIfTI reader zeroes NaN and infinite voxels; they are kept, and named.
 TEST_F(RealData, NonFiniteNiftiVoxelsAreKeptAndNamedNotZeroed) {
   const core::Image phantom = read_image(kData / "ibsi_digital_phantom/image.nii.gz");
