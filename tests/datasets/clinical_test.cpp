@@ -14,35 +14,21 @@
 #include "core/ini.h"
 #include "datasets/case_folder.h"
 #include "datasets/clinical.h"
+#include "tests/test_support.h"
 
 namespace vbiopsy::datasets {
 namespace {
 namespace fs = std::filesystem;
 const fs::path kShared = fs::path(VBIOPSY_TEST_DATA);
 
-class ClinicalTest : public ::testing::Test {
+class ClinicalTest : public testing_support::TempFolderTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("vbiopsy_clinical_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   fs::path write(const std::string& name, const std::string& text) {
     core::write_file_atomic(dir_ / name, text);
     return dir_ / name;
   }
-  static std::string message_of(const std::function<void()>& f) {
-    try {
-      f();
-    } catch (const core::Error& e) {
-      return e.what();
-    }
-    return "(no error)";
-  }
-  fs::path dir_;
 };
+using testing_support::message_of;
 
 TEST_F(ClinicalTest, StatusNodesMultifocalityMenopauseAndHistologyAreRead) {
   ClinicalValues v;

@@ -6,19 +6,14 @@
 #include <unistd.h>
 
 #include "core/files.h"
+#include "tests/test_support.h"
 
 namespace vbiopsy::datasets {
 namespace {
 namespace fs = std::filesystem;
 
-class ManifestTest : public ::testing::Test {
+class ManifestTest : public testing_support::TempFolderTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("vbiopsy_manifest_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   fs::path write(const std::string& name, const std::string& text) {
     core::write_file_atomic(dir_ / name, text);
     return dir_ / name;
@@ -28,7 +23,6 @@ class ManifestTest : public ::testing::Test {
       if (to_string(p).find(fragment) != std::string::npos) return true;
     return false;
   }
-  fs::path dir_;
 };
 
 TEST_F(ManifestTest, ReadsModalitiesLabelsAndJoinsTheClinicalTable) {

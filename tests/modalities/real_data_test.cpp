@@ -26,22 +26,15 @@
 #include "modalities/dicom/dicom_file.h"
 #include "modalities/dicom/dicom_series.h"
 #include "modalities/image_io.h"
+#include "tests/test_support.h"
 
 namespace vbiopsy::modalities {
 namespace {
 namespace fs = std::filesystem;
 const fs::path kData = VBIOPSY_TEST_DATA;
 
-class RealData : public ::testing::Test {
+class RealData : public testing_support::TempFolderTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("vbiopsy_real_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   // A copy of a real DICOM file with its dataset edited by `edit`.
   static void edited_copy(const fs::path& from, const fs::path& to, const std::function<void(DcmDataset*)>& edit) {
     DcmFileFormat format;
@@ -50,17 +43,8 @@ class RealData : public ::testing::Test {
     fs::create_directories(to.parent_path());
     ASSERT_TRUE(format.saveFile(to.c_str(), format.getDataset()->getOriginalXfer()).good()) << to;
   }
-
-  static std::string message_of(const std::function<void()>& f) {
-    try {
-      f();
-    } catch (const core::Error& e) {
-      return e.what();
-    }
-    return "(no error)";
-  }
-  fs::path dir_;
 };
+using testing_support::message_of;
 
 // The real STS002 series with every slice moved along its normal by up to 0.08 mm, as scanners
 // write positions: one volume, spacing the mean gap, a warning naming the series.
