@@ -5,6 +5,7 @@
 #include <cmath>
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <fstream>
 #include <vector>
 
@@ -42,31 +43,46 @@ T field(const std::vector<unsigned char>& header, size_t offset, bool swap) {
   return value;
 }
 
+// The byte order of a NIfTI-1 header as its reader decides it (NIfTI's own rule: dim[0] outside
+// 1-7 means the other order; sizeof_hdr is not trusted, since ITK reads headers whose sizeof_hdr is
+// wrong). nullopt for a NIfTI-2 header, which ITK 5.2 does not read.
+std::optional<bool> nifti1_byte_swap(const std::vector<unsigned char>& header, const fs::path& path) {
+  if (header.size() < kNifti1HeaderSize) fail(path.string(), ": NIfTI header truncated at ", header.size(), " of 348 bytes");
+  if (std::memcmp(header.data() + 344, "n+2", 3) == 0 || std::memcmp(header.data() + 4, "n+2", 3) == 0) return std::nullopt;
+  const int dims = field<int16_t>(header, 40, false);
+  if (dims >= 1 && dims <= 7) return false;
+  const int swapped = field<int16_t>(header, 40, true);
+  if (swapped >= 1 && swapped <= 7) return true;
+  fail(path.string(), ": NIfTI dim[0] is ", dims, " (", swapped, " byte-swapped), expected 1 to 7");
+}
+
 }  // namespace
 
 void check_nifti_header(const fs::path& path) {
   const auto header = leading_bytes(path, kNifti1HeaderSize);
-  if (header.size() < 4) fail(path.string(), ": too short to hold a NIfTI header (", header.size(), " bytes)");
-  const bool swap = field<int32_t>(header, 0, false) != kNifti1HeaderSize;
-  if (field<int32_t>(header, 0, swap) != kNifti1HeaderSize) return;  // NIfTI-2 or not NIfTI: ITK's own checks apply
-  if (header.size() < kNifti1HeaderSize) fail(path.string(), ": NIfTI header truncated at ", header.size(), " of 348 bytes");
+  const auto byte_swap = nifti1_byte_swap(header, path);
+  if (!byte_swap) return;
+  const bool swap = *byte_swap;
   const int dims = field<int16_t>(header, 40, swap);
-  if (dims < 1 || dims > 7) fail(path.string(), ": NIfTI dim[0] is ", dims, ", expected 1 to 7");
   for (int d = 1; d <= dims; ++d) {
     const int extent = field<int16_t>(header, 40 + 2 * static_cast<size_t>(d), swap);
     if (extent < 1) fail(path.string(), ": NIfTI dim[", d, "] is ", extent, ", expected at least 1");
     const float pixdim = field<float>(header, 76 + 4 * static_cast<size_t>(d), swap);
-    if (d <= 3 && !std::isfinite(pixdim)) fail(path.string(), ": NIfTI pixdim[", d, "] is ", pixdim, ", expected a finite spacing");
+    if (d <= 3 && (!std::isfinite(pixdim) || std::abs(pixdim) > 1e6f))
+      fail(path.string(), ": NIfTI pixdim[", d, "] is ", pixdim, ", expected a finite spacing of at most 1e6 mm");
   }
+  // Finite, and small enough that ITK's products of them stay finite (|v| <= 1e9 mm).
   auto finite_fields = [&](const char* name, size_t offset, int count) {
     for (int i = 0; i < count; ++i) {
       const float v = field<float>(header, offset + 4 * static_cast<size_t>(i), swap);
-      if (!std::isfinite(v)) fail(path.string(), ": NIfTI ", name, " holds ", v, "; expected finite numbers");
+      if (!std::isfinite(v) || std::abs(v) > 1e9f)
+        fail(path.string(), ": NIfTI ", name, " holds ", v, "; expected finite numbers of at most 1e9");
     }
   };
   if (field<int16_t>(header, 252, swap) > 0) {  // qform_code
     finite_fields("quatern_b/c/d", 256, 3);
     finite_fields("qoffset_x/y/z", 268, 3);
+    finite_fields("pixdim[0] (qfac)", 76, 1);
   }
   if (field<int16_t>(header, 254, swap) > 0) {  // sform_code
     finite_fields("srow_x", 280, 4);
@@ -77,9 +93,9 @@ void check_nifti_header(const fs::path& path) {
 
 size_t restore_nonfinite_nifti_voxels(const fs::path& path, float* voxels, size_t count) {
   const auto header = leading_bytes(path, kNifti1HeaderSize);
-  if (header.size() < kNifti1HeaderSize) return 0;
-  const bool swap = field<int32_t>(header, 0, false) != kNifti1HeaderSize;
-  if (field<int32_t>(header, 0, swap) != kNifti1HeaderSize) return 0;
+  const auto byte_swap = nifti1_byte_swap(header, path);
+  if (!byte_swap) return 0;
+  const bool swap = *byte_swap;
   const int datatype = field<int16_t>(header, 70, swap);
   const size_t bytes = datatype == 16 ? 4 : datatype == 64 ? 8 : 0;  // float32, float64
   if (bytes == 0) return 0;
