@@ -43,63 +43,84 @@ T field(const std::vector<unsigned char>& header, size_t offset, bool swap) {
   return value;
 }
 
-// The byte order of a NIfTI-1 header as its reader decides it (NIfTI's own rule: dim[0] outside
-// 1-7 means the other order; sizeof_hdr is not trusted, since ITK reads headers whose sizeof_hdr is
-// wrong). nullopt for a NIfTI-2 header, which ITK 5.2 does not read.
-std::optional<bool> nifti1_byte_swap(const std::vector<unsigned char>& header, const fs::path& path) {
-  if (header.size() < kNifti1HeaderSize) fail(path.string(), ": NIfTI header truncated at ", header.size(), " of 348 bytes");
-  if (std::memcmp(header.data() + 344, "n+2", 3) == 0 || std::memcmp(header.data() + 4, "n+2", 3) == 0) return std::nullopt;
-  const int dims = field<int16_t>(header, 40, false);
-  if (dims >= 1 && dims <= 7) return false;
-  const int swapped = field<int16_t>(header, 40, true);
-  if (swapped >= 1 && swapped <= 7) return true;
-  fail(path.string(), ": NIfTI dim[0] is ", dims, " (", swapped, " byte-swapped), expected 1 to 7");
+// A NIfTI header as NIfTI's reader takes it: version 2 when sizeof_hdr is 540 (in either byte
+// order), else version 1 whatever its sizeof_hdr or magic say (ITK reads such headers); the byte
+// order from dim[0], which lies in 1-7.
+struct NiftiLayout {
+  int version = 1;
+  bool swap = false;
+  size_t dim, pixdim, qform_code, quatern, qoffset, srow, datatype, vox_offset;  // offsets
+  size_t integer = 2, real = 4;  // sizes of dim and of the real fields
+};
+
+NiftiLayout nifti_layout(const std::vector<unsigned char>& header, const fs::path& path) {
+  NiftiLayout l;
+  if (header.size() >= 4 && (field<int32_t>(header, 0, false) == 540 || field<int32_t>(header, 0, true) == 540)) {
+    if (header.size() < 540) fail(path.string(), ": NIfTI-2 header truncated at ", header.size(), " of 540 bytes");
+    l = {2, false, 16, 104, 344, 352, 376, 400, 12, 168, 8, 8};
+  } else {
+    if (header.size() < kNifti1HeaderSize) fail(path.string(), ": NIfTI header truncated at ", header.size(), " of 348 bytes");
+    l = {1, false, 40, 76, 252, 256, 268, 280, 70, 108, 2, 4};
+  }
+  auto dims = [&](bool swap) { return l.integer == 2 ? double(field<int16_t>(header, l.dim, swap)) : double(field<int64_t>(header, l.dim, swap)); };
+  if (dims(false) >= 1 && dims(false) <= 7) return l;
+  l.swap = true;
+  if (dims(true) >= 1 && dims(true) <= 7) return l;
+  fail(path.string(), ": NIfTI dim[0] is ", dims(false), " (", dims(true), " byte-swapped), expected 1 to 7");
+}
+
+double integer_at(const std::vector<unsigned char>& header, const NiftiLayout& l, size_t offset) {
+  return l.integer == 2 ? double(field<int16_t>(header, offset, l.swap)) : double(field<int64_t>(header, offset, l.swap));
+}
+double real_at(const std::vector<unsigned char>& header, const NiftiLayout& l, size_t offset) {
+  return l.real == 4 ? double(field<float>(header, offset, l.swap)) : field<double>(header, offset, l.swap);
 }
 
 }  // namespace
 
 void check_nifti_header(const fs::path& path) {
-  const auto header = leading_bytes(path, kNifti1HeaderSize);
-  const auto byte_swap = nifti1_byte_swap(header, path);
-  if (!byte_swap) return;
-  const bool swap = *byte_swap;
-  const int dims = field<int16_t>(header, 40, swap);
+  const auto header = leading_bytes(path, 540);
+  const NiftiLayout l = nifti_layout(header, path);
+  const int dims = int(integer_at(header, l, l.dim));
   for (int d = 1; d <= dims; ++d) {
-    const int extent = field<int16_t>(header, 40 + 2 * static_cast<size_t>(d), swap);
+    const double extent = integer_at(header, l, l.dim + l.integer * size_t(d));
     if (extent < 1) fail(path.string(), ": NIfTI dim[", d, "] is ", extent, ", expected at least 1");
-    const float pixdim = field<float>(header, 76 + 4 * static_cast<size_t>(d), swap);
-    if (d <= 3 && (!std::isfinite(pixdim) || std::abs(pixdim) > 1e6f))
+    const double pixdim = real_at(header, l, l.pixdim + l.real * size_t(d));
+    if (d <= 3 && (!std::isfinite(pixdim) || std::abs(pixdim) > 1e6))
       fail(path.string(), ": NIfTI pixdim[", d, "] is ", pixdim, ", expected a finite spacing of at most 1e6 mm");
   }
   // Finite, and small enough that ITK's products of them stay finite (|v| <= 1e9 mm).
   auto finite_fields = [&](const char* name, size_t offset, int count) {
     for (int i = 0; i < count; ++i) {
-      const float v = field<float>(header, offset + 4 * static_cast<size_t>(i), swap);
-      if (!std::isfinite(v) || std::abs(v) > 1e9f)
+      const double v = real_at(header, l, offset + l.real * size_t(i));
+      if (!std::isfinite(v) || std::abs(v) > 1e9)
         fail(path.string(), ": NIfTI ", name, " holds ", v, "; expected finite numbers of at most 1e9");
     }
   };
-  if (field<int16_t>(header, 252, swap) > 0) {  // qform_code
-    finite_fields("quatern_b/c/d", 256, 3);
-    finite_fields("qoffset_x/y/z", 268, 3);
-    finite_fields("pixdim[0] (qfac)", 76, 1);
+  const bool wide_codes = l.version == 2;  // int32 codes in NIfTI-2, int16 in NIfTI-1
+  const double qform_code = wide_codes ? field<int32_t>(header, l.qform_code, l.swap) : field<int16_t>(header, l.qform_code, l.swap);
+  const double sform_code = wide_codes ? field<int32_t>(header, l.qform_code + 4, l.swap) : field<int16_t>(header, l.qform_code + 2, l.swap);
+  if (qform_code > 0) {
+    finite_fields("quatern_b/c/d", l.quatern, 3);
+    finite_fields("qoffset_x/y/z", l.qoffset, 3);
+    finite_fields("pixdim[0] (qfac)", l.pixdim, 1);
   }
-  if (field<int16_t>(header, 254, swap) > 0) {  // sform_code
-    finite_fields("srow_x", 280, 4);
-    finite_fields("srow_y", 296, 4);
-    finite_fields("srow_z", 312, 4);
+  if (sform_code > 0) {
+    finite_fields("srow_x", l.srow, 4);
+    finite_fields("srow_y", l.srow + 4 * l.real, 4);
+    finite_fields("srow_z", l.srow + 8 * l.real, 4);
   }
 }
 
 size_t restore_nonfinite_nifti_voxels(const fs::path& path, float* voxels, size_t count) {
-  const auto header = leading_bytes(path, kNifti1HeaderSize);
-  const auto byte_swap = nifti1_byte_swap(header, path);
-  if (!byte_swap) return 0;
-  const bool swap = *byte_swap;
-  const int datatype = field<int16_t>(header, 70, swap);
+  const auto header = leading_bytes(path, 540);
+  const NiftiLayout l = nifti_layout(header, path);
+  const bool swap = l.swap;
+  const int datatype = field<int16_t>(header, l.datatype, swap);
   const size_t bytes = datatype == 16 ? 4 : datatype == 64 ? 8 : 0;  // float32, float64
   if (bytes == 0) return 0;
-  const float offset = field<float>(header, 108, swap);
+  const double offset = l.version == 2 ? double(field<int64_t>(header, l.vox_offset, swap)) : double(field<float>(header, l.vox_offset, swap));
+  if (!(offset >= 0 && offset < 1e12)) return 0;
   gzFile file = gzopen(path.c_str(), "rb");
   if (!file) fail(path.string(), ": cannot open it");
   if (gzseek(file, static_cast<z_off_t>(offset), SEEK_SET) < 0) {
