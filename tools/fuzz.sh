@@ -5,6 +5,8 @@
 # Debian's ITK 5.2 headers refuse clang.
 #   bash tools/fuzz.sh 20                 # every target 20 s (part of `tools/setup.sh test`)
 #   bash tools/fuzz.sh 3600 dicom         # a longer campaign on one target
+# Runs are seeded (VBIOPSY_FUZZ_SEED, default 1), so the short run of the tests explores the same
+# inputs every time; a campaign should set other seeds.
 # A crash, sanitizer report or unexpected exception fails the script; its input is kept as
 # build-fuzz/findings/<target>-crash-*; `build-fuzz/bin/fuzz_<target> FILE` replays it. The
 # executions of each target are printed.
@@ -35,6 +37,7 @@ gzip -dc tests/data/ibsi_digital_phantom/image.nii.gz > "$work/phantom.nii"
 seed image_header "$work/phantom.nii" 00
 for f in tests/data/ibsi_digital_phantom/*.nii.gz tests/data/mr_nifti_sts002/MR_T1_mask.nii.gz; do seed image_header "$f" 01; done
 for f in tests/data/pyradiomics/brain1_label.nrrd tests/data/dicom_seg_dcmqi/label.nrrd; do seed image_header "$f" 02; done
+for f in tests/data/fuzz_findings/*.nii; do seed image_header "$f" 00; done  # past findings stay in every run
 for f in tests/data/ultrasound_busi/*.png; do seed picture "$f"; done
 seed manifest tests/fuzz/seeds/manifest.csv
 seed clinical tests/fuzz/seeds/clinical.csv
@@ -48,7 +51,7 @@ status=0
 for target in "${targets[@]}"; do
   mkdir -p "$work/corpus/$target"
   log="$work/$target.log"
-  if build-fuzz/bin/fuzz_"$target" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2560 -max_len=1048576 \
+  if build-fuzz/bin/fuzz_"$target" -seed="${VBIOPSY_FUZZ_SEED:-1}" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2560 -max_len=1048576 \
        -artifact_prefix="build-fuzz/findings/$target-" "$work/corpus/$target" "$work/seeds/$target" > "$log" 2>&1; then
     echo "fuzz $target: $(grep -o 'Done [0-9]* runs in [0-9]* second(s)' "$log" | tail -1), no crash"
   else
