@@ -1,6 +1,7 @@
 #include "encoders/radiomics/extraction_inputs.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 
 #include "core/error.h"
@@ -14,7 +15,6 @@ namespace vbiopsy::encoders::radiomics {
 namespace fs = std::filesystem;
 
 namespace {
-
 
 const std::vector<std::string> kKineticMaps = {"pe", "ttp", "me", "ie", "wash_in", "ser", "wash_out", "auc60", "auc90"};
 
@@ -40,7 +40,7 @@ void check_mri_requirements(const modalities::LoadedMri& mri, const datasets::Mr
       else if (map == "adc" && !has_adc)
         core::fail(dce, ": [habitats] map adc needs an ADC map (mri_adc) or DWI with two or more b-values; the case has neither");
       else if (map == "t2" && !mri.t2) core::fail(dce, ": [habitats] map t2 needs a T2-weighted image (mri_t2); the case has none");
-      else if (is_phase_map(map) && std::stoul(map.substr(3)) >= phases)
+      else if (is_phase_map(map) && core::parse_int(map.substr(3)).value_or(LLONG_MAX) >= static_cast<long long>(phases))
         core::fail(dce, ": [habitats] map ", map, " needs DCE phase ", map.substr(3), " (counted from 0); the case has ", phases, " phases");
     }
   for (const auto& sequence : s.sequences) {
