@@ -10,6 +10,7 @@
 #include "core/files.h"
 #include "core/ini.h"
 #include "core/strings.h"
+#include "experiments/calibration.h"
 #include "experiments/image_inputs.h"
 
 namespace vbiopsy::experiments {
@@ -91,7 +92,11 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
       ("experiment.icc", po::value(&config.icc))
       ("experiment.test_sites", po::value(&test_sites))
       ("experiment.export", po::value(&exports))
-      ("experiment.harmonisation", po::value(&config.harmonisation));
+      ("experiment.harmonisation", po::value(&config.harmonisation))
+      ("experiment.export_metric", po::value(&config.export_metric))
+      ("calibration.method", po::value(&config.calibration))
+      ("calibration.holdout", po::value(&config.calibration_holdout))
+      ("calibration.alpha", po::value(&config.conformal_alpha));
   core::require_utf8(config.text, path.string());
   core::require_keys_in_sections(config.text, path.string(), "[cohort], [experiment] or another section (see the README)");
   po::variables_map values;
@@ -119,7 +124,7 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
       } else if (section.rfind("fusion.", 0) == 0) {
         config.fusion_options[section.substr(7)][name] = value;
       } else {
-        core::fail(path.string(), ": unknown key '", key, "' (sections: cohort, experiment, training, head, encoder.<modality>, encoder.<modality>.<encoder>, images.<modality>, fusion.<method>)");
+        core::fail(path.string(), ": unknown key '", key, "' (sections: cohort, experiment, calibration, training, head, encoder.<modality>, encoder.<modality>.<encoder>, images.<modality>, fusion.<method>)");
       }
     }
   } catch (const po::error& e) {
@@ -146,6 +151,19 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
   if (!(config.correlation >= 0 && config.correlation < 1) || !(config.lasso_lambda > 0 && std::isfinite(config.lasso_lambda)))
     core::fail(path.string(), ": experiment.correlation must be in [0, 1) and lasso_lambda > 0");
   if (!(config.icc >= 0 && config.icc < 1)) core::fail(path.string(), ": experiment.icc = ", config.icc, ", expected 0 (off) to below 1");
+  try {
+    check_calibration_method(config.calibration);
+  } catch (const core::Error& e) {
+    core::fail(path.string(), ": ", e.what());
+  }
+  if (!(config.calibration_holdout >= 0 && config.calibration_holdout <= 0.5))
+    core::fail(path.string(), ": calibration.holdout = ", config.calibration_holdout, ", expected 0 (none) to 0.5");
+  if (!(config.conformal_alpha > 0 && config.conformal_alpha < 1))
+    core::fail(path.string(), ": calibration.alpha = ", config.conformal_alpha, ", expected a number in (0, 1)");
+  if (config.calibration != "none" && config.calibration_holdout == 0)
+    core::fail(path.string(), ": calibration.method = ", config.calibration, " needs calibration.holdout > 0 (the training cases it is fitted on)");
+  if (config.export_metric != "macro_auc" && config.export_metric != "brier" && config.export_metric != "ece")
+    core::fail(path.string(), ": experiment.export_metric = '", config.export_metric, "', expected macro_auc, brier or ece");
   if (config.validation != "kfold" && config.validation != "leave_one_site_out" && config.validation != "test_sites")
     core::fail(path.string(), ": experiment.validation = '", config.validation, "', expected kfold, leave_one_site_out or test_sites");
   if (config.validation == "test_sites" && config.test_sites.empty())

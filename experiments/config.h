@@ -60,6 +60,12 @@ struct ExperimentConfig {
   std::string reference;
   bool permute_labels = false;
   std::vector<std::string> exports{"best"};
+  // What `export = best` ranks by: macro_auc (higher is better), brier or ece (lower is better).
+  std::string export_metric = "macro_auc";
+  // [calibration]: a fraction `holdout` of every training set (0 = none) is held out of the
+  // model's training to fit the calibration `method` and the conformal sets at miscoverage `alpha`.
+  std::string calibration = "none";
+  double calibration_holdout = 0, conformal_alpha = 0.1;
   OptionMap training, head;
   std::map<std::string, std::vector<std::string>> encoder_names;  // per modality; more than one = an encoder axis
   // Keyed by modality (every encoder of it) or by "<modality>.<encoder>" (that encoder only).

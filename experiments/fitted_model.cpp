@@ -2,10 +2,13 @@
 
 #include <torch/types.h>
 
+#include <algorithm>
+
 #include "core/error.h"
 #include "core/files.h"
 #include "core/hash.h"
 #include "core/random.h"
+#include "experiments/bundle_file.h"
 #include "experiments/statistics/metrics.h"
 #include "experiments/submodels.h"
 #include "fusion/bundle.h"
@@ -16,9 +19,6 @@
 namespace vbiopsy::experiments {
 
 namespace {
-
-constexpr const char* kFormat = "vbiopsy-model";
-constexpr int kVersion = 2;  // 2: integrity record
 
 torch::Tensor to_tensor(const Eigen::MatrixXd& m) {
   auto t = torch::empty({m.rows(), m.cols()}, torch::kFloat);
@@ -126,7 +126,14 @@ fusion::Batch network_inputs(const std::vector<BlockPreprocessor>& preprocessors
 
 // Exact distributions for the statistics (float rounding leaves sums of 1 +- 1e-7).
 Eigen::MatrixXd normalised(Eigen::MatrixXd p) {
-  for (Eigen::Index i = 0; i < p.rows(); ++i) p.row(i) /= p.row(i).sum();
+  // A model whose parameters overflow (e.g. an edited bundle's huge coefficients) gives NaN or
+  // infinite scores: refused, never reported as a probability.
+  for (Eigen::Index i = 0; i < p.rows(); ++i) {
+    const double total = p.row(i).sum();
+    if (!p.row(i).allFinite() || !(total > 0) || (p.row(i).array() < 0).any())
+      core::fail("the model gives no valid probabilities for a case (scores ", p.row(i), "): its parameters are broken");
+    p.row(i) /= total;
+  }
   return p;
 }
 
@@ -256,9 +263,53 @@ FittedModel::~FittedModel() = default;
 FittedModel::FittedModel(FittedModel&&) noexcept = default;
 FittedModel& FittedModel::operator=(FittedModel&&) noexcept = default;
 
+namespace {
+
+// A stratified split of the training rows: about `fraction` of each class held out (at least one
+// case of a class with two or more), chosen by the seed.
+std::pair<std::vector<size_t>, std::vector<size_t>> holdout_split(const std::vector<size_t>& train, const std::vector<int>& labels,
+                                                                  double fraction, uint64_t seed) {
+  std::vector<size_t> kept, held;
+  for (int k = 0; k < kClasses; ++k) {
+    std::vector<size_t> rows;
+    for (size_t i : train)
+      if (labels[i] == k) rows.push_back(i);
+    core::Rng random(core::derive_seed(seed, {static_cast<uint64_t>(k)}));
+    for (size_t i = rows.size(); i > 1; --i) std::swap(rows[i - 1], rows[random.below(i)]);  // Fisher-Yates
+    const auto n = rows.size();
+    const size_t take = n < 2 ? 0 : std::clamp<size_t>(static_cast<size_t>(std::lround(fraction * static_cast<double>(n))), 1, n - 1);
+    held.insert(held.end(), rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(take));
+    kept.insert(kept.end(), rows.begin() + static_cast<std::ptrdiff_t>(take), rows.end());
+  }
+  std::sort(kept.begin(), kept.end());
+  std::sort(held.begin(), held.end());
+  return {kept, held};
+}
+
+}  // namespace
+
 FittedModel FittedModel::fit(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
                              const std::string& fusion_name, const std::vector<std::string>& subset, const std::vector<size_t>& train,
-                             uint64_t seed, const std::vector<std::string>& chosen_encoders, EncoderCache* cache) {
+                             uint64_t seed, const std::vector<std::string>& encoders, EncoderCache* cache) {
+  if (config.calibration_holdout == 0) return fit_model(config, table, labels, fusion_name, subset, train, seed, encoders, cache);
+  const auto [kept, held] = holdout_split(train, labels, config.calibration_holdout, core::derive_seed(seed, {29}));
+  auto out = fit_model(config, table, labels, fusion_name, subset, kept, seed, encoders, cache);
+  const auto p = out.predict(table, held).probabilities;
+  Probabilities probabilities;
+  std::vector<int> truth;
+  for (size_t i = 0; i < held.size(); ++i) {
+    probabilities.push_back({p(static_cast<Eigen::Index>(i), 0), p(static_cast<Eigen::Index>(i), 1), p(static_cast<Eigen::Index>(i), 2)});
+    truth.push_back(labels[held[i]]);
+  }
+  out.calibrator_ = Calibrator::fit(config.calibration, probabilities, truth);
+  for (auto& row : probabilities) row = out.calibrator_.apply(row);
+  out.conformal_ = ConformalSets::fit(config.conformal_alpha, probabilities, truth);
+  return out;
+}
+
+FittedModel FittedModel::fit_model(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
+                                   const std::string& fusion_name, const std::vector<std::string>& subset, const std::vector<size_t>& train,
+                                   uint64_t seed, const std::vector<std::string>& chosen_encoders, EncoderCache* cache) {
   FittedModel out;
   out.fusion_ = fusion_name;
   out.subset_ = subset;
@@ -381,6 +432,13 @@ std::vector<bool> FittedModel::block_present(size_t m, const FeatureTable& table
   return out;
 }
 
+std::vector<Atypicality> FittedModel::atypicality(const FeatureTable& table, size_t row) const {
+  std::vector<Atypicality> out(subset_.size());
+  for (size_t m = 0; m < subset_.size(); ++m)
+    if (!images_[m]) out[m] = preprocessors_[m].atypicality(table.block(subset_[m]), row, &table.sites);
+  return out;
+}
+
 std::vector<int64_t> FittedModel::sample_shape(size_t m) const {
   if (images_.at(m)) return image_shapes_.at(m);
   return {static_cast<int64_t>(preprocessors_.at(m).selected_names().size())};
@@ -391,67 +449,36 @@ void FittedModel::bind(const FeatureTable& table) {
     if (!images_[m]) preprocessors_[m].bind(table.block(subset_[m]));
 }
 
-ModelOutput FittedModel::predict(const FeatureTable& table, const std::vector<size_t>& rows) const {
-  ModelOutput out;
-  if (classifier_) {
-    out.probabilities = normalised(classifier_->predict_proba(classical_inputs(*this, table, rows)));
-    return out;
-  }
+Eigen::MatrixXd FittedModel::predict_uncalibrated(const FeatureTable& table, const std::vector<size_t>& rows, Eigen::MatrixXd* weights) const {
+  if (classifier_) return normalised(classifier_->predict_proba(classical_inputs(*this, table, rows)));
   if (submodels_) {
     const auto [blocks, present] = submodel_inputs(*this, table, rows);
-    out.probabilities = normalised(submodels_->predict_proba(blocks, present));
-    return out;
+    return normalised(submodels_->predict_proba(blocks, present));
   }
   const auto batch = network_inputs(preprocessors_, images_, subset_, table, rows);
-  if (stacked_) {
-    out.probabilities = normalised(to_matrix(stacked_->predict(batch)));
-    return out;
-  }
+  if (stacked_) return normalised(to_matrix(stacked_->predict(batch)));
   fusion::MultimodalModel model(network_);
   const auto prediction = fusion::predict(model, batch);
-  out.probabilities = normalised(to_matrix(prediction.probabilities));
-  if (prediction.modality_weights.defined()) out.weights = to_matrix(prediction.modality_weights);
+  if (prediction.modality_weights.defined()) *weights = to_matrix(prediction.modality_weights);
+  return normalised(to_matrix(prediction.probabilities));
+}
+
+ModelOutput FittedModel::predict(const FeatureTable& table, const std::vector<size_t>& rows) const {
+  ModelOutput out;
+  out.uncalibrated = predict_uncalibrated(table, rows, &out.weights);
+  out.probabilities = out.uncalibrated;
+  for (Eigen::Index i = 0; i < out.probabilities.rows(); ++i) {
+    const auto p = calibrator_.apply({out.uncalibrated(i, 0), out.uncalibrated(i, 1), out.uncalibrated(i, 2)});
+    for (int k = 0; k < kClasses; ++k) out.probabilities(i, k) = p[k];
+    if (conformal_.enabled()) out.sets.push_back(conformal_.set_of(p));
+  }
   return out;
 }
 
-namespace {
-
-std::string file_sha256(const std::filesystem::path& file) {
-  core::Sha256 hash;
-  hash.add_path(file);
-  return hash.hex();
-}
-
-// bundle.json's content without its integrity record, in nlohmann's canonical (sorted) form.
-std::string content_sha256(nlohmann::json bundle) {
-  bundle.erase("integrity");
-  return core::sha256_hex(bundle.dump());
-}
-
-void verify_integrity(const std::filesystem::path& folder, const nlohmann::json& bundle) {
-  const auto path = folder / "bundle.json";
-  if (!bundle.contains("integrity")) core::fail(path.string(), ": no integrity record (SHA-256 of its files); export the model again");
-  const auto& integrity = bundle.at("integrity");
-  if (integrity.value("bundle_sha256", "") != content_sha256(bundle))
-    core::fail(path.string(), ": its content differs from what was exported (SHA-256 mismatch): the bundle was edited or damaged");
-  for (const auto& [name, sha] : integrity.at("files").items()) {
-    const auto file = folder / name;
-    if (!std::filesystem::exists(file)) core::fail("model bundle ", folder.string(), ": ", name, " does not exist");
-    if (file_sha256(file) != sha.get<std::string>())
-      core::fail(file.string(), ": its SHA-256 differs from the one bundle.json records: the weights were changed or damaged");
-  }
-  const std::vector<std::string> classes = {kClassNames[0], kClassNames[1], kClassNames[2]};
-  if (bundle.value("label_map", std::vector<std::string>{}) != classes)
-    core::fail(path.string(), ": label_map ", bundle.value("label_map", nlohmann::json()).dump(), " contradicts the network's classes ",
-               nlohmann::json(classes).dump());
-}
-
-}  // namespace
-
 void FittedModel::save(const std::filesystem::path& folder, const nlohmann::json& metadata) const {
   std::filesystem::create_directories(folder);
-  nlohmann::json bundle = {{"format", kFormat},
-                           {"version", kVersion},
+  nlohmann::json bundle = {{"format", kBundleFormat},
+                           {"version", kBundleVersion},
                            {"vbiopsy_version", VBIOPSY_VERSION},
                            {"fusion", fusion_},
                            {"modalities", subset_},
@@ -476,6 +503,8 @@ void FittedModel::save(const std::filesystem::path& folder, const nlohmann::json
         scale(deep_[m]->scale.data(), deep_[m]->scale.data() + deep_[m]->scale.size());
     bundle["deep_features"].push_back({{"network", file}, {"mean", mean}, {"scale", scale}});
   }
+  bundle["calibration"] = calibrator_.save();
+  bundle["conformal"] = conformal_.enabled() ? conformal_.save() : nlohmann::json();
   if (classifier_) {
     bundle["kind"] = "classifier";
     bundle["classifier"] = classifier_->save();
@@ -493,52 +522,35 @@ void FittedModel::save(const std::filesystem::path& folder, const nlohmann::json
   nlohmann::json files = nlohmann::json::object();
   for (const auto& entry : std::filesystem::directory_iterator(folder))
     if (entry.path().extension() == ".pt") files[entry.path().filename().string()] = file_sha256(entry.path());
-  bundle["integrity"] = {{"files", files}, {"bundle_sha256", content_sha256(bundle)}};
+  bundle["integrity"] = {{"files", files}, {"bundle_sha256", bundle_content_sha256(bundle)}};
   core::write_file_atomic(folder / "bundle.json", bundle.dump(1) + "\n");  // last: its presence means complete
 }
 
+Eigen::Index FittedModel::block_width(size_t m) const {
+  if (deep_.at(m)) return deep_[m]->mean.size();
+  return static_cast<Eigen::Index>(preprocessors_.at(m).selected_names().size());
+}
+
 FittedModel FittedModel::load(const std::filesystem::path& folder, nlohmann::json* metadata) {
+  const auto bundle = read_bundle_json(folder);
   const auto path = folder / "bundle.json";
-  if (!std::filesystem::exists(path))
-    core::fail("model bundle ", folder.string(), ": no bundle.json (a bundle is a folder under RUN_DIR/models/)");
-  nlohmann::json bundle;
-  try {
-    bundle = nlohmann::json::parse(core::read_text_file(path));
-  } catch (const nlohmann::json::exception& e) {
-    core::fail(path.string(), ": ", e.what());
-  }
-  if (bundle.value("format", "") != kFormat)
-    core::fail(path.string(), ": format '", bundle.value("format", ""), "', expected '", kFormat, "'");
-  if (bundle.value("version", 0) != kVersion)
-    core::fail(path.string(), ": version ", bundle.value("version", 0), ", this program reads version ", kVersion);
-  verify_integrity(folder, bundle);
   FittedModel out;
   try {
-    out.fusion_ = bundle.at("fusion").get<std::string>();
-    out.subset_ = bundle.at("modalities").get<std::vector<std::string>>();
-    out.absent_in_training_ = bundle.at("absent_in_training").get<std::vector<size_t>>();
-    const auto& states = bundle.at("preprocessing");
-    const auto images = bundle.value("image_inputs", nlohmann::json::array());
-    if (states.size() != out.subset_.size() || out.absent_in_training_.size() != out.subset_.size() ||
-        (!images.empty() && images.size() != out.subset_.size()))
-      core::fail(out.subset_.size(), " modalities but ", states.size(), " preprocessing states and ", images.size(), " image input records");
-    for (size_t m = 0; m < out.subset_.size(); ++m) {
-      out.images_.emplace_back();
-      out.image_shapes_.emplace_back();
-      if (images.empty() || images[m].is_null()) {
-        out.preprocessors_.push_back(BlockPreprocessor::load(states[m]));
-        continue;
-      }
-      out.preprocessors_.emplace_back();  // crops are normalised per case
-      out.images_.back() = ImageInputSpec::from_json(images[m].at("crop"));
-      out.image_shapes_.back() = images[m].at("sample_shape").get<std::vector<int64_t>>();
-    }
+    auto blocks = read_bundle_blocks(bundle);
+    out.fusion_ = blocks.fusion;
+    out.subset_ = std::move(blocks.subset);
+    out.absent_in_training_ = std::move(blocks.absent_in_training);
+    out.preprocessors_ = std::move(blocks.preprocessors);
+    out.images_ = std::move(blocks.images);
+    out.image_shapes_ = std::move(blocks.image_shapes);
+    out.calibrator_ = blocks.calibrator;
+    out.conformal_ = blocks.conformal;
     const auto deep = bundle.value("deep_features", nlohmann::json::array());
     for (size_t m = 0; m < out.subset_.size(); ++m) {
       out.deep_.emplace_back();
       if (m >= deep.size() || deep[m].is_null()) continue;
       if (!out.images_[m]) core::fail("deep features for modality '", out.subset_[m], "' without image inputs");
-      auto loaded = fusion::load_bundle(folder / deep[m].at("network").get<std::string>());
+      auto loaded = fusion::load_bundle(bundle_network_file(folder, bundle, deep[m].at("network").get<std::string>()));
       const auto& spec = loaded.model->spec();
       if (spec.modalities.size() != 1 || spec.modalities[0].name != out.subset_[m] || spec.modalities[0].sample_shape != out.image_shapes_[m] ||
           spec.modalities[0].encoder != out.images_[m]->encoder)
@@ -547,25 +559,33 @@ FittedModel FittedModel::load(const std::filesystem::path& folder, nlohmann::jso
       if (mean.size() != scale.size() || static_cast<int64_t>(mean.size()) != loaded.model->encoder(0).embedding_dim())
         core::fail("deep features of '", out.subset_[m], "': ", mean.size(), " means and ", scale.size(), " scales for an embedding of ",
                    loaded.model->encoder(0).embedding_dim());
+      fusion::require_finite("mean", mean);
+      fusion::require_finite("scale", scale, true);
       auto features = std::make_shared<DeepFeatures>();
       features->network = loaded.model.ptr();
       features->mean = Eigen::Map<const Eigen::RowVectorXd>(mean.data(), static_cast<Eigen::Index>(mean.size()));
       features->scale = Eigen::Map<const Eigen::RowVectorXd>(scale.data(), static_cast<Eigen::Index>(scale.size()));
       out.deep_.back() = features;
     }
-    const auto kind = bundle.at("kind").get<std::string>();
+    std::vector<Eigen::Index> widths;
+    for (size_t m = 0; m < out.subset_.size(); ++m) widths.push_back(out.block_width(m));
+    const auto& kind = blocks.kind;
     if (kind == "classifier") {
-      out.classifier_ = fusion::make_classifier(out.fusion_, {});
-      out.classifier_->load(bundle.at("classifier"));
+      // The early concatenation of the blocks plus one presence flag each (classical_inputs).
+      Eigen::Index columns = 0;
+      for (const auto w : widths) columns += w + 1;
+      out.classifier_ = fusion::load_classifier(out.fusion_, bundle.at("classifier"), {columns, static_cast<int>(fusion::kClasses)});
     } else if (kind == "submodels") {
-      out.submodels_ = std::make_unique<BinarySubmodels>(BinarySubmodels::load(bundle.at("submodels")));
+      out.submodels_ = std::make_unique<BinarySubmodels>(BinarySubmodels::load(bundle.at("submodels"), widths));
     } else if (kind == "network" || kind == "stacked_late") {
-      auto loaded = fusion::load_bundle(folder / "network.pt");
+      auto loaded = fusion::load_bundle(bundle_network_file(folder, bundle, "network.pt"));
       const auto& spec = loaded.model->spec();
       if (kind == "network" && spec.fusion != out.fusion_)
         core::fail("bundle.json names fusion '", out.fusion_, "' but network.pt holds a '", spec.fusion, "' network");
+      if (spec.modalities.size() != out.subset_.size())
+        core::fail("network.pt holds ", spec.modalities.size(), " modalities, bundle.json names ", out.subset_.size());
       for (size_t m = 0; m < out.subset_.size(); ++m) {
-        if (m >= spec.modalities.size() || spec.modalities[m].name != out.subset_[m] || spec.modalities[m].sample_shape != out.sample_shape(m) ||
+        if (spec.modalities[m].name != out.subset_[m] || spec.modalities[m].sample_shape != out.sample_shape(m) ||
             (out.images_[m] && spec.modalities[m].encoder != out.images_[m]->encoder))
           core::fail("network.pt does not match bundle.json for modality '", out.subset_[m], "'");
       }

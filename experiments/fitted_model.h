@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "experiments/calibration.h"
 #include "experiments/config.h"
 #include "experiments/feature_table.h"
 #include "experiments/image_inputs.h"
@@ -44,7 +45,9 @@ bool is_classical_method(const std::string& method);
 using EncoderCache = std::map<std::string, std::shared_ptr<fusion::MultimodalModelImpl>>;
 
 struct ModelOutput {
-  Eigen::MatrixXd probabilities;  // [rows, 3], each row sums to 1
+  Eigen::MatrixXd probabilities;  // [rows, 3], each row sums to 1; calibrated when the model has a calibration
+  Eigen::MatrixXd uncalibrated;   // [rows, 3]: the model's own probabilities (the same without a calibration)
+  std::vector<ClassSet> sets;     // per row, its conformal prediction set; empty when the model has none
   Eigen::MatrixXd weights;        // [rows, modalities]: attention shares, gates or late weights; empty when the model has none
 };
 
@@ -55,7 +58,9 @@ class FittedModel {
   FittedModel(FittedModel&&) noexcept;
   FittedModel& operator=(FittedModel&&) noexcept;
 
-  // Fits on the rows `train` of the table; `seed` drives every random choice of the model.
+  // Fits on the rows `train` of the table; `seed` drives every random choice of the model. With
+  // [calibration] holdout > 0, a stratified fraction of `train` is held out of the model's training
+  // to fit its calibration and conformal sets (calibration.h).
   // `encoders`: per modality of the subset (empty: each modality's first encoder in the config). A
   // modality with an image encoder reads the table's crops for that encoder instead of columns.
   static FittedModel fit(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
@@ -69,6 +74,8 @@ class FittedModel {
   ModelOutput predict(const FeatureTable& table, const std::vector<size_t>& rows) const;
 
   const std::string& fusion() const { return fusion_; }
+  const Calibrator& calibrator() const { return calibrator_; }
+  const ConformalSets& conformal() const { return conformal_; }
   const std::vector<std::string>& subset() const { return subset_; }
   bool is_classical() const { return classifier_ != nullptr; }
   // Per modality of the subset, how many training cases lacked it (a classical learner has never
@@ -85,12 +92,23 @@ class FittedModel {
   Eigen::MatrixXd block_values(size_t m, const FeatureTable& table, const std::vector<size_t>& rows) const;
   std::vector<bool> block_present(size_t m, const FeatureTable& table, const std::vector<size_t>& rows) const;
 
+  // Per modality of the subset: how the case at `row` compares with the training cases (feature
+  // columns only: nothing for image encoders and absent modalities). Needs bind() for a loaded model.
+  std::vector<Atypicality> atypicality(const FeatureTable& table, size_t row) const;
+
   // Writes the bundle folder atomically file by file; `metadata` is stored under "run".
   void save(const std::filesystem::path& folder, const nlohmann::json& metadata) const;
   // Reads a bundle folder; bundle.json's "run" object is returned through metadata when given.
   static FittedModel load(const std::filesystem::path& folder, nlohmann::json* metadata = nullptr);
 
  private:
+  static FittedModel fit_model(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
+                               const std::string& fusion, const std::vector<std::string>& subset, const std::vector<size_t>& train,
+                               uint64_t seed, const std::vector<std::string>& encoders, EncoderCache* cache);
+  Eigen::MatrixXd predict_uncalibrated(const FeatureTable& table, const std::vector<size_t>& rows, Eigen::MatrixXd* weights) const;
+  // Columns a classical learner reads of modality m: the selected feature columns, or the
+  // embedding of its deep features.
+  Eigen::Index block_width(size_t m) const;
   std::string fusion_;
   std::vector<std::string> subset_;
   std::vector<BlockPreprocessor> preprocessors_;
@@ -102,6 +120,8 @@ class FittedModel {
   std::unique_ptr<fusion::StackedLateModel> stacked_;  // late fusion with combine = stacking
   std::unique_ptr<BinarySubmodels> submodels_;         // fusion = submodels (DM-VBS)
   std::shared_ptr<fusion::MultimodalModelImpl> network_;  // every other fusion method
+  Calibrator calibrator_;
+  ConformalSets conformal_;
 };
 
 }  // namespace vbiopsy::experiments

@@ -101,6 +101,52 @@ json probabilities_json(const Eigen::MatrixXd& p, Eigen::Index row) {
   return out;
 }
 
+// The conformal set with what it promises, or null when the model has none.
+json prediction_set_json(const ConformalSets& conformal, const std::vector<ClassSet>& sets) {
+  if (!conformal.enabled() || sets.empty()) return nullptr;
+  json classes = json::array();
+  for (int k = 0; k < kClasses; ++k)
+    if (sets[0] & (1u << k)) classes.push_back(kClassNames[k]);
+  return {{"classes", classes},
+          {"text", set_description(sets[0])},
+          {"alpha", conformal.alpha},
+          {"meaning", "for cases like the calibration cases, the true class lies in such a set " + core::format_double(100 * (1 - conformal.alpha)) +
+                          "% of the time (split-conformal, per class)"}};
+}
+
+json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(); }
+
+// Per modality the case has (feature columns): how far it lies from the training cases; warnings
+// for a distance beyond the threshold, for clipped values, and for many values beyond the
+// training range (one or two beyond it are common for ordinary cases with many features).
+json atypicality_json(const FittedModel& model, const FeatureTable& table, json& warnings) {
+  json out = json::object();
+  const auto checks = model.atypicality(table, 0);
+  for (size_t m = 0; m < checks.size(); ++m) {
+    const auto& modality = model.subset()[m];
+    if (!table.block(modality).present[0] || model.image_inputs()[m]) continue;
+    const auto& a = checks[m];
+    const auto columns = model.preprocessors()[m].selected_names().size();
+    out[modality] = {{"distance", number_or_null(a.distance)}, {"threshold", number_or_null(a.threshold)}, {"far", a.far()},
+                     {"features", columns}, {"beyond_training_range", a.beyond_range}, {"clipped", a.clipped}};
+    auto names = [](const std::vector<std::string>& all) {
+      std::vector<std::string> shown(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(all.size(), 5)));
+      return core::join(shown, ", ") + (all.size() > 5 ? ", ..." : "");
+    };
+    if (a.far())
+      warnings.push_back(modality + " features lie far from the training cases (Mahalanobis distance " + core::format_double(std::round(a.distance * 10) / 10) +
+                         "; 99% of held-out training cases lie within " + core::format_double(std::round(a.threshold * 10) / 10) +
+                         "): the prediction extrapolates");
+    if (!a.clipped.empty())
+      warnings.push_back(modality + ": " + std::to_string(a.clipped.size()) + " feature(s) more than 10 SD from the training mean were clipped to 10 SD: " +
+                         names(a.clipped));
+    if (a.beyond_range.size() >= std::max<size_t>(2, (columns + 9) / 10))
+      warnings.push_back(modality + ": " + std::to_string(a.beyond_range.size()) + " of " + std::to_string(columns) +
+                         " features lie outside the range of the training cases: " + names(a.beyond_range));
+  }
+  return out;
+}
+
 std::string percent(double v) {
   char buffer[16];
   std::snprintf(buffer, sizeof buffer, "%.1f%%", 100 * v);
@@ -116,6 +162,14 @@ std::string case_report(const json& prediction) {
   html += "<p>Predicted class: <b>HER2-" + html_escape(prediction.at("predicted_class").get<std::string>()) + "</b> (" +
           percent(prediction.at("probabilities").at(prediction.at("predicted_class").get<std::string>()).get<double>()) + ") by model <code>" +
           html_escape(prediction.at("model").get<std::string>()) + "</code>.</p>";
+  if (prediction.at("prediction_set").is_object()) {
+    const auto& set = prediction["prediction_set"];
+    html += "<p>Prediction set at " + percent(1 - set.at("alpha").get<double>()) + " confidence: <b>" + html_escape(set.at("text").get<std::string>()) +
+            "</b> <span class=\"note\">(" + html_escape(set.at("meaning").get<std::string>()) + ")</span></p>";
+  }
+  if (prediction.value("calibration", "none") != "none")
+    html += "<p class=\"note\">Probabilities calibrated (" + html_escape(prediction["calibration"].get<std::string>()) +
+            ") on training cases held out of the model's fitting.</p>";
   std::vector<std::pair<std::string, double>> bars;
   for (int k = 0; k < kClasses; ++k) bars.emplace_back(std::string("HER2-") + kClassNames[k], prediction["probabilities"][kClassNames[k]].get<double>());
   html += "<div class=\"charts\">" + bar_chart("Class probabilities", bars);
@@ -138,13 +192,47 @@ std::string case_report(const json& prediction) {
   html += "</table><p class=\"note\">Contribution: how much the predicted class's probability falls when the modality is withheld "
           "(the model's own missing-modality path).</p>";
   const auto& model = prediction.at("model_evidence");
+  if (!prediction["out_of_distribution"].empty()) {
+    html += "<h2>Is the case like the training cases?</h2><table><tr><th>modality</th><th>distance (threshold)</th><th>outside the training range</th>"
+            "<th>clipped at 10 SD</th></tr>";
+    for (const auto& [modality, a] : prediction["out_of_distribution"].items()) {
+      const std::string distance = a["distance"].is_number() ? core::format_double(std::round(a["distance"].get<double>() * 10) / 10) + " (" +
+                                                                   core::format_double(std::round(a["threshold"].get<double>() * 10) / 10) + ")"
+                                                             : "–";
+      html += "<tr><td>" + html_escape(modality) + "</td><td>" + (a["far"].get<bool>() ? "<b>" + distance + "</b>" : distance) + "</td><td>" +
+              std::to_string(a["beyond_training_range"].size()) + " of " + std::to_string(a["features"].get<size_t>()) + "</td><td>" +
+              std::to_string(a["clipped"].size()) + "</td></tr>";
+    }
+    html += "</table><p class=\"note\">Mahalanobis distance on the model's standardised features; the threshold is the 99th percentile of "
+            "held-out training cases' distances.</p>";
+  }
   html += "<h2>The model</h2><table>";
   html += "<tr><th>trained on</th><td>" + std::to_string(model.value("training_cases", 0)) + " cases</td></tr>";
+  auto text = [](const json& v) { return v.is_number() ? core::format_double(std::round(v.get<double>() * 1000) / 1000) : std::string("–"); };
+  // A case without some of the model's modalities is quoted the figures for what it has.
+  const bool partial = model.contains("cross_validated_for_present") && !model["cross_validated_for_present"].is_null();
+  const bool unmeasured = model.contains("present_modalities") && model.contains("cross_validated_for_present") && !partial &&
+                          prediction["modalities_present"].size() > 0 &&
+                          std::any_of(prediction["modalities_present"].begin(), prediction["modalities_present"].end(), [](const json& v) { return !v.get<bool>(); });
   if (model.contains("cross_validated") && model["cross_validated"].contains("macro_auc")) {
     const auto& auc = model["cross_validated"]["macro_auc"];
-    auto text = [](const json& v) { return v.is_number() ? core::format_double(std::round(v.get<double>() * 1000) / 1000) : std::string("–"); };
-    html += "<tr><th>cross-validated macro-AUC (" + html_escape(model.value("validation", "")) + ")</th><td>" + text(auc["estimate"]) + " (95% CI " +
+    html += "<tr><th>cross-validated macro-AUC (" + html_escape(model.value("validation", "")) + ")" +
+            (partial || unmeasured ? " with every modality, <b>not this case's</b>" : "") + "</th><td>" + text(auc["estimate"]) + " (95% CI " +
             text(auc["lower"]) + "–" + text(auc["upper"]) + ")</td></tr>";
+  }
+  if (partial) {
+    const auto& f = model["cross_validated_for_present"];
+    const std::string present = html_escape(model.value("present_modalities", ""));
+    if (f.contains("held_out_cases")) {
+      const auto& auc = f["held_out_cases"]["macro_auc"];
+      html += "<tr><th>this model on held-out cases with only " + present + " (" + std::to_string(f["held_out_cases"]["cases"].get<long>()) +
+              " cases)</th><td>" + text(auc["estimate"]) + " (95% CI " + text(auc["lower"]) + "–" + text(auc["upper"]) + ")</td></tr>";
+    }
+    if (f.contains("ablation_cell")) {
+      const auto& auc = f["ablation_cell"]["macro_auc"];
+      html += "<tr><th>the same method trained on " + present + " alone (" + html_escape(f["ablation_cell"]["model"].get<std::string>()) +
+              ")</th><td>" + text(auc["estimate"]) + " (95% CI " + text(auc["lower"]) + "–" + text(auc["upper"]) + ")</td></tr>";
+    }
   }
   html += "<tr><th>bundle</th><td><code>" + html_escape(prediction.value("bundle", "")) + "</code></td></tr></table>";
   if (!prediction["warnings"].empty()) {
@@ -241,19 +329,39 @@ json predict_case(const PredictRequest& request, std::ostream& log) {
   }
   for (Eigen::Index m = 0; m < full.weights.cols(); ++m) weights[subset[static_cast<size_t>(m)]] = full.weights(0, m);
 
+  const auto atypical = atypicality_json(model, table, warnings);
+  // The cross-validated figures that apply to a case with only these modalities (run metadata
+  // cross_validated_by_modalities), not the all-modality figure.
+  std::vector<std::string> here;
+  for (const auto& m : subset)
+    if (present[m].get<bool>()) here.push_back(m);
+  const auto present_key = core::join(here, "+");
+  json for_present = nullptr;
+  if (here.size() < subset.size()) {
+    for_present = run.value("cross_validated_by_modalities", json::object()).value(present_key, json());
+    if (for_present.is_null())
+      warnings.push_back("the run measured no cross-validated performance for cases with only " + present_key +
+                         ": the model's all-modality figures do not apply to this case");
+  }
   json prediction = {{"case_id", c.case_id},
                      {"model", run.value("model", model.fusion())},
                      {"bundle", fs::absolute(request.bundle).lexically_normal().string()},
                      {"predicted_class", kClassNames[predicted]},
                      {"probabilities", probabilities_json(full.probabilities, 0)},
+                     {"calibration", model.calibrator().method},
+                     {"uncalibrated_probabilities", probabilities_json(full.uncalibrated, 0)},
+                     {"prediction_set", prediction_set_json(model.conformal(), full.sets)},
                      {"modalities_present", present},
+                     {"out_of_distribution", atypical},
                      {"contributions", contributions},
                      {"modality_weights", weights},
                      {"warnings", warnings},
                      {"model_evidence",
                       {{"training_cases", run.value("training_cases", 0)},
                        {"validation", run.value("validation", "")},
-                       {"cross_validated", run.value("cross_validated", json::object())}}}};
+                       {"cross_validated", run.value("cross_validated", json::object())},
+                       {"present_modalities", present_key},
+                       {"cross_validated_for_present", for_present}}}};
   core::write_file_atomic(request.out / "prediction.json", prediction.dump(1) + "\n");
   core::write_file_atomic(request.out / "report.html", case_report(prediction));
   return prediction;

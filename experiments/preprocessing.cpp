@@ -241,10 +241,20 @@ void BlockPreprocessor::fit(const FeatureBlock& block, const std::vector<size_t>
     raw_median_.push_back(raw_median[c.column]);
   }
   if (combat) combat_ = combat->subset(selected_);
+  // What the training cases look like after this preprocessing: their range per column and the
+  // distance model, for the out-of-distribution warnings of new cases.
+  if (impute) {
+    const auto z = apply(block, fitted_rows_, sites);
+    const Eigen::RowVectorXd low = z.colwise().minCoeff(), high = z.colwise().maxCoeff();
+    z_low_.assign(low.data(), low.data() + low.size());
+    z_high_.assign(high.data(), high.data() + high.size());
+    ood_ = OutOfDistribution::fit(z);
+  }
 }
 
 nlohmann::json BlockPreprocessor::save() const {
-  nlohmann::json state = {{"columns", names_}, {"median", median_}, {"mean", mean_}, {"scale", scale_}, {"impute", impute_}};
+  nlohmann::json state = {{"columns", names_}, {"median", median_}, {"mean", mean_}, {"scale", scale_}, {"impute", impute_},
+                          {"training_low", z_low_}, {"training_high", z_high_}, {"out_of_distribution", ood_.save()}};
   if (combat_) state["combat"] = {{"raw_median", raw_median_}, {"state", combat_->save()}};
   return state;
 }
@@ -257,6 +267,8 @@ BlockPreprocessor BlockPreprocessor::load(const nlohmann::json& state) {
     p.mean_ = state.at("mean").get<std::vector<double>>();
     p.scale_ = state.at("scale").get<std::vector<double>>();
     p.impute_ = state.at("impute").get<bool>();
+    p.z_low_ = state.at("training_low").get<std::vector<double>>();
+    p.z_high_ = state.at("training_high").get<std::vector<double>>();
     if (state.contains("combat")) {
       p.raw_median_ = state["combat"].at("raw_median").get<std::vector<double>>();
       p.combat_ = Combat::load(state["combat"].at("state"));
@@ -270,6 +282,11 @@ BlockPreprocessor BlockPreprocessor::load(const nlohmann::json& state) {
                " scales");
   for (double s : p.scale_)
     if (!(s > 0)) core::fail("preprocessing state: scale ", s, ", expected > 0");
+  if ((!p.z_low_.empty() || !p.z_high_.empty()) && (p.z_low_.size() != n || p.z_high_.size() != n))
+    core::fail("preprocessing state: ", p.z_low_.size(), " training minima and ", p.z_high_.size(), " maxima for ", n, " columns");
+  for (size_t k = 0; k < p.z_low_.size(); ++k)
+    if (!(p.z_low_[k] <= p.z_high_[k])) core::fail("preprocessing state: training range ", p.z_low_[k], "..", p.z_high_[k], " of column ", k);
+  p.ood_ = OutOfDistribution::load(state.at("out_of_distribution"), static_cast<Eigen::Index>(n));
   if (p.combat_ && (p.raw_median_.size() != n || static_cast<size_t>(p.combat_->features()) != n))
     core::fail("preprocessing state: ComBat for ", p.combat_->features(), " columns with ", p.raw_median_.size(), " medians, expected ", n);
   return p;
@@ -291,30 +308,48 @@ void BlockPreprocessor::bind(const FeatureBlock& block) {
   }
 }
 
+Eigen::RowVectorXd BlockPreprocessor::standardised(const FeatureBlock& block, size_t row, const std::vector<std::string>* sites) const {
+  const auto columns = static_cast<Eigen::Index>(selected_.size());
+  Eigen::RowVectorXd v(columns);
+  for (Eigen::Index j = 0; j < columns; ++j) v(j) = block.values(static_cast<Eigen::Index>(row), static_cast<Eigen::Index>(selected_[j]));
+  if (combat_) {
+    for (Eigen::Index j = 0; j < columns; ++j)
+      if (std::isnan(v(j))) v(j) = raw_median_[static_cast<size_t>(j)];
+    v = combat_->apply(v, {(*sites)[row]});
+  }
+  for (Eigen::Index j = 0; j < columns; ++j) {
+    const auto k = static_cast<size_t>(j);
+    if (std::isnan(v(j)) && !impute_) continue;
+    v(j) = ((std::isnan(v(j)) ? median_[k] : v(j)) - mean_[k]) / scale_[k];
+  }
+  return v;
+}
+
 Eigen::MatrixXd BlockPreprocessor::apply(const FeatureBlock& block, const std::vector<size_t>& rows, const std::vector<std::string>* sites) const {
   if (selected_.size() != names_.size()) core::fail("modality '", block.modality, "': a loaded preprocessing state must be bound to a table first");
   if (combat_ && !sites) core::fail("modality '", block.modality, "': harmonised with ComBat, its sites are needed");
-  const auto columns = static_cast<Eigen::Index>(selected_.size());
-  Eigen::MatrixXd out = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(rows.size()), columns);
+  Eigen::MatrixXd out = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(selected_.size()));
   for (size_t i = 0; i < rows.size(); ++i) {
     if (!block.present[rows[i]]) continue;
-    Eigen::RowVectorXd v(columns);
-    for (Eigen::Index j = 0; j < columns; ++j) v(j) = block.values(static_cast<Eigen::Index>(rows[i]), static_cast<Eigen::Index>(selected_[j]));
-    if (combat_) {
-      for (Eigen::Index j = 0; j < columns; ++j)
-        if (std::isnan(v(j))) v(j) = raw_median_[static_cast<size_t>(j)];
-      v = combat_->apply(v, {(*sites)[rows[i]]});
-    }
-    for (Eigen::Index j = 0; j < columns; ++j) {
-      const auto k = static_cast<size_t>(j);
-      double x = v(j);
-      if (std::isnan(x) && !impute_) {
-        out(static_cast<Eigen::Index>(i), j) = x;
-        continue;
-      }
-      if (std::isnan(x)) x = median_[k];
-      out(static_cast<Eigen::Index>(i), j) = std::clamp((x - mean_[k]) / scale_[k], -10.0, 10.0);
-    }
+    // Clipped at +-kClip standard deviations (NaN stays NaN: the clinical encoder reads it).
+    out.row(static_cast<Eigen::Index>(i)) = standardised(block, rows[i], sites).unaryExpr([](double z) { return std::clamp(z, -kClip, kClip); });
+  }
+  return out;
+}
+
+Atypicality BlockPreprocessor::atypicality(const FeatureBlock& block, size_t row, const std::vector<std::string>* sites) const {
+  Atypicality out;
+  if (!block.present[row] || selected_.size() != names_.size() || (combat_ && !sites)) return out;
+  const auto z = standardised(block, row, sites);
+  for (Eigen::Index j = 0; j < z.size(); ++j) {
+    const auto k = static_cast<size_t>(j);
+    if (std::isnan(z(j))) continue;
+    if (std::abs(z(j)) > kClip) out.clipped.push_back(names_[k]);
+    if (k < z_low_.size() && (z(j) < z_low_[k] || z(j) > z_high_[k])) out.beyond_range.push_back(names_[k]);
+  }
+  if (ood_.fitted() && z.allFinite()) {
+    out.distance = ood_.distance(z.unaryExpr([](double v) { return std::clamp(v, -kClip, kClip); }));
+    out.threshold = ood_.threshold();
   }
   return out;
 }

@@ -11,12 +11,14 @@
 #include <Eigen/Dense>
 #include <nlohmann/json_fwd.hpp>
 
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "experiments/feature_table.h"
 #include "experiments/harmonisation.h"
+#include "experiments/ood.h"
 
 namespace vbiopsy::experiments {
 
@@ -30,8 +32,18 @@ struct Selection {
   double icc = 0;
 };
 
+// How a new case's block compares with the training cases': columns beyond the training range,
+// columns clipped at +-10 SD, and the Mahalanobis distance against its 99% threshold (ood.h; NaN
+// when unavailable).
+struct Atypicality {
+  std::vector<std::string> beyond_range, clipped;
+  double distance = NAN, threshold = NAN;
+  bool far() const { return distance > threshold; }
+};
+
 class BlockPreprocessor {
  public:
+  static constexpr double kClip = 10;  // z-scores are clipped here
   // train_rows: training cases (only those with the modality present are used). sites (one per
   // table row), when given, switches on ComBat harmonisation (harmonisation.h): missing values are
   // imputed with the training medians first, ComBat is fitted on the training rows, and everything
@@ -41,6 +53,8 @@ class BlockPreprocessor {
   // [rows, selected columns], float-ready; rows of absent cases are zeros. sites as for fit (needed
   // when it was harmonised).
   Eigen::MatrixXd apply(const FeatureBlock& block, const std::vector<size_t>& rows, const std::vector<std::string>* sites = nullptr) const;
+  // The case at `row` against the training cases (nothing for an absent case).
+  Atypicality atypicality(const FeatureBlock& block, size_t row, const std::vector<std::string>* sites = nullptr) const;
   // Whether ComBat corrects this site (false when not harmonising, or no training case came from it).
   bool harmonises(const std::string& site) const { return combat_ && combat_->knows(site); }
   bool harmonised() const { return combat_.has_value(); }
@@ -56,6 +70,8 @@ class BlockPreprocessor {
   const std::vector<size_t>& fitted_rows() const { return fitted_rows_; }
 
  private:
+  // The selected columns of one case z-scored, not clipped (NaN kept when not imputing).
+  Eigen::RowVectorXd standardised(const FeatureBlock& block, size_t row, const std::vector<std::string>* sites) const;
   std::vector<size_t> selected_;
   std::vector<std::string> names_;
   std::vector<double> median_, mean_, scale_;
@@ -63,6 +79,8 @@ class BlockPreprocessor {
   bool impute_ = true;
   std::optional<Combat> combat_;   // over the selected columns
   std::vector<double> raw_median_;  // imputation before ComBat (selected columns)
+  std::vector<double> z_low_, z_high_;  // training range of each selected column, z-scored
+  OutOfDistribution ood_;
 };
 
 // One-way ANOVA F statistic of values grouped by label (NaN values ignored); 0 when undefined.

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <ostream>
 #include <set>
 #include <sstream>
@@ -22,15 +23,19 @@
 #include "encoders/radiomics/cohort_extraction.h"
 #include "encoders/radiomics/extraction_inputs.h"
 #include "datasets/clinical_summary.h"
+#include "experiments/calibration.h"
 #include "experiments/feature_table.h"
 #include "experiments/fitted_model.h"
 #include "experiments/fold_habitats.h"
+#include "experiments/grid.h"
 #include "experiments/image_inputs.h"
 #include "modalities/cohort_check.h"
 #include "experiments/preprocessing.h"
 #include "experiments/report.h"
+#include "experiments/run_metrics.h"
 #include "experiments/statistics/bootstrap.h"
 #include "experiments/statistics/comparisons.h"
+#include "experiments/statistics/coverage.h"
 #include "experiments/statistics/metrics.h"
 #include "experiments/statistics/shapley.h"
 #include "fusion/stacking.h"
@@ -38,66 +43,6 @@
 namespace vbiopsy::experiments {
 
 namespace {
-
-struct Cell {
-  std::string fusion;
-  std::vector<std::string> subset;
-  std::vector<std::string> encoders;  // per modality of the subset
-  std::string name;
-};
-
-// The encoders a grid method may give a modality. A classical learner reads feature columns, or the
-// deep features of an image encoder; the feature-vector encoders are all the same columns to it,
-// so they count once.
-std::vector<std::string> choices_for(const ExperimentConfig& config, const std::string& method, const std::string& modality) {
-  const auto choices = encoder_choices(config, modality);
-  if (!is_classical_method(method)) return choices;
-  std::vector<std::string> out;
-  bool columns = false;
-  for (const auto& e : choices)
-    if (is_image_encoder(e) || !std::exchange(columns, true)) out.push_back(e);
-  return out;
-}
-
-// Every combination of one choice per list, first list slowest.
-std::vector<std::vector<std::string>> combinations(const std::vector<std::vector<std::string>>& lists) {
-  std::vector<std::vector<std::string>> out{{}};
-  for (const auto& list : lists) {
-    std::vector<std::vector<std::string>> next;
-    for (const auto& prefix : out)
-      for (const auto& item : list) {
-        next.push_back(prefix);
-        next.back().push_back(item);
-      }
-    out = std::move(next);
-  }
-  return out;
-}
-
-// The grid: modality subsets x methods x encoder choices. A modality is tagged with its encoder in
-// the model name only when the config gives it several (the encoder axis).
-std::vector<Cell> grid_cells(const ExperimentConfig& config) {
-  std::vector<Cell> cells;
-  for (const auto& subset : config.subsets)
-    for (const auto& f : config.fusions) {
-      std::vector<std::vector<std::string>> lists;
-      for (const auto& m : subset) lists.push_back(choices_for(config, f, m));
-      for (const auto& encoders : combinations(lists)) {
-        std::vector<std::string> tags;
-        for (size_t i = 0; i < subset.size(); ++i) tags.push_back(lists[i].size() > 1 ? encoders[i] : "");
-        cells.push_back({f, subset, encoders, model_name(f, subset, tags)});
-      }
-    }
-  return cells;
-}
-
-// One out-of-fold prediction.
-struct Row {
-  size_t case_index = 0;
-  int repeat = 0, fold = 0;
-  std::array<double, kClasses> p{};
-  std::vector<double> weights;  // per modality of the cell (attention shares, gates, late weights); may be empty
-};
 
 // The `habitats` modality: every case's voxel features and the clustering settings; the habitat
 // model itself is fitted per training set (fold_habitats.h).
@@ -179,58 +124,17 @@ std::vector<Row> train_fold(const ExperimentConfig& config, const FeatureTable& 
   const auto output = model.predict(table, test);
   std::vector<Row> rows;
   for (size_t i = 0; i < test.size(); ++i) {
-    Row row{test[i], repeat, fold, {}, {}};
-    for (int k = 0; k < kClasses; ++k) row.p[k] = output.probabilities(static_cast<Eigen::Index>(i), k);
+    Row row{test[i], repeat, fold, {}, {}, {}, {}, {}};
+    for (const auto& a : model.atypicality(table, test[i])) row.atypical.push_back(std::isnan(a.distance) ? -1 : a.far());
+    for (int k = 0; k < kClasses; ++k) {
+      row.p[k] = output.probabilities(static_cast<Eigen::Index>(i), k);
+      row.u[k] = output.uncalibrated(static_cast<Eigen::Index>(i), k);
+    }
+    if (!output.sets.empty()) row.set = output.sets[i];
     for (Eigen::Index m = 0; m < output.weights.cols(); ++m) row.weights.push_back(output.weights(static_cast<Eigen::Index>(i), m));
     rows.push_back(row);
   }
   return rows;
-}
-
-std::string cell_text(const std::vector<Row>& rows) {
-  std::string text = "case_index,repeat,fold,p_zero,p_low,p_positive,weights\n";
-  for (const auto& r : rows) {
-    std::vector<std::string> weights;
-    for (double w : r.weights) weights.push_back(core::format_double(w));
-    text += core::csv_line({std::to_string(r.case_index), std::to_string(r.repeat), std::to_string(r.fold), core::format_double(r.p[0]),
-                            core::format_double(r.p[1]), core::format_double(r.p[2]), core::join(weights, ";")});
-  }
-  return text;
-}
-
-std::vector<Row> parse_cell(const std::filesystem::path& path) {
-  const auto table = core::read_csv(path);
-  std::vector<Row> rows;
-  for (const auto& f : table.rows) {
-    Row r;
-    r.case_index = static_cast<size_t>(*core::parse_int(f[0]));
-    r.repeat = static_cast<int>(*core::parse_int(f[1]));
-    r.fold = static_cast<int>(*core::parse_int(f[2]));
-    for (int k = 0; k < kClasses; ++k) r.p[k] = *core::parse_double(f[3 + k]);
-    if (f.size() > 6 && !f[6].empty())
-      for (const auto& w : core::split(f[6], ';')) r.weights.push_back(*core::parse_double(w));
-    rows.push_back(r);
-  }
-  return rows;
-}
-
-// Out-of-fold probabilities averaged over the repeats, one row per predicted case (every case for
-// k-fold; the test sites' cases for external validation), in case order.
-Predictions pooled(const std::vector<Row>& rows, const std::vector<int>& labels) {
-  std::vector<std::array<double, kClasses>> sum(labels.size(), {0, 0, 0});
-  std::vector<int> count(labels.size(), 0);
-  for (const auto& r : rows) {
-    for (int k = 0; k < kClasses; ++k) sum[r.case_index][k] += r.p[k];
-    ++count[r.case_index];
-  }
-  Predictions out;
-  for (size_t i = 0; i < labels.size(); ++i) {
-    if (count[i] == 0) continue;
-    for (auto& v : sum[i]) v /= count[i];
-    out.labels.push_back(labels[i]);
-    out.probabilities.push_back(sum[i]);
-  }
-  return out;
 }
 
 nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
@@ -280,7 +184,8 @@ std::filesystem::path extract_features(const ExperimentConfig& config, const std
 // the other sites' cases) into RUN_DIR/models/<name>/, with what `vbiopsy predict` needs to
 // rebuild its inputs for a new case. A bundle of this run's fingerprint is reused on rerun.
 void export_models(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
-                   const std::vector<Cell>& cells, const std::string& best, const nlohmann::json& metrics,
+                   const std::vector<Cell>& cells, const std::map<std::string, std::vector<Row>>& results, const std::string& best,
+                   const nlohmann::json& metrics,
                    const std::string& fingerprint, HabitatContext* habitats, const std::filesystem::path& run_dir, std::ostream& log) {
   std::vector<const Cell*> chosen;
   for (const auto& name : config.exports) {
@@ -327,6 +232,8 @@ void export_models(const ExperimentConfig& config, const FeatureTable& table, co
                                      {"training_class_counts", counts},
                                      {"validation", config.validation},
                                      {"cross_validated", metrics.at(cell->name).at("metrics")},
+                                     {"cross_validated_by_modalities",
+                                      figures_by_modalities(config, *cell, cells, metrics, results.at(cell->name), table, labels)},
                                      {"column_prefixes", config.column_prefixes},
                                      {"clinical_columns", to_json(table.clinical)},
                                      {"extraction_settings", extraction},
@@ -504,12 +411,20 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
   auto results = train_grid(config, table, labels, cells, habitats ? &*habitats : nullptr, run_dir, summary, log);
 
   // predictions.csv
-  std::string predictions = "case_id,site,repeat,fold,model,true_class,p_zero,p_low,p_positive,pred_class\n";
+  // With a calibration split: the model's own probabilities too, and the conformal set per case.
+  const bool calibrated = config.calibration_holdout > 0;
+  std::string predictions = "case_id,site,repeat,fold,model,true_class,p_zero,p_low,p_positive,pred_class";
+  predictions += calibrated ? ",uncalibrated_zero,uncalibrated_low,uncalibrated_positive,prediction_set\n" : "\n";
   for (const auto& cell : cells)
-    for (const auto& r : results[cell.name])
-      predictions += core::csv_line({table.case_ids[r.case_index], table.sites[r.case_index], std::to_string(r.repeat), std::to_string(r.fold),
-                                     cell.name, kClassNames[labels[r.case_index]], core::format_double(r.p[0]), core::format_double(r.p[1]),
-                                     core::format_double(r.p[2]), kClassNames[predicted_class(r.p)]});
+    for (const auto& r : results[cell.name]) {
+      std::vector<std::string> fields = {table.case_ids[r.case_index], table.sites[r.case_index], std::to_string(r.repeat), std::to_string(r.fold),
+                                         cell.name, kClassNames[labels[r.case_index]], core::format_double(r.p[0]), core::format_double(r.p[1]),
+                                         core::format_double(r.p[2]), kClassNames[predicted_class(r.p)]};
+      if (calibrated)
+        for (const auto& field : {core::format_double(r.u[0]), core::format_double(r.u[1]), core::format_double(r.u[2]), set_text(r.set.value_or(0))})
+          fields.push_back(field);
+      predictions += core::csv_line(fields);
+    }
   core::write_file_atomic(run_dir / "predictions.csv", predictions);
 
   // attention.csv: the per-case modality weights of the models that have them (attention shares of
@@ -549,6 +464,8 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
       decision[e.name] = points;
     }
     metrics[cell.name] = {{"metrics", m}, {"confusion_matrix", cm}, {"reliability", reliability}, {"decision_curves", decision}};
+    if (calibrated) add_uncertainty_metrics(config, results[cell.name], labels, metrics[cell.name]);
+    add_atypical_shares(cell, results[cell.name], metrics[cell.name]);
     // Mean modality weight over the cases that have the modality.
     for (size_t j = 0; j < cell.subset.size(); ++j) {
       double sum = 0;
@@ -649,7 +566,8 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
     }
   }
   core::write_file_atomic(run_dir / "shapley.csv", shapley);
-  export_models(config, table, labels, cells, summary.best_model, metrics, fingerprint, habitats ? &*habitats : nullptr, run_dir, log);
+  export_models(config, table, labels, cells, results, best_for_export(config, cells, metrics, summary.best_model), metrics, fingerprint,
+                habitats ? &*habitats : nullptr, run_dir, log);
 
   // run.json: provenance.
   nlohmann::json embeddings = nlohmann::json::array();

@@ -128,26 +128,29 @@ nlohmann::json BinarySubmodels::save() const {
   return state;
 }
 
-BinarySubmodels BinarySubmodels::load(const nlohmann::json& state) {
+BinarySubmodels BinarySubmodels::load(const nlohmann::json& state, const std::vector<Eigen::Index>& block_widths) {
   BinarySubmodels out;
   try {
     out.learner_ = state.at("learner").get<std::string>();
     out.meta_name_ = state.at("meta").get<std::string>();
     out.prevalence_ = state.at("prevalence").get<std::vector<double>>();
-    out.meta_ = fusion::make_classifier(out.meta_name_, {});
-    out.meta_->load(state.at("meta_state"));
-    for (const auto& m : state.at("submodels")) {
+    const auto& submodels = state.at("submodels");
+    if (!submodels.is_array() || submodels.size() != block_widths.size() || out.prevalence_.size() != kQuestions)
+      core::fail("submodels state: ", submodels.size(), " modalities and ", out.prevalence_.size(), " prevalences, expected ", block_widths.size(),
+                 " and ", kQuestions);
+    // The meta-learner reads three values per modality (meta_features); each submodel one block.
+    out.meta_ = fusion::load_classifier(out.meta_name_, state.at("meta_state"),
+                                        {static_cast<Eigen::Index>(3 * block_widths.size()), static_cast<int>(fusion::kClasses)});
+    for (size_t m = 0; m < block_widths.size(); ++m) {
+      if (!submodels[m].is_array() || submodels[m].size() != kQuestions) core::fail("submodels state: modality ", m, " needs ", kQuestions, " submodels");
       std::vector<std::unique_ptr<fusion::Classifier>> pair;
-      for (int q = 0; q < kQuestions; ++q) {
-        pair.push_back(fusion::make_classifier(out.learner_, {}));
-        pair.back()->load(m.at(static_cast<size_t>(q)));
-      }
+      for (int q = 0; q < kQuestions; ++q)
+        pair.push_back(fusion::load_classifier(out.learner_, submodels[m][static_cast<size_t>(q)], {block_widths[m], 2}));
       out.submodels_.push_back(std::move(pair));
     }
   } catch (const nlohmann::json::exception& e) {
     core::fail("submodels state: ", e.what());
   }
-  if (out.prevalence_.size() != kQuestions || out.submodels_.empty()) core::fail("submodels state: incomplete");
   return out;
 }
 

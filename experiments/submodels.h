@@ -42,7 +42,8 @@ class BinarySubmodels {
   Eigen::MatrixXd predict_proba(const std::vector<Eigen::MatrixXd>& blocks, const std::vector<std::vector<bool>>& present) const;
 
   nlohmann::json save() const;
-  static BinarySubmodels load(const nlohmann::json& state);
+  // block_widths: the columns of each modality's block, which the submodels were fitted on.
+  static BinarySubmodels load(const nlohmann::json& state, const std::vector<Eigen::Index>& block_widths);
 
  private:
   // [cases, 3 per modality]: P(positive), P(zero), presence.

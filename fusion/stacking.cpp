@@ -97,13 +97,16 @@ nlohmann::json StackedLateModel::save_meta() const {
   return {{"learner", learner_}, {"prior", prior_}, {"state", meta_->save()}};
 }
 
-void StackedLateModel::load_meta(MultimodalModel model, const nlohmann::json& state, uint64_t seed, int threads) {
+void StackedLateModel::load_meta(MultimodalModel model, const nlohmann::json& state) {
   require_late(model->spec());
   model_ = std::move(model);
   learner_ = state.at("learner").get<std::string>();
   prior_ = state.at("prior").get<std::vector<double>>();
-  meta_ = make_classifier(learner_, {}, seed, threads);
-  meta_->load(state.at("state"));
+  if (prior_.size() != kClasses) core::fail("stacking state: ", prior_.size(), " prior probabilities, expected ", kClasses);
+  require_finite("prior", prior_);
+  // stacking_features: per modality its class probabilities and a presence flag.
+  const auto modalities = static_cast<Eigen::Index>(model_->spec().modalities.size());
+  meta_ = load_classifier(learner_, state.at("state"), {modalities * (kClasses + 1), static_cast<int>(kClasses)});
 }
 
 }  // namespace vbiopsy::fusion

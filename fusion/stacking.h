@@ -36,7 +36,7 @@ class StackedLateModel {
   MultimodalModel& model() { return model_; }
   // The meta-learner's state for a bundle's metadata, and back.
   nlohmann::json save_meta() const;
-  void load_meta(MultimodalModel model, const nlohmann::json& state, uint64_t seed = 1, int threads = 1);
+  void load_meta(MultimodalModel model, const nlohmann::json& state);
 
  private:
   MultimodalModel model_{nullptr};

@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-20}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(dicom image_header picture manifest clinical settings)
+[ ${#targets[@]} -eq 0 ] && targets=(dicom image_header picture manifest clinical settings bundle)
 
 if [ ! -f build-fuzz/build.ninja ]; then
   CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVBIOPSY_FUZZ=ON \
@@ -42,10 +42,11 @@ for f in tests/data/ultrasound_busi/*.png; do seed picture "$f"; done
 seed manifest tests/fuzz/seeds/manifest.csv
 seed clinical tests/fuzz/seeds/clinical.csv
 seed clinical tests/data/clinical/ispy2_metadata.csv
+for f in tests/fuzz/seeds/bundle_*.json; do seed bundle "$f"; done
 for f in experiments/demo_extract.ini experiments/recipes/*_extract.ini tools/radiomics_all_filters.ini; do seed settings "$f"; done
 
 # A budget well below libFuzzer's RSS limit: an input that asks for more must be refused by name.
-export ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 VBIOPSY_MEMORY_BUDGET_MB=1024
+export ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=$PWD/tools/sanitizers.supp VBIOPSY_MEMORY_BUDGET_MB=1024
 mkdir -p build-fuzz/findings
 status=0
 for target in "${targets[@]}"; do

@@ -29,7 +29,7 @@ class LogisticRegression : public Classifier {
   void fit(const Eigen::MatrixXd& x, const std::vector<int>& y) override;
   Eigen::MatrixXd predict_proba(const Eigen::MatrixXd& x) const override;
   nlohmann::json save() const override;
-  void load(const nlohmann::json& state) override;
+  void load(const nlohmann::json& state, const StateShape& shape) override;
   // Coefficients on the standardised features [p, classes] and intercepts [classes].
   const Eigen::MatrixXd& coefficients() const { return w_; }
   const Eigen::RowVectorXd& intercepts() const { return b_; }
@@ -59,7 +59,7 @@ class SupportVectorMachine : public Classifier {
   void fit(const Eigen::MatrixXd& x, const std::vector<int>& y) override;
   Eigen::MatrixXd predict_proba(const Eigen::MatrixXd& x) const override;
   nlohmann::json save() const override;
-  void load(const nlohmann::json& state) override;
+  void load(const nlohmann::json& state, const StateShape& shape) override;
 
  private:
   cv::Ptr<cv::ml::SVM> train_one(const cv::Mat& x, const std::vector<int>& positive) const;
@@ -82,7 +82,7 @@ class RandomForest : public Classifier {
   void fit(const Eigen::MatrixXd& x, const std::vector<int>& y) override;
   Eigen::MatrixXd predict_proba(const Eigen::MatrixXd& x) const override;
   nlohmann::json save() const override;
-  void load(const nlohmann::json& state) override;
+  void load(const nlohmann::json& state, const StateShape& shape) override;
 
  private:
   long long trees_, max_depth_, min_samples_;
@@ -101,7 +101,7 @@ class ExtraTrees : public Classifier {
   void fit(const Eigen::MatrixXd& x, const std::vector<int>& y) override;
   Eigen::MatrixXd predict_proba(const Eigen::MatrixXd& x) const override;
   nlohmann::json save() const override;
-  void load(const nlohmann::json& state) override;
+  void load(const nlohmann::json& state, const StateShape& shape) override;
 
   struct Tree {  // nodes in arrays; feature -1 marks a leaf
     std::vector<int> feature;
@@ -129,7 +129,7 @@ class XGBoostClassifier : public Classifier {
   void fit(const Eigen::MatrixXd& x, const std::vector<int>& y) override;
   Eigen::MatrixXd predict_proba(const Eigen::MatrixXd& x) const override;
   nlohmann::json save() const override;
-  void load(const nlohmann::json& state) override;
+  void load(const nlohmann::json& state, const StateShape& shape) override;
 
  private:
   void create_booster(void* matrix);

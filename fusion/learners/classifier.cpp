@@ -1,6 +1,8 @@
 #include "fusion/learners/classifier.h"
 
 #include <cmath>
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
 
 #include "core/error.h"
 #include "fusion/learners/builtin.h"
@@ -23,6 +25,33 @@ const ClassifierRegistry& builtin_classifiers() {
 std::unique_ptr<Classifier> make_classifier(const std::string& name, const std::map<std::string, std::string>& options,
                                             uint64_t seed, int threads) {
   return builtin_classifiers().create(name, options, seed, threads);
+}
+
+std::unique_ptr<Classifier> load_classifier(const std::string& name, const nlohmann::json& state, const StateShape& shape) {
+  auto out = make_classifier(name, {});
+  try {
+    if (!state.is_object()) core::fail("expected an object, found ", state.type_name());
+    out->load(state, shape);
+  } catch (const nlohmann::json::exception& e) {
+    core::fail("classifier '", name, "' state: ", e.what());
+  } catch (const cv::Exception& e) {
+    core::fail("classifier '", name, "' state: OpenCV cannot read it: ", e.what());
+  } catch (const core::Error& e) {
+    core::fail("classifier '", name, "' state: ", e.what());
+  }
+  return out;
+}
+
+void require_state_shape(Eigen::Index features, long long classes, const StateShape& expected) {
+  if (features != expected.features || classes != expected.classes)
+    core::fail("fitted on ", features, " features and ", classes, " classes, but it is given ", expected.features, " features and ",
+               expected.classes, " classes");
+}
+
+void require_finite(const char* field, const std::vector<double>& values, bool positive) {
+  for (size_t i = 0; i < values.size(); ++i)
+    if (!std::isfinite(values[i]) || (positive && !(values[i] > 0)))
+      core::fail("'", field, "' value ", i, " is ", values[i], ", expected a finite number", positive ? " > 0" : "");
 }
 
 int check_training_data(const char* learner, const Eigen::MatrixXd& x, const std::vector<int>& y) {

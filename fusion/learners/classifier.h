@@ -17,6 +17,12 @@
 
 namespace vbiopsy::fusion {
 
+// The inputs a fitted classifier takes and the classes it returns.
+struct StateShape {
+  Eigen::Index features = 0;
+  int classes = 0;
+};
+
 class Classifier {
  public:
   virtual ~Classifier() = default;
@@ -26,7 +32,10 @@ class Classifier {
   virtual Eigen::MatrixXd predict_proba(const Eigen::MatrixXd& x) const = 0;
   // The fitted state, for bundles; load with load_classifier.
   virtual nlohmann::json save() const = 0;
-  virtual void load(const nlohmann::json& state) = 0;
+  // Restores a saved state, refusing one whose parts disagree with each other or with `shape` (what
+  // the caller will feed it): a bundle is edited text, and a tree index or a vector length taken on
+  // trust would read outside the model's memory.
+  virtual void load(const nlohmann::json& state, const StateShape& shape) = 0;
 };
 
 using ClassifierFactory = std::function<std::unique_ptr<Classifier>(const core::ResolvedOptions&, uint64_t seed, int threads)>;
@@ -36,6 +45,14 @@ void register_builtin_classifiers(ClassifierRegistry& registry);
 const ClassifierRegistry& builtin_classifiers();
 std::unique_ptr<Classifier> make_classifier(const std::string& name, const std::map<std::string, std::string>& options,
                                             uint64_t seed = 1, int threads = 1);
+// A saved classifier of the named learner, checked against `shape`; every malformed state (missing
+// field, wrong type, wrong length, an index out of range) is an Error naming the learner.
+std::unique_ptr<Classifier> load_classifier(const std::string& name, const nlohmann::json& state, const StateShape& shape);
+
+// For load(): fails unless a state's own feature and class counts equal what its caller expects.
+void require_state_shape(Eigen::Index features, long long classes, const StateShape& expected);
+// For load(): every value finite (and > 0 when `positive`), naming the field.
+void require_finite(const char* field, const std::vector<double>& values, bool positive = false);
 
 // Checks x/y shapes, finiteness and labels; returns the number of classes (max label + 1).
 int check_training_data(const char* learner, const Eigen::MatrixXd& x, const std::vector<int>& y);

@@ -153,14 +153,37 @@ nlohmann::json ExtraTrees::save() const {
   return {{"learner", kName}, {"classes", classes_}, {"features", features_}, {"trees", trees}};
 }
 
-void ExtraTrees::load(const nlohmann::json& state) {
-  classes_ = state.at("classes");
-  features_ = state.at("features");
-  forest_.clear();
-  for (const auto& t : state.at("trees"))
-    forest_.push_back({t.at("feature").get<std::vector<int>>(), t.at("threshold").get<std::vector<double>>(),
-                       t.at("left").get<std::vector<int>>(), t.at("right").get<std::vector<int>>(),
-                       t.at("leaf").get<std::vector<std::vector<double>>>()});
+void ExtraTrees::load(const nlohmann::json& state, const StateShape& shape) {
+  const auto classes = state.at("classes").get<long long>(), features = state.at("features").get<long long>();
+  require_state_shape(features, classes, shape);
+  std::vector<Tree> forest;
+  for (const auto& t : state.at("trees")) {
+    Tree tree{t.at("feature").get<std::vector<int>>(), t.at("threshold").get<std::vector<double>>(), t.at("left").get<std::vector<int>>(),
+              t.at("right").get<std::vector<int>>(), t.at("leaf").get<std::vector<std::vector<double>>>()};
+    const auto nodes = static_cast<long long>(tree.feature.size());
+    if (nodes == 0 || tree.threshold.size() != tree.feature.size() || tree.left.size() != tree.feature.size() ||
+        tree.right.size() != tree.feature.size() || tree.leaf_probabilities.size() != tree.feature.size())
+      core::fail("tree ", forest.size(), ": its node arrays differ in length or are empty");
+    // Children come after their parent (as the builder writes them), so every walk ends at a leaf.
+    for (long long node = 0; node < nodes; ++node) {
+      const int f = tree.feature[node];
+      const bool leaf = f < 0;
+      if (f < -1 || f >= features) core::fail("tree ", forest.size(), " node ", node, ": feature ", f, " of ", features);
+      if (!leaf && !(tree.left[node] > node && tree.left[node] < nodes && tree.right[node] > node && tree.right[node] < nodes))
+        core::fail("tree ", forest.size(), " node ", node, ": children ", tree.left[node], " and ", tree.right[node], " outside ", node + 1,
+                   "..", nodes - 1);
+      if (leaf && static_cast<long long>(tree.leaf_probabilities[node].size()) != classes)
+        core::fail("tree ", forest.size(), " node ", node, ": ", tree.leaf_probabilities[node].size(), " leaf probabilities for ", classes,
+                   " classes");
+      require_finite("threshold", {tree.threshold[node]});
+      require_finite("leaf", tree.leaf_probabilities[node]);
+    }
+    forest.push_back(std::move(tree));
+  }
+  if (forest.empty()) core::fail("no trees");
+  classes_ = static_cast<int>(classes);
+  features_ = static_cast<int>(features);
+  forest_ = std::move(forest);
 }
 
 }  // namespace vbiopsy::fusion

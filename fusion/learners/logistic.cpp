@@ -137,8 +137,11 @@ nlohmann::json LogisticRegression::save() const {
           {"scale", to_vector(scale_)}, {"coefficients", to_vector(w_)}, {"intercepts", to_vector(b_)}};
 }
 
-void LogisticRegression::load(const nlohmann::json& state) {
-  const Eigen::Index p = state.at("features"), k = state.at("classes");
+void LogisticRegression::load(const nlohmann::json& state, const StateShape& shape) {
+  const auto p = state.at("features").get<long long>(), k = state.at("classes").get<long long>();
+  require_state_shape(p, k, shape);
+  for (const char* field : {"mean", "scale", "coefficients", "intercepts"})
+    require_finite(field, state.at(field).get<std::vector<double>>(), std::string(field) == "scale");
   mean_ = matrix_from(state.at("mean"), 1, p);
   scale_ = matrix_from(state.at("scale"), 1, p);
   w_ = matrix_from(state.at("coefficients"), p, k);

@@ -57,9 +57,13 @@ Eigen::MatrixXd RandomForest::predict_proba(const Eigen::MatrixXd& x) const {
 
 nlohmann::json RandomForest::save() const { return {{"learner", kName}, {"classes", classes_}, {"model", opencv_model_text(forest_)}}; }
 
-void RandomForest::load(const nlohmann::json& state) {
-  classes_ = state.at("classes");
-  forest_ = cv::Algorithm::loadFromString<cv::ml::RTrees>(state.at("model").get<std::string>());
+void RandomForest::load(const nlohmann::json& state, const StateShape& shape) {
+  const auto classes = state.at("classes").get<long long>();
+  auto forest = cv::Algorithm::loadFromString<cv::ml::RTrees>(state.at("model").get<std::string>());
+  if (forest.empty() || !forest->isTrained()) core::fail("'model' holds no trained OpenCV random trees");
+  require_state_shape(forest->getVarCount(), classes, shape);
+  classes_ = static_cast<int>(classes);
+  forest_ = forest;
 }
 
 }  // namespace vbiopsy::fusion

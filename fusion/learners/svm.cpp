@@ -1,3 +1,4 @@
+#include <array>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
@@ -110,15 +111,29 @@ nlohmann::json SupportVectorMachine::save() const {
           {"scale", std::vector<double>(scale_.data(), scale_.data() + scale_.size())}, {"machines", machines}, {"platt", platt}};
 }
 
-void SupportVectorMachine::load(const nlohmann::json& state) {
+void SupportVectorMachine::load(const nlohmann::json& state, const StateShape& shape) {
   const auto mean = state.at("mean").get<std::vector<double>>(), scale = state.at("scale").get<std::vector<double>>();
+  const auto platt = state.at("platt").get<std::vector<std::array<double, 2>>>();
+  const auto texts = state.at("machines").get<std::vector<std::string>>();
+  // One Platt pair per class; one machine per class, or one for two classes.
+  const auto classes = static_cast<long long>(platt.size());
+  require_state_shape(static_cast<Eigen::Index>(mean.size()), classes, shape);
+  if (scale.size() != mean.size() || texts.size() != static_cast<size_t>(classes == 2 ? 1 : classes))
+    core::fail(mean.size(), " means, ", scale.size(), " scales, ", texts.size(), " machines and ", platt.size(), " Platt pairs");
+  require_finite("mean", mean);
+  require_finite("scale", scale, true);
+  for (const auto& ab : platt) require_finite("platt", {ab[0], ab[1]});
+  machines_.clear();
+  for (const auto& text : texts) {
+    auto machine = cv::Algorithm::loadFromString<cv::ml::SVM>(text);
+    if (machine.empty() || !machine->isTrained() || machine->getVarCount() != static_cast<int>(mean.size()))
+      core::fail("a machine of 'machines' is not a trained OpenCV SVM on ", mean.size(), " features");
+    machines_.push_back(machine);
+  }
   mean_ = Eigen::Map<const Eigen::RowVectorXd>(mean.data(), static_cast<Eigen::Index>(mean.size()));
   scale_ = Eigen::Map<const Eigen::RowVectorXd>(scale.data(), static_cast<Eigen::Index>(scale.size()));
-  machines_.clear();
-  for (const auto& text : state.at("machines"))
-    machines_.push_back(cv::Algorithm::loadFromString<cv::ml::SVM>(text.get<std::string>()));
   calibration_.clear();
-  for (const auto& ab : state.at("platt")) calibration_.push_back({ab[0].get<double>(), ab[1].get<double>()});
+  for (const auto& ab : platt) calibration_.push_back({ab[0], ab[1]});
 }
 
 }  // namespace vbiopsy::fusion

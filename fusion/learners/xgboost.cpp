@@ -109,11 +109,15 @@ nlohmann::json XGBoostClassifier::save() const {
   return {{"learner", kName}, {"classes", classes_}, {"model", std::string(buffer, length)}};
 }
 
-void XGBoostClassifier::load(const nlohmann::json& state) {
-  classes_ = state.at("classes");
+void XGBoostClassifier::load(const nlohmann::json& state, const StateShape& shape) {
+  const auto classes = state.at("classes").get<long long>();
   const auto model = state.at("model").get<std::string>();
   create_booster(nullptr);
   check(XGBoosterLoadModelFromBuffer(booster_, model.data(), static_cast<bst_ulong>(model.size())), "loading");
+  bst_ulong features = 0;
+  check(XGBoosterGetNumFeature(booster_, &features), "reading its feature count");
+  require_state_shape(static_cast<Eigen::Index>(features), classes, shape);
+  classes_ = static_cast<int>(classes);
 }
 
 }  // namespace vbiopsy::fusion

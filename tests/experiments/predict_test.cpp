@@ -63,6 +63,12 @@ TEST(Bundles, ReloadedModelsPredictExactlyAsTheyWereFitted) {
   }
 }
 
+// A preprocessing state edited consistently to select one column fewer.
+void drop_first_column(nlohmann::json& state) {
+  for (const char* key : {"columns", "median", "mean", "scale", "training_low", "training_high"}) state[key].erase(0);
+  state["out_of_distribution"] = nullptr;
+}
+
 TEST(Bundles, AreRefusedWhenTamperedOrIncomplete) {
   const SmallCohort cohort("tampered", 60, 32);
   const auto config = read_experiment_config(cohort.config("subsets = mri+clinical\nfusion = early\nexport = best"));
@@ -71,7 +77,7 @@ TEST(Bundles, AreRefusedWhenTamperedOrIncomplete) {
   const auto folder = cohort.dir / "run" / "models" / "early_clinical_mri";
   const auto original = core::read_text_file(folder / "bundle.json");
   auto bundle = nlohmann::json::parse(original);
-  for (const char* key : {"columns", "median", "mean", "scale"}) bundle["preprocessing"][0][key].erase(0);
+  drop_first_column(bundle["preprocessing"][0]);
   core::write_file_atomic(folder / "bundle.json", bundle.dump());
   EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("its content differs from what was exported"), std::string::npos);
   // Edits made consistent with the integrity record are still checked against the network.
@@ -100,6 +106,17 @@ TEST(Bundles, AreRefusedWhenTamperedOrIncomplete) {
   core::write_file_atomic(folder / "network.pt", flipped);
   EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("network.pt: its SHA-256 differs"), std::string::npos);
   core::write_file_atomic(folder / "network.pt", weights);
+  // Only files the integrity record lists are read, and only inside the bundle.
+  bundle = nlohmann::json::parse(original);
+  bundle["integrity"]["files"]["../network.pt"] = bundle["integrity"]["files"]["network.pt"];
+  resigned(bundle);
+  EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("integrity record names file '../network.pt'"), std::string::npos);
+  bundle = nlohmann::json::parse(original);
+  bundle["integrity"]["files"].erase("network.pt");
+  resigned(bundle);
+  EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("'network.pt', which its integrity record does not list"), std::string::npos);
+  core::write_file_atomic(folder / "bundle.json", std::string(100000, '[') + std::string(100000, ']'));
+  EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("nested deeper than 32 levels"), std::string::npos);
   bundle = nlohmann::json::parse(original);
   bundle["version"] = 99;
   core::write_file_atomic(folder / "bundle.json", bundle.dump());
@@ -115,6 +132,32 @@ TEST(Bundles, AreRefusedWhenTamperedOrIncomplete) {
   EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("does not exist"), std::string::npos);
 }
 
+// A classical learner's fitted state is checked as it is read: an edited tree that points outside
+// itself is refused, even with the integrity record recomputed.
+TEST(Bundles, ClassicalStatesAreCheckedAgainstTheirInputs) {
+  const SmallCohort cohort("tampered_trees", 60, 33);
+  const auto config = read_experiment_config(cohort.config("subsets = mri+clinical\nfusion = extra_trees\nexport = best"));
+  std::ostringstream log;
+  run_experiment(config, cohort.dir / "run", log);
+  const auto folder = cohort.dir / "run" / "models" / "extra_trees_clinical_mri";
+  auto bundle = nlohmann::json::parse(core::read_text_file(folder / "bundle.json"));
+  auto resign_and_load = [&](nlohmann::json edited) {
+    auto content = edited;
+    content.erase("integrity");
+    edited["integrity"]["bundle_sha256"] = core::sha256_hex(content.dump());
+    core::write_file_atomic(folder / "bundle.json", edited.dump());
+    return error_of([&] { FittedModel::load(folder); });
+  };
+  EXPECT_EQ(resign_and_load(bundle), "");
+  auto edited = bundle;
+  edited["classifier"]["trees"][3]["right"][0] = -5;
+  EXPECT_NE(resign_and_load(edited).find("classifier 'extra_trees' state: tree 3 node 0: children"), std::string::npos);
+  // One selected column fewer: the trees were fitted on more inputs than the bundle now feeds them.
+  edited = bundle;
+  drop_first_column(edited["preprocessing"][0]);
+  EXPECT_NE(resign_and_load(edited).find("but it is given"), std::string::npos);
+}
+
 // From images to a prediction: a case folder is extracted with the settings the bundle records
 // and gives exactly the prediction its row of the run's own features gives.
 TEST(Predict, ACaseFolderPredictsAsItsRowOfTheCohortFeaturesAndHandlesAbsentModalities) {
@@ -122,7 +165,7 @@ TEST(Predict, ACaseFolderPredictsAsItsRowOfTheCohortFeaturesAndHandlesAbsentModa
   const auto& dir = synthetic.dir;
   core::write_file_atomic(dir / "extract.ini", "[setting]\nbinCount = 16\n[features]\nfamilies = stats, glcm\n[regions]\nrings_mm = 2\n");
   core::write_file_atomic(dir / "run.ini",
-                          "[cohort]\nmanifest = cohort/manifest.csv\nextract = extract.ini\n[experiment]\nsubsets = mri+mg+us+clinical\n"
+                          "[cohort]\nmanifest = cohort/manifest.csv\nextract = extract.ini\n[experiment]\nsubsets = mri+mg+us+clinical;mri+us+clinical\n"
                           "fusion = attention,logistic\nfolds = 3\nbootstrap = 50\nexport = all\nmax_features = 8\n[training]\nepochs = 4\n");
   std::ostringstream log;
   run_experiment(read_experiment_config(dir / "run.ini"), dir / "run", log);
@@ -147,6 +190,11 @@ TEST(Predict, ACaseFolderPredictsAsItsRowOfTheCohortFeaturesAndHandlesAbsentModa
     EXPECT_TRUE(from_images["contributions"][m]["change"].is_number()) << m;
     EXPECT_GE(from_images["modality_weights"][m].get<double>(), 0.0) << m;
   }
+  // An ordinary case: measured against its training cases, no calibration or sets asked for.
+  for (const char* m : {"mri", "mg", "us"}) EXPECT_TRUE(from_images["out_of_distribution"][m]["distance"].is_number()) << m;
+  EXPECT_TRUE(from_images["prediction_set"].is_null());
+  EXPECT_EQ(from_images["calibration"], "none");
+  EXPECT_TRUE(from_images["model_evidence"]["cross_validated_for_present"].is_null());  // every modality: the model's own figures
   const auto report = core::read_text_file(dir / "p1" / "report.html");
   EXPECT_NE(report.find("<svg"), std::string::npos);
   EXPECT_NE(report.find(chosen->case_id), std::string::npos);
@@ -159,6 +207,12 @@ TEST(Predict, ACaseFolderPredictsAsItsRowOfTheCohortFeaturesAndHandlesAbsentModa
   fs::remove_all(partial / "mg");
   const auto without_mg = predict_case({attention, partial, "", "", dir / "p3", 1, {}}, quiet);
   EXPECT_FALSE(without_mg["modalities_present"]["mg"].get<bool>());
+  // The figures quoted are those of held-out cases with the same modalities, not the all-modality ones.
+  EXPECT_EQ(without_mg["model_evidence"]["present_modalities"], "mri+us+clinical");
+  const auto& for_present = without_mg["model_evidence"]["cross_validated_for_present"];
+  ASSERT_TRUE(for_present.is_object()) << without_mg.dump(1);
+  EXPECT_EQ(for_present["ablation_cell"]["model"], "attention[clinical+mri+us]") << for_present.dump();
+  EXPECT_NE(core::read_text_file(dir / "p3" / "report.html").find("not this case's"), std::string::npos);
   for (const char* k : {"zero", "low", "positive"})
     EXPECT_NEAR(without_mg["probabilities"][k].get<double>(), from_images["contributions"]["mg"]["without"][k].get<double>(), 1e-12);
 

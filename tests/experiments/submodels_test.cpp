@@ -61,8 +61,13 @@ TEST(BinarySubmodels, CombineTwoQuestionsIntoThreeClassesAndIgnoreAbsentBlocks) 
     // Without the zero-vs-rest view the zero and low classes cannot be told apart any more.
     EXPECT_LT(accuracy(model.predict_proba(absent.blocks, absent.present), test.labels), 0.75) << seed;
     // Saved and loaded: the same probabilities.
-    const auto loaded = BinarySubmodels::load(nlohmann::json::parse(model.save().dump()));
+    std::vector<Eigen::Index> widths;
+    for (const auto& block : test.blocks) widths.push_back(block.cols());
+    const auto state = nlohmann::json::parse(model.save().dump());
+    const auto loaded = BinarySubmodels::load(state, widths);
     EXPECT_EQ(loaded.predict_proba(test.blocks, test.present), p);
+    widths[0] += 1;  // blocks of another width than the submodels were fitted on
+    EXPECT_THROW(BinarySubmodels::load(state, widths), core::Error);
   }
   EXPECT_THROW(BinarySubmodels::options_from({{"depth", "2"}}), core::Error);
 }

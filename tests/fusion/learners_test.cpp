@@ -45,10 +45,71 @@ TEST(Classifiers, EveryLearnerSeparatesBlobsWithCalibratedRowsAndSurvivesSaveAnd
       EXPECT_GE(accuracy(p, test_y), 0.9) << name << " " << classes;
       EXPECT_TRUE(((p.rowwise().sum().array() - 1).abs() < 1e-6).all()) << name;
       EXPECT_TRUE((p.array() >= 0).all()) << name;
-      auto copy = make_classifier(name, {}, 11);
-      copy->load(nlohmann::json::parse(learner->save().dump()));
+      const auto state = nlohmann::json::parse(learner->save().dump());
+      const auto copy = load_classifier(name, state, {5, classes});
       EXPECT_TRUE(copy->predict_proba(test_x).isApprox(p, 1e-6)) << name;
+      // A state is refused when what it would be given disagrees with what it was fitted on.
+      EXPECT_THROW(load_classifier(name, state, {6, classes}), core::Error) << name;
+      EXPECT_THROW(load_classifier(name, state, {5, classes + 1}), core::Error) << name;
+      EXPECT_THROW(load_classifier(name, nlohmann::json::array(), {5, classes}), core::Error) << name;
     }
+}
+
+// Edited states (a bundle is text anyone can change and re-hash): each is an Error naming the
+// problem, never a read outside the model's arrays or a prediction from garbage.
+TEST(Classifiers, EditedStatesAreRefusedByName) {
+  const auto [x, y] = blobs(60, 3, 4, 4.0, 7);
+  auto fitted = [&](const std::string& name) {
+    auto learner = make_classifier(name, {}, 3);
+    learner->fit(x, y);
+    return nlohmann::json::parse(learner->save().dump());
+  };
+  auto refused = [](const std::string& name, const nlohmann::json& state, const std::string& words) {
+    try {
+      load_classifier(name, state, {4, 3});
+      ADD_FAILURE() << name << ": accepted " << words;
+    } catch (const core::Error& e) {
+      EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();
+    }
+  };
+  auto trees = fitted("extra_trees");
+  auto edited = trees;
+  edited["trees"][0]["left"][0] = 100000;  // a child beyond the tree
+  refused("extra_trees", edited, "children 100000");
+  edited = trees;
+  edited["trees"][0]["left"][0] = 0;  // a cycle back to the root
+  refused("extra_trees", edited, "children 0");
+  edited = trees;
+  edited["trees"][0]["feature"][0] = 4;  // a feature the input does not have
+  refused("extra_trees", edited, "feature 4 of 4");
+  edited = trees;
+  edited["trees"][1]["threshold"].erase(0);
+  refused("extra_trees", edited, "differ in length");
+  auto logistic = fitted("logistic");
+  edited = logistic;
+  edited["coefficients"].erase(0);
+  refused("logistic", edited, "values, expected 12");
+  edited = logistic;
+  edited["scale"][2] = 0.0;
+  refused("logistic", edited, "'scale' value 2 is 0");
+  edited = logistic;
+  edited["features"] = -1;
+  refused("logistic", edited, "fitted on -1 features");
+  auto svm = fitted("svm");
+  edited = svm;
+  edited["scale"].erase(0);
+  refused("svm", edited, "3 scales");
+  edited = svm;
+  edited["machines"][1] = "%YAML:1.0\nnot: a model\n";
+  refused("svm", edited, "classifier 'svm' state");
+  auto forest = fitted("random_forest");
+  edited = forest;
+  edited["model"] = std::string(forest["model"]).substr(0, 200);
+  refused("random_forest", edited, "classifier 'random_forest' state");
+  auto boosted = fitted("xgboost");
+  edited = boosted;
+  edited["model"] = "{\"learner\": 1}";
+  refused("xgboost", edited, "classifier 'xgboost' state");
 }
 
 TEST(Classifiers, TheSameSeedGivesTheSameModel) {

@@ -24,6 +24,10 @@ inline std::filesystem::path scratch_folder() {
   static const auto folder = [] {
     auto f = std::filesystem::temp_directory_path() / ("vbiopsy_fuzz_" + std::to_string(::getpid()));
     std::filesystem::create_directories(f);
+    std::atexit([] {  // libFuzzer ends a timed run with exit(): leave no scratch folders behind
+      std::error_code ignored;
+      std::filesystem::remove_all(std::filesystem::temp_directory_path() / ("vbiopsy_fuzz_" + std::to_string(::getpid())), ignored);
+    });
     return f;
   }();
   return folder;
