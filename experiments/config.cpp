@@ -98,7 +98,7 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
       ("calibration.holdout", po::value(&config.calibration_holdout))
       ("calibration.alpha", po::value(&config.conformal_alpha));
   core::require_utf8(config.text, path.string());
-  core::require_keys_in_sections(config.text, path.string(), "[cohort], [experiment] or another section (see the README)");
+  core::require_keys_in_sections(config.text, path.string(), "[cohort], [experiment] or another section (see docs/experiments.md)");
   po::variables_map values;
   try {
     std::istringstream stream(config.text);

@@ -135,6 +135,24 @@ void write_report(const std::filesystem::path& run_dir) {
   }
   html += table({"model", "macro-AUC", "AUC zero vs rest", "AUC low vs rest", "AUC positive vs rest", "accuracy", "balanced accuracy", "Brier", "ECE"}, rows);
 
+  // Calibrated runs: the probabilities before and after calibration, and the prediction sets.
+  std::vector<std::vector<std::string>> uncertainty;
+  json settings;
+  for (const auto& [auc, name] : ranked) {
+    const auto& m = metrics[name];
+    if (!m.contains("conformal")) continue;
+    settings = {{"holdout", m["calibration"]["holdout"]}, {"alpha", m["conformal"]["alpha"]}};
+    uncertainty.push_back({html_escape(name), html_escape(m["calibration"].value("method", "")), fmt(m["calibration"]["brier_uncalibrated"]),
+                           with_ci(m["metrics"]["brier"]), fmt(m["calibration"]["ece_uncalibrated"]), with_ci(m["metrics"]["ece"]),
+                           with_ci(m["conformal"]["coverage"]), with_ci(m["conformal"]["mean_set_size"])});
+  }
+  if (!uncertainty.empty()) {
+    html += "<h2>Calibration and prediction sets</h2><p>Fitted on " + fmt(settings["holdout"]) +
+            " of each training set, held out of the model's fitting; conformal sets per class at miscoverage " + fmt(settings["alpha"]) +
+            " (coverage with Wilson 95% CIs).</p>";
+    html += table({"model", "calibration", "Brier before", "Brier after", "ECE before", "ECE after", "set coverage", "mean set size"}, uncertainty);
+  }
+
   html += "<h2>ROC curves</h2><div class=\"charts\">";
   for (int k = 0; k < kClasses; ++k) {
     std::vector<Series> series;

@@ -27,7 +27,7 @@ int run_radiomics(const std::vector<std::string>& args) {
       ("image", po::value(&image_path)->required(), "image (NIfTI, NRRD, MHA, PNG, DICOM file or folder)")
       ("mask", po::value(&mask_path)->required(), "mask on the image's grid")
       ("label", po::value(&label), "mask value of the region (default: setting.label, else every non-zero voxel)")
-      ("params", po::value(&params), "settings INI (see README: binWidth, binCount, discretisation, families, voxelArrayShift)")
+      ("params", po::value(&params), "settings INI (see docs/radiomics.md: binWidth, binCount, discretisation, families, voxelArrayShift)")
       ("compat", po::value(&compat)->default_value(compat), "ibsi (IBSI names and aggregations) or pyradiomics (its names, bin edges and defaults)")
       ("threads", po::value(&threads)->default_value(threads), "threads for the image types of this case (results do not depend on it)")
       ("out", po::value(&out)->required(), "output CSV: name,ibsi_id,value");

@@ -4,6 +4,7 @@
 #   bash tools/setup.sh demo     # synthetic cohort -> validation -> feature extraction -> ablation run -> one prediction -> every recipe
 #   bash tools/setup.sh recipes  # the recipes alone, on the cohort of an earlier demo
 #   bash tools/setup.sh test     # the whole GoogleTest suite through ctest, then every fuzz target for 20 s
+#   bash tools/setup.sh sanitize # the whole suite built with AddressSanitizer + UndefinedBehaviorSanitizer
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +30,11 @@ jobs=$(nproc)
 if [ ! -f build/build.ninja ]; then
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
 fi
-cmake --build build -j "$jobs"
+# The demo needs the two programs only; the tests build everything (test binaries, benchmarks).
+case "${1:-}" in
+  demo|recipes) cmake --build build -j "$jobs" --target vbiopsy vbiopsy-learn ;;
+  *) cmake --build build -j "$jobs" ;;
+esac
 
 # Every published-design recipe on the demo cohort; recipes with the same extraction settings
 # share one content-keyed feature cache.
@@ -42,8 +47,9 @@ run_recipes() {
     name=$(basename "$recipe" .ini)
     [ "$name" = wong ] && { echo "recipe wong: skipped (needs your foundation-model embeddings; see the recipe)"; continue; }
     echo "== recipe $name"
+    # Progress on the terminal and in the recipe's log.
     build/bin/vbiopsy run --config "$recipe" --manifest "$out/cohort/manifest.csv" --out "$out/recipes/$name" \
-      --extract-into "$out/recipes/features" 2> "$out/recipes/$name.log" || { echo "recipe $name failed: see $out/recipes/$name.log"; exit 1; }
+      --extract-into "$out/recipes/features" 2> >(tee "$out/recipes/$name.log" >&2) || { echo "recipe $name failed: see $out/recipes/$name.log"; exit 1; }
   done
 }
 
@@ -72,8 +78,18 @@ case "${1:-}" in
     ctest --test-dir build --output-on-failure -j "$jobs"
     bash tools/fuzz.sh "${VBIOPSY_FUZZ_SECONDS:-20}"  # every reader's fuzz target, sanitised: a new crash fails the tests
     ;;
+  sanitize)
+    # Every library, program and test built with AddressSanitizer and UndefinedBehaviorSanitizer in
+    # build-sanitize/, then the whole suite (any report fails its test; see tools/sanitizers.supp).
+    if [ ! -f build-sanitize/build.ninja ]; then
+      cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
+        -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DVBIOPSY_SANITIZE=address,undefined
+    fi
+    cmake --build build-sanitize -j "$jobs"
+    ctest --test-dir build-sanitize --output-on-failure -j "$jobs" --timeout 3000
+    ;;
   *)
-    echo "usage: bash tools/setup.sh demo|recipes|test" >&2
+    echo "usage: bash tools/setup.sh demo|recipes|test|sanitize" >&2
     exit 64
     ;;
 esac

@@ -32,7 +32,7 @@ std::map<std::string, double> baseline(const std::string& column) {
 }
 
 // Mesh-based shape features cannot match PyRadiomics' own marching cubes table to 1e-6: ours is
-// derived by rule (README); measured at most 0.15% (brain1 resampled, surface area).
+// derived by rule (docs/radiomics.md); measured at most 0.15% (brain1 resampled, surface area).
 bool mesh_based(const std::string& name) {
   for (const char* m : {"MeshVolume", "SurfaceArea", "SurfaceVolumeRatio", "Sphericity"})
     if (name == std::string("original_shape_") + m) return true;
