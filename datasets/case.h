@@ -77,4 +77,26 @@ struct Case {
   std::optional<Ultrasound> ultrasound;
 };
 
+// Every image and mask file (or DICOM folder) a case names, modality by modality.
+inline std::vector<std::filesystem::path> input_files(const Case& c) {
+  std::vector<std::filesystem::path> out;
+  if (c.mri) {
+    const auto& m = *c.mri;
+    out.insert(out.end(), m.dce.begin(), m.dce.end());
+    for (const auto& p : {m.t2, m.adc, std::optional(m.mask), m.mask_reader2})
+      if (p) out.push_back(*p);
+    out.insert(out.end(), m.dwi.begin(), m.dwi.end());
+  }
+  if (c.mammography)
+    for (const auto& v : c.mammography->views) {
+      out.push_back(v.image);
+      if (v.mask) out.push_back(*v.mask);
+    }
+  if (c.ultrasound) {
+    out.insert(out.end(), c.ultrasound->frames.begin(), c.ultrasound->frames.end());
+    out.insert(out.end(), c.ultrasound->masks.begin(), c.ultrasound->masks.end());
+  }
+  return out;
+}
+
 }  // namespace vbiopsy::datasets

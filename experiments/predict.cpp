@@ -1,18 +1,27 @@
 #include "experiments/predict.h"
 
 #include <algorithm>
+#include <chrono>
+#include <ctime>
 #include <cmath>
 #include <ostream>
 #include <set>
+#include <sstream>
+#include <optional>
+#include <map>
+#include <mutex>
 
 #include "core/csv.h"
 #include "core/error.h"
 #include "core/warnings.h"
 #include "core/files.h"
+#include "core/parallel.h"
+#include "core/hash.h"
 #include "core/strings.h"
 #include "datasets/case_folder.h"
 #include "datasets/manifest.h"
 #include "encoders/radiomics/cohort_extraction.h"
+#include "experiments/bundle_file.h"
 #include "experiments/feature_table.h"
 #include "experiments/fitted_model.h"
 #include "experiments/fold_habitats.h"
@@ -147,6 +156,35 @@ json atypicality_json(const FittedModel& model, const FeatureTable& table, json&
   return out;
 }
 
+std::string utc_now() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buffer;
+}
+
+// Who made this prediction from what: program and version, UTC time, the bundle (SHA-256 of its
+// bundle.json, which records the SHA-256 of its network files) and every input file's SHA-256.
+json provenance(const PredictRequest& request, const datasets::Cohort& cohort) {
+  json inputs = json::array();
+  auto add = [&](const fs::path& file) {
+    core::Sha256 hash;
+    hash.add_path(file);
+    inputs.push_back({{"path", fs::absolute(file).lexically_normal().string()}, {"sha256", hash.hex()}});
+  };
+  for (const auto& file : datasets::input_files(cohort.cases.front())) add(file);
+  if (cohort.clinical) add(*cohort.clinical);
+  if (!request.features.empty()) add(request.features);
+  for (const auto& file : request.embeddings) add(file);
+  return {{"program", "vbiopsy predict"},
+          {"version", VBIOPSY_VERSION},
+          {"utc_time", utc_now()},
+          {"bundle_json_sha256", file_sha256(request.bundle / "bundle.json")},
+          {"inputs", inputs}};
+}
+
 std::string percent(double v) {
   char buffer[16];
   std::snprintf(buffer, sizeof buffer, "%.1f%%", 100 * v);
@@ -235,6 +273,12 @@ std::string case_report(const json& prediction) {
     }
   }
   html += "<tr><th>bundle</th><td><code>" + html_escape(prediction.value("bundle", "")) + "</code></td></tr></table>";
+  if (prediction.contains("model_card") && prediction["model_card"].is_object()) {
+    const auto& card = prediction["model_card"];
+    html += "<h2>Model card</h2><p>" + html_escape(card.value("intended_use", "")) + "</p><ul>";
+    for (const auto& limit : card.value("known_limits", json::array())) html += "<li>" + html_escape(limit.get<std::string>()) + "</li>";
+    html += "</ul><p class=\"note\">Full card: <code>vbiopsy predict --model BUNDLE --card</code>.</p>";
+  }
   if (!prediction["warnings"].empty()) {
     html += "<h2>Warnings</h2><ul>";
     for (const auto& w : prediction["warnings"]) html += "<li>" + html_escape(w.get<std::string>()) + "</li>";
@@ -356,6 +400,8 @@ json predict_case(const PredictRequest& request, std::ostream& log) {
                      {"contributions", contributions},
                      {"modality_weights", weights},
                      {"warnings", warnings},
+                     {"provenance", provenance(request, cohort)},
+                     {"model_card", run.value("model_card", json())},
                      {"model_evidence",
                       {{"training_cases", run.value("training_cases", 0)},
                        {"validation", run.value("validation", "")},
@@ -365,6 +411,73 @@ json predict_case(const PredictRequest& request, std::ostream& log) {
   core::write_file_atomic(request.out / "prediction.json", prediction.dump(1) + "\n");
   core::write_file_atomic(request.out / "report.html", case_report(prediction));
   return prediction;
+}
+
+size_t cases_in(const fs::path& case_path) {
+  if (fs::is_directory(case_path) || !fs::exists(case_path)) return 1;
+  return datasets::read_cohort(case_path, std::nullopt, false).cohort.cases.size();
+}
+
+BatchSummary predict_cohort(const PredictRequest& request, bool skip_bad_cases, std::ostream& log) {
+  const auto reading = datasets::read_cohort(request.case_path, std::nullopt, false);
+  const auto& cases = reading.cohort.cases;
+  // A problem of the manifest as a whole stops the batch; a case's own problems are that case's failure.
+  std::map<std::string, std::vector<datasets::Problem>> case_problems;
+  for (const auto& p : reading.problems) {
+    if (p.case_id.empty()) core::fail("the manifest cannot be read:", problems_text(reading.problems));
+    case_problems[p.case_id].push_back(p);
+  }
+  for (const auto& [id, problems] : case_problems)
+    if (!skip_bad_cases) core::fail("case '", id, "' cannot be read:", problems_text(problems), " (--skip-bad-cases leaves it out)");
+  fs::create_directories(request.out);
+  std::vector<std::optional<json>> predictions(cases.size());
+  std::vector<std::string> failures(cases.size());
+  for (size_t i = 0; i < cases.size(); ++i)
+    if (case_problems.count(cases[i].case_id)) failures[i] = problems_text(case_problems[cases[i].case_id]);
+  std::mutex log_mutex;
+  size_t done = 0;
+  core::parallel_for(cases.size(), request.threads, [&](size_t i) {
+    if (!failures[i].empty()) return;
+    auto one = request;
+    one.case_id = cases[i].case_id;
+    one.out = request.out / cases[i].case_id;
+    one.threads = 1;  // the cases run in parallel
+    std::ostringstream case_log;
+    try {
+      predictions[i] = predict_case(one, case_log);
+    } catch (const core::Error& e) {
+      if (!skip_bad_cases) core::fail("case '", cases[i].case_id, "': ", e.what(), " (--skip-bad-cases leaves it out)");
+      failures[i] = e.what();
+    }
+    std::lock_guard lock(log_mutex);
+    log << "\rpredicted " << ++done << " of " << cases.size() << std::flush;
+  });
+  log << "\n";
+  BatchSummary summary;
+  std::string table = "case_id,predicted_class,p_zero,p_low,p_positive,prediction_set,far_from_training,warnings\n";
+  std::string excluded = "case_id,reason\n";
+  for (size_t i = 0; i < cases.size(); ++i) {
+    if (!predictions[i]) {
+      summary.skipped.emplace_back(cases[i].case_id, failures[i]);
+      excluded += core::csv_line({cases[i].case_id, failures[i]});
+      continue;
+    }
+    const auto& p = *predictions[i];
+    std::vector<std::string> far, warnings;
+    for (const auto& [modality, a] : p["out_of_distribution"].items())
+      if (a["far"].get<bool>()) far.push_back(modality);
+    for (const auto& w : p["warnings"]) warnings.push_back(w.get<std::string>());
+    std::vector<std::string> set;
+    if (p["prediction_set"].is_object())
+      for (const auto& k : p["prediction_set"]["classes"]) set.push_back(k.get<std::string>());
+    table += core::csv_line({cases[i].case_id, p["predicted_class"].get<std::string>(), core::format_double(p["probabilities"]["zero"].get<double>()),
+                             core::format_double(p["probabilities"]["low"].get<double>()), core::format_double(p["probabilities"]["positive"].get<double>()),
+                             core::join(set, "|"), core::join(far, "+"), core::join(warnings, " | ")});
+    ++summary.predicted;
+  }
+  core::write_file_atomic(request.out / "predictions.csv", table);
+  if (!summary.skipped.empty()) core::write_file_atomic(request.out / "excluded.csv", excluded);
+  return summary;
 }
 
 }  // namespace vbiopsy::experiments

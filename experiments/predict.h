@@ -30,4 +30,18 @@ struct PredictRequest {
 // without, features extracted differently) throw core::Error naming the file and the field.
 nlohmann::json predict_case(const PredictRequest& request, std::ostream& log);
 
+// Number of cases a manifest CSV holds (a case folder holds one).
+size_t cases_in(const std::filesystem::path& case_path);
+
+struct BatchSummary {
+  size_t predicted = 0;
+  std::vector<std::pair<std::string, std::string>> skipped;  // case id, reason
+};
+// Every case of the manifest request.case_path, `request.threads` cases at a time: one folder per
+// case (request.out/<case_id>/, as predict_case writes it) and request.out/predictions.csv (case id,
+// probabilities, class, prediction set, modalities far from the training cases, warnings). A case
+// that cannot be predicted stops the batch naming it, or with skip_bad_cases is left out and listed
+// in request.out/excluded.csv.
+BatchSummary predict_cohort(const PredictRequest& request, bool skip_bad_cases, std::ostream& log);
+
 }  // namespace vbiopsy::experiments

@@ -29,6 +29,7 @@
 #include "experiments/fold_habitats.h"
 #include "experiments/grid.h"
 #include "experiments/image_inputs.h"
+#include "experiments/model_card.h"
 #include "modalities/cohort_check.h"
 #include "experiments/preprocessing.h"
 #include "experiments/report.h"
@@ -221,6 +222,7 @@ void export_models(const ExperimentConfig& config, const FeatureTable& table, co
     }
     std::array<size_t, kClasses> counts{};
     for (size_t i : train) ++counts[labels[i]];
+    const auto by_modalities = figures_by_modalities(config, *cell, cells, metrics, results.at(cell->name), table, labels);
     FoldHabitats fitted_habitats;
     const auto habitat_table = table_for(table, cell->subset, train, habitats, &fitted_habitats);
     const auto model = FittedModel::fit(config, habitat_table ? *habitat_table : table, labels, cell->fusion, cell->subset, train,
@@ -232,13 +234,15 @@ void export_models(const ExperimentConfig& config, const FeatureTable& table, co
                                      {"training_class_counts", counts},
                                      {"validation", config.validation},
                                      {"cross_validated", metrics.at(cell->name).at("metrics")},
-                                     {"cross_validated_by_modalities",
-                                      figures_by_modalities(config, *cell, cells, metrics, results.at(cell->name), table, labels)},
+                                     {"cross_validated_by_modalities", by_modalities},
                                      {"column_prefixes", config.column_prefixes},
                                      {"clinical_columns", to_json(table.clinical)},
                                      {"extraction_settings", extraction},
                                      {"embeddings", embedding_names}};
     if (habitat_table) metadata["habitats"] = fitted_habitats.save();
+    // The synthetic cohort's writer leaves its ground truth in truth/ beside the manifest.
+    const bool synthetic = std::filesystem::exists(config.manifest.parent_path() / "truth");
+    metadata["model_card"] = model_card({config, *cell, table, labels, train, metrics.at(cell->name), by_modalities, synthetic});
     model.save(folder, metadata);
     log << "exported " << cell->name << " (trained on " << train.size() << " cases) to " << folder.string() << "\n";
   }

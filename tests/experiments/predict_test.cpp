@@ -216,6 +216,45 @@ TEST(Predict, ACaseFolderPredictsAsItsRowOfTheCohortFeaturesAndHandlesAbsentModa
   for (const char* k : {"zero", "low", "positive"})
     EXPECT_NEAR(without_mg["probabilities"][k].get<double>(), from_images["contributions"]["mg"]["without"][k].get<double>(), 1e-12);
 
+  // A manifest of several cases is predicted case by case; a broken case is named and, with
+  // skip_bad_cases, left out.
+  {
+    const auto manifest = core::read_text_file(dir / "cohort" / "manifest.csv");
+    std::istringstream lines(manifest);
+    std::string header, line, batch;
+    std::getline(lines, header);
+    batch = header + "\n";
+    std::vector<std::string> ids;
+    while (ids.size() < 3 && std::getline(lines, line)) {
+      if (line.substr(0, line.find(',')) == chosen->case_id) continue;
+      batch += line + "\n";
+      ids.push_back(line.substr(0, line.find(',')));
+    }
+    // Beside the cohort's case folders but not its clinical table (which holds other cases too).
+    const auto batch_dir = dir / "batch_cohort";
+    fs::create_directories(batch_dir);
+    fs::create_directory_symlink(dir / "cohort" / "cases", batch_dir / "cases");
+    core::write_file_atomic(batch_dir / "manifest.csv", batch);
+    fs::remove_all(dir / "cohort" / "cases" / ids[1]);  // its files are gone
+    EXPECT_EQ(cases_in(batch_dir / "manifest.csv"), 3u);
+    const auto stopped = error_of([&] { predict_cohort({attention, batch_dir / "manifest.csv", "", "", dir / "batch", 2, {}}, false, quiet); });
+    EXPECT_NE(stopped.find(ids[1]), std::string::npos) << stopped;
+    const auto summary = predict_cohort({attention, batch_dir / "manifest.csv", "", "", dir / "batch2", 2, {}}, true, quiet);
+    EXPECT_EQ(summary.predicted, 2u) << (summary.skipped.empty() ? "" : summary.skipped[0].first + ": " + summary.skipped[0].second);
+    ASSERT_EQ(summary.skipped.size(), 1u);
+    EXPECT_EQ(summary.skipped[0].first, ids[1]);
+    const auto table = core::read_csv(dir / "batch2" / "predictions.csv");
+    ASSERT_EQ(table.rows.size(), 2u);
+    EXPECT_EQ(table.rows[0][0], ids[0]);
+    const auto single = nlohmann::json::parse(core::read_text_file(dir / "batch2" / ids[0] / "prediction.json"));
+    EXPECT_EQ(table.rows[0][2], core::format_double(single["probabilities"]["zero"].get<double>()));
+    EXPECT_TRUE(fs::exists(dir / "batch2" / "excluded.csv"));
+    // Provenance: the program, the time and every input file's SHA-256.
+    EXPECT_EQ(single["provenance"]["program"], "vbiopsy predict");
+    EXPECT_EQ(single["provenance"]["bundle_json_sha256"].get<std::string>().size(), 64u);
+    EXPECT_FALSE(single["provenance"]["inputs"].empty());
+  }
+
   // Every training case had clinical values: the classical learner cannot do without them.
   fs::remove(partial / "clinical.csv");
   ASSERT_EQ(FittedModel::load(logistic).absent_in_training().back(), 0u);

@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/random.h"
 #include "experiments/fitted_model.h"
+#include "experiments/model_card.h"
 #include "experiments/ood.h"
 #include "experiments/runner.h"
 #include "experiments/statistics/coverage.h"
@@ -195,6 +196,18 @@ TEST(Calibration, ARunReportsCoverageAndCalibrationAndExportsThem) {
     auto loaded = FittedModel::load(folder);
     EXPECT_EQ(loaded.calibrator().method, "temperature");
     EXPECT_NEAR(loaded.conformal().alpha, 0.1, 1e-12);
+    // Its model card: what it was trained on, per class, and how it did per subset of its modalities.
+    const auto card = read_model_card(folder);
+    EXPECT_EQ(card["training_data"]["cases"], 300);
+    EXPECT_EQ(card["training_data"]["per_class"]["zero"].get<long>() + card["training_data"]["per_class"]["low"].get<long>() +
+                  card["training_data"]["per_class"]["positive"].get<long>(),
+              300);
+    EXPECT_FALSE(card["training_data"]["synthetic"].get<bool>());
+    EXPECT_TRUE(card["cross_validated"]["by_modalities"].contains("mri+mg"));
+    EXPECT_EQ(card["calibration"]["method"], "temperature");
+    const auto text = model_card_text(card);
+    EXPECT_NE(text.find("Intended use"), std::string::npos);
+    EXPECT_NE(text.find("Known limits"), std::string::npos);
   }
 }
 
