@@ -22,6 +22,7 @@
 #include "datasets/manifest.h"
 #include "encoders/radiomics/cohort_extraction.h"
 #include "experiments/bundle_file.h"
+#include "experiments/explanations.h"
 #include "experiments/feature_table.h"
 #include "experiments/fitted_model.h"
 #include "experiments/fold_habitats.h"
@@ -156,6 +157,28 @@ json atypicality_json(const FittedModel& model, const FeatureTable& table, json&
   return out;
 }
 
+// Shapley values of the selected features (explanations.h), written in full to
+// explanations/shap.csv; prediction.json keeps the ten largest for the predicted class.
+json explanation_json(const FittedModel& model, const FeatureTable& table, int predicted, const fs::path& out) {
+  constexpr int kPermutations = 16;
+  const auto explanation = explain_case(model, table, 0, kPermutations, 1);
+  fs::create_directories(out / "explanations");
+  core::write_file_atomic(out / "explanations" / "shap.csv", explanation_csv(explanation, predicted));
+  auto features = explanation.features;
+  std::stable_sort(features.begin(), features.end(), [&](const FeatureAttribution& a, const FeatureAttribution& b) {
+    return std::abs(a.shapley[predicted]) > std::abs(b.shapley[predicted]);
+  });
+  json top = json::array();
+  for (size_t i = 0; i < std::min<size_t>(10, features.size()); ++i)
+    top.push_back({{"modality", features[i].modality}, {"feature", features[i].feature}, {"value", number_or_null(features[i].value)},
+                   {"shap", features[i].shapley[predicted]}});
+  return {{"method", "Shapley values against the training medians, " + std::to_string(kPermutations) + " sampled feature orders (seed 1)"},
+          {"class", kClassNames[predicted]},
+          {"base", explanation.base[predicted]},
+          {"top_features", top},
+          {"file", "explanations/shap.csv"}};
+}
+
 std::string utc_now() {
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm utc{};
@@ -215,6 +238,12 @@ std::string case_report(const json& prediction) {
   for (const auto& [modality, c] : prediction["contributions"].items())
     if (c.at("change").is_number()) contributions.emplace_back(modality, c.at("change").get<double>());
   if (!contributions.empty()) html += bar_chart("Contribution to P(predicted class)", contributions);
+  if (prediction.contains("explanation") && !prediction["explanation"]["top_features"].empty()) {
+    std::vector<std::pair<std::string, double>> shap;
+    for (const auto& f : prediction["explanation"]["top_features"])
+      shap.emplace_back(f["modality"].get<std::string>() + ": " + f["feature"].get<std::string>(), f["shap"].get<double>());
+    html += bar_chart("Features behind P(" + prediction["explanation"]["class"].get<std::string>() + ") (Shapley values)", shap);
+  }
   std::vector<std::pair<std::string, double>> weights;
   for (const auto& [modality, w] : prediction["modality_weights"].items()) weights.emplace_back(modality, w.get<double>());
   if (!weights.empty()) html += bar_chart("Modality weights (attention / gates)", weights);
@@ -374,6 +403,7 @@ json predict_case(const PredictRequest& request, std::ostream& log) {
   for (Eigen::Index m = 0; m < full.weights.cols(); ++m) weights[subset[static_cast<size_t>(m)]] = full.weights(0, m);
 
   const auto atypical = atypicality_json(model, table, warnings);
+  const auto explanation = explanation_json(model, table, predicted, request.out);
   // The cross-validated figures that apply to a case with only these modalities (run metadata
   // cross_validated_by_modalities), not the all-modality figure.
   std::vector<std::string> here;
@@ -397,6 +427,7 @@ json predict_case(const PredictRequest& request, std::ostream& log) {
                      {"prediction_set", prediction_set_json(model.conformal(), full.sets)},
                      {"modalities_present", present},
                      {"out_of_distribution", atypical},
+                     {"explanation", explanation},
                      {"contributions", contributions},
                      {"modality_weights", weights},
                      {"warnings", warnings},

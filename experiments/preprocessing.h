@@ -59,6 +59,8 @@ class BlockPreprocessor {
   bool harmonises(const std::string& site) const { return combat_ && combat_->knows(site); }
   bool harmonised() const { return combat_.has_value(); }
   const std::vector<std::string>& selected_names() const { return names_; }
+  // The training median of each selected column (raw units): what a missing value becomes.
+  const std::vector<double>& training_medians() const { return median_; }
   // The fitted state (selected column names, medians, means, scales) for a bundle, and back. A
   // loaded preprocessor finds its columns in a block by name (see bind).
   nlohmann::json save() const;

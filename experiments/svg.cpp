@@ -74,17 +74,25 @@ std::string line_chart(const Axes& axes, const std::vector<Series>& series) {
 
 std::string bar_chart(const std::string& title, const std::vector<std::pair<std::string, double>>& bars) {
   double largest = 1e-9;
-  for (const auto& [name, v] : bars) largest = std::max(largest, std::abs(v));
-  const double row = 20, label = 120, width = 260;
+  bool negative = false;
+  for (const auto& [name, v] : bars) {
+    largest = std::max(largest, std::abs(v));
+    negative = negative || v < 0;
+  }
+  // With negative values the bars diverge from a zero axis in the middle: negative ones go left.
+  const double row = 20, label = 170, width = 260, axis = negative ? label + width / 2 : label, scale = (negative ? width / 2 : width) / largest;
   std::string svg = "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" + fixed(label + width + 70) + "\" height=\"" +
                     fixed(30 + row * static_cast<double>(bars.size())) + "\" role=\"img\" aria-label=\"" + html_escape(title) + "\">";
   svg += "<text x=\"0\" y=\"16\" font-size=\"13\" font-weight=\"bold\">" + html_escape(title) + "</text>";
+  if (negative)
+    svg += "<line x1=\"" + fixed(axis) + "\" y1=\"22\" x2=\"" + fixed(axis) + "\" y2=\"" + fixed(26 + row * static_cast<double>(bars.size())) +
+           "\" stroke=\"#888\"/>";
   for (size_t i = 0; i < bars.size(); ++i) {
-    const double y = 26 + row * static_cast<double>(i), w = std::abs(bars[i].second) / largest * width;
+    const double v = bars[i].second, y = 26 + row * static_cast<double>(i), w = std::abs(v) * scale, x = v >= 0 ? axis : axis - w;
     svg += "<text x=\"" + fixed(label - 6) + "\" y=\"" + fixed(y + 12) + "\" font-size=\"11\" text-anchor=\"end\">" + html_escape(bars[i].first) + "</text>";
-    svg += "<rect class=\"series\" x=\"" + fixed(label) + "\" y=\"" + fixed(y) + "\" width=\"" + fixed(w) + "\" height=\"" + fixed(row - 6) + "\" fill=\"" +
-           (bars[i].second >= 0 ? "#1f77b4" : "#d62728") + "\"/>";
-    svg += "<text x=\"" + fixed(label + w + 4) + "\" y=\"" + fixed(y + 12) + "\" font-size=\"10\">" + number(bars[i].second) + "</text>";
+    svg += "<rect class=\"series\" x=\"" + fixed(x) + "\" y=\"" + fixed(y) + "\" width=\"" + fixed(w) + "\" height=\"" + fixed(row - 6) + "\" fill=\"" +
+           (v >= 0 ? "#1f77b4" : "#d62728") + "\"/>";
+    svg += "<text x=\"" + fixed(v >= 0 ? axis + w + 4 : axis + 4) + "\" y=\"" + fixed(y + 12) + "\" font-size=\"10\">" + number(v) + "</text>";
   }
   return svg + "</svg>";
 }

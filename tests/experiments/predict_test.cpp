@@ -195,6 +195,9 @@ TEST(Predict, ACaseFolderPredictsAsItsRowOfTheCohortFeaturesAndHandlesAbsentModa
   EXPECT_TRUE(from_images["prediction_set"].is_null());
   EXPECT_EQ(from_images["calibration"], "none");
   EXPECT_TRUE(from_images["model_evidence"]["cross_validated_for_present"].is_null());  // every modality: the model's own figures
+  // Its evidence: the features behind the predicted class, in full in explanations/shap.csv.
+  EXPECT_FALSE(from_images["explanation"]["top_features"].empty());
+  EXPECT_TRUE(fs::exists(dir / "p1" / "explanations" / "shap.csv"));
   const auto report = core::read_text_file(dir / "p1" / "report.html");
   EXPECT_NE(report.find("<svg"), std::string::npos);
   EXPECT_NE(report.find(chosen->case_id), std::string::npos);
