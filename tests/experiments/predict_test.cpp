@@ -11,6 +11,7 @@
 #include "core/random.h"
 #include "datasets/case_folder.h"
 #include "datasets/manifest.h"
+#include "experiments/bundle_file.h"
 #include "experiments/config.h"
 #include "experiments/fitted_model.h"
 #include "experiments/fold_habitats.h"
@@ -63,6 +64,12 @@ TEST(Bundles, ReloadedModelsPredictExactlyAsTheyWereFitted) {
   }
 }
 
+// Writes an edited bundle.json with its content hash recomputed, as anyone editing a bundle can.
+void write_resigned(const fs::path& folder, nlohmann::json edited) {
+  edited["integrity"]["bundle_sha256"] = bundle_content_sha256(edited);
+  core::write_file_atomic(folder / "bundle.json", edited.dump());
+}
+
 // A preprocessing state edited consistently to select one column fewer.
 void drop_first_column(nlohmann::json& state) {
   for (const char* key : {"columns", "median", "mean", "scale", "training_low", "training_high"}) state[key].erase(0);
@@ -81,12 +88,7 @@ TEST(Bundles, AreRefusedWhenTamperedOrIncomplete) {
   core::write_file_atomic(folder / "bundle.json", bundle.dump());
   EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("its content differs from what was exported"), std::string::npos);
   // Edits made consistent with the integrity record are still checked against the network.
-  auto resigned = [&](nlohmann::json edited) {
-    auto content = edited;
-    content.erase("integrity");
-    edited["integrity"]["bundle_sha256"] = core::sha256_hex(content.dump());
-    core::write_file_atomic(folder / "bundle.json", edited.dump());
-  };
+  auto resigned = [&](const nlohmann::json& edited) { write_resigned(folder, edited); };
   resigned(bundle);
   EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("network.pt does not match bundle.json for modality 'mri'"), std::string::npos);
   bundle = nlohmann::json::parse(original);
@@ -141,11 +143,8 @@ TEST(Bundles, ClassicalStatesAreCheckedAgainstTheirInputs) {
   run_experiment(config, cohort.dir / "run", log);
   const auto folder = cohort.dir / "run" / "models" / "extra_trees_clinical_mri";
   auto bundle = nlohmann::json::parse(core::read_text_file(folder / "bundle.json"));
-  auto resign_and_load = [&](nlohmann::json edited) {
-    auto content = edited;
-    content.erase("integrity");
-    edited["integrity"]["bundle_sha256"] = core::sha256_hex(content.dump());
-    core::write_file_atomic(folder / "bundle.json", edited.dump());
+  auto resign_and_load = [&](const nlohmann::json& edited) {
+    write_resigned(folder, edited);
     return error_of([&] { FittedModel::load(folder); });
   };
   EXPECT_EQ(resign_and_load(bundle), "");
