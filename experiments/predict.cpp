@@ -30,6 +30,8 @@
 #include "experiments/statistics/metrics.h"
 #include "experiments/svg.h"
 #include "modalities/cohort_check.h"
+#include "modalities/dicom/dicom_file.h"
+#include "modalities/dicom/structured_report.h"
 
 namespace vbiopsy::experiments {
 
@@ -206,6 +208,54 @@ json provenance(const PredictRequest& request, const datasets::Cohort& cohort) {
           {"utc_time", utc_now()},
           {"bundle_json_sha256", file_sha256(request.bundle / "bundle.json")},
           {"inputs", inputs}};
+}
+
+// The DICOM instances among a case's inputs (files, or the files of DICOM folders), for the
+// structured report's evidence; a DICOM file without the identifying UIDs is named in a warning.
+std::vector<modalities::dicom::InstanceReference> dicom_evidence(const datasets::Case& c, json& warnings) {
+  std::vector<fs::path> files;
+  for (const auto& path : datasets::input_files(c)) {
+    if (!fs::is_directory(path)) {
+      files.push_back(path);
+      continue;
+    }
+    std::vector<fs::path> inside;
+    for (const auto& entry : fs::recursive_directory_iterator(path))
+      if (entry.is_regular_file()) inside.push_back(entry.path());
+    std::sort(inside.begin(), inside.end());
+    files.insert(files.end(), inside.begin(), inside.end());
+  }
+  std::vector<modalities::dicom::InstanceReference> out;
+  for (const auto& file : files) {
+    if (!modalities::dicom::looks_like_dicom(file)) continue;
+    try {
+      out.push_back(modalities::dicom::instance_reference_of(file));
+    } catch (const core::Error& e) {
+      warnings.push_back(std::string("the structured report does not reference ") + e.what());
+    }
+  }
+  return out;
+}
+
+// prediction_sr.dcm: what prediction.json says, as a DICOM Comprehensive SR.
+void write_structured_report(const json& prediction, std::vector<modalities::dicom::InstanceReference> evidence, const fs::path& file) {
+  modalities::dicom::PredictionReport report;
+  report.algorithm_name = "vbiopsy " + prediction.at("model").get<std::string>();
+  report.algorithm_version = VBIOPSY_VERSION;
+  report.observation_subject = prediction.at("case_id").get<std::string>();
+  for (int k = 0; k < kClasses; ++k)
+    report.probabilities.emplace_back(std::string("HER2-") + kClassNames[k], prediction.at("probabilities").at(kClassNames[k]).get<double>());
+  report.predicted_class = "HER2-" + prediction.at("predicted_class").get<std::string>();
+  if (const auto& set = prediction.at("prediction_set"); !set.is_null())
+    report.prediction_set = set.at("text").get<std::string>() + " (alpha " + core::format_double(set.at("alpha").get<double>()) + "; " +
+                            set.at("meaning").get<std::string>() + ")";
+  report.model_sha256 = prediction.at("provenance").at("bundle_json_sha256").get<std::string>();
+  for (const auto& w : prediction.at("warnings")) report.warnings.push_back(w.get<std::string>());
+  const auto& card = prediction.at("model_card");
+  report.statement = "Research use only; not a medical device. " +
+                     (card.is_object() ? card.value("intended_use", std::string()) : std::string("A research model's estimate of the HER2 class."));
+  report.evidence = std::move(evidence);
+  modalities::dicom::write_prediction_sr(report, file);
 }
 
 std::string percent(double v) {
@@ -417,6 +467,7 @@ json predict_case(const PredictRequest& request, std::ostream& log) {
       warnings.push_back("the run measured no cross-validated performance for cases with only " + present_key +
                          ": the model's all-modality figures do not apply to this case");
   }
+  auto evidence = dicom_evidence(c, warnings);
   json prediction = {{"case_id", c.case_id},
                      {"model", run.value("model", model.fusion())},
                      {"bundle", fs::absolute(request.bundle).lexically_normal().string()},
@@ -441,6 +492,7 @@ json predict_case(const PredictRequest& request, std::ostream& log) {
                        {"cross_validated_for_present", for_present}}}};
   core::write_file_atomic(request.out / "prediction.json", prediction.dump(1) + "\n");
   core::write_file_atomic(request.out / "report.html", case_report(prediction));
+  write_structured_report(prediction, std::move(evidence), request.out / "prediction_sr.dcm");
   return prediction;
 }
 

@@ -18,7 +18,9 @@
 #include "experiments/runner.h"
 #include "modalities/synthetic_cohort.h"
 #include "core/hash.h"
+#include "modalities/dicom/dicom_file.h"
 #include "small_cohort.h"
+#include "../test_support.h"
 
 namespace vbiopsy::experiments {
 namespace {
@@ -201,6 +203,20 @@ TEST(Predict, ACaseFolderPredictsAsItsRowOfTheCohortFeaturesAndHandlesAbsentModa
   EXPECT_NE(report.find("<svg"), std::string::npos);
   EXPECT_NE(report.find(chosen->case_id), std::string::npos);
   EXPECT_TRUE(fs::exists(dir / "p1" / "prediction.json"));
+  // The same prediction as a DICOM SR that DCMTK's dsrdump reads, referencing every DICOM input.
+  const auto sr = (dir / "p1" / "prediction_sr.dcm").string();
+  const auto dump = testing_support::run_command("dsrdump +Pl " + sr);
+  EXPECT_EQ(dump.status, 0) << dump.output;
+  EXPECT_NE(dump.output.find("\"HER2-" + from_images["predicted_class"].get<std::string>() + "\")"), std::string::npos) << dump.output;
+  char low[16];
+  std::snprintf(low, sizeof low, "\"%.2f\"", 100 * from_images["probabilities"]["low"].get<double>());
+  EXPECT_NE(dump.output.find(std::string("Probability of HER2-low\")=") + low), std::string::npos) << dump.output;
+  size_t dicom_inputs = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(case_folder))
+    dicom_inputs += entry.is_regular_file() && modalities::dicom::looks_like_dicom(entry.path());
+  const auto references = testing_support::run_command("dcmdump +P ReferencedSOPInstanceUID " + sr).output;
+  EXPECT_EQ(static_cast<size_t>(std::count(references.begin(), references.end(), '\n')), dicom_inputs) << references;
+  EXPECT_GT(dicom_inputs, 0u);  // this case's site hands over DICOM
 
   // Without its mammograms: the attention model masks the modality, and its prediction equals the
   // "without mg" probabilities of the contribution analysis.

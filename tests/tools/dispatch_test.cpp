@@ -1,30 +1,16 @@
 // The two programs behind the `vbiopsy` command line (tools/dispatch.h), run as a user runs them.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <string>
+
+#include "../test_support.h"
 
 namespace {
 namespace fs = std::filesystem;
 
-struct Result {
-  int status;
-  std::string output;  // stdout and stderr
-};
-
-Result run(const std::string& command) {
-  Result r{-1, ""};
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (!pipe) return r;
-  char buffer[4096];
-  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) r.output.append(buffer, n);
-  const int status = pclose(pipe);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using Result = vbiopsy::testing_support::CommandResult;
+Result run(const std::string& command) { return vbiopsy::testing_support::run_command(command); }
 
 const std::string kProgram = std::string(VBIOPSY_BIN_DIR) + "/vbiopsy";
 
