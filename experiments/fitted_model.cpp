@@ -463,6 +463,13 @@ Eigen::MatrixXd FittedModel::predict_uncalibrated(const FeatureTable& table, con
   return normalised(to_matrix(prediction.probabilities));
 }
 
+std::optional<fusion::MarginShapley> FittedModel::margin_shapley(const FeatureTable& table, size_t row) const {
+  if (!classifier_) return std::nullopt;
+  for (const auto& image : images_)
+    if (image) return std::nullopt;  // deep-feature columns have no names to attribute to
+  return classifier_->exact_shapley(classical_inputs(*this, table, {row}).row(0));
+}
+
 ModelOutput FittedModel::predict(const FeatureTable& table, const std::vector<size_t>& rows) const {
   ModelOutput out;
   out.uncalibrated = predict_uncalibrated(table, rows, &out.weights);

@@ -23,9 +23,9 @@
 #include "experiments/feature_table.h"
 #include "experiments/image_inputs.h"
 #include "experiments/preprocessing.h"
+#include "fusion/learners/classifier.h"
 
 namespace vbiopsy::fusion {
-class Classifier;
 class StackedLateModel;
 class MultimodalModelImpl;
 }  // namespace vbiopsy::fusion
@@ -95,6 +95,11 @@ class FittedModel {
   // Per modality of the subset: how the case at `row` compares with the training cases (feature
   // columns only: nothing for image encoders and absent modalities). Needs bind() for a loaded model.
   std::vector<Atypicality> atypicality(const FeatureTable& table, size_t row) const;
+
+  // A classical learner with an exact method (fusion::Classifier::exact_shapley) on feature columns
+  // only: the exact Shapley values of its margins for the case at `row`, one column per input it
+  // reads (each modality's selected columns, then its presence flag). nullopt for other models.
+  std::optional<fusion::MarginShapley> margin_shapley(const FeatureTable& table, size_t row) const;
 
   // Writes the bundle folder atomically file by file; `metadata` is stored under "run".
   void save(const std::filesystem::path& folder, const nlohmann::json& metadata) const;

@@ -159,7 +159,8 @@ json atypicality_json(const FittedModel& model, const FeatureTable& table, json&
   return out;
 }
 
-// Shapley values of the selected features (explanations.h), written in full to
+// Shapley values of the selected features (explanations.h: exact for logistic and xgboost, else
+// sampled), written in full to
 // explanations/shap.csv; prediction.json keeps the ten largest for the predicted class.
 json explanation_json(const FittedModel& model, const FeatureTable& table, int predicted, const fs::path& out) {
   constexpr int kPermutations = 16;
@@ -174,7 +175,8 @@ json explanation_json(const FittedModel& model, const FeatureTable& table, int p
   for (size_t i = 0; i < std::min<size_t>(10, features.size()); ++i)
     top.push_back({{"modality", features[i].modality}, {"feature", features[i].feature}, {"value", number_or_null(features[i].value)},
                    {"shap", features[i].shapley[predicted]}});
-  return {{"method", "Shapley values against the training medians, " + std::to_string(kPermutations) + " sampled feature orders (seed 1)"},
+  return {{"method", explanation.method},
+          {"scale", explanation.scale},
           {"class", kClassNames[predicted]},
           {"base", explanation.base[predicted]},
           {"top_features", top},
@@ -292,7 +294,11 @@ std::string case_report(const json& prediction) {
     std::vector<std::pair<std::string, double>> shap;
     for (const auto& f : prediction["explanation"]["top_features"])
       shap.emplace_back(f["modality"].get<std::string>() + ": " + f["feature"].get<std::string>(), f["shap"].get<double>());
-    html += bar_chart("Features behind P(" + prediction["explanation"]["class"].get<std::string>() + ") (Shapley values)", shap);
+    const auto& e = prediction["explanation"];
+    const bool margin = e.value("scale", "") != "probability";
+    html += bar_chart("Features behind " + std::string(margin ? "the logit of " : "P(") + e["class"].get<std::string>() + (margin ? "" : ")") +
+                          " (Shapley values)",
+                      shap);
   }
   std::vector<std::pair<std::string, double>> weights;
   for (const auto& [modality, w] : prediction["modality_weights"].items()) weights.emplace_back(modality, w.get<double>());

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "core/strings.h"
+#include "experiments/explanations.h"
 #include "experiments/statistics/metrics.h"
 #include "experiments/svg.h"
 
@@ -97,6 +98,34 @@ std::string table(const std::vector<std::string>& header, const std::vector<std:
 }
 
 }  // namespace
+
+// Per exported model (models/<name>/importances.csv): its ten most important features and, per
+// modality, its top three.
+std::string importances_section(const std::filesystem::path& run_dir) {
+  std::string html = "<h2>What the exported models look at (mean |Shapley value| over training cases)</h2>";
+  std::vector<std::filesystem::path> files;
+  if (std::filesystem::is_directory(run_dir / "models"))
+    for (const auto& entry : std::filesystem::directory_iterator(run_dir / "models"))
+      if (std::filesystem::exists(entry.path() / "importances.csv")) files.push_back(entry.path() / "importances.csv");
+  std::sort(files.begin(), files.end());
+  if (files.empty()) return html + "<p>No model was exported (<code>[experiment] export</code>).</p>";
+  html += "<div class=\"charts\">";
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& file : files) {
+    const auto importances = read_importances_csv(file);
+    const auto model = file.parent_path().filename().string();
+    std::vector<std::pair<std::string, double>> bars;
+    std::map<std::string, std::vector<std::string>> top;
+    for (const auto& f : importances.features) {
+      if (bars.size() < 10) bars.emplace_back(f.modality + ": " + f.feature, f.mean_abs);
+      if (top[f.modality].size() < 3) top[f.modality].push_back(f.feature + " (" + fmt(json(f.mean_abs)) + ")");
+    }
+    html += bar_chart(model, bars);
+    for (const auto& [modality, features] : top) rows.push_back({html_escape(model), html_escape(modality), html_escape(core::join(features, ", "))});
+    rows.push_back({html_escape(model), "", "<span class=\"ci\">" + html_escape(importances.method) + "</span>"});
+  }
+  return html + "</div>" + table({"model", "modality", "top features (mean |SHAP|)"}, rows);
+}
 
 void write_report(const std::filesystem::path& run_dir) {
   json run, metrics;
@@ -216,7 +245,9 @@ void write_report(const std::filesystem::path& run_dir) {
     any_weights = true;
   }
   if (!any_weights) html += "<p>None of the models shown weighs its modalities per case (early fusion and classical learners do not).</p>";
-  html += "</div><p>Per-case weights: <code>attention.csv</code>.</p><h2>Paired DeLong tests against the reference (Holm-corrected)</h2>";
+  html += "</div><p>Per-case weights: <code>attention.csv</code>.</p>";
+  html += importances_section(run_dir);
+  html += "<h2>Paired DeLong tests against the reference (Holm-corrected)</h2>";
   const auto comparisons = core::read_csv(run_dir / "comparisons.csv");
   std::vector<std::vector<std::string>> comparison_rows;
   for (const auto& row : comparisons.rows) {

@@ -29,6 +29,7 @@
 #include "experiments/fold_habitats.h"
 #include "experiments/grid.h"
 #include "experiments/image_inputs.h"
+#include "experiments/explanations.h"
 #include "experiments/model_card.h"
 #include "modalities/cohort_check.h"
 #include "experiments/preprocessing.h"
@@ -243,7 +244,13 @@ void export_models(const ExperimentConfig& config, const FeatureTable& table, co
     // The synthetic cohort's writer leaves its ground truth in truth/ beside the manifest.
     const bool synthetic = std::filesystem::exists(config.manifest.parent_path() / "truth");
     metadata["model_card"] = model_card({config, *cell, table, labels, train, metrics.at(cell->name), by_modalities, synthetic});
-    model.save(folder, metadata);
+    // What the model looks at: mean |Shapley value| over (at most 60 of) its training cases.
+    std::vector<size_t> sample;
+    for (size_t i = 0; i < train.size(); i += std::max<size_t>(1, train.size() / 60)) sample.push_back(train[i]);
+    const auto importances = global_importances(model, habitat_table ? *habitat_table : table, sample, 4, core::derive_seed(config.seed, {29}));
+    std::filesystem::create_directories(folder);
+    core::write_file_atomic(folder / "importances.csv", importances_csv(importances));
+    model.save(folder, metadata);  // bundle.json last: its presence means the export is complete
     log << "exported " << cell->name << " (trained on " << train.size() << " cases) to " << folder.string() << "\n";
   }
 }

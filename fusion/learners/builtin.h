@@ -30,6 +30,7 @@ class LogisticRegression : public Classifier {
   Eigen::MatrixXd predict_proba(const Eigen::MatrixXd& x) const override;
   nlohmann::json save() const override;
   void load(const nlohmann::json& state, const StateShape& shape) override;
+  std::optional<MarginShapley> exact_shapley(const Eigen::RowVectorXd& x) const override;
   // Coefficients on the standardised features [p, classes] and intercepts [classes].
   const Eigen::MatrixXd& coefficients() const { return w_; }
   const Eigen::RowVectorXd& intercepts() const { return b_; }
@@ -130,6 +131,7 @@ class XGBoostClassifier : public Classifier {
   Eigen::MatrixXd predict_proba(const Eigen::MatrixXd& x) const override;
   nlohmann::json save() const override;
   void load(const nlohmann::json& state, const StateShape& shape) override;
+  std::optional<MarginShapley> exact_shapley(const Eigen::RowVectorXd& x) const override;
 
  private:
   void create_booster(void* matrix);

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,15 @@ struct StateShape {
   int classes = 0;
 };
 
+// Exact Shapley values of one case's margin, the learner's raw score per class before its link
+// (softmax of the margins = the probabilities): base(k) + values.row(k).sum() is the case's margin
+// for class k.
+struct MarginShapley {
+  std::string method;      // how they were computed, for the reader of an explanation
+  Eigen::VectorXd base;    // [classes]: the margin of the reference (expected) input
+  Eigen::MatrixXd values;  // [classes, features]
+};
+
 class Classifier {
  public:
   virtual ~Classifier() = default;
@@ -36,6 +46,9 @@ class Classifier {
   // the caller will feed it): a bundle is edited text, and a tree index or a vector length taken on
   // trust would read outside the model's memory.
   virtual void load(const nlohmann::json& state, const StateShape& shape) = 0;
+  // Exact Shapley values of the margin for one input row, for learners that have an exact method
+  // (logistic: linear SHAP; xgboost: TreeSHAP); nullopt for the others.
+  virtual std::optional<MarginShapley> exact_shapley(const Eigen::RowVectorXd&) const { return std::nullopt; }
 };
 
 using ClassifierFactory = std::function<std::unique_ptr<Classifier>(const core::ResolvedOptions&, uint64_t seed, int threads)>;

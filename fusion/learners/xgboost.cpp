@@ -101,6 +101,30 @@ Eigen::MatrixXd XGBoostClassifier::predict_proba(const Eigen::MatrixXd& x) const
   return out;
 }
 
+// TreeSHAP (Lundberg et al. 2020), path-dependent: libxgboost's contribution prediction. Its last
+// column is the expected margin over the training cases (tree covers). A binary model's margin is
+// class 1's log-odds; class 0 gets margin 0, so the softmax of the two is the logistic link.
+std::optional<MarginShapley> XGBoostClassifier::exact_shapley(const Eigen::RowVectorXd& x) const {
+  if (!booster_ || classes_ == 0) core::fail("classifier 'xgboost' is not fitted");
+  Matrix data(x);
+  bst_ulong length = 0;
+  const float* result = nullptr;
+  constexpr int kContributions = 4;  // option_mask: pred_contribs
+  check(XGBoosterPredict(booster_, data.get(), kContributions, 0, 0, &length, &result), "computing contributions");
+  const Eigen::Index p = x.size();
+  const int margins = classes_ == 2 ? 1 : classes_;
+  if (length != static_cast<bst_ulong>(margins * (p + 1)))
+    core::fail("classifier 'xgboost': ", length, " contributions for ", p, " features and ", margins, " margins");
+  MarginShapley out{"exact TreeSHAP of the margins (libxgboost, path-dependent)", Eigen::VectorXd::Zero(classes_),
+                    Eigen::MatrixXd::Zero(classes_, p)};
+  for (int m = 0; m < margins; ++m) {
+    const int k = classes_ == 2 ? 1 : m;
+    for (Eigen::Index j = 0; j < p; ++j) out.values(k, j) = result[m * (p + 1) + j];
+    out.base(k) = result[m * (p + 1) + p];
+  }
+  return out;
+}
+
 nlohmann::json XGBoostClassifier::save() const {
   if (!booster_) core::fail("classifier 'xgboost' is not fitted");
   bst_ulong length = 0;

@@ -17,6 +17,7 @@
 #include "datasets/manifest.h"
 #include "experiments/config.h"
 #include "experiments/feature_table.h"
+#include "experiments/explanations.h"
 #include "experiments/fitted_model.h"
 #include "experiments/preprocessing.h"
 #include "fusion/bundle.h"
@@ -44,12 +45,13 @@ TEST(Runner, WritesEveryFileByteIdenticallyAndResumesFinishedCells) {
   for (const char* file : {"predictions.csv", "metrics.json", "comparisons.csv", "shapley.csv", "run.json", "report.html"})
     EXPECT_TRUE(fs::exists(run / file)) << file;
   // The report stands alone: inline SVG plots (3 ROC, calibration, 2 decision curves, the modality
-  // weights of the two gated models; Shapley charts only when the grid holds every subset, which
-  // this one does not), no script, no external resource.
+  // weights of the two gated models, the exported model's feature importances; Shapley charts only
+  // when the grid holds every subset, which this one does not), no script, no external resource.
   const auto report = core::read_text_file(run / "report.html");
   size_t charts = 0;
   for (size_t at = report.find("<svg"); at != std::string::npos; at = report.find("<svg", at + 1)) ++charts;
-  EXPECT_EQ(charts, 8u);
+  EXPECT_EQ(charts, 9u);
+  EXPECT_NE(report.find("What the exported models look at"), std::string::npos);
   // Gated fusion's per-case gates are exported: one row per case and modality, zero when absent.
   const auto attention = core::read_csv(run / "attention.csv");
   EXPECT_EQ(attention.rows.size(), 60u * (1 + 2));
@@ -65,6 +67,9 @@ TEST(Runner, WritesEveryFileByteIdenticallyAndResumesFinishedCells) {
   ASSERT_EQ(bundles.size(), 1u);
   const auto bundle = core::read_text_file(bundles[0] / "bundle.json");
   EXPECT_NE(bundle.find(summary.best_model), std::string::npos);
+  const auto importances = read_importances_csv(bundles[0] / "importances.csv");
+  EXPECT_FALSE(importances.features.empty());
+  EXPECT_NE(importances.method.find("sampled feature orders"), std::string::npos) << importances.method;
 
   // An interrupted run: one cell and the summaries lost. The rerun redoes only that cell.
   fs::remove(run / "predictions.csv");

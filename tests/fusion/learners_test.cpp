@@ -175,6 +175,76 @@ TEST(LogisticRegression, SolutionsSatisfyTheOptimalityConditions) {
   }
 }
 
+// Exact Shapley values of the margins (classifier.h) against an independent reference: for the
+// logistic model, brute force over every subset of features, with features outside the subset at
+// their training means and the value function read from the probabilities the model returns
+// (log p_k - log p_0, which the softmax leaves equal to the logit difference).
+TEST(ExactShapley, LinearShapEqualsBruteForceShapleyOfTheLogits) {
+  for (uint64_t seed : {1, 2, 3}) {
+    const int p = 4;
+    const auto [x, y] = blobs(120, 3, p, 1.5, seed);
+    const auto [test_x, test_y] = blobs(5, 3, p, 1.5, seed + 100);
+    auto learner = make_classifier("logistic", {}, seed);
+    learner->fit(x, y);
+    const Eigen::RowVectorXd mean = x.colwise().mean();
+    for (Eigen::Index row = 0; row < test_x.rows(); ++row) {
+      const Eigen::RowVectorXd case_x = test_x.row(row);
+      const auto shap = learner->exact_shapley(case_x);
+      ASSERT_TRUE(shap.has_value());
+      auto value = [&](unsigned subset, int k) {
+        Eigen::RowVectorXd v = mean;
+        for (int j = 0; j < p; ++j)
+          if (subset & (1u << j)) v(j) = case_x(j);
+        const Eigen::MatrixXd prob = learner->predict_proba(v);
+        return std::log(prob(0, k)) - std::log(prob(0, 0));
+      };
+      std::vector<double> factorial(p + 1, 1.0);
+      for (int i = 1; i <= p; ++i) factorial[i] = factorial[i - 1] * i;
+      for (int k = 1; k < 3; ++k)
+        for (int j = 0; j < p; ++j) {
+          double phi = 0;
+          for (unsigned s = 0; s < (1u << p); ++s) {
+            if (s & (1u << j)) continue;
+            const int size = __builtin_popcount(s);
+            phi += factorial[size] * factorial[p - size - 1] / factorial[p] * (value(s | (1u << j), k) - value(s, k));
+          }
+          EXPECT_NEAR(shap->values(k, j) - shap->values(0, j), phi, 1e-9) << "seed " << seed << " class " << k << " feature " << j;
+        }
+    }
+  }
+}
+
+// TreeSHAP from libxgboost: softmax(base + the sum of a class's values) is the model's probability,
+// for three classes and two; a feature the trees cannot split on (constant) gets nothing.
+TEST(ExactShapley, TreeShapAddsUpToTheProbabilitiesAndIgnoresAConstantFeature) {
+  for (int classes : {3, 2})
+    for (uint64_t seed : {4, 5}) {
+      auto [x, y] = blobs(100, classes, 4, 2.0, seed);
+      x.col(3).setConstant(0.5);
+      auto learner = make_classifier("xgboost", {{"rounds", "30"}}, seed);
+      learner->fit(x, y);
+      const auto [test_x, test_y] = blobs(6, classes, 4, 2.0, seed + 50);
+      const Eigen::MatrixXd prob = learner->predict_proba(test_x);
+      for (Eigen::Index row = 0; row < test_x.rows(); ++row) {
+        const auto shap = learner->exact_shapley(test_x.row(row));
+        ASSERT_TRUE(shap.has_value());
+        ASSERT_EQ(shap->values.rows(), classes);
+        Eigen::VectorXd margin = shap->base + shap->values.rowwise().sum();
+        const Eigen::VectorXd e = (margin.array() - margin.maxCoeff()).exp();
+        for (int k = 0; k < classes; ++k) {
+          EXPECT_NEAR(e(k) / e.sum(), prob(row, k), 1e-5) << classes << " classes, seed " << seed;
+          EXPECT_EQ(shap->values(k, 3), 0.0);
+        }
+        EXPECT_GT(shap->values.cwiseAbs().sum(), 0.0);
+      }
+    }
+  // Learners without an exact method say so.
+  const auto [x, y] = blobs(60, 3, 4, 2.0, 6);
+  auto forest = make_classifier("random_forest", {}, 1);
+  forest->fit(x, y);
+  EXPECT_FALSE(forest->exact_shapley(x.row(0)).has_value());
+}
+
 TEST(PlattScaling, RecoversALogisticLink) {
   // Decision values whose true P(y = 1 | f) = 1 / (1 + exp(-2 f + 0.5)); Platt's a, b are -2, 0.5.
   core::Rng rng(9);
