@@ -6,6 +6,7 @@
 #   bash tools/fuzz.sh 20                 # every target 20 s (part of `tools/setup.sh test`)
 #   bash tools/fuzz.sh 3600 dicom         # a longer campaign on one target
 #   VBIOPSY_FUZZ_RUNS=1000000 bash tools/fuzz.sh 0 bundle   # a campaign of a number of executions
+# VBIOPSY_FUZZ_MAX_LEN caps the input size (default 1 MiB); seeds longer than it are cut to it.
 # Runs are seeded (VBIOPSY_FUZZ_SEED, default 1), so the short run of the tests explores the same
 # inputs every time; a campaign should set other seeds.
 # A crash, sanitizer report or unexpected exception fails the script; its input is kept as
@@ -54,7 +55,7 @@ for target in "${targets[@]}"; do
   mkdir -p "$work/corpus/$target"
   log="$work/$target.log"
   if [ -n "${VBIOPSY_FUZZ_RUNS:-}" ]; then limit=(-runs="$VBIOPSY_FUZZ_RUNS"); else limit=(-max_total_time="$seconds"); fi
-  if build-fuzz/bin/fuzz_"$target" -seed="${VBIOPSY_FUZZ_SEED:-1}" "${limit[@]}" -timeout=30 -rss_limit_mb=2560 -max_len=1048576 \
+  if build-fuzz/bin/fuzz_"$target" -seed="${VBIOPSY_FUZZ_SEED:-1}" "${limit[@]}" -timeout=30 -rss_limit_mb=2560 -max_len="${VBIOPSY_FUZZ_MAX_LEN:-1048576}" \
        -artifact_prefix="build-fuzz/findings/$target-" "$work/corpus/$target" "$work/seeds/$target" > "$log" 2>&1; then
     echo "fuzz $target: $(grep -o 'Done [0-9]* runs in [0-9]* second(s)' "$log" | tail -1), no crash"
   else
