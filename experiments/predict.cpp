@@ -22,6 +22,7 @@
 #include "datasets/manifest.h"
 #include "encoders/radiomics/cohort_extraction.h"
 #include "experiments/bundle_file.h"
+#include "experiments/case_thumbnails.h"
 #include "experiments/explanations.h"
 #include "experiments/feature_table.h"
 #include "experiments/fitted_model.h"
@@ -266,7 +267,17 @@ std::string percent(double v) {
   return buffer;
 }
 
-std::string case_report(const json& prediction) {
+// The pictures of the case's images with their regions outlined (case_thumbnails.h).
+std::string images_section(const std::vector<CaseThumbnail>& pictures) {
+  if (pictures.empty()) return "";
+  std::string html = "<h2>Images and regions</h2><div class=\"charts\">";
+  for (const auto& p : pictures)
+    html += "<figure style=\"margin:0\">" + inline_png(p.png, p.caption) + "<figcaption class=\"note\">" + html_escape(p.caption) +
+            " (region outlined in red)</figcaption></figure>";
+  return html + "</div>";
+}
+
+std::string case_report(const json& prediction, const std::vector<CaseThumbnail>& pictures) {
   std::string html = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>vbiopsy case report</title><style>"
                      "body{font-family:sans-serif;margin:24px;max-width:900px}table{border-collapse:collapse;margin:8px 0 20px}"
                      "td,th{border:1px solid #ccc;padding:3px 7px;font-size:13px;text-align:left}th{background:#f2f2f2}"
@@ -283,6 +294,7 @@ std::string case_report(const json& prediction) {
   if (prediction.value("calibration", "none") != "none")
     html += "<p class=\"note\">Probabilities calibrated (" + html_escape(prediction["calibration"].get<std::string>()) +
             ") on training cases held out of the model's fitting.</p>";
+  html += images_section(pictures);
   std::vector<std::pair<std::string, double>> bars;
   for (int k = 0; k < kClasses; ++k) bars.emplace_back(std::string("HER2-") + kClassNames[k], prediction["probabilities"][kClassNames[k]].get<double>());
   html += "<div class=\"charts\">" + bar_chart("Class probabilities", bars);
@@ -474,6 +486,11 @@ json predict_case(const PredictRequest& request, std::ostream& log) {
                          ": the model's all-modality figures do not apply to this case");
   }
   auto evidence = dicom_evidence(c, warnings);
+  std::vector<std::string> picture_warnings;
+  const auto pictures = write_case_thumbnails(c, request.out, picture_warnings);
+  for (auto& w : picture_warnings) warnings.push_back(std::move(w));
+  json images = json::array();
+  for (const auto& p : pictures) images.push_back({{"modality", p.modality}, {"caption", p.caption}, {"file", p.file.string()}});
   json prediction = {{"case_id", c.case_id},
                      {"model", run.value("model", model.fusion())},
                      {"bundle", fs::absolute(request.bundle).lexically_normal().string()},
@@ -485,6 +502,7 @@ json predict_case(const PredictRequest& request, std::ostream& log) {
                      {"modalities_present", present},
                      {"out_of_distribution", atypical},
                      {"explanation", explanation},
+                     {"images", images},
                      {"contributions", contributions},
                      {"modality_weights", weights},
                      {"warnings", warnings},
@@ -497,7 +515,7 @@ json predict_case(const PredictRequest& request, std::ostream& log) {
                        {"present_modalities", present_key},
                        {"cross_validated_for_present", for_present}}}};
   core::write_file_atomic(request.out / "prediction.json", prediction.dump(1) + "\n");
-  core::write_file_atomic(request.out / "report.html", case_report(prediction));
+  core::write_file_atomic(request.out / "report.html", case_report(prediction, pictures));
   write_structured_report(prediction, std::move(evidence), request.out / "prediction_sr.dcm");
   return prediction;
 }

@@ -97,4 +97,18 @@ std::string bar_chart(const std::string& title, const std::vector<std::pair<std:
   return svg + "</svg>";
 }
 
+std::string inline_png(const std::vector<uint8_t>& png, const std::string& alt) {
+  static const char* kDigits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string encoded;
+  encoded.reserve((png.size() + 2) / 3 * 4);
+  for (size_t i = 0; i < png.size(); i += 3) {
+    const uint32_t n = (uint32_t(png[i]) << 16) | (i + 1 < png.size() ? uint32_t(png[i + 1]) << 8 : 0) | (i + 2 < png.size() ? png[i + 2] : 0);
+    encoded += kDigits[(n >> 18) & 63];
+    encoded += kDigits[(n >> 12) & 63];
+    encoded += i + 1 < png.size() ? kDigits[(n >> 6) & 63] : '=';
+    encoded += i + 2 < png.size() ? kDigits[n & 63] : '=';
+  }
+  return "<img alt=\"" + html_escape(alt) + "\" src=\"data:image/png;base64," + encoded + "\">";
+}
+
 }  // namespace vbiopsy::experiments

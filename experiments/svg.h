@@ -1,5 +1,6 @@
 #pragma once
 // Minimal inline-SVG charts for the report: line charts on [x0,x1] x [y0,y1] and horizontal bars.
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,5 +21,7 @@ struct Axes {
 std::string line_chart(const Axes& axes, const std::vector<Series>& series);
 std::string bar_chart(const std::string& title, const std::vector<std::pair<std::string, double>>& bars);
 std::string html_escape(const std::string& text);
+// An <img> holding the PNG itself (a data URI), so the page stands alone.
+std::string inline_png(const std::vector<uint8_t>& png, const std::string& alt);
 
 }  // namespace vbiopsy::experiments

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "core/csv.h"
@@ -201,6 +202,16 @@ TEST(Predict, ACaseFolderPredictsAsItsRowOfTheCohortFeaturesAndHandlesAbsentModa
   EXPECT_TRUE(fs::exists(dir / "p1" / "explanations" / "shap.csv"));
   const auto report = core::read_text_file(dir / "p1" / "report.html");
   EXPECT_NE(report.find("<svg"), std::string::npos);
+  // A picture of each image with its region, as files and inside the report.
+  std::set<std::string> pictured;
+  for (const auto& image : from_images["images"]) {
+    pictured.insert(image["modality"].get<std::string>());
+    EXPECT_GT(fs::file_size(dir / "p1" / image["file"].get<std::string>()), 1000u) << image.dump();
+  }
+  EXPECT_EQ(pictured, (std::set<std::string>{"mri", "mg", "us"}));
+  EXPECT_EQ(std::count_if(from_images["images"].begin(), from_images["images"].end(), [](const nlohmann::json& i) { return i["modality"] == "mg"; }),
+            static_cast<long>(chosen->mammography->views.size()));
+  EXPECT_NE(report.find("data:image/png;base64,iVBORw0KGgo"), std::string::npos);  // the PNG signature
   EXPECT_NE(report.find(chosen->case_id), std::string::npos);
   EXPECT_TRUE(fs::exists(dir / "p1" / "prediction.json"));
   // The same prediction as a DICOM SR that DCMTK's dsrdump reads, referencing every DICOM input.
