@@ -12,6 +12,7 @@
 #include "experiments/statistics/metrics.h"
 #include "experiments/submodels.h"
 #include "fusion/bundle.h"
+#include "fusion/saliency.h"
 #include "fusion/learners/classifier.h"
 #include "fusion/stacking.h"
 #include "fusion/training.h"
@@ -468,6 +469,21 @@ std::optional<fusion::MarginShapley> FittedModel::margin_shapley(const FeatureTa
   for (const auto& image : images_)
     if (image) return std::nullopt;  // deep-feature columns have no names to attribute to
   return classifier_->exact_shapley(classical_inputs(*this, table, {row}).row(0));
+}
+
+std::vector<ImageSaliency> FittedModel::saliency(const FeatureTable& table, size_t row, int target_class) const {
+  if (!network_ || stacked_) return {};
+  fusion::MultimodalModel model(network_);
+  const auto maps = fusion::case_saliency(model, network_inputs(preprocessors_, images_, subset_, table, {row}), target_class);
+  std::vector<ImageSaliency> out;
+  for (size_t m = 0; m < subset_.size(); ++m) {
+    if (!images_[m] || !maps[m].defined()) continue;
+    const auto map = maps[m].to(torch::kFloat32).contiguous();
+    ImageSaliency s{*images_[m], network_->encoder(m).saliency_method(), map.sizes().vec(), {}};
+    s.values.assign(map.data_ptr<float>(), map.data_ptr<float>() + map.numel());
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 ModelOutput FittedModel::predict(const FeatureTable& table, const std::vector<size_t>& rows) const {

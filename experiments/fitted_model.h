@@ -101,6 +101,11 @@ class FittedModel {
   // reads (each modality's selected columns, then its presence flag). nullopt for other models.
   std::optional<fusion::MarginShapley> margin_shapley(const FeatureTable& table, size_t row) const;
 
+  // A fusion network with image encoders: per image modality the case at `row` has, where its
+  // encoder looked when scoring `target_class` (Grad-CAM of log P(class), or attention rollout).
+  // Empty for other models.
+  std::vector<ImageSaliency> saliency(const FeatureTable& table, size_t row, int target_class) const;
+
   // Writes the bundle folder atomically file by file; `metadata` is stored under "run".
   void save(const std::filesystem::path& folder, const nlohmann::json& metadata) const;
   // Reads a bundle folder; bundle.json's "run" object is returned through metadata when given.

@@ -45,6 +45,15 @@ struct ImageInputSpec {
   std::string to_json_text() const;
 };
 
+// Where an image encoder looked for one case (fusion/saliency.h), over its crops: `values`
+// row-major over `shape` = [items, size, size] for views and frames, [1 or depth, ...] for MRI.
+struct ImageSaliency {
+  ImageInputSpec spec;
+  std::string method;  // "Grad-CAM" or "attention rollout"
+  std::vector<int64_t> shape;
+  std::vector<float> values;
+};
+
 struct ImageBlock {
   ImageInputSpec spec;
   std::vector<int64_t> sample_shape;  // one case's crop

@@ -273,7 +273,8 @@ std::string images_section(const std::vector<CaseThumbnail>& pictures) {
   std::string html = "<h2>Images and regions</h2><div class=\"charts\">";
   for (const auto& p : pictures)
     html += "<figure style=\"margin:0\">" + inline_png(p.png, p.caption) + "<figcaption class=\"note\">" + html_escape(p.caption) +
-            " (region outlined in red)</figcaption></figure>";
+            " (region outlined in red" + (p.method.empty() ? "" : "; warm colours: where the encoder looked for the predicted class") +
+            ")</figcaption></figure>";
   return html + "</div>";
 }
 
@@ -487,10 +488,11 @@ json predict_case(const PredictRequest& request, std::ostream& log) {
   }
   auto evidence = dicom_evidence(c, warnings);
   std::vector<std::string> picture_warnings;
-  const auto pictures = write_case_thumbnails(c, request.out, picture_warnings);
+  const auto pictures = write_case_thumbnails(c, model.saliency(table, 0, predicted), request.out, picture_warnings);
   for (auto& w : picture_warnings) warnings.push_back(std::move(w));
   json images = json::array();
-  for (const auto& p : pictures) images.push_back({{"modality", p.modality}, {"caption", p.caption}, {"file", p.file.string()}});
+  for (const auto& p : pictures)
+    images.push_back({{"modality", p.modality}, {"caption", p.caption}, {"saliency", p.method.empty() ? json() : json(p.method)}, {"file", p.file.string()}});
   json prediction = {{"case_id", c.case_id},
                      {"model", run.value("model", model.fusion())},
                      {"bundle", fs::absolute(request.bundle).lexically_normal().string()},

@@ -144,6 +144,31 @@ std::optional<int> phase_number(const std::string& channel, const char* prefix) 
 
 }  // namespace
 
+core::Image crop_map_on_image(const std::vector<float>& map, const core::Mask& region, const CropSettings& settings, bool three_d) {
+  const std::array<int, 3> n{settings.size, settings.size, three_d ? settings.depth : 1};
+  if (map.size() != static_cast<size_t>(n[0]) * n[1] * n[2])
+    core::fail("crop map: ", map.size(), " values, expected ", n[2], " x ", n[1], " x ", n[0]);
+  const auto box = region_box(region, settings.margin, three_d);
+  core::Image out(region.geometry);
+  const auto& s = region.geometry.size;
+  for (size_t z = 0; z < s[2]; ++z)
+    for (size_t y = 0; y < s[1]; ++y)
+      for (size_t x = 0; x < s[0]; ++x) {
+        // The crop voxel i covers [c - h + i * step, c - h + (i + 1) * step) along each axis (sample()).
+        const std::array<size_t, 3> p{x, y, z};
+        std::array<int, 3> i{};
+        bool inside = true;
+        for (int a = 0; a < 3 && inside; ++a) {
+          const double step = 2 * box.half[a] / n[a];
+          const double t = std::floor((static_cast<double>(p[a]) - (box.centre[a] - box.half[a])) / step);
+          inside = t >= 0 && t < n[a];
+          i[a] = static_cast<int>(t);
+        }
+        if (inside) out.at(x, y, z) = map[(static_cast<size_t>(i[2]) * n[1] + i[1]) * n[0] + i[0]];
+      }
+  return out;
+}
+
 void check_crop_settings(const CropSettings& s) {
   if (s.size < 4 || s.size > 512) core::fail("crop size = ", s.size, ", expected 4 to 512 pixels");
   if (s.depth < 1 || s.depth > 256) core::fail("crop depth = ", s.depth, ", expected 1 to 256 slices");

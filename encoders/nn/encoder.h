@@ -30,7 +30,21 @@ class Encoder : public torch::nn::Module {
   virtual int64_t embedding_dim() const = 0;
   // 2 or 3 for image encoders (the trainer augments their inputs), 0 for vectors.
   virtual int spatial_dims() const { return 0; }
+
+  // Explanations of image encoders. While keep_saliency(true), forward keeps what saliency() needs:
+  // a CNN its last feature maps with their gradient (Grad-CAM, Selvaraju et al. 2017), a ViT each
+  // layer's attention (attention rollout, Abnar & Zuidema 2020).
+  virtual void keep_saliency(bool) {}
+  // After such a forward (and, for Grad-CAM, the backward of the explained score): per case and
+  // item (view, frame, slice; one for a volume) a map over the input's spatial grid, scaled to a
+  // maximum of 1: [N, K, H, W] or [N, K, D, H, W]. Undefined for encoders without one.
+  virtual torch::Tensor saliency() const { return {}; }
+  // "Grad-CAM" or "attention rollout"; empty when saliency() is undefined.
+  virtual std::string saliency_method() const { return ""; }
 };
+
+// Scales each map of [N, K, spatial...] to a maximum of 1 (an all-zero map stays zero).
+torch::Tensor unit_maximum(const torch::Tensor& maps);
 
 // sample_shape: the shape of one case's values without the batch dimension (e.g. {V, C, H, W}).
 using EncoderFactory =

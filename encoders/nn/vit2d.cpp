@@ -1,5 +1,6 @@
 #include "encoders/nn/builtin.h"
 
+#include <torch/nn/functional/upsampling.h>
 #include <torch/nn/init.h>
 
 namespace vbiopsy::encoders {
@@ -42,9 +43,38 @@ torch::Tensor Vit2dEncoder::forward(const EncoderInput& input) {
   TORCH_CHECK(tokens.size(0) + 1 == positions_.size(0), "vit2d was built for ", positions_.size(0) - 1,
               " patches per slice, got ", tokens.size(0));
   tokens = torch::cat({class_token_.expand({1, tokens.size(1), -1}), tokens}, 0) + positions_;
-  for (auto& layer : layers_) tokens = std::get<0>(layer->forward(tokens, {}));
+  input_shape_ = x.sizes().vec();
+  attention_.clear();
+  for (auto& layer : layers_) {
+    auto [out, weights] = layer->forward(tokens, {});
+    if (keep_attention_) attention_.push_back(weights.detach());
+    tokens = out;
+  }
   const auto per_slice = norm_->forward(tokens[0]).view({n, slices, -1});
   return out_->forward(masked_mean(per_slice, mask));
+}
+
+void Vit2dEncoder::keep_saliency(bool keep) { keep_attention_ = keep; }
+std::string Vit2dEncoder::saliency_method() const { return "attention rollout"; }
+
+// Attention rollout: the product over the layers of (attention + identity) / 2, rows renormalised;
+// the class token's row over the patches is the map.
+torch::Tensor Vit2dEncoder::saliency() const {
+  namespace F = torch::nn::functional;
+  TORCH_CHECK(!attention_.empty(), "attention rollout needs a forward with the attention kept");
+  const auto tokens = attention_.front().size(-1);
+  const auto identity = torch::eye(tokens, attention_.front().options());
+  auto rollout = identity.expand_as(attention_.front()).clone();
+  for (const auto& a : attention_) {
+    auto mixed = 0.5 * a + 0.5 * identity;
+    mixed = mixed / mixed.sum(-1, true);
+    rollout = torch::matmul(mixed, rollout);
+  }
+  const auto& s = input_shape_;  // [N, S, C, H, W]
+  const int64_t patch = patches_->options.kernel_size()->at(0);
+  const auto grid = rollout.select(1, 0).slice(1, 1).reshape({-1, 1, s[3] / patch, s[4] / patch});
+  const auto up = F::interpolate(grid, F::InterpolateFuncOptions().size(std::vector<int64_t>{s[3], s[4]}).mode(torch::kBilinear).align_corners(false));
+  return unit_maximum(up.view({s[0], s[1], s[3], s[4]}));
 }
 
 }  // namespace vbiopsy::encoders

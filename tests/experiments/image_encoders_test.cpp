@@ -32,7 +32,7 @@ fusion = early
 folds = 3
 seed = 4
 bootstrap = 50
-export = early[clinical+mg+mri:cnn3d]
+export = early[clinical+mg+mri:cnn3d], early[clinical+mg+mri:vit2d]
 [encoder.mri]
 name = cnn3d, vit2d
 embedding = 8
@@ -116,9 +116,41 @@ TEST(ImageEncoders, RunTheEncoderAxisFromCropsAndPredictACaseFolderAsFitted) {
     EXPECT_NEAR(prediction.at("probabilities").at("positive").get<double>(), in_process.probabilities(0, 2), 1e-12);
     EXPECT_TRUE(prediction.at("modalities_present").at("mri").get<bool>());
     EXPECT_TRUE(prediction.at("contributions").at("mg").at("change").is_number());
+    // Where the encoders looked: Grad-CAM of the MRI volume and of each mammography view, drawn on
+    // the images (files beside the plain pictures).
+    std::map<std::string, int> saliency;
+    for (const auto& image : prediction.at("images"))
+      if (image.at("saliency").is_string()) {
+        ++saliency[image.at("modality").get<std::string>() + " " + image.at("saliency").get<std::string>()];
+        EXPECT_TRUE(fs::exists(dir / ("p" + std::to_string(i)) / image.at("file").get<std::string>()));
+      }
+    EXPECT_EQ(saliency["mri Grad-CAM"], 1) << prediction.at("images").dump();
+    EXPECT_EQ(saliency["mg Grad-CAM"], static_cast<int>(cohort.cases[i].mammography->views.size())) << prediction.at("images").dump();
+    for (const auto& map : model.saliency(table, i, 1)) {
+      EXPECT_EQ(map.method, "Grad-CAM");
+      EXPECT_EQ(map.shape, map.spec.modality == "mri" ? (std::vector<int64_t>{1, 4, 16, 16}) : (std::vector<int64_t>{2, 32, 32}));
+      EXPECT_LE(*std::max_element(map.values.begin(), map.values.end()), 1.0f + 1e-6f);
+      EXPECT_GE(*std::min_element(map.values.begin(), map.values.end()), 0.0f);
+    }
     ++checked;
   }
   EXPECT_EQ(checked, 2u);
+
+  // The ViT's attention rollout: one map per slice of the crop, the class token's view of the patches.
+  auto vit = FittedModel::load(dir / "run" / "models" / "early_clinical_mg_mri_vit2d");
+  auto slices = build_feature_table(cohort, case_id_table(cohort), vit.subset(), {}, true, {"mri", "mg"});
+  for (const auto& spec : vit.image_inputs())
+    if (spec) add_image_block(slices, image_block_of(cohort, slices.case_ids, *spec, 2));
+  vit.bind(slices);
+  for (size_t i = 0; i < slices.size(); ++i) {
+    if (!slices.block("mri").present[i]) continue;
+    const auto maps = vit.saliency(slices, i, 0);
+    ASSERT_FALSE(maps.empty());
+    EXPECT_EQ(maps[0].method, "attention rollout");
+    EXPECT_EQ(maps[0].shape, (std::vector<int64_t>{4, 16, 16}));
+    EXPECT_NEAR(*std::max_element(maps[0].values.begin(), maps[0].values.end()), 1.0f, 1e-5);
+    break;
+  }
 }
 
 // A case's crop depends on its own images only: cropping it among others or alone gives the same
