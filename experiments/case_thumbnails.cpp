@@ -45,7 +45,7 @@ std::vector<CaseThumbnail> write_case_thumbnails(const datasets::Case& c, const 
     keep("", "", std::move(thumbnail));
     if (!s) return;
     const auto heat = modalities::crop_map_on_image(map, mask, s->spec.crop, three_d);
-    keep(s->method == "Grad-CAM" ? "_gradcam" : "_rollout", s->method, modalities::region_thumbnail(image, mask, 256, &heat));
+    keep(s->method == "attention rollout" ? "_rollout" : "_saliency", s->method, modalities::region_thumbnail(image, mask, 256, &heat));
   };
   auto attempt = [&](const std::string& modality, const std::function<void()>& draw) {
     try {

@@ -2,7 +2,7 @@
 // What a prediction was made from, for a person to check: one picture per image the case has
 // (MRI: the first post-contrast DCE phase; each mammography view; up to three ultrasound frames)
 // around its region with the region outlined (modalities/thumbnail.h), and for a modality read by
-// an image encoder the same picture with where the encoder looked (Grad-CAM or attention rollout)
+// an image encoder the same picture with where the encoder looked (gradient x input, or the ViT's attention rollout)
 // put back on the image grid and blended in. Written to DIR/images/.
 #include <cstdint>
 #include <filesystem>

@@ -477,9 +477,9 @@ std::vector<ImageSaliency> FittedModel::saliency(const FeatureTable& table, size
   const auto maps = fusion::case_saliency(model, network_inputs(preprocessors_, images_, subset_, table, {row}), target_class);
   std::vector<ImageSaliency> out;
   for (size_t m = 0; m < subset_.size(); ++m) {
-    if (!images_[m] || !maps[m].defined()) continue;
-    const auto map = maps[m].to(torch::kFloat32).contiguous();
-    ImageSaliency s{*images_[m], network_->encoder(m).saliency_method(), map.sizes().vec(), {}};
+    if (!images_[m] || !maps[m].map.defined()) continue;
+    const auto map = maps[m].map.to(torch::kFloat32).contiguous();
+    ImageSaliency s{*images_[m], maps[m].method, map.sizes().vec(), {}};
     s.values.assign(map.data_ptr<float>(), map.data_ptr<float>() + map.numel());
     out.push_back(std::move(s));
   }

@@ -102,7 +102,7 @@ class FittedModel {
   std::optional<fusion::MarginShapley> margin_shapley(const FeatureTable& table, size_t row) const;
 
   // A fusion network with image encoders: per image modality the case at `row` has, where its
-  // encoder looked when scoring `target_class` (Grad-CAM of log P(class), or attention rollout).
+  // encoder looked when scoring `target_class` (fusion/saliency.h).
   // Empty for other models.
   std::vector<ImageSaliency> saliency(const FeatureTable& table, size_t row, int target_class) const;
 

@@ -49,7 +49,7 @@ struct ImageInputSpec {
 // row-major over `shape` = [items, size, size] for views and frames, [1 or depth, ...] for MRI.
 struct ImageSaliency {
   ImageInputSpec spec;
-  std::string method;  // "Grad-CAM" or "attention rollout"
+  std::string method;  // "gradient x input" or "attention rollout"
   std::vector<int64_t> shape;
   std::vector<float> values;
 };

@@ -56,9 +56,6 @@ class Cnn2dEncoder : public Encoder {
   torch::Tensor forward(const EncoderInput& input) override;
   int64_t embedding_dim() const override { return embedding_; }
   int spatial_dims() const override { return 2; }
-  void keep_saliency(bool keep) override;
-  torch::Tensor saliency() const override;
-  std::string saliency_method() const override;
 
  private:
   ResNet trunk_{nullptr};
@@ -66,7 +63,7 @@ class Cnn2dEncoder : public Encoder {
   torch::nn::Linear out_{nullptr};
   bool attention_pooling_;
   int64_t embedding_;
-  std::vector<int64_t> input_shape_;  // of the last forward with the saliency kept
+  std::vector<int64_t> input_shape_;  // of the last forward
 };
 
 // [N, C, D, H, W] MRI channels on one grid (DCE phases, ADC, T2) -> 3D ResNet-GN.
@@ -80,15 +77,12 @@ class Cnn3dEncoder : public Encoder {
   torch::Tensor forward(const EncoderInput& input) override;
   int64_t embedding_dim() const override { return embedding_; }
   int spatial_dims() const override { return 3; }
-  void keep_saliency(bool keep) override;
-  torch::Tensor saliency() const override;
-  std::string saliency_method() const override;
 
  private:
   ResNet trunk_{nullptr};
   torch::nn::Linear out_{nullptr};
   int64_t embedding_;
-  std::vector<int64_t> input_shape_;  // of the last forward with the saliency kept
+  std::vector<int64_t> input_shape_;  // of the last forward
 };
 
 // [N, S, C, H, W] slices through the tumour with item_mask [N, S] -> ViT per slice -> mean.
@@ -113,7 +107,7 @@ class Vit2dEncoder : public Encoder {
   torch::nn::LayerNorm norm_{nullptr};
   torch::nn::Linear out_{nullptr};
   int64_t embedding_;
-  std::vector<int64_t> input_shape_;  // of the last forward with the saliency kept
+  std::vector<int64_t> input_shape_;  // of the last forward
   bool keep_attention_ = false;
   std::vector<torch::Tensor> attention_;  // per layer [N*S, tokens, tokens]
 };

@@ -1,7 +1,5 @@
 #include "encoders/nn/builtin.h"
 
-#include <torch/nn/functional/upsampling.h>
-
 namespace vbiopsy::encoders {
 
 std::vector<core::OptionSpec> Cnn2dEncoder::option_specs() {
@@ -35,21 +33,9 @@ torch::Tensor Cnn2dEncoder::forward(const EncoderInput& input) {
   TORCH_CHECK(x.dim() == 5, "cnn2d expects [N,V,C,H,W], got ", x.sizes());
   const int64_t n = x.size(0), views = x.size(1);
   const auto mask = items_present(input.item_mask, n, views);
-  input_shape_ = x.sizes().vec();
   const auto features = trunk_->forward(x.flatten(0, 1)).view({n, views, -1});
   const auto pooled = attention_pooling_ ? std::get<0>(pool_->forward(features, mask)) : masked_mean(features, mask);
   return out_->forward(pooled);
-}
-
-void Cnn2dEncoder::keep_saliency(bool keep) { trunk_->keep_feature_maps(keep); }
-std::string Cnn2dEncoder::saliency_method() const { return "Grad-CAM"; }
-
-torch::Tensor Cnn2dEncoder::saliency() const {
-  namespace F = torch::nn::functional;
-  const auto cam = trunk_->grad_cam().unsqueeze(1);  // [N*V, 1, h, w]
-  const auto& s = input_shape_;                     // [N, V, C, H, W]
-  const auto up = F::interpolate(cam, F::InterpolateFuncOptions().size(std::vector<int64_t>{s[3], s[4]}).mode(torch::kBilinear).align_corners(false));
-  return unit_maximum(up.view({s[0], s[1], s[3], s[4]}));
 }
 
 }  // namespace vbiopsy::encoders

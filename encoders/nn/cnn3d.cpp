@@ -1,7 +1,5 @@
 #include "encoders/nn/builtin.h"
 
-#include <torch/nn/functional/upsampling.h>
-
 namespace vbiopsy::encoders {
 
 std::vector<core::OptionSpec> Cnn3dEncoder::option_specs() {
@@ -26,20 +24,7 @@ Cnn3dEncoder::Cnn3dEncoder(const core::ResolvedOptions& options, const std::vect
 
 torch::Tensor Cnn3dEncoder::forward(const EncoderInput& input) {
   TORCH_CHECK(input.values.dim() == 5, "cnn3d expects [N,C,D,H,W], got ", input.values.sizes());
-  input_shape_ = input.values.sizes().vec();
   return out_->forward(trunk_->forward(input.values));
-}
-
-void Cnn3dEncoder::keep_saliency(bool keep) { trunk_->keep_feature_maps(keep); }
-std::string Cnn3dEncoder::saliency_method() const { return "Grad-CAM"; }
-
-torch::Tensor Cnn3dEncoder::saliency() const {
-  namespace F = torch::nn::functional;
-  const auto cam = trunk_->grad_cam().unsqueeze(1);  // [N, 1, d, h, w]
-  const auto& s = input_shape_;                     // [N, C, D, H, W]
-  const auto up =
-      F::interpolate(cam, F::InterpolateFuncOptions().size(std::vector<int64_t>{s[2], s[3], s[4]}).mode(torch::kTrilinear).align_corners(false));
-  return unit_maximum(up);  // [N, 1, D, H, W]
 }
 
 }  // namespace vbiopsy::encoders

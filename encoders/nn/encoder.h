@@ -31,15 +31,14 @@ class Encoder : public torch::nn::Module {
   // 2 or 3 for image encoders (the trainer augments their inputs), 0 for vectors.
   virtual int spatial_dims() const { return 0; }
 
-  // Explanations of image encoders. While keep_saliency(true), forward keeps what saliency() needs:
-  // a CNN its last feature maps with their gradient (Grad-CAM, Selvaraju et al. 2017), a ViT each
-  // layer's attention (attention rollout, Abnar & Zuidema 2020).
+  // An image encoder's own explanation, when it has one (the ViT: attention rollout, Abnar &
+  // Zuidema 2020); the others are explained by gradient x input (fusion/saliency.h). While
+  // keep_saliency(true), forward keeps what saliency() needs; saliency() then gives per case and
+  // item (view, frame, slice) a map over the input's spatial grid scaled to a maximum of 1,
+  // [N, K, H, W]. Undefined for encoders without one.
   virtual void keep_saliency(bool) {}
-  // After such a forward (and, for Grad-CAM, the backward of the explained score): per case and
-  // item (view, frame, slice; one for a volume) a map over the input's spatial grid, scaled to a
-  // maximum of 1: [N, K, H, W] or [N, K, D, H, W]. Undefined for encoders without one.
   virtual torch::Tensor saliency() const { return {}; }
-  // "Grad-CAM" or "attention rollout"; empty when saliency() is undefined.
+  // "attention rollout"; empty when saliency() is undefined.
   virtual std::string saliency_method() const { return ""; }
 };
 

@@ -210,10 +210,6 @@ torch::Tensor ResNetImpl::forward(const torch::Tensor& x) {
   TORCH_CHECK(x.dim() == dims_ + 2, "ResNet trunk (", dims_, "D) expects [N,C,", dims_ == 2 ? "H,W" : "D,H,W",
               "], got ", x.sizes());
   const auto features = body_->forward(x);
-  if (keep_maps_) {
-    features.retain_grad();
-    maps_ = features;
-  }
   if (block_ == 0) return features.flatten(2).mean(2);
   // [N, C/B, spatial..., B] -> mean over the spatial positions -> [N, C/B, B] = [N, C]
   std::vector<int64_t> spatial(dims_);
@@ -224,19 +220,6 @@ torch::Tensor ResNetImpl::forward(const torch::Tensor& x) {
 }  // namespace vbiopsy::encoders
 
 namespace vbiopsy::encoders {
-torch::Tensor ResNetImpl::grad_cam() const {
-  TORCH_CHECK(maps_.defined() && maps_.grad().defined(), "Grad-CAM needs a forward with the feature maps kept, then a backward");
-  const auto& grad = maps_.grad();
-  std::vector<int64_t> spatial(dims_);
-  std::iota(spatial.begin(), spatial.end(), 2);
-  // Channel weights: the gradient averaged over the positions ([N, C] or blocked [N, C/B, B]).
-  auto weights = grad.mean(spatial, true);
-  auto cam = (weights * maps_).detach();
-  // Sum over the channels: dimension 1, and in the blocked layout the trailing block as well.
-  cam = block_ == 0 ? cam.sum(1) : cam.sum(-1).sum(1);
-  return torch::relu(cam);
-}
-
 torch::Tensor unit_maximum(const torch::Tensor& maps) {
   const auto flat = maps.flatten(2);
   const auto top = std::get<0>(flat.max(2, true)).clamp_min(1e-12);

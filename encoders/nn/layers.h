@@ -112,14 +112,8 @@ class ResNetImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);
   int64_t features() const { return features_; }
   int64_t channel_block() const { return block_; }  // 0: NCHW
-  // Grad-CAM: while kept, forward keeps its last feature maps with their gradient retained;
-  // grad_cam() then gives relu(sum over channels of (mean gradient) x map): [N, spatial...].
-  void keep_feature_maps(bool keep) { keep_maps_ = keep; }
-  torch::Tensor grad_cam() const;
 
  private:
-  bool keep_maps_ = false;
-  torch::Tensor maps_;
   torch::nn::Sequential body_{nullptr};
   int64_t features_ = 0;
   int dims_ = 2;

@@ -116,7 +116,7 @@ TEST(ImageEncoders, RunTheEncoderAxisFromCropsAndPredictACaseFolderAsFitted) {
     EXPECT_NEAR(prediction.at("probabilities").at("positive").get<double>(), in_process.probabilities(0, 2), 1e-12);
     EXPECT_TRUE(prediction.at("modalities_present").at("mri").get<bool>());
     EXPECT_TRUE(prediction.at("contributions").at("mg").at("change").is_number());
-    // Where the encoders looked: Grad-CAM of the MRI volume and of each mammography view, drawn on
+    // Where the encoders looked: gradient x input over the MRI volume and each mammography view, drawn on
     // the images (files beside the plain pictures).
     std::map<std::string, int> saliency;
     for (const auto& image : prediction.at("images"))
@@ -124,10 +124,10 @@ TEST(ImageEncoders, RunTheEncoderAxisFromCropsAndPredictACaseFolderAsFitted) {
         ++saliency[image.at("modality").get<std::string>() + " " + image.at("saliency").get<std::string>()];
         EXPECT_TRUE(fs::exists(dir / ("p" + std::to_string(i)) / image.at("file").get<std::string>()));
       }
-    EXPECT_EQ(saliency["mri Grad-CAM"], 1) << prediction.at("images").dump();
-    EXPECT_EQ(saliency["mg Grad-CAM"], static_cast<int>(cohort.cases[i].mammography->views.size())) << prediction.at("images").dump();
+    EXPECT_EQ(saliency["mri gradient x input"], 1) << prediction.at("images").dump();
+    EXPECT_EQ(saliency["mg gradient x input"], static_cast<int>(cohort.cases[i].mammography->views.size())) << prediction.at("images").dump();
     for (const auto& map : model.saliency(table, i, 1)) {
-      EXPECT_EQ(map.method, "Grad-CAM");
+      EXPECT_EQ(map.method, "gradient x input");
       EXPECT_EQ(map.shape, map.spec.modality == "mri" ? (std::vector<int64_t>{1, 4, 16, 16}) : (std::vector<int64_t>{2, 32, 32}));
       EXPECT_LE(*std::max_element(map.values.begin(), map.values.end()), 1.0f + 1e-6f);
       EXPECT_GE(*std::min_element(map.values.begin(), map.values.end()), 0.0f);

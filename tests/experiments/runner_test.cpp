@@ -142,8 +142,9 @@ TEST(Report, RendersInHeadlessChromiumWithEveryPlotAndNoError) {
                               " > " + dom.string() + " 2> " + console.string();
   ASSERT_EQ(std::system(command.c_str()), 0) << core::read_text_file(console);
   const auto rendered = core::read_text_file(dom);
-  // 3 ROC, calibration, 2 decision curves, 1 Shapley chart (the grid holds every subset).
-  EXPECT_EQ(count(rendered, "<svg"), 7u);
+  // 3 ROC, calibration, 2 decision curves, 1 Shapley chart (the grid holds every subset), 1 chart of
+  // what the exported model looks at.
+  EXPECT_EQ(count(rendered, "<svg"), 8u);
   EXPECT_GE(count(rendered, "<polyline"), 3u * 2);
   EXPECT_NE(rendered.find("TRIPOD"), std::string::npos);
   const auto messages = core::read_text_file(console);
