@@ -4,7 +4,10 @@
 
 #include <cmath>
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <map>
+#include <string>
 #include <optional>
 #include <fstream>
 #include <vector>
@@ -170,12 +173,41 @@ void check_gzip_stream(const fs::path& path) {
     fail(path.string(), ": the gzip stream is corrupt (", text, "); the file is damaged or truncated");
 }
 
-void check_png_header(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  unsigned char header[29] = {};
-  if (!in.read(reinterpret_cast<char*>(header), sizeof header)) return;  // too short: OpenCV names it
-  static const unsigned char kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  if (std::memcmp(header, kSignature, 8) != 0 || std::memcmp(header + 12, "IHDR", 4) != 0) return;
+namespace {
+
+struct PictureSignature {
+  const char* format;
+  std::vector<std::string> starts;  // any one of these
+};
+
+// The signatures of the picture suffixes core::image_suffixes() lists.
+const PictureSignature* picture_signature(std::string suffix) {
+  static const std::map<std::string, PictureSignature> kSignatures{
+      {".png", {"PNG", {std::string("\x89PNG\r\n\x1a\n", 8)}}},
+      {".jpg", {"JPEG", {"\xff\xd8\xff"}}},
+      {".jpeg", {"JPEG", {"\xff\xd8\xff"}}},
+      {".pgm", {"PGM", {"P2", "P5"}}},
+      {".ppm", {"PPM", {"P3", "P6"}}},
+      {".bmp", {"BMP", {"BM"}}},
+      {".tif", {"TIFF", {std::string("II*\0", 4), std::string("MM\0*", 4)}}},
+      {".tiff", {"TIFF", {std::string("II*\0", 4), std::string("MM\0*", 4)}}}};
+  std::transform(suffix.begin(), suffix.end(), suffix.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const auto found = kSignatures.find(suffix);
+  return found == kSignatures.end() ? nullptr : &found->second;
+}
+
+std::string hex_bytes(const unsigned char* bytes, size_t count) {
+  std::string text;
+  char cell[4];
+  for (size_t i = 0; i < count; ++i) {
+    std::snprintf(cell, sizeof cell, "%s%02X", i ? " " : "", bytes[i]);
+    text += cell;
+  }
+  return text;
+}
+
+void check_png_size(const fs::path& path, const unsigned char* header) {
+  if (std::memcmp(header + 12, "IHDR", 4) != 0) return;  // OpenCV refuses a PNG without one
   auto big_endian = [&](size_t at) {
     return (uint32_t(header[at]) << 24) | (uint32_t(header[at + 1]) << 16) | (uint32_t(header[at + 2]) << 8) | uint32_t(header[at + 3]);
   };
@@ -185,6 +217,25 @@ void check_png_header(const fs::path& path) {
   // OpenCV's decoded picture, its grey or float copies, and the image: about 16 bytes a pixel at most.
   const double bytes = width * height * (channels * std::max(1.0, bit_depth / 8) + 12);
   core::require_within_memory_budget(bytes, core::concat(path.string(), ": its PNG header's ", width, " x ", height, " pixels"));
+}
+
+}  // namespace
+
+void check_picture_header(const fs::path& path) {
+  const auto* signature = picture_signature(path.extension().string());
+  if (!signature) fail(path.string(), ": '", path.extension().string(), "' is not a picture suffix");
+  std::ifstream in(path, std::ios::binary);
+  unsigned char header[29] = {};
+  in.read(reinterpret_cast<char*>(header), sizeof header);
+  const auto got = static_cast<size_t>(in.gcount());
+  for (const auto& start : signature->starts)
+    if (got >= start.size() && std::memcmp(header, start.data(), start.size()) == 0) {
+      if (std::string(signature->format) == "PNG" && got == sizeof header) check_png_size(path, header);
+      return;
+    }
+  const auto& expected = signature->starts.front();
+  fail(path.string(), ": not a ", signature->format, " file: it starts with ", got ? hex_bytes(header, std::min<size_t>(got, 8)) : "nothing",
+       "; a ", signature->format, " file starts with ", hex_bytes(reinterpret_cast<const unsigned char*>(expected.data()), expected.size()));
 }
 
 void check_geometry(const fs::path& path, const std::array<double, 3>& spacing, const std::array<double, 3>& origin,

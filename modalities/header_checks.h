@@ -20,9 +20,11 @@ size_t restore_nonfinite_nifti_voxels(const std::filesystem::path& path, float* 
 // Every gzip member of a .gz file decompresses and passes its CRC and length checks.
 void check_gzip_stream(const std::filesystem::path& path);
 
-// A PNG's size from its IHDR chunk, checked against the memory budget before OpenCV decodes it
-// (a few bytes can claim a gigapixel). Other picture formats rely on OpenCV's own limits.
-void check_png_header(const std::filesystem::path& path);
+// A picture starts with the signature of the format its suffix names: OpenCV picks its decoder by
+// content, not by name, and would hand a ".png" that holds DICOM bytes to GDCM, which aborts on
+// malformed files. A PNG's size from its IHDR chunk is checked against the memory budget before
+// OpenCV decodes it (a few bytes can claim a gigapixel); other formats rely on OpenCV's own limits.
+void check_picture_header(const std::filesystem::path& path);
 
 // The geometry a reader found: spacing finite and positive, origin finite, direction finite and
 // not singular.

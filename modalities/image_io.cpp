@@ -175,7 +175,7 @@ core::Image single_channel_image(const cv::Mat& mat) {
 
 core::Image read_raster(const fs::path& path) {
   if (!fs::is_regular_file(path)) fail(path.string(), ": no such image file");
-  check_png_header(path);
+  check_picture_header(path);
   cv::Mat mat = cv::imread(path.string(), cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR);
   if (mat.empty()) fail(path.string(), ": OpenCV cannot decode it (corrupt or not an image)");
   if (mat.channels() == 3) cv::cvtColor(mat, mat, cv::COLOR_BGR2GRAY);
@@ -304,7 +304,7 @@ core::Image read_colour_mask(const cv::Mat& mat) {
 
 core::Image read_mask_image(const fs::path& path) {
   if (file_kind(path) != FileKind::kRaster || !fs::is_regular_file(path)) return read_image(path);
-  check_png_header(path);
+  check_picture_header(path);
   cv::Mat mat = cv::imread(path.string(), cv::IMREAD_UNCHANGED);
   if (mat.empty()) fail(path.string(), ": OpenCV cannot decode it (corrupt or not an image)");
   if (mat.channels() >= 3 && mat.depth() == CV_8U) return read_colour_mask(mat);

@@ -40,7 +40,7 @@ seed image_header "$work/phantom.nii" 00
 for f in tests/data/ibsi_digital_phantom/*.nii.gz tests/data/mr_nifti_sts002/MR_T1_mask.nii.gz; do seed image_header "$f" 01; done
 for f in tests/data/pyradiomics/brain1_label.nrrd tests/data/dicom_seg_dcmqi/label.nrrd; do seed image_header "$f" 02; done
 for f in tests/data/fuzz_findings/*.nii; do seed image_header "$f" 00; done  # past findings stay in every run
-for f in tests/data/ultrasound_busi/*.png; do seed picture "$f"; done
+for f in tests/data/ultrasound_busi/*.png tests/data/fuzz_findings/*.png; do seed picture "$f"; done
 seed manifest tests/fuzz/seeds/manifest.csv
 seed clinical tests/fuzz/seeds/clinical.csv
 seed clinical tests/data/clinical/ispy2_metadata.csv

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "fusion/learners/builtin.h"
+#include "fusion/learners/xgboost_model_check.h"
 
 namespace vbiopsy::fusion {
 
@@ -136,6 +137,8 @@ nlohmann::json XGBoostClassifier::save() const {
 void XGBoostClassifier::load(const nlohmann::json& state, const StateShape& shape) {
   const auto classes = state.at("classes").get<long long>();
   const auto model = state.at("model").get<std::string>();
+  require_state_shape(shape.features, classes, shape);
+  check_xgboost_model(model, classes);
   create_booster(nullptr);
   check(XGBoosterLoadModelFromBuffer(booster_, model.data(), static_cast<bst_ulong>(model.size())), "loading");
   bst_ulong features = 0;

@@ -337,6 +337,19 @@ TEST_F(RealData, APngClaimingAGigapixelIsRefusedBeforeDecoding) {
   EXPECT_NE(message.find((dir_ / "huge.png").string() + ": its PNG header's 100000 x 100000 pixels would need"), std::string::npos) << message;
 }
 
+// OpenCV picks its decoder by content: a ".png" holding DICOM bytes went to GDCM, whose assertion
+// aborted the process (found by fuzz_picture). A picture must start with its suffix's signature.
+TEST_F(RealData, APictureWhoseBytesAreNotItsSuffixsFormatIsRefusedByName) {
+  const fs::path finding = kData / "fuzz_findings/png_suffix_dicm_bytes.png";
+  std::string message = message_of([&] { read_image(finding); });
+  EXPECT_NE(message.find(finding.string() + ": not a PNG file: it starts with DA 00 00 00"), std::string::npos) << message;
+  fs::copy_file(kData / "dicom/CT_small.dcm", dir_ / "ct.jpg");
+  message = message_of([&] { read_mask(dir_ / "ct.jpg"); });
+  EXPECT_NE(message.find((dir_ / "ct.jpg").string() + ": not a JPEG file"), std::string::npos) << message;
+  EXPECT_NE(message.find("a JPEG file starts with FF D8 FF"), std::string::npos) << message;
+  EXPECT_NO_THROW(read_image(kData / "ultrasound_busi/malignant_1_mask.png"));
+}
+
 // ITK's NIfTI reader zeroes NaN and infinite voxels; they are kept, and named.
 TEST_F(RealData, NonFiniteNiftiVoxelsAreKeptAndNamedNotZeroed) {
   const core::Image phantom = read_image(kData / "ibsi_digital_phantom/image.nii.gz");
