@@ -316,7 +316,10 @@ std::string case_report(const json& prediction, const std::vector<CaseThumbnail>
   std::vector<std::pair<std::string, double>> weights;
   for (const auto& [modality, w] : prediction["modality_weights"].items()) weights.emplace_back(modality, w.get<double>());
   if (!weights.empty()) html += bar_chart("Modality weights (attention / gates)", weights);
-  html += "</div><h2>Modalities</h2><table><tr><th>modality</th><th>present</th><th>P(zero, low, positive) without it</th></tr>";
+  html += "</div>";
+  if (prediction.contains("explanation"))
+    html += "<p>Feature attributions: " + html_escape(prediction["explanation"].value("method", std::string("Shapley values"))) + ".</p>";
+  html += "<h2>Modalities</h2><table><tr><th>modality</th><th>present</th><th>P(zero, low, positive) without it</th></tr>";
   for (const auto& [modality, present] : prediction["modalities_present"].items()) {
     std::string without = "–";
     if (prediction["contributions"].contains(modality)) {

@@ -202,6 +202,7 @@ TEST(Predict, ACaseFolderPredictsAsItsRowOfTheCohortFeaturesAndHandlesAbsentModa
   EXPECT_TRUE(fs::exists(dir / "p1" / "explanations" / "shap.csv"));
   const auto report = core::read_text_file(dir / "p1" / "report.html");
   EXPECT_NE(report.find("<svg"), std::string::npos);
+  EXPECT_NE(report.find("Feature attributions: " + from_images["explanation"]["method"].get<std::string>()), std::string::npos);
   // A picture of each image with its region, as files and inside the report.
   std::set<std::string> pictured;
   for (const auto& image : from_images["images"]) {
