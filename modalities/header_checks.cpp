@@ -181,7 +181,7 @@ struct PictureSignature {
 };
 
 // The signatures of the picture suffixes core::image_suffixes() lists.
-const PictureSignature* picture_signature(std::string suffix) {
+const PictureSignature* picture_signature(const std::string& suffix) {
   static const std::map<std::string, PictureSignature> kSignatures{
       {".png", {"PNG", {std::string("\x89PNG\r\n\x1a\n", 8)}}},
       {".jpg", {"JPEG", {"\xff\xd8\xff"}}},
@@ -191,8 +191,7 @@ const PictureSignature* picture_signature(std::string suffix) {
       {".bmp", {"BMP", {"BM"}}},
       {".tif", {"TIFF", {std::string("II*\0", 4), std::string("MM\0*", 4)}}},
       {".tiff", {"TIFF", {std::string("II*\0", 4), std::string("MM\0*", 4)}}}};
-  std::transform(suffix.begin(), suffix.end(), suffix.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  const auto found = kSignatures.find(suffix);
+  const auto found = kSignatures.find(core::to_lower(suffix));
   return found == kSignatures.end() ? nullptr : &found->second;
 }
 
