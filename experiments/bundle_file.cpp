@@ -4,6 +4,7 @@
 #include "core/files.h"
 #include "core/hash.h"
 #include "experiments/statistics/metrics.h"
+#include "fusion/json_integers.h"
 
 namespace vbiopsy::experiments {
 
@@ -59,8 +60,9 @@ nlohmann::json read_bundle_json(const std::filesystem::path& folder) {
     if (!bundle.is_object()) core::fail(path.string(), ": expected a JSON object, found ", bundle.type_name());
     if (bundle.value("format", "") != kBundleFormat)
       core::fail(path.string(), ": format '", bundle.value("format", ""), "', expected '", kBundleFormat, "'");
-    if (bundle.value("version", 0) != kBundleVersion)
-      core::fail(path.string(), ": version ", bundle.value("version", 0), ", this program reads version ", kBundleVersion);
+    const auto version = bundle.value("version", nlohmann::json());
+    if (version != nlohmann::json(kBundleVersion))
+      core::fail(path.string(), ": version ", version.dump(), ", this program reads version ", kBundleVersion);
     verify_integrity(folder, bundle);
   } catch (const nlohmann::json::exception& e) {
     core::fail(path.string(), ": ", e.what());
@@ -79,7 +81,7 @@ BundleBlocks read_bundle_blocks(const nlohmann::json& bundle) {
   out.fusion = bundle.at("fusion").get<std::string>();
   out.kind = bundle.at("kind").get<std::string>();
   out.subset = bundle.at("modalities").get<std::vector<std::string>>();
-  out.absent_in_training = bundle.at("absent_in_training").get<std::vector<size_t>>();
+  out.absent_in_training = fusion::json_integers<size_t>(bundle.at("absent_in_training"), "absent_in_training", 0);
   const auto& states = bundle.at("preprocessing");
   const auto images = bundle.value("image_inputs", nlohmann::json::array());
   if (out.subset.empty() || !states.is_array() || !images.is_array() || states.size() != out.subset.size() ||
@@ -95,7 +97,7 @@ BundleBlocks read_bundle_blocks(const nlohmann::json& bundle) {
     }
     out.preprocessors.emplace_back();  // crops are normalised per case
     out.images.back() = ImageInputSpec::from_json(images[m].at("crop"));
-    out.image_shapes.back() = images[m].at("sample_shape").get<std::vector<int64_t>>();
+    out.image_shapes.back() = fusion::json_integers<int64_t>(images[m].at("sample_shape"), "sample_shape", 1, 4096);
     for (const auto size : out.image_shapes.back())
       if (size < 1 || size > 4096) core::fail("modality '", out.subset[m], "': sample_shape size ", size, ", expected 1..4096");
   }

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/strings.h"
 #include "fusion/learners/classifier.h"
+#include "fusion/json_integers.h"
 
 namespace vbiopsy::experiments {
 
@@ -242,7 +243,9 @@ ConformalSets ConformalSets::load(const nlohmann::json& state) {
   try {
     out.alpha = state.at("alpha").get<double>();
     out.thresholds = state.at("thresholds").get<ClassProbabilities>();
-    out.calibration_cases = state.at("calibration_cases").get<std::array<int, kClasses>>();
+    const auto cases = fusion::json_integers<int>(state.at("calibration_cases"), "calibration_cases", 0);
+    if (cases.size() != kClasses) core::fail("conformal state: ", cases.size(), " calibration case counts, expected ", kClasses);
+    std::copy(cases.begin(), cases.end(), out.calibration_cases.begin());
   } catch (const nlohmann::json::exception& e) {
     core::fail("conformal state: ", e.what());
   }

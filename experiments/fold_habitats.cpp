@@ -9,6 +9,7 @@
 #include "core/parallel.h"
 #include "modalities/case_loader.h"
 #include "modalities/image_io.h"
+#include "fusion/json_integers.h"
 
 namespace vbiopsy::experiments {
 
@@ -134,12 +135,13 @@ FoldHabitats FoldHabitats::load(const nlohmann::json& state) {
     out.model_.sd = Eigen::Map<const Eigen::RowVectorXd>(sd.data(), static_cast<Eigen::Index>(sd.size()));
     out.model_.centroids = matrix_from(state.at("centroids"));
     const auto& o = state.at("options");
-    out.options_.supervoxels_per_case = o.at("supervoxels_per_case").get<int>();
-    out.options_.min_habitats = o.at("min_habitats").get<int>();
-    out.options_.max_habitats = o.at("max_habitats").get<int>();
-    out.options_.fixed_habitats = o.at("fixed_habitats").get<int>();
+    out.options_.supervoxels_per_case = fusion::json_integer<int>(o.at("supervoxels_per_case"), "supervoxels_per_case");
+    out.options_.min_habitats = fusion::json_integer<int>(o.at("min_habitats"), "min_habitats");
+    out.options_.max_habitats = fusion::json_integer<int>(o.at("max_habitats"), "max_habitats");
+    out.options_.fixed_habitats = fusion::json_integer<int>(o.at("fixed_habitats"), "fixed_habitats");
     out.options_.criterion = o.at("criterion").get<std::string>() == "silhouette" ? Criterion::kSilhouette : Criterion::kCalinskiHarabasz;
-    out.options_.min_fragment_voxels = o.at("min_fragment_voxels").get<int>();
+    out.options_.min_fragment_voxels = fusion::json_integer<int>(o.at("min_fragment_voxels"), "min_fragment_voxels");
+    if (!o.at("seed").is_number_unsigned()) core::fail("habitat model state: seed ", o.at("seed").dump(), ", expected a whole number >= 0");
     out.options_.seed = o.at("seed").get<uint64_t>();
   } catch (const nlohmann::json::exception& e) {
     core::fail("habitat model state: ", e.what());

@@ -11,6 +11,7 @@
 #include "core/strings.h"
 #include "modalities/case_loader.h"
 #include "modalities/image_io.h"
+#include "fusion/json_integers.h"
 
 namespace vbiopsy::experiments {
 
@@ -101,10 +102,10 @@ ImageInputSpec ImageInputSpec::from_json(const nlohmann::json& json) {
   try {
     spec.modality = json.at("modality").get<std::string>();
     spec.encoder = json.at("encoder").get<std::string>();
-    spec.crop.size = json.at("size").get<int>();
-    spec.crop.depth = json.at("depth").get<int>();
+    spec.crop.size = fusion::json_integer<int>(json.at("size"), "size");
+    spec.crop.depth = fusion::json_integer<int>(json.at("depth"), "depth");
     spec.crop.margin = json.at("margin").get<double>();
-    spec.crop.frames = json.at("frames").get<int>();
+    spec.crop.frames = fusion::json_integer<int>(json.at("frames"), "frames");
     spec.crop.channels = json.at("channels").get<std::vector<std::string>>();
   } catch (const nlohmann::json::exception& e) {
     core::fail("image input settings: ", e.what());

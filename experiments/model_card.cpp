@@ -7,6 +7,7 @@
 #include "core/strings.h"
 #include "experiments/bundle_file.h"
 #include "experiments/statistics/metrics.h"
+#include "fusion/json_integers.h"
 
 namespace vbiopsy::experiments {
 
@@ -71,12 +72,12 @@ nlohmann::json read_model_card(const std::filesystem::path& bundle) {
 std::string model_card_text(const nlohmann::json& card) {
   std::string out = "Model card: " + card.value("model", "") + "\n\nIntended use: " + card.value("intended_use", "") + "\n\nTraining data: ";
   const auto& data = card.at("training_data");
-  out += std::to_string(data.value("cases", 0)) + " cases" + (data.value("synthetic", false) ? " (SYNTHETIC)" : "") + "; per class";
-  for (const auto& [name, n] : data.at("per_class").items()) out += " " + name + " " + std::to_string(n.get<long>());
+  out += std::to_string(fusion::json_count_or(data, "cases", 0)) + " cases" + (data.value("synthetic", false) ? " (SYNTHETIC)" : "") + "; per class";
+  for (const auto& [name, n] : data.at("per_class").items()) out += " " + name + " " + std::to_string(fusion::json_integer(n, name, 0));
   out += "; sites";
   for (const auto& [site, counts] : data.at("per_site").items()) {
     long n = 0;
-    for (const auto& [k, v] : counts.items()) n += v.get<long>();
+    for (const auto& [k, v] : counts.items()) n += fusion::json_integer(v, k, 0);
     out += " " + site + " (" + std::to_string(n) + ")";
   }
   out += "\n\nInputs:";
@@ -85,7 +86,7 @@ std::string model_card_text(const nlohmann::json& card) {
   for (const auto& [subset, figures] : card.at("cross_validated").at("by_modalities").items()) {
     out += "\n  cases with only " + subset + ":";
     if (figures.contains("held_out_cases"))
-      out += " this model " + with_ci(figures["held_out_cases"]["macro_auc"]) + " on " + std::to_string(figures["held_out_cases"]["cases"].get<long>()) + " cases;";
+      out += " this model " + with_ci(figures["held_out_cases"]["macro_auc"]) + " on " + std::to_string(fusion::json_integer(figures["held_out_cases"]["cases"], "cases", 0)) + " cases;";
     if (figures.contains("ablation_cell")) out += " " + figures["ablation_cell"].value("model", "") + " " + with_ci(figures["ablation_cell"]["macro_auc"]);
   }
   const auto& calibration = card.at("calibration");

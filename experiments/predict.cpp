@@ -33,6 +33,7 @@
 #include "modalities/cohort_check.h"
 #include "modalities/dicom/dicom_file.h"
 #include "modalities/dicom/structured_report.h"
+#include "fusion/json_integers.h"
 
 namespace vbiopsy::experiments {
 
@@ -339,14 +340,14 @@ std::string case_report(const json& prediction, const std::vector<CaseThumbnail>
                                                                    core::format_double(std::round(a["threshold"].get<double>() * 10) / 10) + ")"
                                                              : "–";
       html += "<tr><td>" + html_escape(modality) + "</td><td>" + (a["far"].get<bool>() ? "<b>" + distance + "</b>" : distance) + "</td><td>" +
-              std::to_string(a["beyond_training_range"].size()) + " of " + std::to_string(a["features"].get<size_t>()) + "</td><td>" +
+              std::to_string(a["beyond_training_range"].size()) + " of " + std::to_string(fusion::json_integer(a["features"], "features", 0)) + "</td><td>" +
               std::to_string(a["clipped"].size()) + "</td></tr>";
     }
     html += "</table><p class=\"note\">Mahalanobis distance on the model's standardised features; the threshold is the 99th percentile of "
             "held-out training cases' distances.</p>";
   }
   html += "<h2>The model</h2><table>";
-  html += "<tr><th>trained on</th><td>" + std::to_string(model.value("training_cases", 0)) + " cases</td></tr>";
+  html += "<tr><th>trained on</th><td>" + std::to_string(fusion::json_count_or(model, "training_cases", 0)) + " cases</td></tr>";
   auto text = [](const json& v) { return v.is_number() ? core::format_double(std::round(v.get<double>() * 1000) / 1000) : std::string("–"); };
   // A case without some of the model's modalities is quoted the figures for what it has.
   const bool partial = model.contains("cross_validated_for_present") && !model["cross_validated_for_present"].is_null();
@@ -364,7 +365,7 @@ std::string case_report(const json& prediction, const std::vector<CaseThumbnail>
     const std::string present = html_escape(model.value("present_modalities", ""));
     if (f.contains("held_out_cases")) {
       const auto& auc = f["held_out_cases"]["macro_auc"];
-      html += "<tr><th>this model on held-out cases with only " + present + " (" + std::to_string(f["held_out_cases"]["cases"].get<long>()) +
+      html += "<tr><th>this model on held-out cases with only " + present + " (" + std::to_string(fusion::json_integer(f["held_out_cases"]["cases"], "cases", 0)) +
               " cases)</th><td>" + text(auc["estimate"]) + " (95% CI " + text(auc["lower"]) + "–" + text(auc["upper"]) + ")</td></tr>";
     }
     if (f.contains("ablation_cell")) {
@@ -514,7 +515,7 @@ json predict_case(const PredictRequest& request, std::ostream& log) {
                      {"provenance", provenance(request, cohort)},
                      {"model_card", run.value("model_card", json())},
                      {"model_evidence",
-                      {{"training_cases", run.value("training_cases", 0)},
+                      {{"training_cases", fusion::json_count_or(run, "training_cases", 0)},
                        {"validation", run.value("validation", "")},
                        {"cross_validated", run.value("cross_validated", json::object())},
                        {"present_modalities", present_key},

@@ -13,6 +13,7 @@
 #include "experiments/explanations.h"
 #include "experiments/statistics/metrics.h"
 #include "experiments/svg.h"
+#include "fusion/json_integers.h"
 
 namespace vbiopsy::experiments {
 
@@ -150,8 +151,8 @@ void write_report(const std::filesystem::path& run_dir) {
                      "body{font-family:sans-serif;margin:24px;max-width:1200px}table{border-collapse:collapse;margin:8px 0 20px}"
                      "td,th{border:1px solid #ccc;padding:3px 7px;font-size:13px;text-align:left}th{background:#f2f2f2}"
                      ".ci{color:#666;font-size:11px}.charts{display:flex;flex-wrap:wrap;gap:12px}h2{margin-top:28px}</style></head><body>";
-  html += "<h1>HER2 virtual biopsy: run report</h1><p>" + std::to_string(run.value("cases", 0)) + " cases, seed " +
-          std::to_string(run.value("seed", 0)) + ", " + std::to_string(run.value("threads", 1)) + " thread(s); reference model <b>" +
+  html += "<h1>HER2 virtual biopsy: run report</h1><p>" + std::to_string(fusion::json_count_or(run, "cases", 0)) + " cases, seed " +
+          run.value("seed", nlohmann::json(0)).dump() + ", " + std::to_string(fusion::json_count_or(run, "threads", 1)) + " thread(s); reference model <b>" +
           html_escape(reference) + "</b>; config SHA-256 <code>" + html_escape(run.value("config_sha256", "")) + "</code>" +
           (run.value("permute_labels", false) ? "; <b>labels permuted (negative control)</b>" : "") + ".</p>";
 
@@ -198,7 +199,7 @@ void write_report(const std::filesystem::path& run_dir) {
     for (const auto& name : shown) {
       Series s{name, {}};
       for (const auto& bin : metrics[name]["reliability"])
-        if (bin["count"].get<long>() > 0) s.points.emplace_back(bin["confidence"].get<double>(), bin["accuracy"].get<double>());
+        if (fusion::json_integer(bin["count"], "count", 0) > 0) s.points.emplace_back(bin["confidence"].get<double>(), bin["accuracy"].get<double>());
       series.push_back(s);
     }
     html += line_chart({"reliability", "mean confidence", "accuracy", 0, 1, 0, 1, true}, series);
@@ -224,7 +225,7 @@ void write_report(const std::filesystem::path& run_dir) {
     std::vector<std::vector<std::string>> cm;
     for (int t = 0; t < kClasses; ++t) {
       std::vector<std::string> row{std::string("true ") + kClassNames[t]};
-      for (int p = 0; p < kClasses; ++p) row.push_back(std::to_string(metrics[name]["confusion_matrix"][t][p].get<long>()));
+      for (int p = 0; p < kClasses; ++p) row.push_back(std::to_string(fusion::json_integer(metrics[name]["confusion_matrix"][t][p], "confusion_matrix", 0)));
       cm.push_back(row);
     }
     html += "<div><b>" + html_escape(name) + "</b>" + table({"", "pred zero", "pred low", "pred positive"}, cm) + "</div>";
@@ -268,13 +269,13 @@ void write_report(const std::filesystem::path& run_dir) {
   html += table({"item", "this run"},
                 {{"Outcome", "HER2 status in three classes (zero, low, positive) per ASCO/CAP 2018/2023 from IHC and ISH; IHC 2+ without ISH excluded"},
                  {"Source of data", "manifest <code>" + html_escape(run.value("manifest", "")) + "</code> (SHA-256 " + html_escape(run.value("manifest_sha256", "")) + ")"},
-                 {"Participants", std::to_string(run.value("cases", 0)) + " cases analysed, " + std::to_string(run["excluded"].size()) + " excluded (listed above)"},
+                 {"Participants", std::to_string(fusion::json_count_or(run, "cases", 0)) + " cases analysed, " + std::to_string(run["excluded"].size()) + " excluded (listed above)"},
                  {"Predictors", "radiomics features <code>" + html_escape(run.value("features", "")) + "</code> (SHA-256 " + html_escape(run.value("features_sha256", "")) + ") and clinical variables; modalities per model as named"},
                  {"Missing data", "absent modalities masked in fusion; missing feature values imputed with the training-fold median; missing clinical values handled by the clinical encoder (learned value + indicator)"},
                  {"Model development", "encoders, fusion, head and training as in the config below; feature handling fitted on training folds only"},
                  {"Validation", "stratified k-fold cross-validation by patient (see config), out-of-fold predictions"},
                  {"Performance measures", "one-vs-rest, macro and micro AUC, accuracy, balanced accuracy, per-class sensitivity/specificity/PPV/NPV, Brier, ECE, each with a stratified bootstrap 95% CI; DeLong with Holm; NRI/IDI; decision curves"},
-                 {"Reproducibility", "seed " + std::to_string(run.value("seed", 0)) + ", " + std::to_string(run.value("threads", 1)) + " thread(s), vbiopsy " + html_escape(run.value("vbiopsy_version", "")) + ", LibTorch " + html_escape(run.value("libtorch_version", "")) + "; rerun with <code>vbiopsy reproduce</code>"}});
+                 {"Reproducibility", "seed " + run.value("seed", nlohmann::json(0)).dump() + ", " + std::to_string(fusion::json_count_or(run, "threads", 1)) + " thread(s), vbiopsy " + html_escape(run.value("vbiopsy_version", "")) + ", LibTorch " + html_escape(run.value("libtorch_version", "")) + "; rerun with <code>vbiopsy reproduce</code>"}});
   html += "<h2>Config</h2><pre>" + html_escape(run.value("config_text", "")) + "</pre></body></html>\n";
   core::write_file_atomic(run_dir / "report.html", html);
 }

@@ -50,8 +50,9 @@ LoadedBundle load_bundle(const std::filesystem::path& path) {
   const auto& meta = bundle.metadata;
   if (meta.value("format", "") != kBundleFormat)
     core::fail("model bundle ", path.string(), ": format '", meta.value("format", ""), "', expected '", kBundleFormat, "'");
-  if (meta.value("version", 0) != kBundleVersion)
-    core::fail("model bundle ", path.string(), ": version ", meta.value("version", 0), ", this program reads version ", kBundleVersion);
+  const auto version = meta.value("version", nlohmann::json());
+  if (version != nlohmann::json(kBundleVersion))
+    core::fail("model bundle ", path.string(), ": version ", version.dump(), ", this program reads version ", kBundleVersion);
   try {
     bundle.model = MultimodalModel(model_spec_from_json(meta.at("spec")));
   } catch (const core::Error& e) {

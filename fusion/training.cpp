@@ -15,6 +15,7 @@
 #include "core/files.h"
 #include "core/metrics.h"
 #include "core/random.h"
+#include "fusion/json_integers.h"
 
 namespace vbiopsy::fusion {
 
@@ -127,13 +128,13 @@ LoopState load_checkpoint(const std::filesystem::path& path, Loop& loop, torch::
     if (json.at("fingerprint").get<std::string>() != loop.fingerprint)
       core::fail("checkpoint ", path.string(), " was written for other settings or data; delete it or use another checkpoint directory");
     LoopState state;
-    state.next_epoch = json.at("next_epoch");
+    state.next_epoch = json_integer<int64_t>(json.at("next_epoch"), "next_epoch", 0);
     state.best_auc = json.at("best_auc").is_null() ? -std::numeric_limits<double>::infinity() : json.at("best_auc").get<double>();
-    state.best_epoch = json.at("best_epoch");
-    state.bad_epochs = json.at("bad_epochs");
-    state.finished = json.at("finished");
+    state.best_epoch = json_integer<int64_t>(json.at("best_epoch"), "best_epoch");
+    state.bad_epochs = json_integer<int64_t>(json.at("bad_epochs"), "bad_epochs", 0);
+    state.finished = json.at("finished").get<bool>();
     for (const auto& r : json.at("history"))
-      state.history.push_back({r[0].get<int64_t>(), r[1].get<double>(), r[2].is_null() ? kNaN : r[2].get<double>()});
+      state.history.push_back({json_integer<int64_t>(r[0], "history epoch"), r[1].get<double>(), r[2].is_null() ? kNaN : r[2].get<double>()});
     torch::serialize::InputArchive model, optimiser, best_archive;
     archive.read("model", model);
     archive.read("optimizer", optimiser);

@@ -11,6 +11,7 @@
 #include "core/parallel.h"
 #include "core/random.h"
 #include "fusion/learners/builtin.h"
+#include "fusion/json_integers.h"
 
 namespace vbiopsy::fusion {
 
@@ -154,12 +155,12 @@ nlohmann::json ExtraTrees::save() const {
 }
 
 void ExtraTrees::load(const nlohmann::json& state, const StateShape& shape) {
-  const auto classes = state.at("classes").get<long long>(), features = state.at("features").get<long long>();
+  const auto classes = json_integer(state.at("classes"), "classes"), features = json_integer(state.at("features"), "features");
   require_state_shape(features, classes, shape);
   std::vector<Tree> forest;
   for (const auto& t : state.at("trees")) {
-    Tree tree{t.at("feature").get<std::vector<int>>(), t.at("threshold").get<std::vector<double>>(), t.at("left").get<std::vector<int>>(),
-              t.at("right").get<std::vector<int>>(), t.at("leaf").get<std::vector<std::vector<double>>>()};
+    Tree tree{json_integers<int>(t.at("feature"), "feature"), t.at("threshold").get<std::vector<double>>(),
+              json_integers<int>(t.at("left"), "left"), json_integers<int>(t.at("right"), "right"), t.at("leaf").get<std::vector<std::vector<double>>>()};
     const auto nodes = static_cast<long long>(tree.feature.size());
     if (nodes == 0 || tree.threshold.size() != tree.feature.size() || tree.left.size() != tree.feature.size() ||
         tree.right.size() != tree.feature.size() || tree.leaf_probabilities.size() != tree.feature.size())

@@ -3,6 +3,7 @@
 
 #include "core/error.h"
 #include "fusion/learners/builtin.h"
+#include "fusion/json_integers.h"
 
 namespace vbiopsy::fusion {
 
@@ -148,7 +149,7 @@ nlohmann::json LogisticRegression::save() const {
 }
 
 void LogisticRegression::load(const nlohmann::json& state, const StateShape& shape) {
-  const auto p = state.at("features").get<long long>(), k = state.at("classes").get<long long>();
+  const auto p = json_integer(state.at("features"), "features"), k = json_integer(state.at("classes"), "classes");
   require_state_shape(p, k, shape);
   for (const char* field : {"mean", "scale", "coefficients", "intercepts"})
     require_finite(field, state.at(field).get<std::vector<double>>(), std::string(field) == "scale");

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "fusion/learners/builtin.h"
+#include "fusion/json_integers.h"
 
 namespace vbiopsy::fusion {
 
@@ -58,7 +59,7 @@ Eigen::MatrixXd RandomForest::predict_proba(const Eigen::MatrixXd& x) const {
 nlohmann::json RandomForest::save() const { return {{"learner", kName}, {"classes", classes_}, {"model", opencv_model_text(forest_)}}; }
 
 void RandomForest::load(const nlohmann::json& state, const StateShape& shape) {
-  const auto classes = state.at("classes").get<long long>();
+  const auto classes = json_integer(state.at("classes"), "classes");
   auto forest = cv::Algorithm::loadFromString<cv::ml::RTrees>(state.at("model").get<std::string>());
   if (forest.empty() || !forest->isTrained()) core::fail("'model' holds no trained OpenCV random trees");
   require_state_shape(forest->getVarCount(), classes, shape);

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "fusion/learners/builtin.h"
 #include "fusion/learners/xgboost_model_check.h"
+#include "fusion/json_integers.h"
 
 namespace vbiopsy::fusion {
 
@@ -135,7 +136,7 @@ nlohmann::json XGBoostClassifier::save() const {
 }
 
 void XGBoostClassifier::load(const nlohmann::json& state, const StateShape& shape) {
-  const auto classes = state.at("classes").get<long long>();
+  const auto classes = json_integer(state.at("classes"), "classes");
   const auto model = state.at("model").get<std::string>();
   require_state_shape(shape.features, classes, shape);
   check_xgboost_model(model, classes);

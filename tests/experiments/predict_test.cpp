@@ -122,6 +122,16 @@ TEST(Bundles, AreRefusedWhenTamperedOrIncomplete) {
   EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("'network.pt', which its integrity record does not list"), std::string::npos);
   core::write_file_atomic(folder / "bundle.json", std::string(100000, '[') + std::string(100000, ']'));
   EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("nested deeper than 32 levels"), std::string::npos);
+  // Counts and sizes must be whole numbers in range: nlohmann's own conversion would truncate 2.5
+  // and is undefined for 1e70 (a fuzzing finding).
+  bundle = nlohmann::json::parse(original);
+  bundle["absent_in_training"][0] = 3.7e70;
+  resigned(bundle);
+  EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("absent_in_training[0]: 3.7e+70, expected an integer in 0.."), std::string::npos);
+  bundle = nlohmann::json::parse(original);
+  bundle["version"] = 3.5;
+  resigned(bundle);
+  EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("version 3.5, this program reads version 3"), std::string::npos);
   bundle = nlohmann::json::parse(original);
   bundle["version"] = 99;
   core::write_file_atomic(folder / "bundle.json", bundle.dump());
