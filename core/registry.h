@@ -31,6 +31,7 @@ class ResolvedOptions {
   const std::string& text(const std::string& name) const;
   long long integer(const std::string& name) const;
   double real(const std::string& name) const;
+  double probability(const std::string& name) const;  // in [0, 1): a dropout rate
   bool flag(const std::string& name) const;
 
  private:
@@ -60,7 +61,7 @@ class Registry {
 
   const Entry& get(const std::string& name) const {
     const auto it = entries_.find(name);
-    if (it == entries_.end()) fail("unknown ", kind_, " '", name, "'; known: ", join(names(), ", "));
+    if (it == entries_.end()) fail("unknown ", kind_, " '", name, "'", did_you_mean(name, names()), "; known: ", join(names(), ", "));
     return it->second;
   }
 

@@ -35,6 +35,36 @@ std::vector<std::string> split(std::string_view text, char separator) {
   return parts;
 }
 
+namespace {
+
+// Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours.
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i)
+    for (size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+
+}  // namespace
+
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+  if (word.size() > 64) return "";
+  const std::string lower = to_lower(word);
+  const size_t limit = std::max<size_t>(1, std::min<size_t>(3, word.size() / 3));
+  const std::string* best = nullptr;
+  size_t best_distance = limit + 1;
+  for (const auto& c : candidates) {
+    const size_t distance = edit_distance(lower, to_lower(c));
+    if (distance < best_distance) best = &c, best_distance = distance;
+  }
+  return best ? " (did you mean '" + *best + "'?)" : "";
+}
+
 std::string join(const std::vector<std::string>& parts, std::string_view separator) {
   std::string out;
   for (size_t i = 0; i < parts.size(); ++i) {

@@ -56,13 +56,16 @@ bool needs_feature_columns(const ExperimentConfig& config, const std::string& mo
   return vector_encoder || modality == "habitats";
 }
 
-ExperimentConfig read_experiment_config(const std::filesystem::path& path) {
-  return parse_experiment_config(core::read_text_file(path), path, path.parent_path());
+ExperimentConfig read_experiment_config(const std::filesystem::path& path, std::vector<std::string>* problems) {
+  return parse_experiment_config(core::read_text_file(path), path, path.parent_path(), problems);
 }
 
 ExperimentConfig parse_experiment_config(const std::string& text, const std::filesystem::path& path,
-                                         const std::filesystem::path& base) {
+                                         const std::filesystem::path& base,
+                                         std::vector<std::string>* collected) {
   ExperimentConfig config;
+  std::vector<std::string> problems;
+  auto problem = [&](auto&&... parts) { problems.push_back(core::concat(parts...)); };
   config.source = path;
   config.text = text;
   std::string manifest, features, clinical, modalities = "mri,mg,us,clinical", subsets = "all", fusions = "early", reference, test_sites, extract, extract_into, exports = "best", embeddings;
@@ -117,18 +120,21 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
       else if (section.rfind("encoder.", 0) == 0) {
         const std::string key_of = section.substr(8);  // <modality> or <modality>.<encoder>
         if (name != "name") config.encoder_options[key_of][name] = value;
-        else if (key_of.find('.') != std::string::npos) core::fail(path.string(), ": [", section, "] sets options of one encoder; 'name' belongs in [encoder.", key_of.substr(0, key_of.find('.')), "]");
+        else if (key_of.find('.') != std::string::npos) problem("[", section, "] sets options of one encoder; 'name' belongs in [encoder.", key_of.substr(0, key_of.find('.')), "]");
         else config.encoder_names[key_of] = list(value, ',');
       } else if (section.rfind("images.", 0) == 0) {
         config.image_options[section.substr(7)][name] = value;
       } else if (section.rfind("fusion.", 0) == 0) {
         config.fusion_options[section.substr(7)][name] = value;
       } else {
-        core::fail(path.string(), ": unknown key '", key, "' (sections: cohort, experiment, calibration, training, head, encoder.<modality>, encoder.<modality>.<encoder>, images.<modality>, fusion.<method>)");
+        std::vector<std::string> keys;
+        for (const auto& option : known.options()) keys.push_back(option->long_name());
+        problem("unknown key '", key, "'", core::did_you_mean(key, keys),
+                " (sections: cohort, experiment, calibration, training, head, encoder.<modality>, encoder.<modality>.<encoder>, images.<modality>, fusion.<method>)");
       }
     }
   } catch (const po::error& e) {
-    core::fail(path.string(), ": ", e.what());
+    problem(e.what());
   }
   auto resolve = [&](const std::string& p) { return p.empty() ? std::filesystem::path() : std::filesystem::path(p).is_absolute() ? std::filesystem::path(p) : base / p; };
   config.manifest = resolve(manifest);
@@ -136,7 +142,7 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
   config.extract = resolve(extract);
   config.extract_into = resolve(extract_into);
   if (!config.features.empty() && !config.extract.empty())
-    core::fail(path.string(), ": give only one of cohort.features (a features.csv) and cohort.extract (extraction settings)");
+    problem("give only one of cohort.features (a features.csv) and cohort.extract (extraction settings)");
   config.clinical = resolve(clinical);
   for (const auto& file : list(embeddings, ',')) config.embeddings.push_back(resolve(file));
   config.modalities = list(modalities, ',');
@@ -145,43 +151,44 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
   config.test_sites = list(test_sites, ',');
   config.exports = list(exports, ',');
   if (config.selection != "anova" && config.selection != "lasso" && config.selection != "mrmr")
-    core::fail(path.string(), ": experiment.selection = '", config.selection, "', expected anova, lasso or mrmr");
+    problem("experiment.selection = '", config.selection, "', expected anova, lasso or mrmr");
   if (config.harmonisation != "none" && config.harmonisation != "combat")
-    core::fail(path.string(), ": experiment.harmonisation = '", config.harmonisation, "', expected none or combat");
+    problem("experiment.harmonisation = '", config.harmonisation, "', expected none or combat");
   if (!(config.correlation >= 0 && config.correlation < 1) || !(config.lasso_lambda > 0 && std::isfinite(config.lasso_lambda)))
-    core::fail(path.string(), ": experiment.correlation must be in [0, 1) and lasso_lambda > 0");
-  if (!(config.icc >= 0 && config.icc < 1)) core::fail(path.string(), ": experiment.icc = ", config.icc, ", expected 0 (off) to below 1");
+    problem("experiment.correlation must be in [0, 1) and lasso_lambda > 0");
+  if (!(config.icc >= 0 && config.icc < 1)) problem("experiment.icc = ", config.icc, ", expected 0 (off) to below 1");
   try {
     check_calibration_method(config.calibration);
   } catch (const core::Error& e) {
-    core::fail(path.string(), ": ", e.what());
+    problem(e.what());
   }
   if (!(config.calibration_holdout >= 0 && config.calibration_holdout <= 0.5))
-    core::fail(path.string(), ": calibration.holdout = ", config.calibration_holdout, ", expected 0 (none) to 0.5");
+    problem("calibration.holdout = ", config.calibration_holdout, ", expected 0 (none) to 0.5");
   if (!(config.conformal_alpha > 0 && config.conformal_alpha < 1))
-    core::fail(path.string(), ": calibration.alpha = ", config.conformal_alpha, ", expected a number in (0, 1)");
+    problem("calibration.alpha = ", config.conformal_alpha, ", expected a number in (0, 1)");
   if (config.calibration != "none" && config.calibration_holdout == 0)
-    core::fail(path.string(), ": calibration.method = ", config.calibration, " needs calibration.holdout > 0 (the training cases it is fitted on)");
+    problem("calibration.method = ", config.calibration, " needs calibration.holdout > 0 (the training cases it is fitted on)");
   if (config.export_metric != "macro_auc" && config.export_metric != "brier" && config.export_metric != "ece")
-    core::fail(path.string(), ": experiment.export_metric = '", config.export_metric, "', expected macro_auc, brier or ece");
+    problem("experiment.export_metric = '", config.export_metric, "', expected macro_auc, brier or ece");
   if (config.validation != "kfold" && config.validation != "leave_one_site_out" && config.validation != "test_sites")
-    core::fail(path.string(), ": experiment.validation = '", config.validation, "', expected kfold, leave_one_site_out or test_sites");
+    problem("experiment.validation = '", config.validation, "', expected kfold, leave_one_site_out or test_sites");
   if (config.validation == "test_sites" && config.test_sites.empty())
-    core::fail(path.string(), ": experiment.validation = test_sites needs experiment.test_sites");
-  if (config.modalities.empty() || config.fusions.empty()) core::fail(path.string(), ": experiment.modalities and experiment.fusion must not be empty");
+    problem("experiment.validation = test_sites needs experiment.test_sites");
+  if (config.modalities.empty() || config.fusions.empty()) problem("experiment.modalities and experiment.fusion must not be empty");
   for (const auto& m : config.modalities)
     if (m != "mri" && m != "mg" && m != "us" && m != "clinical" && m != "habitats")
-      core::fail(path.string(), ": experiment.modalities has '", m, "', expected mri, mg, us, clinical or habitats");
+      problem("experiment.modalities has '", m, "'", core::did_you_mean(m, {"mri", "mg", "us", "clinical", "habitats"}),
+              ", expected mri, mg, us, clinical or habitats");
   if (config.folds < 2 || config.repeats < 1 || config.bootstrap < 1 || config.threads < 1)
-    core::fail(path.string(), ": folds >= 2, repeats >= 1, bootstrap >= 1, threads >= 1 expected");
+    problem("folds >= 2, repeats >= 1, bootstrap >= 1, threads >= 1 expected");
   if (config.features.empty() && config.extract.empty())
     for (const auto& m : config.modalities)
       if (needs_feature_columns(config, m))
-        core::fail(path.string(), ": modality '", m, "' reads feature columns (encoder ", core::join(encoder_choices(config, m), ", "),
+        problem("modality '", m, "' reads feature columns (encoder ", core::join(encoder_choices(config, m), ", "),
                    "): give cohort.features (a features.csv) or cohort.extract (extraction settings)");
   for (const auto& [key, names] : config.encoder_names)
     if (std::find(config.modalities.begin(), config.modalities.end(), key) == config.modalities.end())
-      core::fail(path.string(), ": [encoder.", key, "] names a modality that is not in experiment.modalities");
+      problem("[encoder.", key, "] names a modality that is not in experiment.modalities");
   if (subsets == "all") {
     const size_t n = config.modalities.size();
     for (unsigned mask = 1; mask < (1u << n); ++mask) {
@@ -195,9 +202,13 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
       auto subset = list(item, '+');
       for (const auto& m : subset)
         if (std::find(config.modalities.begin(), config.modalities.end(), m) == config.modalities.end())
-          core::fail(path.string(), ": subset '", item, "' names '", m, "', which is not in experiment.modalities");
+          problem("subset '", item, "' names '", m, "', which is not in experiment.modalities");
       config.subsets.push_back(subset);
     }
+  }
+  if (!problems.empty()) {
+    if (!collected) core::fail(path.string(), ": ", core::join(problems, "\n" + path.string() + ": "));
+    for (const auto& p : problems) collected->push_back(path.string() + ": " + p);
   }
   return config;
 }

@@ -77,10 +77,12 @@ struct ExperimentConfig {
   std::filesystem::path extract_into;  // where (default RUN_DIR/features); share it to share the cache
 };
 
-ExperimentConfig read_experiment_config(const std::filesystem::path& path);
+// Throws core::Error listing every problem of the config (one per line); with `problems`, appends
+// them there instead and returns what could be read.
+ExperimentConfig read_experiment_config(const std::filesystem::path& path, std::vector<std::string>* problems = nullptr);
 // The same from the config's text (as recorded in run.json); relative paths resolve against base_dir.
 ExperimentConfig parse_experiment_config(const std::string& text, const std::filesystem::path& source,
-                                         const std::filesystem::path& base_dir);
+                                         const std::filesystem::path& base_dir, std::vector<std::string>* problems = nullptr);
 
 // "early[clinical+mri]": the model name used in predictions.csv and the reports. `tags` (per
 // modality of the subset, or empty) names the encoder of the modalities that have an encoder axis,

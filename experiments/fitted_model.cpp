@@ -47,6 +47,28 @@ bool is_classifier(const std::string& name) {
 
 bool is_classical_method(const std::string& method) { return is_classifier(method) || method == "submodels"; }
 
+fusion::StackingOptions take_stacking_options(OptionMap& options) {
+  fusion::StackingOptions stacking;
+  for (auto it = options.begin(); it != options.end();) {
+    if (it->first.rfind("stacking_", 0) != 0) {
+      ++it;
+      continue;
+    }
+    const auto key = it->first.substr(9);
+    if (key == "learner")
+      stacking.learner = it->second;
+    else if (key == "folds") {
+      const auto folds = core::parse_int(it->second);
+      if (!folds || *folds < 2 || *folds > 100) core::fail("[fusion.late] stacking_folds = '", it->second, "', expected an integer from 2 to 100");
+      stacking.inner_folds = static_cast<int>(*folds);
+    }
+    else
+      stacking.learner_options[key] = it->second;
+    it = options.erase(it);
+  }
+  return stacking;
+}
+
 namespace {
 
 // The clinical block is a handful of known variables: never filtered or selected.
@@ -60,26 +82,6 @@ OptionMap options_of(const std::map<std::string, OptionMap>& all, const std::str
   return it == all.end() ? OptionMap{} : it->second;
 }
 
-// [fusion.late] stacking_learner / stacking_folds / stacking_<option> configure the meta-learner;
-// they are taken out of the options the late fusion module sees.
-fusion::StackingOptions take_stacking_options(OptionMap& options) {
-  fusion::StackingOptions stacking;
-  for (auto it = options.begin(); it != options.end();) {
-    if (it->first.rfind("stacking_", 0) != 0) {
-      ++it;
-      continue;
-    }
-    const auto key = it->first.substr(9);
-    if (key == "learner")
-      stacking.learner = it->second;
-    else if (key == "folds")
-      stacking.inner_folds = std::stoi(it->second);
-    else
-      stacking.learner_options[key] = it->second;
-    it = options.erase(it);
-  }
-  return stacking;
-}
 
 // The table's crops for an image modality; throws when the table has none for that encoder.
 const ImageBlock& crops_of(const FeatureTable& table, const ImageInputSpec& spec) {

@@ -27,6 +27,7 @@
 
 namespace vbiopsy::fusion {
 class StackedLateModel;
+struct StackingOptions;
 class MultimodalModelImpl;
 }  // namespace vbiopsy::fusion
 
@@ -38,6 +39,9 @@ struct DeepFeatures;
 // Whether a grid method is a classical learner on feature columns (a classifier, or the DM-VBS
 // submodels) rather than a fusion network.
 bool is_classical_method(const std::string& method);
+// [fusion.late] stacking_learner / stacking_folds / stacking_<option> configure the meta-learner;
+// they are taken out of the options the late fusion module sees.
+fusion::StackingOptions take_stacking_options(OptionMap& options);
 
 // Per-modality encoders trained so far in a run (deep features of classical learners, stage 1 of
 // two-stage training), by modality, encoder, input, seed and training cases: the cells of a fold

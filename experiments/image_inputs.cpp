@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
+#include <tuple>
 
 #include "core/error.h"
 #include "core/parallel.h"
@@ -90,6 +91,18 @@ ImageInputSpec ImageInputSpec::from(const std::string& modality, const std::stri
   return spec;
 }
 
+std::pair<std::vector<int64_t>, int64_t> ImageInputSpec::shape_from_settings() const {
+  const auto& s = crop;
+  const int64_t channels = static_cast<int64_t>(s.channels.size());
+  switch (layout_of(modality, encoder)) {
+    case Layout::kViews: return {{2, 1, s.size, s.size}, 2};
+    case Layout::kFrames: return {{s.frames, 1, s.size, s.size}, s.frames};
+    case Layout::kVolume: return {{channels, s.depth, s.size, s.size}, 0};
+    case Layout::kSlices: return {{s.depth, channels, s.size, s.size}, 0};
+  }
+  core::fail("[images.", modality, "]: unknown layout");
+}
+
 nlohmann::json ImageInputSpec::to_json() const {
   return {{"modality", modality}, {"encoder", encoder},       {"size", crop.size},         {"depth", crop.depth},
           {"margin", crop.margin}, {"frames", crop.frames}, {"channels", crop.channels}};
@@ -144,17 +157,7 @@ ImageBlock image_block_of(const datasets::Cohort& cohort, const std::vector<std:
       block.item_count = static_cast<int64_t>(crop->items.size());
       break;
     }
-  if (block.sample_shape.empty()) {
-    // No case could be cropped: the shape still follows from the settings.
-    const auto& s = spec.crop;
-    const int64_t channels = static_cast<int64_t>(s.channels.size());
-    switch (layout) {
-      case Layout::kViews: block.sample_shape = {2, 1, s.size, s.size}; block.item_count = 2; break;
-      case Layout::kFrames: block.sample_shape = {s.frames, 1, s.size, s.size}; block.item_count = s.frames; break;
-      case Layout::kVolume: block.sample_shape = {channels, s.depth, s.size, s.size}; break;
-      case Layout::kSlices: block.sample_shape = {s.depth, channels, s.size, s.size}; break;
-    }
-  }
+  if (block.sample_shape.empty()) std::tie(block.sample_shape, block.item_count) = spec.shape_from_settings();  // no case could be cropped
   const size_t size = block.sample_size();
   block.values.assign(case_ids.size() * size, 0.0f);
   block.items.assign(case_ids.size() * static_cast<size_t>(block.item_count), 0);

@@ -37,6 +37,8 @@ struct ImageInputSpec {
 
   // Checks that the encoder can read this modality's images; throws core::Error otherwise.
   static ImageInputSpec from(const std::string& modality, const std::string& encoder, const std::map<std::string, std::string>& options);
+  // One case's crop shape and its item count (views, frames; 0 when not a set) from the settings.
+  std::pair<std::vector<int64_t>, int64_t> shape_from_settings() const;
   nlohmann::json to_json() const;
   static ImageInputSpec from_json(const nlohmann::json& json);
   bool operator==(const ImageInputSpec& other) const { return to_json_text() == other.to_json_text(); }

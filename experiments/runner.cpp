@@ -29,6 +29,7 @@
 #include "experiments/fold_habitats.h"
 #include "experiments/grid.h"
 #include "experiments/image_inputs.h"
+#include "experiments/config_check.h"
 #include "experiments/explanations.h"
 #include "experiments/model_card.h"
 #include "modalities/cohort_check.h"
@@ -338,6 +339,9 @@ std::map<std::string, std::vector<Row>> train_grid(const ExperimentConfig& confi
 
 RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::path& run_dir, std::ostream& log) {
   const auto started = std::chrono::steady_clock::now();
+  // Every problem of the config before the run folder exists or anything trains.
+  if (const auto problems = check_experiment(given); !problems.empty())
+    core::fail(given.source.string(), ": ", problems.size(), " problem(s):\n  ", core::join(problems, "\n  "));
   const core::FolderLock lock(run_dir, "vbiopsy run");
   core::remove_stale_temporaries(run_dir);
   ExperimentConfig config = given;

@@ -21,7 +21,7 @@ AttentionFusion::AttentionFusion(const core::ResolvedOptions& options, const std
   for (int64_t i = 0; i < options.integer("depth"); ++i)
     layers_.push_back(register_module(
         "layer" + std::to_string(i),
-        encoders::TransformerLayer(encoders::TransformerLayerOptions(dim, heads).feedforward(2 * dim).dropout(options.real("dropout")))));
+        encoders::TransformerLayer(encoders::TransformerLayerOptions(dim, heads).feedforward(2 * dim).dropout(options.probability("dropout")))));
   norm_ = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})));
   head_ = register_module("head", Head(dim, head));
 }

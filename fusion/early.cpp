@@ -17,7 +17,7 @@ EarlyFusion::EarlyFusion(const core::ResolvedOptions& options, const std::vector
   mlp_ = register_module("mlp", encoders::Mlp(encoders::MlpOptions(in, hidden)
                                                   .hidden(hidden)
                                                   .layers(options.integer("layers"))
-                                                  .dropout(options.real("dropout"))));
+                                                  .dropout(options.probability("dropout"))));
   head_ = register_module("head", Head(hidden, head));
 }
 

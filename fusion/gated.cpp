@@ -14,7 +14,7 @@ GatedFusion::GatedFusion(const core::ResolvedOptions& options, const std::vector
   // The gates see every present modality (absent ones as zeros), so one modality's weight can
   // depend on what the others show for the same case.
   gate_ = register_module("gate", torch::nn::Linear(dim * static_cast<int64_t>(dims.size()), static_cast<int64_t>(dims.size())));
-  dropout_ = register_module("dropout", torch::nn::Dropout(options.real("dropout")));
+  dropout_ = register_module("dropout", torch::nn::Dropout(options.probability("dropout")));
   head_ = register_module("head", Head(dim, head));
 }
 

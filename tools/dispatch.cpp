@@ -16,7 +16,7 @@ namespace {
 
 void usage(std::ostream& out, const std::vector<Command>& commands) {
   out << "vbiopsy - virtual biopsy of HER2 status (zero / low / positive) from MG, US, MRI and clinical data\n\n"
-         "usage: vbiopsy <command> [options]     (vbiopsy <command> --help for its options)\n\ncommands:\n";
+         "usage: vbiopsy <command> [options]     (vbiopsy <command> --help for its options; vbiopsy --version)\n\ncommands:\n";
   for (const auto& c : commands) out << "  " << c.name << std::string(12 - std::string(c.name).size(), ' ') << c.help << "\n";
 }
 
@@ -41,6 +41,10 @@ int dispatch(int argc, char** argv, const std::vector<Command>& commands) {
     return argc < 2 ? 64 : 0;
   }
   const std::string name = argv[1];
+  if (name == "--version") {
+    std::cout << "vbiopsy " << VBIOPSY_VERSION << "\n";
+    return 0;
+  }
   const std::vector<std::string> args(argv + 2, argv + argc);
   for (const auto& c : commands) {
     if (name != c.name) continue;

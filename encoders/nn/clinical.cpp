@@ -14,7 +14,7 @@ ClinicalEncoder::ClinicalEncoder(const core::ResolvedOptions& options, const std
   missing_value_ = register_parameter("missing_value", torch::zeros({shape[0]}));
   mlp_ = register_module("mlp", Mlp(MlpOptions(2 * shape[0], embedding_)
                                         .hidden(options.integer("hidden"))
-                                        .dropout(options.real("dropout"))));
+                                        .dropout(options.probability("dropout"))));
 }
 
 torch::Tensor ClinicalEncoder::forward(const EncoderInput& input) {

@@ -15,7 +15,7 @@ RadiomicsMlpEncoder::RadiomicsMlpEncoder(const core::ResolvedOptions& options, c
   mlp_ = register_module("mlp", Mlp(MlpOptions(shape[0], embedding_)
                                         .hidden(options.integer("hidden"))
                                         .layers(options.integer("layers"))
-                                        .dropout(options.real("dropout"))));
+                                        .dropout(options.probability("dropout"))));
 }
 
 torch::Tensor RadiomicsMlpEncoder::forward(const EncoderInput& input) {

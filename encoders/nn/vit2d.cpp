@@ -29,7 +29,7 @@ Vit2dEncoder::Vit2dEncoder(const core::ResolvedOptions& options, const std::vect
   for (int64_t i = 0; i < options.integer("depth"); ++i)
     layers_.push_back(register_module(
         "layer" + std::to_string(i),
-        TransformerLayer(TransformerLayerOptions(dim, options.integer("heads")).feedforward(2 * dim).dropout(options.real("dropout")))));
+        TransformerLayer(TransformerLayerOptions(dim, options.integer("heads")).feedforward(2 * dim).dropout(options.probability("dropout")))));
   norm_ = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})));
   out_ = register_module("out", torch::nn::Linear(dim, embedding_));
 }

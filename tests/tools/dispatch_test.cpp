@@ -1,6 +1,7 @@
 // The two programs behind the `vbiopsy` command line (tools/dispatch.h), run as a user runs them.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <filesystem>
 #include <string>
 
@@ -30,6 +31,10 @@ TEST(Dispatch, UsageListsEveryCommandAndUnknownCommandsAreRefused) {
   EXPECT_EQ(usage.status, 0);
   for (const char* command : {"synth", "validate", "radiomics", "extract", "run", "predict", "report", "reproduce", "list"})
     EXPECT_NE(usage.output.find(std::string("  ") + command + " "), std::string::npos) << command;
+  const Result version = run(kProgram + " --version");
+  EXPECT_EQ(version.status, 0);
+  EXPECT_EQ(version.output.rfind("vbiopsy ", 0), 0u) << version.output;
+  EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(version.output[8]))) << version.output;
   const Result unknown = run(kProgram + " fly");
   EXPECT_EQ(unknown.status, 64);
   EXPECT_NE(unknown.output.find("unknown command 'fly'"), std::string::npos) << unknown.output;
