@@ -588,6 +588,17 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
   nlohmann::json embeddings = nlohmann::json::array();
   for (const auto& file : config.embeddings)
     embeddings.push_back({{"path", std::filesystem::absolute(file).string()}, {"sha256", core::sha256_hex(core::read_text_file(file))}});
+  // The same inputs as paths from the run folder, so a run moved together with its data reproduces.
+  const auto run_root = std::filesystem::absolute(run_dir);
+  auto from_run = [&](const std::filesystem::path& file) {
+    return file.empty() ? std::string() : std::filesystem::absolute(file).lexically_relative(run_root).generic_string();
+  };
+  nlohmann::json relative_to_run = {{"config_dir", from_run(std::filesystem::absolute(config.source).parent_path())},
+                                    {"manifest", from_run(config.manifest)},
+                                    {"features", from_run(config.features)},
+                                    {"clinical", from_run(reading.cohort.clinical ? *reading.cohort.clinical : std::filesystem::path())},
+                                    {"embeddings", nlohmann::json::array()}};
+  for (const auto& file : config.embeddings) relative_to_run["embeddings"].push_back(from_run(file));
   nlohmann::json excluded = nlohmann::json::array(), without_modality = nlohmann::json::array();
   for (const auto& [id, reason] : table.excluded) excluded.push_back({{"case_id", id}, {"reason", reason}});
   for (const auto& [id, reason] : crop_failures) without_modality.push_back({{"case_id", id}, {"reason", reason}});
@@ -606,6 +617,7 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
       {"clinical_sha256", reading.cohort.clinical ? core::sha256_hex(core::read_text_file(*reading.cohort.clinical)) : std::string()},
       {"fingerprint", fingerprint},
       {"embeddings", embeddings},
+      {"relative_to_run", relative_to_run},
       {"seed", config.seed},
       {"threads", config.threads},
       {"permute_labels", config.permute_labels},
@@ -619,61 +631,6 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
   core::write_file_atomic(run_dir / "run.json", run.dump(1) + "\n");
   write_report(run_dir);
   return summary;
-}
-
-namespace {
-
-// The first line where two texts differ, for a readable report.
-std::string first_difference(const std::string& file, const std::string& a, const std::string& b) {
-  std::istringstream sa(a), sb(b);
-  std::string la, lb;
-  for (size_t line = 1;; ++line) {
-    const bool more_a = static_cast<bool>(std::getline(sa, la)), more_b = static_cast<bool>(std::getline(sb, lb));
-    if (!more_a && !more_b) return "";
-    if (!more_a || !more_b || la != lb)
-      return core::concat(file, " differs from line ", line, ": recorded '", more_a ? la.substr(0, 120) : "<end>", "', rerun '",
-                          more_b ? lb.substr(0, 120) : "<end>", "'");
-  }
-}
-
-}  // namespace
-
-std::vector<std::string> reproduce_run(const std::filesystem::path& run_dir, const std::filesystem::path& into, std::ostream& log) {
-  nlohmann::json record;
-  try {
-    record = nlohmann::json::parse(core::read_text_file(run_dir / "run.json"));
-  } catch (const nlohmann::json::exception& e) {
-    core::fail(run_dir.string(), "/run.json: ", e.what());
-  }
-  auto config = parse_experiment_config(record.at("config_text").get<std::string>(), record.at("config_file").get<std::string>(),
-                                        record.at("config_dir").get<std::string>());
-  config.manifest = record.at("manifest").get<std::string>();
-  config.features = record.at("features").get<std::string>();
-  config.extract.clear();  // the recorded features are the input: the models are what is reproduced
-  config.clinical = record.at("clinical").get<std::string>();
-  config.permute_labels = record.at("permute_labels").get<bool>();
-  std::vector<std::string> differences;
-  auto check_input = [&](const char* what, const std::filesystem::path& path, const std::string& recorded) {
-    if (path.empty()) return;
-    if (!std::filesystem::exists(path)) core::fail("cannot reproduce: ", what, " ", path.string(), " is gone");
-    if (core::sha256_hex(core::read_text_file(path)) != recorded)
-      differences.push_back(core::concat(what, " ", path.string(), " changed since the run (SHA-256 differs)"));
-  };
-  check_input("manifest", config.manifest, record.at("manifest_sha256"));
-  check_input("features", config.features, record.at("features_sha256"));
-  check_input("clinical table", config.clinical, record.at("clinical_sha256"));
-  config.embeddings.clear();
-  for (const auto& e : record.value("embeddings", nlohmann::json::array())) {
-    config.embeddings.push_back(e.at("path").get<std::string>());
-    check_input("embeddings", config.embeddings.back(), e.at("sha256"));
-  }
-  if (std::filesystem::exists(into)) core::fail("cannot reproduce into ", into.string(), ": it exists; give a new directory");
-  run_experiment(config, into, log);
-  for (const char* file : {"predictions.csv", "metrics.json"}) {
-    const auto difference = first_difference(file, core::read_text_file(run_dir / file), core::read_text_file(into / file));
-    if (!difference.empty()) differences.push_back(difference);
-  }
-  return differences;
 }
 
 }  // namespace vbiopsy::experiments

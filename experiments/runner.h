@@ -21,11 +21,6 @@ struct RunSummary {
 
 RunSummary run_experiment(const ExperimentConfig& config, const std::filesystem::path& run_dir, std::ostream& log);
 
-// `vbiopsy reproduce`: reruns a run from its run.json (config text, inputs, seed, threads, label
-// permutation) into `into` and compares the bytes of predictions.csv and metrics.json. Returns the
-// differences found (empty when identical); inputs whose SHA-256 changed are reported as such.
-std::vector<std::string> reproduce_run(const std::filesystem::path& run_dir, const std::filesystem::path& into, std::ostream& log);
-
 // Stratified folds over patients (every case of a patient in the same fold), seeded.
 std::vector<int> patient_folds(const std::vector<std::string>& patients, const std::vector<int>& labels, int folds, uint64_t seed);
 

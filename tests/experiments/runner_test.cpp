@@ -20,6 +20,7 @@
 #include "experiments/explanations.h"
 #include "experiments/fitted_model.h"
 #include "experiments/preprocessing.h"
+#include "experiments/reproduce.h"
 #include "fusion/bundle.h"
 #include "fusion/model.h"
 #include "small_cohort.h"
@@ -119,6 +120,36 @@ TEST(Runner, WritesEveryFileByteIdenticallyAndResumesFinishedCells) {
   const auto differences = reproduce_run(run, cohort.dir / "reproduced2", log);
   ASSERT_FALSE(differences.empty());
   EXPECT_NE(differences.front().find("manifest"), std::string::npos) << differences.front();
+}
+
+// A reviewer gets a run and its inputs in other folders than the author's: reproduce finds them
+// beside the run when they moved together, and under --map OLD=NEW when they moved apart.
+TEST(Reproduce, FindsMovedInputsBesideTheRunOrUnderAMap) {
+  SmallCohort cohort("moved", 45, 3);
+  const auto config = read_experiment_config(cohort.config("subsets = mri\nfusion = early\nmodalities = mri"));
+  std::ostringstream log;
+  run_experiment(config, cohort.dir / "run", log);
+  const auto moved = fs::path(cohort.dir.string() + "_moved");
+  fs::remove_all(moved);
+  fs::rename(cohort.dir, moved);  // the whole folder: run and inputs together
+  EXPECT_TRUE(reproduce_run(moved / "run", moved / "beside", log).empty());
+
+  // Inputs and run apart: the recorded and relative paths both miss, and the error says what to do.
+  const auto inputs = fs::path(cohort.dir.string() + "_inputs");
+  fs::remove_all(inputs);
+  fs::create_directories(inputs);
+  for (const char* file : {"manifest.csv", "features.csv"}) fs::rename(moved / file, inputs / file);
+  const auto missing = error_of([&] { reproduce_run(moved / "run", moved / "nowhere", log); });
+  EXPECT_NE(missing.find("manifest " + (cohort.dir / "manifest.csv").string() + " is gone"), std::string::npos) << missing;
+  EXPECT_NE(missing.find("give --map OLD_FOLDER=NEW_FOLDER"), std::string::npos) << missing;
+  EXPECT_FALSE(fs::exists(moved / "nowhere"));
+  const auto wrong = error_of([&] { reproduce_run(moved / "run", moved / "wrong", log, {parse_path_map(cohort.dir.string() + "=/no/such/folder")}); });
+  EXPECT_NE(wrong.find("to /no/such/folder/manifest.csv, which does not exist"), std::string::npos) << wrong;
+  EXPECT_TRUE(reproduce_run(moved / "run", moved / "mapped", log, {parse_path_map(cohort.dir.string() + "/=" + inputs.string())}).empty());
+  EXPECT_EQ(core::read_text_file(moved / "mapped" / "predictions.csv"), core::read_text_file(moved / "run" / "predictions.csv"));
+  EXPECT_NE(error_of([] { parse_path_map("no-equals-sign"); }).find("expected OLD_FOLDER=NEW_FOLDER"), std::string::npos);
+  fs::remove_all(moved);
+  fs::remove_all(inputs);
 }
 
 size_t count(const std::string& text, const std::string& what) {
