@@ -218,7 +218,10 @@ void write_report(const std::filesystem::path& run_dir) {
       series.push_back(s);
     }
     series.push_back(all);
-    html += line_chart({endpoint, "threshold probability", "net benefit", 0, 1, -0.1, 0.6, false}, series);
+    Series none{"treat none", {}};
+    for (const auto& [threshold, benefit] : all.points) none.points.emplace_back(threshold, 0.0);
+    series.push_back(none);
+    html += line_chart(decision_curve_axes(endpoint, series), series);
   }
   html += "</div><h2>Confusion matrices</h2><div class=\"charts\">";
   for (const auto& name : shown) {

@@ -23,6 +23,45 @@ std::string number(double v) {
   return buffer;
 }
 
+// The parts of a polyline inside y0..y1: a curve leaving the plot is cut where it crosses the
+// edge, not flattened along it (a flat run along the edge would read as a value).
+std::vector<std::vector<std::pair<double, double>>> inside(const std::vector<std::pair<double, double>>& points, double y0, double y1) {
+  using Point = std::pair<double, double>;
+  std::vector<std::vector<Point>> parts;
+  std::vector<Point> current;
+  auto flush = [&] {
+    if (current.size() > 1) parts.push_back(current);
+    current.clear();
+  };
+  for (size_t i = 1; i < points.size(); ++i) {
+    const Point q = points[i - 1], p = points[i];
+    if (!std::isfinite(q.first) || !std::isfinite(q.second) || !std::isfinite(p.first) || !std::isfinite(p.second)) {
+      flush();
+      continue;
+    }
+    // The part t in [ta, tb] of the step q -> p whose y lies in y0..y1.
+    double ta = 0, tb = 1;
+    const double dy = p.second - q.second;
+    if (dy == 0) {
+      if (q.second < y0 || q.second > y1) ta = 2;
+    } else {
+      const double t0 = (y0 - q.second) / dy, t1 = (y1 - q.second) / dy;
+      ta = std::max(0.0, std::min(t0, t1));
+      tb = std::min(1.0, std::max(t0, t1));
+    }
+    if (ta > tb) {
+      flush();
+      continue;
+    }
+    auto at = [&](double t) { return t == 0 ? q : t == 1 ? p : Point{q.first + t * (p.first - q.first), q.second + t * dy}; };
+    if (current.empty()) current.push_back(at(ta));
+    current.push_back(at(tb));
+    if (tb < 1) flush();
+  }
+  flush();
+  return parts;
+}
+
 }  // namespace
 
 std::string html_escape(const std::string& text) {
@@ -42,14 +81,15 @@ std::string html_escape(const std::string& text) {
 std::string line_chart(const Axes& axes, const std::vector<Series>& series) {
   const double plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
   auto sx = [&](double x) { return kLeft + (x - axes.x0) / (axes.x1 - axes.x0) * plot_w; };
-  auto sy = [&](double y) { return kTop + (1 - (std::clamp(y, axes.y0, axes.y1) - axes.y0) / (axes.y1 - axes.y0)) * plot_h; };
+  auto sy = [&](double y) { return kTop + (1 - (y - axes.y0) / (axes.y1 - axes.y0)) * plot_h; };
   std::string svg = "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" + fixed(kWidth + 170) + "\" height=\"" + fixed(kHeight) +
                     "\" role=\"img\" aria-label=\"" + html_escape(axes.title) + "\">";
   svg += "<text x=\"" + fixed(kLeft) + "\" y=\"16\" font-size=\"13\" font-weight=\"bold\">" + html_escape(axes.title) + "</text>";
   svg += "<rect x=\"" + fixed(kLeft) + "\" y=\"" + fixed(kTop) + "\" width=\"" + fixed(plot_w) + "\" height=\"" + fixed(plot_h) +
          "\" fill=\"none\" stroke=\"#999\"/>";
   for (int t = 0; t <= 4; ++t) {
-    const double x = axes.x0 + (axes.x1 - axes.x0) * t / 4, y = axes.y0 + (axes.y1 - axes.y0) * t / 4;
+    const double x = axes.x0 + (axes.x1 - axes.x0) * t / 4, tick = axes.y0 + (axes.y1 - axes.y0) * t / 4;
+    const double y = std::abs(tick) < 1e-12 * (axes.y1 - axes.y0) ? 0 : tick;  // 0, not 2.8e-17
     svg += "<text x=\"" + fixed(sx(x)) + "\" y=\"" + fixed(kTop + plot_h + 14) + "\" font-size=\"10\" text-anchor=\"middle\">" + number(x) + "</text>";
     svg += "<text x=\"" + fixed(kLeft - 4) + "\" y=\"" + fixed(sy(y) + 3) + "\" font-size=\"10\" text-anchor=\"end\">" + number(y) + "</text>";
   }
@@ -62,14 +102,24 @@ std::string line_chart(const Axes& axes, const std::vector<Series>& series) {
            "\" stroke=\"#bbb\" stroke-dasharray=\"4 3\"/>";
   for (size_t s = 0; s < series.size(); ++s) {
     const char* colour = kColours[s % (sizeof kColours / sizeof *kColours)];
-    std::string points;
-    for (const auto& [x, y] : series[s].points)
-      if (std::isfinite(x) && std::isfinite(y)) points += fixed(sx(x)) + "," + fixed(sy(y)) + " ";
-    svg += "<polyline class=\"series\" fill=\"none\" stroke=\"" + std::string(colour) + "\" stroke-width=\"1.6\" points=\"" + points + "\"/>";
+    for (const auto& part : inside(series[s].points, axes.y0, axes.y1)) {
+      std::string points;
+      for (const auto& [x, y] : part) points += fixed(sx(x)) + "," + fixed(sy(y)) + " ";
+      svg += "<polyline class=\"series\" fill=\"none\" stroke=\"" + std::string(colour) + "\" stroke-width=\"1.6\" points=\"" + points + "\"/>";
+    }
     svg += "<text x=\"" + fixed(kWidth + 4) + "\" y=\"" + fixed(kTop + 12 + 14.0 * s) + "\" font-size=\"10\" fill=\"" + colour + "\">" +
            html_escape(series[s].name) + "</text>";
   }
   return svg + "</svg>";
+}
+
+Axes decision_curve_axes(const std::string& title, const std::vector<Series>& series) {
+  double top = 0;
+  for (const auto& s : series)
+    for (const auto& [x, y] : s.points)
+      if (std::isfinite(y)) top = std::max(top, y);
+  const double y1 = std::max(0.15, 0.15 * std::ceil(top / 0.15 - 1e-9));
+  return {title, "threshold probability", "net benefit", 0, 1, -y1 / 3, y1, false};
 }
 
 std::string bar_chart(const std::string& title, const std::vector<std::pair<std::string, double>>& bars) {

@@ -18,7 +18,13 @@ struct Axes {
   bool diagonal = false;  // the chance line of ROC and calibration plots
 };
 
+// A curve leaving y0..y1 is cut at the edge it crosses.
 std::string line_chart(const Axes& axes, const std::vector<Series>& series);
+// Decision-curve axes: threshold 0..1, net benefit from a third of the top below zero up to the
+// highest point of any series, rounded up to a multiple of 0.15 (ticks every 0.05 step of it), so
+// no curve is cut at the top and "treat none" (0) is a grid line. Curves falling below (treat all
+// at high thresholds) leave through the bottom.
+Axes decision_curve_axes(const std::string& title, const std::vector<Series>& series);
 std::string bar_chart(const std::string& title, const std::vector<std::pair<std::string, double>>& bars);
 std::string html_escape(const std::string& text);
 // An <img> holding the PNG itself (a data URI), so the page stands alone.
