@@ -87,6 +87,7 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
       ("experiment.bootstrap", po::value(&config.bootstrap))
       ("experiment.max_features", po::value(&config.max_features))
       ("experiment.reference", po::value(&reference))
+      ("experiment.comparisons", po::value(&config.comparisons))
       ("experiment.permute_labels", po::value(&config.permute_labels))
       ("experiment.validation", po::value(&config.validation))
       ("experiment.selection", po::value(&config.selection))
@@ -152,6 +153,9 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
   config.exports = list(exports, ',');
   if (config.selection != "anova" && config.selection != "lasso" && config.selection != "mrmr")
     problem("experiment.selection = '", config.selection, "', expected anova, lasso or mrmr");
+  if (config.comparisons != "reference" && config.comparisons != "all_pairs")
+    problem("experiment.comparisons = '", config.comparisons, "'", core::did_you_mean(config.comparisons, {"reference", "all_pairs"}),
+            ", expected reference or all_pairs");
   if (config.harmonisation != "none" && config.harmonisation != "combat")
     problem("experiment.harmonisation = '", config.harmonisation, "', expected none or combat");
   if (!(config.correlation >= 0 && config.correlation < 1) || !(config.lasso_lambda > 0 && std::isfinite(config.lasso_lambda)))

@@ -14,7 +14,9 @@
 //                 bootstrap (resamples), max_features (per modality, per fold), selection (anova |
 //                 lasso | mrmr), correlation (filter threshold, 0 = off), icc (reproducibility filter:
 //                 minimum ICC(3,1) with the retest features of a second segmentation, 0 = off), lasso_lambda, reference (model
-//                 name; default the best single modality), permute_labels (negative control),
+//                 name; default the best single modality), comparisons (reference: each model vs
+//                 the reference, the default | all_pairs; Holm within each endpoint),
+//                 permute_labels (negative control),
 //                 harmonisation (none | combat: ComBat across sites on the imaging blocks, fitted
 //                 on each fold's training cases), export (models refitted on every training case into RUN_DIR/models/ for
 //                 `vbiopsy predict`: best (default; the best macro-AUC) | all | none | model names)
@@ -58,6 +60,9 @@ struct ExperimentConfig {
   double icc = 0;  // ICC filter threshold (needs retest features); 0 = off
   uint64_t seed = 1;
   std::string reference;
+  // The family of paired DeLong tests that Holm's correction runs over, per endpoint: each model
+  // against the reference (reference), or every pair of models (all_pairs).
+  std::string comparisons = "reference";
   bool permute_labels = false;
   std::vector<std::string> exports{"best"};
   // What `export = best` ranks by: macro_auc (higher is better), brier or ece (lower is better).

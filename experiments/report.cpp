@@ -251,8 +251,13 @@ void write_report(const std::filesystem::path& run_dir) {
   if (!any_weights) html += "<p>None of the models shown weighs its modalities per case (early fusion and classical learners do not).</p>";
   html += "</div><p>Per-case weights: <code>attention.csv</code>.</p>";
   html += importances_section(run_dir);
-  html += "<h2>Paired DeLong tests against the reference (Holm-corrected)</h2>";
   const auto comparisons = core::read_csv(run_dir / "comparisons.csv");
+  const bool all_pairs = !comparisons.rows.empty() && comparisons.rows[0].back().rfind("all pairs", 0) == 0;
+  html += all_pairs ? "<h2>Paired DeLong tests of every pair of models</h2>" : "<h2>Paired DeLong tests against the reference</h2>";
+  html += std::string("<p>Holm's correction runs over the tests of one endpoint: ") +
+          (all_pairs ? "every pair of models" : "each model against the reference <b>" + html_escape(reference) + "</b>") +
+          " (<code>experiment.comparisons = " + (all_pairs ? "all_pairs" : "reference") + "</code>; the other family is " +
+          (all_pairs ? "each model against the reference" : "every pair, <code>all_pairs</code>") + ").</p>";
   std::vector<std::vector<std::string>> comparison_rows;
   for (const auto& row : comparisons.rows) {
     std::vector<std::string> cells;

@@ -2,8 +2,11 @@
 
 #include <cmath>
 
+#include "core/csv.h"
+#include "core/error.h"
 #include "core/strings.h"
 #include "experiments/statistics/bootstrap.h"
+#include "experiments/statistics/comparisons.h"
 #include "experiments/statistics/coverage.h"
 
 namespace vbiopsy::experiments {
@@ -97,6 +100,51 @@ nlohmann::json figures_by_modalities(const ExperimentConfig& config, const Cell&
     if (!entry.empty()) out[core::join(names, "+")] = entry;
   }
   return out;
+}
+
+std::string comparisons_table(const std::vector<Cell>& cells, const std::map<std::string, Predictions>& pooled, const std::string& reference,
+                              const std::string& family) {
+  std::vector<std::pair<std::string, std::string>> pairs;  // (model a, model b)
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (family == "reference") {
+      if (cells[i].name != reference) pairs.emplace_back(cells[i].name, reference);
+      continue;
+    }
+    for (size_t j = i + 1; j < cells.size(); ++j) pairs.emplace_back(cells[i].name, cells[j].name);
+  }
+  struct Comparison {
+    std::string a, b, endpoint;
+    PairedTest test;
+    double p_holm = 1;
+  };
+  std::vector<Comparison> comparisons;
+  std::map<std::string, std::vector<size_t>> by_endpoint;
+  for (const auto& [a, b] : pairs) {
+    const auto ends_a = endpoints(pooled.at(a)), ends_b = endpoints(pooled.at(b));
+    for (size_t e = 0; e < kClasses; ++e) {  // the one-vs-rest endpoints (zero vs rest is zero vs at least low)
+      Comparison c{a, b, ends_a[e].name, {}};
+      try {
+        c.test = delong_test(ends_a[e].scores, ends_b[e].scores, ends_a[e].outcome);
+      } catch (const core::Error&) {
+        c.test.p_value = NAN;  // too few cases of a class for the test
+      }
+      by_endpoint[c.endpoint].push_back(comparisons.size());
+      comparisons.push_back(c);
+    }
+  }
+  for (const auto& [endpoint, indices] : by_endpoint) {
+    std::vector<double> p_values;
+    for (size_t i : indices) p_values.push_back(std::isnan(comparisons[i].test.p_value) ? 1.0 : comparisons[i].test.p_value);
+    const auto adjusted = holm(p_values);
+    for (size_t k = 0; k < indices.size(); ++k) comparisons[indices[k]].p_holm = adjusted[k];
+  }
+  std::string csv = "model_a,model_b,endpoint,auc_a,auc_b,delta,z,p_value,p_holm,holm_family\n";
+  for (const auto& c : comparisons)
+    csv += core::csv_line({c.a, c.b, c.endpoint, core::format_double(c.test.auc_a), core::format_double(c.test.auc_b), core::format_double(c.test.delta),
+                           core::format_double(c.test.z), core::format_double(c.test.p_value), core::format_double(c.p_holm),
+                           core::concat(family == "reference" ? "each model vs reference" : "all pairs", ", ", c.endpoint, " (",
+                                        by_endpoint[c.endpoint].size(), " tests)")});
+  return csv;
 }
 
 }  // namespace vbiopsy::experiments

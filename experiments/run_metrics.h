@@ -3,6 +3,7 @@
 // conformal coverage, how often held-out cases were called far from their training cases, and the
 // cross-validated figures for the cases that had only some of the model's modalities; and which
 // model `export = best` means.
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "experiments/config.h"
 #include "experiments/feature_table.h"
 #include "experiments/grid.h"
+#include "experiments/statistics/metrics.h"
 
 namespace vbiopsy::experiments {
 
@@ -31,5 +33,11 @@ std::string best_for_export(const ExperimentConfig& config, const std::vector<Ce
 nlohmann::json figures_by_modalities(const ExperimentConfig& config, const Cell& cell, const std::vector<Cell>& cells,
                                      const nlohmann::json& metrics, const std::vector<Row>& rows, const FeatureTable& table,
                                      const std::vector<int>& labels);
+
+// comparisons.csv: a paired DeLong test per one-vs-rest endpoint for each pair of the family
+// (`reference`: each model against the reference; `all_pairs`: every pair of models), with Holm's
+// correction over the tests of one endpoint, and the family named in every row.
+std::string comparisons_table(const std::vector<Cell>& cells, const std::map<std::string, Predictions>& pooled, const std::string& reference,
+                              const std::string& family);
 
 }  // namespace vbiopsy::experiments

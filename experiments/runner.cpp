@@ -516,38 +516,17 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
       }
   }
   if (!pooled_by_model.count(reference)) core::fail("reference model '", reference, "' is not in the grid");
-  // comparisons.csv: paired DeLong per one-vs-rest endpoint, Holm over all of them.
-  struct Comparison {
-    std::string model, endpoint;
-    PairedTest test;
-  };
-  std::vector<Comparison> comparisons;
+  // NRI and IDI of every model against the reference, per endpoint.
   const auto reference_endpoints = endpoints(pooled_by_model[reference]);
   for (const auto& cell : cells) {
     if (cell.name == reference) continue;
     const auto model_endpoints = endpoints(pooled_by_model[cell.name]);
     for (size_t e = 0; e < kClasses; ++e) {
-      Comparison c{cell.name, model_endpoints[e].name, {}};
-      try {
-        c.test = delong_test(model_endpoints[e].scores, reference_endpoints[e].scores, model_endpoints[e].outcome);
-      } catch (const core::Error&) {
-        c.test.p_value = NAN;  // too few cases of a class for the test
-      }
-      comparisons.push_back(c);
       const auto r = reclassification(reference_endpoints[e].scores, model_endpoints[e].scores, model_endpoints[e].outcome);
       metrics[cell.name]["reclassification_vs_reference"][model_endpoints[e].name] = {{"nri", r.nri}, {"idi", r.idi}};
     }
   }
-  std::vector<double> p_values;
-  for (const auto& c : comparisons) p_values.push_back(std::isnan(c.test.p_value) ? 1.0 : c.test.p_value);
-  const auto adjusted = holm(p_values);
-  std::string comparisons_csv = "model_a,model_b,endpoint,auc_a,auc_b,delta,z,p_value,p_holm\n";
-  for (size_t i = 0; i < comparisons.size(); ++i) {
-    const auto& c = comparisons[i];
-    comparisons_csv += core::csv_line({c.model, reference, c.endpoint, core::format_double(c.test.auc_a), core::format_double(c.test.auc_b),
-                                       core::format_double(c.test.delta), core::format_double(c.test.z), core::format_double(c.test.p_value),
-                                       core::format_double(adjusted[i])});
-  }
+  const auto comparisons_csv = comparisons_table(cells, pooled_by_model, reference, config.comparisons);
   core::write_file_atomic(run_dir / "comparisons.csv", comparisons_csv);
   metrics["_reference"] = reference;
   core::write_file_atomic(run_dir / "metrics.json", metrics.dump(1) + "\n");

@@ -4,11 +4,14 @@
 
 #include <cmath>
 
+#include "core/csv.h"
 #include "core/error.h"
+#include "core/strings.h"
 #include "core/random.h"
 #include "experiments/statistics/bootstrap.h"
 #include "experiments/statistics/comparisons.h"
 #include "experiments/statistics/shapley.h"
+#include "experiments/run_metrics.h"
 
 namespace vbiopsy::experiments {
 namespace {
@@ -150,6 +153,49 @@ TEST(Holm, AdjustsInStepDownOrderAndStaysMonotone) {
   EXPECT_NEAR(adjusted[0], 0.06, 1e-15);
   EXPECT_NEAR(adjusted[2], 0.06, 1e-15);
   EXPECT_EQ(holm({0.5, 0.9})[1], 1.0);
+}
+
+// Holm runs over the family the config names, within one endpoint: four models give 3 tests per
+// endpoint against the reference, or 6 for all pairs; each p_holm equals holm() over exactly those.
+TEST(Comparisons, HolmRunsOverTheNamedFamilyWithinEachEndpoint) {
+  for (uint64_t seed : {1, 2, 3}) {
+    core::Rng rng(seed);
+    std::vector<Cell> cells;
+    std::map<std::string, Predictions> pooled;
+    for (const char* name : {"a", "b", "c", "ref"}) {
+      cells.push_back({"early", {"mri"}, {"radiomics_mlp"}, name});
+      Predictions p;
+      for (int i = 0; i < 90; ++i) {
+        p.labels.push_back(i % 3);
+        std::array<double, kClasses> row{};
+        double sum = 0;
+        for (int k = 0; k < kClasses; ++k) sum += row[k] = std::exp((k == i % 3 ? 0.8 : 0.0) + rng.normal());
+        for (auto& v : row) v /= sum;
+        p.probabilities.push_back(row);
+      }
+      pooled[name] = p;
+    }
+    for (const std::string family : {"reference", "all_pairs"}) {
+      const auto table = core::parse_csv(comparisons_table(cells, pooled, "ref", family), "comparisons.csv");
+      const size_t per_endpoint = family == "reference" ? 3 : 6;
+      ASSERT_EQ(table.rows.size(), per_endpoint * kClasses);
+      std::map<std::string, std::vector<size_t>> rows;
+      for (size_t r = 0; r < table.rows.size(); ++r) rows[table.rows[r][2]].push_back(r);
+      ASSERT_EQ(rows.size(), size_t(kClasses));
+      for (const auto& [endpoint, indices] : rows) {
+        ASSERT_EQ(indices.size(), per_endpoint);
+        std::vector<double> p;
+        for (size_t r : indices) p.push_back(*core::parse_double(table.rows[r][7]));
+        const auto adjusted = holm(p);
+        for (size_t k = 0; k < indices.size(); ++k) {
+          EXPECT_NEAR(*core::parse_double(table.rows[indices[k]][8]), adjusted[k], 1e-12);
+          EXPECT_NE(table.rows[indices[k]][9].find(endpoint + " (" + std::to_string(per_endpoint) + " tests)"), std::string::npos);
+        }
+      }
+      if (family == "reference")
+        for (const auto& row : table.rows) EXPECT_EQ(row[1], "ref");
+    }
+  }
 }
 
 TEST(Reclassification, CountsMovesAndMeanGainsByHand) {
