@@ -11,6 +11,7 @@
 #include "core/files.h"
 #include "core/strings.h"
 #include "experiments/explanations.h"
+#include "experiments/report_ablation.h"
 #include "experiments/statistics/metrics.h"
 #include "experiments/svg.h"
 #include "fusion/json_integers.h"
@@ -128,6 +129,34 @@ std::string importances_section(const std::filesystem::path& run_dir) {
   return html + "</div>" + table({"model", "modality", "top features (mean |SHAP|)"}, rows);
 }
 
+namespace {
+
+// The page with a numbered anchor on every section heading and a list of them before the first.
+std::string with_contents(const std::string& page) {
+  std::string out, contents = "<nav><b>Contents</b><ol>";
+  size_t from = 0, section = 0, first = std::string::npos;
+  for (size_t at = page.find("<h2>"); at != std::string::npos; at = page.find("<h2>", from)) {
+    const size_t end = page.find("</h2>", at);
+    if (end == std::string::npos) break;
+    std::string title;  // the heading's text without tags
+    bool in_tag = false;
+    for (size_t i = at + 4; i < end; ++i) {
+      if (page[i] == '<') in_tag = true;
+      if (!in_tag) title += page[i];
+      if (page[i] == '>') in_tag = false;
+    }
+    const std::string id = "s" + std::to_string(++section);
+    contents += "<li><a href=\"#" + id + "\">" + title + "</a></li>";
+    if (first == std::string::npos) first = out.size() + (at - from);
+    out += page.substr(from, at - from) + "<h2 id=\"" + id + "\">";
+    from = at + 4;
+  }
+  out += page.substr(from);
+  return first == std::string::npos ? out : out.insert(first, contents + "</ol></nav>");
+}
+
+}  // namespace
+
 void write_report(const std::filesystem::path& run_dir) {
   json run, metrics;
   try {
@@ -155,6 +184,9 @@ void write_report(const std::filesystem::path& run_dir) {
           run.value("seed", nlohmann::json(0)).dump() + ", " + std::to_string(fusion::json_count_or(run, "threads", 1)) + " thread(s); reference model <b>" +
           html_escape(reference) + "</b>; config SHA-256 <code>" + html_escape(run.value("config_sha256", "")) + "</code>" +
           (run.value("permute_labels", false) ? "; <b>labels permuted (negative control)</b>" : "") + ".</p>";
+  if (run.value("synthetic", false))
+    html += "<p style=\"background:#fff3cd;padding:6px 10px;border:1px solid #e0c36a\"><b>SYNTHETIC DATA.</b> These cases were generated "
+            "by <code>vbiopsy synth</code>; the figures below test the software and say nothing about real patients.</p>";
 
   html += "<h2>Summary (95% bootstrap CIs)</h2>";
   std::vector<std::vector<std::string>> rows;
@@ -164,6 +196,7 @@ void write_report(const std::filesystem::path& run_dir) {
                     with_ci(m["accuracy"]), with_ci(m["balanced_accuracy"]), with_ci(m["brier"]), with_ci(m["ece"])});
   }
   html += table({"model", "macro-AUC", "AUC zero vs rest", "AUC low vs rest", "AUC positive vs rest", "accuracy", "balanced accuracy", "Brier", "ECE"}, rows);
+  html += ablation_section(metrics, reference);
 
   // Calibrated runs: the probabilities before and after calibration, and the prediction sets.
   std::vector<std::vector<std::string>> uncertainty;
@@ -233,23 +266,26 @@ void write_report(const std::filesystem::path& run_dir) {
     }
     html += "<div><b>" + html_escape(name) + "</b>" + table({"", "pred zero", "pred low", "pred positive"}, cm) + "</div>";
   }
-  html += "</div><h2>Modality Shapley values of macro-AUC</h2><div class=\"charts\">";
+  html += "</div>";
   const auto shapley = core::read_csv(run_dir / "shapley.csv");
   std::map<std::string, std::vector<std::pair<std::string, double>>> by_fusion;
   for (const auto& row : shapley.rows) by_fusion[row[0]].emplace_back(row[1], core::parse_double(row[2]).value_or(0));
-  if (by_fusion.empty()) html += "<p>The grid does not hold every modality subset, so no Shapley values.</p>";
-  for (const auto& [fusion, bars] : by_fusion) html += bar_chart(fusion, bars);
-  html += "</div><h2>Modality weights (mean over the cases that have the modality)</h2><div class=\"charts\">";
-  bool any_weights = false;
+  if (!by_fusion.empty()) {  // only when the grid holds every subset of the modalities
+    html += "<h2>Modality Shapley values of macro-AUC</h2><div class=\"charts\">";
+    for (const auto& [fusion, bars] : by_fusion) html += bar_chart(fusion, bars);
+    html += "</div>";
+  }
+  // Only models that weigh their modalities per case (attention, gated, late with learned weights).
+  std::string weights;
   for (const auto& name : shown) {
     if (!metrics[name].contains("mean_modality_weight")) continue;
     std::vector<std::pair<std::string, double>> bars;
     for (const auto& [modality, weight] : metrics[name]["mean_modality_weight"].items()) bars.emplace_back(modality, weight.get<double>());
-    html += bar_chart(name, bars);
-    any_weights = true;
+    weights += bar_chart(name, bars);
   }
-  if (!any_weights) html += "<p>None of the models shown weighs its modalities per case (early fusion and classical learners do not).</p>";
-  html += "</div><p>Per-case weights: <code>attention.csv</code>.</p>";
+  if (!weights.empty())
+    html += "<h2>Modality weights (mean over the cases that have the modality)</h2><div class=\"charts\">" + weights +
+            "</div><p>Per-case weights: <code>attention.csv</code>.</p>";
   html += importances_section(run_dir);
   const auto comparisons = core::read_csv(run_dir / "comparisons.csv");
   const bool all_pairs = !comparisons.rows.empty() && comparisons.rows[0].back().rfind("all pairs", 0) == 0;
@@ -285,7 +321,7 @@ void write_report(const std::filesystem::path& run_dir) {
                  {"Performance measures", "one-vs-rest, macro and micro AUC, accuracy, balanced accuracy, per-class sensitivity/specificity/PPV/NPV, Brier, ECE, each with a stratified bootstrap 95% CI; DeLong with Holm; NRI/IDI; decision curves"},
                  {"Reproducibility", "seed " + run.value("seed", nlohmann::json(0)).dump() + ", " + std::to_string(fusion::json_count_or(run, "threads", 1)) + " thread(s), vbiopsy " + html_escape(run.value("vbiopsy_version", "")) + ", LibTorch " + html_escape(run.value("libtorch_version", "")) + "; rerun with <code>vbiopsy reproduce</code>"}});
   html += "<h2>Config</h2><pre>" + html_escape(run.value("config_text", "")) + "</pre></body></html>\n";
-  core::write_file_atomic(run_dir / "report.html", html);
+  core::write_file_atomic(run_dir / "report.html", with_contents(html));
 }
 
 }  // namespace vbiopsy::experiments

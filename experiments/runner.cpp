@@ -33,6 +33,7 @@
 #include "experiments/explanations.h"
 #include "experiments/model_card.h"
 #include "modalities/cohort_check.h"
+#include "modalities/synthetic_cohort.h"
 #include "experiments/preprocessing.h"
 #include "experiments/report.h"
 #include "experiments/run_metrics.h"
@@ -243,7 +244,7 @@ void export_models(const ExperimentConfig& config, const FeatureTable& table, co
                                      {"embeddings", embedding_names}};
     if (habitat_table) metadata["habitats"] = fitted_habitats.save();
     // The synthetic cohort's writer leaves its ground truth in truth/ beside the manifest.
-    const bool synthetic = std::filesystem::exists(config.manifest.parent_path() / "truth");
+    const bool synthetic = modalities::is_synthetic_cohort(config.manifest);
     metadata["model_card"] = model_card({config, *cell, table, labels, train, metrics.at(cell->name), by_modalities, synthetic});
     // What the model looks at: mean |Shapley value| over (at most 60 of) its training cases.
     std::vector<size_t> sample;
@@ -481,8 +482,12 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
     metrics[cell.name] = {{"metrics", m}, {"confusion_matrix", cm}, {"reliability", reliability}, {"decision_curves", decision}};
     if (calibrated) add_uncertainty_metrics(config, results[cell.name], labels, metrics[cell.name]);
     add_atypical_shares(cell, results[cell.name], metrics[cell.name]);
-    // Mean modality weight over the cases that have the modality.
-    for (size_t j = 0; j < cell.subset.size(); ++j) {
+    // Mean modality weight over the cases that have the modality; late fusion's `combine = mean`
+    // weighs the present modalities equally, which is no finding.
+    const auto late = config.fusion_options.find("late");
+    const bool equal_weights = cell.fusion == "late" && (late == config.fusion_options.end() || !late->second.count("combine") ||
+                                                         late->second.at("combine") == "mean");
+    for (size_t j = 0; j < cell.subset.size() && !equal_weights; ++j) {
       double sum = 0;
       size_t count = 0;
       for (const auto& r : results[cell.name])
@@ -600,6 +605,7 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
       {"seed", config.seed},
       {"threads", config.threads},
       {"permute_labels", config.permute_labels},
+      {"synthetic", modalities::is_synthetic_cohort(config.manifest)},
       {"cases", table.size()},
       {"excluded", excluded},
       {"cases_without_crops", without_modality},

@@ -122,6 +122,39 @@ Axes decision_curve_axes(const std::string& title, const std::vector<Series>& se
   return {title, "threshold probability", "net benefit", 0, 1, -y1 / 3, y1, false};
 }
 
+std::string forest_plot(const std::string& title, const std::vector<ForestRow>& rows, double x0, double x1, double reference) {
+  const double row = 16, label = 200, width = 300, top = 30, value = 130;
+  const double height = top + row * static_cast<double>(rows.size()) + 24;
+  auto sx = [&](double x) { return label + (std::clamp(x, x0, x1) - x0) / (x1 - x0) * width; };
+  std::string svg = "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" + fixed(label + width + value) + "\" height=\"" +
+                    fixed(height) + "\" role=\"img\" aria-label=\"" + html_escape(title) + "\">";
+  svg += "<text x=\"0\" y=\"16\" font-size=\"13\" font-weight=\"bold\">" + html_escape(title) + "</text>";
+  const double bottom = top + row * static_cast<double>(rows.size());
+  for (int t = 0; t <= 4; ++t) {
+    const double x = x0 + (x1 - x0) * t / 4;
+    svg += "<line x1=\"" + fixed(sx(x)) + "\" y1=\"" + fixed(top - 4) + "\" x2=\"" + fixed(sx(x)) + "\" y2=\"" + fixed(bottom) +
+           "\" stroke=\"#eee\"/><text x=\"" + fixed(sx(x)) + "\" y=\"" + fixed(bottom + 14) +
+           "\" font-size=\"10\" text-anchor=\"middle\">" + number(x) + "</text>";
+  }
+  if (std::isfinite(reference))
+    svg += "<line x1=\"" + fixed(sx(reference)) + "\" y1=\"" + fixed(top - 4) + "\" x2=\"" + fixed(sx(reference)) + "\" y2=\"" +
+           fixed(bottom) + "\" stroke=\"#888\" stroke-dasharray=\"4 3\"/>";
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    const double y = top + row * (static_cast<double>(i) + 0.5);
+    svg += "<text x=\"" + fixed(label - 6) + "\" y=\"" + fixed(y + 4) + "\" font-size=\"11\" text-anchor=\"end\">" + html_escape(r.name) + "</text>";
+    if (!std::isfinite(r.estimate)) continue;
+    if (std::isfinite(r.lower) && std::isfinite(r.upper))
+      svg += "<line x1=\"" + fixed(sx(r.lower)) + "\" y1=\"" + fixed(y) + "\" x2=\"" + fixed(sx(r.upper)) + "\" y2=\"" + fixed(y) +
+             "\" stroke=\"#1f77b4\" stroke-width=\"1.5\"/>";
+    svg += "<rect x=\"" + fixed(sx(r.estimate) - 3) + "\" y=\"" + fixed(y - 3) + "\" width=\"6\" height=\"6\" fill=\"#1f77b4\"/>";
+    char text[96];
+    std::snprintf(text, sizeof text, "%.3f (%.3f-%.3f)", r.estimate, r.lower, r.upper);
+    svg += "<text x=\"" + fixed(label + width + 6) + "\" y=\"" + fixed(y + 4) + "\" font-size=\"10\">" + text + "</text>";
+  }
+  return svg + "</svg>";
+}
+
 std::string bar_chart(const std::string& title, const std::vector<std::pair<std::string, double>>& bars) {
   double largest = 1e-9;
   bool negative = false;

@@ -25,6 +25,13 @@ std::string line_chart(const Axes& axes, const std::vector<Series>& series);
 // no curve is cut at the top and "treat none" (0) is a grid line. Curves falling below (treat all
 // at high thresholds) leave through the bottom.
 Axes decision_curve_axes(const std::string& title, const std::vector<Series>& series);
+// One row per estimate with its interval, on a shared axis x0..x1, with a dashed vertical line at
+// `reference` (NaN: none) and the value written beside each row.
+struct ForestRow {
+  std::string name;
+  double estimate = 0, lower = 0, upper = 0;
+};
+std::string forest_plot(const std::string& title, const std::vector<ForestRow>& rows, double x0, double x1, double reference);
 std::string bar_chart(const std::string& title, const std::vector<std::pair<std::string, double>>& bars);
 std::string html_escape(const std::string& text);
 // An <img> holding the PNG itself (a data URI), so the page stands alone.

@@ -180,4 +180,8 @@ size_t write_synthetic_cohort(const SynthWriteOptions& options, const fs::path& 
   return n;
 }
 
+bool is_synthetic_cohort(const std::filesystem::path& manifest) {
+  return std::filesystem::is_regular_file(manifest.parent_path() / "truth" / "truth.csv");
+}
+
 }  // namespace vbiopsy::modalities

@@ -19,5 +19,8 @@ struct SynthWriteOptions {
 // Returns the number of cases written. Files are written atomically; the same options give the
 // same bytes whatever the thread count.
 size_t write_synthetic_cohort(const SynthWriteOptions& options, const std::filesystem::path& out);
+// Whether the manifest is one that write_synthetic_cohort wrote (its truth/truth.csv is beside
+// it), so that runs and models trained on it say SYNTHETIC.
+bool is_synthetic_cohort(const std::filesystem::path& manifest);
 
 }  // namespace vbiopsy::modalities

@@ -45,13 +45,21 @@ TEST(Runner, WritesEveryFileByteIdenticallyAndResumesFinishedCells) {
   EXPECT_EQ(summary.cases, 60u);
   for (const char* file : {"predictions.csv", "metrics.json", "comparisons.csv", "shapley.csv", "run.json", "report.html"})
     EXPECT_TRUE(fs::exists(run / file)) << file;
-  // The report stands alone: inline SVG plots (3 ROC, calibration, 2 decision curves, the modality
-  // weights of the two gated models, the exported model's feature importances; Shapley charts only
-  // when the grid holds every subset, which this one does not), no script, no external resource.
+  // The report stands alone: inline SVG plots (the ablation's forest plot, 3 ROC, calibration, 2
+  // decision curves, the modality weights of the two gated models, the exported model's feature
+  // importances; Shapley charts only when the grid holds every subset, which this one does not, and
+  // then no Shapley section at all), no script, no external resource.
   const auto report = core::read_text_file(run / "report.html");
   size_t charts = 0;
   for (size_t at = report.find("<svg"); at != std::string::npos; at = report.find("<svg", at + 1)) ++charts;
-  EXPECT_EQ(charts, 9u);
+  EXPECT_EQ(charts, 10u);
+  EXPECT_EQ(report.find("Modality Shapley values"), std::string::npos);
+  EXPECT_EQ(report.find("SYNTHETIC DATA"), std::string::npos);  // made up here, but not by `vbiopsy synth`
+  // A contents list links every section; the ablation table has a row per subset, a column per method.
+  EXPECT_NE(report.find("<nav><b>Contents</b><ol><li><a href=\"#s1\">Summary (95% bootstrap CIs)</a></li>"), std::string::npos);
+  EXPECT_NE(report.find("<h2 id=\"s2\">Ablation: macro-AUC by modality subset and method (95% CI)</h2>"), std::string::npos);
+  EXPECT_NE(report.find("<tr><th>modalities</th><th>early</th><th>gated</th></tr><tr><th>mri</th>"), std::string::npos);
+  EXPECT_NE(report.find("<tr><th>mri+us</th>"), std::string::npos);
   EXPECT_NE(report.find("What the exported models look at"), std::string::npos);
   // Gated fusion's per-case gates are exported: one row per case and modality, zero when absent.
   const auto attention = core::read_csv(run / "attention.csv");
