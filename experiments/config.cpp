@@ -28,6 +28,29 @@ std::vector<std::string> list(const std::string& text, char separator) {
 
 }  // namespace
 
+namespace {
+
+// [source]: known keys, and published figures that are metrics.json metrics with values in 0..1.
+template <typename Problem>
+void check_citation(const OptionMap& citation, Problem& problem) {
+  std::vector<std::string> metrics{"macro_auc", "micro_auc", "auc_zero", "auc_low", "auc_positive", "accuracy", "balanced_accuracy", "brier", "ece"};
+  for (const char* kind : {"sensitivity_", "specificity_", "ppv_", "npv_"})
+    for (const char* c : {"zero", "low", "positive"}) metrics.push_back(std::string(kind) + c);
+  std::vector<std::string> keys{"authors", "title", "journal", "year", "doi", "cohort", "model"};
+  for (const auto& m : metrics) keys.push_back("published_" + m);
+  for (const auto& [key, value] : citation) {
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      problem("unknown key 'source.", key, "'", core::did_you_mean(key, keys), " (authors, title, journal, year, doi, cohort, model, published_<metric>)");
+      continue;
+    }
+    if (key.rfind("published_", 0) != 0) continue;
+    const auto number = core::parse_double(value);
+    if (!number || !(*number >= 0 && *number <= 1)) problem("source.", key, " = '", value, "', expected a number in 0..1");
+  }
+}
+
+}  // namespace
+
 std::string model_name(const std::string& fusion, const std::vector<std::string>& subset, const std::vector<std::string>& tags) {
   std::vector<std::string> sorted;
   for (size_t i = 0; i < subset.size(); ++i) sorted.push_back(i < tags.size() && !tags[i].empty() ? subset[i] + ":" + tags[i] : subset[i]);
@@ -117,6 +140,7 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
       const std::string section = key.substr(0, dot), name = key.substr(dot + 1);
       if (section == "training") config.training[name] = value;
       else if (section == "head") config.head[name] = value;
+      else if (section == "source") config.citation[name] = value;
       else if (section == "columns") config.column_prefixes[name] = list(value, ',');
       else if (section.rfind("encoder.", 0) == 0) {
         const std::string key_of = section.substr(8);  // <modality> or <modality>.<encoder>
@@ -153,6 +177,7 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
   config.exports = list(exports, ',');
   if (config.selection != "anova" && config.selection != "lasso" && config.selection != "mrmr")
     problem("experiment.selection = '", config.selection, "', expected anova, lasso or mrmr");
+  check_citation(config.citation, problem);
   if (config.comparisons != "reference" && config.comparisons != "all_pairs")
     problem("experiment.comparisons = '", config.comparisons, "'", core::did_you_mean(config.comparisons, {"reference", "all_pairs"}),
             ", expected reference or all_pairs");

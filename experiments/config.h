@@ -28,6 +28,11 @@
 //   [encoder.<modality>.<encoder>]  options of that encoder only
 //   [images.<modality>]   crop settings of the image encoders (cnn2d, cnn3d, vit2d; image_inputs.h)
 //   [fusion.<method>]     the method's (or classifier's) options
+//   [source]      for a recipe of a published design: authors, title, journal, year, doi, cohort
+//                 (which of the paper's cohorts its figures are from), model (the grid cell that
+//                 stands for the published model; default the best), and published_<metric> (the
+//                 paper's figure of a metrics.json metric, e.g. published_auc_zero = 0.873); the
+//                 report sets them beside this run's figures
 // Neither features nor extract is needed when no modality reads feature columns (image encoders
 // and the clinical variables only).
 // Relative paths are relative to the config file's folder.
@@ -72,6 +77,7 @@ struct ExperimentConfig {
   std::string calibration = "none";
   double calibration_holdout = 0, conformal_alpha = 0.1;
   OptionMap training, head;
+  OptionMap citation;  // [source]
   std::map<std::string, std::vector<std::string>> encoder_names;  // per modality; more than one = an encoder axis
   // Keyed by modality (every encoder of it) or by "<modality>.<encoder>" (that encoder only).
   std::map<std::string, OptionMap> encoder_options, fusion_options;

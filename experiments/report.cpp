@@ -196,6 +196,7 @@ void write_report(const std::filesystem::path& run_dir) {
                     with_ci(m["accuracy"]), with_ci(m["balanced_accuracy"]), with_ci(m["brier"]), with_ci(m["ece"])});
   }
   html += table({"model", "macro-AUC", "AUC zero vs rest", "AUC low vs rest", "AUC positive vs rest", "accuracy", "balanced accuracy", "Brier", "ECE"}, rows);
+  html += published_section(run.value("source", json::object()), metrics, ranked.empty() ? "" : ranked.front().second);
   html += ablation_section(metrics, reference);
 
   // Calibrated runs: the probabilities before and after calibration, and the prediction sets.

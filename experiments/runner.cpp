@@ -606,6 +606,7 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
       {"threads", config.threads},
       {"permute_labels", config.permute_labels},
       {"synthetic", modalities::is_synthetic_cohort(config.manifest)},
+      {"source", config.citation},
       {"cases", table.size()},
       {"excluded", excluded},
       {"cases_without_crops", without_modality},

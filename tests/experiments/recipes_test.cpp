@@ -39,7 +39,7 @@ TEST(Recipes, EveryRecipeRunsOnASmallSyntheticCohort) {
     embeddings += "\n";
   }
   core::write_file_atomic(dir / "mg_embeddings.csv", embeddings);
-  size_t recipes = 0;
+  size_t recipes = 0, cited = 0;
   for (const auto& entry : fs::directory_iterator(fs::path(VBIOPSY_SOURCE_DIR) / "experiments" / "recipes")) {
     if (entry.path().extension() != ".ini" || entry.path().filename().string().find("_extract") != std::string::npos) continue;
     ++recipes;
@@ -57,9 +57,32 @@ TEST(Recipes, EveryRecipeRunsOnASmallSyntheticCohort) {
     EXPECT_GT(summary.cases, 25u) << entry.path();
     const auto metrics = nlohmann::json::parse(core::read_text_file(run / "metrics.json"));
     EXPECT_TRUE(metrics.at(summary.best_model).at("metrics").at("macro_auc").at("estimate").is_number()) << entry.path();
-    EXPECT_TRUE(fs::exists(run / "report.html")) << entry.path();
+    // The cohort is vbiopsy synth's, and a recipe of a published design sets its figures beside ours.
+    const auto report = core::read_text_file(run / "report.html");
+    EXPECT_NE(report.find("SYNTHETIC DATA"), std::string::npos) << entry.path();
+    if (config.citation.empty()) continue;
+    ++cited;
+    EXPECT_NE(report.find("Published vs reproduced"), std::string::npos) << entry.path();
+    EXPECT_NE(report.find("https://doi.org/" + config.citation.at("doi")), std::string::npos) << entry.path();
+    for (const auto& [key, value] : config.citation)
+      if (key.rfind("published_", 0) == 0) {
+        const auto row = "<tr><td>" + key.substr(10) + "</td><td>" + value + "</td><td>";
+        EXPECT_NE(report.find(row), std::string::npos) << key;
+        EXPECT_EQ(report.find(row + "–"), std::string::npos) << key;  // our figure is there too
+      }
   }
   EXPECT_GE(recipes, 6u);
+  EXPECT_GE(cited, 2u);
+}
+
+// A recipe's [source] is checked like every other section: known keys, figures in 0..1.
+TEST(Recipes, ASourceWithATypoOrAFigureOutOfRangeIsRefused) {
+  std::vector<std::string> problems;
+  parse_experiment_config("[cohort]\nmanifest = m.csv\nfeatures = f.csv\n[source]\ndoi = 10.1/x\npublished_auc_zeroo = 0.8\npublished_auc_low = 87.7\n",
+                          "recipe.ini", ".", &problems);
+  const auto all = core::join(problems, "\n");
+  EXPECT_NE(all.find("unknown key 'source.published_auc_zeroo' (did you mean 'published_auc_zero'?)"), std::string::npos) << all;
+  EXPECT_NE(all.find("source.published_auc_low = '87.7', expected a number in 0..1"), std::string::npos) << all;
 }
 
 }  // namespace
