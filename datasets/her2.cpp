@@ -103,8 +103,7 @@ std::string to_string(IshResult ish) {
 }
 
 std::string to_string(Her2Class her2) {
-  static const char* const kNames[] = {"zero", "low", "positive"};
-  return kNames[static_cast<int>(her2)];
+  return kHer2ClassNames[static_cast<size_t>(her2)];
 }
 
 }  // namespace vbiopsy::datasets

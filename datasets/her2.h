@@ -1,6 +1,7 @@
 #pragma once
 // HER2 status per ASCO/CAP 2018 (affirmed 2023), with the IHC score and ISH result kept as the
 // label's provenance.
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,6 +12,9 @@ enum class IhcScore { kZero, kOnePlus, kTwoPlus, kThreePlus };
 enum class IshResult { kNotDone, kNotAmplified, kAmplified };
 enum class Her2Class { kZero = 0, kLow = 1, kPositive = 2 };
 inline constexpr int kHer2ClassCount = 3;
+// The classes' names in everything the program writes and reads (predictions, metrics, bundles),
+// in the order of Her2Class.
+inline constexpr std::array<const char*, kHer2ClassCount> kHer2ClassNames{"zero", "low", "positive"};
 
 struct Her2Label {
   IhcScore ihc = IhcScore::kZero;

@@ -12,6 +12,7 @@
 #include "core/strings.h"
 #include "experiments/calibration.h"
 #include "experiments/image_inputs.h"
+#include "experiments/statistics/metrics.h"
 
 namespace vbiopsy::experiments {
 
@@ -35,7 +36,7 @@ template <typename Problem>
 void check_citation(const OptionMap& citation, Problem& problem) {
   std::vector<std::string> metrics{"macro_auc", "micro_auc", "auc_zero", "auc_low", "auc_positive", "accuracy", "balanced_accuracy", "brier", "ece"};
   for (const char* kind : {"sensitivity_", "specificity_", "ppv_", "npv_"})
-    for (const char* c : {"zero", "low", "positive"}) metrics.push_back(std::string(kind) + c);
+    for (const char* c : kClassNames) metrics.push_back(std::string(kind) + c);
   std::vector<std::string> keys{"authors", "title", "journal", "year", "doi", "cohort", "model"};
   for (const auto& m : metrics) keys.push_back("published_" + m);
   for (const auto& [key, value] : citation) {

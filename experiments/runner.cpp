@@ -23,6 +23,7 @@
 #include "encoders/radiomics/cohort_extraction.h"
 #include "encoders/radiomics/extraction_inputs.h"
 #include "datasets/clinical_summary.h"
+#include "datasets/splits.h"
 #include "experiments/calibration.h"
 #include "experiments/feature_table.h"
 #include "experiments/fitted_model.h"
@@ -90,26 +91,10 @@ std::string safe_name(const std::string& model) {
 std::pair<std::vector<int>, int> assign_folds(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
                                               int repeat) {
   if (config.validation == "kfold")
-    return {patient_folds(table.patient_ids, labels, config.folds, core::derive_seed(config.seed, {11, static_cast<uint64_t>(repeat)})),
+    return {datasets::patient_folds(table.patient_ids, labels, config.folds, core::derive_seed(config.seed, {11, static_cast<uint64_t>(repeat)})),
             config.folds};
-  std::vector<int> fold(table.size(), -1);
-  if (config.validation == "test_sites") {
-    size_t tested = 0;
-    for (size_t i = 0; i < table.size(); ++i)
-      if (std::find(config.test_sites.begin(), config.test_sites.end(), table.sites[i]) != config.test_sites.end()) {
-        fold[i] = 0;
-        ++tested;
-      }
-    if (tested == 0 || tested == table.size())
-      core::fail("validation = test_sites: ", tested, " of ", table.size(), " cases are at the test sites; both parts must be non-empty");
-    return {fold, 1};
-  }
-  const std::set<std::string> sites(table.sites.begin(), table.sites.end());
-  if (sites.size() < 2) core::fail("validation = leave_one_site_out needs at least two sites, the cohort has ", sites.size());
-  const std::vector<std::string> ordered(sites.begin(), sites.end());
-  for (size_t i = 0; i < table.size(); ++i)
-    fold[i] = static_cast<int>(std::find(ordered.begin(), ordered.end(), table.sites[i]) - ordered.begin());
-  return {fold, static_cast<int>(ordered.size())};
+  if (config.validation == "test_sites") return datasets::test_site_folds(table.sites, config.test_sites);
+  return datasets::leave_one_site_out_folds(table.sites);
 }
 
 // One fold of one cell: the model fitted on the fold's training cases, its predictions for the
@@ -145,20 +130,6 @@ nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : 
 
 }  // namespace
 
-std::vector<int> patient_folds(const std::vector<std::string>& patients, const std::vector<int>& labels, int folds, uint64_t seed) {
-  std::map<std::string, int> patient_label;
-  std::vector<std::string> order;
-  for (size_t i = 0; i < patients.size(); ++i)
-    if (patient_label.emplace(patients[i], labels[i]).second) order.push_back(patients[i]);
-  std::vector<int64_t> patient_labels;
-  for (const auto& p : order) patient_labels.push_back(patient_label[p]);
-  const auto patient_fold = fusion::stratified_folds(patient_labels, folds, seed);
-  std::map<std::string, int> fold_of;
-  for (size_t j = 0; j < order.size(); ++j) fold_of[order[j]] = patient_fold[j];
-  std::vector<int> out;
-  for (const auto& p : patients) out.push_back(fold_of[p]);
-  return out;
-}
 
 namespace {
 

@@ -21,7 +21,4 @@ struct RunSummary {
 
 RunSummary run_experiment(const ExperimentConfig& config, const std::filesystem::path& run_dir, std::ostream& log);
 
-// Stratified folds over patients (every case of a patient in the same fold), seeded.
-std::vector<int> patient_folds(const std::vector<std::string>& patients, const std::vector<int>& labels, int folds, uint64_t seed);
-
 }  // namespace vbiopsy::experiments

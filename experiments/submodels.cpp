@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/random.h"
+#include "datasets/splits.h"
 #include "fusion/learners/classifier.h"
 #include "fusion/stacking.h"
 
@@ -82,7 +83,7 @@ void BinarySubmodels::fit(const std::vector<Eigen::MatrixXd>& blocks, const std:
     return out;
   };
   // Out-of-fold submodel probabilities for the meta-learner.
-  const auto fold = fusion::stratified_folds(std::vector<int64_t>(labels.begin(), labels.end()), options.inner_folds, core::derive_seed(seed, {1}));
+  const auto fold = datasets::stratified_folds(std::vector<int64_t>(labels.begin(), labels.end()), options.inner_folds, core::derive_seed(seed, {1}));
   Eigen::MatrixXd meta_x(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(3 * blocks.size()));
   for (int f = 0; f < options.inner_folds; ++f) {
     std::vector<size_t> fit_rows, held;

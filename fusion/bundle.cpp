@@ -7,19 +7,16 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "core/strings.h"
+#include "datasets/her2.h"
 
 namespace vbiopsy::fusion {
-
-namespace {
-const std::vector<std::string> kLabelMap{"zero", "low", "positive"};
-}
 
 void save_bundle(const std::filesystem::path& path, MultimodalModel& model, nlohmann::json metadata) {
   if (!metadata.is_object()) metadata = nlohmann::json::object();
   metadata["format"] = kBundleFormat;
   metadata["version"] = kBundleVersion;
   metadata["spec"] = to_json(model->spec());
-  metadata["label_map"] = kLabelMap;
+  metadata["label_map"] = std::vector<std::string>(datasets::kHer2ClassNames.begin(), datasets::kHer2ClassNames.end());
   torch::serialize::OutputArchive archive;
   archive.write("metadata", c10::IValue(metadata.dump()));
   torch::serialize::OutputArchive weights;

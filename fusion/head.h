@@ -16,10 +16,11 @@
 #include <vector>
 
 #include "core/registry.h"
+#include "datasets/her2.h"
 
 namespace vbiopsy::fusion {
 
-constexpr int64_t kClasses = 3;
+constexpr int64_t kClasses = datasets::kHer2ClassCount;
 
 struct HeadSpec {
   std::string kind = "softmax";   // softmax | ordinal | hierarchical

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/random.h"
+#include "datasets/splits.h"
 #include "fusion/builtin.h"
 
 namespace vbiopsy::fusion {
@@ -22,18 +23,6 @@ void require_late(const ModelSpec& spec) {
 }
 
 }  // namespace
-
-std::vector<int> stratified_folds(const std::vector<int64_t>& labels, int folds, uint64_t seed) {
-  if (folds < 2) core::fail("stacking: inner_folds = ", folds, ", expected >= 2");
-  std::vector<int> fold(labels.size());
-  std::vector<int> next(kClasses, 0);
-  core::Rng rng(core::derive_seed(seed, {31}));
-  std::vector<size_t> order(labels.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
-  for (size_t i : order) fold[i] = next[labels[i]]++ % folds;
-  return fold;
-}
 
 Eigen::MatrixXd stacking_features(const torch::Tensor& modality_probabilities, const torch::Tensor& present,
                                   const std::vector<double>& prior) {
@@ -57,7 +46,8 @@ void StackedLateModel::fit(const ModelSpec& spec, const Batch& train, const Trai
   prior_.assign(kClasses, 0.0);
   for (auto y : labels) prior_[y] += 1.0 / static_cast<double>(labels.size());
   // Out-of-fold per-modality probabilities from models that never saw the case.
-  const auto fold = stratified_folds(labels, stacking.inner_folds, options.seed);
+  if (stacking.inner_folds < 2) core::fail("stacking: inner_folds = ", stacking.inner_folds, ", expected >= 2");
+  const auto fold = datasets::stratified_folds(labels, stacking.inner_folds, options.seed);
   auto out_of_fold = torch::zeros({train.size(), static_cast<int64_t>(spec.modalities.size()), kClasses}, torch::kDouble);
   for (int f = 0; f < stacking.inner_folds; ++f) {
     std::vector<int64_t> fit_rows, held_rows;

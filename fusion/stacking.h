@@ -45,7 +45,4 @@ class StackedLateModel {
   std::vector<double> prior_;
 };
 
-// Stratified k-fold assignment (fold id per case), seeded.
-std::vector<int> stratified_folds(const std::vector<int64_t>& labels, int folds, uint64_t seed);
-
 }  // namespace vbiopsy::fusion

@@ -8,8 +8,6 @@
 
 namespace vbiopsy::experiments {
 
-const std::array<const char*, kClasses> kClassNames = {"zero", "low", "positive"};
-
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 double ratio(double a, double b) { return b > 0 ? a / b : kNaN; }

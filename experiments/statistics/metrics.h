@@ -8,10 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "datasets/her2.h"
+
 namespace vbiopsy::experiments {
 
-constexpr int kClasses = 3;
-extern const std::array<const char*, kClasses> kClassNames;  // zero, low, positive
+constexpr int kClasses = datasets::kHer2ClassCount;
+inline constexpr const auto& kClassNames = datasets::kHer2ClassNames;  // zero, low, positive
 
 using Probabilities = std::vector<std::array<double, kClasses>>;
 

@@ -303,18 +303,6 @@ TEST(Bundle, RefusesWeightsWhoseShapesDoNotMatchItsSpec) {
 namespace vbiopsy::fusion {
 namespace {
 
-TEST(Stacking, FoldsAreStratifiedAndTheMetaLearnerSeesOnlyOutOfFoldPredictions) {
-  const std::vector<int64_t> labels{0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2};
-  const auto fold = stratified_folds(labels, 3, 1);
-  for (int f = 0; f < 3; ++f)
-    for (int64_t k = 0; k < 3; ++k) {
-      int count = 0;
-      for (size_t i = 0; i < labels.size(); ++i) count += fold[i] == f && labels[i] == k;
-      EXPECT_GE(count, 1);
-    }
-  EXPECT_EQ(fold, stratified_folds(labels, 3, 1));
-}
-
 TEST(Stacking, LateHeadsCombinedByALogisticOrXGBoostMetaLearnerLearnTheToySet) {
   const auto data = testing::toy_batch(60, 14);
   for (const char* learner : {"logistic", "xgboost"}) {
