@@ -28,7 +28,8 @@ Int json_integer(const nlohmann::json& value, const std::string& what, long long
     v = value.get<long long>();
   } else if (value.is_number_float()) {  // 3.0 is accepted as 3; a fraction or a huge value is not
     const double d = value.get<double>();
-    if (!std::isfinite(d) || d != std::floor(d) || d < double(lo) || d > double(hi))
+    constexpr double kTwoTo63 = 9223372036854775808.0;  // the first double past long long's range
+    if (!std::isfinite(d) || d != std::floor(d) || d < double(lo) || d >= kTwoTo63 || d > double(hi))
       core::fail(what, ": ", value.dump(), ", expected an integer in ", lo, "..", hi);
     v = static_cast<long long>(d);
   } else {

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/random.h"
+#include "fusion/json_integers.h"
 #include "fusion/learners/builtin.h"
 
 namespace vbiopsy::fusion {
@@ -59,6 +60,30 @@ TEST(Classifiers, EveryLearnerSeparatesBlobsWithCalibratedRowsAndSurvivesSaveAnd
 
 // Edited states (a bundle is text anyone can change and re-hash): each is an Error naming the
 // problem, never a read outside the model's arrays or a prediction from garbage.
+// Counts in edited files are whole numbers in range, or an error naming the field.
+TEST(JsonIntegers, AcceptWholeNumbersInRangeAndNameTheFieldOtherwise) {
+  using nlohmann::json;
+  EXPECT_EQ(json_integer<int>(json(3), "n"), 3);
+  EXPECT_EQ(json_integer<int>(json(3.0), "n"), 3);
+  EXPECT_EQ(json_integer<size_t>(json(7u), "n", 0), 7u);
+  EXPECT_EQ(json_integers<int>(json::parse("[1, 2.0, 3]"), "v"), (std::vector<int>{1, 2, 3}));
+  auto error = [](auto&& read) {
+    try {
+      read();
+    } catch (const core::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(error([] { json_integer<int>(json(2.5), "classes"); }), "classes: 2.5, expected an integer in -2147483648..2147483647");
+  EXPECT_EQ(error([] { json_integer<int>(json(3.7e70), "classes"); }), "classes: 3.7e+70, expected an integer in -2147483648..2147483647");
+  EXPECT_EQ(error([] { json_integer<long long>(json(9223372036854775808.0), "n"); }).rfind("n: 9.223372036854776e+18, expected", 0), 0u);
+  EXPECT_EQ(error([] { json_integer<int>(json(-1), "count", 0); }), "count: -1, expected an integer in 0..2147483647");
+  EXPECT_EQ(error([] { json_integer<int>(json(3000000000u), "n"); }), "n: 3000000000, expected an integer in -2147483648..2147483647");
+  EXPECT_EQ(error([] { json_integer<int>(json("3"), "n"); }), "n: string \"3\", expected an integer in -2147483648..2147483647");
+  EXPECT_EQ(error([] { json_integers<int>(json::parse("[1, 0.5]"), "left"); }), "left[1]: 0.5, expected an integer in -2147483648..2147483647");
+}
+
 TEST(Classifiers, EditedStatesAreRefusedByName) {
   const auto [x, y] = blobs(60, 3, 4, 4.0, 7);
   auto fitted = [&](const std::string& name) {
