@@ -265,11 +265,21 @@ CohortExtractionSettings read_cohort_extraction_settings(const fs::path& ini) {
   return s;
 }
 
+// The cache keys (settings_text, modality_settings_text) name every setting that changes a block;
+// a setting left out would serve stale features. These sizes stop the build when a field is added,
+// until it is either added to a key or shown not to change the features (like `threads`, and the
+// PyRadiomics-only settings the IBSI extractor refuses); then update the size.
+static_assert(sizeof(ExtractionSettings) == 320 && sizeof(FilterSettings) == 72 && sizeof(DiscretisationSettings) == 32,
+              "a radiomics setting was added: put it in settings_text() if it changes the features");
+static_assert(sizeof(CohortExtractionSettings) == 536 && sizeof(modalities::mri::AcquisitionAssumptions) == 48,
+              "a cohort extraction setting was added: put it in settings_text() or modality_settings_text()");
+
 std::string settings_text(const CohortExtractionSettings& s) {
   const auto& d = s.radiomics.discretisation;
   std::string text = core::concat("engine=", kEngineVersion, ";label=", s.radiomics.label, ":", s.radiomics.segment, ";method=",
-                                  static_cast<int>(d.method), ";bins=", d.bin_number, ";width=",
-                                  core::format_double(d.bin_size), ";pyedges=", d.pyradiomics_edges, ";families=");
+                                  static_cast<int>(d.method), ";bins=", d.bin_number, ";width=", core::format_double(d.bin_size), ";minimum=",
+                                  core::format_double(d.bin_size_minimum), ";pyedges=", d.pyradiomics_edges, ";max_levels=", d.max_levels,
+                                  ";families=");
   for (auto& f : s.radiomics.families) text += f + ",";
   text += ";resegment=" + s.radiomics.resegment_mode + ":";
   for (double r : s.radiomics.resegment_range) text += core::format_double(r) + ",";

@@ -24,6 +24,10 @@ FeatureList extract_features(const core::Image& image, const core::Mask& mask,
   if (settings.normalize || settings.force_2d || settings.merge_directions)
     core::fail("normalize, force2D and weightingNorm belong to --compat pyradiomics; the IBSI convention reports "
                "every aggregation and leaves normalisation to the caller");
+  // The other PyRadiomics-only settings would be ignored here, so a value other than their default is refused.
+  if (settings.voxel_array_shift != 0 || settings.pad_distance != 5 || settings.normalize_scale != 1)
+    core::fail("voxelArrayShift = ", settings.voxel_array_shift, ", padDistance = ", settings.pad_distance, ", normalizeScale = ",
+               settings.normalize_scale, ": these belong to --compat pyradiomics (defaults 0, 5, 1); the IBSI convention has no use for them");
   if (!settings.resampled_spacing.empty()) {
     if (settings.resampled_spacing.size() != 3) core::fail("resampledPixelSpacing needs 3 values");
     auto [image_r, mask_r] = resample_ibsi(image, mask, settings.label,

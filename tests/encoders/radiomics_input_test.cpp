@@ -72,6 +72,16 @@ TEST(RadiomicsInput, BadMasksAndSettingsGiveClearErrors) {
   ExtractionSettings unknown = fbn(8);
   unknown.families = {"glcm", "wavelets"};
   expect_error([&] { extract_features(image, mask, unknown); }, "unknown feature family 'wavelets'");
+  // PyRadiomics-only settings are refused by the IBSI convention rather than ignored.
+  ExtractionSettings normalised = fbn(8);
+  normalised.normalize = true;
+  expect_error([&] { extract_features(image, mask, normalised); }, "belong to --compat pyradiomics");
+  ExtractionSettings shifted_values = fbn(8);
+  shifted_values.voxel_array_shift = 2000;
+  expect_error([&] { extract_features(image, mask, shifted_values); }, "voxelArrayShift = 2000, padDistance = 5, normalizeScale = 1");
+  ExtractionSettings padded = fbn(8);
+  padded.pad_distance = 3;
+  expect_error([&] { extract_features(image, mask, padded); }, "these belong to --compat pyradiomics (defaults 0, 5, 1)");
 }
 
 // Settings that would convert a float to an int out of range, or allocate without bound, are
