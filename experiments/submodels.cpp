@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/random.h"
+#include "core/strings.h"
 #include "datasets/splits.h"
 #include "fusion/learners/classifier.h"
 #include "fusion/stacking.h"
@@ -28,7 +29,11 @@ BinarySubmodels::Options BinarySubmodels::options_from(const OptionMap& options)
   for (const auto& [key, value] : options) {
     if (key == "learner") out.learner = value;
     else if (key == "meta") out.meta = value;
-    else if (key == "inner_folds") out.inner_folds = std::stoi(value);
+    else if (key == "inner_folds") {
+      const auto folds = core::parse_int(value);
+      if (!folds || *folds < 2 || *folds > 100) core::fail("fusion method 'submodels': inner_folds = '", value, "', expected a whole number from 2 to 100");
+      out.inner_folds = static_cast<int>(*folds);
+    }
     else if (key.rfind("learner_", 0) == 0) out.learner_options[key.substr(8)] = value;
     else if (key.rfind("meta_", 0) == 0) out.meta_options[key.substr(5)] = value;
     else core::fail("fusion method 'submodels': unknown option '", key, "' (learner, meta, inner_folds, learner_<option>, meta_<option>)");

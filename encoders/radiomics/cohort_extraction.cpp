@@ -115,9 +115,9 @@ struct MriMaps {
       return &*mri.t2;
     }
     if (name.size() > 3 && name.rfind("dce", 0) == 0 && std::all_of(name.begin() + 3, name.end(), ::isdigit)) {
-      const size_t phase = std::stoul(name.substr(3));  // dce0 = pre-contrast, dce2 = second post-contrast phase
-      if (phase >= mri.dce.size()) core::fail("case ", case_id, ": habitat map '", name, "': the DCE has ", mri.dce.size(), " phases");
-      return &mri.dce[phase];
+      const auto phase = core::parse_int(name.substr(3));  // dce0 = pre-contrast, dce2 = second post-contrast phase
+      if (!phase || *phase < 0 || static_cast<unsigned long long>(*phase) >= mri.dce.size()) core::fail("case ", case_id, ": habitat map '", name, "': the DCE has ", mri.dce.size(), " phases");
+      return &mri.dce[static_cast<size_t>(*phase)];
     }
     core::fail("unknown habitat map '", name, "'; known: pe, ttp, me, ie, wash_in, ser, wash_out, auc60, auc90, adc, t2, dce<phase>");
   }

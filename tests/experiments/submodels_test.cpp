@@ -70,6 +70,9 @@ TEST(BinarySubmodels, CombineTwoQuestionsIntoThreeClassesAndIgnoreAbsentBlocks) 
     EXPECT_THROW(BinarySubmodels::load(state, widths), core::Error);
   }
   EXPECT_THROW(BinarySubmodels::options_from({{"depth", "2"}}), core::Error);
+  for (const char* folds : {"abc", "1", "3.5", "99999999999999999999"})  // a core::Error naming the option, not std::stoi's
+    EXPECT_THROW(BinarySubmodels::options_from({{"inner_folds", folds}}), core::Error) << folds;
+  EXPECT_EQ(BinarySubmodels::options_from({{"inner_folds", "4"}}).inner_folds, 4);
 }
 
 }  // namespace
