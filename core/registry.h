@@ -39,7 +39,10 @@ class ResolvedOptions {
   std::map<std::string, std::string> values_;
 };
 
-template <typename Factory>
+// No traits: what a component declares beyond its name, help and options (Traits of a Registry).
+struct NoTraits {};
+
+template <typename Factory, typename Traits = NoTraits>
 class Registry {
  public:
   struct Entry {
@@ -47,6 +50,7 @@ class Registry {
     std::string help;
     std::vector<OptionSpec> options;
     Factory factory;
+    Traits traits{};  // what the component declares about itself, e.g. the inputs an encoder reads
   };
 
   explicit Registry(std::string kind) : kind_(std::move(kind)) {}
@@ -60,9 +64,13 @@ class Registry {
   }
 
   const Entry& get(const std::string& name) const {
+    const Entry* entry = find(name);
+    if (!entry) fail("unknown ", kind_, " '", name, "'", did_you_mean(name, names()), "; known: ", join(names(), ", "));
+    return *entry;
+  }
+  const Entry* find(const std::string& name) const {
     const auto it = entries_.find(name);
-    if (it == entries_.end()) fail("unknown ", kind_, " '", name, "'", did_you_mean(name, names()), "; known: ", join(names(), ", "));
-    return it->second;
+    return it == entries_.end() ? nullptr : &it->second;
   }
 
   ResolvedOptions resolve(const std::string& name, const std::map<std::string, std::string>& given) const {

@@ -10,16 +10,17 @@
 
 namespace vbiopsy::datasets {
 
-std::vector<int> stratified_folds(const std::vector<int64_t>& labels, int folds, uint64_t seed) {
+std::vector<int> stratified_folds(const std::vector<int64_t>& labels, int folds, uint64_t seed, uint64_t stream, int classes) {
   if (folds < 2) core::fail("folds = ", folds, ", expected >= 2");
+  if (classes < 2) core::fail("classes = ", classes, ", expected >= 2");
   std::vector<int> fold(labels.size());
-  std::vector<int> next(kHer2ClassCount, 0);
-  core::Rng rng(core::derive_seed(seed, {31}));
+  std::vector<int> next(static_cast<size_t>(classes), 0);
+  core::Rng rng(core::derive_seed(seed, {stream}));
   std::vector<size_t> order(labels.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
   for (size_t i : order) {
-    if (labels[i] < 0 || labels[i] >= kHer2ClassCount) core::fail("case ", i, ": class ", labels[i], ", expected 0..", kHer2ClassCount - 1);
+    if (labels[i] < 0 || labels[i] >= classes) core::fail("case ", i, ": class ", labels[i], ", expected 0..", classes - 1);
     fold[i] = next[labels[i]]++ % folds;
   }
   return fold;

@@ -7,10 +7,15 @@
 #include <utility>
 #include <vector>
 
+#include "datasets/her2.h"
+
 namespace vbiopsy::datasets {
 
-// Stratified k-fold assignment (fold id per case; labels are HER2 classes 0..2), seeded.
-std::vector<int> stratified_folds(const std::vector<int64_t>& labels, int folds, uint64_t seed);
+// Stratified k-fold assignment (fold id per case; labels are classes 0..classes-1, by default the
+// HER2 classes), seeded by the random stream `stream` of `seed` (callers that split for different
+// purposes use different streams, so their folds are independent).
+std::vector<int> stratified_folds(const std::vector<int64_t>& labels, int folds, uint64_t seed, uint64_t stream = 31,
+                                  int classes = kHer2ClassCount);
 
 // The same over patients: a patient's cases share a fold; a patient's class is its first case's.
 std::vector<int> patient_folds(const std::vector<std::string>& patients, const std::vector<int>& labels, int folds, uint64_t seed);

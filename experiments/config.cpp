@@ -13,6 +13,7 @@
 #include "experiments/calibration.h"
 #include "experiments/image_inputs.h"
 #include "experiments/statistics/metrics.h"
+#include "encoders/nn/image_layouts.h"
 
 namespace vbiopsy::experiments {
 
@@ -76,7 +77,7 @@ OptionMap encoder_options_for(const ExperimentConfig& config, const std::string&
 bool needs_feature_columns(const ExperimentConfig& config, const std::string& modality) {
   if (modality == "clinical") return false;
   const auto choices = encoder_choices(config, modality);
-  const bool vector_encoder = std::any_of(choices.begin(), choices.end(), [](const std::string& e) { return !is_image_encoder(e); });
+  const bool vector_encoder = std::any_of(choices.begin(), choices.end(), [](const std::string& e) { return !encoders::is_image_encoder(e); });
   return vector_encoder || modality == "habitats";
 }
 

@@ -12,13 +12,15 @@
 #include "experiments/fitted_model.h"
 #include "experiments/grid.h"
 #include "experiments/image_inputs.h"
-#include "experiments/submodels.h"
 #include "fusion/fusion.h"
 #include "fusion/head.h"
 #include "fusion/learners/classifier.h"
+#include "fusion/methods.h"
 #include "fusion/model.h"
 #include "fusion/stacking.h"
+#include "fusion/submodels.h"
 #include "fusion/training.h"
+#include "encoders/nn/image_layouts.h"
 
 namespace vbiopsy::experiments {
 
@@ -75,10 +77,12 @@ std::optional<fusion::ModalitySpec> modality_spec(const ExperimentConfig& config
     return std::nullopt;
   }
   fusion::ModalitySpec spec{modality, encoder, encoder_options_for(config, modality, encoder), {kCheckedFeatureColumns}};
-  if (is_image_encoder(encoder)) {
+  if (encoders::is_image_encoder(encoder)) {
     bool ok = true;
     problems.check("", [&] {
-      spec.sample_shape = ImageInputSpec::from(modality, encoder, options_in(config.image_options, modality)).shape_from_settings().first;
+      spec.sample_shape = ImageInputSpec::from(modality, encoder, encoders::image_layout(encoder, modality), options_in(config.image_options, modality))
+                              .shape_from_settings()
+                              .first;
     });
     for (const auto& p : spec.sample_shape) ok = ok && p > 0;
     if (!ok) return std::nullopt;
@@ -125,25 +129,23 @@ std::vector<std::string> check_experiment(const ExperimentConfig& config) {
       }
 
   // Every method of the grid with its options, on every modality (first encoder choice of each).
-  const auto fusions = fusion::builtin_fusions().names();
-  const auto classifiers = fusion::builtin_classifiers().names();
-  std::vector<std::string> methods = fusions;
-  methods.insert(methods.end(), classifiers.begin(), classifiers.end());
-  methods.push_back("submodels");
+  std::vector<std::string> methods;
+  for (const auto& method : fusion::grid_methods()) methods.push_back(method.name);
   for (const auto& method : config.fusions) {
     auto options = options_in(config.fusion_options, method);
     const std::string where = "[fusion." + method + "]";
-    if (std::find(methods.begin(), methods.end(), method) == methods.end()) {
+    const auto* known = fusion::find_grid_method(method);
+    if (!known) {
       problems.add(core::concat("experiment.fusion has '", method, "': unknown method", core::did_you_mean(method, methods), "; known: ",
                                 core::join(methods, ", ")));
-    } else if (method == "submodels") {
-      problems.check(where, [&] { BinarySubmodels::options_from(options); });
-    } else if (std::find(classifiers.begin(), classifiers.end(), method) != classifiers.end()) {
+    } else if (known->kind == fusion::MethodKind::kSubmodels) {
+      problems.check(where, [&] { fusion::BinarySubmodels::options_from(options); });
+    } else if (known->kind == fusion::MethodKind::kClassifier) {
       problems.check(where, [&] { fusion::make_classifier(method, options, 1, 1); });
     } else {
       fusion::ModelSpec spec{{}, method, {}, head};
       problems.check(where, [&] {
-        const auto stacking = take_stacking_options(options);
+        const auto stacking = fusion::take_stacking_options(options);
         if (!stacking.learner.empty()) fusion::make_classifier(stacking.learner, stacking.learner_options, 1, 1);
       });
       spec.fusion_options = options;

@@ -10,12 +10,14 @@
 #include "core/random.h"
 #include "experiments/bundle_file.h"
 #include "experiments/statistics/metrics.h"
-#include "experiments/submodels.h"
 #include "fusion/bundle.h"
 #include "fusion/saliency.h"
 #include "fusion/learners/classifier.h"
+#include "fusion/methods.h"
 #include "fusion/stacking.h"
+#include "fusion/submodels.h"
 #include "fusion/training.h"
+#include "encoders/nn/image_layouts.h"
 
 namespace vbiopsy::experiments {
 
@@ -38,38 +40,6 @@ Eigen::MatrixXd to_matrix(const torch::Tensor& t) {
   return m;
 }
 
-bool is_classifier(const std::string& name) {
-  const auto names = fusion::builtin_classifiers().names();
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-}  // namespace
-
-bool is_classical_method(const std::string& method) { return is_classifier(method) || method == "submodels"; }
-
-fusion::StackingOptions take_stacking_options(OptionMap& options) {
-  fusion::StackingOptions stacking;
-  for (auto it = options.begin(); it != options.end();) {
-    if (it->first.rfind("stacking_", 0) != 0) {
-      ++it;
-      continue;
-    }
-    const auto key = it->first.substr(9);
-    if (key == "learner")
-      stacking.learner = it->second;
-    else if (key == "folds") {
-      const auto folds = core::parse_int(it->second);
-      if (!folds || *folds < 2 || *folds > 100) core::fail("[fusion.late] stacking_folds = '", it->second, "', expected an integer from 2 to 100");
-      stacking.inner_folds = static_cast<int>(*folds);
-    }
-    else
-      stacking.learner_options[key] = it->second;
-    it = options.erase(it);
-  }
-  return stacking;
-}
-
-namespace {
 
 // The clinical block is a handful of known variables: never filtered or selected.
 Selection selection_for(const ExperimentConfig& config, const std::string& modality) {
@@ -192,6 +162,11 @@ Eigen::MatrixXd embeddings_of(fusion::MultimodalModelImpl& network, const ImageB
 }
 
 }  // namespace
+
+bool is_classical_method(const std::string& method) {
+  const auto* known = fusion::find_grid_method(method);
+  return known && known->kind != fusion::MethodKind::kNetwork;
+}
 
 // An image encoder trained (with its own head) on a classical model's training cases; the learner
 // reads its standardised embedding. The embedding of the training cases is in-sample for the
@@ -329,9 +304,10 @@ FittedModel FittedModel::fit_model(const ExperimentConfig& config, const Feature
     out.image_shapes_.emplace_back();
     size_t absent = 0;
     out.deep_.emplace_back();
-    if (is_image_encoder(encoder_of[m])) {
+    if (encoders::is_image_encoder(encoder_of[m])) {
       // Crops are normalised per case: nothing to fit on the training cases.
-      const auto& crops = crops_of(table, ImageInputSpec::from(modality, encoder_of[m], options_of(config.image_options, modality)));
+      const auto& crops = crops_of(table, ImageInputSpec::from(modality, encoder_of[m], encoders::image_layout(encoder_of[m], modality),
+                                                               options_of(config.image_options, modality)));
       out.images_.back() = crops.spec;
       out.image_shapes_.back() = crops.sample_shape;
       std::vector<size_t> with;
@@ -361,8 +337,8 @@ FittedModel FittedModel::fit_model(const ExperimentConfig& config, const Feature
 
   if (submodels) {
     const auto [blocks, present] = submodel_inputs(out, table, train);
-    out.submodels_ = std::make_unique<BinarySubmodels>();
-    out.submodels_->fit(blocks, present, train_labels, BinarySubmodels::options_from(options), seed, config.threads);
+    out.submodels_ = std::make_unique<fusion::BinarySubmodels>();
+    out.submodels_->fit(blocks, present, train_labels, fusion::BinarySubmodels::options_from(options), seed, config.threads);
     return out;
   }
   if (classical) {
@@ -376,7 +352,7 @@ FittedModel FittedModel::fit_model(const ExperimentConfig& config, const Feature
     spec.modalities.push_back({subset[m], encoder_of[m], encoder_options_for(config, subset[m], encoder_of[m]), out.sample_shape(m)});
   std::vector<int64_t> targets(train_labels.begin(), train_labels.end());
   batch.targets = torch::tensor(targets, torch::kInt64);
-  const auto stacking = take_stacking_options(options);
+  const auto stacking = fusion::take_stacking_options(options);
   spec.fusion = fusion_name;
   spec.fusion_options = options;
   spec.head = fusion::head_spec_from(config.head, targets);
@@ -568,6 +544,10 @@ FittedModel FittedModel::load(const std::filesystem::path& folder, nlohmann::jso
     out.preprocessors_ = std::move(blocks.preprocessors);
     out.images_ = std::move(blocks.images);
     out.image_shapes_ = std::move(blocks.image_shapes);
+    for (const auto& spec : out.images_)  // the crops must be the ones the encoder reads
+      if (spec && encoders::image_layout(spec->encoder, spec->modality) != spec->layout)
+        core::fail("modality '", spec->modality, "': crops of layout '", modalities::crop_layout_name(spec->layout), "', but encoder '",
+                   spec->encoder, "' reads ", modalities::crop_layout_name(encoders::image_layout(spec->encoder, spec->modality)));
     out.calibrator_ = blocks.calibrator;
     out.conformal_ = blocks.conformal;
     const auto deep = bundle.value("deep_features", nlohmann::json::array());
@@ -601,7 +581,7 @@ FittedModel FittedModel::load(const std::filesystem::path& folder, nlohmann::jso
       for (const auto w : widths) columns += w + 1;
       out.classifier_ = fusion::load_classifier(out.fusion_, bundle.at("classifier"), {columns, static_cast<int>(fusion::kClasses)});
     } else if (kind == "submodels") {
-      out.submodels_ = std::make_unique<BinarySubmodels>(BinarySubmodels::load(bundle.at("submodels"), widths));
+      out.submodels_ = std::make_unique<fusion::BinarySubmodels>(fusion::BinarySubmodels::load(bundle.at("submodels"), widths));
     } else if (kind == "network" || kind == "stacked_late") {
       auto loaded = fusion::load_bundle(bundle_network_file(folder, bundle, "network.pt"));
       const auto& spec = loaded.model->spec();

@@ -26,6 +26,7 @@
 #include "fusion/learners/classifier.h"
 
 namespace vbiopsy::fusion {
+class BinarySubmodels;
 class StackedLateModel;
 struct StackingOptions;
 class MultimodalModelImpl;
@@ -33,15 +34,11 @@ class MultimodalModelImpl;
 
 namespace vbiopsy::experiments {
 
-class BinarySubmodels;
 struct DeepFeatures;
 
 // Whether a grid method is a classical learner on feature columns (a classifier, or the DM-VBS
-// submodels) rather than a fusion network.
+// submodels) rather than a fusion network (fusion/methods.h).
 bool is_classical_method(const std::string& method);
-// [fusion.late] stacking_learner / stacking_folds / stacking_<option> configure the meta-learner;
-// they are taken out of the options the late fusion module sees.
-fusion::StackingOptions take_stacking_options(OptionMap& options);
 
 // Per-modality encoders trained so far in a run (deep features of classical learners, stage 1 of
 // two-stage training), by modality, encoder, input, seed and training cases: the cells of a fold
@@ -132,7 +129,7 @@ class FittedModel {
   std::vector<std::shared_ptr<DeepFeatures>> deep_;   // per modality: classical learners on image encoders
   std::unique_ptr<fusion::Classifier> classifier_;     // classical learners
   std::unique_ptr<fusion::StackedLateModel> stacked_;  // late fusion with combine = stacking
-  std::unique_ptr<BinarySubmodels> submodels_;         // fusion = submodels (DM-VBS)
+  std::unique_ptr<fusion::BinarySubmodels> submodels_;         // fusion = submodels (DM-VBS)
   std::shared_ptr<fusion::MultimodalModelImpl> network_;  // every other fusion method
   Calibrator calibrator_;
   ConformalSets conformal_;

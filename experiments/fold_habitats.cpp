@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/parallel.h"
+#include "extraction/mri_maps.h"
 #include "modalities/case_loader.h"
 #include "modalities/image_io.h"
 #include "fusion/json_integers.h"
@@ -40,7 +41,7 @@ Eigen::MatrixXd matrix_from(const nlohmann::json& rows) {
 }  // namespace
 
 CohortVoxels habitat_voxels_of(const datasets::Cohort& cohort, const std::vector<std::string>& case_ids,
-                               const encoders::radiomics::CohortExtractionSettings& settings, unsigned threads,
+                               const extraction::CohortExtractionSettings& settings, unsigned threads,
                                std::vector<std::pair<std::string, std::string>>* failures) {
   std::map<std::string, const datasets::Case*> by_id;
   for (const auto& c : cohort.cases) by_id[c.case_id] = &c;
@@ -51,7 +52,7 @@ CohortVoxels habitat_voxels_of(const datasets::Cohort& cohort, const std::vector
     const auto it = by_id.find(case_ids[i]);
     if (it == by_id.end() || !it->second->mri) return;
     try {
-      out[i] = encoders::radiomics::habitat_voxels(*it->second, settings);
+      out[i] = extraction::habitat_voxels(*it->second, settings);
     } catch (const core::Error& e) {
       errors[i] = e.what();
     }
@@ -62,7 +63,7 @@ CohortVoxels habitat_voxels_of(const datasets::Cohort& cohort, const std::vector
   return out;
 }
 
-void FoldHabitats::fit(const CohortVoxels& voxels, const std::vector<size_t>& train, const encoders::radiomics::CohortExtractionSettings& settings) {
+void FoldHabitats::fit(const CohortVoxels& voxels, const std::vector<size_t>& train, const extraction::CohortExtractionSettings& settings) {
   options_ = settings.habitat_options;
   maps_ = settings.habitat_maps;
   std::vector<modalities::mri::CaseVoxels> training;

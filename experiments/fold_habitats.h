@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "datasets/manifest.h"
-#include "encoders/radiomics/cohort_extraction.h"
+#include "extraction/settings.h"
 #include "experiments/feature_table.h"
 #include "modalities/mri/habitats.h"
 
@@ -22,13 +22,13 @@ using CohortVoxels = std::vector<std::optional<modalities::mri::CaseVoxels>>;
 // The voxel features of the given cases (by id, in that order), in parallel; a case without MRI, or
 // whose MRI fails to load, has none (and is named in `failures` with the reason).
 CohortVoxels habitat_voxels_of(const datasets::Cohort& cohort, const std::vector<std::string>& case_ids,
-                               const encoders::radiomics::CohortExtractionSettings& settings, unsigned threads,
+                               const extraction::CohortExtractionSettings& settings, unsigned threads,
                                std::vector<std::pair<std::string, std::string>>* failures = nullptr);
 
 class FoldHabitats {
  public:
   // Fits the habitat model on the rows `train` that have voxels.
-  void fit(const CohortVoxels& voxels, const std::vector<size_t>& train, const encoders::radiomics::CohortExtractionSettings& settings);
+  void fit(const CohortVoxels& voxels, const std::vector<size_t>& train, const extraction::CohortExtractionSettings& settings);
   // The `habitats` block for every row of `voxels` (cases in parallel; the same values whatever the
   // thread count).
   FeatureBlock block(const CohortVoxels& voxels, unsigned threads = 1) const;

@@ -5,6 +5,7 @@
 #include "core/csv.h"
 #include "core/strings.h"
 #include "experiments/fitted_model.h"
+#include "encoders/nn/image_layouts.h"
 
 namespace vbiopsy::experiments {
 
@@ -14,7 +15,7 @@ std::vector<std::string> choices_for(const ExperimentConfig& config, const std::
   std::vector<std::string> out;
   bool columns = false;
   for (const auto& e : choices)
-    if (is_image_encoder(e) || !std::exchange(columns, true)) out.push_back(e);
+    if (encoders::is_image_encoder(e) || !std::exchange(columns, true)) out.push_back(e);
   return out;
 }
 

@@ -18,17 +18,6 @@ namespace vbiopsy::experiments {
 
 namespace {
 
-enum class Layout { kViews, kFrames, kVolume, kSlices };
-
-Layout layout_of(const std::string& modality, const std::string& encoder) {
-  if (modality == "mg" && encoder == "cnn2d") return Layout::kViews;
-  if (modality == "us" && encoder == "cnn2d") return Layout::kFrames;
-  if (modality == "mri" && encoder == "cnn3d") return Layout::kVolume;
-  if (modality == "mri" && (encoder == "vit2d" || encoder == "cnn2d")) return Layout::kSlices;
-  core::fail("encoder '", encoder, "' cannot read the images of modality '", modality,
-             "' (mg, us: cnn2d; mri: cnn3d, vit2d, cnn2d; any modality: the feature-vector encoders)");
-}
-
 std::vector<std::string> channel_list(const std::string& text) {
   std::vector<std::string> out;
   for (const auto& part : core::split(text, ','))
@@ -36,15 +25,15 @@ std::vector<std::string> channel_list(const std::string& text) {
   return out;
 }
 
-modalities::CropArray crop_case(const datasets::Case& c, const ImageInputSpec& spec, Layout layout) {
-  switch (layout) {
-    case Layout::kViews:
+modalities::CropArray crop_case(const datasets::Case& c, const ImageInputSpec& spec) {
+  switch (spec.layout) {
+    case modalities::CropLayout::kViews:
       return modalities::mammography_crop(modalities::load_mammography(*c.mammography), spec.crop);
-    case Layout::kFrames:
+    case modalities::CropLayout::kFrames:
       return modalities::ultrasound_crop(modalities::load_ultrasound(*c.ultrasound), spec.crop);
-    case Layout::kVolume:
-    case Layout::kSlices:
-      return modalities::mri_crop(modalities::load_mri(*c.mri), spec.crop, layout == Layout::kSlices);
+    case modalities::CropLayout::kVolume:
+    case modalities::CropLayout::kSlices:
+      return modalities::mri_crop(modalities::load_mri(*c.mri), spec.crop, spec.layout == modalities::CropLayout::kSlices);
   }
   core::fail("unknown crop layout");
 }
@@ -61,8 +50,6 @@ std::string shape_text(const std::vector<int64_t>& shape) {
   return out;
 }
 
-bool is_image_encoder(const std::string& encoder) { return encoder == "cnn2d" || encoder == "cnn3d" || encoder == "vit2d"; }
-
 std::vector<core::OptionSpec> crop_option_specs() {
   const modalities::CropSettings d;
   return {{"size", std::to_string(d.size), "height and width of every crop (pixels)"},
@@ -72,12 +59,16 @@ std::vector<core::OptionSpec> crop_option_specs() {
           {"channels", core::join(d.channels, ","), "MRI channels: dce<n>, sub<n> (dce<n> - dce0), t2, adc, mask"}};
 }
 
-ImageInputSpec ImageInputSpec::from(const std::string& modality, const std::string& encoder, const std::map<std::string, std::string>& options) {
-  layout_of(modality, encoder);
+ImageInputSpec ImageInputSpec::from(const std::string& modality, const std::string& encoder, modalities::CropLayout layout,
+                                    const std::map<std::string, std::string>& options) {
+  if (modality != modalities::crop_layout_modality(layout))
+    core::fail("encoder '", encoder, "': ", modalities::crop_layout_name(layout), " are crops of ", modalities::crop_layout_modality(layout),
+               ", not of ", modality);
   const core::ResolvedOptions resolved("[images." + modality + "]", crop_option_specs(), options);
   ImageInputSpec spec;
   spec.modality = modality;
   spec.encoder = encoder;
+  spec.layout = layout;
   spec.crop.size = static_cast<int>(resolved.integer("size"));
   spec.crop.depth = static_cast<int>(resolved.integer("depth"));
   spec.crop.margin = resolved.real("margin");
@@ -94,18 +85,18 @@ ImageInputSpec ImageInputSpec::from(const std::string& modality, const std::stri
 std::pair<std::vector<int64_t>, int64_t> ImageInputSpec::shape_from_settings() const {
   const auto& s = crop;
   const int64_t channels = static_cast<int64_t>(s.channels.size());
-  switch (layout_of(modality, encoder)) {
-    case Layout::kViews: return {{2, 1, s.size, s.size}, 2};
-    case Layout::kFrames: return {{s.frames, 1, s.size, s.size}, s.frames};
-    case Layout::kVolume: return {{channels, s.depth, s.size, s.size}, 0};
-    case Layout::kSlices: return {{s.depth, channels, s.size, s.size}, 0};
+  switch (layout) {
+    case modalities::CropLayout::kViews: return {{2, 1, s.size, s.size}, 2};
+    case modalities::CropLayout::kFrames: return {{s.frames, 1, s.size, s.size}, s.frames};
+    case modalities::CropLayout::kVolume: return {{channels, s.depth, s.size, s.size}, 0};
+    case modalities::CropLayout::kSlices: return {{s.depth, channels, s.size, s.size}, 0};
   }
   core::fail("[images.", modality, "]: unknown layout");
 }
 
 nlohmann::json ImageInputSpec::to_json() const {
-  return {{"modality", modality}, {"encoder", encoder},       {"size", crop.size},         {"depth", crop.depth},
-          {"margin", crop.margin}, {"frames", crop.frames}, {"channels", crop.channels}};
+  return {{"modality", modality}, {"encoder", encoder},   {"layout", modalities::crop_layout_name(layout)}, {"size", crop.size},
+          {"depth", crop.depth},   {"margin", crop.margin}, {"frames", crop.frames}, {"channels", crop.channels}};
 }
 
 std::string ImageInputSpec::to_json_text() const { return to_json().dump(); }
@@ -115,6 +106,10 @@ ImageInputSpec ImageInputSpec::from_json(const nlohmann::json& json) {
   try {
     spec.modality = json.at("modality").get<std::string>();
     spec.encoder = json.at("encoder").get<std::string>();
+    const auto layout_name = json.at("layout").get<std::string>();
+    const auto layout = modalities::crop_layout_named(layout_name);
+    if (!layout) core::fail("image input settings: layout '", layout_name, "' is not views, frames, volume or slices");
+    spec.layout = *layout;
     spec.crop.size = fusion::json_integer<int>(json.at("size"), "size");
     spec.crop.depth = fusion::json_integer<int>(json.at("depth"), "depth");
     spec.crop.margin = json.at("margin").get<double>();
@@ -123,7 +118,9 @@ ImageInputSpec ImageInputSpec::from_json(const nlohmann::json& json) {
   } catch (const nlohmann::json::exception& e) {
     core::fail("image input settings: ", e.what());
   }
-  layout_of(spec.modality, spec.encoder);
+  if (spec.modality != modalities::crop_layout_modality(spec.layout))
+    core::fail("image input settings: layout '", modalities::crop_layout_name(spec.layout), "' crops ", modalities::crop_layout_modality(spec.layout),
+               ", not ", spec.modality);
   modalities::check_crop_settings(spec.crop);
   return spec;
 }
@@ -134,7 +131,6 @@ size_t ImageBlock::sample_size() const {
 
 ImageBlock image_block_of(const datasets::Cohort& cohort, const std::vector<std::string>& case_ids, const ImageInputSpec& spec,
                           unsigned threads, std::vector<std::pair<std::string, std::string>>* failures) {
-  const auto layout = layout_of(spec.modality, spec.encoder);
   std::map<std::string, const datasets::Case*> by_id;
   for (const auto& c : cohort.cases) by_id[c.case_id] = &c;
   std::vector<std::optional<modalities::CropArray>> crops(case_ids.size());
@@ -144,7 +140,7 @@ ImageBlock image_block_of(const datasets::Cohort& cohort, const std::vector<std:
     const auto it = by_id.find(case_ids[i]);
     if (it == by_id.end() || !has_images(*it->second, spec.modality)) return;
     try {
-      crops[i] = crop_case(*it->second, spec, layout);
+      crops[i] = crop_case(*it->second, spec);
     } catch (const core::Error& e) {
       errors[i] = e.what();
     }

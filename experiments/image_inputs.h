@@ -1,9 +1,9 @@
 #pragma once
 // Image inputs of an experiment: a modality whose encoder reads images (cnn2d, cnn3d, vit2d) is fed
 // region-centred crops of the case's own images (modalities/roi_crops.h) instead of radiomics
-// columns. How a modality is cropped follows from its encoder: mammography -> [2 views, 1, S, S]
-// (cnn2d), ultrasound -> [frames, 1, S, S] (cnn2d), MRI -> a channel volume [C, D, S, S] (cnn3d) or
-// D slices [D, C, S, S] (vit2d, cnn2d). The crop settings come from the config's [images.<modality>]
+// columns. How a modality is cropped is the layout its encoder declares in its registration
+// (encoders::image_layout): mammography -> views [2, 1, S, S], ultrasound -> frames [F, 1, S, S],
+// MRI -> a channel volume [C, D, S, S] or D slices [D, C, S, S]. No LibTorch here. The crop settings come from the config's [images.<modality>]
 // section and are recorded in bundles, so `predict` crops a new case the same way. Crops are
 // normalised per case: nothing in them is learned from other cases.
 #include <nlohmann/json_fwd.hpp>
@@ -25,21 +25,22 @@ std::string shape_text(const std::vector<int64_t>& shape);
 // Whether the case has images of the modality (mri, mg, us).
 bool has_images(const datasets::Case& c, const std::string& modality);
 
-// Whether `encoder` (a registry name) reads images rather than a feature vector.
-bool is_image_encoder(const std::string& encoder);
-
 // The [images.<modality>] options with their defaults (shown by `vbiopsy list`).
 std::vector<core::OptionSpec> crop_option_specs();
 
 struct ImageInputSpec {
   std::string modality, encoder;
+  modalities::CropLayout layout = modalities::CropLayout::kViews;
   modalities::CropSettings crop;
 
-  // Checks that the encoder can read this modality's images; throws core::Error otherwise.
-  static ImageInputSpec from(const std::string& modality, const std::string& encoder, const std::map<std::string, std::string>& options);
+  // The crops `encoder` reads of `modality` in `layout` (encoders::image_layout(encoder, modality)),
+  // with the [images.<modality>] options; throws core::Error naming a bad option or value.
+  static ImageInputSpec from(const std::string& modality, const std::string& encoder, modalities::CropLayout layout,
+                             const std::map<std::string, std::string>& options);
   // One case's crop shape and its item count (views, frames; 0 when not a set) from the settings.
   std::pair<std::vector<int64_t>, int64_t> shape_from_settings() const;
   nlohmann::json to_json() const;
+  // Refuses a layout that is not the modality's (a bundle is edited text).
   static ImageInputSpec from_json(const nlohmann::json& json);
   bool operator==(const ImageInputSpec& other) const { return to_json_text() == other.to_json_text(); }
 

@@ -20,7 +20,7 @@
 #include "core/strings.h"
 #include "datasets/case_folder.h"
 #include "datasets/manifest.h"
-#include "encoders/radiomics/cohort_extraction.h"
+#include "extraction/cohort_extraction.h"
 #include "experiments/bundle_file.h"
 #include "experiments/case_thumbnails.h"
 #include "experiments/explanations.h"
@@ -77,14 +77,14 @@ datasets::Cohort read_case(const PredictRequest& request, unsigned threads) {
 }
 
 // The extraction settings the bundle records, written into OUT/features for the record.
-encoders::radiomics::CohortExtractionSettings recorded_settings(const PredictRequest& request, const json& run, const char* needed_for) {
+extraction::CohortExtractionSettings recorded_settings(const PredictRequest& request, const json& run, const char* needed_for) {
   const auto& text = run.value("extraction_settings", json());
   if (!text.is_string())
     core::fail("model bundle ", request.bundle.string(), " does not record how its features were extracted (its run read a features.csv ",
-               "without ", encoders::radiomics::kExtractionSettingsFile, " beside it), which ", needed_for);
-  const auto file = request.out / "features" / encoders::radiomics::kExtractionSettingsFile;
+               "without ", extraction::kExtractionSettingsFile, " beside it), which ", needed_for);
+  const auto file = request.out / "features" / extraction::kExtractionSettingsFile;
   core::write_file_atomic(file, text.get<std::string>());
-  auto settings = encoders::radiomics::read_cohort_extraction_settings(file);
+  auto settings = extraction::read_cohort_extraction_settings(file);
   settings.threads = request.threads;
   return settings;
 }
@@ -102,7 +102,7 @@ core::CsvTable case_features(const PredictRequest& request, const datasets::Coho
   const auto folder = request.out / "features";
   auto settings = recorded_settings(request, run, "extracting the case needs; give the case's features with --features");
   settings.habitats = false;  // habitat columns are fitted on a cohort; models never use them
-  const auto result = encoders::radiomics::extract_cohort(cohort, settings, folder);
+  const auto result = extraction::extract_cohort(cohort, settings, folder);
   if (!result.failures.empty()) core::fail("feature extraction failed:", problems_text(result.failures));
   for (const auto& [id, w] : result.warnings) core::warn(w);
   log << "extracted the case's features (" << result.computed << " blocks computed, " << result.from_cache << " from cache)\n";

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/random.h"
+#include "core/strings.h"
 #include "datasets/splits.h"
 #include "fusion/builtin.h"
 
@@ -97,6 +98,34 @@ void StackedLateModel::load_meta(MultimodalModel model, const nlohmann::json& st
   // stacking_features: per modality its class probabilities and a presence flag.
   const auto modalities = static_cast<Eigen::Index>(model_->spec().modalities.size());
   meta_ = load_classifier(learner_, state.at("state"), {modalities * (kClasses + 1), static_cast<int>(kClasses)});
+}
+
+std::vector<core::OptionSpec> stacking_option_specs() {
+  const StackingOptions d;
+  return {{"stacking_learner", d.learner, "with combine = stacking: the meta-learner (any classifier); stacking_<option> its options"},
+          {"stacking_folds", std::to_string(d.inner_folds), "with combine = stacking: inner folds for the meta-learner's out-of-fold inputs"}};
+}
+
+StackingOptions take_stacking_options(std::map<std::string, std::string>& options) {
+  StackingOptions stacking;
+  for (auto it = options.begin(); it != options.end();) {
+    if (it->first.rfind("stacking_", 0) != 0) {
+      ++it;
+      continue;
+    }
+    const auto key = it->first.substr(9);
+    if (key == "learner")
+      stacking.learner = it->second;
+    else if (key == "folds") {
+      const auto folds = core::parse_int(it->second);
+      if (!folds || *folds < 2 || *folds > 100) core::fail("[fusion.late] stacking_folds = '", it->second, "', expected an integer from 2 to 100");
+      stacking.inner_folds = static_cast<int>(*folds);
+    }
+    else
+      stacking.learner_options[key] = it->second;
+    it = options.erase(it);
+  }
+  return stacking;
 }
 
 }  // namespace vbiopsy::fusion

@@ -22,6 +22,11 @@ struct StackingOptions {
   std::map<std::string, std::string> learner_options;
 };
 
+// [fusion.late] stacking_learner / stacking_folds / stacking_<option> configure the meta-learner;
+// they are taken out of the options the late fusion module sees.
+StackingOptions take_stacking_options(std::map<std::string, std::string>& options);
+std::vector<core::OptionSpec> stacking_option_specs();
+
 // Meta-features: for each modality its class probabilities (the training class prior when the
 // modality is absent) and a presence flag. modality_probabilities [N, M, 3], present [N, M].
 Eigen::MatrixXd stacking_features(const torch::Tensor& modality_probabilities, const torch::Tensor& present,

@@ -12,6 +12,27 @@
 namespace vbiopsy::modalities {
 
 namespace {
+constexpr std::pair<CropLayout, const char*> kLayoutNames[] = {
+    {CropLayout::kViews, "views"}, {CropLayout::kFrames, "frames"}, {CropLayout::kVolume, "volume"}, {CropLayout::kSlices, "slices"}};
+}  // namespace
+
+const char* crop_layout_name(CropLayout layout) {
+  for (const auto& [l, name] : kLayoutNames)
+    if (l == layout) return name;
+  return "?";
+}
+
+std::optional<CropLayout> crop_layout_named(const std::string& name) {
+  for (const auto& [layout, n] : kLayoutNames)
+    if (name == n) return layout;
+  return std::nullopt;
+}
+
+const char* crop_layout_modality(CropLayout layout) {
+  return layout == CropLayout::kViews ? "mg" : layout == CropLayout::kFrames ? "us" : "mri";
+}
+
+namespace {
 
 // A box in continuous index coordinates: centre and half-extent per axis.
 struct Box {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "modalities/case_loader.h"
+#include "modalities/crop_layout.h"
 
 namespace vbiopsy::modalities {
 

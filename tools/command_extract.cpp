@@ -5,8 +5,8 @@
 #include "core/csv.h"
 #include "core/files.h"
 #include "core/parallel.h"
-#include "encoders/radiomics/cohort_extraction.h"
-#include "encoders/radiomics/extraction_inputs.h"
+#include "extraction/cohort_extraction.h"
+#include "extraction/inputs.h"
 #include "encoders/radiomics/settings.h"
 #include "modalities/cohort_check.h"
 #include "tools/commands.h"
@@ -29,16 +29,16 @@ int run_extract(const std::vector<std::string>& args) {
   po::variables_map values;
   if (!parse_options(args, options, values, "vbiopsy extract --manifest M [--config C.ini] --out DIR")) return 0;
 
-  encoders::radiomics::CohortExtractionSettings settings;
+  extraction::CohortExtractionSettings settings;
   if (config.empty()) settings.radiomics = encoders::radiomics::default_settings();
-  else settings = encoders::radiomics::read_cohort_extraction_settings(config);
+  else settings = extraction::read_cohort_extraction_settings(config);
   settings.threads = threads;
   // The preflight: every case loaded and checked against the settings before any extraction.
   auto checked = modalities::load_checked_cohort(manifest, clinical.empty() ? std::nullopt : std::optional<std::filesystem::path>(clinical),
-                                                 skip_bad, threads, encoders::radiomics::extraction_loaders(settings));
+                                                 skip_bad, threads, extraction::extraction_loaders(settings));
   modalities::write_check_record(checked, out);
   for (const auto& [id, warning] : checked.warnings) std::cerr << "warning: case " << id << ": " << warning << "\n";
-  core::write_file_atomic(std::filesystem::path(out) / encoders::radiomics::kExtractionSettingsFile,
+  core::write_file_atomic(std::filesystem::path(out) / extraction::kExtractionSettingsFile,
                           config.empty() ? "; vbiopsy extract without --config: the default settings\n" : core::read_text_file(config));
 
   const bool tty = ::isatty(STDERR_FILENO);
@@ -51,7 +51,7 @@ int run_extract(const std::vector<std::string>& args) {
       std::cerr << "extract: " << done << "/" << total << " cases\n";
     }
   };
-  auto result = encoders::radiomics::extract_cohort(checked.cohort, settings, out, progress);
+  auto result = extraction::extract_cohort(checked.cohort, settings, out, progress);
   std::cout << "extracted " << result.cases << " cases (" << result.computed << " blocks computed, "
             << result.from_cache << " from cache) into " << out << "/features.csv";
   if (!checked.excluded.empty()) std::cout << "; " << checked.excluded.size() << " cases excluded (excluded.csv)";

@@ -1,12 +1,13 @@
-// `vbiopsy list`: every registered encoder, fusion method and classifier with its options, plus
-// the head and training options every model accepts.
+// `vbiopsy list`: every registered encoder (with the images it reads) and every fusion method of
+// the grid (fusion/methods.h) with its options, plus the image, head and training options every
+// model accepts: all generated from the registries.
 #include <iostream>
 
+#include "core/strings.h"
 #include "encoders/nn/encoder.h"
 #include "experiments/image_inputs.h"
-#include "fusion/fusion.h"
 #include "fusion/head.h"
-#include "fusion/learners/classifier.h"
+#include "fusion/methods.h"
 #include "fusion/training.h"
 #include "tools/commands.h"
 #include "tools/options.h"
@@ -20,14 +21,9 @@ void print_options(const std::vector<core::OptionSpec>& specs, const char* inden
     std::cout << indent << spec.name << " = " << spec.default_value << "    " << spec.help << "\n";
 }
 
-template <typename Registry>
-void print_registry(const char* title, const Registry& registry) {
-  std::cout << title << ":\n";
-  for (const auto* entry : registry.entries()) {
-    std::cout << "  " << entry->name << " - " << entry->help << "\n";
-    print_options(entry->options, "      ");
-  }
-  std::cout << "\n";
+void print_entry(const std::string& name, const std::string& help, const std::vector<core::OptionSpec>& options) {
+  std::cout << "  " << name << " - " << help << "\n";
+  print_options(options, "      ");
 }
 
 }  // namespace
@@ -36,17 +32,22 @@ int run_list(const std::vector<std::string>& args) {
   po::options_description options("vbiopsy list");
   po::variables_map values;
   if (!parse_options(args, options, values, "vbiopsy list")) return 0;
-  print_registry("encoders", encoders::builtin_encoders());
-  print_registry("fusion methods", fusion::builtin_fusions());
-  print_registry("classifiers", fusion::builtin_classifiers());
-  std::cout << "in experiment configs also:\n"
-               "  submodels - DM-VBS: per modality two binary classifiers (positive vs not, zero vs not) combined by a meta-learner\n"
-               "      learner = logistic    the binary classifier (any classifier above); learner_<option> its options\n"
-               "      meta = xgboost    the meta-learner; meta_<option> its options\n"
-               "      inner_folds = 3    inner folds for the meta-learner's out-of-fold inputs\n"
-               "  late with combine = stacking also takes stacking_learner (logistic), stacking_folds (3), stacking_<option>\n\n";
-  std::cout << "image inputs ([images.<modality>] of an experiment config; read by cnn2d for mg and us, cnn3d, vit2d\n"
-               "or cnn2d for mri):\n";
+  std::cout << "encoders ([encoder.<modality>] name):\n";
+  std::vector<std::string> image_encoders;
+  for (const auto* entry : encoders::builtin_encoders().entries()) {
+    print_entry(entry->name, entry->help, entry->options);
+    std::vector<std::string> reads;
+    for (const auto layout : entry->traits.images)
+      reads.push_back(core::concat(modalities::crop_layout_modality(layout), " (", modalities::crop_layout_name(layout), ")"));
+    if (!reads.empty()) {
+      std::cout << "      reads the images of " << core::join(reads, ", ") << "\n";
+      image_encoders.push_back(entry->name);
+    }
+  }
+  std::cout << "\nfusion methods (experiment.fusion):\n";
+  for (const auto& method : fusion::grid_methods())
+    print_entry(method.name, core::concat("[", fusion::method_kind_name(method.kind), "] ", method.help), method.options);
+  std::cout << "\nimage inputs ([images.<modality>] of an experiment config; read by " << core::join(image_encoders, ", ") << "):\n";
   print_options(experiments::crop_option_specs(), "      ");
   std::cout << "\nheads (any fusion method):\n";
   print_options(fusion::head_option_specs(), "      ");

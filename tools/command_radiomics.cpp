@@ -7,9 +7,9 @@
 #include "core/parallel.h"
 #include "core/strings.h"
 #include "core/warnings.h"
-#include "encoders/radiomics/extraction_inputs.h"
 #include "encoders/radiomics/pyradiomics.h"
 #include "encoders/radiomics/settings.h"
+#include "extraction/inputs.h"
 #include "modalities/case_loader.h"
 #include "modalities/image_io.h"
 #include "tools/commands.h"
@@ -45,13 +45,11 @@ int run_radiomics(const std::vector<std::string>& args) {
   // As the case loaders do: a PNG mask takes the geometry of its same-sized image.
   const auto mask = modalities::load_mask_for(mask_path, image, image_path);
   // Only the region of setting.label / setting.segment (or every non-zero voxel) is described.
-  const auto region = encoders::radiomics::select_region(mask, mask_path, settings);
+  const auto region = extraction::select_region(mask, mask_path, settings);
   settings.label = encoders::radiomics::kAnyLabel;
   encoders::radiomics::FeatureList features;
   if (compat == "pyradiomics") {
-    auto py = encoders::radiomics::pyradiomics_settings(settings);
-    py.stored_pixel_type = modalities::stored_pixel_type(image_path);
-    features = encoders::radiomics::pyradiomics_features(image, region, py);
+    features = encoders::radiomics::pyradiomics_features(image, region, settings, modalities::stored_pixel_type(image_path));
   } else {
     features = encoders::radiomics::extract_features(image, region, settings);
   }

@@ -3,7 +3,7 @@
 #include "core/parallel.h"
 #include "datasets/clinical_summary.h"
 #include "datasets/manifest.h"
-#include "encoders/radiomics/extraction_inputs.h"
+#include "extraction/inputs.h"
 #include "modalities/cohort_check.h"
 #include "tools/commands.h"
 #include "tools/options.h"
@@ -39,7 +39,7 @@ int run_validate(const std::vector<std::string>& args) {
   auto reading = datasets::read_cohort(manifest, clinical.empty() ? std::nullopt : std::optional<std::filesystem::path>(clinical));
   auto problems = reading.problems;
   const auto loaders = config.empty() ? modalities::plain_loaders()
-                                      : encoders::radiomics::extraction_loaders(encoders::radiomics::read_cohort_extraction_settings(config));
+                                      : extraction::extraction_loaders(extraction::read_cohort_extraction_settings(config));
   const auto checks = modalities::check_cases(reading.cohort, threads, loaders);
   std::vector<std::string> warnings = datasets::clinical_unit_warnings(reading.cohort);
   for (size_t i = 0; i < checks.size(); ++i) {

@@ -62,21 +62,20 @@ void BM_Brain1AllIbsiFamilies(benchmark::State& state) { run(state, {}); }
 // bands), square, square root, logarithm, exponential, gradient (PyRadiomics: ~4-5 s, issue 3), on
 // state.range(0) threads (the image types of the case in parallel).
 void BM_Brain1PyRadiomicsAllFilters(benchmark::State& state) {
-  encoders::radiomics::PyRadiomicsSettings settings;
-  settings.stored_pixel_type = "short";
+  auto settings = encoders::radiomics::default_settings();  // binWidth 25, as PyRadiomics
   settings.threads = unsigned(state.range(0));
   auto& f = settings.filters;
   f.log_sigma_mm = {1, 2, 3, 4, 5};
   f.wavelet = "coif1";
   f.square = f.square_root = f.logarithm = f.exponential = f.gradient = true;
   for (auto _ : state) {
-    auto features = encoders::radiomics::pyradiomics_features(brain1().image, brain1().mask, settings);
+    auto features = encoders::radiomics::pyradiomics_features(brain1().image, brain1().mask, settings, "short");
     benchmark::DoNotOptimize(features.data());
   }
   state.counters["peak_MB"] = peak_rss_mb();
 }
 void BM_Brain1PyRadiomicsDefault(benchmark::State& state) {
-  encoders::radiomics::PyRadiomicsSettings settings;
+  const auto settings = encoders::radiomics::default_settings();
   for (auto _ : state) {
     auto features = encoders::radiomics::pyradiomics_features(brain1().image, brain1().mask, settings);
     benchmark::DoNotOptimize(features.data());

@@ -1,6 +1,7 @@
 #pragma once
-// The built-in encoders. Each: kName, kHelp (the layout of its input), option_specs(), and a
-// constructor from its resolved options and one case's input shape.
+// The built-in encoders. Each: kName, kHelp (the layout of its input), option_specs(), a
+// constructor from its resolved options and one case's input shape, and for image encoders
+// image_layouts() (encoder.h).
 #include <string>
 #include <vector>
 
@@ -52,6 +53,9 @@ class Cnn2dEncoder : public Encoder {
   static constexpr const char* kHelp =
       "ROI-centred 2D crops [N,V,C,H,W] (MG views, US frames) + view mask [N,V] -> ResNet-GroupNorm, pooled over views";
   static std::vector<core::OptionSpec> option_specs();
+  static std::vector<modalities::CropLayout> image_layouts() {
+    return {modalities::CropLayout::kViews, modalities::CropLayout::kFrames, modalities::CropLayout::kSlices};
+  }
   Cnn2dEncoder(const core::ResolvedOptions& options, const std::vector<int64_t>& sample_shape);
   torch::Tensor forward(const EncoderInput& input) override;
   int64_t embedding_dim() const override { return embedding_; }
@@ -73,6 +77,7 @@ class Cnn3dEncoder : public Encoder {
   static constexpr const char* kHelp =
       "tumour-centred MRI crop [N,C,D,H,W] (DCE phases + ADC + T2 as channels) -> 3D ResNet-GroupNorm";
   static std::vector<core::OptionSpec> option_specs();
+  static std::vector<modalities::CropLayout> image_layouts() { return {modalities::CropLayout::kVolume}; }
   Cnn3dEncoder(const core::ResolvedOptions& options, const std::vector<int64_t>& sample_shape);
   torch::Tensor forward(const EncoderInput& input) override;
   int64_t embedding_dim() const override { return embedding_; }
@@ -92,6 +97,7 @@ class Vit2dEncoder : public Encoder {
   static constexpr const char* kHelp =
       "MRI slices through the tumour [N,S,C,H,W] + slice mask [N,S] -> small vision transformer, mean over slices";
   static std::vector<core::OptionSpec> option_specs();
+  static std::vector<modalities::CropLayout> image_layouts() { return {modalities::CropLayout::kSlices}; }
   Vit2dEncoder(const core::ResolvedOptions& options, const std::vector<int64_t>& sample_shape);
   torch::Tensor forward(const EncoderInput& input) override;
   int64_t embedding_dim() const override { return embedding_; }

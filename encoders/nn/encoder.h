@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "core/registry.h"
+#include "encoders/nn/image_layouts.h"
+#include "modalities/crop_layout.h"
 
 namespace vbiopsy::encoders {
 
@@ -45,10 +47,16 @@ class Encoder : public torch::nn::Module {
 // Scales each map of [N, K, spatial...] to a maximum of 1 (an all-zero map stays zero).
 torch::Tensor unit_maximum(const torch::Tensor& maps);
 
+// What an encoder declares in its registration: the crop layouts it reads (each belongs to one
+// modality, modalities/crop_layout.h). Empty: it reads feature vectors, of any modality.
+struct EncoderTraits {
+  std::vector<modalities::CropLayout> images;
+};
+
 // sample_shape: the shape of one case's values without the batch dimension (e.g. {V, C, H, W}).
 using EncoderFactory =
     std::function<std::shared_ptr<Encoder>(const core::ResolvedOptions&, const std::vector<int64_t>& sample_shape)>;
-using EncoderRegistry = core::Registry<EncoderFactory>;
+using EncoderRegistry = core::Registry<EncoderFactory, EncoderTraits>;
 
 void register_builtin_encoders(EncoderRegistry& registry);
 const EncoderRegistry& builtin_encoders();
@@ -57,13 +65,17 @@ std::shared_ptr<Encoder> make_encoder(const std::string& name, const std::map<st
                                       const std::vector<int64_t>& sample_shape);
 
 // The registration line: an encoder class provides kName, kHelp, option_specs() and a constructor
-// (const core::ResolvedOptions&, const std::vector<int64_t>& sample_shape).
+// (const core::ResolvedOptions&, const std::vector<int64_t>& sample_shape); an image encoder also
+// image_layouts(), the modalities it reads and how.
 template <typename EncoderClass>
 void add_encoder(EncoderRegistry& registry) {
+  EncoderTraits traits;
+  if constexpr (requires { EncoderClass::image_layouts(); }) traits.images = EncoderClass::image_layouts();
   registry.add({EncoderClass::kName, EncoderClass::kHelp, EncoderClass::option_specs(),
                 [](const core::ResolvedOptions& options, const std::vector<int64_t>& shape) {
                   return std::static_pointer_cast<Encoder>(std::make_shared<EncoderClass>(options, shape));
-                }});
+                },
+                std::move(traits)});
 }
 
 // Throws a core::Error naming the encoder when sample_shape does not have `rank` dimensions.

@@ -14,6 +14,16 @@ struct Feature {
 };
 using FeatureList = std::vector<Feature>;
 
+// One feature of a family as the conventions name it: IBSI's name and identifier, and
+// PyRadiomics' name (nullptr: PyRadiomics does not compute it). A family's table of these, in IBSI
+// order, is the single source of its names.
+struct FeatureName {
+  const char* ibsi;
+  const char* id;
+  const char* pyradiomics;
+};
+using FeatureNames = std::vector<FeatureName>;
+
 // "glcm_joint_maximum_3D_averaged": the column name used in wide tables.
 std::string column_name(const Feature& feature);
 

@@ -152,18 +152,38 @@ double maximal_correlation(const Glcm& m) {
   return std::sqrt(std::max(0.0, eigenvalues[eigenvalues.size() - 2]));
 }
 
-const std::vector<std::pair<const char*, const char*>> kNames = {
-    {"joint_maximum", "GYBY"}, {"joint_average", "60VM"}, {"joint_variance", "UR99"},
-    {"joint_entropy", "TU9B"}, {"difference_average", "TF7R"}, {"difference_variance", "D3YU"},
-    {"difference_entropy", "NTRS"}, {"sum_average", "ZGXS"}, {"sum_variance", "OEEB"},
-    {"sum_entropy", "P6QZ"}, {"angular_second_moment", "8ZQL"}, {"contrast", "ACUI"},
-    {"dissimilarity", "8S9J"}, {"inverse_difference", "IB1Z"}, {"normalised_inverse_difference", "NDRX"},
-    {"inverse_difference_moment", "WF0Z"}, {"normalised_inverse_difference_moment", "1QCO"},
-    {"inverse_variance", "E8JP"}, {"correlation", "NI2N"}, {"autocorrelation", "QWB0"},
-    {"cluster_tendency", "DG8W"}, {"cluster_shade", "7NFM"}, {"cluster_prominence", "AE86"},
-    {"information_correlation_1", "R8DG"}, {"information_correlation_2", "JN9H"}};
-
 }  // namespace
+
+const FeatureNames& glcm_names() {
+  static const FeatureNames names = {
+      {"joint_maximum", "GYBY", "MaximumProbability"},
+      {"joint_average", "60VM", "JointAverage"},
+      {"joint_variance", "UR99", "SumSquares"},
+      {"joint_entropy", "TU9B", "JointEntropy"},
+      {"difference_average", "TF7R", "DifferenceAverage"},
+      {"difference_variance", "D3YU", "DifferenceVariance"},
+      {"difference_entropy", "NTRS", "DifferenceEntropy"},
+      {"sum_average", "ZGXS", "SumAverage"},
+      {"sum_variance", "OEEB", nullptr},
+      {"sum_entropy", "P6QZ", "SumEntropy"},
+      {"angular_second_moment", "8ZQL", "JointEnergy"},
+      {"contrast", "ACUI", "Contrast"},
+      {"dissimilarity", "8S9J", nullptr},
+      {"inverse_difference", "IB1Z", "Id"},
+      {"normalised_inverse_difference", "NDRX", "Idn"},
+      {"inverse_difference_moment", "WF0Z", "Idm"},
+      {"normalised_inverse_difference_moment", "1QCO", "Idmn"},
+      {"inverse_variance", "E8JP", "InverseVariance"},
+      {"correlation", "NI2N", "Correlation"},
+      {"autocorrelation", "QWB0", "Autocorrelation"},
+      {"cluster_tendency", "DG8W", "ClusterTendency"},
+      {"cluster_shade", "7NFM", "ClusterShade"},
+      {"cluster_prominence", "AE86", "ClusterProminence"},
+      {"information_correlation_1", "R8DG", "Imc1"},
+      {"information_correlation_2", "JN9H", "Imc2"},
+  };
+  return names;
+}
 
 FeatureList glcm_features(const Roi& roi, const Aggregations& only) {
   if (double(roi.levels) * roi.levels * sizeof(double) > kMaxMatrixBytes)
@@ -171,7 +191,7 @@ FeatureList glcm_features(const Roi& roi, const Aggregations& only) {
                " GB; use fewer bins");
   FeatureList out;
   const PaddedLevels grid(roi);
-  aggregate_directional(roi, out, "glcm", kNames, only, Glcm(roi.levels),
+  aggregate_directional(roi, out, "glcm", glcm_names(), only, Glcm(roi.levels),
                         [&](const Offset& d, long z) { return count(roi, grid, d, z); },
                         [&](const Glcm& m) { return features(m, roi.levels); });
   return out;

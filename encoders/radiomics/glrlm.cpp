@@ -8,16 +8,6 @@ namespace vbiopsy::encoders::radiomics {
 namespace {
 using namespace detail;
 
-const std::vector<std::pair<const char*, const char*>> kNames = {
-    {"short_runs_emphasis", "22OV"}, {"long_runs_emphasis", "W4KF"},
-    {"low_grey_level_run_emphasis", "V3SW"}, {"high_grey_level_run_emphasis", "G3QZ"},
-    {"short_run_low_grey_level_emphasis", "HTZT"}, {"short_run_high_grey_level_emphasis", "GD3A"},
-    {"long_run_low_grey_level_emphasis", "IVPO"}, {"long_run_high_grey_level_emphasis", "3KUM"},
-    {"grey_level_non_uniformity", "R5YN"}, {"normalised_grey_level_non_uniformity", "OVBL"},
-    {"run_length_non_uniformity", "W92Y"}, {"normalised_run_length_non_uniformity", "IC23"},
-    {"run_percentage", "9ZK5"}, {"grey_level_variance", "8CE5"}, {"run_length_variance", "SXLW"},
-    {"run_entropy", "HJ9O"}};
-
 // Runs along direction d among the voxels of slice z_only (>= 0) or of the volume (< 0).
 CountMatrix runs(const Roi& roi, const PaddedLevels& grid, const Offset& d, long z_only) {
   const long step = grid.offset(d);
@@ -38,10 +28,32 @@ CountMatrix runs(const Roi& roi, const PaddedLevels& grid, const Offset& d, long
 
 }  // namespace
 
+const FeatureNames& glrlm_names() {
+  static const FeatureNames names = {
+      {"short_runs_emphasis", "22OV", "ShortRunEmphasis"},
+      {"long_runs_emphasis", "W4KF", "LongRunEmphasis"},
+      {"low_grey_level_run_emphasis", "V3SW", "LowGrayLevelRunEmphasis"},
+      {"high_grey_level_run_emphasis", "G3QZ", "HighGrayLevelRunEmphasis"},
+      {"short_run_low_grey_level_emphasis", "HTZT", "ShortRunLowGrayLevelEmphasis"},
+      {"short_run_high_grey_level_emphasis", "GD3A", "ShortRunHighGrayLevelEmphasis"},
+      {"long_run_low_grey_level_emphasis", "IVPO", "LongRunLowGrayLevelEmphasis"},
+      {"long_run_high_grey_level_emphasis", "3KUM", "LongRunHighGrayLevelEmphasis"},
+      {"grey_level_non_uniformity", "R5YN", "GrayLevelNonUniformity"},
+      {"normalised_grey_level_non_uniformity", "OVBL", "GrayLevelNonUniformityNormalized"},
+      {"run_length_non_uniformity", "W92Y", "RunLengthNonUniformity"},
+      {"normalised_run_length_non_uniformity", "IC23", "RunLengthNonUniformityNormalized"},
+      {"run_percentage", "9ZK5", "RunPercentage"},
+      {"grey_level_variance", "8CE5", "GrayLevelVariance"},
+      {"run_length_variance", "SXLW", "RunVariance"},
+      {"run_entropy", "HJ9O", "RunEntropy"},
+  };
+  return names;
+}
+
 FeatureList glrlm_features(const Roi& roi, const Aggregations& only) {
   FeatureList out;
   const PaddedLevels grid(roi);
-  aggregate_directional(roi, out, "glrlm", kNames, only, CountMatrix{},
+  aggregate_directional(roi, out, "glrlm", glrlm_names(), only, CountMatrix{},
                         [&](const Offset& d, long z) { return runs(roi, grid, d, z); }, size_matrix_features);
   return out;
 }

@@ -22,15 +22,14 @@
 namespace vbiopsy::encoders::radiomics {
 namespace {
 
-using Names = std::vector<const char*>;  // PyRadiomics names in our (IBSI) order; nullptr: not a PyRadiomics feature
-
+// The features of `ibsi` in `aggregation` that PyRadiomics computes, under its names.
 void add_mapped(FeatureList& out, const std::string& type, const char* cls, const FeatureList& ibsi, const std::string& aggregation,
-                const Names& names) {
-  size_t k = 0;
+                const FeatureNames& names) {
   for (const auto& f : ibsi) {
     if (f.aggregation != aggregation) continue;
-    if (k < names.size() && names[k]) out.push_back({type, std::string(cls) + "_" + names[k], f.ibsi_id, "", f.value});
-    ++k;
+    const auto name = std::find_if(names.begin(), names.end(), [&](const FeatureName& n) { return f.name == n.ibsi; });
+    if (name == names.end()) core::fail("internal: feature ", f.name, " is not in the ", cls, " names");
+    if (name->pyradiomics) out.push_back({type, std::string(cls) + "_" + name->pyradiomics, f.ibsi_id, "", f.value});
   }
 }
 
@@ -177,20 +176,23 @@ void discretise_bin_count(Roi& roi, int bins) {
   roi.levels = bins;
 }
 
-void discretise_like_pyradiomics(Roi& roi, const PyRadiomicsSettings& s) {
-  if (s.bin_count > 0) {
-    discretise_bin_count(roi, s.bin_count);
-  } else {
-    DiscretisationSettings d;
-    d.method = Discretisation::kFixedBinSize;
-    d.bin_size = s.bin_width;
-    d.pyradiomics_edges = true;
-    discretise(roi, d);
+void discretise_like_pyradiomics(Roi& roi, const ExtractionSettings& s) {
+  switch (s.discretisation.method) {
+    case Discretisation::kFixedBinNumber: discretise_bin_count(roi, s.discretisation.bin_number); return;
+    case Discretisation::kFixedBinSize: {
+      DiscretisationSettings d;
+      d.method = Discretisation::kFixedBinSize;
+      d.bin_size = s.discretisation.bin_size;
+      d.pyradiomics_edges = true;
+      discretise(roi, d);
+      return;
+    }
+    case Discretisation::kNone: core::fail("PyRadiomics always discretises: give binWidth or binCount");
   }
 }
 
 // firstorder and the texture classes of one (original or filtered) image, with PyRadiomics' names.
-void add_intensity_and_texture(const Roi& roi, const PyRadiomicsSettings& s, const std::string& type, FeatureList& out) {
+void add_intensity_and_texture(const Roi& roi, const ExtractionSettings& s, const std::string& type, FeatureList& out) {
   const std::string zone_aggregation = s.force_2d ? "2.5D" : "3D";
   const std::string run_aggregation = s.force_2d ? "2.5D, direction-merged" : (s.merge_directions ? "3D, merged" : "3D, averaged");
   // firstorder
@@ -223,44 +225,27 @@ void add_intensity_and_texture(const Roi& roi, const PyRadiomicsSettings& s, con
   first("Uniformity", "BJ5W", ih["discretised_intensity_uniformity"]);
 
   // glcm: the 13 directions averaged, plus MCC
-  const auto g = glcm_with_mcc(roi, s.force_2d ? GlcmAggregation::kInPlaneDirectionsAveraged
-                                             : (s.merge_directions ? GlcmAggregation::kMerged3d : GlcmAggregation::kAveraged3d));
-  const Names glcm_names = {"MaximumProbability", "JointAverage", "SumSquares", "JointEntropy",
-                            "DifferenceAverage", "DifferenceVariance", "DifferenceEntropy", "SumAverage",
-                            nullptr, "SumEntropy", "JointEnergy", "Contrast", nullptr, "Id", "Idn", "Idm",
-                            "Idmn", "InverseVariance", "Correlation", "Autocorrelation", "ClusterTendency",
-                            "ClusterShade", "ClusterProminence", "Imc1", "Imc2", "MCC"};
+  auto glcm = glcm_with_mcc(roi, s.force_2d ? GlcmAggregation::kInPlaneDirectionsAveraged
+                                           : (s.merge_directions ? GlcmAggregation::kMerged3d : GlcmAggregation::kAveraged3d));
   // A flat region leaves correlation and IMC1 undefined (IBSI: NaN); PyRadiomics reports 1 and 0.
-  auto glcm = g;
-  if (glcm.size() > 23 && std::isnan(glcm[18])) glcm[18] = 1;
-  if (glcm.size() > 23 && std::isnan(glcm[23])) glcm[23] = 0;
-  for (size_t k = 0; k < glcm_names.size() && k < glcm.size(); ++k)
-    if (glcm_names[k]) out.push_back(Feature{type, std::string("glcm_") + glcm_names[k], "", "", glcm[k]});
+  const auto& names = glcm_names();
+  for (size_t k = 0; k < names.size() && k < glcm.size(); ++k) {
+    if (std::isnan(glcm[k]) && names[k].ibsi == std::string("correlation")) glcm[k] = 1;
+    if (std::isnan(glcm[k]) && names[k].ibsi == std::string("information_correlation_1")) glcm[k] = 0;
+    if (names[k].pyradiomics) out.push_back(Feature{type, std::string("glcm_") + names[k].pyradiomics, "", "", glcm[k]});
+  }
+  if (glcm.size() > names.size()) out.push_back(Feature{type, "glcm_MCC", "", "", glcm[names.size()]});
 
-  add_mapped(out, type, "glrlm", glrlm_features(roi, {run_aggregation}), run_aggregation,
-             {"ShortRunEmphasis", "LongRunEmphasis", "LowGrayLevelRunEmphasis", "HighGrayLevelRunEmphasis",
-              "ShortRunLowGrayLevelEmphasis", "ShortRunHighGrayLevelEmphasis", "LongRunLowGrayLevelEmphasis",
-              "LongRunHighGrayLevelEmphasis", "GrayLevelNonUniformity", "GrayLevelNonUniformityNormalized",
-              "RunLengthNonUniformity", "RunLengthNonUniformityNormalized", "RunPercentage", "GrayLevelVariance",
-              "RunVariance", "RunEntropy"});
-  add_mapped(out, type, "glszm", glszm_features(roi, {zone_aggregation}), zone_aggregation,
-             {"SmallAreaEmphasis", "LargeAreaEmphasis", "LowGrayLevelZoneEmphasis", "HighGrayLevelZoneEmphasis",
-              "SmallAreaLowGrayLevelEmphasis", "SmallAreaHighGrayLevelEmphasis", "LargeAreaLowGrayLevelEmphasis",
-              "LargeAreaHighGrayLevelEmphasis", "GrayLevelNonUniformity", "GrayLevelNonUniformityNormalized",
-              "SizeZoneNonUniformity", "SizeZoneNonUniformityNormalized", "ZonePercentage", "GrayLevelVariance",
-              "ZoneVariance", "ZoneEntropy"});
-  add_mapped(out, type, "ngtdm", ngtdm_features(roi, {zone_aggregation}), zone_aggregation, {"Coarseness", "Contrast", "Busyness", "Complexity", "Strength"});
-  add_mapped(out, type, "gldm", ngldm_features(roi, {zone_aggregation}), zone_aggregation,
-             {"SmallDependenceEmphasis", "LargeDependenceEmphasis", "LowGrayLevelEmphasis", "HighGrayLevelEmphasis",
-              "SmallDependenceLowGrayLevelEmphasis", "SmallDependenceHighGrayLevelEmphasis",
-              "LargeDependenceLowGrayLevelEmphasis", "LargeDependenceHighGrayLevelEmphasis", "GrayLevelNonUniformity",
-              nullptr, "DependenceNonUniformity", "DependenceNonUniformityNormalized", nullptr, "GrayLevelVariance",
-              "DependenceVariance", "DependenceEntropy", nullptr});
+  add_mapped(out, type, "glrlm", glrlm_features(roi, {run_aggregation}), run_aggregation, glrlm_names());
+  add_mapped(out, type, "glszm", glszm_features(roi, {zone_aggregation}), zone_aggregation, glszm_names());
+  add_mapped(out, type, "ngtdm", ngtdm_features(roi, {zone_aggregation}), zone_aggregation, ngtdm_names());
+  add_mapped(out, type, "gldm", ngldm_features(roi, {zone_aggregation}), zone_aggregation, ngldm_names());
 }
 
 }  // namespace
 
-FeatureList pyradiomics_features(const core::Image& input, const core::Mask& mask, const PyRadiomicsSettings& s) {
+FeatureList pyradiomics_features(const core::Image& input, const core::Mask& mask, const ExtractionSettings& s,
+                                 const std::string& stored_pixel_type) {
   // The input itself unless normalised or resampled (a copy of a whole image costs more than the
   // features of a small region).
   core::Image prepared;
@@ -272,7 +257,7 @@ FeatureList pyradiomics_features(const core::Image& input, const core::Mask& mas
     image = &prepared;
   }
   if (!s.resampled_spacing.empty()) {
-    std::tie(prepared, resampled_mask) = resample_pyradiomics(*image, mask, s.label, s.resampled_spacing, s.pad_distance, s.stored_pixel_type);
+    std::tie(prepared, resampled_mask) = resample_pyradiomics(*image, mask, s.label, s.resampled_spacing, s.pad_distance, stored_pixel_type);
     image = &prepared;
     region = &resampled_mask;
   }

@@ -7,34 +7,22 @@
 #include <vector>
 
 #include "core/image.h"
+#include "encoders/radiomics/extractor.h"
 #include "encoders/radiomics/feature.h"
-#include "encoders/radiomics/filters.h"
 
 namespace vbiopsy::encoders::radiomics {
 
-struct PyRadiomicsSettings {
-  int label = 0;  // 0: every non-zero voxel (roi.h kAnyLabel)
-  double bin_width = 25;  // PyRadiomics' default
-  int bin_count = 0;      // > 0: fixed bin count instead of bin width
-  double voxel_array_shift = 0;
-  bool force_2d = false;            // texture in-plane only (force2D, dimension 0)
-  bool merge_directions = false;    // weightingNorm 'no_weighting': matrices summed over directions
-  bool normalize = false;           // (x - mean) / sd over the whole image, times normalize_scale
-  double normalize_scale = 1;
-  std::string resegment_mode = "absolute";  // or "sigma"
-  std::vector<double> resegment_range;      // empty: none; one value: lower bound only
-  std::vector<double> resampled_spacing;    // empty: none; else mm per axis (B-spline image, nearest mask)
-  double pad_distance = 5;                  // voxels kept around the ROI when resampling
-  std::string stored_pixel_type = "float";  // the image's type on disk: resampled values are cast to it
-  FilterSettings filters;                   // image types; filtered ones get firstorder and texture
-  unsigned threads = 1;                     // image types computed in parallel (values do not depend on it)
-};
 
 // Features of the classes PyRadiomics enables by default: shape (shape2D for one slice),
 // firstorder, glcm, glrlm, glszm, ngtdm, gldm, for the original and each filtered image. Column
 // names are PyRadiomics' ("original_glcm_Idmn", "wavelet-LLH_firstorder_Mean"): family is the image
 // type, name "<class>_<Feature>".
-FeatureList pyradiomics_features(const core::Image& image, const core::Mask& mask,
-                                 const PyRadiomicsSettings& settings);
+// The settings are the engine's own (settings.h), read the PyRadiomics way: binWidth or binCount,
+// voxelArrayShift, force2D, weightingNorm, normalize(Scale), resegment*, resampledPixelSpacing with
+// padDistance (B-spline image, nearest-neighbour mask), the image types, and threads (image types in
+// parallel; the values do not depend on it). Resampled values are cast to stored_pixel_type, the
+// image's type on disk, as PyRadiomics does.
+FeatureList pyradiomics_features(const core::Image& image, const core::Mask& mask, const ExtractionSettings& settings,
+                                 const std::string& stored_pixel_type = "float");
 
 }  // namespace vbiopsy::encoders::radiomics

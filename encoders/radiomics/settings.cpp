@@ -14,6 +14,16 @@
 namespace vbiopsy::encoders::radiomics {
 namespace fs = std::filesystem;
 
+const std::vector<std::string>& setting_keys() {
+  static const std::vector<std::string> keys{
+      "setting.label", "setting.segment", "setting.discretisation", "setting.binWidth", "setting.binCount", "setting.maxGreyLevels",
+      "setting.resegmentRange", "setting.resegmentMode", "setting.resampledPixelSpacing", "setting.interpolator",
+      "setting.voxelArrayShift", "setting.force2D", "setting.weightingNorm", "setting.normalize", "setting.normalizeScale",
+      "setting.padDistance", "imageType.Original", "imageType.LoG", "imageType.Wavelet", "imageType.Square",
+      "imageType.SquareRoot", "imageType.Logarithm", "imageType.Exponential", "imageType.Gradient", "features.families"};
+  return keys;
+}
+
 ExtractionSettings default_settings() {
   ExtractionSettings s;
   s.discretisation.method = Discretisation::kFixedBinSize;
@@ -129,16 +139,11 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
         else if (key == "Logarithm") s.filters.logarithm = flag();
         else if (key == "Exponential") s.filters.exponential = flag();
         else if (key == "Gradient") s.filters.gradient = flag();
-        else core::fail(ini.string(), ": unknown image type '", key,
-                        "'; known: Original, LoG, Wavelet, Square, SquareRoot, Logarithm, Exponential, Gradient");
+        else core::fail(ini.string(), ": unknown key '", where, "'", core::did_you_mean(where, setting_keys()), "; known: ", core::join(setting_keys(), ", "));
       } else if (section == "features" && key == "families") {
         for (auto& family : core::split(value, ',')) s.families.insert(core::trim(family));
       } else {
-        core::fail(ini.string(), ": unknown key '", where,
-                   "'; known: setting.label, setting.segment, setting.binWidth, setting.binCount, setting.discretisation, "
-                   "setting.maxGreyLevels, setting.resegmentRange, setting.resegmentMode, setting.voxelArrayShift, "
-                   "setting.force2D, setting.weightingNorm, setting.normalize, setting.normalizeScale, "
-                   "setting.resampledPixelSpacing, setting.interpolator, setting.padDistance, features.families");
+        core::fail(ini.string(), ": unknown key '", where, "'", core::did_you_mean(where, setting_keys()), "; known: ", core::join(setting_keys(), ", "));
       }
     }
   }
@@ -147,26 +152,51 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
   return s;
 }
 
-PyRadiomicsSettings pyradiomics_settings(const ExtractionSettings& settings) {
-  PyRadiomicsSettings p;
-  p.label = settings.label;
-  switch (settings.discretisation.method) {
-    case Discretisation::kFixedBinSize: p.bin_width = settings.discretisation.bin_size; break;
-    case Discretisation::kFixedBinNumber: p.bin_count = settings.discretisation.bin_number; break;
-    case Discretisation::kNone: core::fail("PyRadiomics always discretises: give binWidth or binCount");
+namespace {
+std::string numbers(const std::vector<double>& values) {
+  std::vector<std::string> texts;
+  for (double v : values) texts.push_back(core::format_double(v));
+  return core::join(texts, ", ");
+}
+const char* truth(bool value) { return value ? "true" : "false"; }
+}  // namespace
+
+std::string write_settings(const ExtractionSettings& s) {
+  const auto& d = s.discretisation;
+  std::string text = "[setting]\n";
+  auto line = [&](const std::string& key, const std::string& value) { text += key + " = " + value + "\n"; };
+  if (s.label != kAnyLabel) line("label", std::to_string(s.label));
+  if (!s.segment.empty()) line("segment", s.segment);
+  line("discretisation", d.method == Discretisation::kFixedBinSize ? "fbs" : d.method == Discretisation::kFixedBinNumber ? "fbn" : "none");
+  // Only the active bin setting: the reader refuses both, and the other one changes nothing.
+  if (d.method == Discretisation::kFixedBinSize) line("binWidth", core::format_double(d.bin_size));
+  if (d.method == Discretisation::kFixedBinNumber) line("binCount", std::to_string(d.bin_number));
+  line("maxGreyLevels", std::to_string(d.max_levels));
+  if (!s.resegment_range.empty()) line("resegmentRange", numbers(s.resegment_range));
+  line("resegmentMode", s.resegment_mode);
+  if (!s.resampled_spacing.empty()) line("resampledPixelSpacing", numbers(s.resampled_spacing));
+  line("interpolator", s.bspline ? "sitkBSpline" : "sitkLinear");
+  line("voxelArrayShift", core::format_double(s.voxel_array_shift));
+  line("force2D", truth(s.force_2d));
+  if (s.merge_directions) line("weightingNorm", "no_weighting");
+  line("normalize", truth(s.normalize));
+  line("normalizeScale", core::format_double(s.normalize_scale));
+  line("padDistance", core::format_double(s.pad_distance));
+  const auto& f = s.filters;
+  text += "[imageType]\n";
+  line("Original", truth(f.original));
+  if (!f.log_sigma_mm.empty()) line("LoG", numbers(f.log_sigma_mm));
+  if (!f.wavelet.empty()) line("Wavelet", f.wavelet);
+  line("Square", truth(f.square));
+  line("SquareRoot", truth(f.square_root));
+  line("Logarithm", truth(f.logarithm));
+  line("Exponential", truth(f.exponential));
+  line("Gradient", truth(f.gradient));
+  if (!s.families.empty()) {
+    text += "[features]\n";
+    line("families", core::join(std::vector<std::string>(s.families.begin(), s.families.end()), ", "));
   }
-  p.voxel_array_shift = settings.voxel_array_shift;
-  p.force_2d = settings.force_2d;
-  p.merge_directions = settings.merge_directions;
-  p.normalize = settings.normalize;
-  p.normalize_scale = settings.normalize_scale;
-  p.resegment_mode = settings.resegment_mode;
-  p.resegment_range = settings.resegment_range;
-  p.resampled_spacing = settings.resampled_spacing;
-  p.pad_distance = settings.pad_distance;
-  p.filters = settings.filters;
-  p.threads = settings.threads;
-  return p;
+  return text;
 }
 
 }  // namespace vbiopsy::encoders::radiomics

@@ -16,6 +16,9 @@
 //   Wavelet = coif1|haar, Square, SquareRoot, Logarithm, Exponential, Gradient = true|false.
 // Section [features]: families = glcm, glrlm, ...  (default: all)
 #include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "encoders/radiomics/extractor.h"
 #include "encoders/radiomics/pyradiomics.h"
@@ -24,10 +27,18 @@ namespace vbiopsy::encoders::radiomics {
 
 ExtractionSettings default_settings();
 
-// The same settings in the PyRadiomics convention (which knows only binWidth).
 // Unknown keys and unreadable values throw core::Error naming the file, key and value. Sections in
 // other_sections belong to the caller and are skipped.
 ExtractionSettings read_settings(const std::filesystem::path& ini, const std::set<std::string>& other_sections = {});
-PyRadiomicsSettings pyradiomics_settings(const ExtractionSettings& settings);
+
+// Every key read_settings knows, as "section.key": the list its errors name, and the keys the
+// tests change one by one to prove that write_settings carries each of them.
+const std::vector<std::string>& setting_keys();
+
+// The settings as canonical INI text: every key with its effective value in a fixed order (the
+// defaults written out), numbers in their shortest exact form. read_settings reads it back to the
+// same settings, so it is both the record of what was used and the key of cached features.
+// `threads` is no key: it changes no value.
+std::string write_settings(const ExtractionSettings& settings);
 
 }  // namespace vbiopsy::encoders::radiomics

@@ -141,10 +141,10 @@ std::vector<double> mean_of(const std::vector<std::vector<double>>& rows) {
   return mean;
 }
 
-void append(FeatureList& out, const char* family, const std::vector<std::pair<const char*, const char*>>& names,
+void append(FeatureList& out, const char* family, const FeatureNames& names,
             const std::vector<double>& values, const std::string& aggregation) {
   for (size_t k = 0; k < names.size(); ++k)
-    out.push_back({family, names[k].first, names[k].second, aggregation,
+    out.push_back({family, names[k].ibsi, names[k].id, aggregation,
                    k < values.size() ? values[k] : std::numeric_limits<double>::quiet_NaN()});
 }
 

@@ -74,17 +74,12 @@ class CountBuilder {
   std::vector<uint64_t> keys_;
 };
 
-// Names of the 16 features of a grey level x size matrix, in IBSI order, with their ids.
-struct SizeMatrixNames {
-  const char* family;
-  std::array<std::pair<const char*, const char*>, 16> features;
-};
 std::vector<double> size_matrix_features(const CountMatrix& m);  // 16 values, IBSI order
 
 // Averages feature vectors (NaN-aware: a NaN in any contributes NaN, as IBSI leaves it undefined).
 std::vector<double> mean_of(const std::vector<std::vector<double>>& rows);
 
-void append(FeatureList& out, const char* family, const std::vector<std::pair<const char*, const char*>>& names,
+void append(FeatureList& out, const char* family, const FeatureNames& names,
             const std::vector<double>& values, const std::string& aggregation);
 
 // Slices (z planes) that hold at least one ROI voxel.
@@ -101,7 +96,7 @@ inline bool wanted(const std::set<std::string>& only, const char* aggregation) {
 // out of the averages.
 template <typename Matrix, typename Count, typename Values>
 void aggregate_directional(const Roi& roi, FeatureList& out, const char* family,
-                           const std::vector<std::pair<const char*, const char*>>& names,
+                           const FeatureNames& names,
                            const std::set<std::string>& only, const Matrix& empty, Count count, Values values) {
   auto features_of = [&](const Matrix& m) { return m.empty() ? std::vector<double>{} : values(m); };
   const bool slice_direction = wanted(only, "2D, averaged"), slice_merged = wanted(only, "2D, slice-merged"),

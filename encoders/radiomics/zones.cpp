@@ -198,7 +198,7 @@ std::vector<double> ngldm_values(const CountMatrix& m) {
 // Per slice averaged ("2D"), slices merged ("2.5D") and the volume ("3D"), those in `only`.
 template <typename Matrix, typename Compute, typename Values>
 void aggregate(const Roi& roi, FeatureList& out, const char* family,
-               const std::vector<std::pair<const char*, const char*>>& names, const Aggregations& only,
+               const FeatureNames& names, const Aggregations& only,
                Compute compute, Values values) {
   const bool per_slice_wanted = wanted(only, "2D"), merged_wanted = wanted(only, "2.5D");
   std::vector<std::vector<double>> per_slice;
@@ -214,47 +214,90 @@ void aggregate(const Roi& roi, FeatureList& out, const char* family,
   if (wanted(only, "3D")) append(out, family, names, values(compute(Region{0, long(roi.size[2]), false})), "3D");
 }
 
-const std::vector<std::pair<const char*, const char*>> kGlszmNames = {
-    {"small_zone_emphasis", "5QRC"}, {"large_zone_emphasis", "48P8"},
-    {"low_grey_level_zone_emphasis", "XMSY"}, {"high_grey_level_zone_emphasis", "5GN9"},
-    {"small_zone_low_grey_level_emphasis", "5RAI"}, {"small_zone_high_grey_level_emphasis", "HW1V"},
-    {"large_zone_low_grey_level_emphasis", "YH51"}, {"large_zone_high_grey_level_emphasis", "J17V"},
-    {"grey_level_non_uniformity", "JNSA"}, {"normalised_grey_level_non_uniformity", "Y1RO"},
-    {"zone_size_non_uniformity", "4JP3"}, {"normalised_zone_size_non_uniformity", "VB3A"},
-    {"zone_percentage", "P30P"}, {"grey_level_variance", "BYLV"}, {"zone_size_variance", "3NSA"},
-    {"zone_size_entropy", "GU8N"}};
-
-const std::vector<std::pair<const char*, const char*>> kGldzmNames = {
-    {"small_distance_emphasis", "0GBI"}, {"large_distance_emphasis", "MB4I"},
-    {"low_grey_level_zone_emphasis", "S1RA"}, {"high_grey_level_zone_emphasis", "K26C"},
-    {"small_distance_low_grey_level_emphasis", "RUVG"}, {"small_distance_high_grey_level_emphasis", "DKNJ"},
-    {"large_distance_low_grey_level_emphasis", "A7WM"}, {"large_distance_high_grey_level_emphasis", "KLTH"},
-    {"grey_level_non_uniformity", "VFT7"}, {"normalised_grey_level_non_uniformity", "7HP3"},
-    {"zone_distance_non_uniformity", "V294"}, {"normalised_zone_distance_non_uniformity", "IATH"},
-    {"zone_percentage", "VIWW"}, {"grey_level_variance", "QK93"}, {"zone_distance_variance", "7WT1"},
-    {"zone_distance_entropy", "GBDU"}};
-
-const std::vector<std::pair<const char*, const char*>> kNgtdmNames = {
-    {"coarseness", "QCDE"}, {"contrast", "65HE"}, {"busyness", "NQ30"}, {"complexity", "HDEZ"},
-    {"strength", "1X9X"}};
-
-const std::vector<std::pair<const char*, const char*>> kNgldmNames = {
-    {"low_dependence_emphasis", "SODN"}, {"high_dependence_emphasis", "IMOQ"},
-    {"low_grey_level_count_emphasis", "TL9H"}, {"high_grey_level_count_emphasis", "OAE7"},
-    {"low_dependence_low_grey_level_emphasis", "EQ3F"}, {"low_dependence_high_grey_level_emphasis", "JA6D"},
-    {"high_dependence_low_grey_level_emphasis", "NBZI"}, {"high_dependence_high_grey_level_emphasis", "9QMG"},
-    {"grey_level_non_uniformity", "FP8K"}, {"normalised_grey_level_non_uniformity", "5SPA"},
-    {"dependence_count_non_uniformity", "Z87G"}, {"normalised_dependence_count_non_uniformity", "OKJI"},
-    {"dependence_count_percentage", "6XV8"}, {"grey_level_variance", "1PFV"},
-    {"dependence_count_variance", "DNX2"}, {"dependence_count_entropy", "FCBV"},
-    {"dependence_count_energy", "CAS9"}};
-
 }  // namespace
+
+const FeatureNames& glszm_names() {
+  static const FeatureNames names = {
+      {"small_zone_emphasis", "5QRC", "SmallAreaEmphasis"},
+      {"large_zone_emphasis", "48P8", "LargeAreaEmphasis"},
+      {"low_grey_level_zone_emphasis", "XMSY", "LowGrayLevelZoneEmphasis"},
+      {"high_grey_level_zone_emphasis", "5GN9", "HighGrayLevelZoneEmphasis"},
+      {"small_zone_low_grey_level_emphasis", "5RAI", "SmallAreaLowGrayLevelEmphasis"},
+      {"small_zone_high_grey_level_emphasis", "HW1V", "SmallAreaHighGrayLevelEmphasis"},
+      {"large_zone_low_grey_level_emphasis", "YH51", "LargeAreaLowGrayLevelEmphasis"},
+      {"large_zone_high_grey_level_emphasis", "J17V", "LargeAreaHighGrayLevelEmphasis"},
+      {"grey_level_non_uniformity", "JNSA", "GrayLevelNonUniformity"},
+      {"normalised_grey_level_non_uniformity", "Y1RO", "GrayLevelNonUniformityNormalized"},
+      {"zone_size_non_uniformity", "4JP3", "SizeZoneNonUniformity"},
+      {"normalised_zone_size_non_uniformity", "VB3A", "SizeZoneNonUniformityNormalized"},
+      {"zone_percentage", "P30P", "ZonePercentage"},
+      {"grey_level_variance", "BYLV", "GrayLevelVariance"},
+      {"zone_size_variance", "3NSA", "ZoneVariance"},
+      {"zone_size_entropy", "GU8N", "ZoneEntropy"},
+  };
+  return names;
+}
+
+const FeatureNames& gldzm_names() {
+  static const FeatureNames names = {
+      {"small_distance_emphasis", "0GBI", nullptr},
+      {"large_distance_emphasis", "MB4I", nullptr},
+      {"low_grey_level_zone_emphasis", "S1RA", nullptr},
+      {"high_grey_level_zone_emphasis", "K26C", nullptr},
+      {"small_distance_low_grey_level_emphasis", "RUVG", nullptr},
+      {"small_distance_high_grey_level_emphasis", "DKNJ", nullptr},
+      {"large_distance_low_grey_level_emphasis", "A7WM", nullptr},
+      {"large_distance_high_grey_level_emphasis", "KLTH", nullptr},
+      {"grey_level_non_uniformity", "VFT7", nullptr},
+      {"normalised_grey_level_non_uniformity", "7HP3", nullptr},
+      {"zone_distance_non_uniformity", "V294", nullptr},
+      {"normalised_zone_distance_non_uniformity", "IATH", nullptr},
+      {"zone_percentage", "VIWW", nullptr},
+      {"grey_level_variance", "QK93", nullptr},
+      {"zone_distance_variance", "7WT1", nullptr},
+      {"zone_distance_entropy", "GBDU", nullptr},
+  };
+  return names;
+}
+
+const FeatureNames& ngtdm_names() {
+  static const FeatureNames names = {
+      {"coarseness", "QCDE", "Coarseness"},
+      {"contrast", "65HE", "Contrast"},
+      {"busyness", "NQ30", "Busyness"},
+      {"complexity", "HDEZ", "Complexity"},
+      {"strength", "1X9X", "Strength"},
+  };
+  return names;
+}
+
+const FeatureNames& ngldm_names() {
+  static const FeatureNames names = {
+      {"low_dependence_emphasis", "SODN", "SmallDependenceEmphasis"},
+      {"high_dependence_emphasis", "IMOQ", "LargeDependenceEmphasis"},
+      {"low_grey_level_count_emphasis", "TL9H", "LowGrayLevelEmphasis"},
+      {"high_grey_level_count_emphasis", "OAE7", "HighGrayLevelEmphasis"},
+      {"low_dependence_low_grey_level_emphasis", "EQ3F", "SmallDependenceLowGrayLevelEmphasis"},
+      {"low_dependence_high_grey_level_emphasis", "JA6D", "SmallDependenceHighGrayLevelEmphasis"},
+      {"high_dependence_low_grey_level_emphasis", "NBZI", "LargeDependenceLowGrayLevelEmphasis"},
+      {"high_dependence_high_grey_level_emphasis", "9QMG", "LargeDependenceHighGrayLevelEmphasis"},
+      {"grey_level_non_uniformity", "FP8K", "GrayLevelNonUniformity"},
+      {"normalised_grey_level_non_uniformity", "5SPA", nullptr},
+      {"dependence_count_non_uniformity", "Z87G", "DependenceNonUniformity"},
+      {"normalised_dependence_count_non_uniformity", "OKJI", "DependenceNonUniformityNormalized"},
+      {"dependence_count_percentage", "6XV8", nullptr},
+      {"grey_level_variance", "1PFV", "GrayLevelVariance"},
+      {"dependence_count_variance", "DNX2", "DependenceVariance"},
+      {"dependence_count_entropy", "FCBV", "DependenceEntropy"},
+      {"dependence_count_energy", "CAS9", nullptr},
+  };
+  return names;
+}
 
 FeatureList glszm_features(const Roi& roi, const Aggregations& only) {
   FeatureList out;
   const PaddedLevels grid(roi);
-  aggregate<CountMatrix>(roi, out, "glszm", kGlszmNames, only,
+  aggregate<CountMatrix>(roi, out, "glszm", glszm_names(), only,
                          [&](const Region& r) { return zone_matrices(roi, grid, r, false).first; }, size_matrix_features);
   return out;
 }
@@ -262,7 +305,7 @@ FeatureList glszm_features(const Roi& roi, const Aggregations& only) {
 FeatureList gldzm_features(const Roi& roi, const Aggregations& only) {
   FeatureList out;
   const PaddedLevels grid(roi);
-  aggregate<CountMatrix>(roi, out, "gldzm", kGldzmNames, only,
+  aggregate<CountMatrix>(roi, out, "gldzm", gldzm_names(), only,
                          [&](const Region& r) { return zone_matrices(roi, grid, r, true).second; }, size_matrix_features);
   return out;
 }
@@ -270,14 +313,14 @@ FeatureList gldzm_features(const Roi& roi, const Aggregations& only) {
 FeatureList ngtdm_features(const Roi& roi, const Aggregations& only) {
   FeatureList out;
   const PaddedLevels grid(roi);
-  aggregate<Ngtdm>(roi, out, "ngtdm", kNgtdmNames, only, [&](const Region& r) { return ngtdm_of(roi, grid, r); }, ngtdm_values);
+  aggregate<Ngtdm>(roi, out, "ngtdm", ngtdm_names(), only, [&](const Region& r) { return ngtdm_of(roi, grid, r); }, ngtdm_values);
   return out;
 }
 
 FeatureList ngldm_features(const Roi& roi, const Aggregations& only) {
   FeatureList out;
   const PaddedLevels grid(roi);
-  aggregate<CountMatrix>(roi, out, "ngldm", kNgldmNames, only, [&](const Region& r) { return ngldm_of(roi, grid, r); }, ngldm_values);
+  aggregate<CountMatrix>(roi, out, "ngldm", ngldm_names(), only, [&](const Region& r) { return ngldm_of(roi, grid, r); }, ngldm_values);
   return out;
 }
 

@@ -2,7 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "core/random.h"
+#include "datasets/splits.h"
 #include "fusion/learners/builtin.h"
 
 namespace vbiopsy::fusion {
@@ -45,15 +45,7 @@ void SupportVectorMachine::fit(const Eigen::MatrixXd& x, const std::vector<int>&
   gamma_ = gamma_option_ > 0 ? gamma_option_ : 1.0 / static_cast<double>(x.cols());
   const cv::Mat data = to_cv_matrix((x.rowwise() - mean_).array().rowwise() / scale_.array());
   // Out-of-fold decision values (stratified 3-fold) for an honest Platt calibration.
-  std::vector<int> fold(y.size());
-  {
-    std::vector<int> seen(classes, 0);
-    core::Rng rng(core::derive_seed(seed_, {17}));
-    std::vector<size_t> order(y.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
-    for (size_t i : order) fold[i] = seen[y[i]]++ % 3;
-  }
+  const std::vector<int> fold = datasets::stratified_folds(std::vector<int64_t>(y.begin(), y.end()), 3, seed_, 17, classes);
   machines_.clear();
   calibration_.assign(classes, {});
   const int machines = classes == 2 ? 1 : classes;

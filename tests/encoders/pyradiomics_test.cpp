@@ -9,6 +9,7 @@
 #include "core/csv.h"
 #include "core/error.h"
 #include "core/strings.h"
+#include "encoders/radiomics/settings.h"
 #include "modalities/image_io.h"
 
 namespace vbiopsy::encoders::radiomics {
@@ -41,37 +42,38 @@ bool mesh_based(const std::string& name) {
 
 struct Configuration {
   const char* suffix;  // baseline column = brainN + suffix
-  PyRadiomicsSettings settings;
+  ExtractionSettings settings;
 };
 
 std::vector<Configuration> configurations() {
   std::vector<Configuration> out;
-  PyRadiomicsSettings s;
+  ExtractionSettings s = default_settings();  // binWidth 25, PyRadiomics' default
   s.voxel_array_shift = 2000;  // each configuration's settings as its diagnostics row records them
   out.push_back({"", s});
-  s = {};
-  s.bin_count = 64;
+  s = default_settings();
+  s.discretisation.method = Discretisation::kFixedBinNumber;
+  s.discretisation.bin_number = 64;
   out.push_back({"_FBN", s});
-  s = {};
+  s = default_settings();
   s.force_2d = true;
   out.push_back({"_2d", s});
-  s = {};
+  s = default_settings();
   s.merge_directions = true;
   out.push_back({"_combined", s});
-  s = {};
+  s = default_settings();
   s.normalize = true;
   s.normalize_scale = 100;
-  s.bin_width = 5;
+  s.discretisation.bin_size = 5;
   out.push_back({"_normalization", s});
-  s = {};
+  s = default_settings();
   s.resegment_mode = "sigma";
   s.resegment_range = {-3, 3};
   out.push_back({"_resegmentation", s});
-  s = {};
-  s.bin_width = 5000;
+  s = default_settings();
+  s.discretisation.bin_size = 5000;
   s.resegment_range = {0};
   out.push_back({"_flatRegion", s});
-  s = {};
+  s = default_settings();
   s.resampled_spacing = {2, 2, 2};
   out.push_back({"_resampling", s});
   return out;
@@ -85,8 +87,7 @@ TEST(PyRadiomicsCompat, EveryConfigurationMatchesTheBaselineOnBrain1AndBrain2) {
     EXPECT_EQ(pixel_type, "short");  // resampling rounds as the stored type does
     for (auto configuration : configurations()) {
       const std::string column = name + configuration.suffix;
-      configuration.settings.stored_pixel_type = pixel_type;
-      const auto features = pyradiomics_features(image, mask, configuration.settings);
+      const auto features = pyradiomics_features(image, mask, configuration.settings, pixel_type);
       const auto expected = baseline(column);
       ASSERT_FALSE(expected.empty()) << column;
       std::map<std::string, double> computed;
@@ -142,7 +143,6 @@ TEST(PyRadiomicsCompat, Shape2DMatchesTheBaselineOnTheSliceItWasComputedOn) {
 }  // namespace vbiopsy::encoders::radiomics
 
 #include "encoders/radiomics/extractor.h"
-#include "encoders/radiomics/settings.h"
 
 namespace vbiopsy::encoders::radiomics {
 namespace {
@@ -164,7 +164,7 @@ TEST(RadiomicsThreads, FilteredImagesGiveTheSameFeaturesInTheSameOrderOnOneOrThr
   filters.log_sigma_mm = {1, 3};
   filters.wavelet = "haar";
   filters.square = filters.exponential = filters.gradient = true;
-  PyRadiomicsSettings py;
+  auto py = default_settings();
   py.filters = filters;
   auto ibsi = default_settings();
   ibsi.filters = filters;

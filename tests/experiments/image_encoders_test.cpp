@@ -12,6 +12,7 @@
 #include "core/files.h"
 #include "core/random.h"
 #include "datasets/manifest.h"
+#include "encoders/nn/image_layouts.h"
 #include "experiments/config.h"
 #include "experiments/feature_table.h"
 #include "experiments/fitted_model.h"
@@ -161,7 +162,7 @@ TEST(ImageEncoders, ACaseCropDependsOnItsOwnImagesOnly) {
   std::vector<std::string> ids;
   for (const auto& c : cohort.cases) ids.push_back(c.case_id);
   for (const std::string encoder : {"cnn3d", "vit2d"}) {
-    const auto spec = ImageInputSpec::from("mri", encoder, {{"size", "16"}, {"depth", "4"}});
+    const auto spec = ImageInputSpec::from("mri", encoder, encoders::image_layout(encoder, "mri"), {{"size", "16"}, {"depth", "4"}});
     const auto together = image_block_of(cohort, ids, spec, 2);
     for (size_t i = 0; i < ids.size(); ++i) {
       const auto alone = image_block_of(cohort, {ids[i]}, spec, 1);
@@ -182,9 +183,16 @@ TEST(ImageEncoders, MisconfigurationsAreRefusedWithTheReason) {
   // A modality that reads feature columns needs a features table.
   EXPECT_NE(error_of([&] { read_experiment_config(config_with("[experiment]\nmodalities = mri\n")); }).find("reads feature columns"),
             std::string::npos);
-  // An encoder that cannot read a modality's images.
-  EXPECT_NE(error_of([&] { ImageInputSpec::from("mg", "cnn3d", {}); }).find("cannot read the images of modality 'mg'"), std::string::npos);
-  EXPECT_NE(error_of([&] { ImageInputSpec::from("mri", "cnn3d", {{"colour", "1"}}); }).find("[images.mri] has no option 'colour'"),
+  // An encoder that cannot read a modality's images: what it reads comes from its registration.
+  EXPECT_NE(error_of([&] { encoders::image_layout("cnn3d", "mg"); }).find("cannot read the images of modality 'mg'; it reads the images of mri (volume)"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { encoders::image_layout("radiomics_mlp", "mg"); }).find("it reads feature vectors only"), std::string::npos);
+  EXPECT_EQ(encoders::image_layout("cnn2d", "us"), modalities::CropLayout::kFrames);
+  EXPECT_EQ(encoders::image_layout("vit2d", "mri"), modalities::CropLayout::kSlices);
+  EXPECT_NE(error_of([&] { ImageInputSpec::from("mg", "cnn3d", modalities::CropLayout::kVolume, {}); }).find("volume are crops of mri, not of mg"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { ImageInputSpec::from("mri", "cnn3d", modalities::CropLayout::kVolume, {{"colour", "1"}}); })
+                .find("[images.mri] has no option 'colour'"),
             std::string::npos);
 }
 
@@ -224,7 +232,7 @@ validation_fraction = 0
 
   const auto cohort = datasets::read_cohort(config.manifest).cohort;
   auto table = build_feature_table(cohort, case_id_table(cohort), {"mg", "clinical"}, {}, true, {"mg"});
-  const auto spec = ImageInputSpec::from("mg", "cnn2d", config.image_options.at("mg"));
+  const auto spec = ImageInputSpec::from("mg", "cnn2d", modalities::CropLayout::kViews, config.image_options.at("mg"));
   add_image_block(table, image_block_of(cohort, table.case_ids, spec, 2));
   std::vector<size_t> train, all(table.size());
   std::iota(all.begin(), all.end(), 0);

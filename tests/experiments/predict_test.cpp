@@ -370,7 +370,7 @@ TEST(FoldHabitats, ClusterOnTrainingCasesOnlyAndDescribeEveryCaseTheSameWhatever
   const auto cohort = datasets::read_cohort(dir / "cohort" / "manifest.csv").cohort;
   std::vector<std::string> ids;
   for (const auto& c : cohort.cases) ids.push_back(c.case_id);
-  encoders::radiomics::CohortExtractionSettings settings;
+  extraction::CohortExtractionSettings settings;
   settings.habitat_maps = {"wash_in", "ser"};
   settings.habitat_options.fixed_habitats = 3;
   auto voxels = habitat_voxels_of(cohort, ids, settings, 2);

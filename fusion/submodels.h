@@ -9,27 +9,29 @@
 // Selected in a config as the fusion method `submodels`; [fusion.submodels] learner (default
 // logistic), meta (default xgboost), inner_folds (default 3), learner_<option>, meta_<option>.
 #include <Eigen/Dense>
+#include <map>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
-#include "experiments/config.h"
+
+#include "core/registry.h"
 
 namespace vbiopsy::fusion {
-class Classifier;
-}
 
-namespace vbiopsy::experiments {
+class Classifier;
 
 class BinarySubmodels {
  public:
   struct Options {
     std::string learner = "logistic", meta = "xgboost";
-    OptionMap learner_options, meta_options;
+    std::map<std::string, std::string> learner_options, meta_options;
     int inner_folds = 3;
   };
-  static Options options_from(const OptionMap& options);
+  static Options options_from(const std::map<std::string, std::string>& options);
+  // The options above with their defaults (learner_<option> and meta_<option> pass on).
+  static std::vector<core::OptionSpec> option_specs();
 
   BinarySubmodels();
   ~BinarySubmodels();
@@ -47,13 +49,13 @@ class BinarySubmodels {
 
  private:
   // [cases, 3 per modality]: P(positive), P(zero), presence.
-  Eigen::MatrixXd meta_features(const std::vector<std::vector<const fusion::Classifier*>>& submodels, const std::vector<Eigen::MatrixXd>& blocks,
+  Eigen::MatrixXd meta_features(const std::vector<std::vector<const Classifier*>>& submodels, const std::vector<Eigen::MatrixXd>& blocks,
                                 const std::vector<std::vector<bool>>& present) const;
 
   std::string learner_, meta_name_;
-  std::vector<std::vector<std::unique_ptr<fusion::Classifier>>> submodels_;  // [modality][question]
+  std::vector<std::vector<std::unique_ptr<Classifier>>> submodels_;  // [modality][question]
   std::vector<double> prevalence_;  // of the two answers in training
-  std::unique_ptr<fusion::Classifier> meta_;
+  std::unique_ptr<Classifier> meta_;
 };
 
-}  // namespace vbiopsy::experiments
+}  // namespace vbiopsy::fusion

@@ -1,15 +1,15 @@
-#include "experiments/submodels.h"
+#include "fusion/submodels.h"
 
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "core/random.h"
 #include "core/strings.h"
+#include "datasets/her2.h"
 #include "datasets/splits.h"
 #include "fusion/learners/classifier.h"
-#include "fusion/stacking.h"
 
-namespace vbiopsy::experiments {
+namespace vbiopsy::fusion {
 
 namespace {
 
@@ -24,7 +24,14 @@ BinarySubmodels::~BinarySubmodels() = default;
 BinarySubmodels::BinarySubmodels(BinarySubmodels&&) noexcept = default;
 BinarySubmodels& BinarySubmodels::operator=(BinarySubmodels&&) noexcept = default;
 
-BinarySubmodels::Options BinarySubmodels::options_from(const OptionMap& options) {
+std::vector<core::OptionSpec> BinarySubmodels::option_specs() {
+  const Options d;
+  return {{"learner", d.learner, "the binary classifier of each question (any classifier); learner_<option> its options"},
+          {"meta", d.meta, "the meta-learner over the submodels' probabilities; meta_<option> its options"},
+          {"inner_folds", std::to_string(d.inner_folds), "inner folds for the meta-learner's out-of-fold inputs"}};
+}
+
+BinarySubmodels::Options BinarySubmodels::options_from(const std::map<std::string, std::string>& options) {
   Options out;
   for (const auto& [key, value] : options) {
     if (key == "learner") out.learner = value;
@@ -42,7 +49,7 @@ BinarySubmodels::Options BinarySubmodels::options_from(const OptionMap& options)
   return out;
 }
 
-Eigen::MatrixXd BinarySubmodels::meta_features(const std::vector<std::vector<const fusion::Classifier*>>& submodels,
+Eigen::MatrixXd BinarySubmodels::meta_features(const std::vector<std::vector<const Classifier*>>& submodels,
                                                const std::vector<Eigen::MatrixXd>& blocks, const std::vector<std::vector<bool>>& present) const {
   const Eigen::Index n = blocks.front().rows();
   Eigen::MatrixXd out(n, static_cast<Eigen::Index>(3 * blocks.size()));
@@ -73,17 +80,17 @@ void BinarySubmodels::fit(const std::vector<Eigen::MatrixXd>& blocks, const std:
       if (present[m][r]) used.push_back(r);
     Eigen::MatrixXd x(static_cast<Eigen::Index>(used.size()), blocks[m].cols());
     for (size_t i = 0; i < used.size(); ++i) x.row(static_cast<Eigen::Index>(i)) = blocks[m].row(static_cast<Eigen::Index>(used[i]));
-    std::vector<std::unique_ptr<fusion::Classifier>> out;
+    std::vector<std::unique_ptr<Classifier>> out;
     for (int q = 0; q < kQuestions; ++q) {
       std::vector<int> y;
       for (size_t r : used) y.push_back(answer(labels[r], q));
-      out.push_back(fusion::make_classifier(options.learner, options.learner_options, core::derive_seed(seed, {stream, m, static_cast<uint64_t>(q)}), threads));
+      out.push_back(make_classifier(options.learner, options.learner_options, core::derive_seed(seed, {stream, m, static_cast<uint64_t>(q)}), threads));
       out.back()->fit(x, y);
     }
     return out;
   };
-  auto pointers = [](const std::vector<std::vector<std::unique_ptr<fusion::Classifier>>>& models) {
-    std::vector<std::vector<const fusion::Classifier*>> out;
+  auto pointers = [](const std::vector<std::vector<std::unique_ptr<Classifier>>>& models) {
+    std::vector<std::vector<const Classifier*>> out;
     for (const auto& m : models) out.push_back({m[0].get(), m[1].get()});
     return out;
   };
@@ -94,7 +101,7 @@ void BinarySubmodels::fit(const std::vector<Eigen::MatrixXd>& blocks, const std:
     std::vector<size_t> fit_rows, held;
     for (size_t i = 0; i < n; ++i) (fold[i] == f ? held : fit_rows).push_back(i);
     if (held.empty()) continue;
-    std::vector<std::vector<std::unique_ptr<fusion::Classifier>>> inner;
+    std::vector<std::vector<std::unique_ptr<Classifier>>> inner;
     for (size_t m = 0; m < blocks.size(); ++m) inner.push_back(fit_submodels(m, fit_rows, 2 + static_cast<uint64_t>(f)));
     std::vector<Eigen::MatrixXd> held_blocks;
     std::vector<std::vector<bool>> held_present;
@@ -111,7 +118,7 @@ void BinarySubmodels::fit(const std::vector<Eigen::MatrixXd>& blocks, const std:
     const auto features = meta_features(pointers(inner), held_blocks, held_present);
     for (size_t i = 0; i < held.size(); ++i) meta_x.row(static_cast<Eigen::Index>(held[i])) = features.row(static_cast<Eigen::Index>(i));
   }
-  meta_ = fusion::make_classifier(options.meta, options.meta_options, core::derive_seed(seed, {100}), threads);
+  meta_ = make_classifier(options.meta, options.meta_options, core::derive_seed(seed, {100}), threads);
   meta_->fit(meta_x, labels);
   std::vector<size_t> all(n);
   for (size_t i = 0; i < n; ++i) all[i] = i;
@@ -122,7 +129,7 @@ void BinarySubmodels::fit(const std::vector<Eigen::MatrixXd>& blocks, const std:
 Eigen::MatrixXd BinarySubmodels::predict_proba(const std::vector<Eigen::MatrixXd>& blocks, const std::vector<std::vector<bool>>& present) const {
   if (!meta_) core::fail("submodels: not fitted");
   if (blocks.size() != submodels_.size()) core::fail("submodels: ", blocks.size(), " blocks, fitted on ", submodels_.size());
-  std::vector<std::vector<const fusion::Classifier*>> models;
+  std::vector<std::vector<const Classifier*>> models;
   for (const auto& m : submodels_) models.push_back({m[0].get(), m[1].get()});
   return meta_->predict_proba(meta_features(models, blocks, present));
 }
@@ -145,13 +152,13 @@ BinarySubmodels BinarySubmodels::load(const nlohmann::json& state, const std::ve
       core::fail("submodels state: ", submodels.size(), " modalities and ", out.prevalence_.size(), " prevalences, expected ", block_widths.size(),
                  " and ", kQuestions);
     // The meta-learner reads three values per modality (meta_features); each submodel one block.
-    out.meta_ = fusion::load_classifier(out.meta_name_, state.at("meta_state"),
-                                        {static_cast<Eigen::Index>(3 * block_widths.size()), static_cast<int>(fusion::kClasses)});
+    out.meta_ = load_classifier(out.meta_name_, state.at("meta_state"),
+                                        {static_cast<Eigen::Index>(3 * block_widths.size()), static_cast<int>(datasets::kHer2ClassCount)});
     for (size_t m = 0; m < block_widths.size(); ++m) {
       if (!submodels[m].is_array() || submodels[m].size() != kQuestions) core::fail("submodels state: modality ", m, " needs ", kQuestions, " submodels");
-      std::vector<std::unique_ptr<fusion::Classifier>> pair;
+      std::vector<std::unique_ptr<Classifier>> pair;
       for (int q = 0; q < kQuestions; ++q)
-        pair.push_back(fusion::load_classifier(out.learner_, submodels[m][static_cast<size_t>(q)], {block_widths[m], 2}));
+        pair.push_back(load_classifier(out.learner_, submodels[m][static_cast<size_t>(q)], {block_widths[m], 2}));
       out.submodels_.push_back(std::move(pair));
     }
   } catch (const nlohmann::json::exception& e) {
@@ -160,4 +167,4 @@ BinarySubmodels BinarySubmodels::load(const nlohmann::json& state, const std::ve
   return out;
 }
 
-}  // namespace vbiopsy::experiments
+}  // namespace vbiopsy::fusion

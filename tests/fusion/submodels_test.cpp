@@ -1,4 +1,4 @@
-#include "experiments/submodels.h"
+#include "fusion/submodels.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include "core/error.h"
 #include "core/random.h"
 
-namespace vbiopsy::experiments {
+namespace vbiopsy::fusion {
 namespace {
 
 // Two modalities, each answering one question: the first separates HER2-positive, the second
@@ -76,4 +76,4 @@ TEST(BinarySubmodels, CombineTwoQuestionsIntoThreeClassesAndIgnoreAbsentBlocks) 
 }
 
 }  // namespace
-}  // namespace vbiopsy::experiments
+}  // namespace vbiopsy::fusion

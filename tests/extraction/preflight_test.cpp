@@ -1,7 +1,7 @@
 // The preflight (vbiopsy validate --config, and runs that extract) finds every input problem the
 // extraction would fail on, on a cohort with one case of each kind; binary masks of any stored
 // value simply work, and a label that is not there is named with the file and the values found.
-#include "encoders/radiomics/extraction_inputs.h"
+#include "extraction/inputs.h"
 
 #include <gtest/gtest.h>
 
@@ -16,14 +16,19 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "core/strings.h"
+#include "encoders/radiomics/roi.h"
 #include "modalities/case_loader.h"
 #include "modalities/cohort_check.h"
 #include "modalities/image_io.h"
 #include "modalities/synthetic_cohort.h"
 
-namespace vbiopsy::encoders::radiomics {
+namespace vbiopsy::extraction {
 namespace {
 namespace fs = std::filesystem;
+using encoders::radiomics::Discretisation;
+using encoders::radiomics::ExtractionSettings;
+using encoders::radiomics::kAnyLabel;
+using encoders::radiomics::region_of;
 
 class Preflight : public ::testing::Test {
  protected:
@@ -158,4 +163,4 @@ TEST(SelectRegion, ASegmentationSegmentIsPickedByItsLabelAndAMissingOneIsNamed) 
 }
 
 }  // namespace
-}  // namespace vbiopsy::encoders::radiomics
+}  // namespace vbiopsy::extraction

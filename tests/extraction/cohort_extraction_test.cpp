@@ -1,4 +1,4 @@
-#include "encoders/radiomics/cohort_extraction.h"
+#include "extraction/cohort_extraction.h"
 
 #include <gtest/gtest.h>
 
@@ -10,13 +10,15 @@
 #include "core/files.h"
 #include "core/strings.h"
 #include "encoders/radiomics/settings.h"
+#include "extraction/settings.h"
 #include "modalities/case_loader.h"
 #include "modalities/image_io.h"
 #include "modalities/synthetic_cohort.h"
 
-namespace vbiopsy::encoders::radiomics {
+namespace vbiopsy::extraction {
 namespace {
 namespace fs = std::filesystem;
+using encoders::radiomics::Discretisation;
 
 class CohortExtraction : public ::testing::Test {
  protected:
@@ -138,18 +140,18 @@ TEST(CohortExtractionSettings, AnEmptyIniGivesTheDefaultSettings) {
   const auto file = fs::temp_directory_path() / ("vbiopsy_empty_" + std::to_string(::getpid()) + ".ini");
   core::write_file_atomic(file, "; defaults\n");
   CohortExtractionSettings defaults;
-  defaults.radiomics = default_settings();
-  EXPECT_EQ(settings_text(read_cohort_extraction_settings(file)), settings_text(defaults));
+  defaults.radiomics = encoders::radiomics::default_settings();
+  EXPECT_EQ(write_cohort_settings(read_cohort_extraction_settings(file)), write_cohort_settings(defaults));
   fs::remove(file);
 }
 
 }  // namespace
-}  // namespace vbiopsy::encoders::radiomics
+}  // namespace vbiopsy::extraction
 
 #include "modalities/image_io.h"
 #include "modalities/mri/clustering.h"
 
-namespace vbiopsy::encoders::radiomics {
+namespace vbiopsy::extraction {
 namespace {
 
 TEST(CohortExtractionHabitats, WritesLabelMapsThatMatchThePlantedHabitats) {
@@ -199,4 +201,4 @@ TEST(CohortExtractionHabitats, WritesLabelMapsThatMatchThePlantedHabitats) {
 }
 
 }  // namespace
-}  // namespace vbiopsy::encoders::radiomics
+}  // namespace vbiopsy::extraction

@@ -1,4 +1,4 @@
-#include "encoders/radiomics/extraction_inputs.h"
+#include "extraction/inputs.h"
 
 #include <algorithm>
 #include <climits>
@@ -8,19 +8,14 @@
 #include "core/warnings.h"
 #include "core/strings.h"
 #include "encoders/radiomics/roi.h"
+#include "extraction/mri_maps.h"
 #include "modalities/dicom/dicom_file.h"
 #include "modalities/dicom/segmentation.h"
 
-namespace vbiopsy::encoders::radiomics {
+namespace vbiopsy::extraction {
 namespace fs = std::filesystem;
 
 namespace {
-
-const std::vector<std::string> kKineticMaps = {"pe", "ttp", "me", "ie", "wash_in", "ser", "wash_out", "auc60", "auc90"};
-
-bool is_phase_map(const std::string& name) {
-  return name.size() > 3 && name.rfind("dce", 0) == 0 && std::all_of(name.begin() + 3, name.end(), ::isdigit);
-}
 
 // What the settings need of the study beyond what loading checked (two DCE phases, grids, masks).
 void check_mri_requirements(const modalities::LoadedMri& mri, const datasets::MriStudy& study, const CohortExtractionSettings& s) {
@@ -36,7 +31,7 @@ void check_mri_requirements(const modalities::LoadedMri& mri, const datasets::Mr
   const bool has_adc = mri.adc.has_value() || mri.dwi.size() >= 2;
   if (s.habitats)
     for (const auto& map : s.habitat_maps) {
-      if (std::find(kKineticMaps.begin(), kKineticMaps.end(), map) != kKineticMaps.end()) need_phases(("[habitats] map " + map).c_str());
+      if (is_kinetic_map(map)) need_phases(("[habitats] map " + map).c_str());
       else if (map == "adc" && !has_adc)
         core::fail(dce, ": [habitats] map adc needs an ADC map (mri_adc) or DWI with two or more b-values; the case has neither");
       else if (map == "t2" && !mri.t2) core::fail(dce, ": [habitats] map t2 needs a T2-weighted image (mri_t2); the case has none");
@@ -58,7 +53,7 @@ void check_mri_requirements(const modalities::LoadedMri& mri, const datasets::Mr
 
 }  // namespace
 
-core::Mask select_region(const core::Mask& mask, const fs::path& file, const ExtractionSettings& settings) {
+core::Mask select_region(const core::Mask& mask, const fs::path& file, const encoders::radiomics::ExtractionSettings& settings) {
   int label = settings.label;
   if (!settings.segment.empty()) {
     if (modalities::dicom::sop_class_of(file) != modalities::dicom::kSegmentationStorageUid)
@@ -73,8 +68,8 @@ core::Mask select_region(const core::Mask& mask, const fs::path& file, const Ext
     if (label < 0)
       core::fail(file.string(), ": no segment labelled '", settings.segment, "' (setting.segment); its segments: ", core::join(known, ", "));
   }
-  check_mask_label(mask, label, file.string());
-  return region_of(mask, label);
+  encoders::radiomics::check_mask_label(mask, label, file.string());
+  return encoders::radiomics::region_of(mask, label);
 }
 
 modalities::LoadedMri load_mri_for_extraction(const datasets::MriStudy& study, const CohortExtractionSettings& settings) {
@@ -116,4 +111,4 @@ modalities::CaseLoaders extraction_loaders(const CohortExtractionSettings& setti
           [settings](const datasets::Ultrasound& ultrasound) { load_ultrasound_for_extraction(ultrasound, settings); }};
 }
 
-}  // namespace vbiopsy::encoders::radiomics
+}  // namespace vbiopsy::extraction

@@ -4,11 +4,12 @@
 // that extract, before anything is trained) call the same functions, so the preflight finds every
 // input problem the extraction would fail on.
 #include "datasets/case.h"
-#include "encoders/radiomics/cohort_extraction.h"
+#include "encoders/radiomics/extractor.h"
+#include "extraction/settings.h"
 #include "modalities/case_loader.h"
 #include "modalities/cohort_check.h"
 
-namespace vbiopsy::encoders::radiomics {
+namespace vbiopsy::extraction {
 
 // The study, its tumour mask (and a second reader's) reduced to the region of setting.label as
 // 0/1 masks, with what the settings need checked: the label in each mask file, three or more DCE
@@ -23,9 +24,9 @@ modalities::LoadedUltrasound load_ultrasound_for_extraction(const datasets::Ultr
 // The region of a mask file as a 0/1 mask: every non-zero voxel, the voxels of setting.label, or
 // the segment of a DICOM Segmentation whose SegmentLabel is setting.segment (case-insensitive). A
 // label or segment the file lacks is an error naming the file and what it holds.
-core::Mask select_region(const core::Mask& mask, const std::filesystem::path& file, const ExtractionSettings& settings);
+core::Mask select_region(const core::Mask& mask, const std::filesystem::path& file, const encoders::radiomics::ExtractionSettings& settings);
 
 // The loaders above, for modalities::check_cases and load_checked_cohort.
 modalities::CaseLoaders extraction_loaders(const CohortExtractionSettings& settings);
 
-}  // namespace vbiopsy::encoders::radiomics
+}  // namespace vbiopsy::extraction
