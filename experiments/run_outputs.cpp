@@ -11,6 +11,7 @@
 #include "experiments/calibration.h"
 #include "experiments/run_metrics.h"
 #include "experiments/statistics/bootstrap.h"
+#include "experiments/statistics/comparisons.h"
 #include "experiments/statistics/shapley.h"
 #include "modalities/synthetic_cohort.h"
 

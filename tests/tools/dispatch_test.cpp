@@ -18,7 +18,11 @@ const std::string kProgram = std::string(VBIOPSY_BIN_DIR) + "/vbiopsy";
 TEST(Dispatch, ModelCommandsRunInVbiopsyLearnWithTheSameArguments) {
   const Result list = run(kProgram + " list");
   EXPECT_EQ(list.status, 0) << list.output;
-  EXPECT_NE(list.output.find("encoders:"), std::string::npos) << list.output;
+  // Generated from the registries: the image encoders with the crops they declare, every grid method with its kind.
+  for (const char* expected : {"encoders ([encoder.<modality>] name):", "reads the images of mri (volume)", "fusion methods (experiment.fusion):",
+                               "  late - [fusion network]", "stacking_learner = logistic", "  xgboost - [classical learner]",
+                               "  submodels - [binary submodels]", "read by cnn2d, cnn3d, vit2d"})
+    EXPECT_NE(list.output.find(expected), std::string::npos) << expected << "\n" << list.output;
   // Options reach the other program, and its messages still name `vbiopsy`.
   const Result missing = run(kProgram + " report --bogus");
   EXPECT_EQ(missing.status, 1) << missing.output;
