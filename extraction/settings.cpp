@@ -24,14 +24,6 @@ const std::vector<std::string> kHabitatKeys = {"habitats.enabled", "habitats.map
   core::fail(ini.string(), ": unknown key '", where, "'", core::did_you_mean(where, known), "; known: ", core::join(known, ", "));
 }
 
-std::string numbers(const std::vector<double>& values) {
-  std::vector<std::string> texts;
-  for (double v : values) texts.push_back(core::format_double(v));
-  return core::join(texts, ", ");
-}
-
-const char* truth(bool value) { return value ? "true" : "false"; }
-
 }  // namespace
 
 std::vector<std::string> cohort_setting_keys() {
@@ -134,15 +126,15 @@ std::string write_cohort_settings(const CohortExtractionSettings& s, bool with_h
   std::string text = encoders::radiomics::write_settings(s.radiomics);
   auto line = [&](const std::string& key, const std::string& value) { text += key + " = " + value + "\n"; };
   text += "[regions]\n";
-  if (!s.rings_mm.empty()) line("rings_mm", numbers(s.rings_mm));
+  if (!s.rings_mm.empty()) line("rings_mm", encoders::radiomics::ini_numbers(s.rings_mm));
   if (!s.retest.empty()) line("retest", s.retest);
   const auto& a = s.acquisition;
   text += "[mri]\n";
   line("sequences", core::join(s.sequences, ", "));
-  line("kinetics", truth(s.kinetics));
-  line("register", truth(s.register_sequences));
-  line("tofts", truth(s.tofts));
-  line("extended", truth(s.extended_tofts));
+  line("kinetics", encoders::radiomics::ini_flag(s.kinetics));
+  line("register", encoders::radiomics::ini_flag(s.register_sequences));
+  line("tofts", encoders::radiomics::ini_flag(s.tofts));
+  line("extended", encoders::radiomics::ini_flag(s.extended_tofts));
   line("t10_s", core::format_double(a.t10_s));
   line("tr_s", core::format_double(a.tr_s));
   line("flip_angle_deg", core::format_double(a.flip_angle_deg));
@@ -151,7 +143,7 @@ std::string write_cohort_settings(const CohortExtractionSettings& s, bool with_h
   if (!with_habitats) return text;
   const auto& h = s.habitat_options;
   text += "[habitats]\n";
-  line("enabled", truth(s.habitats));
+  line("enabled", encoders::radiomics::ini_flag(s.habitats));
   line("maps", core::join(s.habitat_maps, ", "));
   line("min", std::to_string(h.min_habitats));
   line("max", std::to_string(h.max_habitats));

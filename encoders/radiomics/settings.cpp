@@ -152,14 +152,13 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
   return s;
 }
 
-namespace {
-std::string numbers(const std::vector<double>& values) {
+std::string ini_numbers(const std::vector<double>& values) {
   std::vector<std::string> texts;
   for (double v : values) texts.push_back(core::format_double(v));
   return core::join(texts, ", ");
 }
-const char* truth(bool value) { return value ? "true" : "false"; }
-}  // namespace
+
+const char* ini_flag(bool value) { return value ? "true" : "false"; }
 
 std::string write_settings(const ExtractionSettings& s) {
   const auto& d = s.discretisation;
@@ -172,26 +171,26 @@ std::string write_settings(const ExtractionSettings& s) {
   if (d.method == Discretisation::kFixedBinSize) line("binWidth", core::format_double(d.bin_size));
   if (d.method == Discretisation::kFixedBinNumber) line("binCount", std::to_string(d.bin_number));
   line("maxGreyLevels", std::to_string(d.max_levels));
-  if (!s.resegment_range.empty()) line("resegmentRange", numbers(s.resegment_range));
+  if (!s.resegment_range.empty()) line("resegmentRange", ini_numbers(s.resegment_range));
   line("resegmentMode", s.resegment_mode);
-  if (!s.resampled_spacing.empty()) line("resampledPixelSpacing", numbers(s.resampled_spacing));
+  if (!s.resampled_spacing.empty()) line("resampledPixelSpacing", ini_numbers(s.resampled_spacing));
   line("interpolator", s.bspline ? "sitkBSpline" : "sitkLinear");
   line("voxelArrayShift", core::format_double(s.voxel_array_shift));
-  line("force2D", truth(s.force_2d));
+  line("force2D", ini_flag(s.force_2d));
   if (s.merge_directions) line("weightingNorm", "no_weighting");
-  line("normalize", truth(s.normalize));
+  line("normalize", ini_flag(s.normalize));
   line("normalizeScale", core::format_double(s.normalize_scale));
   line("padDistance", core::format_double(s.pad_distance));
   const auto& f = s.filters;
   text += "[imageType]\n";
-  line("Original", truth(f.original));
-  if (!f.log_sigma_mm.empty()) line("LoG", numbers(f.log_sigma_mm));
+  line("Original", ini_flag(f.original));
+  if (!f.log_sigma_mm.empty()) line("LoG", ini_numbers(f.log_sigma_mm));
   if (!f.wavelet.empty()) line("Wavelet", f.wavelet);
-  line("Square", truth(f.square));
-  line("SquareRoot", truth(f.square_root));
-  line("Logarithm", truth(f.logarithm));
-  line("Exponential", truth(f.exponential));
-  line("Gradient", truth(f.gradient));
+  line("Square", ini_flag(f.square));
+  line("SquareRoot", ini_flag(f.square_root));
+  line("Logarithm", ini_flag(f.logarithm));
+  line("Exponential", ini_flag(f.exponential));
+  line("Gradient", ini_flag(f.gradient));
   if (!s.families.empty()) {
     text += "[features]\n";
     line("families", core::join(std::vector<std::string>(s.families.begin(), s.families.end()), ", "));

@@ -40,5 +40,9 @@ const std::vector<std::string>& setting_keys();
 // same settings, so it is both the record of what was used and the key of cached features.
 // `threads` is no key: it changes no value.
 std::string write_settings(const ExtractionSettings& settings);
+// How the canonical text writes a list of numbers ("2, 2.5") and a flag ("true"); shared with the
+// cohort settings (extraction/settings.h).
+std::string ini_numbers(const std::vector<double>& values);
+const char* ini_flag(bool value);
 
 }  // namespace vbiopsy::encoders::radiomics
