@@ -5,7 +5,7 @@
 #include <set>
 
 #include "core/error.h"
-#include "core/files.h"
+#include "fusion/archive_file.h"
 #include "core/strings.h"
 #include "datasets/her2.h"
 
@@ -23,10 +23,7 @@ void save_bundle(const std::filesystem::path& path, MultimodalModel& model, nloh
   for (const auto& item : model->named_parameters()) weights.write(item.key(), item.value().detach());
   for (const auto& item : model->named_buffers()) weights.write(item.key(), item.value().detach(), true);
   archive.write("weights", weights);
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-  const auto temporary = core::temporary_sibling(path);
-  archive.save_to(temporary.string());
-  core::commit_temporary(temporary, path);
+  save_archive_atomic(archive, path);
 }
 
 LoadedBundle load_bundle(const std::filesystem::path& path) {

@@ -15,6 +15,7 @@
 #include "core/files.h"
 #include "core/metrics.h"
 #include "core/random.h"
+#include "fusion/archive_file.h"
 #include "fusion/json_integers.h"
 
 namespace vbiopsy::fusion {
@@ -112,10 +113,8 @@ void save_checkpoint(const std::filesystem::path& path, const Loop& loop, const 
   archive.write("model", model);
   archive.write("optimizer", optimiser);
   archive.write("best", best_archive);
-  // Written beside the target and renamed, so a kill never leaves a truncated checkpoint.
-  const auto temporary = core::temporary_sibling(path);
-  archive.save_to(temporary.string());
-  core::commit_temporary(temporary, path);
+  // Written atomically, so a kill never leaves a truncated checkpoint.
+  save_archive_atomic(archive, path);
 }
 
 LoopState load_checkpoint(const std::filesystem::path& path, Loop& loop, torch::optim::Optimizer& optimizer, StateDict& best) {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/files.h"
 #include "fusion/bundle.h"
 #include "fusion/saliency.h"
 #include "fusion/stacking.h"
@@ -267,6 +268,19 @@ TEST(Bundle, RoundTripGivesIdenticalPredictions) {
   }
   EXPECT_THROW(check_bundle_inputs(path, loaded.model->spec(), {"mri", "us"}, data), core::Error);
   std::filesystem::remove_all(path.parent_path());
+}
+
+TEST(Bundle, TheSameModelGivesTheSameBytesWhateverTheFileName) {
+  // A bundle's checksum goes into bundle.json and the run record: it must not depend on the name
+  // (or the temporary name) the archive was written under.
+  auto model = seeded_model(toy_spec("early"), 3);
+  const auto dir = temporary_dir("bundle_bytes");
+  save_bundle(dir / "a.vbm", model, {{"note", "x"}});
+  save_bundle(dir / "sub" / "other_name.pt", model, {{"note", "x"}});
+  const std::string a = core::read_text_file(dir / "a.vbm"), b = core::read_text_file(dir / "sub" / "other_name.pt");
+  EXPECT_FALSE(a.empty());
+  EXPECT_EQ(a, b);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Bundle, RefusesWeightsWhoseShapesDoNotMatchItsSpec) {
