@@ -78,8 +78,8 @@ CsvTable parse_csv(const std::string& text, const std::filesystem::path& source)
   for (auto& name : table.header) name = trim(name);
   for (size_t r = 1; r < records.size(); ++r) {
     if (records[r].size() != table.header.size()) {
-      fail(source.string(), ": line ", lines[r], " has ", records[r].size(), " fields, expected ",
-           table.header.size(), " (as in the header)");
+      fail(source.string(), ": line ", lines[r], " has ", records[r].size(), " fields, expected ", table.header.size(),
+           " (as in the header)");
     }
     table.rows.push_back(std::move(records[r]));
     table.row_lines.push_back(lines[r]);

@@ -53,8 +53,7 @@ std::string read_text_file(const fs::path& path) {
 
 fs::path temporary_sibling(const fs::path& path) {
   // ".tmp<pid>." prefix keeps the real suffix (".nii.gz", ".png") at the end.
-  return path.parent_path() /
-         (".tmp" + std::to_string(::getpid()) + "." + path.filename().string());
+  return path.parent_path() / (".tmp" + std::to_string(::getpid()) + "." + path.filename().string());
 }
 
 void commit_temporary(const fs::path& temporary, const fs::path& path) {
@@ -98,7 +97,8 @@ void remove_stale_temporaries(const fs::path& folder) {
     if (name.rfind(".tmp", 0) != 0 || !it->is_regular_file(error)) continue;
     const auto dot = name.find('.', 4);
     const auto pid = dot == std::string::npos ? std::nullopt : parse_int(name.substr(4, dot - 4));
-    if (pid && *pid > 0 && (::kill(static_cast<pid_t>(*pid), 0) == 0 || errno != ESRCH)) continue;  // its writer still runs
+    if (pid && *pid > 0 && (::kill(static_cast<pid_t>(*pid), 0) == 0 || errno != ESRCH))
+      continue;  // its writer still runs
     stale.push_back(it->path());
   }
   for (const auto& file : stale) fs::remove(file, error);
@@ -115,7 +115,8 @@ FolderLock::FolderLock(const fs::path& folder, const std::string& command) {
     holder.resize(got > 0 ? static_cast<size_t>(got) : 0);
     ::close(fd_);
     fd_ = -1;
-    fail(folder.string(), " is in use by another vbiopsy (", holder.empty() ? std::string("unknown process") : trim(holder),
+    fail(folder.string(), " is in use by another vbiopsy (",
+         holder.empty() ? std::string("unknown process") : trim(holder),
          "); wait for it to finish or use another folder");
   }
   // Who holds it, for the message a second command gets; the lock holds without the note too.

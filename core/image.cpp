@@ -12,8 +12,8 @@ std::array<double, 3> Geometry::index_to_physical(double i, double j, double k) 
   const double scaled[3] = {i * spacing[0], j * spacing[1], k * spacing[2]};
   std::array<double, 3> p{};
   for (int r = 0; r < 3; ++r) {
-    p[r] = origin[r] + direction[3 * r] * scaled[0] + direction[3 * r + 1] * scaled[1] +
-           direction[3 * r + 2] * scaled[2];
+    p[r] =
+        origin[r] + direction[3 * r] * scaled[0] + direction[3 * r + 1] * scaled[1] + direction[3 * r + 2] * scaled[2];
   }
   return p;
 }
@@ -29,8 +29,8 @@ std::array<double, 3> Geometry::physical_to_index(const std::array<double, 3>& p
 
 std::string describe_grid_mismatch(const Geometry& a, const Geometry& b) {
   if (a.size != b.size) {
-    return concat("size ", a.size[0], "x", a.size[1], "x", a.size[2], " vs ", b.size[0], "x",
-                  b.size[1], "x", b.size[2]);
+    return concat("size ", a.size[0], "x", a.size[1], "x", a.size[2], " vs ", b.size[0], "x", b.size[1], "x",
+                  b.size[2]);
   }
   for (int i = 0; i < 3; ++i) {
     if (std::abs(a.spacing[i] - b.spacing[i]) > 1e-4 * std::max(a.spacing[i], b.spacing[i])) {
@@ -52,8 +52,7 @@ std::string describe_grid_mismatch(const Geometry& a, const Geometry& b) {
 }
 
 size_t count_nonzero(const Mask& mask) {
-  return static_cast<size_t>(std::count_if(mask.voxels.begin(), mask.voxels.end(),
-                                           [](uint8_t v) { return v != 0; }));
+  return static_cast<size_t>(std::count_if(mask.voxels.begin(), mask.voxels.end(), [](uint8_t v) { return v != 0; }));
 }
 
 }  // namespace vbiopsy::core

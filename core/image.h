@@ -33,9 +33,7 @@ struct ImageT {
 
   ImageT() = default;
   explicit ImageT(const Geometry& g, T fill = T{}) : geometry(g), voxels(g.voxel_count(), fill) {}
-  size_t offset(size_t x, size_t y, size_t z) const {
-    return x + geometry.size[0] * (y + geometry.size[1] * z);
-  }
+  size_t offset(size_t x, size_t y, size_t z) const { return x + geometry.size[0] * (y + geometry.size[1] * z); }
   T& at(size_t x, size_t y, size_t z) { return voxels[offset(x, y, z)]; }
   const T& at(size_t x, size_t y, size_t z) const { return voxels[offset(x, y, z)]; }
   bool empty() const { return voxels.empty(); }

@@ -24,7 +24,8 @@ void require_within_memory_budget(double bytes, const std::string& what) {
   const double budget = static_cast<double>(memory_budget_bytes());
   if (!(bytes <= budget))
     fail(what, " would need ", static_cast<long long>(bytes / 1048576.0 + 0.5), " MB, more than the memory budget of ",
-         static_cast<long long>(budget / 1048576.0), " MB (half the physical memory; set VBIOPSY_MEMORY_BUDGET_MB to change it)");
+         static_cast<long long>(budget / 1048576.0),
+         " MB (half the physical memory; set VBIOPSY_MEMORY_BUDGET_MB to change it)");
 }
 
 }  // namespace vbiopsy::core

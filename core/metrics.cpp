@@ -10,8 +10,7 @@
 namespace vbiopsy::core {
 
 double roc_auc(const std::vector<double>& scores, const std::vector<bool>& positive) {
-  if (scores.size() != positive.size())
-    fail("roc_auc: ", scores.size(), " scores but ", positive.size(), " labels");
+  if (scores.size() != positive.size()) fail("roc_auc: ", scores.size(), " scores but ", positive.size(), " labels");
   const size_t n = scores.size();
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), 0);

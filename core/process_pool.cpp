@@ -35,7 +35,8 @@ struct Groups {
     begin = tasks.group_starts.empty() ? std::vector<size_t>{0} : tasks.group_starts;
     for (size_t g = 0; g < begin.size(); ++g) {
       end.push_back(g + 1 < begin.size() ? begin[g + 1] : tasks.count);
-      if (begin[g] > end[g] || end[g] > tasks.count) fail("process tasks: group ", g, " is [", begin[g], ", ", end[g], "), past ", tasks.count, " tasks");
+      if (begin[g] > end[g] || end[g] > tasks.count)
+        fail("process tasks: group ", g, " is [", begin[g], ", ", end[g], "), past ", tasks.count, " tasks");
     }
   }
   size_t size() const { return begin.size(); }
@@ -72,7 +73,8 @@ void send(int fd, const std::string& line) {
   }
 }
 
-[[noreturn]] void worker_main(const ProcessTasks& tasks, const Groups& groups, size_t group, SharedState& shared, int fd) {
+[[noreturn]] void worker_main(const ProcessTasks& tasks, const Groups& groups, size_t group, SharedState& shared,
+                              int fd) {
   int status = 0;
   try {
     if (tasks.worker_init) tasks.worker_init();
@@ -180,8 +182,9 @@ void run_in_processes(const ProcessTasks& tasks, unsigned workers) {
       std::string tasks_running;
       for (size_t i = 0; i < tasks.count; ++i)
         if (started[i] && !finished[i]) tasks_running += (tasks_running.empty() ? "" : ", ") + std::to_string(i);
-      first_failure = concat("a worker process was killed by signal ", WTERMSIG(status), " (", ::strsignal(WTERMSIG(status)),
-                             ") while running task(s) ", tasks_running.empty() ? "none" : tasks_running);
+      first_failure =
+          concat("a worker process was killed by signal ", WTERMSIG(status), " (", ::strsignal(WTERMSIG(status)),
+                 ") while running task(s) ", tasks_running.empty() ? "none" : tasks_running);
     }
   }
   ::munmap(memory, bytes);

@@ -14,7 +14,8 @@ ResolvedOptions::ResolvedOptions(std::string owner, const std::vector<OptionSpec
   }
   for (const auto& [key, value] : given) {
     if (!values_.count(key))
-      fail(owner_, " has no option '", key, "'", did_you_mean(key, known), "; its options: ", known.empty() ? "(none)" : join(known, ", "));
+      fail(owner_, " has no option '", key, "'", did_you_mean(key, known),
+           "; its options: ", known.empty() ? "(none)" : join(known, ", "));
     values_[key] = value;
   }
 }
@@ -33,13 +34,15 @@ long long ResolvedOptions::integer(const std::string& name) const {
 
 double ResolvedOptions::real(const std::string& name) const {
   const auto value = parse_double(text(name));
-  if (!value || !std::isfinite(*value)) fail(owner_, ": option '", name, "' = '", text(name), "', expected a finite number");
+  if (!value || !std::isfinite(*value))
+    fail(owner_, ": option '", name, "' = '", text(name), "', expected a finite number");
   return *value;
 }
 
 double ResolvedOptions::probability(const std::string& name) const {
   const double value = real(name);
-  if (!(value >= 0 && value < 1)) fail(owner_, ": option '", name, "' = '", text(name), "', expected a probability in [0, 1)");
+  if (!(value >= 0 && value < 1))
+    fail(owner_, ": option '", name, "' = '", text(name), "', expected a probability in [0, 1)");
   return value;
 }
 

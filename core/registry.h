@@ -55,7 +55,9 @@ class Registry {
 
   explicit Registry(std::string kind) : kind_(std::move(kind)) {}
   // A registry filled by `register_builtins` (register_builtin_encoders, ...).
-  Registry(std::string kind, void (*register_builtins)(Registry&)) : kind_(std::move(kind)) { register_builtins(*this); }
+  Registry(std::string kind, void (*register_builtins)(Registry&)) : kind_(std::move(kind)) {
+    register_builtins(*this);
+  }
 
   void add(Entry entry) {
     if (entries_.count(entry.name)) fail(kind_, " '", entry.name, "' is registered twice");

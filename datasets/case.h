@@ -12,11 +12,11 @@
 namespace vbiopsy::datasets {
 
 struct ClinicalValues {
-  std::optional<double> er_percent;      // % of tumour nuclei stained, 0-100
+  std::optional<double> er_percent;  // % of tumour nuclei stained, 0-100
   std::optional<double> pr_percent;
-  std::optional<bool> er_positive;       // from the table, or ER >= 1% (ASCO/CAP) when absent
+  std::optional<bool> er_positive;  // from the table, or ER >= 1% (ASCO/CAP) when absent
   std::optional<bool> pr_positive;
-  std::optional<double> ki67_percent;    // 0-100
+  std::optional<double> ki67_percent;  // 0-100
   std::optional<double> age_years;
   std::optional<double> tumour_size_mm;  // largest diameter
   std::optional<int> grade;              // Nottingham 1-3
@@ -38,7 +38,7 @@ struct MriStudy {
   std::vector<std::filesystem::path> dwi;  // one volume per b-value
   std::vector<double> dwi_b_values;        // s/mm^2, same order as dwi
   std::optional<std::filesystem::path> adc;
-  std::filesystem::path mask;              // tumour mask on the DCE grid
+  std::filesystem::path mask;  // tumour mask on the DCE grid
   // A second reader's tumour mask on the DCE grid, for reproducibility (ICC) of the features.
   std::optional<std::filesystem::path> mask_reader2;
 };

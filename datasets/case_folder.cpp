@@ -22,14 +22,16 @@ std::optional<std::string> image_stem(const fs::directory_entry& entry) {
   if (name.empty() || name[0] == '.') return std::nullopt;
   if (entry.is_directory()) return name;  // a DICOM folder
   const std::string lower = core::to_lower(name);
-  if (const auto* suffix = core::image_suffix_of(lower)) return lower.substr(0, lower.size() - std::string(suffix->suffix).size());
+  if (const auto* suffix = core::image_suffix_of(lower))
+    return lower.substr(0, lower.size() - std::string(suffix->suffix).size());
   if (lower.find('.') == std::string::npos) return lower;  // a suffix-less DICOM file
   return std::nullopt;
 }
 
 std::vector<fs::directory_entry> sorted_entries(const fs::path& folder) {
   std::vector<fs::directory_entry> entries(fs::directory_iterator(folder), fs::directory_iterator{});
-  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.path().filename() < b.path().filename(); });
+  std::sort(entries.begin(), entries.end(),
+            [](const auto& a, const auto& b) { return a.path().filename() < b.path().filename(); });
   return entries;
 }
 
@@ -41,7 +43,8 @@ std::optional<double> number_after(const std::string& stem, const std::string& p
 
 std::string joined(const std::vector<std::pair<double, fs::path>>& items, bool numbers) {
   std::vector<std::string> out;
-  for (const auto& [number, path] : items) out.push_back(numbers ? core::format_double(number) : fs::absolute(path).string());
+  for (const auto& [number, path] : items)
+    out.push_back(numbers ? core::format_double(number) : fs::absolute(path).string());
   return core::join(out, ";");
 }
 
@@ -60,7 +63,8 @@ std::string number_file(const fs::path& path) {
 }
 
 [[noreturn]] void unrecognised(const fs::path& path, const char* expected) {
-  core::fail("case folder: ", path.string(), " fits no naming rule; expected ", expected, " (see vbiopsy predict --help)");
+  core::fail("case folder: ", path.string(), " fits no naming rule; expected ", expected,
+             " (see vbiopsy predict --help)");
 }
 
 void mri_cells(const fs::path& folder, std::map<std::string, std::string>& cells) {
@@ -156,8 +160,8 @@ void us_cells(const fs::path& folder, std::map<std::string, std::string>& cells)
     (stem->rfind("mask", 0) == 0 ? masks : frames).push_back(fs::absolute(entry.path()).string());
   }
   if (!frames.empty() && masks.empty())
-    core::fail("case folder: ", folder.string(), " has ultrasound frames (", frames.front(), ") but no mask: expected ", (folder / "mask").string(),
-               ".png (one for every frame) or mask_1.png, mask_2.png, ... (one per frame)");
+    core::fail("case folder: ", folder.string(), " has ultrasound frames (", frames.front(), ") but no mask: expected ",
+               (folder / "mask").string(), ".png (one for every frame) or mask_1.png, mask_2.png, ... (one per frame)");
   cells["us_frames"] = core::join(frames, ";");
   cells["us_masks"] = core::join(masks, ";");
 }
@@ -173,15 +177,19 @@ std::vector<std::pair<std::string, std::string>> case_folder_cells(const fs::pat
   bool any = false;
   for (const auto& entry : sorted_entries(folder)) {
     const std::string name = core::to_lower(entry.path().filename().string());
-    if (entry.is_directory() && name == "mri") mri_cells(entry.path(), cells);
-    else if (entry.is_directory() && name == "mg") mg_cells(entry.path(), cells);
-    else if (entry.is_directory() && name == "us") us_cells(entry.path(), cells);
+    if (entry.is_directory() && name == "mri")
+      mri_cells(entry.path(), cells);
+    else if (entry.is_directory() && name == "mg")
+      mg_cells(entry.path(), cells);
+    else if (entry.is_directory() && name == "us")
+      us_cells(entry.path(), cells);
     else if (name == "clinical.csv") {
       const auto table = core::read_csv(entry.path());
       if (table.rows.size() != 1)
         core::fail(entry.path().string(), ": ", table.rows.size(), " data rows, expected one (this case's values)");
       for (size_t j = 0; j < table.header.size(); ++j)
-        if (!core::trim(table.rows[0][j]).empty()) cells[core::to_lower(core::trim(table.header[j]))] = core::trim(table.rows[0][j]);
+        if (!core::trim(table.rows[0][j]).empty())
+          cells[core::to_lower(core::trim(table.header[j]))] = core::trim(table.rows[0][j]);
     } else if (name[0] != '.') {
       unrecognised(entry.path(), "mri/, mg/, us/, clinical.csv");
     }

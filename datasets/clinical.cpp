@@ -12,22 +12,43 @@ struct ColumnAlias {
   const char* alias;
   const char* canonical;
 };
-constexpr ColumnAlias kAliases[] = {
-    {"er_percent", "er_percent"}, {"er_pct", "er_percent"}, {"pr_percent", "pr_percent"},
-    {"pr_pct", "pr_percent"},     {"er_status", "er_status"}, {"er", "er_status"},
-    {"pr_status", "pr_status"},   {"pr", "pr_status"},       {"ki67_percent", "ki67_percent"},
-    {"ki67", "ki67_percent"},     {"ki-67", "ki67_percent"}, {"age", "age"},
-    {"age_years", "age"},         {"tumour_size_mm", "tumour_size_mm"},
-    {"tumor_size_mm", "tumour_size_mm"}, {"size_mm", "tumour_size_mm"}, {"grade", "grade"},
-    {"node_status", "node_status"}, {"lymph_node_status", "node_status"}, {"ln_status", "node_status"},
-    {"nodal_status", "node_status"}, {"n_status", "node_status"}, {"multifocal", "multifocal"},
-    {"multifocality", "multifocal"}, {"menopausal_status", "menopausal_status"}, {"menopause", "menopausal_status"},
-    {"menopausal", "menopausal_status"}, {"histology", "histology"}, {"histological_type", "histology"},
-    {"histologic_type", "histology"}, {"histotype", "histology"}, {"tumour_type", "histology"}, {"tumor_type", "histology"}};
+constexpr ColumnAlias kAliases[] = {{"er_percent", "er_percent"},
+                                    {"er_pct", "er_percent"},
+                                    {"pr_percent", "pr_percent"},
+                                    {"pr_pct", "pr_percent"},
+                                    {"er_status", "er_status"},
+                                    {"er", "er_status"},
+                                    {"pr_status", "pr_status"},
+                                    {"pr", "pr_status"},
+                                    {"ki67_percent", "ki67_percent"},
+                                    {"ki67", "ki67_percent"},
+                                    {"ki-67", "ki67_percent"},
+                                    {"age", "age"},
+                                    {"age_years", "age"},
+                                    {"tumour_size_mm", "tumour_size_mm"},
+                                    {"tumor_size_mm", "tumour_size_mm"},
+                                    {"size_mm", "tumour_size_mm"},
+                                    {"grade", "grade"},
+                                    {"node_status", "node_status"},
+                                    {"lymph_node_status", "node_status"},
+                                    {"ln_status", "node_status"},
+                                    {"nodal_status", "node_status"},
+                                    {"n_status", "node_status"},
+                                    {"multifocal", "multifocal"},
+                                    {"multifocality", "multifocal"},
+                                    {"menopausal_status", "menopausal_status"},
+                                    {"menopause", "menopausal_status"},
+                                    {"menopausal", "menopausal_status"},
+                                    {"histology", "histology"},
+                                    {"histological_type", "histology"},
+                                    {"histologic_type", "histology"},
+                                    {"histotype", "histology"},
+                                    {"tumour_type", "histology"},
+                                    {"tumor_type", "histology"}};
 
 bool is_missing(const std::string& lower) {
-  return lower.empty() || lower == "na" || lower == "n/a" || lower == "nan" ||
-         lower == "unknown" || lower == "missing" || lower == ".";
+  return lower.empty() || lower == "na" || lower == "n/a" || lower == "nan" || lower == "unknown" ||
+         lower == "missing" || lower == ".";
 }
 
 double parse_number_with_unit(const std::string& lower, const std::string& column,
@@ -44,8 +65,7 @@ double parse_number_with_unit(const std::string& lower, const std::string& colum
 
 void check_range(double value, double lo, double hi, const std::string& column, const char* unit) {
   if (!std::isfinite(value) || value < lo || value > hi) {
-    core::fail("column ", column, ": ", value, " is outside the expected range ", lo, "-", hi, " ",
-               unit);
+    core::fail("column ", column, ": ", value, " is outside the expected range ", lo, "-", hi, " ", unit);
   }
 }
 
@@ -60,7 +80,8 @@ bool parse_status(const std::string& lower, const std::string& column) {
 
 bool parse_node_status(const std::string& lower) {
   std::string s = lower;
-  if (!s.empty() && (s[0] == 'p' || s[0] == 'c' || s[0] == 'y') && s.size() > 1 && s[1] == 'n') s = s.substr(1);  // pN1, cN0, yN0
+  if (!s.empty() && (s[0] == 'p' || s[0] == 'c' || s[0] == 'y') && s.size() > 1 && s[1] == 'n')
+    s = s.substr(1);  // pN1, cN0, yN0
   if (s.size() >= 2 && s[0] == 'n' && s[1] >= '0' && s[1] <= '3') return s[1] != '0';
   return parse_status(lower, "node_status");
 }
@@ -100,16 +121,14 @@ int parse_grade(const std::string& lower) {
   core::fail("column grade: '", lower, "' is not a histological grade; expected 1, 2, 3 (or G1, II)");
 }
 
-std::string number_text(const std::optional<double>& v) {
-  return v ? core::format_double(*v) : std::string();
-}
+std::string number_text(const std::optional<double>& v) { return v ? core::format_double(*v) : std::string(); }
 
 }  // namespace
 
 const std::vector<std::string>& clinical_columns() {
-  static const std::vector<std::string> kColumns = {
-      "er_percent", "pr_percent", "er_status", "pr_status", "ki67_percent", "age", "tumour_size_mm", "grade",
-      "node_status", "multifocal", "menopausal_status", "histology"};
+  static const std::vector<std::string> kColumns = {"er_percent",   "pr_percent", "er_status",         "pr_status",
+                                                    "ki67_percent", "age",        "tumour_size_mm",    "grade",
+                                                    "node_status",  "multifocal", "menopausal_status", "histology"};
   return kColumns;
 }
 
@@ -126,7 +145,8 @@ bool is_missing_cell(std::string_view cell) { return is_missing(core::to_lower(c
 
 bool is_label_column(std::string_view header) {
   const std::string lower = core::to_lower(core::trim(header));
-  return lower == "ihc" || lower == "ish" || lower.find("her2") != std::string::npos || lower.find("erbb2") != std::string::npos;
+  return lower == "ihc" || lower == "ish" || lower.find("her2") != std::string::npos ||
+         lower.find("erbb2") != std::string::npos;
 }
 
 std::optional<std::string> canonical_clinical_column(std::string_view header) {

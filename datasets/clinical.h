@@ -32,8 +32,7 @@ std::optional<std::string> canonical_clinical_column(std::string_view header);
 // (pN1a, ...); multifocal also multifocal/unifocal; menopausal_status pre/peri/post (and
 // premenopausal, ...); histology ductal (IDC, NST, no special type), lobular (ILC), mixed, and any
 // other type as "other". Throws core::Error.
-void set_clinical_field(ClinicalValues& values, const std::string& canonical_column,
-                        std::string_view cell);
+void set_clinical_field(ClinicalValues& values, const std::string& canonical_column, std::string_view cell);
 // Fills ER/PR status from the percentage (>= 1% positive, ASCO/CAP) where only the latter is known.
 void complete_receptor_status(ClinicalValues& values);
 

@@ -32,7 +32,8 @@ Value value_of(const ClinicalValues& c, const std::string& variable) {
   if (variable == "ki67_percent") return number(c.ki67_percent);
   if (variable == "age") return number(c.age_years);
   if (variable == "tumour_size_mm") return number(c.tumour_size_mm);
-  if (variable == "grade") return Value{std::nullopt, c.grade ? std::optional<std::string>("G" + std::to_string(*c.grade)) : std::nullopt};
+  if (variable == "grade")
+    return Value{std::nullopt, c.grade ? std::optional<std::string>("G" + std::to_string(*c.grade)) : std::nullopt};
   if (variable == "node_status") return status(c.node_positive, "positive", "negative");
   if (variable == "multifocal") return status(c.multifocal, "yes", "no");
   if (variable == "menopausal_status") return Value{std::nullopt, c.menopausal_status};
@@ -49,9 +50,12 @@ VariableSummary summarise(const Cohort& cohort, const std::string& variable) {
   std::map<std::string, size_t> categories;
   for (const auto& c : cohort.cases) {
     const auto v = value_of(c.clinical, variable);
-    if (v.number) numbers.push_back(*v.number);
-    else if (v.category) ++categories[*v.category];
-    else ++s.missing;
+    if (v.number)
+      numbers.push_back(*v.number);
+    else if (v.category)
+      ++categories[*v.category];
+    else
+      ++s.missing;
   }
   s.given = numbers.size();
   for (const auto& [name, count] : categories) s.given += count;
@@ -88,16 +92,18 @@ std::vector<std::string> clinical_unit_warnings(const Cohort& cohort) {
       if (const auto v = value_of(c.clinical, column).number) values.push_back(*v);
     const bool fractions = std::any_of(values.begin(), values.end(), [](double v) { return v != std::floor(v); });
     if (values.size() >= 3 && fractions && *std::max_element(values.begin(), values.end()) <= 1.0)
-      warnings.push_back(core::concat("clinical column ", column, ": all ", values.size(),
-                                      " values lie between 0 and 1, but it holds percentages (0-100); were fractions given? "
-                                      "Multiply them by 100"));
+      warnings.push_back(
+          core::concat("clinical column ", column, ": all ", values.size(),
+                       " values lie between 0 and 1, but it holds percentages (0-100); were fractions given? "
+                       "Multiply them by 100"));
   }
   std::vector<double> sizes;
   for (const auto& c : cohort.cases)
     if (c.clinical.tumour_size_mm) sizes.push_back(*c.clinical.tumour_size_mm);
   if (sizes.size() >= 3 && *std::max_element(sizes.begin(), sizes.end()) < 6.0)
-    warnings.push_back(core::concat("clinical column tumour_size_mm: all ", sizes.size(),
-                                    " values are below 6 mm; were centimetres given? Write them with 'cm' (e.g. 2.5cm) or in mm"));
+    warnings.push_back(
+        core::concat("clinical column tumour_size_mm: all ", sizes.size(),
+                     " values are below 6 mm; were centimetres given? Write them with 'cm' (e.g. 2.5cm) or in mm"));
   return warnings;
 }
 

@@ -9,9 +9,9 @@
 namespace vbiopsy::datasets {
 
 struct VariableSummary {
-  std::string name;      // canonical variable, or another column of the clinical table
+  std::string name;  // canonical variable, or another column of the clinical table
   size_t given = 0, missing = 0;
-  std::string values;    // "12-87" for numbers, "positive 40, negative 12" for statuses and categories
+  std::string values;  // "12-87" for numbers, "positive 40, negative 12" for statuses and categories
 };
 
 // Every canonical variable, then every other column of the clinical table (those a config can

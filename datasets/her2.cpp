@@ -18,15 +18,18 @@ std::string squeeze(std::string_view text) {
 }
 
 std::optional<IshResult> ish_from_squeezed(const std::string& s) {
-  static const char* const kAmplified[] = {"amplified", "amp", "positive", "pos", "+", "1", "yes",
-                                           "fish+", "ish+", "sish+", "cish+", "ddish+", "true"};
+  static const char* const kAmplified[] = {"amplified", "amp",  "positive", "pos",   "+",      "1",   "yes",
+                                           "fish+",     "ish+", "sish+",    "cish+", "ddish+", "true"};
   static const char* const kNotAmplified[] = {
-      "notamplified", "non-amplified", "nonamplified", "not-amplified", "negative", "neg", "-", "0",
-      "no", "fish-", "ish-", "sish-", "cish-", "ddish-", "false"};
+      "notamplified", "non-amplified", "nonamplified", "not-amplified", "negative", "neg",    "-",    "0",
+      "no",           "fish-",         "ish-",         "sish-",         "cish-",    "ddish-", "false"};
   static const char* const kNotDone[] = {"", "notdone", "nd", "na", "n/a", "none", "missing"};
-  for (auto* s2 : kAmplified) if (s == s2) return IshResult::kAmplified;
-  for (auto* s2 : kNotAmplified) if (s == s2) return IshResult::kNotAmplified;
-  for (auto* s2 : kNotDone) if (s == s2) return IshResult::kNotDone;
+  for (auto* s2 : kAmplified)
+    if (s == s2) return IshResult::kAmplified;
+  for (auto* s2 : kNotAmplified)
+    if (s == s2) return IshResult::kNotAmplified;
+  for (auto* s2 : kNotDone)
+    if (s == s2) return IshResult::kNotDone;
   // "fishamplified", "sishnotamplified", "ishnegative": a method prefix before a result word.
   for (const char* method : {"ddish", "fish", "sish", "cish", "ish"}) {
     std::string m(method);
@@ -47,12 +50,18 @@ Her2Label derive_her2(IhcScore ihc, IshResult ish) {
     return label;
   }
   switch (ihc) {
-    case IhcScore::kZero: label.her2 = Her2Class::kZero; break;
-    case IhcScore::kOnePlus: label.her2 = Her2Class::kLow; break;
+    case IhcScore::kZero:
+      label.her2 = Her2Class::kZero;
+      break;
+    case IhcScore::kOnePlus:
+      label.her2 = Her2Class::kLow;
+      break;
     case IhcScore::kTwoPlus:
       if (ish == IshResult::kNotAmplified) label.her2 = Her2Class::kLow;
       break;  // 2+ without ISH stays indeterminate
-    case IhcScore::kThreePlus: label.her2 = Her2Class::kPositive; break;
+    case IhcScore::kThreePlus:
+      label.her2 = Her2Class::kPositive;
+      break;
   }
   return label;
 }
@@ -102,8 +111,6 @@ std::string to_string(IshResult ish) {
   return kNames[static_cast<int>(ish)];
 }
 
-std::string to_string(Her2Class her2) {
-  return kHer2ClassNames[static_cast<size_t>(her2)];
-}
+std::string to_string(Her2Class her2) { return kHer2ClassNames[static_cast<size_t>(her2)]; }
 
 }  // namespace vbiopsy::datasets

@@ -43,8 +43,8 @@ struct ParsedIhc {
 ParsedIhc parse_ihc(std::string_view text);
 IshResult parse_ish(std::string_view text);
 
-std::string to_string(IhcScore ihc);     // "0", "1+", "2+", "3+"
-std::string to_string(IshResult ish);    // "not_done", "not_amplified", "amplified"
-std::string to_string(Her2Class her2);   // "zero", "low", "positive"
+std::string to_string(IhcScore ihc);    // "0", "1+", "2+", "3+"
+std::string to_string(IshResult ish);   // "not_done", "not_amplified", "amplified"
+std::string to_string(Her2Class her2);  // "zero", "low", "positive"
 
 }  // namespace vbiopsy::datasets

@@ -38,7 +38,8 @@ std::vector<double> number_list(const std::string& cell, const char* column) {
 std::optional<double> pixel_size(const std::string& cell, const char* column) {
   if (cell.empty()) return std::nullopt;
   const auto v = core::parse_double(cell);
-  if (!v || !(*v > 0) || *v > 10) core::fail(column, " = '", cell, "' is not a pixel size in mm (expected above 0 and at most 10)");
+  if (!v || !(*v > 0) || *v > 10)
+    core::fail(column, " = '", cell, "' is not a pixel size in mm (expected above 0 and at most 10)");
   return v;
 }
 
@@ -46,21 +47,24 @@ PixelBox parse_box(const std::string& cell) {
   auto v = number_list(cell, "box");
   const bool whole = std::all_of(v.begin(), v.end(), [](double x) { return x == std::floor(x) && std::abs(x) <= 1e6; });
   if (v.size() != 4 || !whole || v[2] <= 0 || v[3] <= 0) {
-    core::fail("box '", cell, "' must be x;y;width;height in whole pixels (at most 1000000) with positive width and height");
+    core::fail("box '", cell,
+               "' must be x;y;width;height in whole pixels (at most 1000000) with positive width and height");
   }
-  return {static_cast<int>(v[0]), static_cast<int>(v[1]), static_cast<int>(v[2]),
-          static_cast<int>(v[3])};
+  return {static_cast<int>(v[0]), static_cast<int>(v[1]), static_cast<int>(v[2]), static_cast<int>(v[3])};
 }
 
 // Case ids name folders of the outputs (habitat maps, case reports): a separator, "..", a leading
 // dot or a control character could write outside them.
 std::optional<std::string> unsafe_identifier(const std::string& id) {
   if (id.size() > 128) return core::concat("is ", id.size(), " characters long; at most 128 are allowed");
-  if (id == "." || id == ".." || id[0] == '.') return std::string("starts with a dot; an identifier must not name a folder");
+  if (id == "." || id == ".." || id[0] == '.')
+    return std::string("starts with a dot; an identifier must not name a folder");
   for (unsigned char ch : id)
     if (!(std::isalnum(ch) || ch == '_' || ch == '-' || ch == '.' || ch == '+' || ch == ' ' || ch == '@'))
-      return core::concat("holds the character '", ch < 32 || ch == 127 ? std::string("\\x") + std::to_string(int(ch)) : std::string(1, char(ch)),
-                          "'; identifiers use letters, digits, spaces and _ - . + @ only (no path separators)");
+      return core::concat(
+          "holds the character '",
+          ch < 32 || ch == 127 ? std::string("\\x") + std::to_string(int(ch)) : std::string(1, char(ch)),
+          "'; identifiers use letters, digits, spaces and _ - . + @ only (no path separators)");
   return std::nullopt;
 }
 
@@ -88,8 +92,7 @@ std::string path_list_text(const std::vector<fs::path>& paths, const fs::path& b
 // Reads one manifest row into a case; the first unreadable cell throws, and the caller records it.
 class RowReader {
  public:
-  RowReader(const core::CsvTable& table, size_t row, const fs::path& base)
-      : table_(table), row_(row), base_(base) {}
+  RowReader(const core::CsvTable& table, size_t row, const fs::path& base) : table_(table), row_(row), base_(base) {}
 
   std::string text(const char* column) const {
     auto c = table_.column(column);
@@ -118,8 +121,7 @@ class RowReader {
 
 // Runs one field's parse; on failure records a problem at (line, column) and carries on.
 template <typename Fn>
-void guarded(std::vector<Problem>& problems, const std::string& case_id, const std::string& where,
-             Fn&& fn) {
+void guarded(std::vector<Problem>& problems, const std::string& case_id, const std::string& where, Fn&& fn) {
   try {
     fn();
   } catch (const core::Error& e) {
@@ -127,8 +129,7 @@ void guarded(std::vector<Problem>& problems, const std::string& case_id, const s
   }
 }
 
-void read_modalities(const RowReader& r, Case& c, std::vector<Problem>& problems,
-                     const std::string& where) {
+void read_modalities(const RowReader& r, Case& c, std::vector<Problem>& problems, const std::string& where) {
   guarded(problems, c.case_id, where + ", MRI columns", [&] {
     auto dce = r.paths("mri_dce");
     if (dce.empty()) {
@@ -140,15 +141,13 @@ void read_modalities(const RowReader& r, Case& c, std::vector<Problem>& problems
     mri.dce = dce;
     mri.dce_times_s = number_list(r.text("mri_dce_times"), "mri_dce_times");
     if (mri.dce.size() > 1 && !mri.dce_times_s.empty() && mri.dce_times_s.size() != mri.dce.size())
-      core::fail("mri_dce lists ", mri.dce.size(), " phases but mri_dce_times has ",
-                 mri.dce_times_s.size(), " times");
+      core::fail("mri_dce lists ", mri.dce.size(), " phases but mri_dce_times has ", mri.dce_times_s.size(), " times");
     mri.t2 = r.path("mri_t2");
     mri.dwi = r.paths("mri_dwi");
     mri.dwi_b_values = number_list(r.text("mri_dwi_b"), "mri_dwi_b");
     // One DWI entry may be a 4D file or a DICOM series holding every b-value: checked on loading.
     if (mri.dwi.size() > 1 && mri.dwi_b_values.size() != mri.dwi.size())
-      core::fail("mri_dwi lists ", mri.dwi.size(), " volumes but mri_dwi_b has ",
-                 mri.dwi_b_values.size(), " b-values");
+      core::fail("mri_dwi lists ", mri.dwi.size(), " volumes but mri_dwi_b has ", mri.dwi_b_values.size(), " b-values");
     mri.adc = r.path("mri_adc");
     auto mask = r.path("mri_mask");
     if (!mask) core::fail("mri_mask is empty but mri_dce is given: the MRI needs a tumour mask");
@@ -161,13 +160,15 @@ void read_modalities(const RowReader& r, Case& c, std::vector<Problem>& problems
     mg.laterality = core::trim(r.text("mg_laterality"));
     if (!mg.laterality.empty()) {
       std::string l = core::to_lower(mg.laterality);
-      if (l == "l" || l == "left") mg.laterality = "L";
-      else if (l == "r" || l == "right") mg.laterality = "R";
-      else core::fail("mg_laterality '", mg.laterality, "' is not L/left or R/right");
+      if (l == "l" || l == "left")
+        mg.laterality = "L";
+      else if (l == "r" || l == "right")
+        mg.laterality = "R";
+      else
+        core::fail("mg_laterality '", mg.laterality, "' is not L/left or R/right");
     }
-    for (auto [view, image, mask, box] :
-         {std::tuple{"CC", "mg_cc", "mg_cc_mask", "mg_cc_box"},
-          std::tuple{"MLO", "mg_mlo", "mg_mlo_mask", "mg_mlo_box"}}) {
+    for (auto [view, image, mask, box] : {std::tuple{"CC", "mg_cc", "mg_cc_mask", "mg_cc_box"},
+                                          std::tuple{"MLO", "mg_mlo", "mg_mlo_mask", "mg_mlo_box"}}) {
       auto path = r.path(image);
       if (!path) {
         if (!r.text(mask).empty() || !r.text(box).empty())
@@ -180,8 +181,10 @@ void read_modalities(const RowReader& r, Case& c, std::vector<Problem>& problems
       mg.views.push_back(std::move(v));
     }
     mg.pixel_mm = pixel_size(r.text("mg_pixel_mm"), "mg_pixel_mm");
-    if (!mg.views.empty()) c.mammography = std::move(mg);
-    else if (mg.pixel_mm) core::fail("mg_pixel_mm given but neither mg_cc nor mg_mlo");
+    if (!mg.views.empty())
+      c.mammography = std::move(mg);
+    else if (mg.pixel_mm)
+      core::fail("mg_pixel_mm given but neither mg_cc nor mg_mlo");
   });
   guarded(problems, c.case_id, where + ", ultrasound columns", [&] {
     Ultrasound us{r.paths("us_frames"), r.paths("us_masks"), pixel_size(r.text("us_pixel_mm"), "us_pixel_mm")};
@@ -246,11 +249,10 @@ std::string to_string(const Problem& p) {
 
 const std::vector<std::string>& manifest_columns() {
   static const std::vector<std::string> kColumns = {
-      "case_id",  "patient_id", "site",      "ihc",       "ish",           "mri_dce",
-      "mri_dce_times", "mri_t2", "mri_dwi",  "mri_dwi_b", "mri_adc",       "mri_mask",
-      "mri_mask_reader2",
-      "mg_laterality", "mg_cc", "mg_cc_mask", "mg_cc_box", "mg_mlo",       "mg_mlo_mask",
-      "mg_mlo_box", "mg_pixel_mm", "us_frames", "us_masks", "us_pixel_mm"};
+      "case_id",          "patient_id",    "site",        "ihc",        "ish",       "mri_dce",
+      "mri_dce_times",    "mri_t2",        "mri_dwi",     "mri_dwi_b",  "mri_adc",   "mri_mask",
+      "mri_mask_reader2", "mg_laterality", "mg_cc",       "mg_cc_mask", "mg_cc_box", "mg_mlo",
+      "mg_mlo_mask",      "mg_mlo_box",    "mg_pixel_mm", "us_frames",  "us_masks",  "us_pixel_mm"};
   return kColumns;
 }
 
@@ -275,8 +277,9 @@ CohortReading read_cohort(const fs::path& manifest, const std::optional<fs::path
     bool known = canonical_clinical_column(header).has_value();
     for (auto& c : manifest_columns()) known = known || core::to_lower(header) == c;
     if (!known)
-      problems.push_back({"", name, core::concat("unknown column '", header, "'; known columns: ",
-                                                 core::join(manifest_columns(), ", "))});
+      problems.push_back(
+          {"", name,
+           core::concat("unknown column '", header, "'; known columns: ", core::join(manifest_columns(), ", "))});
   }
   if (!problems.empty()) return reading;
 
@@ -296,8 +299,7 @@ CohortReading read_cohort(const fs::path& manifest, const std::optional<fs::path
       continue;
     }
     if (!ids.insert(c.case_id).second) {
-      problems.push_back({c.case_id, line + ", column case_id",
-                          "duplicate case_id '" + c.case_id + "'"});
+      problems.push_back({c.case_id, line + ", column case_id", "duplicate case_id '" + c.case_id + "'"});
       continue;
     }
     c.patient_id = r.text("patient_id");
@@ -319,8 +321,7 @@ CohortReading read_cohort(const fs::path& manifest, const std::optional<fs::path
       ish = parse_ish(r.text("ish"));
       if (ish_from_ihc) {
         if (ish != IshResult::kNotDone && ish != *ish_from_ihc)
-          core::fail("ISH '", r.text("ish"), "' contradicts the ISH result in the ihc column '",
-                     r.text("ihc"), "'");
+          core::fail("ISH '", r.text("ish"), "' contradicts the ISH result in the ihc column '", r.text("ihc"), "'");
         ish = *ish_from_ihc;
       }
     });
@@ -346,8 +347,7 @@ CohortReading read_cohort(const fs::path& manifest, const std::optional<fs::path
   return reading;
 }
 
-void write_cohort(const Cohort& cohort, const fs::path& manifest,
-                  const std::optional<fs::path>& clinical) {
+void write_cohort(const Cohort& cohort, const fs::path& manifest, const std::optional<fs::path>& clinical) {
   const fs::path base = manifest.parent_path();
   std::string text = core::csv_line(manifest_columns());
   for (const auto& c : cohort.cases) {
@@ -374,8 +374,7 @@ void write_cohort(const Cohort& cohort, const fs::path& manifest,
         cells[prefix] = relative_text(v.image, base);
         if (v.mask) cells[prefix + "_mask"] = relative_text(*v.mask, base);
         if (v.box)
-          cells[prefix + "_box"] = core::concat(v.box->x, ";", v.box->y, ";", v.box->width, ";",
-                                                v.box->height);
+          cells[prefix + "_box"] = core::concat(v.box->x, ";", v.box->y, ";", v.box->width, ";", v.box->height);
       }
     }
     if (c.mammography && c.mammography->pixel_mm) cells["mg_pixel_mm"] = core::format_double(*c.mammography->pixel_mm);

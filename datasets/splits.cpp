@@ -10,7 +10,8 @@
 
 namespace vbiopsy::datasets {
 
-std::vector<int> stratified_folds(const std::vector<int64_t>& labels, int folds, uint64_t seed, uint64_t stream, int classes) {
+std::vector<int> stratified_folds(const std::vector<int64_t>& labels, int folds, uint64_t seed, uint64_t stream,
+                                  int classes) {
   if (folds < 2) core::fail("folds = ", folds, ", expected >= 2");
   if (classes < 2) core::fail("classes = ", classes, ", expected >= 2");
   std::vector<int> fold(labels.size());
@@ -20,13 +21,15 @@ std::vector<int> stratified_folds(const std::vector<int64_t>& labels, int folds,
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
   for (size_t i : order) {
-    if (labels[i] < 0 || labels[i] >= classes) core::fail("case ", i, ": class ", labels[i], ", expected 0..", classes - 1);
+    if (labels[i] < 0 || labels[i] >= classes)
+      core::fail("case ", i, ": class ", labels[i], ", expected 0..", classes - 1);
     fold[i] = next[labels[i]]++ % folds;
   }
   return fold;
 }
 
-std::vector<int> patient_folds(const std::vector<std::string>& patients, const std::vector<int>& labels, int folds, uint64_t seed) {
+std::vector<int> patient_folds(const std::vector<std::string>& patients, const std::vector<int>& labels, int folds,
+                               uint64_t seed) {
   std::map<std::string, int> patient_label;
   std::vector<std::string> order;
   for (size_t i = 0; i < patients.size(); ++i)
@@ -43,14 +46,17 @@ std::vector<int> patient_folds(const std::vector<std::string>& patients, const s
 
 std::pair<std::vector<int>, int> leave_one_site_out_folds(const std::vector<std::string>& sites) {
   const std::set<std::string> distinct(sites.begin(), sites.end());
-  if (distinct.size() < 2) core::fail("validation = leave_one_site_out needs at least two sites, the cohort has ", distinct.size());
+  if (distinct.size() < 2)
+    core::fail("validation = leave_one_site_out needs at least two sites, the cohort has ", distinct.size());
   const std::vector<std::string> ordered(distinct.begin(), distinct.end());
   std::vector<int> fold(sites.size());
-  for (size_t i = 0; i < sites.size(); ++i) fold[i] = static_cast<int>(std::find(ordered.begin(), ordered.end(), sites[i]) - ordered.begin());
+  for (size_t i = 0; i < sites.size(); ++i)
+    fold[i] = static_cast<int>(std::find(ordered.begin(), ordered.end(), sites[i]) - ordered.begin());
   return {fold, static_cast<int>(ordered.size())};
 }
 
-std::pair<std::vector<int>, int> test_site_folds(const std::vector<std::string>& sites, const std::vector<std::string>& test_sites) {
+std::pair<std::vector<int>, int> test_site_folds(const std::vector<std::string>& sites,
+                                                 const std::vector<std::string>& test_sites) {
   std::vector<int> fold(sites.size(), -1);
   size_t tested = 0;
   for (size_t i = 0; i < sites.size(); ++i)
@@ -59,7 +65,8 @@ std::pair<std::vector<int>, int> test_site_folds(const std::vector<std::string>&
       ++tested;
     }
   if (tested == 0 || tested == sites.size())
-    core::fail("validation = test_sites: ", tested, " of ", sites.size(), " cases are at the test sites; both parts must be non-empty");
+    core::fail("validation = test_sites: ", tested, " of ", sites.size(),
+               " cases are at the test sites; both parts must be non-empty");
   return {fold, 1};
 }
 

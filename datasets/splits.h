@@ -18,12 +18,14 @@ std::vector<int> stratified_folds(const std::vector<int64_t>& labels, int folds,
                                   int classes = kHer2ClassCount);
 
 // The same over patients: a patient's cases share a fold; a patient's class is its first case's.
-std::vector<int> patient_folds(const std::vector<std::string>& patients, const std::vector<int>& labels, int folds, uint64_t seed);
+std::vector<int> patient_folds(const std::vector<std::string>& patients, const std::vector<int>& labels, int folds,
+                               uint64_t seed);
 
 // One fold per site (in the sites' sorted order), and the number of folds; needs two sites.
 std::pair<std::vector<int>, int> leave_one_site_out_folds(const std::vector<std::string>& sites);
 
 // Fold 0 holds the cases at the test sites, -1 (always training) the others; both must be non-empty.
-std::pair<std::vector<int>, int> test_site_folds(const std::vector<std::string>& sites, const std::vector<std::string>& test_sites);
+std::pair<std::vector<int>, int> test_site_folds(const std::vector<std::string>& sites,
+                                                 const std::vector<std::string>& test_sites);
 
 }  // namespace vbiopsy::datasets

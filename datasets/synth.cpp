@@ -60,7 +60,8 @@ Her2Label plant_label(Her2Class c, double indeterminate_rate, Rng& rng) {
   if (c != Her2Class::kZero && rng.bernoulli(indeterminate_rate))
     return derive_her2(IhcScore::kTwoPlus, IshResult::kNotDone);
   switch (c) {
-    case Her2Class::kZero: return derive_her2(IhcScore::kZero, IshResult::kNotDone);
+    case Her2Class::kZero:
+      return derive_her2(IhcScore::kZero, IshResult::kNotDone);
     case Her2Class::kLow:
       return rng.bernoulli(0.6) ? derive_her2(IhcScore::kOnePlus, IshResult::kNotDone)
                                 : derive_her2(IhcScore::kTwoPlus, IshResult::kNotAmplified);
@@ -79,7 +80,8 @@ ClinicalValues plant_clinical(Her2Class c, const SynthOptions& o, double size_mm
   ClinicalValues v;
   const double e = o.effect_clinical;
   const bool er = rng.bernoulli(clamp(0.65 + (hr_rate[k] - 0.65) * e, 0.02, 0.98));
-  v.er_percent = er ? std::round(rng.uniform(c == Her2Class::kLow ? 40 : 5, 95)) : std::round(rng.uniform(0, 0.9) * 10) / 10;
+  v.er_percent =
+      er ? std::round(rng.uniform(c == Her2Class::kLow ? 40 : 5, 95)) : std::round(rng.uniform(0, 0.9) * 10) / 10;
   const bool pr = er && rng.bernoulli(0.75);
   v.pr_percent = pr ? std::round(rng.uniform(5, 90)) : 0.0;
   v.er_positive = *v.er_percent >= 1;
@@ -93,8 +95,12 @@ ClinicalValues plant_clinical(Her2Class c, const SynthOptions& o, double size_mm
   auto drop = [&](auto& field) {
     if (rng.bernoulli(o.clinical_missing)) field.reset();
   };
-  drop(v.er_percent); drop(v.pr_percent); drop(v.ki67_percent); drop(v.age_years);
-  drop(v.tumour_size_mm); drop(v.grade);
+  drop(v.er_percent);
+  drop(v.pr_percent);
+  drop(v.ki67_percent);
+  drop(v.age_years);
+  drop(v.tumour_size_mm);
+  drop(v.grade);
   if (!v.er_percent && rng.bernoulli(0.5)) v.er_positive.reset();
   if (!v.pr_percent && rng.bernoulli(0.5)) v.pr_positive.reset();
   return v;
@@ -103,10 +109,14 @@ ClinicalValues plant_clinical(Her2Class c, const SynthOptions& o, double size_mm
 // Relative enhancement of each habitat at time t (s).
 double enhancement(int habitat, double t, double amplitude) {
   switch (habitat) {
-    case 1: return amplitude * (1 - std::exp(-t / 70.0));                          // persistent rise
-    case 2: return amplitude * (1 - std::exp(-t / 35.0)) * (1 - 0.0012 * t);       // early peak, wash-out
-    case 3: return 0.35 * t / 300.0;                                                // poorly perfused core
-    default: return 0;
+    case 1:
+      return amplitude * (1 - std::exp(-t / 70.0));  // persistent rise
+    case 2:
+      return amplitude * (1 - std::exp(-t / 35.0)) * (1 - 0.0012 * t);  // early peak, wash-out
+    case 3:
+      return 0.35 * t / 300.0;  // poorly perfused core
+    default:
+      return 0;
   }
 }
 
@@ -116,9 +126,8 @@ void generate_mri(SynthCase& sc, const SynthOptions& o, const SynthSite& site, R
   g.size = {40, 40, 16};
   g.spacing = site.mri_spacing;
   for (int i = 0; i < 3; ++i) g.origin[i] = -0.5 * static_cast<double>(g.size[i]) * g.spacing[i] + rng.normal(0, 5);
-  const double times_by_site[3][7] = {{0, 60, 120, 180, 240, 300, -1},
-                                      {0, 70, 140, 210, 280, 350, -1},
-                                      {0, 55, 110, 165, 220, 275, 330}};
+  const double times_by_site[3][7] = {
+      {0, 60, 120, 180, 240, 300, -1}, {0, 70, 140, 210, 280, 350, -1}, {0, 55, 110, 165, 220, 275, 330}};
   for (double t : times_by_site[sc.site % 3])
     if (t >= 0) sc.dce_times_s.push_back(t);
 
@@ -137,7 +146,7 @@ void generate_mri(SynthCase& sc, const SynthOptions& o, const SynthSite& site, R
   const double rim_amplitude = clamp(1.1 + 0.25 * s + rng.normal(0, 0.1), 0.5, 2.2);
   const double washout_amplitude = clamp(1.5 + 0.3 * s + rng.normal(0, 0.1), 0.7, 2.6);
   const double oedema = sigmoid(1.5 * s + rng.normal(0, 0.5));  // 0-1
-  const double oedema_width = 2.0 + 4.0 * oedema;              // mm beyond the boundary
+  const double oedema_width = 2.0 + 4.0 * oedema;               // mm beyond the boundary
 
   const size_t n = g.voxel_count();
   auto texture = smooth_noise(g.size[0], g.size[1], g.size[2], 3, rng);
@@ -176,8 +185,8 @@ void generate_mri(SynthCase& sc, const SynthOptions& o, const SynthSite& site, R
     for (size_t i = 0; i < n; ++i) {
       const int h = sc.habitats.voxels[i];
       const double base = h ? 420.0 : 330.0 + 60.0 * texture[i];
-      const double e = h ? enhancement(h, t, h == 1 ? rim_amplitude : washout_amplitude)
-                         : 0.15 * (1 + 0.5 * texture[i]) * t / 300.0;
+      const double e =
+          h ? enhancement(h, t, h == 1 ? rim_amplitude : washout_amplitude) : 0.15 * (1 + 0.5 * texture[i]) * t / 300.0;
       phase.voxels[i] = static_cast<float>(scanner(base * (1 + e)));
     }
     sc.dce.push_back(std::move(phase));
@@ -209,9 +218,8 @@ void add_disc(core::Image& image, double cx, double cy, double r, double add) {
       if ((x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r) image.at(x, y, 0) += static_cast<float>(add);
 }
 
-SynthMammographyView generate_mammogram(const std::string& view, bool right, double spiculation,
-                                        double calcification, const SynthOptions& o,
-                                        const SynthSite& site, Rng& rng) {
+SynthMammographyView generate_mammogram(const std::string& view, bool right, double spiculation, double calcification,
+                                        const SynthOptions& o, const SynthSite& site, Rng& rng) {
   core::Geometry g;
   g.size = {200, 260, 1};
   g.spacing = {site.mg_pixel_mm, site.mg_pixel_mm, 1};
@@ -247,7 +255,8 @@ SynthMammographyView generate_mammogram(const std::string& view, bool right, dou
   for (int s = 0; s < spicules; ++s) {
     const double a = rng.uniform(0, 2 * kPi);
     const double length = r * rng.uniform(0.5, 1.2);
-    for (double t = r * 0.9; t < r + length; t += 0.5) add_disc(out.image, cx + t * std::cos(a), cy + t * std::sin(a), 1.0, 40);
+    for (double t = r * 0.9; t < r + length; t += 0.5)
+      add_disc(out.image, cx + t * std::cos(a), cy + t * std::sin(a), 1.0, 40);
   }
   // A calcification cluster near the mass.
   const int calcifications = static_cast<int>(std::round(clamp(2 + 4 * calcification + rng.normal(0, 1), 0, 20)));
@@ -263,7 +272,7 @@ void generate_ultrasound(SynthCase& sc, const SynthOptions& o, const SynthSite& 
   const double s = sc.latent["us"];
   const size_t frames = rng.bernoulli(0.3) ? 2 : 1;
   const double ratio = std::exp(clamp(0.35 * s + rng.normal(0, 0.12), -0.8, 0.8));  // height/width
-  const double a = clamp(rng.normal(38, 6), 24, 55);  // half width, px
+  const double a = clamp(rng.normal(38, 6), 24, 55);                                // half width, px
   const double b = a * ratio * 0.7;
   const double irregular = clamp(0.06 + 0.07 * s + rng.normal(0, 0.02), 0.0, 0.3);
   const double shadow = clamp(0.25 + 0.25 * s + rng.normal(0, 0.08), 0.0, 0.85);
@@ -290,7 +299,8 @@ void generate_ultrasound(SynthCase& sc, const SynthOptions& o, const SynthSite& 
         }
         const double u = std::max(1e-12, rng.uniform());
         const double speckle = std::sqrt(-2 * std::log(u));  // Rayleigh
-        image.at(x, y, 0) = static_cast<float>(clamp(site.gain * 95 * echo * speckle + 4 * site.offset / 100 + rng.normal(0, 2 * o.noise), 0, 255));
+        image.at(x, y, 0) = static_cast<float>(
+            clamp(site.gain * 95 * echo * speckle + 4 * site.offset / 100 + rng.normal(0, 2 * o.noise), 0, 255));
       }
     sc.ultrasound_frames.push_back(std::move(image));
     sc.ultrasound_masks.push_back(std::move(mask));
@@ -300,10 +310,9 @@ void generate_ultrasound(SynthCase& sc, const SynthOptions& o, const SynthSite& 
 }  // namespace
 
 const std::vector<SynthSite>& synth_sites() {
-  static const std::vector<SynthSite> kSites = {
-      {"SITE_A", 1.00, 0.0, 1.0, {0.9, 0.9, 2.5}, 0.20, 0.10},
-      {"SITE_B", 1.25, 40.0, 1.5, {1.0, 1.0, 3.0}, 0.25, 0.12},
-      {"SITE_C", 0.85, -20.0, 0.8, {0.8, 0.8, 2.0}, 0.22, 0.09}};
+  static const std::vector<SynthSite> kSites = {{"SITE_A", 1.00, 0.0, 1.0, {0.9, 0.9, 2.5}, 0.20, 0.10},
+                                                {"SITE_B", 1.25, 40.0, 1.5, {1.0, 1.0, 3.0}, 0.25, 0.12},
+                                                {"SITE_C", 0.85, -20.0, 0.8, {0.8, 0.8, 2.0}, 0.22, 0.09}};
   return kSites;
 }
 
@@ -384,7 +393,8 @@ SynthCase generate_case(const SynthOptions& o, size_t index) {
   if (sc.has_mg) {
     const bool right = mg_rng.bernoulli(0.5);
     for (const char* view : {"CC", "MLO"})
-      sc.mammography.push_back(generate_mammogram(view, right, sc.latent["mg"], sc.latent["mg_calcification"], o, site, mg_rng));
+      sc.mammography.push_back(
+          generate_mammogram(view, right, sc.latent["mg"], sc.latent["mg_calcification"], o, site, mg_rng));
     c.mammography = Mammography{right ? "R" : "L", {}};
   }
   if (sc.has_us) generate_ultrasound(sc, o, site, us_rng);

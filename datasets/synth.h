@@ -27,15 +27,15 @@ struct SynthOptions {
   std::array<double, 3> prevalence{0.2, 0.5, 0.3};  // zero, low, positive
   double effect_mri = 1.0, effect_mg = 1.0, effect_us = 1.0, effect_clinical = 1.0;
   double missing_mri = 0.1, missing_mg = 0.1, missing_us = 0.1;  // per-modality absence rates
-  double clinical_missing = 0.1;     // per clinical value
-  double indeterminate_rate = 0.02;  // IHC 2+ without ISH
-  double noise = 1.0;                // scales every image noise level
+  double clinical_missing = 0.1;                                 // per clinical value
+  double indeterminate_rate = 0.02;                              // IHC 2+ without ISH
+  double noise = 1.0;                                            // scales every image noise level
 };
 
 struct SynthSite {
   std::string name;
-  double gain, offset, noise;            // scanner intensity differences
-  std::array<double, 3> mri_spacing;     // mm
+  double gain, offset, noise;         // scanner intensity differences
+  std::array<double, 3> mri_spacing;  // mm
   double mg_pixel_mm, us_pixel_mm;
 };
 const std::vector<SynthSite>& synth_sites();
@@ -65,7 +65,7 @@ struct SynthCase {
   std::vector<double> dwi_b_values;
   core::Mask tumour;
   core::Mask tumour_reader2;  // a second reader's outline: boundary voxels moved at random
-  core::Mask habitats;  // 1 enhancing rim, 2 wash-out region, 3 poorly perfused core
+  core::Mask habitats;        // 1 enhancing rim, 2 wash-out region, 3 poorly perfused core
   std::vector<SynthMammographyView> mammography;
   std::vector<core::Image> ultrasound_frames;  // B-mode grey, 0-255
   std::vector<core::Mask> ultrasound_masks;

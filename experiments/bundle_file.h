@@ -29,18 +29,19 @@ std::string bundle_content_sha256(nlohmann::json bundle);
 nlohmann::json read_bundle_json(const std::filesystem::path& folder);
 
 // FOLDER/NAME for a network file that bundle.json's integrity record lists (and so was verified).
-std::filesystem::path bundle_network_file(const std::filesystem::path& folder, const nlohmann::json& bundle, const std::string& name);
+std::filesystem::path bundle_network_file(const std::filesystem::path& folder, const nlohmann::json& bundle,
+                                          const std::string& name);
 
 // The per-modality records of a bundle.
 struct BundleBlocks {
   std::string fusion, kind;
   std::vector<std::string> subset;
   std::vector<size_t> absent_in_training;
-  std::vector<BlockPreprocessor> preprocessors;               // default-constructed for image modalities
-  std::vector<std::optional<ImageInputSpec>> images;          // per modality: crops read by an image encoder
-  std::vector<std::vector<int64_t>> image_shapes;             // per modality; empty for feature columns
+  std::vector<BlockPreprocessor> preprocessors;       // default-constructed for image modalities
+  std::vector<std::optional<ImageInputSpec>> images;  // per modality: crops read by an image encoder
+  std::vector<std::vector<int64_t>> image_shapes;     // per modality; empty for feature columns
   Calibrator calibrator;
-  ConformalSets conformal;                                    // alpha 0 when the bundle has none
+  ConformalSets conformal;  // alpha 0 when the bundle has none
 };
 BundleBlocks read_bundle_blocks(const nlohmann::json& bundle);
 

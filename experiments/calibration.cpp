@@ -35,7 +35,8 @@ ClassProbabilities with_temperature(const ClassProbabilities& p, double temperat
 
 double cross_entropy(const Probabilities& probabilities, const std::vector<int>& labels, double temperature) {
   double total = 0;
-  for (size_t i = 0; i < labels.size(); ++i) total -= std::log(clipped(with_temperature(probabilities[i], temperature)[labels[i]]));
+  for (size_t i = 0; i < labels.size(); ++i)
+    total -= std::log(clipped(with_temperature(probabilities[i], temperature)[labels[i]]));
   return total / static_cast<double>(labels.size());
 }
 
@@ -82,7 +83,8 @@ std::vector<std::pair<double, double>> isotonic_knots(std::vector<std::pair<doub
   for (size_t i = 0; i < blocks.size(); ++i) {
     pooled.push_back(blocks[i]);
     first.push_back(i);
-    while (pooled.size() > 1 && pooled[pooled.size() - 2].sum / pooled[pooled.size() - 2].weight >= pooled.back().sum / pooled.back().weight) {
+    while (pooled.size() > 1 && pooled[pooled.size() - 2].sum / pooled[pooled.size() - 2].weight >=
+                                    pooled.back().sum / pooled.back().weight) {
       pooled[pooled.size() - 2].sum += pooled.back().sum;
       pooled[pooled.size() - 2].weight += pooled.back().weight;
       pooled.pop_back();
@@ -99,7 +101,8 @@ std::vector<std::pair<double, double>> isotonic_knots(std::vector<std::pair<doub
 double interpolate(const std::vector<std::pair<double, double>>& knots, double x) {
   if (x <= knots.front().first) return knots.front().second;
   if (x >= knots.back().first) return knots.back().second;
-  const auto upper = std::upper_bound(knots.begin(), knots.end(), std::make_pair(x, std::numeric_limits<double>::infinity()));
+  const auto upper =
+      std::upper_bound(knots.begin(), knots.end(), std::make_pair(x, std::numeric_limits<double>::infinity()));
   const auto lower = upper - 1;
   const double t = (x - lower->first) / (upper->first - lower->first);
   return lower->second + t * (upper->second - lower->second);
@@ -107,7 +110,8 @@ double interpolate(const std::vector<std::pair<double, double>>& knots, double x
 
 void require_fit_data(const Probabilities& probabilities, const std::vector<int>& labels) {
   if (probabilities.size() != labels.size() || labels.empty())
-    core::fail("calibration: ", probabilities.size(), " predictions for ", labels.size(), " labels (needs at least one case)");
+    core::fail("calibration: ", probabilities.size(), " predictions for ", labels.size(),
+               " labels (needs at least one case)");
 }
 
 }  // namespace
@@ -117,7 +121,8 @@ void check_calibration_method(const std::string& method) {
     core::fail("[calibration] method = '", method, "', expected none, temperature, platt or isotonic");
 }
 
-Calibrator Calibrator::fit(const std::string& method, const Probabilities& probabilities, const std::vector<int>& labels) {
+Calibrator Calibrator::fit(const std::string& method, const Probabilities& probabilities,
+                           const std::vector<int>& labels) {
   check_calibration_method(method);
   Calibrator out;
   out.method = method;
@@ -178,7 +183,8 @@ Calibrator Calibrator::load(const nlohmann::json& state) {
     check_calibration_method(out.method);
     if (out.method == "temperature") {
       out.temperature = state.at("temperature").get<double>();
-      if (!(out.temperature > 0) || !std::isfinite(out.temperature)) core::fail("temperature ", out.temperature, ", expected > 0");
+      if (!(out.temperature > 0) || !std::isfinite(out.temperature))
+        core::fail("temperature ", out.temperature, ", expected > 0");
     }
     if (out.method == "platt") {
       const auto pairs = state.at("platt").get<std::vector<std::array<double, 2>>>();
@@ -195,7 +201,8 @@ Calibrator Calibrator::load(const nlohmann::json& state) {
         if (knots[k].empty()) core::fail("isotonic map ", k, " has no knots");
         for (size_t i = 0; i < knots[k].size(); ++i) {
           const auto [x, y] = knots[k][i];
-          if (!(x >= 0 && x <= 1 && y >= 0 && y <= 1) || (i > 0 && !(x > knots[k][i - 1].first) ) || (i > 0 && y < knots[k][i - 1].second))
+          if (!(x >= 0 && x <= 1 && y >= 0 && y <= 1) || (i > 0 && !(x > knots[k][i - 1].first)) ||
+              (i > 0 && y < knots[k][i - 1].second))
             core::fail("isotonic map ", k, " knot ", i, " (", x, ", ", y, ") is not an increasing map of [0, 1]");
         }
         out.isotonic[k] = knots[k];
@@ -244,12 +251,14 @@ ConformalSets ConformalSets::load(const nlohmann::json& state) {
     out.alpha = state.at("alpha").get<double>();
     out.thresholds = state.at("thresholds").get<ClassProbabilities>();
     const auto cases = fusion::json_integers<int>(state.at("calibration_cases"), "calibration_cases", 0);
-    if (cases.size() != kClasses) core::fail("conformal state: ", cases.size(), " calibration case counts, expected ", kClasses);
+    if (cases.size() != kClasses)
+      core::fail("conformal state: ", cases.size(), " calibration case counts, expected ", kClasses);
     std::copy(cases.begin(), cases.end(), out.calibration_cases.begin());
   } catch (const nlohmann::json::exception& e) {
     core::fail("conformal state: ", e.what());
   }
-  if (!(out.alpha > 0 && out.alpha < 1)) core::fail("conformal state: alpha ", out.alpha, ", expected a number in (0, 1)");
+  if (!(out.alpha > 0 && out.alpha < 1))
+    core::fail("conformal state: alpha ", out.alpha, ", expected a number in (0, 1)");
   for (double q : out.thresholds)
     if (!(q >= 0 && q <= 1)) core::fail("conformal state: threshold ", q, ", expected a number in [0, 1]");
   return out;
@@ -267,7 +276,8 @@ ClassSet parse_set_text(const std::string& text) {
   if (text.empty()) return set;
   for (const auto& name : core::split(text, '|')) {
     const auto it = std::find(kClassNames.begin(), kClassNames.end(), name);
-    if (it == kClassNames.end()) core::fail("prediction set '", text, "': '", name, "' is not a class (zero, low, positive)");
+    if (it == kClassNames.end())
+      core::fail("prediction set '", text, "': '", name, "' is not a class (zero, low, positive)");
     set |= 1u << (it - kClassNames.begin());
   }
   return set;

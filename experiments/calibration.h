@@ -32,7 +32,7 @@ void check_calibration_method(const std::string& method);
 struct Calibrator {
   std::string method = "none";
   double temperature = 1;
-  std::array<std::pair<double, double>, kClasses> platt{};                 // (a, b) per class
+  std::array<std::pair<double, double>, kClasses> platt{};                // (a, b) per class
   std::array<std::vector<std::pair<double, double>>, kClasses> isotonic;  // knots (x, y) per class, x increasing
 
   static Calibrator fit(const std::string& method, const Probabilities& probabilities, const std::vector<int>& labels);

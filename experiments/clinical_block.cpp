@@ -77,7 +77,8 @@ ClinicalSpec clinical_spec(const datasets::Cohort& cohort, const std::vector<std
   for (const auto& given : *requested) {
     const std::string name = core::to_lower(core::trim(given));
     if (datasets::is_label_column(name))
-      core::fail("[columns] clinical names '", given, "', which carries the HER2 label itself; it cannot be a model input");
+      core::fail("[columns] clinical names '", given,
+                 "', which carries the HER2 label itself; it cannot be a model input");
     bool matched = false;
     for (const auto& variable : datasets::clinical_columns())
       if (variable.rfind(name, 0) == 0) {
@@ -92,8 +93,8 @@ ClinicalSpec clinical_spec(const datasets::Cohort& cohort, const std::vector<std
       std::vector<std::string> others;
       for (const auto& column : extra_columns)
         if (!datasets::is_label_column(column)) others.push_back(column);
-      core::fail("[columns] clinical names '", given, "', which matches no clinical variable; known: ",
-                 core::join(datasets::clinical_columns(), ", "),
+      core::fail("[columns] clinical names '", given,
+                 "', which matches no clinical variable; known: ", core::join(datasets::clinical_columns(), ", "),
                  others.empty() ? std::string(" (the clinical table has no other column)")
                                 : "; other columns of the clinical table: " + core::join(others, ", "));
     }
@@ -102,8 +103,8 @@ ClinicalSpec clinical_spec(const datasets::Cohort& cohort, const std::vector<std
 }
 
 double clinical_value(const datasets::ClinicalValues& values, const ClinicalColumn& column) {
-  const bool canonical = std::find(datasets::clinical_columns().begin(), datasets::clinical_columns().end(), column.variable) !=
-                         datasets::clinical_columns().end();
+  const bool canonical = std::find(datasets::clinical_columns().begin(), datasets::clinical_columns().end(),
+                                   column.variable) != datasets::clinical_columns().end();
   if (column.category.empty()) {
     if (canonical) {
       const auto v = canonical_number(values, column.variable);
@@ -112,7 +113,8 @@ double clinical_value(const datasets::ClinicalValues& values, const ClinicalColu
     const auto text = category_of(values, column.variable);
     if (!text) return kNaN;
     const auto v = core::parse_double(*text);
-    if (!v) core::fail("clinical column ", column.variable, ": '", *text, "' is not a number, and the model reads it as one");
+    if (!v)
+      core::fail("clinical column ", column.variable, ": '", *text, "' is not a number, and the model reads it as one");
     return *v;
   }
   const auto value = category_of(values, column.variable);
@@ -122,14 +124,16 @@ double clinical_value(const datasets::ClinicalValues& values, const ClinicalColu
 
 nlohmann::json to_json(const ClinicalSpec& spec) {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& c : spec.columns) out.push_back({{"name", c.name}, {"variable", c.variable}, {"category", c.category}});
+  for (const auto& c : spec.columns)
+    out.push_back({{"name", c.name}, {"variable", c.variable}, {"category", c.category}});
   return out;
 }
 
 ClinicalSpec clinical_spec_from_json(const nlohmann::json& json) {
   ClinicalSpec spec;
   for (const auto& c : json)
-    spec.columns.push_back({c.at("name").get<std::string>(), c.at("variable").get<std::string>(), c.at("category").get<std::string>()});
+    spec.columns.push_back(
+        {c.at("name").get<std::string>(), c.at("variable").get<std::string>(), c.at("category").get<std::string>()});
   return spec;
 }
 

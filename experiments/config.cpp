@@ -35,27 +35,32 @@ namespace {
 // [source]: known keys, and published figures that are metrics.json metrics with values in 0..1.
 template <typename Problem>
 void check_citation(const OptionMap& citation, Problem& problem) {
-  std::vector<std::string> metrics{"macro_auc", "micro_auc", "auc_zero", "auc_low", "auc_positive", "accuracy", "balanced_accuracy", "brier", "ece"};
+  std::vector<std::string> metrics{"macro_auc", "micro_auc",         "auc_zero", "auc_low", "auc_positive",
+                                   "accuracy",  "balanced_accuracy", "brier",    "ece"};
   for (const char* kind : {"sensitivity_", "specificity_", "ppv_", "npv_"})
     for (const char* c : kClassNames) metrics.push_back(std::string(kind) + c);
   std::vector<std::string> keys{"authors", "title", "journal", "year", "doi", "cohort", "model"};
   for (const auto& m : metrics) keys.push_back("published_" + m);
   for (const auto& [key, value] : citation) {
     if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
-      problem("unknown key 'source.", key, "'", core::did_you_mean(key, keys), " (authors, title, journal, year, doi, cohort, model, published_<metric>)");
+      problem("unknown key 'source.", key, "'", core::did_you_mean(key, keys),
+              " (authors, title, journal, year, doi, cohort, model, published_<metric>)");
       continue;
     }
     if (key.rfind("published_", 0) != 0) continue;
     const auto number = core::parse_double(value);
-    if (!number || !(*number >= 0 && *number <= 1)) problem("source.", key, " = '", value, "', expected a number in 0..1");
+    if (!number || !(*number >= 0 && *number <= 1))
+      problem("source.", key, " = '", value, "', expected a number in 0..1");
   }
 }
 
 }  // namespace
 
-std::string model_name(const std::string& fusion, const std::vector<std::string>& subset, const std::vector<std::string>& tags) {
+std::string model_name(const std::string& fusion, const std::vector<std::string>& subset,
+                       const std::vector<std::string>& tags) {
   std::vector<std::string> sorted;
-  for (size_t i = 0; i < subset.size(); ++i) sorted.push_back(i < tags.size() && !tags[i].empty() ? subset[i] + ":" + tags[i] : subset[i]);
+  for (size_t i = 0; i < subset.size(); ++i)
+    sorted.push_back(i < tags.size() && !tags[i].empty() ? subset[i] + ":" + tags[i] : subset[i]);
   std::sort(sorted.begin(), sorted.end());
   return fusion + "[" + core::join(sorted, "+") + "]";
 }
@@ -77,7 +82,8 @@ OptionMap encoder_options_for(const ExperimentConfig& config, const std::string&
 bool needs_feature_columns(const ExperimentConfig& config, const std::string& modality) {
   if (modality == "clinical") return false;
   const auto choices = encoder_choices(config, modality);
-  const bool vector_encoder = std::any_of(choices.begin(), choices.end(), [](const std::string& e) { return !encoders::is_image_encoder(e); });
+  const bool vector_encoder =
+      std::any_of(choices.begin(), choices.end(), [](const std::string& e) { return !encoders::is_image_encoder(e); });
   return vector_encoder || modality == "habitats";
 }
 
@@ -86,48 +92,37 @@ ExperimentConfig read_experiment_config(const std::filesystem::path& path, std::
 }
 
 ExperimentConfig parse_experiment_config(const std::string& text, const std::filesystem::path& path,
-                                         const std::filesystem::path& base,
-                                         std::vector<std::string>* collected) {
+                                         const std::filesystem::path& base, std::vector<std::string>* collected) {
   ExperimentConfig config;
   std::vector<std::string> problems;
   auto problem = [&](auto&&... parts) { problems.push_back(core::concat(parts...)); };
   config.source = path;
   config.text = text;
-  std::string manifest, features, clinical, modalities = "mri,mg,us,clinical", subsets = "all", fusions = "early", reference, test_sites, extract, extract_into, exports = "best", embeddings;
+  std::string manifest, features, clinical, modalities = "mri,mg,us,clinical", subsets = "all", fusions = "early",
+                                            reference, test_sites, extract, extract_into, exports = "best", embeddings;
   po::options_description known;
-  known.add_options()
-      ("cohort.manifest", po::value(&manifest)->required())
-      ("cohort.features", po::value(&features))
-      ("cohort.embeddings", po::value(&embeddings))
-      ("cohort.extract", po::value(&extract))
-      ("cohort.extract_into", po::value(&extract_into))
-      ("cohort.clinical", po::value(&clinical))
-      ("experiment.modalities", po::value(&modalities))
-      ("experiment.subsets", po::value(&subsets))
-      ("experiment.fusion", po::value(&fusions))
-      ("experiment.folds", po::value(&config.folds))
-      ("experiment.repeats", po::value(&config.repeats))
-      ("experiment.seed", po::value(&config.seed))
-      ("experiment.threads", po::value(&config.threads))
-      ("experiment.bootstrap", po::value(&config.bootstrap))
-      ("experiment.max_features", po::value(&config.max_features))
-      ("experiment.reference", po::value(&reference))
-      ("experiment.comparisons", po::value(&config.comparisons))
-      ("experiment.permute_labels", po::value(&config.permute_labels))
-      ("experiment.validation", po::value(&config.validation))
-      ("experiment.selection", po::value(&config.selection))
-      ("experiment.correlation", po::value(&config.correlation))
-      ("experiment.lasso_lambda", po::value(&config.lasso_lambda))
-      ("experiment.icc", po::value(&config.icc))
-      ("experiment.test_sites", po::value(&test_sites))
-      ("experiment.export", po::value(&exports))
-      ("experiment.harmonisation", po::value(&config.harmonisation))
-      ("experiment.export_metric", po::value(&config.export_metric))
-      ("calibration.method", po::value(&config.calibration))
-      ("calibration.holdout", po::value(&config.calibration_holdout))
-      ("calibration.alpha", po::value(&config.conformal_alpha));
+  known.add_options()("cohort.manifest", po::value(&manifest)->required())("cohort.features", po::value(&features))(
+      "cohort.embeddings", po::value(&embeddings))("cohort.extract", po::value(&extract))(
+      "cohort.extract_into", po::value(&extract_into))("cohort.clinical", po::value(&clinical))(
+      "experiment.modalities", po::value(&modalities))("experiment.subsets", po::value(&subsets))(
+      "experiment.fusion", po::value(&fusions))("experiment.folds", po::value(&config.folds))(
+      "experiment.repeats", po::value(&config.repeats))("experiment.seed", po::value(&config.seed))(
+      "experiment.threads", po::value(&config.threads))("experiment.bootstrap", po::value(&config.bootstrap))(
+      "experiment.max_features", po::value(&config.max_features))("experiment.reference", po::value(&reference))(
+      "experiment.comparisons", po::value(&config.comparisons))("experiment.permute_labels",
+                                                                po::value(&config.permute_labels))(
+      "experiment.validation", po::value(&config.validation))("experiment.selection", po::value(&config.selection))(
+      "experiment.correlation", po::value(&config.correlation))(
+      "experiment.lasso_lambda", po::value(&config.lasso_lambda))("experiment.icc", po::value(&config.icc))(
+      "experiment.test_sites", po::value(&test_sites))("experiment.export", po::value(&exports))(
+      "experiment.harmonisation", po::value(&config.harmonisation))(
+      "experiment.export_metric", po::value(&config.export_metric))("calibration.method",
+                                                                    po::value(&config.calibration))(
+      "calibration.holdout", po::value(&config.calibration_holdout))("calibration.alpha",
+                                                                     po::value(&config.conformal_alpha));
   core::require_utf8(config.text, path.string());
-  core::require_keys_in_sections(config.text, path.string(), "[cohort], [experiment] or another section (see docs/experiments.md)");
+  core::require_keys_in_sections(config.text, path.string(),
+                                 "[cohort], [experiment] or another section (see docs/experiments.md)");
   po::variables_map values;
   try {
     std::istringstream stream(config.text);
@@ -140,15 +135,23 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
       const std::string value = option.value.empty() ? "" : option.value.front();
       const auto dot = key.rfind('.');
       const std::string section = key.substr(0, dot), name = key.substr(dot + 1);
-      if (section == "training") config.training[name] = value;
-      else if (section == "head") config.head[name] = value;
-      else if (section == "source") config.citation[name] = value;
-      else if (section == "columns") config.column_prefixes[name] = list(value, ',');
+      if (section == "training")
+        config.training[name] = value;
+      else if (section == "head")
+        config.head[name] = value;
+      else if (section == "source")
+        config.citation[name] = value;
+      else if (section == "columns")
+        config.column_prefixes[name] = list(value, ',');
       else if (section.rfind("encoder.", 0) == 0) {
         const std::string key_of = section.substr(8);  // <modality> or <modality>.<encoder>
-        if (name != "name") config.encoder_options[key_of][name] = value;
-        else if (key_of.find('.') != std::string::npos) problem("[", section, "] sets options of one encoder; 'name' belongs in [encoder.", key_of.substr(0, key_of.find('.')), "]");
-        else config.encoder_names[key_of] = list(value, ',');
+        if (name != "name")
+          config.encoder_options[key_of][name] = value;
+        else if (key_of.find('.') != std::string::npos)
+          problem("[", section, "] sets options of one encoder; 'name' belongs in [encoder.",
+                  key_of.substr(0, key_of.find('.')), "]");
+        else
+          config.encoder_names[key_of] = list(value, ',');
       } else if (section.rfind("images.", 0) == 0) {
         config.image_options[section.substr(7)][name] = value;
       } else if (section.rfind("fusion.", 0) == 0) {
@@ -157,13 +160,18 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
         std::vector<std::string> keys;
         for (const auto& option : known.options()) keys.push_back(option->long_name());
         problem("unknown key '", key, "'", core::did_you_mean(key, keys),
-                " (sections: cohort, experiment, calibration, training, head, encoder.<modality>, encoder.<modality>.<encoder>, images.<modality>, fusion.<method>)");
+                " (sections: cohort, experiment, calibration, training, head, encoder.<modality>, "
+                "encoder.<modality>.<encoder>, images.<modality>, fusion.<method>)");
       }
     }
   } catch (const po::error& e) {
     problem(e.what());
   }
-  auto resolve = [&](const std::string& p) { return p.empty() ? std::filesystem::path() : std::filesystem::path(p).is_absolute() ? std::filesystem::path(p) : base / p; };
+  auto resolve = [&](const std::string& p) {
+    return p.empty()                                ? std::filesystem::path()
+           : std::filesystem::path(p).is_absolute() ? std::filesystem::path(p)
+                                                    : base / p;
+  };
   config.manifest = resolve(manifest);
   config.features = resolve(features);
   config.extract = resolve(extract);
@@ -181,11 +189,12 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
     problem("experiment.selection = '", config.selection, "', expected anova, lasso or mrmr");
   check_citation(config.citation, problem);
   if (config.comparisons != "reference" && config.comparisons != "all_pairs")
-    problem("experiment.comparisons = '", config.comparisons, "'", core::did_you_mean(config.comparisons, {"reference", "all_pairs"}),
-            ", expected reference or all_pairs");
+    problem("experiment.comparisons = '", config.comparisons, "'",
+            core::did_you_mean(config.comparisons, {"reference", "all_pairs"}), ", expected reference or all_pairs");
   if (config.harmonisation != "none" && config.harmonisation != "combat")
     problem("experiment.harmonisation = '", config.harmonisation, "', expected none or combat");
-  if (!(config.correlation >= 0 && config.correlation < 1) || !(config.lasso_lambda > 0 && std::isfinite(config.lasso_lambda)))
+  if (!(config.correlation >= 0 && config.correlation < 1) ||
+      !(config.lasso_lambda > 0 && std::isfinite(config.lasso_lambda)))
     problem("experiment.correlation must be in [0, 1) and lasso_lambda > 0");
   if (!(config.icc >= 0 && config.icc < 1)) problem("experiment.icc = ", config.icc, ", expected 0 (off) to below 1");
   try {
@@ -198,14 +207,16 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
   if (!(config.conformal_alpha > 0 && config.conformal_alpha < 1))
     problem("calibration.alpha = ", config.conformal_alpha, ", expected a number in (0, 1)");
   if (config.calibration != "none" && config.calibration_holdout == 0)
-    problem("calibration.method = ", config.calibration, " needs calibration.holdout > 0 (the training cases it is fitted on)");
+    problem("calibration.method = ", config.calibration,
+            " needs calibration.holdout > 0 (the training cases it is fitted on)");
   if (config.export_metric != "macro_auc" && config.export_metric != "brier" && config.export_metric != "ece")
     problem("experiment.export_metric = '", config.export_metric, "', expected macro_auc, brier or ece");
   if (config.validation != "kfold" && config.validation != "leave_one_site_out" && config.validation != "test_sites")
     problem("experiment.validation = '", config.validation, "', expected kfold, leave_one_site_out or test_sites");
   if (config.validation == "test_sites" && config.test_sites.empty())
     problem("experiment.validation = test_sites needs experiment.test_sites");
-  if (config.modalities.empty() || config.fusions.empty()) problem("experiment.modalities and experiment.fusion must not be empty");
+  if (config.modalities.empty() || config.fusions.empty())
+    problem("experiment.modalities and experiment.fusion must not be empty");
   for (const auto& m : config.modalities)
     if (m != "mri" && m != "mg" && m != "us" && m != "clinical" && m != "habitats")
       problem("experiment.modalities has '", m, "'", core::did_you_mean(m, {"mri", "mg", "us", "clinical", "habitats"}),
@@ -216,7 +227,7 @@ ExperimentConfig parse_experiment_config(const std::string& text, const std::fil
     for (const auto& m : config.modalities)
       if (needs_feature_columns(config, m))
         problem("modality '", m, "' reads feature columns (encoder ", core::join(encoder_choices(config, m), ", "),
-                   "): give cohort.features (a features.csv) or cohort.extract (extraction settings)");
+                "): give cohort.features (a features.csv) or cohort.extract (extraction settings)");
   for (const auto& [key, names] : config.encoder_names)
     if (std::find(config.modalities.begin(), config.modalities.end(), key) == config.modalities.end())
       problem("[encoder.", key, "] names a modality that is not in experiment.modalities");

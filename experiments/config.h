@@ -10,16 +10,15 @@
 //                 fold with the extraction settings' [habitats] section), subsets (all | list separated by ';', each
 //                 modality list joined by '+'), fusion (comma list of fusion methods and/or
 //                 classical classifiers, which see the early concatenation of features),
-//                 validation (kfold | leave_one_site_out | test_sites, with test_sites = A,B), folds, repeats, seed, threads,
-//                 bootstrap (resamples), max_features (per modality, per fold), selection (anova |
-//                 lasso | mrmr), correlation (filter threshold, 0 = off), icc (reproducibility filter:
-//                 minimum ICC(3,1) with the retest features of a second segmentation, 0 = off), lasso_lambda, reference (model
-//                 name; default the best single modality), comparisons (reference: each model vs
-//                 the reference, the default | all_pairs; Holm within each endpoint),
-//                 permute_labels (negative control),
-//                 harmonisation (none | combat: ComBat across sites on the imaging blocks, fitted
-//                 on each fold's training cases), export (models refitted on every training case into RUN_DIR/models/ for
-//                 `vbiopsy predict`: best (default; the best macro-AUC) | all | none | model names)
+//                 validation (kfold | leave_one_site_out | test_sites, with test_sites = A,B), folds, repeats, seed,
+//                 threads, bootstrap (resamples), max_features (per modality, per fold), selection (anova | lasso |
+//                 mrmr), correlation (filter threshold, 0 = off), icc (reproducibility filter: minimum ICC(3,1) with
+//                 the retest features of a second segmentation, 0 = off), lasso_lambda, reference (model name; default
+//                 the best single modality), comparisons (reference: each model vs the reference, the default |
+//                 all_pairs; Holm within each endpoint), permute_labels (negative control), harmonisation (none |
+//                 combat: ComBat across sites on the imaging blocks, fitted on each fold's training cases), export
+//                 (models refitted on every training case into RUN_DIR/models/ for `vbiopsy predict`: best (default;
+//                 the best macro-AUC) | all | none | model names)
 //   [training]    any training option (see `vbiopsy list`)
 //   [head]        head options
 //   [encoder.<modality>]  name = encoder, or a comma list of encoders (an encoder axis of the
@@ -59,8 +58,8 @@ struct ExperimentConfig {
   std::vector<std::string> test_sites;
   int folds = 5, repeats = 1, bootstrap = 1000, max_features = 32, threads = 1;
   std::string harmonisation = "none";  // none | combat
-  std::string selection = "anova";  // anova | lasso | mrmr (per modality, inside each fold)
-  double correlation = 0;           // correlation filter threshold; 0 = off
+  std::string selection = "anova";     // anova | lasso | mrmr (per modality, inside each fold)
+  double correlation = 0;              // correlation filter threshold; 0 = off
   double lasso_lambda = 0.02;
   double icc = 0;  // ICC filter threshold (needs retest features); 0 = off
   uint64_t seed = 1;
@@ -77,28 +76,31 @@ struct ExperimentConfig {
   std::string calibration = "none";
   double calibration_holdout = 0, conformal_alpha = 0.1;
   OptionMap training, head;
-  OptionMap citation;  // [source]
+  OptionMap citation;                                             // [source]
   std::map<std::string, std::vector<std::string>> encoder_names;  // per modality; more than one = an encoder axis
   // Keyed by modality (every encoder of it) or by "<modality>.<encoder>" (that encoder only).
   std::map<std::string, OptionMap> encoder_options, fusion_options;
-  std::map<std::string, OptionMap> image_options;  // [images.<modality>]
+  std::map<std::string, OptionMap> image_options;                   // [images.<modality>]
   std::map<std::string, std::vector<std::string>> column_prefixes;  // [columns] <modality> = prefixes
-  std::vector<std::filesystem::path> embeddings;  // extra feature columns joined by case_id
-  std::filesystem::path extract;  // extraction settings: the run extracts the features itself
+  std::vector<std::filesystem::path> embeddings;                    // extra feature columns joined by case_id
+  std::filesystem::path extract;       // extraction settings: the run extracts the features itself
   std::filesystem::path extract_into;  // where (default RUN_DIR/features); share it to share the cache
 };
 
 // Throws core::Error listing every problem of the config (one per line); with `problems`, appends
 // them there instead and returns what could be read.
-ExperimentConfig read_experiment_config(const std::filesystem::path& path, std::vector<std::string>* problems = nullptr);
+ExperimentConfig read_experiment_config(const std::filesystem::path& path,
+                                        std::vector<std::string>* problems = nullptr);
 // The same from the config's text (as recorded in run.json); relative paths resolve against base_dir.
 ExperimentConfig parse_experiment_config(const std::string& text, const std::filesystem::path& source,
-                                         const std::filesystem::path& base_dir, std::vector<std::string>* problems = nullptr);
+                                         const std::filesystem::path& base_dir,
+                                         std::vector<std::string>* problems = nullptr);
 
 // "early[clinical+mri]": the model name used in predictions.csv and the reports. `tags` (per
 // modality of the subset, or empty) names the encoder of the modalities that have an encoder axis,
 // "" for the others: "early[clinical+mri:cnn3d]".
-std::string model_name(const std::string& fusion, const std::vector<std::string>& subset, const std::vector<std::string>& tags = {});
+std::string model_name(const std::string& fusion, const std::vector<std::string>& subset,
+                       const std::vector<std::string>& tags = {});
 
 // The encoders a modality may use (the default when the config names none: clinical for the
 // clinical block, radiomics_mlp otherwise).

@@ -58,7 +58,8 @@ class Problems {
 
 void check_inputs(const ExperimentConfig& config, Problems& problems) {
   auto file = [&](const char* key, const std::filesystem::path& path) {
-    if (!path.empty() && !std::filesystem::is_regular_file(path)) problems.add(core::concat("cohort.", key, " = ", path.string(), ": no such file"));
+    if (!path.empty() && !std::filesystem::is_regular_file(path))
+      problems.add(core::concat("cohort.", key, " = ", path.string(), ": no such file"));
   };
   file("manifest", config.manifest);
   file("features", config.features);
@@ -68,19 +69,21 @@ void check_inputs(const ExperimentConfig& config, Problems& problems) {
 }
 
 // One modality's input as a network sees it: feature columns, or an image encoder's crop.
-std::optional<fusion::ModalitySpec> modality_spec(const ExperimentConfig& config, const std::string& modality, const std::string& encoder,
-                                                  Problems& problems) {
+std::optional<fusion::ModalitySpec> modality_spec(const ExperimentConfig& config, const std::string& modality,
+                                                  const std::string& encoder, Problems& problems) {
   const auto names = encoders::builtin_encoders().names();
   if (std::find(names.begin(), names.end(), encoder) == names.end()) {
-    problems.add(core::concat("[encoder.", modality, "] name = ", encoder, ": unknown encoder", core::did_you_mean(encoder, names),
-                              "; known: ", core::join(names, ", ")));
+    problems.add(core::concat("[encoder.", modality, "] name = ", encoder, ": unknown encoder",
+                              core::did_you_mean(encoder, names), "; known: ", core::join(names, ", ")));
     return std::nullopt;
   }
-  fusion::ModalitySpec spec{modality, encoder, encoder_options_for(config, modality, encoder), {kCheckedFeatureColumns}};
+  fusion::ModalitySpec spec{
+      modality, encoder, encoder_options_for(config, modality, encoder), {kCheckedFeatureColumns}};
   if (encoders::is_image_encoder(encoder)) {
     bool ok = true;
     problems.check("", [&] {
-      spec.sample_shape = ImageInputSpec::from(modality, encoder, encoders::image_layout(encoder, modality), options_in(config.image_options, modality))
+      spec.sample_shape = ImageInputSpec::from(modality, encoder, encoders::image_layout(encoder, modality),
+                                               options_in(config.image_options, modality))
                               .shape_from_settings()
                               .first;
     });
@@ -136,8 +139,8 @@ std::vector<std::string> check_experiment(const ExperimentConfig& config) {
     const std::string where = "[fusion." + method + "]";
     const auto* known = fusion::find_grid_method(method);
     if (!known) {
-      problems.add(core::concat("experiment.fusion has '", method, "': unknown method", core::did_you_mean(method, methods), "; known: ",
-                                core::join(methods, ", ")));
+      problems.add(core::concat("experiment.fusion has '", method, "': unknown method",
+                                core::did_you_mean(method, methods), "; known: ", core::join(methods, ", ")));
     } else if (known->kind == fusion::MethodKind::kSubmodels) {
       problems.check(where, [&] { fusion::BinarySubmodels::options_from(options); });
     } else if (known->kind == fusion::MethodKind::kClassifier) {
@@ -166,7 +169,8 @@ std::vector<std::string> check_experiment(const ExperimentConfig& config) {
   });
   auto model_named = [&](const char* key, const std::string& name) {
     if (!models.empty() && std::find(models.begin(), models.end(), name) == models.end())
-      problems.add(core::concat("experiment.", key, " = ", name, ": not a model of the grid", core::did_you_mean(name, models)));
+      problems.add(
+          core::concat("experiment.", key, " = ", name, ": not a model of the grid", core::did_you_mean(name, models)));
   };
   if (!config.reference.empty()) model_named("reference", config.reference);
   for (const auto& name : config.exports)

@@ -26,7 +26,8 @@ struct Slot {
 };
 
 size_t block_of(const FeatureTable& table, const std::string& modality) {
-  return static_cast<size_t>(std::find_if(table.blocks.begin(), table.blocks.end(), [&](const FeatureBlock& x) { return x.modality == modality; }) -
+  return static_cast<size_t>(std::find_if(table.blocks.begin(), table.blocks.end(),
+                                          [&](const FeatureBlock& x) { return x.modality == modality; }) -
                              table.blocks.begin());
 }
 
@@ -35,7 +36,8 @@ double raw_value(const FeatureTable& table, size_t row, size_t block, const std:
   if (block == table.blocks.size() || !table.blocks[block].present[row]) return std::nan("");
   const auto& columns = table.blocks[block].columns;
   const auto at = std::find(columns.begin(), columns.end(), column);
-  return at == columns.end() ? std::nan("") : table.blocks[block].values(static_cast<Eigen::Index>(row), at - columns.begin());
+  return at == columns.end() ? std::nan("")
+                             : table.blocks[block].values(static_cast<Eigen::Index>(row), at - columns.begin());
 }
 
 // The learner's exact values, column by column in the order the learner reads them (each
@@ -44,7 +46,9 @@ std::optional<Explanation> exact_explanation(const FittedModel& model, const Fea
   const auto shap = model.margin_shapley(table, row);
   if (!shap) return std::nullopt;
   Explanation out;
-  out.method = shap->method + (model.calibrator().method == "none" ? "" : " (before the " + model.calibrator().method + " calibration)");
+  out.method =
+      shap->method +
+      (model.calibrator().method == "none" ? "" : " (before the " + model.calibrator().method + " calibration)");
   out.scale = "margin (logit)";
   Eigen::Index j = 0;
   auto add = [&](const std::string& modality, const std::string& feature, double value) {
@@ -56,10 +60,12 @@ std::optional<Explanation> exact_explanation(const FittedModel& model, const Fea
   for (size_t m = 0; m < model.subset().size(); ++m) {
     const auto& modality = model.subset()[m];
     const auto b = block_of(table, modality);
-    for (const auto& name : model.preprocessors()[m].selected_names()) add(modality, name, raw_value(table, row, b, name));
+    for (const auto& name : model.preprocessors()[m].selected_names())
+      add(modality, name, raw_value(table, row, b, name));
     add(modality, "(present)", b < table.blocks.size() && table.blocks[b].present[row] ? 1.0 : 0.0);
   }
-  if (j != shap->values.cols()) core::fail("explanation: the learner reads ", shap->values.cols(), " columns, the model names ", j);
+  if (j != shap->values.cols())
+    core::fail("explanation: the learner reads ", shap->values.cols(), " columns, the model names ", j);
   for (int k = 0; k < kClasses; ++k) {
     out.base[k] = shap->base(k);
     out.output[k] = shap->base(k) + shap->values.row(k).sum();
@@ -69,15 +75,17 @@ std::optional<Explanation> exact_explanation(const FittedModel& model, const Fea
 
 }  // namespace
 
-Explanation explain_case(const FittedModel& model, const FeatureTable& table, size_t row, int permutations, uint64_t seed) {
+Explanation explain_case(const FittedModel& model, const FeatureTable& table, size_t row, int permutations,
+                         uint64_t seed) {
   if (auto exact = exact_explanation(model, table, row)) return *exact;
   return sample_explanation(model, table, row, permutations, seed);
 }
 
-Explanation sample_explanation(const FittedModel& model, const FeatureTable& table, size_t row, int permutations, uint64_t seed) {
+Explanation sample_explanation(const FittedModel& model, const FeatureTable& table, size_t row, int permutations,
+                               uint64_t seed) {
   Explanation out;
-  out.method = "Shapley values against the training medians, " + std::to_string(permutations) + " sampled feature orders (seed " +
-               std::to_string(seed) + ")";
+  out.method = "Shapley values against the training medians, " + std::to_string(permutations) +
+               " sampled feature orders (seed " + std::to_string(seed) + ")";
   out.scale = "probability";
   out.permutations = permutations;
   auto working = table;
@@ -100,7 +108,8 @@ Explanation sample_explanation(const FittedModel& model, const FeatureTable& tab
     }
   }
   auto set = [&](size_t f, bool to_case) {
-    working.blocks[slots[f].block].values(static_cast<Eigen::Index>(row), slots[f].column) = to_case ? out.features[f].value : out.features[f].baseline;
+    working.blocks[slots[f].block].values(static_cast<Eigen::Index>(row), slots[f].column) =
+        to_case ? out.features[f].value : out.features[f].baseline;
   };
   out.output = probabilities_of(model, table, row);
   for (size_t f = 0; f < slots.size(); ++f) set(f, false);
@@ -123,8 +132,8 @@ Explanation sample_explanation(const FittedModel& model, const FeatureTable& tab
   return out;
 }
 
-GlobalImportances global_importances(const FittedModel& model, const FeatureTable& table, const std::vector<size_t>& rows, int permutations,
-                                     uint64_t seed) {
+GlobalImportances global_importances(const FittedModel& model, const FeatureTable& table,
+                                     const std::vector<size_t>& rows, int permutations, uint64_t seed) {
   GlobalImportances out;
   std::map<std::pair<std::string, std::string>, double> sums;
   std::vector<std::pair<std::string, std::string>> order;  // first seen, for a stable tie order
@@ -139,15 +148,21 @@ GlobalImportances global_importances(const FittedModel& model, const FeatureTabl
     }
   }
   out.cases = rows.size();
-  for (const auto& key : order) out.features.push_back({key.first, key.second, rows.empty() ? 0.0 : sums[key] / static_cast<double>(rows.size())});
-  std::stable_sort(out.features.begin(), out.features.end(), [](const GlobalImportance& a, const GlobalImportance& b) { return a.mean_abs > b.mean_abs; });
+  for (const auto& key : order)
+    out.features.push_back({key.first, key.second, rows.empty() ? 0.0 : sums[key] / static_cast<double>(rows.size())});
+  std::stable_sort(out.features.begin(), out.features.end(),
+                   [](const GlobalImportance& a, const GlobalImportance& b) { return a.mean_abs > b.mean_abs; });
   return out;
 }
 
 std::string importances_csv(const GlobalImportances& importances) {
   std::string text = core::csv_line({"modality", "feature", "mean_abs_shap"});
-  text += core::csv_line({"", "(" + importances.method + "; " + importances.scale + "; " + std::to_string(importances.cases) + " training cases)", ""});
-  for (const auto& f : importances.features) text += core::csv_line({f.modality, f.feature, core::format_double(f.mean_abs)});
+  text += core::csv_line({"",
+                          "(" + importances.method + "; " + importances.scale + "; " +
+                              std::to_string(importances.cases) + " training cases)",
+                          ""});
+  for (const auto& f : importances.features)
+    text += core::csv_line({f.modality, f.feature, core::format_double(f.mean_abs)});
   return text;
 }
 
@@ -161,7 +176,8 @@ GlobalImportances read_importances_csv(const std::filesystem::path& file) {
       continue;
     }
     const auto value = core::parse_double(row[2]);
-    if (!value) core::fail(file.string(), " line ", table.line_of_row(r), ": mean_abs_shap '", row[2], "' is not a number");
+    if (!value)
+      core::fail(file.string(), " line ", table.line_of_row(r), ": mean_abs_shap '", row[2], "' is not a number");
     out.features.push_back({row[0], row[1], *value});
   }
   return out;

@@ -21,7 +21,9 @@ namespace vbiopsy::experiments {
 
 struct FeatureAttribution {
   std::string modality, feature;
-  double value = 0, baseline = 0;          // the case's raw value and the training median (NaN: exact methods have no single baseline case)
+  double value = 0,
+         baseline =
+             0;  // the case's raw value and the training median (NaN: exact methods have no single baseline case)
   std::array<double, kClasses> shapley{};  // contribution to each class's probability
 };
 
@@ -36,9 +38,11 @@ struct Explanation {
 // The case at `row` of `table` (bound to the model): exact when the model has an exact method,
 // else sampled. Image-encoder modalities keep their crops (their pixels are not attributed); absent
 // modalities stay absent.
-Explanation explain_case(const FittedModel& model, const FeatureTable& table, size_t row, int permutations = 16, uint64_t seed = 1);
+Explanation explain_case(const FittedModel& model, const FeatureTable& table, size_t row, int permutations = 16,
+                         uint64_t seed = 1);
 // The sampled estimator alone, for any model.
-Explanation sample_explanation(const FittedModel& model, const FeatureTable& table, size_t row, int permutations, uint64_t seed);
+Explanation sample_explanation(const FittedModel& model, const FeatureTable& table, size_t row, int permutations,
+                               uint64_t seed);
 
 // A model's global view: per feature, the mean over the rows and the classes of |Shapley value|
 // (explain_case for each row), by decreasing importance.
@@ -51,8 +55,8 @@ struct GlobalImportances {
   size_t cases = 0;
   std::vector<GlobalImportance> features;
 };
-GlobalImportances global_importances(const FittedModel& model, const FeatureTable& table, const std::vector<size_t>& rows, int permutations,
-                                     uint64_t seed);
+GlobalImportances global_importances(const FittedModel& model, const FeatureTable& table,
+                                     const std::vector<size_t>& rows, int permutations, uint64_t seed);
 // importances.csv: modality,feature,mean_abs_shap, with a comment line naming method, scale and cases.
 std::string importances_csv(const GlobalImportances& importances);
 GlobalImportances read_importances_csv(const std::filesystem::path& file);

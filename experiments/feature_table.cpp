@@ -23,8 +23,8 @@ double feature_value(const core::CsvTable& features, size_t row, size_t column) 
   if (cell.empty()) return kNaN;
   const auto value = core::parse_double(cell);
   if (!value)
-    core::fail(features.source.string(), " line ", features.line_of_row(row), ", column ", features.header[column], ": '", cell,
-               "' is not a number");
+    core::fail(features.source.string(), " line ", features.line_of_row(row), ", column ", features.header[column],
+               ": '", cell, "' is not a number");
   return *value;
 }
 
@@ -38,7 +38,8 @@ void warn_unknown_categories(const datasets::Case& c, const ClinicalSpec& spec) 
     }
   for (const auto& [variable, sum] : seen)
     if (sum == 0)
-      core::warn(core::concat("case ", c.case_id, ": clinical ", variable, " has a category the training cohort did not have; it enters as none of its categories"));
+      core::warn(core::concat("case ", c.case_id, ": clinical ", variable,
+                              " has a category the training cohort did not have; it enters as none of its categories"));
 }
 
 }  // namespace
@@ -86,13 +87,15 @@ core::CsvTable join_by_case_id(const core::CsvTable& features, const core::CsvTa
   std::map<std::string, size_t> row_of;
   for (size_t r = 0; r < extra.rows.size(); ++r)
     if (!row_of.emplace(core::trim(extra.rows[r][*extra_id]), r).second)
-      core::fail(extra.source.string(), " line ", extra.line_of_row(r), ": case '", core::trim(extra.rows[r][*extra_id]), "' appears twice");
+      core::fail(extra.source.string(), " line ", extra.line_of_row(r), ": case '",
+                 core::trim(extra.rows[r][*extra_id]), "' appears twice");
   core::CsvTable out = features;
   std::vector<size_t> added;
   for (size_t j = 0; j < extra.header.size(); ++j) {
     if (j == *extra_id) continue;
     if (features.column(extra.header[j]))
-      core::fail(extra.source.string(), ": column '", extra.header[j], "' is already in ", features.source.filename().string());
+      core::fail(extra.source.string(), ": column '", extra.header[j], "' is already in ",
+                 features.source.filename().string());
     out.header.push_back(extra.header[j]);
     added.push_back(j);
   }
@@ -111,7 +114,8 @@ core::CsvTable join_by_case_id(const core::CsvTable& features, const core::CsvTa
 FeatureTable build_feature_table(const datasets::Cohort& cohort, const core::CsvTable& features,
                                  const std::vector<std::string>& modalities,
                                  const std::map<std::string, std::vector<std::string>>& column_prefixes,
-                                 bool labelled_only, const std::set<std::string>& image_only, const ClinicalSpec* clinical) {
+                                 bool labelled_only, const std::set<std::string>& image_only,
+                                 const ClinicalSpec* clinical) {
   const auto id_column = features.column("case_id");
   if (!id_column) core::fail(features.source.string(), ": no case_id column");
   std::map<std::string, size_t> row_of;
@@ -148,7 +152,9 @@ FeatureTable build_feature_table(const datasets::Cohort& cohort, const core::Csv
       for (const auto* c : cases) block.present.push_back(has_images(*c, modality));
     } else if (modality == "clinical") {
       const auto requested = column_prefixes.find("clinical");
-      table.clinical = clinical ? *clinical : clinical_spec(cohort, requested == column_prefixes.end() ? nullptr : &requested->second);
+      table.clinical = clinical
+                           ? *clinical
+                           : clinical_spec(cohort, requested == column_prefixes.end() ? nullptr : &requested->second);
       for (const auto& column : table.clinical.columns) block.columns.push_back(column.name);
       block.values.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(block.columns.size()));
       for (size_t i = 0; i < n; ++i) {
@@ -171,7 +177,8 @@ FeatureTable build_feature_table(const datasets::Cohort& cohort, const core::Csv
       const auto flag = features.column("has_" + modality);
       if (!flag) core::fail(features.source.string(), ": no has_", modality, " column (write it with vbiopsy extract)");
       std::vector<size_t> source_columns;
-      const auto prefixes = column_prefixes.count(modality) ? column_prefixes.at(modality) : std::vector<std::string>{modality + "_"};
+      const auto prefixes =
+          column_prefixes.count(modality) ? column_prefixes.at(modality) : std::vector<std::string>{modality + "_"};
       auto wanted = [&](const std::string& column) {
         if (is_cohort_fitted_column(column)) return false;
         for (const auto& prefix : prefixes)
@@ -183,9 +190,11 @@ FeatureTable build_feature_table(const datasets::Cohort& cohort, const core::Csv
           source_columns.push_back(j);
           block.columns.push_back(features.header[j]);
         }
-      const bool anywhere = std::any_of(rows.begin(), rows.end(), [&](size_t r) { return core::trim(features.rows[r][*flag]) == "1"; });
+      const bool anywhere =
+          std::any_of(rows.begin(), rows.end(), [&](size_t r) { return core::trim(features.rows[r][*flag]) == "1"; });
       if (source_columns.empty() && anywhere)
-        core::fail(features.source.string(), ": no feature column for modality '", modality, "' (prefixes: ", core::join(prefixes, ", "), ")");
+        core::fail(features.source.string(), ": no feature column for modality '", modality,
+                   "' (prefixes: ", core::join(prefixes, ", "), ")");
       block.values.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(source_columns.size()));
       std::vector<std::optional<size_t>> retest_columns;
       bool any_retest = false;
@@ -198,7 +207,8 @@ FeatureTable build_feature_table(const datasets::Cohort& cohort, const core::Csv
         const auto& row = features.rows[rows[i]];
         block.present.push_back(core::trim(row[*flag]) == "1");
         for (size_t j = 0; j < source_columns.size(); ++j) {
-          block.values(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = feature_value(features, rows[i], source_columns[j]);
+          block.values(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) =
+              feature_value(features, rows[i], source_columns[j]);
           if (!any_retest) continue;
           block.retest(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) =
               retest_columns[j] ? feature_value(features, rows[i], *retest_columns[j]) : kNaN;

@@ -40,7 +40,6 @@ Eigen::MatrixXd to_matrix(const torch::Tensor& t) {
   return m;
 }
 
-
 // The clinical block is a handful of known variables: never filtered or selected.
 Selection selection_for(const ExperimentConfig& config, const std::string& modality) {
   if (modality == "clinical") return {0, "anova", 0, config.lasso_lambda, 0};
@@ -52,14 +51,15 @@ OptionMap options_of(const std::map<std::string, OptionMap>& all, const std::str
   return it == all.end() ? OptionMap{} : it->second;
 }
 
-
 // The table's crops for an image modality; throws when the table has none for that encoder.
 const ImageBlock& crops_of(const FeatureTable& table, const ImageInputSpec& spec) {
   const auto* image = table.image_block(spec.modality, spec.encoder);
-  if (!image) core::fail("modality '", spec.modality, "' uses image encoder '", spec.encoder, "' but the table holds no crops for it");
+  if (!image)
+    core::fail("modality '", spec.modality, "' uses image encoder '", spec.encoder,
+               "' but the table holds no crops for it");
   if (!(image->spec == spec))
-    core::fail("modality '", spec.modality, "': the crops were made with other settings (", image->spec.to_json().dump(), ") than the model's (",
-               spec.to_json().dump(), ")");
+    core::fail("modality '", spec.modality, "': the crops were made with other settings (",
+               image->spec.to_json().dump(), ") than the model's (", spec.to_json().dump(), ")");
   return *image;
 }
 
@@ -77,22 +77,28 @@ encoders::EncoderInput image_input(const ImageBlock& image, const std::vector<si
     auto a = items.accessor<bool, 2>();
     for (size_t i = 0; i < rows.size(); ++i)
       for (int64_t k = 0; k < image.item_count; ++k)
-        a[static_cast<int64_t>(i)][k] = image.items[rows[i] * static_cast<size_t>(image.item_count) + static_cast<size_t>(k)] != 0;
+        a[static_cast<int64_t>(i)][k] =
+            image.items[rows[i] * static_cast<size_t>(image.item_count) + static_cast<size_t>(k)] != 0;
   }
   return {values, items};
 }
 
-fusion::Batch network_inputs(const std::vector<BlockPreprocessor>& preprocessors, const std::vector<std::optional<ImageInputSpec>>& images,
-                             const std::vector<std::string>& subset, const FeatureTable& table, const std::vector<size_t>& rows) {
+fusion::Batch network_inputs(const std::vector<BlockPreprocessor>& preprocessors,
+                             const std::vector<std::optional<ImageInputSpec>>& images,
+                             const std::vector<std::string>& subset, const FeatureTable& table,
+                             const std::vector<size_t>& rows) {
   fusion::Batch batch;
   batch.present = torch::zeros({static_cast<int64_t>(rows.size()), static_cast<int64_t>(subset.size())}, torch::kBool);
   auto present = batch.present.accessor<bool, 2>();
   for (size_t m = 0; m < subset.size(); ++m) {
     const auto& block = table.block(subset[m]);
     const ImageBlock* crops = images[m] ? &crops_of(table, *images[m]) : nullptr;
-    batch.inputs.push_back(crops ? image_input(*crops, rows) : encoders::EncoderInput{to_tensor(preprocessors[m].apply(block, rows, &table.sites)), {}});
+    batch.inputs.push_back(
+        crops ? image_input(*crops, rows)
+              : encoders::EncoderInput{to_tensor(preprocessors[m].apply(block, rows, &table.sites)), {}});
     for (size_t i = 0; i < rows.size(); ++i)
-      present[static_cast<int64_t>(i)][static_cast<int64_t>(m)] = block.present[rows[i]] && (!crops || crops->present[rows[i]]);
+      present[static_cast<int64_t>(i)][static_cast<int64_t>(m)] =
+          block.present[rows[i]] && (!crops || crops->present[rows[i]]);
   }
   return batch;
 }
@@ -104,7 +110,8 @@ Eigen::MatrixXd normalised(Eigen::MatrixXd p) {
   for (Eigen::Index i = 0; i < p.rows(); ++i) {
     const double total = p.row(i).sum();
     if (!p.row(i).allFinite() || !(total > 0) || (p.row(i).array() < 0).any())
-      core::fail("the model gives no valid probabilities for a case (scores ", p.row(i), "): its parameters are broken");
+      core::fail("the model gives no valid probabilities for a case (scores ", p.row(i),
+                 "): its parameters are broken");
     p.row(i) /= total;
   }
   return p;
@@ -132,8 +139,8 @@ Eigen::MatrixXd classical_inputs(const FittedModel& model, const FeatureTable& t
 }
 
 // The submodels see each block on its own, with its presence.
-std::pair<std::vector<Eigen::MatrixXd>, std::vector<std::vector<bool>>> submodel_inputs(const FittedModel& model, const FeatureTable& table,
-                                                                                        const std::vector<size_t>& rows) {
+std::pair<std::vector<Eigen::MatrixXd>, std::vector<std::vector<bool>>> submodel_inputs(
+    const FittedModel& model, const FeatureTable& table, const std::vector<size_t>& rows) {
   std::vector<Eigen::MatrixXd> blocks;
   std::vector<std::vector<bool>> present;
   for (size_t m = 0; m < model.subset().size(); ++m) {
@@ -144,7 +151,8 @@ std::pair<std::vector<Eigen::MatrixXd>, std::vector<std::vector<bool>>> submodel
 }
 
 // The embedding of one image modality for the rows, in evaluation mode, 64 cases at a time.
-Eigen::MatrixXd embeddings_of(fusion::MultimodalModelImpl& network, const ImageBlock& crops, const std::vector<size_t>& rows) {
+Eigen::MatrixXd embeddings_of(fusion::MultimodalModelImpl& network, const ImageBlock& crops,
+                              const std::vector<size_t>& rows) {
   network.eval();
   torch::NoGradGuard no_grad;
   Eigen::MatrixXd out;
@@ -182,16 +190,18 @@ namespace {
 // training cases that have it, from a seed of its own: the same network whichever cell asks, so
 // that the cells of a fold share it through the cache. Serves the deep features of classical
 // learners and stage 1 of two-stage training.
-std::shared_ptr<fusion::MultimodalModelImpl> modality_network(const ExperimentConfig& config, const std::string& modality, const std::string& encoder,
-                                                              const encoders::EncoderInput& input, const std::vector<int64_t>& sample_shape,
-                                                              const std::vector<size_t>& with, const std::vector<int>& labels, uint64_t fold_seed,
-                                                              const std::string& input_key, EncoderCache* cache) {
-  const uint64_t seed = core::derive_seed(fold_seed, {29, std::stoull(core::sha256_hex(modality).substr(0, 16), nullptr, 16)});
+std::shared_ptr<fusion::MultimodalModelImpl> modality_network(
+    const ExperimentConfig& config, const std::string& modality, const std::string& encoder,
+    const encoders::EncoderInput& input, const std::vector<int64_t>& sample_shape, const std::vector<size_t>& with,
+    const std::vector<int>& labels, uint64_t fold_seed, const std::string& input_key, EncoderCache* cache) {
+  const uint64_t seed =
+      core::derive_seed(fold_seed, {29, std::stoull(core::sha256_hex(modality).substr(0, 16), nullptr, 16)});
   std::string key = modality + "|" + encoder + "|" + input_key + "|" + std::to_string(seed) + "|";
   for (size_t i : with) key += std::to_string(i) + ",";
   if (cache)
     if (const auto it = cache->find(key); it != cache->end()) return it->second;
-  if (with.empty()) core::fail("modality '", modality, "': no training case has it, so encoder ", encoder, " cannot be trained");
+  if (with.empty())
+    core::fail("modality '", modality, "': no training case has it, so encoder ", encoder, " cannot be trained");
   std::vector<int64_t> targets;
   for (size_t i : with) targets.push_back(labels[i]);
   fusion::ModelSpec spec;
@@ -213,13 +223,15 @@ std::shared_ptr<fusion::MultimodalModelImpl> modality_network(const ExperimentCo
   return model.ptr();
 }
 
-std::shared_ptr<DeepFeatures> deep_features_of(std::shared_ptr<fusion::MultimodalModelImpl> network, const ImageBlock& crops,
-                                               const std::vector<size_t>& with) {
+std::shared_ptr<DeepFeatures> deep_features_of(std::shared_ptr<fusion::MultimodalModelImpl> network,
+                                               const ImageBlock& crops, const std::vector<size_t>& with) {
   auto deep = std::make_shared<DeepFeatures>();
   deep->network = std::move(network);
   const auto e = embeddings_of(*deep->network, crops, with);
   deep->mean = e.colwise().mean();
-  deep->scale = ((e.rowwise() - deep->mean).array().square().colwise().sum() / std::max<double>(1, static_cast<double>(e.rows()) - 1)).sqrt();
+  deep->scale = ((e.rowwise() - deep->mean).array().square().colwise().sum() /
+                 std::max<double>(1, static_cast<double>(e.rows()) - 1))
+                    .sqrt();
   for (Eigen::Index j = 0; j < deep->scale.size(); ++j)
     if (!(deep->scale(j) > 1e-12)) deep->scale(j) = 1;  // a constant embedding column stays 0 after centring
   return deep;
@@ -245,8 +257,9 @@ namespace {
 
 // A stratified split of the training rows: about `fraction` of each class held out (at least one
 // case of a class with two or more), chosen by the seed.
-std::pair<std::vector<size_t>, std::vector<size_t>> holdout_split(const std::vector<size_t>& train, const std::vector<int>& labels,
-                                                                  double fraction, uint64_t seed) {
+std::pair<std::vector<size_t>, std::vector<size_t>> holdout_split(const std::vector<size_t>& train,
+                                                                  const std::vector<int>& labels, double fraction,
+                                                                  uint64_t seed) {
   std::vector<size_t> kept, held;
   for (int k = 0; k < kClasses; ++k) {
     std::vector<size_t> rows;
@@ -255,7 +268,8 @@ std::pair<std::vector<size_t>, std::vector<size_t>> holdout_split(const std::vec
     core::Rng random(core::derive_seed(seed, {static_cast<uint64_t>(k)}));
     for (size_t i = rows.size(); i > 1; --i) std::swap(rows[i - 1], rows[random.below(i)]);  // Fisher-Yates
     const auto n = rows.size();
-    const size_t take = n < 2 ? 0 : std::clamp<size_t>(static_cast<size_t>(std::lround(fraction * static_cast<double>(n))), 1, n - 1);
+    const size_t take =
+        n < 2 ? 0 : std::clamp<size_t>(static_cast<size_t>(std::lround(fraction * static_cast<double>(n))), 1, n - 1);
     held.insert(held.end(), rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(take));
     kept.insert(kept.end(), rows.begin() + static_cast<std::ptrdiff_t>(take), rows.end());
   }
@@ -267,16 +281,19 @@ std::pair<std::vector<size_t>, std::vector<size_t>> holdout_split(const std::vec
 }  // namespace
 
 FittedModel FittedModel::fit(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
-                             const std::string& fusion_name, const std::vector<std::string>& subset, const std::vector<size_t>& train,
-                             uint64_t seed, const std::vector<std::string>& encoders, EncoderCache* cache) {
-  if (config.calibration_holdout == 0) return fit_model(config, table, labels, fusion_name, subset, train, seed, encoders, cache);
+                             const std::string& fusion_name, const std::vector<std::string>& subset,
+                             const std::vector<size_t>& train, uint64_t seed, const std::vector<std::string>& encoders,
+                             EncoderCache* cache) {
+  if (config.calibration_holdout == 0)
+    return fit_model(config, table, labels, fusion_name, subset, train, seed, encoders, cache);
   const auto [kept, held] = holdout_split(train, labels, config.calibration_holdout, core::derive_seed(seed, {29}));
   auto out = fit_model(config, table, labels, fusion_name, subset, kept, seed, encoders, cache);
   const auto p = out.predict(table, held).probabilities;
   Probabilities probabilities;
   std::vector<int> truth;
   for (size_t i = 0; i < held.size(); ++i) {
-    probabilities.push_back({p(static_cast<Eigen::Index>(i), 0), p(static_cast<Eigen::Index>(i), 1), p(static_cast<Eigen::Index>(i), 2)});
+    probabilities.push_back(
+        {p(static_cast<Eigen::Index>(i), 0), p(static_cast<Eigen::Index>(i), 1), p(static_cast<Eigen::Index>(i), 2)});
     truth.push_back(labels[held[i]]);
   }
   out.calibrator_ = Calibrator::fit(config.calibration, probabilities, truth);
@@ -285,9 +302,11 @@ FittedModel FittedModel::fit(const ExperimentConfig& config, const FeatureTable&
   return out;
 }
 
-FittedModel FittedModel::fit_model(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
-                                   const std::string& fusion_name, const std::vector<std::string>& subset, const std::vector<size_t>& train,
-                                   uint64_t seed, const std::vector<std::string>& chosen_encoders, EncoderCache* cache) {
+FittedModel FittedModel::fit_model(const ExperimentConfig& config, const FeatureTable& table,
+                                   const std::vector<int>& labels, const std::string& fusion_name,
+                                   const std::vector<std::string>& subset, const std::vector<size_t>& train,
+                                   uint64_t seed, const std::vector<std::string>& chosen_encoders,
+                                   EncoderCache* cache) {
   FittedModel out;
   out.fusion_ = fusion_name;
   out.subset_ = subset;
@@ -306,8 +325,9 @@ FittedModel FittedModel::fit_model(const ExperimentConfig& config, const Feature
     out.deep_.emplace_back();
     if (encoders::is_image_encoder(encoder_of[m])) {
       // Crops are normalised per case: nothing to fit on the training cases.
-      const auto& crops = crops_of(table, ImageInputSpec::from(modality, encoder_of[m], encoders::image_layout(encoder_of[m], modality),
-                                                               options_of(config.image_options, modality)));
+      const auto& crops =
+          crops_of(table, ImageInputSpec::from(modality, encoder_of[m], encoders::image_layout(encoder_of[m], modality),
+                                               options_of(config.image_options, modality)));
       out.images_.back() = crops.spec;
       out.image_shapes_.back() = crops.sample_shape;
       std::vector<size_t> with;
@@ -317,9 +337,10 @@ FittedModel FittedModel::fit_model(const ExperimentConfig& config, const Feature
         if (here) with.push_back(i);
       }
       if (classical)
-        out.deep_.back() = deep_features_of(modality_network(config, modality, encoder_of[m], image_input(crops, with), crops.sample_shape, with,
-                                                             labels, seed, crops.spec.to_json().dump(), cache),
-                                            crops, with);
+        out.deep_.back() = deep_features_of(
+            modality_network(config, modality, encoder_of[m], image_input(crops, with), crops.sample_shape, with,
+                             labels, seed, crops.spec.to_json().dump(), cache),
+            crops, with);
     } else {
       // The clinical encoder sees missing values itself (learned missing embeddings); classical
       // learners need every value.
@@ -338,7 +359,8 @@ FittedModel FittedModel::fit_model(const ExperimentConfig& config, const Feature
   if (submodels) {
     const auto [blocks, present] = submodel_inputs(out, table, train);
     out.submodels_ = std::make_unique<fusion::BinarySubmodels>();
-    out.submodels_->fit(blocks, present, train_labels, fusion::BinarySubmodels::options_from(options), seed, config.threads);
+    out.submodels_->fit(blocks, present, train_labels, fusion::BinarySubmodels::options_from(options), seed,
+                        config.threads);
     return out;
   }
   if (classical) {
@@ -349,7 +371,8 @@ FittedModel FittedModel::fit_model(const ExperimentConfig& config, const Feature
   fusion::ModelSpec spec;
   auto batch = network_inputs(out.preprocessors_, out.images_, subset, table, train);
   for (size_t m = 0; m < subset.size(); ++m)
-    spec.modalities.push_back({subset[m], encoder_of[m], encoder_options_for(config, subset[m], encoder_of[m]), out.sample_shape(m)});
+    spec.modalities.push_back(
+        {subset[m], encoder_of[m], encoder_options_for(config, subset[m], encoder_of[m]), out.sample_shape(m)});
   std::vector<int64_t> targets(train_labels.begin(), train_labels.end());
   batch.targets = torch::tensor(targets, torch::kInt64);
   const auto stacking = fusion::take_stacking_options(options);
@@ -372,12 +395,17 @@ FittedModel FittedModel::fit_model(const ExperimentConfig& config, const Feature
       for (size_t m = 0; m < subset.size(); ++m) {
         const auto cases = present.select(1, static_cast<int64_t>(m)).nonzero().squeeze(1);
         std::vector<size_t> with;
-        for (int64_t k = 0; k < cases.numel(); ++k) with.push_back(train[static_cast<size_t>(cases[k].item<int64_t>())]);
+        for (int64_t k = 0; k < cases.numel(); ++k)
+          with.push_back(train[static_cast<size_t>(cases[k].item<int64_t>())]);
         const auto& input = batch.inputs[m];
-        const encoders::EncoderInput rows{input.values.index_select(0, cases),
-                                          input.item_mask.defined() ? input.item_mask.index_select(0, cases) : torch::Tensor()};
-        const auto input_key = out.images_[m] ? out.images_[m]->to_json().dump() : core::join(out.preprocessors_[m].selected_names(), ",");
-        copy_encoder(*modality_network(config, subset[m], encoder_of[m], rows, out.sample_shape(m), with, labels, seed, input_key, cache), model, m);
+        const encoders::EncoderInput rows{
+            input.values.index_select(0, cases),
+            input.item_mask.defined() ? input.item_mask.index_select(0, cases) : torch::Tensor()};
+        const auto input_key =
+            out.images_[m] ? out.images_[m]->to_json().dump() : core::join(out.preprocessors_[m].selected_names(), ",");
+        copy_encoder(*modality_network(config, subset[m], encoder_of[m], rows, out.sample_shape(m), with, labels, seed,
+                                       input_key, cache),
+                     model, m);
       }
       training.encoders_pretrained = true;  // the training loop reseeds dropout per epoch: the cache changes nothing
     }
@@ -403,7 +431,8 @@ Eigen::MatrixXd FittedModel::block_values(size_t m, const FeatureTable& table, c
   return out;
 }
 
-std::vector<bool> FittedModel::block_present(size_t m, const FeatureTable& table, const std::vector<size_t>& rows) const {
+std::vector<bool> FittedModel::block_present(size_t m, const FeatureTable& table,
+                                             const std::vector<size_t>& rows) const {
   const auto& block = table.block(subset_.at(m));
   const ImageBlock* crops = images_.at(m) ? &crops_of(table, *images_[m]) : nullptr;
   std::vector<bool> out;
@@ -428,7 +457,8 @@ void FittedModel::bind(const FeatureTable& table) {
     if (!images_[m]) preprocessors_[m].bind(table.block(subset_[m]));
 }
 
-Eigen::MatrixXd FittedModel::predict_uncalibrated(const FeatureTable& table, const std::vector<size_t>& rows, Eigen::MatrixXd* weights) const {
+Eigen::MatrixXd FittedModel::predict_uncalibrated(const FeatureTable& table, const std::vector<size_t>& rows,
+                                                  Eigen::MatrixXd* weights) const {
   if (classifier_) return normalised(classifier_->predict_proba(classical_inputs(*this, table, rows)));
   if (submodels_) {
     const auto [blocks, present] = submodel_inputs(*this, table, rows);
@@ -452,7 +482,8 @@ std::optional<fusion::MarginShapley> FittedModel::margin_shapley(const FeatureTa
 std::vector<ImageSaliency> FittedModel::saliency(const FeatureTable& table, size_t row, int target_class) const {
   if (!network_ || stacked_) return {};
   fusion::MultimodalModel model(network_);
-  const auto maps = fusion::case_saliency(model, network_inputs(preprocessors_, images_, subset_, table, {row}), target_class);
+  const auto maps =
+      fusion::case_saliency(model, network_inputs(preprocessors_, images_, subset_, table, {row}), target_class);
   std::vector<ImageSaliency> out;
   for (size_t m = 0; m < subset_.size(); ++m) {
     if (!images_[m] || !maps[m].map.defined()) continue;
@@ -489,8 +520,9 @@ void FittedModel::save(const std::filesystem::path& folder, const nlohmann::json
   for (const auto& p : preprocessors_) bundle["preprocessing"].push_back(p.save());
   // Per modality: how its crops are made (image encoders) or null (feature columns).
   for (size_t m = 0; m < subset_.size(); ++m)
-    bundle["image_inputs"].push_back(images_[m] ? nlohmann::json{{"crop", images_[m]->to_json()}, {"sample_shape", image_shapes_[m]}}
-                                                : nlohmann::json());
+    bundle["image_inputs"].push_back(
+        images_[m] ? nlohmann::json{{"crop", images_[m]->to_json()}, {"sample_shape", image_shapes_[m]}}
+                   : nlohmann::json());
   // Deep features of classical learners: each encoder in its own network file.
   for (size_t m = 0; m < subset_.size(); ++m) {
     if (!deep_[m]) {
@@ -546,8 +578,9 @@ FittedModel FittedModel::load(const std::filesystem::path& folder, nlohmann::jso
     out.image_shapes_ = std::move(blocks.image_shapes);
     for (const auto& spec : out.images_)  // the crops must be the ones the encoder reads
       if (spec && encoders::image_layout(spec->encoder, spec->modality) != spec->layout)
-        core::fail("modality '", spec->modality, "': crops of layout '", modalities::crop_layout_name(spec->layout), "', but encoder '",
-                   spec->encoder, "' reads ", modalities::crop_layout_name(encoders::image_layout(spec->encoder, spec->modality)));
+        core::fail("modality '", spec->modality, "': crops of layout '", modalities::crop_layout_name(spec->layout),
+                   "', but encoder '", spec->encoder, "' reads ",
+                   modalities::crop_layout_name(encoders::image_layout(spec->encoder, spec->modality)));
     out.calibrator_ = blocks.calibrator;
     out.conformal_ = blocks.conformal;
     const auto deep = bundle.value("deep_features", nlohmann::json::array());
@@ -557,13 +590,16 @@ FittedModel FittedModel::load(const std::filesystem::path& folder, nlohmann::jso
       if (!out.images_[m]) core::fail("deep features for modality '", out.subset_[m], "' without image inputs");
       auto loaded = fusion::load_bundle(bundle_network_file(folder, bundle, deep[m].at("network").get<std::string>()));
       const auto& spec = loaded.model->spec();
-      if (spec.modalities.size() != 1 || spec.modalities[0].name != out.subset_[m] || spec.modalities[0].sample_shape != out.image_shapes_[m] ||
+      if (spec.modalities.size() != 1 || spec.modalities[0].name != out.subset_[m] ||
+          spec.modalities[0].sample_shape != out.image_shapes_[m] ||
           spec.modalities[0].encoder != out.images_[m]->encoder)
-        core::fail(deep[m].at("network").get<std::string>(), " does not match bundle.json for modality '", out.subset_[m], "'");
-      const auto mean = deep[m].at("mean").get<std::vector<double>>(), scale = deep[m].at("scale").get<std::vector<double>>();
+        core::fail(deep[m].at("network").get<std::string>(), " does not match bundle.json for modality '",
+                   out.subset_[m], "'");
+      const auto mean = deep[m].at("mean").get<std::vector<double>>(),
+                 scale = deep[m].at("scale").get<std::vector<double>>();
       if (mean.size() != scale.size() || static_cast<int64_t>(mean.size()) != loaded.model->encoder(0).embedding_dim())
-        core::fail("deep features of '", out.subset_[m], "': ", mean.size(), " means and ", scale.size(), " scales for an embedding of ",
-                   loaded.model->encoder(0).embedding_dim());
+        core::fail("deep features of '", out.subset_[m], "': ", mean.size(), " means and ", scale.size(),
+                   " scales for an embedding of ", loaded.model->encoder(0).embedding_dim());
       fusion::require_finite("mean", mean);
       fusion::require_finite("scale", scale, true);
       auto features = std::make_shared<DeepFeatures>();
@@ -579,9 +615,11 @@ FittedModel FittedModel::load(const std::filesystem::path& folder, nlohmann::jso
       // The early concatenation of the blocks plus one presence flag each (classical_inputs).
       Eigen::Index columns = 0;
       for (const auto w : widths) columns += w + 1;
-      out.classifier_ = fusion::load_classifier(out.fusion_, bundle.at("classifier"), {columns, static_cast<int>(fusion::kClasses)});
+      out.classifier_ =
+          fusion::load_classifier(out.fusion_, bundle.at("classifier"), {columns, static_cast<int>(fusion::kClasses)});
     } else if (kind == "submodels") {
-      out.submodels_ = std::make_unique<fusion::BinarySubmodels>(fusion::BinarySubmodels::load(bundle.at("submodels"), widths));
+      out.submodels_ =
+          std::make_unique<fusion::BinarySubmodels>(fusion::BinarySubmodels::load(bundle.at("submodels"), widths));
     } else if (kind == "network" || kind == "stacked_late") {
       auto loaded = fusion::load_bundle(bundle_network_file(folder, bundle, "network.pt"));
       const auto& spec = loaded.model->spec();

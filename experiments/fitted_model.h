@@ -49,7 +49,8 @@ struct ModelOutput {
   Eigen::MatrixXd probabilities;  // [rows, 3], each row sums to 1; calibrated when the model has a calibration
   Eigen::MatrixXd uncalibrated;   // [rows, 3]: the model's own probabilities (the same without a calibration)
   std::vector<ClassSet> sets;     // per row, its conformal prediction set; empty when the model has none
-  Eigen::MatrixXd weights;        // [rows, modalities]: attention shares, gates or late weights; empty when the model has none
+  Eigen::MatrixXd
+      weights;  // [rows, modalities]: attention shares, gates or late weights; empty when the model has none
 };
 
 class FittedModel {
@@ -65,8 +66,9 @@ class FittedModel {
   // `encoders`: per modality of the subset (empty: each modality's first encoder in the config). A
   // modality with an image encoder reads the table's crops for that encoder instead of columns.
   static FittedModel fit(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
-                         const std::string& fusion, const std::vector<std::string>& subset, const std::vector<size_t>& train,
-                         uint64_t seed, const std::vector<std::string>& encoders = {}, EncoderCache* cache = nullptr);
+                         const std::string& fusion, const std::vector<std::string>& subset,
+                         const std::vector<size_t>& train, uint64_t seed, const std::vector<std::string>& encoders = {},
+                         EncoderCache* cache = nullptr);
 
   // Points the preprocessing at the selected columns (by name) of a table built elsewhere, e.g. for
   // one new case; a loaded model must be bound before predict. Throws naming a missing column.
@@ -113,10 +115,12 @@ class FittedModel {
   static FittedModel load(const std::filesystem::path& folder, nlohmann::json* metadata = nullptr);
 
  private:
-  static FittedModel fit_model(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
-                               const std::string& fusion, const std::vector<std::string>& subset, const std::vector<size_t>& train,
-                               uint64_t seed, const std::vector<std::string>& encoders, EncoderCache* cache);
-  Eigen::MatrixXd predict_uncalibrated(const FeatureTable& table, const std::vector<size_t>& rows, Eigen::MatrixXd* weights) const;
+  static FittedModel fit_model(const ExperimentConfig& config, const FeatureTable& table,
+                               const std::vector<int>& labels, const std::string& fusion,
+                               const std::vector<std::string>& subset, const std::vector<size_t>& train, uint64_t seed,
+                               const std::vector<std::string>& encoders, EncoderCache* cache);
+  Eigen::MatrixXd predict_uncalibrated(const FeatureTable& table, const std::vector<size_t>& rows,
+                                       Eigen::MatrixXd* weights) const;
   // Columns a classical learner reads of modality m: the selected feature columns, or the
   // embedding of its deep features.
   Eigen::Index block_width(size_t m) const;
@@ -125,11 +129,11 @@ class FittedModel {
   std::vector<BlockPreprocessor> preprocessors_;
   std::vector<size_t> absent_in_training_;
   std::vector<std::optional<ImageInputSpec>> images_;
-  std::vector<std::vector<int64_t>> image_shapes_;  // per modality; empty for feature columns
-  std::vector<std::shared_ptr<DeepFeatures>> deep_;   // per modality: classical learners on image encoders
-  std::unique_ptr<fusion::Classifier> classifier_;     // classical learners
-  std::unique_ptr<fusion::StackedLateModel> stacked_;  // late fusion with combine = stacking
-  std::unique_ptr<fusion::BinarySubmodels> submodels_;         // fusion = submodels (DM-VBS)
+  std::vector<std::vector<int64_t>> image_shapes_;        // per modality; empty for feature columns
+  std::vector<std::shared_ptr<DeepFeatures>> deep_;       // per modality: classical learners on image encoders
+  std::unique_ptr<fusion::Classifier> classifier_;        // classical learners
+  std::unique_ptr<fusion::StackedLateModel> stacked_;     // late fusion with combine = stacking
+  std::unique_ptr<fusion::BinarySubmodels> submodels_;    // fusion = submodels (DM-VBS)
   std::shared_ptr<fusion::MultimodalModelImpl> network_;  // every other fusion method
   Calibrator calibrator_;
   ConformalSets conformal_;

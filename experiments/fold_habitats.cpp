@@ -30,10 +30,12 @@ nlohmann::json matrix_json(const Eigen::MatrixXd& m) {
 
 Eigen::MatrixXd matrix_from(const nlohmann::json& rows) {
   const auto data = rows.get<std::vector<std::vector<double>>>();
-  Eigen::MatrixXd m(static_cast<Eigen::Index>(data.size()), data.empty() ? 0 : static_cast<Eigen::Index>(data[0].size()));
+  Eigen::MatrixXd m(static_cast<Eigen::Index>(data.size()),
+                    data.empty() ? 0 : static_cast<Eigen::Index>(data[0].size()));
   for (size_t i = 0; i < data.size(); ++i) {
     if (static_cast<Eigen::Index>(data[i].size()) != m.cols()) core::fail("habitat model: ragged matrix");
-    for (size_t j = 0; j < data[i].size(); ++j) m(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = data[i][j];
+    for (size_t j = 0; j < data[i].size(); ++j)
+      m(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = data[i][j];
   }
   return m;
 }
@@ -63,13 +65,15 @@ CohortVoxels habitat_voxels_of(const datasets::Cohort& cohort, const std::vector
   return out;
 }
 
-void FoldHabitats::fit(const CohortVoxels& voxels, const std::vector<size_t>& train, const extraction::CohortExtractionSettings& settings) {
+void FoldHabitats::fit(const CohortVoxels& voxels, const std::vector<size_t>& train,
+                       const extraction::CohortExtractionSettings& settings) {
   options_ = settings.habitat_options;
   maps_ = settings.habitat_maps;
   std::vector<modalities::mri::CaseVoxels> training;
   for (size_t r : train)
     if (voxels[r]) training.push_back(*voxels[r]);
-  if (training.size() < 2) core::fail("habitats: ", training.size(), " training case(s) with MRI voxels; at least two are needed");
+  if (training.size() < 2)
+    core::fail("habitats: ", training.size(), " training case(s) with MRI voxels; at least two are needed");
   model_ = modalities::mri::fit_habitat_model(training, options_, settings.threads);
 }
 
@@ -80,9 +84,12 @@ FeatureBlock FoldHabitats::block(const CohortVoxels& voxels, unsigned threads) c
   block.modality = "habitats";
   for (int h = 1; h <= k; ++h) {
     block.columns.push_back("habitat" + std::to_string(h) + "_fraction");
-    for (size_t j = 0; j < d; ++j) block.columns.push_back("habitat" + std::to_string(h) + "_" + (j < maps_.size() ? maps_[j] : "map" + std::to_string(j)));
+    for (size_t j = 0; j < d; ++j)
+      block.columns.push_back("habitat" + std::to_string(h) + "_" +
+                              (j < maps_.size() ? maps_[j] : "map" + std::to_string(j)));
   }
-  block.values = Eigen::MatrixXd::Constant(static_cast<Eigen::Index>(voxels.size()), static_cast<Eigen::Index>(block.columns.size()),
+  block.values = Eigen::MatrixXd::Constant(static_cast<Eigen::Index>(voxels.size()),
+                                           static_cast<Eigen::Index>(block.columns.size()),
                                            std::numeric_limits<double>::quiet_NaN());
   for (const auto& v : voxels) block.present.push_back(v.has_value());
   core::parallel_for(voxels.size(), threads, [&](size_t i) {
@@ -104,7 +111,9 @@ FeatureBlock FoldHabitats::block(const CohortVoxels& voxels, unsigned threads) c
       const auto row = static_cast<Eigen::Index>(i);
       block.values(row, base) = total > 0 ? count[static_cast<size_t>(h)] / total : 0.0;
       if (count[static_cast<size_t>(h)] > 0)
-        for (size_t j = 0; j < d; ++j) block.values(row, base + 1 + static_cast<Eigen::Index>(j)) = sum(h, static_cast<Eigen::Index>(j)) / count[static_cast<size_t>(h)];
+        for (size_t j = 0; j < d; ++j)
+          block.values(row, base + 1 + static_cast<Eigen::Index>(j)) =
+              sum(h, static_cast<Eigen::Index>(j)) / count[static_cast<size_t>(h)];
     }
   });
   return block;
@@ -140,16 +149,20 @@ FoldHabitats FoldHabitats::load(const nlohmann::json& state) {
     out.options_.min_habitats = fusion::json_integer<int>(o.at("min_habitats"), "min_habitats");
     out.options_.max_habitats = fusion::json_integer<int>(o.at("max_habitats"), "max_habitats");
     out.options_.fixed_habitats = fusion::json_integer<int>(o.at("fixed_habitats"), "fixed_habitats");
-    out.options_.criterion = o.at("criterion").get<std::string>() == "silhouette" ? Criterion::kSilhouette : Criterion::kCalinskiHarabasz;
+    out.options_.criterion =
+        o.at("criterion").get<std::string>() == "silhouette" ? Criterion::kSilhouette : Criterion::kCalinskiHarabasz;
     out.options_.min_fragment_voxels = fusion::json_integer<int>(o.at("min_fragment_voxels"), "min_fragment_voxels");
-    if (!o.at("seed").is_number_unsigned()) core::fail("habitat model state: seed ", o.at("seed").dump(), ", expected a whole number >= 0");
+    if (!o.at("seed").is_number_unsigned())
+      core::fail("habitat model state: seed ", o.at("seed").dump(), ", expected a whole number >= 0");
     out.options_.seed = o.at("seed").get<uint64_t>();
   } catch (const nlohmann::json::exception& e) {
     core::fail("habitat model state: ", e.what());
   }
   const auto d = out.model_.centroids.cols();
-  if (out.model_.mean.size() != d || out.model_.sd.size() != d || static_cast<size_t>(d) != out.maps_.size() || out.model_.centroids.rows() < 1)
-    core::fail("habitat model state: ", out.maps_.size(), " maps, ", out.model_.mean.size(), " means, ", d, "-column centroids");
+  if (out.model_.mean.size() != d || out.model_.sd.size() != d || static_cast<size_t>(d) != out.maps_.size() ||
+      out.model_.centroids.rows() < 1)
+    core::fail("habitat model state: ", out.maps_.size(), " maps, ", out.model_.mean.size(), " means, ", d,
+               "-column centroids");
   return out;
 }
 

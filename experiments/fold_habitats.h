@@ -28,7 +28,8 @@ CohortVoxels habitat_voxels_of(const datasets::Cohort& cohort, const std::vector
 class FoldHabitats {
  public:
   // Fits the habitat model on the rows `train` that have voxels.
-  void fit(const CohortVoxels& voxels, const std::vector<size_t>& train, const extraction::CohortExtractionSettings& settings);
+  void fit(const CohortVoxels& voxels, const std::vector<size_t>& train,
+           const extraction::CohortExtractionSettings& settings);
   // The `habitats` block for every row of `voxels` (cases in parallel; the same values whatever the
   // thread count).
   FeatureBlock block(const CohortVoxels& voxels, unsigned threads = 1) const;

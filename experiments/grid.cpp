@@ -9,7 +9,8 @@
 
 namespace vbiopsy::experiments {
 
-std::vector<std::string> choices_for(const ExperimentConfig& config, const std::string& method, const std::string& modality) {
+std::vector<std::string> choices_for(const ExperimentConfig& config, const std::string& method,
+                                     const std::string& modality) {
   const auto choices = encoder_choices(config, modality);
   if (!is_classical_method(method)) return choices;
   std::vector<std::string> out;
@@ -54,10 +55,11 @@ std::string cell_text(const std::vector<Row>& rows) {
     std::vector<std::string> weights, atypical;
     for (double w : r.weights) weights.push_back(core::format_double(w));
     for (int a : r.atypical) atypical.push_back(std::to_string(a));
-    text += core::csv_line({std::to_string(r.case_index), std::to_string(r.repeat), std::to_string(r.fold), core::format_double(r.p[0]),
-                            core::format_double(r.p[1]), core::format_double(r.p[2]), core::join(weights, ";"), core::format_double(r.u[0]),
-                            core::format_double(r.u[1]), core::format_double(r.u[2]), r.set ? std::to_string(*r.set) : "-",
-                            core::join(atypical, ";")});
+    text +=
+        core::csv_line({std::to_string(r.case_index), std::to_string(r.repeat), std::to_string(r.fold),
+                        core::format_double(r.p[0]), core::format_double(r.p[1]), core::format_double(r.p[2]),
+                        core::join(weights, ";"), core::format_double(r.u[0]), core::format_double(r.u[1]),
+                        core::format_double(r.u[2]), r.set ? std::to_string(*r.set) : "-", core::join(atypical, ";")});
   }
   return text;
 }

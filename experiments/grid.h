@@ -24,7 +24,8 @@ struct Cell {
 // The encoders a grid method may give a modality. A classical learner reads feature columns, or the
 // deep features of an image encoder; the feature-vector encoders are all the same columns to it,
 // so they count once.
-std::vector<std::string> choices_for(const ExperimentConfig& config, const std::string& method, const std::string& modality);
+std::vector<std::string> choices_for(const ExperimentConfig& config, const std::string& method,
+                                     const std::string& modality);
 // Every combination of one choice per list, first list slowest.
 std::vector<std::vector<std::string>> combinations(const std::vector<std::vector<std::string>>& lists);
 

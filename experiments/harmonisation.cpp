@@ -12,7 +12,9 @@ namespace {
 
 std::vector<double> to_vector(const Eigen::VectorXd& v) { return {v.data(), v.data() + v.size()}; }
 
-Eigen::VectorXd from_vector(const std::vector<double>& v) { return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size())); }
+Eigen::VectorXd from_vector(const std::vector<double>& v) {
+  return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
+}
 
 double sample_variance(const Eigen::VectorXd& v) {
   return (v.array() - v.mean()).square().sum() / static_cast<double>(v.size() - 1);
@@ -54,7 +56,8 @@ void shrink(const Eigen::MatrixXd& standardised, Combat::SiteEffect& effect) {
 }  // namespace
 
 void Combat::fit(const Eigen::MatrixXd& values, const std::vector<std::string>& sites) {
-  if (static_cast<size_t>(values.rows()) != sites.size()) core::fail("ComBat: ", values.rows(), " rows but ", sites.size(), " sites");
+  if (static_cast<size_t>(values.rows()) != sites.size())
+    core::fail("ComBat: ", values.rows(), " rows but ", sites.size(), " sites");
   if (!values.allFinite()) core::fail("ComBat: values must be finite (impute missing values first)");
   const Eigen::Index features = values.cols();
   sites_.clear();
@@ -77,11 +80,13 @@ void Combat::fit(const Eigen::MatrixXd& values, const std::vector<std::string>& 
     if (rows.size() < 2) continue;  // no variance estimate: treated as unseen
     Eigen::MatrixXd standardised(static_cast<Eigen::Index>(rows.size()), features);
     for (size_t i = 0; i < rows.size(); ++i)
-      standardised.row(static_cast<Eigen::Index>(i)) = (values.row(rows[i]).transpose() - mean_).cwiseQuotient(pooled_sd_).transpose();
+      standardised.row(static_cast<Eigen::Index>(i)) =
+          (values.row(rows[i]).transpose() - mean_).cwiseQuotient(pooled_sd_).transpose();
     SiteEffect effect;
     effect.gamma_hat = standardised.colwise().mean().transpose();
     effect.delta_hat.resize(features);
-    for (Eigen::Index g = 0; g < features; ++g) effect.delta_hat(g) = std::max(sample_variance(standardised.col(g)), 1e-12);
+    for (Eigen::Index g = 0; g < features; ++g)
+      effect.delta_hat(g) = std::max(sample_variance(standardised.col(g)), 1e-12);
     shrink(standardised, effect);
     sites_[site] = std::move(effect);
   }
@@ -89,7 +94,8 @@ void Combat::fit(const Eigen::MatrixXd& values, const std::vector<std::string>& 
 
 Eigen::MatrixXd Combat::apply(const Eigen::MatrixXd& values, const std::vector<std::string>& sites,
                               std::vector<std::string>* unharmonised) const {
-  if (static_cast<size_t>(values.rows()) != sites.size()) core::fail("ComBat: ", values.rows(), " rows but ", sites.size(), " sites");
+  if (static_cast<size_t>(values.rows()) != sites.size())
+    core::fail("ComBat: ", values.rows(), " rows but ", sites.size(), " sites");
   if (values.cols() != mean_.size()) core::fail("ComBat: ", values.cols(), " features, fitted on ", mean_.size());
   Eigen::MatrixXd out = values;
   std::set<std::string> unseen;
@@ -101,7 +107,9 @@ Eigen::MatrixXd Combat::apply(const Eigen::MatrixXd& values, const std::vector<s
     }
     const auto& e = it->second;
     const Eigen::ArrayXd z = (values.row(i).transpose() - mean_).cwiseQuotient(pooled_sd_).array();
-    out.row(i) = (((z - e.gamma_star.array()) / e.delta_star.array().sqrt()) * pooled_sd_.array() + mean_.array()).matrix().transpose();
+    out.row(i) = (((z - e.gamma_star.array()) / e.delta_star.array().sqrt()) * pooled_sd_.array() + mean_.array())
+                     .matrix()
+                     .transpose();
   }
   if (unharmonised) unharmonised->assign(unseen.begin(), unseen.end());
   return out;
@@ -110,21 +118,26 @@ Eigen::MatrixXd Combat::apply(const Eigen::MatrixXd& values, const std::vector<s
 Combat Combat::subset(const std::vector<size_t>& features) const {
   auto pick = [&](const Eigen::VectorXd& v) {
     Eigen::VectorXd out(static_cast<Eigen::Index>(features.size()));
-    for (size_t j = 0; j < features.size(); ++j) out(static_cast<Eigen::Index>(j)) = v(static_cast<Eigen::Index>(features[j]));
+    for (size_t j = 0; j < features.size(); ++j)
+      out(static_cast<Eigen::Index>(j)) = v(static_cast<Eigen::Index>(features[j]));
     return out;
   };
   Combat c;
   c.mean_ = pick(mean_);
   c.pooled_sd_ = pick(pooled_sd_);
-  for (const auto& [site, e] : sites_) c.sites_[site] = {pick(e.gamma_hat), pick(e.delta_hat), pick(e.gamma_star), pick(e.delta_star)};
+  for (const auto& [site, e] : sites_)
+    c.sites_[site] = {pick(e.gamma_hat), pick(e.delta_hat), pick(e.gamma_star), pick(e.delta_star)};
   return c;
 }
 
 nlohmann::json Combat::save() const {
-  nlohmann::json state = {{"mean", to_vector(mean_)}, {"pooled_sd", to_vector(pooled_sd_)}, {"sites", nlohmann::json::object()}};
+  nlohmann::json state = {
+      {"mean", to_vector(mean_)}, {"pooled_sd", to_vector(pooled_sd_)}, {"sites", nlohmann::json::object()}};
   for (const auto& [site, e] : sites_)
-    state["sites"][site] = {{"gamma_hat", to_vector(e.gamma_hat)}, {"delta_hat", to_vector(e.delta_hat)},
-                            {"gamma_star", to_vector(e.gamma_star)}, {"delta_star", to_vector(e.delta_star)}};
+    state["sites"][site] = {{"gamma_hat", to_vector(e.gamma_hat)},
+                            {"delta_hat", to_vector(e.delta_hat)},
+                            {"gamma_star", to_vector(e.gamma_star)},
+                            {"delta_star", to_vector(e.delta_star)}};
   return state;
 }
 
@@ -134,8 +147,10 @@ Combat Combat::load(const nlohmann::json& state) {
     c.mean_ = from_vector(state.at("mean").get<std::vector<double>>());
     c.pooled_sd_ = from_vector(state.at("pooled_sd").get<std::vector<double>>());
     for (const auto& [site, e] : state.at("sites").items()) {
-      SiteEffect effect{from_vector(e.at("gamma_hat").get<std::vector<double>>()), from_vector(e.at("delta_hat").get<std::vector<double>>()),
-                        from_vector(e.at("gamma_star").get<std::vector<double>>()), from_vector(e.at("delta_star").get<std::vector<double>>())};
+      SiteEffect effect{from_vector(e.at("gamma_hat").get<std::vector<double>>()),
+                        from_vector(e.at("delta_hat").get<std::vector<double>>()),
+                        from_vector(e.at("gamma_star").get<std::vector<double>>()),
+                        from_vector(e.at("delta_star").get<std::vector<double>>())};
       if (effect.gamma_star.size() != c.mean_.size() || effect.delta_star.size() != c.mean_.size())
         core::fail("site '", site, "' has ", effect.gamma_star.size(), " features, expected ", c.mean_.size());
       c.sites_[site] = std::move(effect);
@@ -143,7 +158,8 @@ Combat Combat::load(const nlohmann::json& state) {
   } catch (const nlohmann::json::exception& e) {
     core::fail("ComBat state: ", e.what());
   }
-  if (c.pooled_sd_.size() != c.mean_.size()) core::fail("ComBat state: ", c.mean_.size(), " means but ", c.pooled_sd_.size(), " scales");
+  if (c.pooled_sd_.size() != c.mean_.size())
+    core::fail("ComBat state: ", c.mean_.size(), " means but ", c.pooled_sd_.size(), " scales");
   return c;
 }
 

@@ -33,7 +33,8 @@ modalities::CropArray crop_case(const datasets::Case& c, const ImageInputSpec& s
       return modalities::ultrasound_crop(modalities::load_ultrasound(*c.ultrasound), spec.crop);
     case modalities::CropLayout::kVolume:
     case modalities::CropLayout::kSlices:
-      return modalities::mri_crop(modalities::load_mri(*c.mri), spec.crop, spec.layout == modalities::CropLayout::kSlices);
+      return modalities::mri_crop(modalities::load_mri(*c.mri), spec.crop,
+                                  spec.layout == modalities::CropLayout::kSlices);
   }
   core::fail("unknown crop layout");
 }
@@ -41,7 +42,9 @@ modalities::CropArray crop_case(const datasets::Case& c, const ImageInputSpec& s
 }  // namespace
 
 bool has_images(const datasets::Case& c, const std::string& modality) {
-  return modality == "mri" ? c.mri.has_value() : modality == "mg" ? c.mammography.has_value() : modality == "us" && c.ultrasound.has_value();
+  return modality == "mri"  ? c.mri.has_value()
+         : modality == "mg" ? c.mammography.has_value()
+                            : modality == "us" && c.ultrasound.has_value();
 }
 
 std::string shape_text(const std::vector<int64_t>& shape) {
@@ -53,17 +56,19 @@ std::string shape_text(const std::vector<int64_t>& shape) {
 std::vector<core::OptionSpec> crop_option_specs() {
   const modalities::CropSettings d;
   return {{"size", std::to_string(d.size), "height and width of every crop (pixels)"},
-          {"depth", std::to_string(d.depth), "MRI: slices of the tumour-centred cube (cnn3d depth, or vit2d/cnn2d slice count)"},
-          {"margin", core::format_double(d.margin), "context around the region on each side, as a fraction of its largest extent"},
+          {"depth", std::to_string(d.depth),
+           "MRI: slices of the tumour-centred cube (cnn3d depth, or vit2d/cnn2d slice count)"},
+          {"margin", core::format_double(d.margin),
+           "context around the region on each side, as a fraction of its largest extent"},
           {"frames", std::to_string(d.frames), "ultrasound: frames per case (fewer are masked as absent)"},
           {"channels", core::join(d.channels, ","), "MRI channels: dce<n>, sub<n> (dce<n> - dce0), t2, adc, mask"}};
 }
 
-ImageInputSpec ImageInputSpec::from(const std::string& modality, const std::string& encoder, modalities::CropLayout layout,
-                                    const std::map<std::string, std::string>& options) {
+ImageInputSpec ImageInputSpec::from(const std::string& modality, const std::string& encoder,
+                                    modalities::CropLayout layout, const std::map<std::string, std::string>& options) {
   if (modality != modalities::crop_layout_modality(layout))
-    core::fail("encoder '", encoder, "': ", modalities::crop_layout_name(layout), " are crops of ", modalities::crop_layout_modality(layout),
-               ", not of ", modality);
+    core::fail("encoder '", encoder, "': ", modalities::crop_layout_name(layout), " are crops of ",
+               modalities::crop_layout_modality(layout), ", not of ", modality);
   const core::ResolvedOptions resolved("[images." + modality + "]", crop_option_specs(), options);
   ImageInputSpec spec;
   spec.modality = modality;
@@ -86,17 +91,22 @@ std::pair<std::vector<int64_t>, int64_t> ImageInputSpec::shape_from_settings() c
   const auto& s = crop;
   const int64_t channels = static_cast<int64_t>(s.channels.size());
   switch (layout) {
-    case modalities::CropLayout::kViews: return {{2, 1, s.size, s.size}, 2};
-    case modalities::CropLayout::kFrames: return {{s.frames, 1, s.size, s.size}, s.frames};
-    case modalities::CropLayout::kVolume: return {{channels, s.depth, s.size, s.size}, 0};
-    case modalities::CropLayout::kSlices: return {{s.depth, channels, s.size, s.size}, 0};
+    case modalities::CropLayout::kViews:
+      return {{2, 1, s.size, s.size}, 2};
+    case modalities::CropLayout::kFrames:
+      return {{s.frames, 1, s.size, s.size}, s.frames};
+    case modalities::CropLayout::kVolume:
+      return {{channels, s.depth, s.size, s.size}, 0};
+    case modalities::CropLayout::kSlices:
+      return {{s.depth, channels, s.size, s.size}, 0};
   }
   core::fail("[images.", modality, "]: unknown layout");
 }
 
 nlohmann::json ImageInputSpec::to_json() const {
-  return {{"modality", modality}, {"encoder", encoder},   {"layout", modalities::crop_layout_name(layout)}, {"size", crop.size},
-          {"depth", crop.depth},   {"margin", crop.margin}, {"frames", crop.frames}, {"channels", crop.channels}};
+  return {{"modality", modality},  {"encoder", encoder},       {"layout", modalities::crop_layout_name(layout)},
+          {"size", crop.size},     {"depth", crop.depth},      {"margin", crop.margin},
+          {"frames", crop.frames}, {"channels", crop.channels}};
 }
 
 std::string ImageInputSpec::to_json_text() const { return to_json().dump(); }
@@ -119,18 +129,20 @@ ImageInputSpec ImageInputSpec::from_json(const nlohmann::json& json) {
     core::fail("image input settings: ", e.what());
   }
   if (spec.modality != modalities::crop_layout_modality(spec.layout))
-    core::fail("image input settings: layout '", modalities::crop_layout_name(spec.layout), "' crops ", modalities::crop_layout_modality(spec.layout),
-               ", not ", spec.modality);
+    core::fail("image input settings: layout '", modalities::crop_layout_name(spec.layout), "' crops ",
+               modalities::crop_layout_modality(spec.layout), ", not ", spec.modality);
   modalities::check_crop_settings(spec.crop);
   return spec;
 }
 
 size_t ImageBlock::sample_size() const {
-  return static_cast<size_t>(std::accumulate(sample_shape.begin(), sample_shape.end(), int64_t{1}, std::multiplies<>()));
+  return static_cast<size_t>(
+      std::accumulate(sample_shape.begin(), sample_shape.end(), int64_t{1}, std::multiplies<>()));
 }
 
-ImageBlock image_block_of(const datasets::Cohort& cohort, const std::vector<std::string>& case_ids, const ImageInputSpec& spec,
-                          unsigned threads, std::vector<std::pair<std::string, std::string>>* failures) {
+ImageBlock image_block_of(const datasets::Cohort& cohort, const std::vector<std::string>& case_ids,
+                          const ImageInputSpec& spec, unsigned threads,
+                          std::vector<std::pair<std::string, std::string>>* failures) {
   std::map<std::string, const datasets::Case*> by_id;
   for (const auto& c : cohort.cases) by_id[c.case_id] = &c;
   std::vector<std::optional<modalities::CropArray>> crops(case_ids.size());
@@ -153,7 +165,8 @@ ImageBlock image_block_of(const datasets::Cohort& cohort, const std::vector<std:
       block.item_count = static_cast<int64_t>(crop->items.size());
       break;
     }
-  if (block.sample_shape.empty()) std::tie(block.sample_shape, block.item_count) = spec.shape_from_settings();  // no case could be cropped
+  if (block.sample_shape.empty())
+    std::tie(block.sample_shape, block.item_count) = spec.shape_from_settings();  // no case could be cropped
   const size_t size = block.sample_size();
   block.values.assign(case_ids.size() * size, 0.0f);
   block.items.assign(case_ids.size() * static_cast<size_t>(block.item_count), 0);
@@ -161,9 +174,12 @@ ImageBlock image_block_of(const datasets::Cohort& cohort, const std::vector<std:
   for (size_t i = 0; i < case_ids.size(); ++i) {
     if (!crops[i]) continue;
     if (crops[i]->shape != block.sample_shape || crops[i]->values.size() != size)
-      core::fail("case '", case_ids[i], "': crop of shape ", shape_text(crops[i]->shape), ", the others have ", shape_text(block.sample_shape));
-    std::copy(crops[i]->values.begin(), crops[i]->values.end(), block.values.begin() + static_cast<std::ptrdiff_t>(i * size));
-    std::copy(crops[i]->items.begin(), crops[i]->items.end(), block.items.begin() + static_cast<std::ptrdiff_t>(i * block.item_count));
+      core::fail("case '", case_ids[i], "': crop of shape ", shape_text(crops[i]->shape), ", the others have ",
+                 shape_text(block.sample_shape));
+    std::copy(crops[i]->values.begin(), crops[i]->values.end(),
+              block.values.begin() + static_cast<std::ptrdiff_t>(i * size));
+    std::copy(crops[i]->items.begin(), crops[i]->items.end(),
+              block.items.begin() + static_cast<std::ptrdiff_t>(i * block.item_count));
     block.present[i] = true;
   }
   if (failures)

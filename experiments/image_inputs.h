@@ -3,9 +3,9 @@
 // region-centred crops of the case's own images (modalities/roi_crops.h) instead of radiomics
 // columns. How a modality is cropped is the layout its encoder declares in its registration
 // (encoders::image_layout): mammography -> views [2, 1, S, S], ultrasound -> frames [F, 1, S, S],
-// MRI -> a channel volume [C, D, S, S] or D slices [D, C, S, S]. No LibTorch here. The crop settings come from the config's [images.<modality>]
-// section and are recorded in bundles, so `predict` crops a new case the same way. Crops are
-// normalised per case: nothing in them is learned from other cases.
+// MRI -> a channel volume [C, D, S, S] or D slices [D, C, S, S]. No LibTorch here. The crop settings come from the
+// config's [images.<modality>] section and are recorded in bundles, so `predict` crops a new case the same way. Crops
+// are normalised per case: nothing in them is learned from other cases.
 #include <nlohmann/json_fwd.hpp>
 
 #include <map>
@@ -72,7 +72,8 @@ struct ImageBlock {
 // The crops of the given cases (by id, in that order), in parallel, the same whatever the thread
 // count. A case without the modality is absent; a case whose images cannot be cropped (e.g. a
 // channel it lacks) is absent too and named in `failures` with the reason.
-ImageBlock image_block_of(const datasets::Cohort& cohort, const std::vector<std::string>& case_ids, const ImageInputSpec& spec,
-                          unsigned threads, std::vector<std::pair<std::string, std::string>>* failures = nullptr);
+ImageBlock image_block_of(const datasets::Cohort& cohort, const std::vector<std::string>& case_ids,
+                          const ImageInputSpec& spec, unsigned threads,
+                          std::vector<std::pair<std::string, std::string>>* failures = nullptr);
 
 }  // namespace vbiopsy::experiments

@@ -18,8 +18,9 @@ std::string rounded(const nlohmann::json& v) {
 }
 
 std::string with_ci(const nlohmann::json& interval) {
-  return rounded(interval.value("estimate", nlohmann::json())) + " (95% CI " + rounded(interval.value("lower", nlohmann::json())) + "-" +
-         rounded(interval.value("upper", nlohmann::json())) + ")";
+  return rounded(interval.value("estimate", nlohmann::json())) + " (95% CI " +
+         rounded(interval.value("lower", nlohmann::json())) + "-" + rounded(interval.value("upper", nlohmann::json())) +
+         ")";
 }
 
 }  // namespace
@@ -42,38 +43,50 @@ nlohmann::json model_card(const ModelCardInputs& in) {
   }
   for (int k = 0; k < kClasses; ++k) per_class[kClassNames[k]] = total[k];
   nlohmann::json inputs = nlohmann::json::array();
-  for (size_t m = 0; m < in.cell.subset.size(); ++m) inputs.push_back({{"modality", in.cell.subset[m]}, {"encoder", in.cell.encoders[m]}});
+  for (size_t m = 0; m < in.cell.subset.size(); ++m)
+    inputs.push_back({{"modality", in.cell.subset[m]}, {"encoder", in.cell.encoders[m]}});
   nlohmann::json calibration = {{"method", in.config.calibration}};
   if (in.metrics.contains("calibration")) calibration.update(in.metrics["calibration"]);
   if (in.metrics.contains("conformal")) calibration["conformal"] = in.metrics["conformal"];
   std::vector<std::string> limits = {
       "Research software, not a medical device; a prediction does not replace immunohistochemistry.",
-      "Validated only by " + in.config.validation + " cross-validation on the training cohort; no external test set unless the run had one.",
-      "Cases unlike the training cases (out-of-distribution warnings) extrapolate; figures for missing modalities are quoted per subset."};
-  if (in.synthetic) limits.insert(limits.begin(), "Trained on SYNTHETIC data: its figures say nothing about real patients.");
-  return {{"model", in.cell.name},
-          {"intended_use", "Research: estimate the HER2 class (zero, low, positive; ASCO/CAP 2018/2023) of a breast tumour from the "
-                           "modalities below, to compare models and study virtual biopsy. Not for clinical decisions."},
-          {"training_data", {{"synthetic", in.synthetic}, {"cases", in.train.size()}, {"per_class", per_class}, {"per_site", per_site}}},
-          {"inputs", inputs},
-          {"validation", {{"scheme", in.config.validation}, {"folds", in.config.folds}, {"repeats", in.config.repeats}}},
-          {"cross_validated", {{"macro_auc", in.metrics.at("metrics").at("macro_auc")}, {"by_modalities", in.by_modalities}}},
-          {"calibration", calibration},
-          {"known_limits", limits}};
+      "Validated only by " + in.config.validation +
+          " cross-validation on the training cohort; no external test set unless the run had one.",
+      "Cases unlike the training cases (out-of-distribution warnings) extrapolate; figures for missing modalities are "
+      "quoted per subset."};
+  if (in.synthetic)
+    limits.insert(limits.begin(), "Trained on SYNTHETIC data: its figures say nothing about real patients.");
+  return {
+      {"model", in.cell.name},
+      {"intended_use",
+       "Research: estimate the HER2 class (zero, low, positive; ASCO/CAP 2018/2023) of a breast tumour from the "
+       "modalities below, to compare models and study virtual biopsy. Not for clinical decisions."},
+      {"training_data",
+       {{"synthetic", in.synthetic}, {"cases", in.train.size()}, {"per_class", per_class}, {"per_site", per_site}}},
+      {"inputs", inputs},
+      {"validation", {{"scheme", in.config.validation}, {"folds", in.config.folds}, {"repeats", in.config.repeats}}},
+      {"cross_validated",
+       {{"macro_auc", in.metrics.at("metrics").at("macro_auc")}, {"by_modalities", in.by_modalities}}},
+      {"calibration", calibration},
+      {"known_limits", limits}};
 }
 
 nlohmann::json read_model_card(const std::filesystem::path& bundle) {
   const auto json = read_bundle_json(bundle);
   const auto run = json.value("run", nlohmann::json::object());
-  if (!run.contains("model_card")) core::fail("model bundle ", bundle.string(), " carries no model card (export it again)");
+  if (!run.contains("model_card"))
+    core::fail("model bundle ", bundle.string(), " carries no model card (export it again)");
   return run["model_card"];
 }
 
 std::string model_card_text(const nlohmann::json& card) {
-  std::string out = "Model card: " + card.value("model", "") + "\n\nIntended use: " + card.value("intended_use", "") + "\n\nTraining data: ";
+  std::string out = "Model card: " + card.value("model", "") + "\n\nIntended use: " + card.value("intended_use", "") +
+                    "\n\nTraining data: ";
   const auto& data = card.at("training_data");
-  out += std::to_string(fusion::json_count_or(data, "cases", 0)) + " cases" + (data.value("synthetic", false) ? " (SYNTHETIC)" : "") + "; per class";
-  for (const auto& [name, n] : data.at("per_class").items()) out += " " + name + " " + std::to_string(fusion::json_integer(n, name, 0));
+  out += std::to_string(fusion::json_count_or(data, "cases", 0)) + " cases" +
+         (data.value("synthetic", false) ? " (SYNTHETIC)" : "") + "; per class";
+  for (const auto& [name, n] : data.at("per_class").items())
+    out += " " + name + " " + std::to_string(fusion::json_integer(n, name, 0));
   out += "; sites";
   for (const auto& [site, counts] : data.at("per_site").items()) {
     long n = 0;
@@ -81,20 +94,24 @@ std::string model_card_text(const nlohmann::json& card) {
     out += " " + site + " (" + std::to_string(n) + ")";
   }
   out += "\n\nInputs:";
-  for (const auto& input : card.at("inputs")) out += " " + input.value("modality", "") + " (" + input.value("encoder", "") + ")";
-  out += "\n\nCross-validated macro-AUC (" + card.at("validation").value("scheme", "") + "): " + with_ci(card.at("cross_validated").at("macro_auc"));
+  for (const auto& input : card.at("inputs"))
+    out += " " + input.value("modality", "") + " (" + input.value("encoder", "") + ")";
+  out += "\n\nCross-validated macro-AUC (" + card.at("validation").value("scheme", "") +
+         "): " + with_ci(card.at("cross_validated").at("macro_auc"));
   for (const auto& [subset, figures] : card.at("cross_validated").at("by_modalities").items()) {
     out += "\n  cases with only " + subset + ":";
     if (figures.contains("held_out_cases"))
-      out += " this model " + with_ci(figures["held_out_cases"]["macro_auc"]) + " on " + std::to_string(fusion::json_integer(figures["held_out_cases"]["cases"], "cases", 0)) + " cases;";
-    if (figures.contains("ablation_cell")) out += " " + figures["ablation_cell"].value("model", "") + " " + with_ci(figures["ablation_cell"]["macro_auc"]);
+      out += " this model " + with_ci(figures["held_out_cases"]["macro_auc"]) + " on " +
+             std::to_string(fusion::json_integer(figures["held_out_cases"]["cases"], "cases", 0)) + " cases;";
+    if (figures.contains("ablation_cell"))
+      out += " " + figures["ablation_cell"].value("model", "") + " " + with_ci(figures["ablation_cell"]["macro_auc"]);
   }
   const auto& calibration = card.at("calibration");
   out += "\n\nCalibration: " + calibration.value("method", "none");
   if (calibration.contains("ece_uncalibrated")) out += " (ECE before " + rounded(calibration["ece_uncalibrated"]) + ")";
   if (calibration.contains("conformal"))
-    out += "; prediction sets at alpha " + rounded(calibration["conformal"]["alpha"]) + " covered " + with_ci(calibration["conformal"]["coverage"]) +
-           " of held-out cases";
+    out += "; prediction sets at alpha " + rounded(calibration["conformal"]["alpha"]) + " covered " +
+           with_ci(calibration["conformal"]["coverage"]) + " of held-out cases";
   out += "\n\nKnown limits:";
   for (const auto& limit : card.at("known_limits")) out += "\n- " + limit.get<std::string>();
   return out + "\n";

@@ -20,9 +20,9 @@ struct ModelCardInputs {
   const FeatureTable& table;
   const std::vector<int>& labels;
   const std::vector<size_t>& train;
-  const nlohmann::json& metrics;          // the cell's entry of metrics.json
-  const nlohmann::json& by_modalities;    // figures_by_modalities of the cell
-  bool synthetic = false;                 // trained on the synthetic cohort
+  const nlohmann::json& metrics;        // the cell's entry of metrics.json
+  const nlohmann::json& by_modalities;  // figures_by_modalities of the cell
+  bool synthetic = false;               // trained on the synthetic cohort
 };
 nlohmann::json model_card(const ModelCardInputs& inputs);
 

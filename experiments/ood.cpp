@@ -26,7 +26,8 @@ Eigen::MatrixXd shrunk_covariance(const Eigen::MatrixXd& z, const Eigen::RowVect
 void OutOfDistribution::set_covariance(Eigen::MatrixXd covariance) {
   covariance_ = std::move(covariance);
   const Eigen::LDLT<Eigen::MatrixXd> ldlt(covariance_);
-  if (ldlt.info() != Eigen::Success || !(ldlt.vectorD().array() > 0).all()) core::fail("out-of-distribution covariance is not positive definite");
+  if (ldlt.info() != Eigen::Success || !(ldlt.vectorD().array() > 0).all())
+    core::fail("out-of-distribution covariance is not positive definite");
   precision_ = ldlt.solve(Eigen::MatrixXd::Identity(covariance_.rows(), covariance_.cols()));
 }
 
@@ -66,15 +67,18 @@ OutOfDistribution OutOfDistribution::load(const nlohmann::json& state, Eigen::In
   OutOfDistribution out;
   if (state.is_null()) return out;
   try {
-    const auto mean = state.at("mean").get<std::vector<double>>(), covariance = state.at("covariance").get<std::vector<double>>();
+    const auto mean = state.at("mean").get<std::vector<double>>(),
+               covariance = state.at("covariance").get<std::vector<double>>();
     out.threshold_ = state.at("threshold").get<double>();
-    if (static_cast<Eigen::Index>(mean.size()) != features || static_cast<Eigen::Index>(covariance.size()) != features * features)
+    if (static_cast<Eigen::Index>(mean.size()) != features ||
+        static_cast<Eigen::Index>(covariance.size()) != features * features)
       core::fail(mean.size(), " means and ", covariance.size(), " covariances for ", features, " features");
     for (double v : mean)
       if (!std::isfinite(v)) core::fail("a mean is ", v);
     for (double v : covariance)
       if (!std::isfinite(v)) core::fail("a covariance is ", v);
-    if (!(out.threshold_ > 0) || !std::isfinite(out.threshold_)) core::fail("threshold ", out.threshold_, ", expected > 0");
+    if (!(out.threshold_ > 0) || !std::isfinite(out.threshold_))
+      core::fail("threshold ", out.threshold_, ", expected > 0");
     out.mean_ = Eigen::Map<const Eigen::RowVectorXd>(mean.data(), features);
     out.set_covariance(Eigen::Map<const Eigen::MatrixXd>(covariance.data(), features, features));
   } catch (const nlohmann::json::exception& e) {

@@ -17,10 +17,10 @@
 namespace vbiopsy::experiments {
 
 struct PredictRequest {
-  std::filesystem::path bundle;    // a bundle folder
-  std::filesystem::path case_path; // a case folder (datasets/case_folder.h) or a manifest CSV
-  std::string case_id;             // which manifest row (needed when the manifest has several)
-  std::filesystem::path features;  // optional: a features.csv holding the case (no extraction then)
+  std::filesystem::path bundle;     // a bundle folder
+  std::filesystem::path case_path;  // a case folder (datasets/case_folder.h) or a manifest CSV
+  std::string case_id;              // which manifest row (needed when the manifest has several)
+  std::filesystem::path features;   // optional: a features.csv holding the case (no extraction then)
   std::filesystem::path out;
   unsigned threads = 1;
   std::vector<std::filesystem::path> embeddings;  // the case's rows of the embedding CSVs the model was trained with

@@ -121,11 +121,13 @@ std::vector<Candidate> mrmr(const std::vector<Candidate>& candidates, size_t cou
 
 // Largest |coefficient| over the classes of an L1 multinomial logistic regression on the columns
 // (missing values as 0, the training mean); 0 for the columns it drops.
-std::vector<double> lasso_scores(const std::vector<Candidate>& candidates, const std::vector<int>& labels, double lambda) {
+std::vector<double> lasso_scores(const std::vector<Candidate>& candidates, const std::vector<int>& labels,
+                                 double lambda) {
   Eigen::MatrixXd x(static_cast<Eigen::Index>(labels.size()), static_cast<Eigen::Index>(candidates.size()));
   for (size_t j = 0; j < candidates.size(); ++j)
     for (size_t i = 0; i < labels.size(); ++i)
-      x(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = std::isnan(candidates[j].z[i]) ? 0.0 : candidates[j].z[i];
+      x(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) =
+          std::isnan(candidates[j].z[i]) ? 0.0 : candidates[j].z[i];
   auto lasso = fusion::make_classifier("logistic", {{"penalty", "l1"}, {"lambda", core::format_double(lambda)}});
   try {
     lasso->fit(x, labels);
@@ -140,8 +142,9 @@ std::vector<double> lasso_scores(const std::vector<Candidate>& candidates, const
 
 }  // namespace
 
-void BlockPreprocessor::fit(const FeatureBlock& block, const std::vector<size_t>& train_rows, const std::vector<int>& labels,
-                            const Selection& selection, bool impute, const std::vector<std::string>* sites) {
+void BlockPreprocessor::fit(const FeatureBlock& block, const std::vector<size_t>& train_rows,
+                            const std::vector<int>& labels, const Selection& selection, bool impute,
+                            const std::vector<std::string>* sites) {
   impute_ = impute;
   fitted_rows_.clear();
   for (size_t r : train_rows)
@@ -155,7 +158,8 @@ void BlockPreprocessor::fit(const FeatureBlock& block, const std::vector<size_t>
   combat_.reset();
   // The training values, harmonised first when asked (missing values imputed for ComBat).
   Eigen::MatrixXd values(static_cast<Eigen::Index>(fitted_rows_.size()), block.values.cols());
-  for (size_t i = 0; i < fitted_rows_.size(); ++i) values.row(static_cast<Eigen::Index>(i)) = block.values.row(static_cast<Eigen::Index>(fitted_rows_[i]));
+  for (size_t i = 0; i < fitted_rows_.size(); ++i)
+    values.row(static_cast<Eigen::Index>(i)) = block.values.row(static_cast<Eigen::Index>(fitted_rows_[i]));
   std::vector<double> raw_median(static_cast<size_t>(block.values.cols()), 0.0);
   std::optional<Combat> combat;
   if (sites) {
@@ -177,7 +181,9 @@ void BlockPreprocessor::fit(const FeatureBlock& block, const std::vector<size_t>
   std::vector<int> fitted_labels;
   for (size_t r : fitted_rows_) fitted_labels.push_back(labels[r]);
   if (selection.icc > 0 && block.retest.cols() != block.values.cols())
-    core::fail("modality '", block.modality, "': experiment.icc needs retest features (a second segmentation: extract with [regions] retest = reader2, dilate or erode)");
+    core::fail("modality '", block.modality,
+               "': experiment.icc needs retest features (a second segmentation: extract with [regions] retest = "
+               "reader2, dilate or erode)");
   for (Eigen::Index j = 0; j < block.values.cols(); ++j) {
     if (selection.icc > 0) {
       // Agreement between the two segmentations over the training cases only.
@@ -208,7 +214,8 @@ void BlockPreprocessor::fit(const FeatureBlock& block, const std::vector<size_t>
     for (double v : column) c.z.push_back((v - mean) / c.scale);
     candidates.push_back(std::move(c));
   }
-  std::stable_sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) { return a.f > b.f; });
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const Candidate& a, const Candidate& b) { return a.f > b.f; });
   if (selection.correlation > 0) candidates = correlation_filter(candidates, selection.correlation);
   const int max_features = selection.max_features;
   if (selection.method == "lasso" && candidates.size() > 1) {
@@ -218,7 +225,8 @@ void BlockPreprocessor::fit(const FeatureBlock& block, const std::vector<size_t>
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return score[a] > score[b]; });
     std::vector<Candidate> kept;
     for (size_t i : order)
-      if (score[i] > 0 && (max_features <= 0 || static_cast<int>(kept.size()) < max_features)) kept.push_back(candidates[i]);
+      if (score[i] > 0 && (max_features <= 0 || static_cast<int>(kept.size()) < max_features))
+        kept.push_back(candidates[i]);
     if (kept.empty()) kept.push_back(candidates.front());  // the penalty removed all: keep the best by F
     candidates = std::move(kept);
   } else if (selection.method == "mrmr") {
@@ -228,10 +236,14 @@ void BlockPreprocessor::fit(const FeatureBlock& block, const std::vector<size_t>
   }
   if (max_features > 0 && static_cast<int>(candidates.size()) > max_features) {
     candidates.resize(max_features);
-    std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) { return a.column < b.column; });
+    std::sort(candidates.begin(), candidates.end(),
+              [](const Candidate& a, const Candidate& b) { return a.column < b.column; });
   }
-  std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) { return a.column < b.column; });
-  if (candidates.empty()) core::fail("modality '", block.modality, "': no feature varies among the ", fitted_rows_.size(), " training cases that have it");
+  std::sort(candidates.begin(), candidates.end(),
+            [](const Candidate& a, const Candidate& b) { return a.column < b.column; });
+  if (candidates.empty())
+    core::fail("modality '", block.modality, "': no feature varies among the ", fitted_rows_.size(),
+               " training cases that have it");
   for (const auto& c : candidates) {
     selected_.push_back(c.column);
     names_.push_back(block.columns[c.column]);
@@ -253,8 +265,14 @@ void BlockPreprocessor::fit(const FeatureBlock& block, const std::vector<size_t>
 }
 
 nlohmann::json BlockPreprocessor::save() const {
-  nlohmann::json state = {{"columns", names_}, {"median", median_}, {"mean", mean_}, {"scale", scale_}, {"impute", impute_},
-                          {"training_low", z_low_}, {"training_high", z_high_}, {"out_of_distribution", ood_.save()}};
+  nlohmann::json state = {{"columns", names_},
+                          {"median", median_},
+                          {"mean", mean_},
+                          {"scale", scale_},
+                          {"impute", impute_},
+                          {"training_low", z_low_},
+                          {"training_high", z_high_},
+                          {"out_of_distribution", ood_.save()}};
   if (combat_) state["combat"] = {{"raw_median", raw_median_}, {"state", combat_->save()}};
   return state;
 }
@@ -278,17 +296,20 @@ BlockPreprocessor BlockPreprocessor::load(const nlohmann::json& state) {
   }
   const size_t n = p.names_.size();
   if (n == 0 || p.median_.size() != n || p.mean_.size() != n || p.scale_.size() != n)
-    core::fail("preprocessing state: ", n, " columns but ", p.median_.size(), " medians, ", p.mean_.size(), " means, ", p.scale_.size(),
-               " scales");
+    core::fail("preprocessing state: ", n, " columns but ", p.median_.size(), " medians, ", p.mean_.size(), " means, ",
+               p.scale_.size(), " scales");
   for (double s : p.scale_)
     if (!(s > 0)) core::fail("preprocessing state: scale ", s, ", expected > 0");
   if ((!p.z_low_.empty() || !p.z_high_.empty()) && (p.z_low_.size() != n || p.z_high_.size() != n))
-    core::fail("preprocessing state: ", p.z_low_.size(), " training minima and ", p.z_high_.size(), " maxima for ", n, " columns");
+    core::fail("preprocessing state: ", p.z_low_.size(), " training minima and ", p.z_high_.size(), " maxima for ", n,
+               " columns");
   for (size_t k = 0; k < p.z_low_.size(); ++k)
-    if (!(p.z_low_[k] <= p.z_high_[k])) core::fail("preprocessing state: training range ", p.z_low_[k], "..", p.z_high_[k], " of column ", k);
+    if (!(p.z_low_[k] <= p.z_high_[k]))
+      core::fail("preprocessing state: training range ", p.z_low_[k], "..", p.z_high_[k], " of column ", k);
   p.ood_ = OutOfDistribution::load(state.at("out_of_distribution"), static_cast<Eigen::Index>(n));
   if (p.combat_ && (p.raw_median_.size() != n || static_cast<size_t>(p.combat_->features()) != n))
-    core::fail("preprocessing state: ComBat for ", p.combat_->features(), " columns with ", p.raw_median_.size(), " medians, expected ", n);
+    core::fail("preprocessing state: ComBat for ", p.combat_->features(), " columns with ", p.raw_median_.size(),
+               " medians, expected ", n);
   return p;
 }
 
@@ -302,16 +323,19 @@ void BlockPreprocessor::bind(const FeatureBlock& block) {
       continue;
     }
     if (it == block.columns.end())
-      core::fail("modality '", block.modality, "': the model uses feature column '", name, "', which the case's features lack (",
-                 block.columns.size(), " columns; were they extracted with other settings?)");
+      core::fail("modality '", block.modality, "': the model uses feature column '", name,
+                 "', which the case's features lack (", block.columns.size(),
+                 " columns; were they extracted with other settings?)");
     selected_.push_back(static_cast<size_t>(it - block.columns.begin()));
   }
 }
 
-Eigen::RowVectorXd BlockPreprocessor::standardised(const FeatureBlock& block, size_t row, const std::vector<std::string>* sites) const {
+Eigen::RowVectorXd BlockPreprocessor::standardised(const FeatureBlock& block, size_t row,
+                                                   const std::vector<std::string>* sites) const {
   const auto columns = static_cast<Eigen::Index>(selected_.size());
   Eigen::RowVectorXd v(columns);
-  for (Eigen::Index j = 0; j < columns; ++j) v(j) = block.values(static_cast<Eigen::Index>(row), static_cast<Eigen::Index>(selected_[j]));
+  for (Eigen::Index j = 0; j < columns; ++j)
+    v(j) = block.values(static_cast<Eigen::Index>(row), static_cast<Eigen::Index>(selected_[j]));
   if (combat_) {
     for (Eigen::Index j = 0; j < columns; ++j)
       if (std::isnan(v(j))) v(j) = raw_median_[static_cast<size_t>(j)];
@@ -325,19 +349,24 @@ Eigen::RowVectorXd BlockPreprocessor::standardised(const FeatureBlock& block, si
   return v;
 }
 
-Eigen::MatrixXd BlockPreprocessor::apply(const FeatureBlock& block, const std::vector<size_t>& rows, const std::vector<std::string>* sites) const {
-  if (selected_.size() != names_.size()) core::fail("modality '", block.modality, "': a loaded preprocessing state must be bound to a table first");
+Eigen::MatrixXd BlockPreprocessor::apply(const FeatureBlock& block, const std::vector<size_t>& rows,
+                                         const std::vector<std::string>* sites) const {
+  if (selected_.size() != names_.size())
+    core::fail("modality '", block.modality, "': a loaded preprocessing state must be bound to a table first");
   if (combat_ && !sites) core::fail("modality '", block.modality, "': harmonised with ComBat, its sites are needed");
-  Eigen::MatrixXd out = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(selected_.size()));
+  Eigen::MatrixXd out =
+      Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(selected_.size()));
   for (size_t i = 0; i < rows.size(); ++i) {
     if (!block.present[rows[i]]) continue;
     // Clipped at +-kClip standard deviations (NaN stays NaN: the clinical encoder reads it).
-    out.row(static_cast<Eigen::Index>(i)) = standardised(block, rows[i], sites).unaryExpr([](double z) { return std::clamp(z, -kClip, kClip); });
+    out.row(static_cast<Eigen::Index>(i)) =
+        standardised(block, rows[i], sites).unaryExpr([](double z) { return std::clamp(z, -kClip, kClip); });
   }
   return out;
 }
 
-Atypicality BlockPreprocessor::atypicality(const FeatureBlock& block, size_t row, const std::vector<std::string>* sites) const {
+Atypicality BlockPreprocessor::atypicality(const FeatureBlock& block, size_t row,
+                                           const std::vector<std::string>* sites) const {
   Atypicality out;
   if (!block.present[row] || selected_.size() != names_.size() || (combat_ && !sites)) return out;
   const auto z = standardised(block, row, sites);

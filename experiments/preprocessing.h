@@ -23,9 +23,9 @@
 namespace vbiopsy::experiments {
 
 struct Selection {
-  int max_features = 32;      // 0 = keep every column
+  int max_features = 32;         // 0 = keep every column
   std::string method = "anova";  // anova | lasso | mrmr
-  double correlation = 0;     // |r| threshold of the correlation filter; 0 = off
+  double correlation = 0;        // |r| threshold of the correlation filter; 0 = off
   double lasso_lambda = 0.02;
   // Reproducibility filter: columns whose ICC(3,1) between the block's values and its retest
   // values (a second segmentation) over the training cases is below this go first; 0 = off.
@@ -52,7 +52,8 @@ class BlockPreprocessor {
            const Selection& selection, bool impute, const std::vector<std::string>* sites = nullptr);
   // [rows, selected columns], float-ready; rows of absent cases are zeros. sites as for fit (needed
   // when it was harmonised).
-  Eigen::MatrixXd apply(const FeatureBlock& block, const std::vector<size_t>& rows, const std::vector<std::string>* sites = nullptr) const;
+  Eigen::MatrixXd apply(const FeatureBlock& block, const std::vector<size_t>& rows,
+                        const std::vector<std::string>* sites = nullptr) const;
   // The case at `row` against the training cases (nothing for an absent case).
   Atypicality atypicality(const FeatureBlock& block, size_t row, const std::vector<std::string>* sites = nullptr) const;
   // Whether ComBat corrects this site (false when not harmonising, or no training case came from it).
@@ -79,8 +80,8 @@ class BlockPreprocessor {
   std::vector<double> median_, mean_, scale_;
   std::vector<size_t> fitted_rows_;
   bool impute_ = true;
-  std::optional<Combat> combat_;   // over the selected columns
-  std::vector<double> raw_median_;  // imputation before ComBat (selected columns)
+  std::optional<Combat> combat_;        // over the selected columns
+  std::vector<double> raw_median_;      // imputation before ComBat (selected columns)
   std::vector<double> z_low_, z_high_;  // training range of each selected column, z-scored
   OutOfDistribution ood_;
 };

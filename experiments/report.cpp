@@ -13,7 +13,8 @@ constexpr const char* kPageHead =
     "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>vbiopsy run report</title><style>"
     "body{font-family:sans-serif;margin:24px;max-width:1200px}table{border-collapse:collapse;margin:8px 0 20px}"
     "td,th{border:1px solid #ccc;padding:3px 7px;font-size:13px;text-align:left}th{background:#f2f2f2}"
-    ".ci{color:#666;font-size:11px}.charts{display:flex;flex-wrap:wrap;gap:12px}h2{margin-top:28px}</style></head><body>";
+    ".ci{color:#666;font-size:11px}.charts{display:flex;flex-wrap:wrap;gap:12px}h2{margin-top:28px}</style></"
+    "head><body>";
 
 // The page with a numbered anchor on every section heading and a list of them before the first.
 std::string with_contents(const std::string& page) {

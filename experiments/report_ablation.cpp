@@ -47,7 +47,8 @@ std::string ablation_section(const nlohmann::json& metrics, const std::string& r
     if (std::find(methods.begin(), methods.end(), method) == methods.end()) methods.push_back(method);
   }
   if (rows.size() < 2) return "";
-  std::string html = "<h2>Ablation: macro-AUC by modality subset and method (95% CI)</h2><table><tr><th>modalities</th>";
+  std::string html =
+      "<h2>Ablation: macro-AUC by modality subset and method (95% CI)</h2><table><tr><th>modalities</th>";
   for (const auto& method : methods) html += "<th>" + html_escape(method) + "</th>";
   html += "</tr>";
   for (const auto& [subset, by_method] : grid) {
@@ -72,29 +73,39 @@ std::string ablation_section(const nlohmann::json& metrics, const std::string& r
     if (std::isfinite(r.lower)) low = std::min(low, std::floor(r.lower * 10) / 10);
     if (r.name == reference) reference_auc = r.estimate;
   }
-  return html + "<div class=\"charts\">" + forest_plot("macro-AUC, dashed: the reference " + reference, rows, low, 1, reference_auc) + "</div>";
+  return html + "<div class=\"charts\">" +
+         forest_plot("macro-AUC, dashed: the reference " + reference, rows, low, 1, reference_auc) + "</div>";
 }
 
 std::string published_section(const nlohmann::json& source, const nlohmann::json& metrics, const std::string& best) {
   if (!source.is_object() || source.empty()) return "";
-  auto text = [&](const char* key) { return source.contains(key) && source[key].is_string() ? source[key].get<std::string>() : std::string(); };
+  auto text = [&](const char* key) {
+    return source.contains(key) && source[key].is_string() ? source[key].get<std::string>() : std::string();
+  };
   const std::string model = text("model").empty() ? best : text("model");
-  std::string html = "<h2>Published vs reproduced</h2><p>" + html_escape(text("authors")) + (text("title").empty() ? "" : " " + html_escape(text("title")) + ".") +
-                     " <i>" + html_escape(text("journal")) + "</i> " + html_escape(text("year")) + ".";
-  if (!text("doi").empty()) html += " doi:<a href=\"https://doi.org/" + html_escape(text("doi")) + "\">" + html_escape(text("doi")) + "</a>";
+  std::string html = "<h2>Published vs reproduced</h2><p>" + html_escape(text("authors")) +
+                     (text("title").empty() ? "" : " " + html_escape(text("title")) + ".") + " <i>" +
+                     html_escape(text("journal")) + "</i> " + html_escape(text("year")) + ".";
+  if (!text("doi").empty())
+    html += " doi:<a href=\"https://doi.org/" + html_escape(text("doi")) + "\">" + html_escape(text("doi")) + "</a>";
   html += "</p>";
-  if (!metrics.contains(model)) return html + "<p>The model <b>" + html_escape(model) + "</b> named by source.model is not in this run.</p>";
+  if (!metrics.contains(model))
+    return html + "<p>The model <b>" + html_escape(model) + "</b> named by source.model is not in this run.</p>";
   std::string rows;
   for (const auto& [key, value] : source.items()) {
     if (key.rfind("published_", 0) != 0) continue;
     const std::string metric = key.substr(10);
     const auto& ours = metrics[model]["metrics"].value(metric, nlohmann::json());
-    rows += "<tr><td>" + html_escape(metric) + "</td><td>" + html_escape(value.is_string() ? value.get<std::string>() : value.dump()) + "</td><td>" +
-            (ours.is_object() ? figure(number_or_nan(ours["estimate"]), number_or_nan(ours["lower"]), number_or_nan(ours["upper"])) : "–") +
+    rows += "<tr><td>" + html_escape(metric) + "</td><td>" +
+            html_escape(value.is_string() ? value.get<std::string>() : value.dump()) + "</td><td>" +
+            (ours.is_object()
+                 ? figure(number_or_nan(ours["estimate"]), number_or_nan(ours["lower"]), number_or_nan(ours["upper"]))
+                 : "–") +
             "</td></tr>";
   }
   if (rows.empty()) return html + "<p>The recipe records no published figures.</p>";
-  return html + "<table><tr><th>metric</th><th>published" + (text("cohort").empty() ? "" : " (" + html_escape(text("cohort")) + ")") +
+  return html + "<table><tr><th>metric</th><th>published" +
+         (text("cohort").empty() ? "" : " (" + html_escape(text("cohort")) + ")") +
          "</th><th>this run: " + html_escape(model) + " (95% CI)</th></tr>" + rows + "</table>";
 }
 

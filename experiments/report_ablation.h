@@ -1,7 +1,7 @@
 #pragma once
-// What the run report says about the grid as a whole. The ablation at a glance: macro-AUC (95% CI) in a table with the modality
-// subsets as rows and the fusion methods as columns, shaded by the estimate, and a forest plot of
-// every model with the reference model's estimate as a dashed line.
+// What the run report says about the grid as a whole. The ablation at a glance: macro-AUC (95% CI) in a table with the
+// modality subsets as rows and the fusion methods as columns, shaded by the estimate, and a forest plot of every model
+// with the reference model's estimate as a dashed line.
 #include <nlohmann/json.hpp>
 #include <string>
 

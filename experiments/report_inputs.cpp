@@ -71,8 +71,9 @@ ReportInputs read_report_inputs(const std::filesystem::path& run_dir) {
     const auto& auc = m["metrics"]["macro_auc"]["estimate"];
     ranked.emplace_back(auc.is_number() ? auc.get<double>() : 0.0, name);
   }
-  std::sort(ranked.begin(), ranked.end(),
-            [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  });
   for (const auto& [auc, name] : ranked) {
     in.ranked.push_back(name);
     if (in.shown.size() < 4) in.shown.push_back(name);

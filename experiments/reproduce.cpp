@@ -23,8 +23,8 @@ std::string first_difference(const std::string& file, const std::string& a, cons
     const bool more_a = static_cast<bool>(std::getline(sa, la)), more_b = static_cast<bool>(std::getline(sb, lb));
     if (!more_a && !more_b) return "";
     if (!more_a || !more_b || la != lb)
-      return core::concat(file, " differs from line ", line, ": recorded '", more_a ? la.substr(0, 120) : "<end>", "', rerun '",
-                          more_b ? lb.substr(0, 120) : "<end>", "'");
+      return core::concat(file, " differs from line ", line, ": recorded '", more_a ? la.substr(0, 120) : "<end>",
+                          "', rerun '", more_b ? lb.substr(0, 120) : "<end>", "'");
   }
 }
 
@@ -47,22 +47,28 @@ std::optional<std::filesystem::path> below(const std::filesystem::path& path, co
 
 class InputFinder {
  public:
-  InputFinder(std::filesystem::path run_dir, std::vector<PathMap> maps) : run_dir_(std::move(run_dir)), maps_(std::move(maps)) {}
+  InputFinder(std::filesystem::path run_dir, std::vector<PathMap> maps)
+      : run_dir_(std::move(run_dir)), maps_(std::move(maps)) {}
 
   // `what` recorded at `absolute` and, when recorded, at `relative` to the run folder.
-  std::filesystem::path find(const std::string& what, const std::string& absolute, const std::string& relative, bool folder = false) const {
+  std::filesystem::path find(const std::string& what, const std::string& absolute, const std::string& relative,
+                             bool folder = false) const {
     if (absolute.empty()) return {};
-    auto exists = [&](const std::filesystem::path& p) { return folder ? std::filesystem::is_directory(p) : std::filesystem::is_regular_file(p); };
+    auto exists = [&](const std::filesystem::path& p) {
+      return folder ? std::filesystem::is_directory(p) : std::filesystem::is_regular_file(p);
+    };
     for (const auto& map : maps_)
       if (const auto rest = below(absolute, map.from)) {
         const auto mapped = rest->empty() ? map.to : map.to / *rest;
-        if (!exists(mapped)) core::fail("cannot reproduce: ", what, " ", absolute, " is mapped by --map ", map.from.string(), "=", map.to.string(),
-                                        " to ", mapped.string(), ", which does not exist");
+        if (!exists(mapped))
+          core::fail("cannot reproduce: ", what, " ", absolute, " is mapped by --map ", map.from.string(), "=",
+                     map.to.string(), " to ", mapped.string(), ", which does not exist");
         return mapped;
       }
     if (exists(absolute)) return absolute;
     if (!relative.empty() && exists(run_dir_ / relative)) return (run_dir_ / relative).lexically_normal();
-    core::fail("cannot reproduce: ", what, " ", absolute, " is gone", relative.empty() ? "" : " (nor at " + (run_dir_ / relative).string() + ")",
+    core::fail("cannot reproduce: ", what, " ", absolute, " is gone",
+               relative.empty() ? "" : " (nor at " + (run_dir_ / relative).string() + ")",
                "; if the inputs moved, give --map OLD_FOLDER=NEW_FOLDER");
   }
 
@@ -80,8 +86,8 @@ PathMap parse_path_map(const std::string& text) {
   return {text.substr(0, equals), text.substr(equals + 1)};
 }
 
-std::vector<std::string> reproduce_run(const std::filesystem::path& run_dir, const std::filesystem::path& into, std::ostream& log,
-                                       const std::vector<PathMap>& maps) {
+std::vector<std::string> reproduce_run(const std::filesystem::path& run_dir, const std::filesystem::path& into,
+                                       std::ostream& log, const std::vector<PathMap>& maps) {
   nlohmann::json record;
   try {
     record = nlohmann::json::parse(core::read_text_file(run_dir / "run.json"));
@@ -99,7 +105,8 @@ std::vector<std::string> reproduce_run(const std::filesystem::path& run_dir, con
     config_dir = find("config folder", "config_dir", true);
   } catch (const core::Error&) {
   }
-  auto config = parse_experiment_config(record.at("config_text").get<std::string>(), record.at("config_file").get<std::string>(), config_dir);
+  auto config = parse_experiment_config(record.at("config_text").get<std::string>(),
+                                        record.at("config_file").get<std::string>(), config_dir);
   config.manifest = find("manifest", "manifest");
   config.features = find("features", "features");
   config.extract.clear();  // the recorded features are the input: the models are what is reproduced
@@ -118,14 +125,17 @@ std::vector<std::string> reproduce_run(const std::filesystem::path& run_dir, con
   const auto relative_embeddings = relative.value("embeddings", nlohmann::json::array());
   for (size_t i = 0; i < embeddings.size(); ++i) {
     const auto& e = embeddings[i];
-    config.embeddings.push_back(finder.find("embeddings", e.at("path").get<std::string>(),
-                                            i < relative_embeddings.size() ? relative_embeddings[i].get<std::string>() : ""));
+    config.embeddings.push_back(
+        finder.find("embeddings", e.at("path").get<std::string>(),
+                    i < relative_embeddings.size() ? relative_embeddings[i].get<std::string>() : ""));
     check_input("embeddings", config.embeddings.back(), e.at("sha256"));
   }
-  if (std::filesystem::exists(into)) core::fail("cannot reproduce into ", into.string(), ": it exists; give a new directory");
+  if (std::filesystem::exists(into))
+    core::fail("cannot reproduce into ", into.string(), ": it exists; give a new directory");
   run_experiment(config, into, log);
   for (const char* file : {"predictions.csv", "metrics.json"}) {
-    const auto difference = first_difference(file, core::read_text_file(run_dir / file), core::read_text_file(into / file));
+    const auto difference =
+        first_difference(file, core::read_text_file(run_dir / file), core::read_text_file(into / file));
     if (!difference.empty()) differences.push_back(difference);
   }
   return differences;

@@ -18,7 +18,7 @@ PathMap parse_path_map(const std::string& text);  // "OLD=NEW"
 // else at its recorded path relative to the run folder (a run moved together with its data).
 // Returns the differences found (empty when identical); inputs whose SHA-256 changed are reported
 // as such; an input found nowhere is an error that names every place tried.
-std::vector<std::string> reproduce_run(const std::filesystem::path& run_dir, const std::filesystem::path& into, std::ostream& log,
-                                       const std::vector<PathMap>& maps = {});
+std::vector<std::string> reproduce_run(const std::filesystem::path& run_dir, const std::filesystem::path& into,
+                                       std::ostream& log, const std::vector<PathMap>& maps = {});
 
 }  // namespace vbiopsy::experiments

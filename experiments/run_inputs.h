@@ -36,7 +36,7 @@ struct RunInputs {
   std::vector<int> labels;
   std::optional<HabitatContext> habitats;
   std::vector<std::pair<std::string, std::string>> crop_failures;  // case, reason
-  std::string text;  // every input that can change a result
+  std::string text;                                                // every input that can change a result
 };
 
 // `config.features` is the extraction's table when the run extracts (runner.h). Warnings and what

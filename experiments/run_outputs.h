@@ -23,10 +23,11 @@ void write_predictions_csv(const std::filesystem::path& file, const ExperimentCo
 
 // The per-case modality weights of the models that have them (attention shares of the class token,
 // gates, learned late weights); absent modalities weigh 0.
-void write_attention_csv(const std::filesystem::path& file, const FeatureTable& table, const std::vector<Cell>& cells, const GridRows& rows);
+void write_attention_csv(const std::filesystem::path& file, const FeatureTable& table, const std::vector<Cell>& cells,
+                         const GridRows& rows);
 
 struct GridMetrics {
-  nlohmann::json json;  // metrics.json
+  nlohmann::json json;                        // metrics.json
   std::map<std::string, Predictions> pooled;  // by model
   std::map<std::string, double> macro_auc;    // point estimates
   std::string best_model;                     // by macro-AUC
@@ -40,7 +41,8 @@ GridMetrics grid_metrics(const ExperimentConfig& config, const FeatureTable& tab
 
 // shapley.csv: for each fusion method (and, with an encoder axis, each choice of encoders:
 // "early[mri:cnn3d]") whose grid holds every subset of the modalities.
-std::string shapley_csv(const ExperimentConfig& config, const std::vector<Cell>& cells, const std::map<std::string, double>& macro_auc);
+std::string shapley_csv(const ExperimentConfig& config, const std::vector<Cell>& cells,
+                        const std::map<std::string, double>& macro_auc);
 
 struct RunFacts {
   std::string fingerprint, reference;
@@ -48,6 +50,7 @@ struct RunFacts {
   double seconds = 0;
 };
 // run.json: the provenance `vbiopsy reproduce` reruns from.
-nlohmann::json run_record(const ExperimentConfig& config, const RunInputs& inputs, const RunFacts& facts, const std::filesystem::path& run_dir);
+nlohmann::json run_record(const ExperimentConfig& config, const RunInputs& inputs, const RunFacts& facts,
+                          const std::filesystem::path& run_dir);
 
 }  // namespace vbiopsy::experiments

@@ -43,8 +43,9 @@ namespace {
 
 // When the subset uses habitats: the table with habitats clustered on the training rows `train`
 // (the fitted habitats returned through `fitted`); otherwise nothing (the table serves as it is).
-std::optional<FeatureTable> table_for(const FeatureTable& table, const std::vector<std::string>& subset, const std::vector<size_t>& train,
-                                      HabitatContext* habitats, FoldHabitats* fitted = nullptr) {
+std::optional<FeatureTable> table_for(const FeatureTable& table, const std::vector<std::string>& subset,
+                                      const std::vector<size_t>& train, HabitatContext* habitats,
+                                      FoldHabitats* fitted = nullptr) {
   if (!uses_habitats(subset)) return std::nullopt;
   auto it = habitats->fitted.find(train);
   if (it == habitats->fitted.end()) {
@@ -66,10 +67,11 @@ std::string safe_name(const std::string& model) {
 }
 
 // Fold per case (-1: always training) and the number of folds, for the configured scheme.
-std::pair<std::vector<int>, int> assign_folds(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
-                                              int repeat) {
+std::pair<std::vector<int>, int> assign_folds(const ExperimentConfig& config, const FeatureTable& table,
+                                              const std::vector<int>& labels, int repeat) {
   if (config.validation == "kfold")
-    return {datasets::patient_folds(table.patient_ids, labels, config.folds, core::derive_seed(config.seed, {11, static_cast<uint64_t>(repeat)})),
+    return {datasets::patient_folds(table.patient_ids, labels, config.folds,
+                                    core::derive_seed(config.seed, {11, static_cast<uint64_t>(repeat)})),
             config.folds};
   if (config.validation == "test_sites") return datasets::test_site_folds(table.sites, config.test_sites);
   return datasets::leave_one_site_out_folds(table.sites);
@@ -78,27 +80,30 @@ std::pair<std::vector<int>, int> assign_folds(const ExperimentConfig& config, co
 // One fold of one cell: the model fitted on the fold's training cases, its predictions for the
 // fold's test cases. A fold's seed depends only on (seed, repeat, fold), so a fold gives the same
 // rows whichever process runs it and in whatever order.
-std::vector<Row> train_fold(const ExperimentConfig& config, const FeatureTable& full_table, const std::vector<int>& labels,
-                            const Cell& cell, const std::vector<int>& fold_of, int repeat, int fold, HabitatContext* habitats,
-                            EncoderCache* encoder_cache) {
+std::vector<Row> train_fold(const ExperimentConfig& config, const FeatureTable& full_table,
+                            const std::vector<int>& labels, const Cell& cell, const std::vector<int>& fold_of,
+                            int repeat, int fold, HabitatContext* habitats, EncoderCache* encoder_cache) {
   std::vector<size_t> train, test;
   for (size_t i = 0; i < full_table.size(); ++i) (fold_of[i] == fold ? test : train).push_back(i);
   const auto fold_table = table_for(full_table, cell.subset, train, habitats);
   const auto& table = fold_table ? *fold_table : full_table;
-  const auto model = FittedModel::fit(config, table, labels, cell.fusion, cell.subset, train,
-                                      core::derive_seed(config.seed, {13, static_cast<uint64_t>(repeat), static_cast<uint64_t>(fold)}),
-                                      cell.encoders, encoder_cache);
+  const auto model =
+      FittedModel::fit(config, table, labels, cell.fusion, cell.subset, train,
+                       core::derive_seed(config.seed, {13, static_cast<uint64_t>(repeat), static_cast<uint64_t>(fold)}),
+                       cell.encoders, encoder_cache);
   const auto output = model.predict(table, test);
   std::vector<Row> rows;
   for (size_t i = 0; i < test.size(); ++i) {
     Row row{test[i], repeat, fold, {}, {}, {}, {}, {}};
-    for (const auto& a : model.atypicality(table, test[i])) row.atypical.push_back(std::isnan(a.distance) ? -1 : a.far());
+    for (const auto& a : model.atypicality(table, test[i]))
+      row.atypical.push_back(std::isnan(a.distance) ? -1 : a.far());
     for (int k = 0; k < kClasses; ++k) {
       row.p[k] = output.probabilities(static_cast<Eigen::Index>(i), k);
       row.u[k] = output.uncalibrated(static_cast<Eigen::Index>(i), k);
     }
     if (!output.sets.empty()) row.set = output.sets[i];
-    for (Eigen::Index m = 0; m < output.weights.cols(); ++m) row.weights.push_back(output.weights(static_cast<Eigen::Index>(i), m));
+    for (Eigen::Index m = 0; m < output.weights.cols(); ++m)
+      row.weights.push_back(output.weights(static_cast<Eigen::Index>(i), m));
     rows.push_back(row);
   }
   return rows;
@@ -111,22 +116,27 @@ namespace {
 // [cohort] extract: the run extracts the features itself into RUN_DIR/features (cached by content,
 // so a rerun or another recipe on the same cohort does not extract twice). Cases that fail
 // validation are left out and named in RUN_DIR/features/excluded.csv.
-std::filesystem::path extract_features(const ExperimentConfig& config, const std::filesystem::path& run_dir, std::ostream& log) {
+std::filesystem::path extract_features(const ExperimentConfig& config, const std::filesystem::path& run_dir,
+                                       std::ostream& log) {
   auto settings = extraction::read_cohort_extraction_settings(config.extract);
   settings.threads = static_cast<unsigned>(config.threads);
   // The preflight `vbiopsy validate --config` makes: every case loaded and checked against the
   // settings before anything is extracted or trained; cases that fail it are left out and named.
-  auto checked = modalities::load_checked_cohort(config.manifest, config.clinical.empty() ? std::nullopt : std::optional(config.clinical),
-                                                 true, settings.threads, extraction::extraction_loaders(settings));
+  auto checked = modalities::load_checked_cohort(
+      config.manifest, config.clinical.empty() ? std::nullopt : std::optional(config.clinical), true, settings.threads,
+      extraction::extraction_loaders(settings));
   const auto out = config.extract_into.empty() ? run_dir / "features" : config.extract_into;
   modalities::write_check_record(checked, out);
-  for (const auto& e : checked.excluded) log << "case " << e.case_id << " left out: " << core::join(e.reasons, "; ") << "\n";
+  for (const auto& e : checked.excluded)
+    log << "case " << e.case_id << " left out: " << core::join(e.reasons, "; ") << "\n";
   for (const auto& [id, warning] : checked.warnings) log << "warning: case " << id << ": " << warning << "\n";
   core::write_file_atomic(out / extraction::kExtractionSettingsFile, core::read_text_file(config.extract));
   const auto result = extraction::extract_cohort(checked.cohort, settings, out);
-  log << "extracted " << result.cases << " cases (" << result.computed << " blocks computed, " << result.from_cache << " from cache)\n";
+  log << "extracted " << result.cases << " cases (" << result.computed << " blocks computed, " << result.from_cache
+      << " from cache)\n";
   if (!result.failures.empty())
-    core::fail("feature extraction failed for ", result.failures.size(), " block(s); the first: ", datasets::to_string(result.failures.front()));
+    core::fail("feature extraction failed for ", result.failures.size(),
+               " block(s); the first: ", datasets::to_string(result.failures.front()));
   return out / "features.csv";
 }
 
@@ -134,15 +144,16 @@ std::filesystem::path extract_features(const ExperimentConfig& config, const std
 // the other sites' cases) into RUN_DIR/models/<name>/, with what `vbiopsy predict` needs to
 // rebuild its inputs for a new case. A bundle of this run's fingerprint is reused on rerun.
 void export_models(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
-                   const std::vector<Cell>& cells, const std::map<std::string, std::vector<Row>>& results, const std::string& best,
-                   const nlohmann::json& metrics,
-                   const std::string& fingerprint, HabitatContext* habitats, const std::filesystem::path& run_dir, std::ostream& log) {
+                   const std::vector<Cell>& cells, const std::map<std::string, std::vector<Row>>& results,
+                   const std::string& best, const nlohmann::json& metrics, const std::string& fingerprint,
+                   HabitatContext* habitats, const std::filesystem::path& run_dir, std::ostream& log) {
   std::vector<const Cell*> chosen;
   for (const auto& name : config.exports) {
     if (name == "none") return;
     for (const auto& cell : cells)
       if (name == "all" || cell.name == name || (name == "best" && cell.name == best)) chosen.push_back(&cell);
-    if (name != "all" && name != "best" && std::none_of(cells.begin(), cells.end(), [&](const Cell& c) { return c.name == name; }))
+    if (name != "all" && name != "best" &&
+        std::none_of(cells.begin(), cells.end(), [&](const Cell& c) { return c.name == name; }))
       core::fail("experiment.export names '", name, "', which is not a model of the grid");
   }
   if (chosen.empty()) return;
@@ -167,35 +178,40 @@ void export_models(const ExperimentConfig& config, const FeatureTable& table, co
     const auto folder = run_dir / "models" / safe_name(cell->name);
     if (std::filesystem::exists(folder / "bundle.json")) {
       const auto stored = nlohmann::json::parse(core::read_text_file(folder / "bundle.json"), nullptr, false);
-      if (!stored.is_discarded() && stored.value("run", nlohmann::json::object()).value("fingerprint", "") == fingerprint) continue;
+      if (!stored.is_discarded() &&
+          stored.value("run", nlohmann::json::object()).value("fingerprint", "") == fingerprint)
+        continue;
     }
     std::array<size_t, kClasses> counts{};
     for (size_t i : train) ++counts[labels[i]];
-    const auto by_modalities = figures_by_modalities(config, *cell, cells, metrics, results.at(cell->name), table, labels);
+    const auto by_modalities =
+        figures_by_modalities(config, *cell, cells, metrics, results.at(cell->name), table, labels);
     FoldHabitats fitted_habitats;
     const auto habitat_table = table_for(table, cell->subset, train, habitats, &fitted_habitats);
-    const auto model = FittedModel::fit(config, habitat_table ? *habitat_table : table, labels, cell->fusion, cell->subset, train,
-                                        core::derive_seed(config.seed, {23}), cell->encoders);
+    const auto model = FittedModel::fit(config, habitat_table ? *habitat_table : table, labels, cell->fusion,
+                                        cell->subset, train, core::derive_seed(config.seed, {23}), cell->encoders);
     nlohmann::json metadata = {{"model", cell->name},
-                                     {"fingerprint", fingerprint},
-                                     {"config_sha256", core::sha256_hex(config.text)},
-                                     {"training_cases", train.size()},
-                                     {"training_class_counts", counts},
-                                     {"validation", config.validation},
-                                     {"cross_validated", metrics.at(cell->name).at("metrics")},
-                                     {"cross_validated_by_modalities", by_modalities},
-                                     {"column_prefixes", config.column_prefixes},
-                                     {"clinical_columns", to_json(table.clinical)},
-                                     {"extraction_settings", extraction},
-                                     {"embeddings", embedding_names}};
+                               {"fingerprint", fingerprint},
+                               {"config_sha256", core::sha256_hex(config.text)},
+                               {"training_cases", train.size()},
+                               {"training_class_counts", counts},
+                               {"validation", config.validation},
+                               {"cross_validated", metrics.at(cell->name).at("metrics")},
+                               {"cross_validated_by_modalities", by_modalities},
+                               {"column_prefixes", config.column_prefixes},
+                               {"clinical_columns", to_json(table.clinical)},
+                               {"extraction_settings", extraction},
+                               {"embeddings", embedding_names}};
     if (habitat_table) metadata["habitats"] = fitted_habitats.save();
     // The synthetic cohort's writer leaves its ground truth in truth/ beside the manifest.
     const bool synthetic = modalities::is_synthetic_cohort(config.manifest);
-    metadata["model_card"] = model_card({config, *cell, table, labels, train, metrics.at(cell->name), by_modalities, synthetic});
+    metadata["model_card"] =
+        model_card({config, *cell, table, labels, train, metrics.at(cell->name), by_modalities, synthetic});
     // What the model looks at: mean |Shapley value| over (at most 60 of) its training cases.
     std::vector<size_t> sample;
     for (size_t i = 0; i < train.size(); i += std::max<size_t>(1, train.size() / 60)) sample.push_back(train[i]);
-    const auto importances = global_importances(model, habitat_table ? *habitat_table : table, sample, 4, core::derive_seed(config.seed, {29}));
+    const auto importances = global_importances(model, habitat_table ? *habitat_table : table, sample, 4,
+                                                core::derive_seed(config.seed, {29}));
     std::filesystem::create_directories(folder);
     core::write_file_atomic(folder / "importances.csv", importances_csv(importances));
     model.save(folder, metadata);  // bundle.json last: its presence means the export is complete
@@ -208,9 +224,10 @@ void export_models(const ExperimentConfig& config, const FeatureTable& table, co
 // single-threaded, so the predictions do not depend on the thread count). A task leaves its rows in
 // cells/<cell>/repeat<R>_fold<F>.csv; a cell whose folds are all done is joined into
 // cells/<cell>.csv. Finished cells and folds are reused, so an interrupted run resumes.
-std::map<std::string, std::vector<Row>> train_grid(const ExperimentConfig& config, const FeatureTable& table, const std::vector<int>& labels,
-                                                   const std::vector<Cell>& cells, HabitatContext* habitats,
-                                                   const std::filesystem::path& run_dir, RunSummary& summary, std::ostream& log) {
+std::map<std::string, std::vector<Row>> train_grid(const ExperimentConfig& config, const FeatureTable& table,
+                                                   const std::vector<int>& labels, const std::vector<Cell>& cells,
+                                                   HabitatContext* habitats, const std::filesystem::path& run_dir,
+                                                   RunSummary& summary, std::ostream& log) {
   struct FoldTask {
     size_t cell;
     int repeat, fold;
@@ -230,14 +247,15 @@ std::map<std::string, std::vector<Row>> train_grid(const ExperimentConfig& confi
       fold_starts.push_back(tasks.size());
       for (size_t c = 0; c < cells.size(); ++c) {
         if (std::filesystem::exists(cell_file(cells[c]))) continue;
-        const auto file = run_dir / "cells" / safe_name(cells[c].name) / ("repeat" + std::to_string(r) + "_fold" + std::to_string(f) + ".csv");
+        const auto file = run_dir / "cells" / safe_name(cells[c].name) /
+                          ("repeat" + std::to_string(r) + "_fold" + std::to_string(f) + ".csv");
         fold_files[cells[c].name].push_back(file);
         if (!std::filesystem::exists(file)) tasks.push_back({c, r, f, file});
       }
     }
 
   ExperimentConfig task_config = config;
-  task_config.threads = 1;  // the parallelism is the tasks'
+  task_config.threads = 1;         // the parallelism is the tasks'
   EncoderCache encoders_of_folds;  // per-modality encoders (deep features, two-stage stage 1), shared by a fold's cells
   core::ProcessTasks work;
   work.count = tasks.size();
@@ -248,15 +266,16 @@ std::map<std::string, std::vector<Row>> train_grid(const ExperimentConfig& confi
   };
   work.run = [&](size_t t) {
     const auto& task = tasks[t];
-    const auto rows = train_fold(task_config, table, labels, cells[task.cell], fold_of[task.repeat], task.repeat, task.fold, habitats,
-                                 &encoders_of_folds);
+    const auto rows = train_fold(task_config, table, labels, cells[task.cell], fold_of[task.repeat], task.repeat,
+                                 task.fold, habitats, &encoders_of_folds);
     core::write_file_atomic(task.file, cell_text(rows));
   };
   size_t finished = 0;
   work.done = [&](size_t t) {
     const auto& task = tasks[t];
-    log << "[" << ++finished << "/" << tasks.size() << "] " << cells[task.cell].name << ", repeat " << task.repeat << " fold " << task.fold
-        << "\n" << std::flush;
+    log << "[" << ++finished << "/" << tasks.size() << "] " << cells[task.cell].name << ", repeat " << task.repeat
+        << " fold " << task.fold << "\n"
+        << std::flush;
   };
   core::run_in_processes(work, static_cast<unsigned>(config.threads));
 
@@ -274,7 +293,9 @@ std::map<std::string, std::vector<Row>> train_grid(const ExperimentConfig& confi
       const auto part = parse_cell(file);
       rows.insert(rows.end(), part.begin(), part.end());
     }
-    std::sort(rows.begin(), rows.end(), [](const Row& x, const Row& y) { return std::tie(x.repeat, x.case_index) < std::tie(y.repeat, y.case_index); });
+    std::sort(rows.begin(), rows.end(), [](const Row& x, const Row& y) {
+      return std::tie(x.repeat, x.case_index) < std::tie(y.repeat, y.case_index);
+    });
     core::write_file_atomic(path, cell_text(rows));
     std::filesystem::remove_all(run_dir / "cells" / safe_name(cell.name));
     results[cell.name] = std::move(rows);
@@ -308,7 +329,8 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
     core::fail(run_dir.string(), " holds a run of another config or other inputs; use a new run directory");
   core::write_file_atomic(fingerprint_file, fingerprint + "\n");
   if (config.harmonisation == "combat" && config.validation != "kfold")
-    log << "note: ComBat is fitted on the training sites; the held-out site's cases have no estimate and stay uncorrected\n";
+    log << "note: ComBat is fitted on the training sites; the held-out site's cases have no estimate and stay "
+           "uncorrected\n";
   const auto cells = grid_cells(config);
 
   // Train the grid.
@@ -322,11 +344,13 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
   const auto metrics = grid_metrics(config, table, inputs.labels, cells, results);
   summary.best_model = metrics.best_model;
   summary.best_macro_auc = metrics.best_macro_auc;
-  core::write_file_atomic(run_dir / "comparisons.csv", comparisons_table(cells, metrics.pooled, metrics.reference, config.comparisons));
+  core::write_file_atomic(run_dir / "comparisons.csv",
+                          comparisons_table(cells, metrics.pooled, metrics.reference, config.comparisons));
   core::write_file_atomic(run_dir / "metrics.json", metrics.json.dump(1) + "\n");
   core::write_file_atomic(run_dir / "shapley.csv", shapley_csv(config, cells, metrics.macro_auc));
-  export_models(config, table, inputs.labels, cells, results, best_for_export(config, cells, metrics.json, summary.best_model), metrics.json,
-                fingerprint, habitats, run_dir, log);
+  export_models(config, table, inputs.labels, cells, results,
+                best_for_export(config, cells, metrics.json, summary.best_model), metrics.json, fingerprint, habitats,
+                run_dir, log);
   const RunFacts facts{fingerprint, metrics.reference, summary.cells, summary.cells_reused,
                        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()};
   core::write_file_atomic(run_dir / "run.json", run_record(config, inputs, facts, run_dir).dump(1) + "\n");

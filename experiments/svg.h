@@ -31,7 +31,8 @@ struct ForestRow {
   std::string name;
   double estimate = 0, lower = 0, upper = 0;
 };
-std::string forest_plot(const std::string& title, const std::vector<ForestRow>& rows, double x0, double x1, double reference);
+std::string forest_plot(const std::string& title, const std::vector<ForestRow>& rows, double x0, double x1,
+                        double reference);
 std::string bar_chart(const std::string& title, const std::vector<std::pair<std::string, double>>& bars);
 std::string html_escape(const std::string& text);
 // An <img> holding the PNG itself (a data URI), so the page stands alone.

@@ -23,7 +23,8 @@ constexpr const char* kEngineVersion = "vbiopsy-radiomics-4";  // 4: keys from t
 core::CsvTable read_entry(const fs::path& entry, size_t fields, const char* columns) {
   auto table = core::read_csv(entry);
   for (const auto& row : table.rows)
-    if (row.size() != fields) core::fail(entry.string(), ": a row of ", row.size(), " fields, expected ", fields, " (", columns, ")");
+    if (row.size() != fields)
+      core::fail(entry.string(), ": a row of ", row.size(), " fields, expected ", fields, " (", columns, ")");
   return table;
 }
 
@@ -65,8 +66,8 @@ std::vector<Block> BlockCache::radiomics(std::vector<Job> jobs) {
       region = encoders::radiomics::perturbed_segmentation(jobs[j].mask, settings_.retest);
     }
     if (std::find(region.voxels.begin(), region.voxels.end(), 1) == region.voxels.end()) continue;  // eroded away
-    jobs.push_back({"retest_" + jobs[j].name, jobs[j].image, std::move(region), std::move(sources), jobs[j].region + ":" + settings_.retest,
-                    std::nullopt, std::nullopt});
+    jobs.push_back({"retest_" + jobs[j].name, jobs[j].image, std::move(region), std::move(sources),
+                    jobs[j].region + ":" + settings_.retest, std::nullopt, std::nullopt});
   }
   std::vector<Block> blocks;
   for (const auto& job : jobs) blocks.push_back(radiomics_block(job));
@@ -104,7 +105,8 @@ Block BlockCache::radiomics_block(const Job& job) {
   return block;
 }
 
-fs::path BlockCache::modality_entry(const std::string& modality, const std::string& inputs, const std::vector<fs::path>& files) const {
+fs::path BlockCache::modality_entry(const std::string& modality, const std::string& inputs,
+                                    const std::vector<fs::path>& files) const {
   core::Sha256 key;
   key.add(modality_key_);
   key.add(modality);

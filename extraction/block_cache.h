@@ -48,8 +48,8 @@ class BlockCache {
   // Every block of one case's modality: from the cache, or made by compute() and stored. `inputs`
   // names the manifest's values for it, `files` are all its input files.
   template <class Compute>
-  std::vector<Block> modality(const std::string& modality, const std::string& inputs, const std::vector<std::filesystem::path>& files,
-                              Compute&& compute) {
+  std::vector<Block> modality(const std::string& modality, const std::string& inputs,
+                              const std::vector<std::filesystem::path>& files, Compute&& compute) {
     const auto entry = modality_entry(modality, inputs, files);
     if (auto cached = read_modality(entry)) return std::move(*cached);
     std::vector<Block> blocks = compute();

@@ -22,7 +22,7 @@ struct CaseHabitats {
 };
 
 struct ModalityInputs {
-  std::string values;                       // the manifest's values that change the blocks
+  std::string values;                        // the manifest's values that change the blocks
   std::vector<std::filesystem::path> files;  // every input file
 };
 
@@ -30,9 +30,11 @@ ModalityInputs mri_inputs(const datasets::MriStudy& study, const CaseHabitats& h
 ModalityInputs mammography_inputs(const datasets::Mammography& mammography);
 ModalityInputs ultrasound_inputs(const datasets::Ultrasound& ultrasound);
 
-std::vector<Block> mri_blocks(const datasets::MriStudy& study, const CohortExtractionSettings& settings, const CaseHabitats& habitats,
-                              BlockCache& cache);
-std::vector<Block> mammography_blocks(const datasets::Mammography& mammography, const CohortExtractionSettings& settings, BlockCache& cache);
-std::vector<Block> ultrasound_blocks(const datasets::Ultrasound& ultrasound, const CohortExtractionSettings& settings, BlockCache& cache);
+std::vector<Block> mri_blocks(const datasets::MriStudy& study, const CohortExtractionSettings& settings,
+                              const CaseHabitats& habitats, BlockCache& cache);
+std::vector<Block> mammography_blocks(const datasets::Mammography& mammography,
+                                      const CohortExtractionSettings& settings, BlockCache& cache);
+std::vector<Block> ultrasound_blocks(const datasets::Ultrasound& ultrasound, const CohortExtractionSettings& settings,
+                                     BlockCache& cache);
 
 }  // namespace vbiopsy::extraction

@@ -15,8 +15,8 @@
 namespace vbiopsy::extraction {
 namespace fs = std::filesystem;
 
-CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const CohortExtractionSettings& settings, const fs::path& out,
-                                      const std::function<void(size_t, size_t)>& progress) {
+CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const CohortExtractionSettings& settings,
+                                      const fs::path& out, const std::function<void(size_t, size_t)>& progress) {
   const core::FolderLock lock(out, "vbiopsy extract");  // one extraction per folder and cache at a time
   core::remove_stale_temporaries(out);
   BlockCache cache(out / "cache", settings);
@@ -36,19 +36,24 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
     // Each modality whole or not at all: a failure names the case and modality.
     auto add = [&](const char* modality, const ModalityInputs& inputs, auto&& compute) {
       try {
-        for (auto& block : cache.modality(modality, inputs.values, inputs.files, compute)) blocks[i].push_back(std::move(block));
+        for (auto& block : cache.modality(modality, inputs.values, inputs.files, compute))
+          blocks[i].push_back(std::move(block));
       } catch (const core::Error& e) {
         failures[i].push_back({c.case_id, modality, e.what()});
       }
     };
     if (c.mri) {
       const CaseHabitats case_habitats{habitats.labels[i] ? &*habitats.labels[i] : nullptr, habitats.habitats,
-                                       habitat_label_file(out, c.case_id), habitats.registration[i] ? &*habitats.registration[i] : nullptr};
+                                       habitat_label_file(out, c.case_id),
+                                       habitats.registration[i] ? &*habitats.registration[i] : nullptr};
       add("MRI", mri_inputs(*c.mri, case_habitats), [&] { return mri_blocks(*c.mri, settings, case_habitats, cache); });
     }
     if (c.mammography)
-      add("mammography", mammography_inputs(*c.mammography), [&] { return mammography_blocks(*c.mammography, settings, cache); });
-    if (c.ultrasound) add("ultrasound", ultrasound_inputs(*c.ultrasound), [&] { return ultrasound_blocks(*c.ultrasound, settings, cache); });
+      add("mammography", mammography_inputs(*c.mammography),
+          [&] { return mammography_blocks(*c.mammography, settings, cache); });
+    if (c.ultrasound)
+      add("ultrasound", ultrasound_inputs(*c.ultrasound),
+          [&] { return ultrasound_blocks(*c.ultrasound, settings, cache); });
     warnings[i] = case_warnings.messages();
     if (progress) {
       std::lock_guard guard(progress_mutex);

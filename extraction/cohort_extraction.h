@@ -26,8 +26,8 @@ namespace vbiopsy::extraction {
 
 struct CohortExtractionResult {
   size_t cases = 0;
-  size_t computed = 0;   // blocks computed now
-  size_t from_cache = 0; // blocks read from the cache
+  size_t computed = 0;                      // blocks computed now
+  size_t from_cache = 0;                    // blocks read from the cache
   std::vector<datasets::Problem> failures;  // cases (or a case's modality) that could not be extracted
   // case_id, what the readers tolerated, for the cases loaded now (a modality read from the cache
   // is not loaded again: the preflight, load_checked_cohort with extraction_loaders, lists them all)

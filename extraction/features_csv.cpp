@@ -31,8 +31,8 @@ std::vector<std::string> block_order(const CohortExtractionSettings& settings, i
   return order;
 }
 
-void write_features_csv(const std::filesystem::path& file, const datasets::Cohort& cohort, const std::vector<std::vector<Block>>& blocks,
-                        const std::vector<std::string>& order) {
+void write_features_csv(const std::filesystem::path& file, const datasets::Cohort& cohort,
+                        const std::vector<std::vector<Block>>& blocks, const std::vector<std::string>& order) {
   // A block's feature names as the first case that has it lists them.
   std::map<std::string, std::vector<std::string>> names_of_block;
   for (const auto& case_blocks : blocks)

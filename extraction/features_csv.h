@@ -19,7 +19,7 @@ std::string ring_block_name(const std::string& sequence, double mm);
 std::vector<std::string> block_order(const CohortExtractionSettings& settings, int habitats);
 
 // blocks[i]: the blocks of cohort.cases[i].
-void write_features_csv(const std::filesystem::path& file, const datasets::Cohort& cohort, const std::vector<std::vector<Block>>& blocks,
-                        const std::vector<std::string>& order);
+void write_features_csv(const std::filesystem::path& file, const datasets::Cohort& cohort,
+                        const std::vector<std::vector<Block>>& blocks, const std::vector<std::string>& order);
 
 }  // namespace vbiopsy::extraction

@@ -13,9 +13,12 @@
 namespace vbiopsy::extraction {
 namespace fs = std::filesystem;
 
-fs::path habitat_label_file(const fs::path& out, const std::string& case_id) { return out / case_id / "mri" / "habitats.nii.gz"; }
+fs::path habitat_label_file(const fs::path& out, const std::string& case_id) {
+  return out / case_id / "mri" / "habitats.nii.gz";
+}
 
-HabitatPass habitat_pass(const datasets::Cohort& cohort, const CohortExtractionSettings& settings, const fs::path& out) {
+HabitatPass habitat_pass(const datasets::Cohort& cohort, const CohortExtractionSettings& settings,
+                         const fs::path& out) {
   const size_t n = cohort.cases.size();
   HabitatPass pass;
   pass.labels.resize(n);
@@ -49,15 +52,16 @@ HabitatPass habitat_pass(const datasets::Cohort& cohort, const CohortExtractionS
   std::string record = core::csv_line({"habitats", "k_tried", "criterion", "training_cases"});
   const int first_k = options.fixed_habitats > 0 ? options.fixed_habitats : options.min_habitats;
   for (size_t k = 0; k < model.criterion_values.size(); ++k)
-    record += core::csv_line({std::to_string(pass.habitats), std::to_string(first_k + int(k)), core::format_double(model.criterion_values[k]),
-                              std::to_string(all.size())});
+    record += core::csv_line({std::to_string(pass.habitats), std::to_string(first_k + int(k)),
+                              core::format_double(model.criterion_values[k]), std::to_string(all.size())});
   core::write_file_atomic(out / "habitat_model.csv", record);
   core::parallel_for(n, settings.threads, [&](size_t i) {
     if (!voxels[i]) return;
     const std::string& id = cohort.cases[i].case_id;
     pass.labels[i] = modalities::mri::apply_habitat_model(model, *voxels[i], options);
     modalities::write_mask(*pass.labels[i], habitat_label_file(out, id));
-    modalities::mri::write_habitat_overlay(*dce1[i], *pass.labels[i], pass.habitats, out / id / "mri" / "habitats_overlay.png");
+    modalities::mri::write_habitat_overlay(*dce1[i], *pass.labels[i], pass.habitats,
+                                           out / id / "mri" / "habitats_overlay.png");
   });
   return pass;
 }

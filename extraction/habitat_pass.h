@@ -19,12 +19,13 @@ struct HabitatPass {
   int habitats = 0;                               // k of the cohort model; 0: none fitted
   std::vector<std::optional<core::Mask>> labels;  // per case
   std::vector<std::optional<std::vector<std::pair<std::string, double>>>> registration;  // per case: the metrics
-  std::vector<std::vector<datasets::Problem>> failures;                                   // per case
-  std::vector<std::vector<std::string>> warnings;                                         // per case, in order
+  std::vector<std::vector<datasets::Problem>> failures;                                  // per case
+  std::vector<std::vector<std::string>> warnings;                                        // per case, in order
 };
 
 // Without settings.habitats, nothing is done (every per-case list still has a slot per case).
-HabitatPass habitat_pass(const datasets::Cohort& cohort, const CohortExtractionSettings& settings, const std::filesystem::path& out);
+HabitatPass habitat_pass(const datasets::Cohort& cohort, const CohortExtractionSettings& settings,
+                         const std::filesystem::path& out);
 
 // Where the pass writes a case's label map.
 std::filesystem::path habitat_label_file(const std::filesystem::path& out, const std::string& case_id);

@@ -18,12 +18,14 @@ namespace fs = std::filesystem;
 namespace {
 
 // What the settings need of the study beyond what loading checked (two DCE phases, grids, masks).
-void check_mri_requirements(const modalities::LoadedMri& mri, const datasets::MriStudy& study, const CohortExtractionSettings& s) {
+void check_mri_requirements(const modalities::LoadedMri& mri, const datasets::MriStudy& study,
+                            const CohortExtractionSettings& s) {
   const std::string dce = study.dce.front().string();
   const size_t phases = mri.dce.size();
   auto need_phases = [&](const char* what) {
     if (phases < 3)
-      core::fail(dce, ": ", phases, " DCE phases, but ", what, " needs a pre-contrast and at least two post-contrast phases "
+      core::fail(dce, ": ", phases, " DCE phases, but ", what,
+                 " needs a pre-contrast and at least two post-contrast phases "
                  "(set it off in the extraction settings, or give the case's other phases)");
   };
   if (s.kinetics) need_phases("[mri] kinetics");
@@ -31,17 +33,25 @@ void check_mri_requirements(const modalities::LoadedMri& mri, const datasets::Mr
   const bool has_adc = mri.adc.has_value() || mri.dwi.size() >= 2;
   if (s.habitats)
     for (const auto& map : s.habitat_maps) {
-      if (is_kinetic_map(map)) need_phases(("[habitats] map " + map).c_str());
+      if (is_kinetic_map(map))
+        need_phases(("[habitats] map " + map).c_str());
       else if (map == "adc" && !has_adc)
-        core::fail(dce, ": [habitats] map adc needs an ADC map (mri_adc) or DWI with two or more b-values; the case has neither");
-      else if (map == "t2" && !mri.t2) core::fail(dce, ": [habitats] map t2 needs a T2-weighted image (mri_t2); the case has none");
-      else if (is_phase_map(map) && core::parse_int(map.substr(3)).value_or(LLONG_MAX) >= static_cast<long long>(phases))
-        core::fail(dce, ": [habitats] map ", map, " needs DCE phase ", map.substr(3), " (counted from 0); the case has ", phases, " phases");
+        core::fail(
+            dce,
+            ": [habitats] map adc needs an ADC map (mri_adc) or DWI with two or more b-values; the case has neither");
+      else if (map == "t2" && !mri.t2)
+        core::fail(dce, ": [habitats] map t2 needs a T2-weighted image (mri_t2); the case has none");
+      else if (is_phase_map(map) &&
+               core::parse_int(map.substr(3)).value_or(LLONG_MAX) >= static_cast<long long>(phases))
+        core::fail(dce, ": [habitats] map ", map, " needs DCE phase ", map.substr(3),
+                   " (counted from 0); the case has ", phases, " phases");
     }
   for (const auto& sequence : s.sequences) {
-    if (sequence == "t2" && !mri.t2) core::warn(dce + ": no T2-weighted image, so the mri_t2_* columns of this case stay empty");
+    if (sequence == "t2" && !mri.t2)
+      core::warn(dce + ": no T2-weighted image, so the mri_t2_* columns of this case stay empty");
     if (sequence == "adc" && !has_adc)
-      core::warn(dce + ": no ADC map and fewer than two DWI b-values, so the mri_adc_* columns of this case stay empty");
+      core::warn(dce +
+                 ": no ADC map and fewer than two DWI b-values, so the mri_adc_* columns of this case stay empty");
   }
   const auto& image = mri.dce[1];
   size_t non_finite = 0;
@@ -53,11 +63,13 @@ void check_mri_requirements(const modalities::LoadedMri& mri, const datasets::Mr
 
 }  // namespace
 
-core::Mask select_region(const core::Mask& mask, const fs::path& file, const encoders::radiomics::ExtractionSettings& settings) {
+core::Mask select_region(const core::Mask& mask, const fs::path& file,
+                         const encoders::radiomics::ExtractionSettings& settings) {
   int label = settings.label;
   if (!settings.segment.empty()) {
     if (modalities::dicom::sop_class_of(file) != modalities::dicom::kSegmentationStorageUid)
-      core::fail(file.string(), ": setting.segment = '", settings.segment, "' picks a segment of a DICOM Segmentation by its label, "
+      core::fail(file.string(), ": setting.segment = '", settings.segment,
+                 "' picks a segment of a DICOM Segmentation by its label, "
                  "but this mask is not one (use setting.label for label images)");
     std::vector<std::string> known;
     label = -1;
@@ -66,13 +78,15 @@ core::Mask select_region(const core::Mask& mask, const fs::path& file, const enc
       if (core::to_lower(segment.label) == core::to_lower(settings.segment)) label = segment.number;
     }
     if (label < 0)
-      core::fail(file.string(), ": no segment labelled '", settings.segment, "' (setting.segment); its segments: ", core::join(known, ", "));
+      core::fail(file.string(), ": no segment labelled '", settings.segment,
+                 "' (setting.segment); its segments: ", core::join(known, ", "));
   }
   encoders::radiomics::check_mask_label(mask, label, file.string());
   return encoders::radiomics::region_of(mask, label);
 }
 
-modalities::LoadedMri load_mri_for_extraction(const datasets::MriStudy& study, const CohortExtractionSettings& settings) {
+modalities::LoadedMri load_mri_for_extraction(const datasets::MriStudy& study,
+                                              const CohortExtractionSettings& settings) {
   auto mri = modalities::load_mri(study);
   // Every check runs, so that one look lists all that is wrong with the study.
   std::vector<std::string> problems;
@@ -84,31 +98,36 @@ modalities::LoadedMri load_mri_for_extraction(const datasets::MriStudy& study, c
     }
   };
   attempt([&] { mri.mask = select_region(mri.mask, study.mask, settings.radiomics); });
-  if (mri.mask_reader2) attempt([&] { mri.mask_reader2 = select_region(*mri.mask_reader2, *study.mask_reader2, settings.radiomics); });
+  if (mri.mask_reader2)
+    attempt([&] { mri.mask_reader2 = select_region(*mri.mask_reader2, *study.mask_reader2, settings.radiomics); });
   attempt([&] { check_mri_requirements(mri, study, settings); });
   if (!problems.empty()) core::fail(core::join(problems, "; "));
   return mri;
 }
 
-std::vector<modalities::LoadedMammographyView> load_mammography_for_extraction(const datasets::Mammography& mammography,
-                                                                               const CohortExtractionSettings& settings) {
+std::vector<modalities::LoadedMammographyView> load_mammography_for_extraction(
+    const datasets::Mammography& mammography, const CohortExtractionSettings& settings) {
   auto views = modalities::load_mammography(mammography);
   for (size_t v = 0; v < views.size(); ++v)
-    if (const auto& file = mammography.views[v].mask) views[v].mask = select_region(views[v].mask, *file, settings.radiomics);
+    if (const auto& file = mammography.views[v].mask)
+      views[v].mask = select_region(views[v].mask, *file, settings.radiomics);
   return views;
 }
 
-modalities::LoadedUltrasound load_ultrasound_for_extraction(const datasets::Ultrasound& ultrasound, const CohortExtractionSettings& settings) {
+modalities::LoadedUltrasound load_ultrasound_for_extraction(const datasets::Ultrasound& ultrasound,
+                                                            const CohortExtractionSettings& settings) {
   auto us = modalities::load_ultrasound(ultrasound);
   for (size_t f = 0; f < us.masks.size(); ++f)
-    us.masks[f] = select_region(us.masks[f], ultrasound.masks.size() == 1 ? ultrasound.masks[0] : ultrasound.masks[f], settings.radiomics);
+    us.masks[f] = select_region(us.masks[f], ultrasound.masks.size() == 1 ? ultrasound.masks[0] : ultrasound.masks[f],
+                                settings.radiomics);
   return us;
 }
 
 modalities::CaseLoaders extraction_loaders(const CohortExtractionSettings& settings) {
-  return {[settings](const datasets::MriStudy& study) { load_mri_for_extraction(study, settings); },
-          [settings](const datasets::Mammography& mammography) { load_mammography_for_extraction(mammography, settings); },
-          [settings](const datasets::Ultrasound& ultrasound) { load_ultrasound_for_extraction(ultrasound, settings); }};
+  return {
+      [settings](const datasets::MriStudy& study) { load_mri_for_extraction(study, settings); },
+      [settings](const datasets::Mammography& mammography) { load_mammography_for_extraction(mammography, settings); },
+      [settings](const datasets::Ultrasound& ultrasound) { load_ultrasound_for_extraction(ultrasound, settings); }};
 }
 
 }  // namespace vbiopsy::extraction

@@ -16,15 +16,18 @@ namespace vbiopsy::extraction {
 // phases for kinetics, Tofts or kinetic habitat maps, the maps habitats cluster, finite
 // intensities of the first post-contrast phase inside the tumour. Sequences the settings ask for
 // and the case lacks are named in a warning (their columns stay empty).
-modalities::LoadedMri load_mri_for_extraction(const datasets::MriStudy& study, const CohortExtractionSettings& settings);
-std::vector<modalities::LoadedMammographyView> load_mammography_for_extraction(const datasets::Mammography& mammography,
-                                                                               const CohortExtractionSettings& settings);
-modalities::LoadedUltrasound load_ultrasound_for_extraction(const datasets::Ultrasound& ultrasound, const CohortExtractionSettings& settings);
+modalities::LoadedMri load_mri_for_extraction(const datasets::MriStudy& study,
+                                              const CohortExtractionSettings& settings);
+std::vector<modalities::LoadedMammographyView> load_mammography_for_extraction(
+    const datasets::Mammography& mammography, const CohortExtractionSettings& settings);
+modalities::LoadedUltrasound load_ultrasound_for_extraction(const datasets::Ultrasound& ultrasound,
+                                                            const CohortExtractionSettings& settings);
 
 // The region of a mask file as a 0/1 mask: every non-zero voxel, the voxels of setting.label, or
 // the segment of a DICOM Segmentation whose SegmentLabel is setting.segment (case-insensitive). A
 // label or segment the file lacks is an error naming the file and what it holds.
-core::Mask select_region(const core::Mask& mask, const std::filesystem::path& file, const encoders::radiomics::ExtractionSettings& settings);
+core::Mask select_region(const core::Mask& mask, const std::filesystem::path& file,
+                         const encoders::radiomics::ExtractionSettings& settings);
 
 // The loaders above, for modalities::check_cases and load_checked_cohort.
 modalities::CaseLoaders extraction_loaders(const CohortExtractionSettings& settings);

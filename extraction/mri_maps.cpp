@@ -15,9 +15,11 @@ namespace {
 
 using modalities::mri::KineticMaps;
 constexpr std::pair<const char*, core::Image KineticMaps::*> kKineticMaps[] = {
-    {"pe", &KineticMaps::peak_enhancement}, {"ttp", &KineticMaps::time_to_peak}, {"me", &KineticMaps::mean_enhancement},
-    {"ie", &KineticMaps::initial_enhancement}, {"wash_in", &KineticMaps::wash_in}, {"ser", &KineticMaps::ser},
-    {"wash_out", &KineticMaps::wash_out}, {"auc60", &KineticMaps::auc60}, {"auc90", &KineticMaps::auc90}};
+    {"pe", &KineticMaps::peak_enhancement}, {"ttp", &KineticMaps::time_to_peak},
+    {"me", &KineticMaps::mean_enhancement}, {"ie", &KineticMaps::initial_enhancement},
+    {"wash_in", &KineticMaps::wash_in},     {"ser", &KineticMaps::ser},
+    {"wash_out", &KineticMaps::wash_out},   {"auc60", &KineticMaps::auc60},
+    {"auc90", &KineticMaps::auc90}};
 
 // The named voxel maps of one MRI study, all on the DCE grid.
 struct MriMaps {
@@ -36,31 +38,37 @@ struct MriMaps {
     }
     if (is_phase_map(name)) {
       const auto phase = core::parse_int(name.substr(3));  // dce0 = pre-contrast, dce2 = second post-contrast phase
-      if (!phase || *phase < 0 || static_cast<unsigned long long>(*phase) >= mri.dce.size()) core::fail("case ", case_id, ": habitat map '", name, "': the DCE has ", mri.dce.size(), " phases");
+      if (!phase || *phase < 0 || static_cast<unsigned long long>(*phase) >= mri.dce.size())
+        core::fail("case ", case_id, ": habitat map '", name, "': the DCE has ", mri.dce.size(), " phases");
       return &mri.dce[static_cast<size_t>(*phase)];
     }
-    core::fail("unknown habitat map '", name, "'; known: pe, ttp, me, ie, wash_in, ser, wash_out, auc60, auc90, adc, t2, dce<phase>");
+    core::fail("unknown habitat map '", name,
+               "'; known: pe, ttp, me, ie, wash_in, ser, wash_out, auc60, auc90, adc, t2, dce<phase>");
   }
 };
 
 MriMaps mri_maps(const modalities::LoadedMri& mri) {
   MriMaps maps{modalities::mri::compute_kinetics(mri.dce, mri.dce_times_s), std::nullopt};
-  if (mri.adc) maps.adc = *mri.adc;
-  else if (mri.dwi.size() >= 2) maps.adc = modalities::mri::fit_adc(mri.dwi, mri.dwi_b_values).adc;
+  if (mri.adc)
+    maps.adc = *mri.adc;
+  else if (mri.dwi.size() >= 2)
+    maps.adc = modalities::mri::fit_adc(mri.dwi, mri.dwi_b_values).adc;
   return maps;
 }
 
 }  // namespace
 
 bool is_kinetic_map(const std::string& name) {
-  return std::any_of(std::begin(kKineticMaps), std::end(kKineticMaps), [&](const auto& map) { return name == map.first; });
+  return std::any_of(std::begin(kKineticMaps), std::end(kKineticMaps),
+                     [&](const auto& map) { return name == map.first; });
 }
 
 bool is_phase_map(const std::string& name) {
   return name.size() > 3 && name.rfind("dce", 0) == 0 && std::all_of(name.begin() + 3, name.end(), ::isdigit);
 }
 
-RegisteredMri load_registered(const datasets::MriStudy& study, const CohortExtractionSettings& settings, bool register_sequences) {
+RegisteredMri load_registered(const datasets::MriStudy& study, const CohortExtractionSettings& settings,
+                              bool register_sequences) {
   RegisteredMri out{load_mri_for_extraction(study, settings), {}};
   if (!register_sequences) return out;
   auto& mri = out.mri;
@@ -78,7 +86,8 @@ RegisteredMri load_registered(const datasets::MriStudy& study, const CohortExtra
   return out;
 }
 
-modalities::mri::CaseVoxels habitat_voxels(const std::string& case_id, const modalities::LoadedMri& mri, const CohortExtractionSettings& settings) {
+modalities::mri::CaseVoxels habitat_voxels(const std::string& case_id, const modalities::LoadedMri& mri,
+                                           const CohortExtractionSettings& settings) {
   const MriMaps maps = mri_maps(mri);
   std::vector<const core::Image*> chosen;
   for (auto& name : settings.habitat_maps) chosen.push_back(maps.get(name, mri, case_id));

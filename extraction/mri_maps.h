@@ -20,7 +20,8 @@ struct RegisteredMri {
   modalities::LoadedMri mri;
   std::vector<std::pair<std::string, double>> metrics;
 };
-RegisteredMri load_registered(const datasets::MriStudy& study, const CohortExtractionSettings& settings, bool register_sequences);
+RegisteredMri load_registered(const datasets::MriStudy& study, const CohortExtractionSettings& settings,
+                              bool register_sequences);
 
 // Whether `name` is one of the DCE kinetic maps (pe, ttp, me, ie, wash_in, ser, wash_out, auc60,
 // auc90), which need three or more phases.
@@ -31,7 +32,8 @@ bool is_phase_map(const std::string& name);
 // The voxel features habitats cluster: settings.habitat_maps inside the tumour (plus the habitat
 // ring), from a loaded study, or from a case's files (registered when the settings say so). Shared
 // by extract (one descriptive cohort model) and run (one model per training fold).
-modalities::mri::CaseVoxels habitat_voxels(const std::string& case_id, const modalities::LoadedMri& mri, const CohortExtractionSettings& settings);
+modalities::mri::CaseVoxels habitat_voxels(const std::string& case_id, const modalities::LoadedMri& mri,
+                                           const CohortExtractionSettings& settings);
 modalities::mri::CaseVoxels habitat_voxels(const datasets::Case& c, const CohortExtractionSettings& settings);
 
 }  // namespace vbiopsy::extraction

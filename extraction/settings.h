@@ -30,8 +30,8 @@ struct CohortExtractionSettings {
   std::string retest;
   std::vector<std::string> sequences;  // more MRI radiomics blocks: t2, adc (tumour and rings, on the DCE grid)
   unsigned threads = 1;                // cases in parallel: no key, it changes no value
-  bool kinetics = false;         // block mri_kinetics: tumour means of the DCE maps, curve-type fractions
-  bool tofts = false;            // block mri_tofts: tumour means of Ktrans, kep, ve, vp and the failed fraction
+  bool kinetics = false;               // block mri_kinetics: tumour means of the DCE maps, curve-type fractions
+  bool tofts = false;                  // block mri_tofts: tumour means of Ktrans, kep, ve, vp and the failed fraction
   bool extended_tofts = true;
   modalities::mri::AcquisitionAssumptions acquisition;
   // Habitats (block mri_habitats: volume fractions; blocks mri_dce1_habitat<h>: radiomics per
@@ -39,7 +39,7 @@ struct CohortExtractionSettings {
   // fitted on every extracted case: descriptive. Cross-validated experiments refit it per fold on
   // training cases only (modalities/mri/habitats.h).
   bool habitats = false;
-  double habitat_ring_mm = 0;    // > 0: habitats over the tumour plus a peritumoral ring of this width
+  double habitat_ring_mm = 0;       // > 0: habitats over the tumour plus a peritumoral ring of this width
   bool register_sequences = false;  // rigid MI registration of T2 and ADC onto the pre-contrast DCE
                                     // (block mri_registration records the final metrics)
   std::vector<std::string> habitat_maps = {"wash_in", "wash_out", "ser", "adc"};

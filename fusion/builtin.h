@@ -29,7 +29,8 @@ class LateFusion : public Fusion {
  public:
   static constexpr const char* kName = "late";
   static constexpr const char* kHelp =
-      "one head per modality; class probabilities combined over present modalities by mean, learned weights, or a stacking learner";
+      "one head per modality; class probabilities combined over present modalities by mean, learned weights, or a "
+      "stacking learner";
   static std::vector<core::OptionSpec> option_specs();
   LateFusion(const core::ResolvedOptions& options, const std::vector<int64_t>& dims, const HeadSpec& head);
   FusionOutput forward(const FusionInput& input, const torch::Tensor& targets) override;
@@ -63,7 +64,8 @@ class AttentionFusion : public Fusion {
 class GatedFusion : public Fusion {
  public:
   static constexpr const char* kName = "gated";
-  static constexpr const char* kHelp = "learned per-case gates (softmax over present modalities) weight projected embeddings -> head";
+  static constexpr const char* kHelp =
+      "learned per-case gates (softmax over present modalities) weight projected embeddings -> head";
   static std::vector<core::OptionSpec> option_specs();
   GatedFusion(const core::ResolvedOptions& options, const std::vector<int64_t>& dims, const HeadSpec& head);
   FusionOutput forward(const FusionInput& input, const torch::Tensor& targets) override;

@@ -37,16 +37,19 @@ LoadedBundle load_bundle(const std::filesystem::path& path) {
     bundle.metadata = nlohmann::json::parse(text.toStringRef());
     archive.read("weights", weights);
   } catch (const c10::Error& e) {
-    core::fail("model bundle ", path.string(), " cannot be read (not a vbiopsy bundle, or truncated): ", e.what_without_backtrace());
+    core::fail("model bundle ", path.string(),
+               " cannot be read (not a vbiopsy bundle, or truncated): ", e.what_without_backtrace());
   } catch (const nlohmann::json::exception& e) {
     core::fail("model bundle ", path.string(), ": malformed metadata: ", e.what());
   }
   const auto& meta = bundle.metadata;
   if (meta.value("format", "") != kBundleFormat)
-    core::fail("model bundle ", path.string(), ": format '", meta.value("format", ""), "', expected '", kBundleFormat, "'");
+    core::fail("model bundle ", path.string(), ": format '", meta.value("format", ""), "', expected '", kBundleFormat,
+               "'");
   const auto version = meta.value("version", nlohmann::json());
   if (version != nlohmann::json(kBundleVersion))
-    core::fail("model bundle ", path.string(), ": version ", version.dump(), ", this program reads version ", kBundleVersion);
+    core::fail("model bundle ", path.string(), ": version ", version.dump(), ", this program reads version ",
+               kBundleVersion);
   try {
     bundle.model = MultimodalModel(model_spec_from_json(meta.at("spec")));
   } catch (const core::Error& e) {
@@ -74,13 +77,13 @@ LoadedBundle load_bundle(const std::filesystem::path& path) {
   return bundle;
 }
 
-void check_bundle_inputs(const std::filesystem::path& path, const ModelSpec& spec, const std::vector<std::string>& modality_names,
-                         const Batch& batch) {
+void check_bundle_inputs(const std::filesystem::path& path, const ModelSpec& spec,
+                         const std::vector<std::string>& modality_names, const Batch& batch) {
   std::vector<std::string> expected;
   for (const auto& m : spec.modalities) expected.push_back(m.name);
   if (modality_names != expected)
-    core::fail("model bundle ", path.string(), " was trained on modalities [", core::join(expected, ", "), "], the input has [",
-               core::join(modality_names, ", "), "]");
+    core::fail("model bundle ", path.string(), " was trained on modalities [", core::join(expected, ", "),
+               "], the input has [", core::join(modality_names, ", "), "]");
   try {
     check_batch(spec, batch);
   } catch (const core::Error& e) {

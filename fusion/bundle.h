@@ -28,7 +28,7 @@ LoadedBundle load_bundle(const std::filesystem::path& path);
 
 // Refuses a batch whose modalities or per-case shapes differ from those the bundle was trained on,
 // naming the modality, the shape found and the shape expected.
-void check_bundle_inputs(const std::filesystem::path& path, const ModelSpec& spec, const std::vector<std::string>& modality_names,
-                         const Batch& batch);
+void check_bundle_inputs(const std::filesystem::path& path, const ModelSpec& spec,
+                         const std::vector<std::string>& modality_names, const Batch& batch);
 
 }  // namespace vbiopsy::fusion

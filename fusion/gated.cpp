@@ -13,7 +13,8 @@ GatedFusion::GatedFusion(const core::ResolvedOptions& options, const std::vector
     projections_.push_back(register_module("projection" + std::to_string(m), torch::nn::Linear(dims[m], dim)));
   // The gates see every present modality (absent ones as zeros), so one modality's weight can
   // depend on what the others show for the same case.
-  gate_ = register_module("gate", torch::nn::Linear(dim * static_cast<int64_t>(dims.size()), static_cast<int64_t>(dims.size())));
+  gate_ = register_module(
+      "gate", torch::nn::Linear(dim * static_cast<int64_t>(dims.size()), static_cast<int64_t>(dims.size())));
   dropout_ = register_module("dropout", torch::nn::Dropout(options.probability("dropout")));
   head_ = register_module("head", Head(dim, head));
 }

@@ -10,10 +10,11 @@ namespace vbiopsy::fusion {
 namespace nnf = torch::nn::functional;
 
 std::vector<core::OptionSpec> head_option_specs() {
-  return {{"head", "softmax", "softmax | ordinal (CORAL) | hierarchical (zero vs >=low, then low vs positive)"},
-          {"loss", "cross_entropy", "cross_entropy | focal (softmax head only)"},
-          {"focal_gamma", "2", "focusing parameter of the focal loss"},
-          {"class_weights", "balanced", "balanced (n / (3 n_k) on the training labels) | none | w_zero,w_low,w_positive"}};
+  return {
+      {"head", "softmax", "softmax | ordinal (CORAL) | hierarchical (zero vs >=low, then low vs positive)"},
+      {"loss", "cross_entropy", "cross_entropy | focal (softmax head only)"},
+      {"focal_gamma", "2", "focusing parameter of the focal loss"},
+      {"class_weights", "balanced", "balanced (n / (3 n_k) on the training labels) | none | w_zero,w_low,w_positive"}};
 }
 
 HeadSpec head_spec_from(const std::map<std::string, std::string>& options, const std::vector<int64_t>& labels) {
@@ -40,11 +41,13 @@ HeadSpec head_spec_from(const std::map<std::string, std::string>& options, const
   } else if (weights != "none") {
     for (const auto& part : core::split(weights, ',')) {
       const auto value = core::parse_double(core::trim(part));
-      if (!value || *value < 0) core::fail("head: option 'class_weights' = '", weights, "', expected balanced, none or three weights >= 0");
+      if (!value || *value < 0)
+        core::fail("head: option 'class_weights' = '", weights, "', expected balanced, none or three weights >= 0");
       spec.class_weights.push_back(*value);
     }
     if (spec.class_weights.size() != kClasses)
-      core::fail("head: option 'class_weights' = '", weights, "' has ", spec.class_weights.size(), " weights, expected 3");
+      core::fail("head: option 'class_weights' = '", weights, "' has ", spec.class_weights.size(),
+                 " weights, expected 3");
   }
   return spec;
 }
@@ -77,7 +80,8 @@ torch::Tensor HeadImpl::probabilities(const torch::Tensor& raw) const {
   return torch::stack({1 - at_least_low, at_least_low * (1 - positive_given), at_least_low * positive_given}, 1);
 }
 
-torch::Tensor HeadImpl::loss(const torch::Tensor& raw, const torch::Tensor& targets, const torch::Tensor& include) const {
+torch::Tensor HeadImpl::loss(const torch::Tensor& raw, const torch::Tensor& targets,
+                             const torch::Tensor& include) const {
   TORCH_CHECK(targets.dim() == 1 && targets.size(0) == raw.size(0), "head loss expects targets [", raw.size(0),
               "], got ", targets.sizes());
   if (spec_.kind == "softmax" && spec_.loss == "cross_entropy" && !include.defined())
@@ -91,7 +95,9 @@ torch::Tensor HeadImpl::loss(const torch::Tensor& raw, const torch::Tensor& targ
     per_case = spec_.loss == "focal" ? -torch::pow(1 - log_p.exp(), spec_.focal_gamma) * log_p : -log_p;
   } else if (spec_.kind == "ordinal") {
     const auto levels = torch::stack({targets > 0, targets > 1}, 1).to(raw.dtype());
-    per_case = nnf::binary_cross_entropy_with_logits(raw, levels, nnf::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone)).sum(1);
+    per_case = nnf::binary_cross_entropy_with_logits(
+                   raw, levels, nnf::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone))
+                   .sum(1);
   } else {
     const auto at_least_low = (targets > 0).to(raw.dtype()), positive = (targets > 1).to(raw.dtype());
     const auto options = nnf::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone);

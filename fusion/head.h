@@ -23,7 +23,7 @@ namespace vbiopsy::fusion {
 constexpr int64_t kClasses = datasets::kHer2ClassCount;
 
 struct HeadSpec {
-  std::string kind = "softmax";   // softmax | ordinal | hierarchical
+  std::string kind = "softmax";        // softmax | ordinal | hierarchical
   std::string loss = "cross_entropy";  // cross_entropy | focal (softmax only)
   double focal_gamma = 2.0;
   std::vector<double> class_weights;  // empty = equal; else one per class
@@ -37,7 +37,7 @@ HeadSpec head_spec_from(const std::map<std::string, std::string>& options, const
 class HeadImpl : public torch::nn::Module {
  public:
   HeadImpl(int64_t in, HeadSpec spec);
-  torch::Tensor forward(const torch::Tensor& x);  // raw outputs
+  torch::Tensor forward(const torch::Tensor& x);                // raw outputs
   torch::Tensor probabilities(const torch::Tensor& raw) const;  // [N, 3]
   // Mean loss over the cases where `include` [N] is true (all when undefined); targets [N] int64.
   torch::Tensor loss(const torch::Tensor& raw, const torch::Tensor& targets, const torch::Tensor& include = {}) const;

@@ -17,8 +17,8 @@ namespace vbiopsy::fusion {
 
 template <typename Int = long long>
 Int json_integer(const nlohmann::json& value, const std::string& what, long long lo = std::numeric_limits<Int>::min(),
-                 long long hi = static_cast<long long>(std::min<unsigned long long>(std::numeric_limits<Int>::max(),
-                                                                                    std::numeric_limits<long long>::max()))) {
+                 long long hi = static_cast<long long>(std::min<unsigned long long>(
+                     std::numeric_limits<Int>::max(), std::numeric_limits<long long>::max()))) {
   long long v = 0;
   if (value.is_number_unsigned()) {
     const auto u = value.get<unsigned long long>();
@@ -46,13 +46,15 @@ inline long long json_count_or(const nlohmann::json& object, const std::string& 
 
 // An array of such integers.
 template <typename Int = long long>
-std::vector<Int> json_integers(const nlohmann::json& value, const std::string& what, long long lo = std::numeric_limits<Int>::min(),
+std::vector<Int> json_integers(const nlohmann::json& value, const std::string& what,
+                               long long lo = std::numeric_limits<Int>::min(),
                                long long hi = static_cast<long long>(std::min<unsigned long long>(
                                    std::numeric_limits<Int>::max(), std::numeric_limits<long long>::max()))) {
   if (!value.is_array()) core::fail(what, ": ", value.type_name(), ", expected an array of integers");
   std::vector<Int> out;
   out.reserve(value.size());
-  for (size_t i = 0; i < value.size(); ++i) out.push_back(json_integer<Int>(value[i], what + "[" + std::to_string(i) + "]", lo, hi));
+  for (size_t i = 0; i < value.size(); ++i)
+    out.push_back(json_integer<Int>(value[i], what + "[" + std::to_string(i) + "]", lo, hi));
   return out;
 }
 

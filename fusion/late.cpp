@@ -14,8 +14,8 @@ LateFusion::LateFusion(const core::ResolvedOptions& options, const std::vector<i
     core::fail("fusion method 'late': option 'combine' = '", combine_, "', expected mean, weighted or stacking");
   for (size_t m = 0; m < dims.size(); ++m)
     heads_.push_back(register_module("head" + std::to_string(m), Head(dims[m], head)));
-  weight_logits_ = register_parameter("weight_logits", torch::zeros({static_cast<int64_t>(dims.size())}),
-                                      combine_ == "weighted");
+  weight_logits_ =
+      register_parameter("weight_logits", torch::zeros({static_cast<int64_t>(dims.size())}), combine_ == "weighted");
   std::vector<float> weights(kClasses, 1.0f);
   for (size_t k = 0; k < head.class_weights.size(); ++k) weights[k] = static_cast<float>(head.class_weights[k]);
   class_weights_ = register_buffer("class_weights", torch::tensor(weights));

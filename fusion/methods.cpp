@@ -11,9 +11,12 @@ namespace vbiopsy::fusion {
 
 const char* method_kind_name(MethodKind kind) {
   switch (kind) {
-    case MethodKind::kNetwork: return "fusion network";
-    case MethodKind::kClassifier: return "classical learner";
-    case MethodKind::kSubmodels: return "binary submodels";
+    case MethodKind::kNetwork:
+      return "fusion network";
+    case MethodKind::kClassifier:
+      return "classical learner";
+    case MethodKind::kSubmodels:
+      return "binary submodels";
   }
   return "?";
 }
@@ -29,9 +32,10 @@ const std::vector<Method>& grid_methods() {
     }
     for (const auto* entry : builtin_classifiers().entries())
       out.push_back({entry->name, MethodKind::kClassifier, entry->help, entry->options});
-    out.push_back({"submodels", MethodKind::kSubmodels,
-                   "DM-VBS: per modality two binary classifiers (positive vs not, zero vs not) combined by a meta-learner",
-                   BinarySubmodels::option_specs()});
+    out.push_back(
+        {"submodels", MethodKind::kSubmodels,
+         "DM-VBS: per modality two binary classifiers (positive vs not, zero vs not) combined by a meta-learner",
+         BinarySubmodels::option_specs()});
     return out;
   }();
   return methods;
@@ -47,7 +51,8 @@ const Method& grid_method(const std::string& name) {
   if (const auto* method = find_grid_method(name)) return *method;
   std::vector<std::string> names;
   for (const auto& method : grid_methods()) names.push_back(method.name);
-  core::fail("unknown fusion method '", name, "'", core::did_you_mean(name, names), "; known: ", core::join(names, ", "));
+  core::fail("unknown fusion method '", name, "'", core::did_you_mean(name, names),
+             "; known: ", core::join(names, ", "));
 }
 
 }  // namespace vbiopsy::fusion

@@ -9,12 +9,16 @@ namespace vbiopsy::fusion {
 nlohmann::json to_json(const ModelSpec& spec) {
   nlohmann::json modalities = nlohmann::json::array();
   for (const auto& m : spec.modalities)
-    modalities.push_back({{"name", m.name}, {"encoder", m.encoder}, {"options", m.options}, {"sample_shape", m.sample_shape}});
+    modalities.push_back(
+        {{"name", m.name}, {"encoder", m.encoder}, {"options", m.options}, {"sample_shape", m.sample_shape}});
   return {{"modalities", modalities},
           {"fusion", spec.fusion},
           {"fusion_options", spec.fusion_options},
-          {"head", {{"kind", spec.head.kind}, {"loss", spec.head.loss}, {"focal_gamma", spec.head.focal_gamma},
-                    {"class_weights", spec.head.class_weights}}}};
+          {"head",
+           {{"kind", spec.head.kind},
+            {"loss", spec.head.loss},
+            {"focal_gamma", spec.head.focal_gamma},
+            {"class_weights", spec.head.class_weights}}}};
 }
 
 ModelSpec model_spec_from_json(const nlohmann::json& json) {

@@ -26,10 +26,12 @@ int64_t check_fusion_input(const char* method, const FusionInput& input, const s
               " modalities, got ", input.embeddings.size());
   const int64_t n = input.embeddings.front().size(0);
   for (size_t m = 0; m < dims.size(); ++m)
-    TORCH_CHECK(input.embeddings[m].dim() == 2 && input.embeddings[m].size(0) == n && input.embeddings[m].size(1) == dims[m],
-                method, " fusion: modality ", m, " embedding must be [", n, ",", dims[m], "], got ",
-                input.embeddings[m].sizes());
-  TORCH_CHECK(input.present.dim() == 2 && input.present.size(0) == n && input.present.size(1) == static_cast<int64_t>(dims.size()),
+    TORCH_CHECK(
+        input.embeddings[m].dim() == 2 && input.embeddings[m].size(0) == n && input.embeddings[m].size(1) == dims[m],
+        method, " fusion: modality ", m, " embedding must be [", n, ",", dims[m], "], got ",
+        input.embeddings[m].sizes());
+  TORCH_CHECK(input.present.dim() == 2 && input.present.size(0) == n &&
+                  input.present.size(1) == static_cast<int64_t>(dims.size()),
               method, " fusion: presence mask must be [", n, ",", dims.size(), "], got ", input.present.sizes());
   return n;
 }

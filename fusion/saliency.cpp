@@ -31,7 +31,8 @@ std::vector<CaseSaliency> case_saliency(MultimodalModel& model, const Batch& bat
       const auto attribution = (x.grad() * x).abs().detach()[0];
       const auto map = encoder.spatial_dims() == 3 ? attribution.sum(0, true) : attribution.sum(1);
       const auto flat = map.flatten(1);
-      maps[m] = {"gradient x input", (flat / std::get<0>(flat.max(1, true)).clamp_min(1e-12)).view(map.sizes()).contiguous()};
+      maps[m] = {"gradient x input",
+                 (flat / std::get<0>(flat.max(1, true)).clamp_min(1e-12)).view(map.sizes()).contiguous()};
     }
     encoder.keep_saliency(false);
   }

@@ -20,7 +20,8 @@ std::vector<int64_t> labels_of(const torch::Tensor& targets) {
 }
 
 void require_late(const ModelSpec& spec) {
-  if (spec.fusion != "late") core::fail("stacking combines late fusion heads; the model's fusion is '", spec.fusion, "'");
+  if (spec.fusion != "late")
+    core::fail("stacking combines late fusion heads; the model's fusion is '", spec.fusion, "'");
 }
 
 }  // namespace
@@ -41,7 +42,8 @@ Eigen::MatrixXd stacking_features(const torch::Tensor& modality_probabilities, c
   return x;
 }
 
-void StackedLateModel::fit(const ModelSpec& spec, const Batch& train, const TrainingOptions& options, const StackingOptions& stacking) {
+void StackedLateModel::fit(const ModelSpec& spec, const Batch& train, const TrainingOptions& options,
+                           const StackingOptions& stacking) {
   require_late(spec);
   const auto labels = labels_of(train.targets);
   prior_.assign(kClasses, 0.0);
@@ -49,7 +51,8 @@ void StackedLateModel::fit(const ModelSpec& spec, const Batch& train, const Trai
   // Out-of-fold per-modality probabilities from models that never saw the case.
   if (stacking.inner_folds < 2) core::fail("stacking: inner_folds = ", stacking.inner_folds, ", expected >= 2");
   const auto fold = datasets::stratified_folds(labels, stacking.inner_folds, options.seed);
-  auto out_of_fold = torch::zeros({train.size(), static_cast<int64_t>(spec.modalities.size()), kClasses}, torch::kDouble);
+  auto out_of_fold =
+      torch::zeros({train.size(), static_cast<int64_t>(spec.modalities.size()), kClasses}, torch::kDouble);
   for (int f = 0; f < stacking.inner_folds; ++f) {
     std::vector<int64_t> fit_rows, held_rows;
     for (size_t i = 0; i < fold.size(); ++i) (fold[i] == f ? held_rows : fit_rows).push_back(static_cast<int64_t>(i));
@@ -58,8 +61,9 @@ void StackedLateModel::fit(const ModelSpec& spec, const Batch& train, const Trai
     torch::manual_seed(core::derive_seed(options.seed, {41, static_cast<uint64_t>(f)}));
     MultimodalModel inner(spec);
     auto inner_options = options;
-    inner_options.checkpoint_dir = options.checkpoint_dir.empty() ? options.checkpoint_dir
-                                                                  : options.checkpoint_dir / ("inner" + std::to_string(f));
+    inner_options.checkpoint_dir = options.checkpoint_dir.empty()
+                                       ? options.checkpoint_dir
+                                       : options.checkpoint_dir / ("inner" + std::to_string(f));
     train_model(inner, select_cases(train, fit_index), nullptr, inner_options);
     const auto predicted = fusion::predict(inner, select_cases(train, held_index));
     out_of_fold.index_copy_(0, held_index, predicted.modality_probabilities.to(torch::kDouble));
@@ -93,7 +97,8 @@ void StackedLateModel::load_meta(MultimodalModel model, const nlohmann::json& st
   model_ = std::move(model);
   learner_ = state.at("learner").get<std::string>();
   prior_ = state.at("prior").get<std::vector<double>>();
-  if (prior_.size() != kClasses) core::fail("stacking state: ", prior_.size(), " prior probabilities, expected ", kClasses);
+  if (prior_.size() != kClasses)
+    core::fail("stacking state: ", prior_.size(), " prior probabilities, expected ", kClasses);
   require_finite("prior", prior_);
   // stacking_features: per modality its class probabilities and a presence flag.
   const auto modalities = static_cast<Eigen::Index>(model_->spec().modalities.size());
@@ -102,8 +107,10 @@ void StackedLateModel::load_meta(MultimodalModel model, const nlohmann::json& st
 
 std::vector<core::OptionSpec> stacking_option_specs() {
   const StackingOptions d;
-  return {{"stacking_learner", d.learner, "with combine = stacking: the meta-learner (any classifier); stacking_<option> its options"},
-          {"stacking_folds", std::to_string(d.inner_folds), "with combine = stacking: inner folds for the meta-learner's out-of-fold inputs"}};
+  return {{"stacking_learner", d.learner,
+           "with combine = stacking: the meta-learner (any classifier); stacking_<option> its options"},
+          {"stacking_folds", std::to_string(d.inner_folds),
+           "with combine = stacking: inner folds for the meta-learner's out-of-fold inputs"}};
 }
 
 StackingOptions take_stacking_options(std::map<std::string, std::string>& options) {
@@ -118,10 +125,10 @@ StackingOptions take_stacking_options(std::map<std::string, std::string>& option
       stacking.learner = it->second;
     else if (key == "folds") {
       const auto folds = core::parse_int(it->second);
-      if (!folds || *folds < 2 || *folds > 100) core::fail("[fusion.late] stacking_folds = '", it->second, "', expected an integer from 2 to 100");
+      if (!folds || *folds < 2 || *folds > 100)
+        core::fail("[fusion.late] stacking_folds = '", it->second, "', expected an integer from 2 to 100");
       stacking.inner_folds = static_cast<int>(*folds);
-    }
-    else
+    } else
       stacking.learner_options[key] = it->second;
     it = options.erase(it);
   }

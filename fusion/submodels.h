@@ -15,7 +15,6 @@
 #include <string>
 #include <vector>
 
-
 #include "core/registry.h"
 
 namespace vbiopsy::fusion {
@@ -39,9 +38,10 @@ class BinarySubmodels {
   BinarySubmodels& operator=(BinarySubmodels&&) noexcept;
 
   // blocks: per modality [cases, columns] (finite); present: per modality, per case.
-  void fit(const std::vector<Eigen::MatrixXd>& blocks, const std::vector<std::vector<bool>>& present, const std::vector<int>& labels,
-           const Options& options, uint64_t seed, int threads);
-  Eigen::MatrixXd predict_proba(const std::vector<Eigen::MatrixXd>& blocks, const std::vector<std::vector<bool>>& present) const;
+  void fit(const std::vector<Eigen::MatrixXd>& blocks, const std::vector<std::vector<bool>>& present,
+           const std::vector<int>& labels, const Options& options, uint64_t seed, int threads);
+  Eigen::MatrixXd predict_proba(const std::vector<Eigen::MatrixXd>& blocks,
+                                const std::vector<std::vector<bool>>& present) const;
 
   nlohmann::json save() const;
   // block_widths: the columns of each modality's block, which the submodels were fitted on.
@@ -49,12 +49,13 @@ class BinarySubmodels {
 
  private:
   // [cases, 3 per modality]: P(positive), P(zero), presence.
-  Eigen::MatrixXd meta_features(const std::vector<std::vector<const Classifier*>>& submodels, const std::vector<Eigen::MatrixXd>& blocks,
+  Eigen::MatrixXd meta_features(const std::vector<std::vector<const Classifier*>>& submodels,
+                                const std::vector<Eigen::MatrixXd>& blocks,
                                 const std::vector<std::vector<bool>>& present) const;
 
   std::string learner_, meta_name_;
   std::vector<std::vector<std::unique_ptr<Classifier>>> submodels_;  // [modality][question]
-  std::vector<double> prevalence_;  // of the two answers in training
+  std::vector<double> prevalence_;                                   // of the two answers in training
   std::unique_ptr<Classifier> meta_;
 };
 

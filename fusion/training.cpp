@@ -46,7 +46,8 @@ void restore(torch::nn::Module& module, const StateDict& state) {
 
 double learning_rate_at(int64_t step, int64_t total, int64_t warmup, double base) {
   if (step < warmup) return base * static_cast<double>(step + 1) / static_cast<double>(warmup);
-  const double progress = static_cast<double>(step - warmup) / static_cast<double>(std::max<int64_t>(1, total - warmup));
+  const double progress =
+      static_cast<double>(step - warmup) / static_cast<double>(std::max<int64_t>(1, total - warmup));
   return base * 0.5 * (1.0 + std::cos(std::numbers::pi * std::min(1.0, progress)));
 }
 
@@ -58,9 +59,7 @@ std::vector<int64_t> permutation(int64_t n, uint64_t seed) {
   return order;
 }
 
-torch::Tensor index_tensor(const std::vector<int64_t>& index) {
-  return torch::tensor(index, torch::kInt64);
-}
+torch::Tensor index_tensor(const std::vector<int64_t>& index) { return torch::tensor(index, torch::kInt64); }
 
 std::vector<int64_t> to_vector(const torch::Tensor& t) {
   const auto c = t.to(torch::kInt64).contiguous();
@@ -96,10 +95,15 @@ struct LoopState {
 nlohmann::json to_json(const LoopState& s, const std::string& fingerprint) {
   nlohmann::json history = nlohmann::json::array();
   for (const auto& r : s.history)
-    history.push_back({r.epoch, r.train_loss, std::isnan(r.validation_auc) ? nlohmann::json() : nlohmann::json(r.validation_auc)});
-  return {{"next_epoch", s.next_epoch}, {"best_auc", std::isfinite(s.best_auc) ? nlohmann::json(s.best_auc) : nlohmann::json()},
-          {"best_epoch", s.best_epoch}, {"bad_epochs", s.bad_epochs}, {"finished", s.finished},
-          {"history", history}, {"fingerprint", fingerprint}};
+    history.push_back(
+        {r.epoch, r.train_loss, std::isnan(r.validation_auc) ? nlohmann::json() : nlohmann::json(r.validation_auc)});
+  return {{"next_epoch", s.next_epoch},
+          {"best_auc", std::isfinite(s.best_auc) ? nlohmann::json(s.best_auc) : nlohmann::json()},
+          {"best_epoch", s.best_epoch},
+          {"bad_epochs", s.bad_epochs},
+          {"finished", s.finished},
+          {"history", history},
+          {"fingerprint", fingerprint}};
 }
 
 void save_checkpoint(const std::filesystem::path& path, const Loop& loop, const torch::optim::Optimizer& optimizer,
@@ -117,7 +121,8 @@ void save_checkpoint(const std::filesystem::path& path, const Loop& loop, const 
   save_archive_atomic(archive, path);
 }
 
-LoopState load_checkpoint(const std::filesystem::path& path, Loop& loop, torch::optim::Optimizer& optimizer, StateDict& best) {
+LoopState load_checkpoint(const std::filesystem::path& path, Loop& loop, torch::optim::Optimizer& optimizer,
+                          StateDict& best) {
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path.string());
@@ -125,15 +130,18 @@ LoopState load_checkpoint(const std::filesystem::path& path, Loop& loop, torch::
     archive.read("loop", text);
     const auto json = nlohmann::json::parse(text.toStringRef());
     if (json.at("fingerprint").get<std::string>() != loop.fingerprint)
-      core::fail("checkpoint ", path.string(), " was written for other settings or data; delete it or use another checkpoint directory");
+      core::fail("checkpoint ", path.string(),
+                 " was written for other settings or data; delete it or use another checkpoint directory");
     LoopState state;
     state.next_epoch = json_integer<int64_t>(json.at("next_epoch"), "next_epoch", 0);
-    state.best_auc = json.at("best_auc").is_null() ? -std::numeric_limits<double>::infinity() : json.at("best_auc").get<double>();
+    state.best_auc =
+        json.at("best_auc").is_null() ? -std::numeric_limits<double>::infinity() : json.at("best_auc").get<double>();
     state.best_epoch = json_integer<int64_t>(json.at("best_epoch"), "best_epoch");
     state.bad_epochs = json_integer<int64_t>(json.at("bad_epochs"), "bad_epochs", 0);
     state.finished = json.at("finished").get<bool>();
     for (const auto& r : json.at("history"))
-      state.history.push_back({json_integer<int64_t>(r[0], "history epoch"), r[1].get<double>(), r[2].is_null() ? kNaN : r[2].get<double>()});
+      state.history.push_back({json_integer<int64_t>(r[0], "history epoch"), r[1].get<double>(),
+                               r[2].is_null() ? kNaN : r[2].get<double>()});
     torch::serialize::InputArchive model, optimiser, best_archive;
     archive.read("model", model);
     archive.read("optimizer", optimiser);
@@ -167,12 +175,14 @@ bool run_loop(Loop& loop, const TrainingOptions& options, TrainingResult& result
   for (int64_t epoch = state.next_epoch; epoch < options.epochs && !state.finished; ++epoch) {
     loop.state->train();
     torch::manual_seed(core::derive_seed(options.seed, {kDropout, static_cast<uint64_t>(epoch)}));
-    const auto order = permutation(loop.train_size, core::derive_seed(options.seed, {kOrder, static_cast<uint64_t>(epoch)}));
+    const auto order =
+        permutation(loop.train_size, core::derive_seed(options.seed, {kOrder, static_cast<uint64_t>(epoch)}));
     double loss_sum = 0;
     for (int64_t step = 0; step < steps_per_epoch; ++step) {
       const int64_t begin = step * options.batch_size, end = std::min(loop.train_size, begin + options.batch_size);
       const auto index = index_tensor({order.begin() + begin, order.begin() + end});
-      const double rate = learning_rate_at(epoch * steps_per_epoch + step, total_steps, warmup_steps, options.learning_rate);
+      const double rate =
+          learning_rate_at(epoch * steps_per_epoch + step, total_steps, warmup_steps, options.learning_rate);
       for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(rate);
       optimizer.zero_grad();
       const auto loss = loop.loss(index, epoch);
@@ -188,7 +198,8 @@ bool run_loop(Loop& loop, const TrainingOptions& options, TrainingResult& result
       report.validation_auc = loop.validation_auc();
     }
     // Without validation the last epoch is kept; with it, the best (ties keep the earlier epoch).
-    const bool improved = !loop.validation_auc || (!std::isnan(report.validation_auc) && report.validation_auc > state.best_auc);
+    const bool improved =
+        !loop.validation_auc || (!std::isnan(report.validation_auc) && report.validation_auc > state.best_auc);
     if (improved) {
       state.best_auc = loop.validation_auc ? report.validation_auc : state.best_auc;
       state.best_epoch = epoch;
@@ -199,7 +210,8 @@ bool run_loop(Loop& loop, const TrainingOptions& options, TrainingResult& result
     }
     state.history.push_back(report);
     state.next_epoch = epoch + 1;
-    state.finished = state.next_epoch >= options.epochs || (loop.validation_auc && state.bad_epochs >= options.patience);
+    state.finished =
+        state.next_epoch >= options.epochs || (loop.validation_auc && state.bad_epochs >= options.patience);
     if (!checkpoint.empty()) save_checkpoint(checkpoint, loop, optimizer, best, state);
     if (options.on_epoch && !options.on_epoch(report)) {
       result.history.insert(result.history.end(), state.history.begin(), state.history.end());
@@ -214,14 +226,16 @@ bool run_loop(Loop& loop, const TrainingOptions& options, TrainingResult& result
 }
 
 // Stratified inner split: every class contributes `fraction` of its cases to validation.
-std::pair<std::vector<int64_t>, std::vector<int64_t>> stratified_split(const torch::Tensor& targets, double fraction, uint64_t seed) {
+std::pair<std::vector<int64_t>, std::vector<int64_t>> stratified_split(const torch::Tensor& targets, double fraction,
+                                                                       uint64_t seed) {
   const auto labels = to_vector(targets);
   std::vector<int64_t> train, validation;
   for (int64_t k = 0; k < kClasses; ++k) {
     std::vector<int64_t> members;
     for (size_t i = 0; i < labels.size(); ++i)
       if (labels[i] == k) members.push_back(static_cast<int64_t>(i));
-    const auto order = permutation(static_cast<int64_t>(members.size()), core::derive_seed(seed, {kSplit, static_cast<uint64_t>(k)}));
+    const auto order =
+        permutation(static_cast<int64_t>(members.size()), core::derive_seed(seed, {kSplit, static_cast<uint64_t>(k)}));
     const auto held_out = static_cast<size_t>(std::llround(fraction * static_cast<double>(members.size())));
     for (size_t j = 0; j < order.size(); ++j) (j < held_out ? validation : train).push_back(members[order[j]]);
   }
@@ -237,13 +251,16 @@ torch::Tensor drop_modalities(const torch::Tensor& present, const std::vector<in
   auto out = present.to(torch::kBool).clone();
   auto accessor = out.accessor<bool, 2>();
   for (int64_t i = 0; i < out.size(0); ++i) {
-    core::Rng rng(core::derive_seed(seed, {kModalityDropout, static_cast<uint64_t>(epoch), static_cast<uint64_t>(case_ids[i])}));
+    core::Rng rng(
+        core::derive_seed(seed, {kModalityDropout, static_cast<uint64_t>(epoch), static_cast<uint64_t>(case_ids[i])}));
     std::vector<int64_t> kept, had;
     for (int64_t m = 0; m < out.size(1); ++m) {
       if (!accessor[i][m]) continue;
       had.push_back(m);
-      if (rng.bernoulli(p)) accessor[i][m] = false;
-      else kept.push_back(m);
+      if (rng.bernoulli(p))
+        accessor[i][m] = false;
+      else
+        kept.push_back(m);
     }
     if (kept.empty() && !had.empty()) accessor[i][had[rng.below(had.size())]] = true;
   }
@@ -256,18 +273,29 @@ Batch training_view(MultimodalModel& model, Batch batch, const std::vector<int64
   if (options.augment)
     for (size_t m = 0; m < batch.inputs.size(); ++m)
       if (const int dims = model->encoder(m).spatial_dims(); dims > 0)
-        batch.inputs[m].values = augment_images(batch.inputs[m].values, dims,
-                                                core::derive_seed(options.seed, {static_cast<uint64_t>(m)}), epoch, case_ids);
+        batch.inputs[m].values = augment_images(
+            batch.inputs[m].values, dims, core::derive_seed(options.seed, {static_cast<uint64_t>(m)}), epoch, case_ids);
   batch.present = drop_modalities(batch.present, case_ids, options.modality_dropout, options.seed, epoch);
   return batch;
 }
 
-std::string fingerprint(const MultimodalModel& model, const TrainingOptions& o, int64_t train_size, const std::string& stage) {
-  return nlohmann::json{{"spec", to_json(model->spec())}, {"stage", stage}, {"train_size", train_size},
-                        {"epochs", o.epochs}, {"batch_size", o.batch_size}, {"learning_rate", o.learning_rate},
-                        {"weight_decay", o.weight_decay}, {"warmup_epochs", o.warmup_epochs}, {"patience", o.patience},
-                        {"clip_norm", o.clip_norm}, {"modality_dropout", o.modality_dropout}, {"augment", o.augment},
-                        {"validation_fraction", o.validation_fraction}, {"mode", o.mode}, {"seed", o.seed},
+std::string fingerprint(const MultimodalModel& model, const TrainingOptions& o, int64_t train_size,
+                        const std::string& stage) {
+  return nlohmann::json{{"spec", to_json(model->spec())},
+                        {"stage", stage},
+                        {"train_size", train_size},
+                        {"epochs", o.epochs},
+                        {"batch_size", o.batch_size},
+                        {"learning_rate", o.learning_rate},
+                        {"weight_decay", o.weight_decay},
+                        {"warmup_epochs", o.warmup_epochs},
+                        {"patience", o.patience},
+                        {"clip_norm", o.clip_norm},
+                        {"modality_dropout", o.modality_dropout},
+                        {"augment", o.augment},
+                        {"validation_fraction", o.validation_fraction},
+                        {"mode", o.mode},
+                        {"seed", o.seed},
                         {"threads", o.threads}}
       .dump();
 }
@@ -300,8 +328,8 @@ std::vector<torch::Tensor> rows(const std::vector<torch::Tensor>& tensors, const
   return out;
 }
 
-bool train_end_to_end(MultimodalModel& model, const Batch& train, const Batch* validation, const TrainingOptions& options,
-                      TrainingResult& result) {
+bool train_end_to_end(MultimodalModel& model, const Batch& train, const Batch* validation,
+                      const TrainingOptions& options, TrainingResult& result) {
   Loop loop;
   loop.name = "end_to_end";
   loop.state = model.get();
@@ -312,18 +340,21 @@ bool train_end_to_end(MultimodalModel& model, const Batch& train, const Batch* v
     return model->forward(training_view(model, select_cases(train, index), to_vector(index), options, epoch)).loss;
   };
   if (validation)
-    loop.validation_auc = [&] { return validation_macro_auc(predict(model, *validation).probabilities, validation->targets); };
+    loop.validation_auc = [&] {
+      return validation_macro_auc(predict(model, *validation).probabilities, validation->targets);
+    };
   return run_loop(loop, options, result);
 }
 
 // Stage 1: each encoder with its own head on the cases that have its modality. Stage 2: the fusion
 // on the frozen encoders' embeddings (computed once), which is what makes an ablation grid cheap.
-bool train_two_stage(MultimodalModel& model, const Batch& train, const Batch* validation, const TrainingOptions& options,
-                     TrainingResult& result) {
+bool train_two_stage(MultimodalModel& model, const Batch& train, const Batch* validation,
+                     const TrainingOptions& options, TrainingResult& result) {
   const auto present = train.present.to(torch::kBool);
   for (size_t m = 0; m < model->modality_count() && !options.encoders_pretrained; ++m) {
     const auto cases = present.select(1, static_cast<int64_t>(m)).nonzero().squeeze(1);
-    if (cases.numel() == 0) core::fail("two-stage training: no training case has modality '", model->spec().modalities[m].name, "'");
+    if (cases.numel() == 0)
+      core::fail("two-stage training: no training case has modality '", model->spec().modalities[m].name, "'");
     auto& encoder = model->encoder(m);
     // The checkpointed state is the whole model plus this stage's head, so that a resumed run
     // also gets back the initial weights of the parts not trained yet.
@@ -343,12 +374,14 @@ bool train_two_stage(MultimodalModel& model, const Batch& train, const Batch* va
       input = {input.values.index_select(0, rows_index),
                input.item_mask.defined() ? input.item_mask.index_select(0, rows_index) : torch::Tensor()};
       if (options.augment && encoder.spatial_dims() > 0)
-        input.values = augment_images(input.values, encoder.spatial_dims(), core::derive_seed(options.seed, {static_cast<uint64_t>(m)}),
-                                      epoch, to_vector(rows_index));
+        input.values =
+            augment_images(input.values, encoder.spatial_dims(),
+                           core::derive_seed(options.seed, {static_cast<uint64_t>(m)}), epoch, to_vector(rows_index));
       return head->loss(head->forward(encoder.forward(input)), train.targets.index_select(0, rows_index));
     };
     torch::Tensor validation_cases;
-    if (validation) validation_cases = validation->present.to(torch::kBool).select(1, static_cast<int64_t>(m)).nonzero().squeeze(1);
+    if (validation)
+      validation_cases = validation->present.to(torch::kBool).select(1, static_cast<int64_t>(m)).nonzero().squeeze(1);
     if (validation && validation_cases.numel() > 0)
       loop.validation_auc = [&, m] {
         const auto& input = validation->inputs[m];
@@ -373,13 +406,15 @@ bool train_two_stage(MultimodalModel& model, const Batch& train, const Batch* va
   loop.fingerprint = fingerprint(model, options, train.size(), loop.name);
   loop.loss = [&](const torch::Tensor& index, int64_t epoch) {
     const auto ids = to_vector(index);
-    const auto mask = drop_modalities(train.present.index_select(0, index), ids, options.modality_dropout, options.seed, epoch);
+    const auto mask =
+        drop_modalities(train.present.index_select(0, index), ids, options.modality_dropout, options.seed, epoch);
     return fusion.forward({rows(train_embeddings, index), mask}, train.targets.index_select(0, index)).loss;
   };
   if (validation)
     loop.validation_auc = [&] {
-      return validation_macro_auc(fusion.forward({validation_embeddings, validation->present.to(torch::kBool)}, {}).probabilities,
-                                  validation->targets);
+      return validation_macro_auc(
+          fusion.forward({validation_embeddings, validation->present.to(torch::kBool)}, {}).probabilities,
+          validation->targets);
     };
   const bool done = run_loop(loop, options, result);
   for (auto& p : model->parameters()) p.requires_grad_(true);
@@ -399,7 +434,8 @@ std::vector<core::OptionSpec> training_option_specs() {
           {"modality_dropout", "0", "probability of hiding a present modality during training"},
           {"augment", "true", "flips, small rotations, intensity jitter for the image encoders"},
           {"validation_fraction", "0.2", "inner validation split for early stopping (0 = train all epochs)"},
-          {"mode", "end_to_end", "end_to_end | two_stage (encoders with their own heads, then fusion on frozen embeddings)"},
+          {"mode", "end_to_end",
+           "end_to_end | two_stage (encoders with their own heads, then fusion on frozen embeddings)"},
           {"seed", "1", "seed of initialisation, batches, dropout and augmentation"},
           {"threads", "1", "LibTorch intra-op threads (results depend on it: it is recorded)"}};
 }
@@ -421,15 +457,18 @@ TrainingOptions training_options_from(const std::map<std::string, std::string>& 
   out.seed = static_cast<uint64_t>(o.integer("seed"));
   out.threads = static_cast<int>(o.integer("threads"));
   if (out.epochs < 1 || out.batch_size < 1 || out.threads < 1)
-    core::fail("training: epochs, batch_size and threads must be >= 1 (got ", out.epochs, ", ", out.batch_size, ", ", out.threads, ")");
+    core::fail("training: epochs, batch_size and threads must be >= 1 (got ", out.epochs, ", ", out.batch_size, ", ",
+               out.threads, ")");
   if (out.mode != "end_to_end" && out.mode != "two_stage")
     core::fail("training: option 'mode' = '", out.mode, "', expected end_to_end or two_stage");
-  if (out.modality_dropout < 0 || out.modality_dropout >= 1 || out.validation_fraction < 0 || out.validation_fraction >= 1)
+  if (out.modality_dropout < 0 || out.modality_dropout >= 1 || out.validation_fraction < 0 ||
+      out.validation_fraction >= 1)
     core::fail("training: modality_dropout and validation_fraction must be in [0, 1)");
   return out;
 }
 
-TrainingResult train_model(MultimodalModel& model, const Batch& train, const Batch* validation, const TrainingOptions& options) {
+TrainingResult train_model(MultimodalModel& model, const Batch& train, const Batch* validation,
+                           const TrainingOptions& options) {
   check_batch(model->spec(), train);
   if (!train.targets.defined()) core::fail("training data has no targets");
   at::set_num_threads(options.threads);
@@ -438,7 +477,8 @@ TrainingResult train_model(MultimodalModel& model, const Batch& train, const Bat
   if (validation) {
     check_batch(model->spec(), *validation);
   } else if (options.validation_fraction > 0) {
-    const auto [train_index, validation_index] = stratified_split(train.targets, options.validation_fraction, options.seed);
+    const auto [train_index, validation_index] =
+        stratified_split(train.targets, options.validation_fraction, options.seed);
     inner_train = select_cases(train, index_tensor(train_index));
     inner_validation = select_cases(train, index_tensor(validation_index));
     train_data = &inner_train;
@@ -491,8 +531,9 @@ torch::Tensor augment_images(const torch::Tensor& values, int spatial_dims, uint
   auto scale = torch::ones({flat.size(0)}, torch::kFloat), shift = torch::zeros({flat.size(0)}, torch::kFloat);
   auto t = theta.accessor<float, 3>();
   for (int64_t i = 0; i < flat.size(0); ++i) {
-    core::Rng rng(core::derive_seed(seed, {kAugment, static_cast<uint64_t>(epoch), static_cast<uint64_t>(case_ids[i / per_case]),
-                                           static_cast<uint64_t>(i % per_case)}));
+    core::Rng rng(
+        core::derive_seed(seed, {kAugment, static_cast<uint64_t>(epoch), static_cast<uint64_t>(case_ids[i / per_case]),
+                                 static_cast<uint64_t>(i % per_case)}));
     const double angle = rng.uniform(-10.0, 10.0) * std::numbers::pi / 180.0;
     const double c = std::cos(angle), s = std::sin(angle);
     // affine_grid's coordinates are (x, y[, z]) = (W, H[, D]); rotate in the x-y plane.
@@ -508,7 +549,9 @@ torch::Tensor augment_images(const torch::Tensor& values, int spatial_dims, uint
   }
   const auto input = flat.to(torch::kFloat);
   const auto grid = nnf::affine_grid(theta, input.sizes(), false);
-  auto out = nnf::grid_sample(input, grid, nnf::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kZeros).align_corners(false));
+  auto out = nnf::grid_sample(
+      input, grid,
+      nnf::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kZeros).align_corners(false));
   std::vector<int64_t> broadcast(out.dim(), 1);
   broadcast[0] = out.size(0);
   out = out * scale.view(broadcast) + shift.view(broadcast);

@@ -27,10 +27,10 @@ struct TrainingOptions {
   double learning_rate = 1e-3;
   double weight_decay = 1e-2;
   int64_t warmup_epochs = 2;
-  int64_t patience = 10;          // epochs without a better validation AUC before stopping
-  double clip_norm = 1.0;         // 0 = no clipping
-  double modality_dropout = 0.0;  // probability of hiding a present modality (one always stays)
-  bool augment = true;            // flips, small rotations, intensity jitter for image encoders
+  int64_t patience = 10;             // epochs without a better validation AUC before stopping
+  double clip_norm = 1.0;            // 0 = no clipping
+  double modality_dropout = 0.0;     // probability of hiding a present modality (one always stays)
+  bool augment = true;               // flips, small rotations, intensity jitter for image encoders
   double validation_fraction = 0.2;  // inner validation split when none is given (0 = none)
   std::string mode = "end_to_end";   // end_to_end | two_stage
   // two_stage only: the encoders were trained already (elsewhere, e.g. shared by the cells of an
@@ -50,7 +50,7 @@ struct TrainingResult {
   std::vector<EpochReport> history;  // every epoch of every stage, in order
   int64_t best_epoch = -1;           // of the last stage
   double best_validation_auc = 0;
-  bool completed = true;             // false when on_epoch stopped it
+  bool completed = true;  // false when on_epoch stopped it
 };
 
 // Trains the model in place. `validation` may be null: then an inner split of `train`
@@ -59,8 +59,8 @@ TrainingResult train_model(MultimodalModel& model, const Batch& train, const Bat
                            const TrainingOptions& options);
 
 struct Prediction {
-  torch::Tensor probabilities;     // [N, 3]
-  torch::Tensor modality_weights;  // [N, M] or undefined
+  torch::Tensor probabilities;           // [N, 3]
+  torch::Tensor modality_weights;        // [N, M] or undefined
   torch::Tensor modality_probabilities;  // [N, M, 3] (late fusion) or undefined
 };
 

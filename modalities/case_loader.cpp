@@ -24,16 +24,18 @@ std::string settle_pixel_size(core::Image& image, const fs::path& path, const st
                               const std::optional<double>& manifest_mm, const char* column) {
   auto& spacing = image.geometry.spacing;
   if (!file_source.empty()) {
-    if (manifest_mm && (std::abs(spacing[0] - *manifest_mm) > 0.01 * *manifest_mm || std::abs(spacing[1] - *manifest_mm) > 0.01 * *manifest_mm))
-      core::warn(core::concat(path.string(), ": ", column, " ", *manifest_mm, " mm differs from the file's ", file_source, " (",
-                              spacing[0], " x ", spacing[1], " mm), which is used"));
+    if (manifest_mm && (std::abs(spacing[0] - *manifest_mm) > 0.01 * *manifest_mm ||
+                        std::abs(spacing[1] - *manifest_mm) > 0.01 * *manifest_mm))
+      core::warn(core::concat(path.string(), ": ", column, " ", *manifest_mm, " mm differs from the file's ",
+                              file_source, " (", spacing[0], " x ", spacing[1], " mm), which is used"));
     return file_source;
   }
   if (manifest_mm) {
     spacing[0] = spacing[1] = *manifest_mm;
     return std::string(column) + " of the manifest";
   }
-  core::warn(core::concat(path.string(), ": the file gives no pixel size and the manifest no ", column, "; 1 mm pixels assumed, so "
+  core::warn(core::concat(path.string(), ": the file gives no pixel size and the manifest no ", column,
+                          "; 1 mm pixels assumed, so "
                           "sizes and textures in mm are wrong unless that is true"));
   spacing[0] = spacing[1] = 1.0;
   return "assumed 1 mm";
@@ -64,7 +66,8 @@ std::pair<core::Image, std::string> read_2d(const fs::path& path) {
     image = read_image(path);
     if (file_kind(path) == FileKind::kItk) source = "the file's header";
   }
-  if (image.geometry.size[2] != 1) fail(path.string(), ": has ", image.geometry.size[2], " slices; expected a 2D image");
+  if (image.geometry.size[2] != 1)
+    fail(path.string(), ": has ", image.geometry.size[2], " slices; expected a 2D image");
   return {std::move(image), source};
 }
 
@@ -96,10 +99,12 @@ LoadedMri load_mri(const datasets::MriStudy& study) {
   const fs::path& first = study.dce.front();
   if (study.dce.size() == 1) {
     if (file_kind(first) != FileKind::kDicom)
-      fail(first.string(), ": a single DCE entry must be a DICOM series holding every phase; "
-                           "list one file per phase otherwise");
+      fail(first.string(),
+           ": a single DCE entry must be a DICOM series holding every phase; "
+           "list one file per phase otherwise");
     for (auto& phase : dicom::load_phases(first, dicom::PhaseKey::kTime)) {
-      if (phase.repetition_time_ms && !mri.repetition_time_s) mri.repetition_time_s = *phase.repetition_time_ms / 1000.0;
+      if (phase.repetition_time_ms && !mri.repetition_time_s)
+        mri.repetition_time_s = *phase.repetition_time_ms / 1000.0;
       if (phase.flip_angle_deg && !mri.flip_angle_deg) mri.flip_angle_deg = phase.flip_angle_deg;
       mri.dce.push_back(std::move(phase.image));
       if (phase.time_s) mri.dce_times_s.push_back(*phase.time_s);
@@ -113,7 +118,9 @@ LoadedMri load_mri(const datasets::MriStudy& study) {
     }
   }
   if (!study.dce_times_s.empty()) mri.dce_times_s = study.dce_times_s;  // the manifest wins
-  if (mri.dce.size() < 2) fail(first.string(), ": ", mri.dce.size(), " DCE phase(s); expected a pre-contrast and at least one post-contrast phase");
+  if (mri.dce.size() < 2)
+    fail(first.string(), ": ", mri.dce.size(),
+         " DCE phase(s); expected a pre-contrast and at least one post-contrast phase");
   if (mri.dce_times_s.empty()) fail(first.string(), ": no acquisition times for the DCE phases (give mri_dce_times)");
   if (mri.dce_times_s.size() != mri.dce.size())
     fail(first.string(), ": ", mri.dce.size(), " DCE phases but ", mri.dce_times_s.size(), " times");
@@ -161,7 +168,8 @@ std::vector<LoadedMammographyView> load_mammography(const datasets::Mammography&
         fail(v.image.string(), ": ViewPosition is ", dicom_view, " but the manifest lists it as ", v.view);
       if (!object.laterality.empty()) {
         if (!loaded.laterality.empty() && loaded.laterality != object.laterality)
-          fail(v.image.string(), ": ImageLaterality is ", object.laterality, " but the manifest says ", loaded.laterality);
+          fail(v.image.string(), ": ImageLaterality is ", object.laterality, " but the manifest says ",
+               loaded.laterality);
         loaded.laterality = object.laterality;
       }
     } else {
@@ -173,8 +181,10 @@ std::vector<LoadedMammographyView> load_mammography(const datasets::Mammography&
     } else {
       const auto& b = *v.box;
       const auto& size = loaded.image.geometry.size;
-      if (b.x < 0 || b.y < 0 || static_cast<size_t>(b.x + b.width) > size[0] || static_cast<size_t>(b.y + b.height) > size[1])
-        fail(v.image.string(), ": lesion box ", b.x, ";", b.y, ";", b.width, ";", b.height, " lies outside the ", size[0], "x", size[1], " image");
+      if (b.x < 0 || b.y < 0 || static_cast<size_t>(b.x + b.width) > size[0] ||
+          static_cast<size_t>(b.y + b.height) > size[1])
+        fail(v.image.string(), ": lesion box ", b.x, ";", b.y, ";", b.width, ";", b.height, " lies outside the ",
+             size[0], "x", size[1], " image");
       loaded.mask = core::Mask(loaded.image.geometry);
       for (int y = b.y; y < b.y + b.height; ++y)
         for (int x = b.x; x < b.x + b.width; ++x) loaded.mask.at(x, y, 0) = 1;
@@ -203,10 +213,11 @@ LoadedUltrasound load_ultrasound(const datasets::Ultrasound& ultrasound) {
     }
   }
   for (size_t f = 0; f < us.frames.size(); ++f)
-    us.spacing_sources[f] = settle_pixel_size(us.frames[f], sources[f], us.spacing_sources[f], ultrasound.pixel_mm, "us_pixel_mm");
+    us.spacing_sources[f] =
+        settle_pixel_size(us.frames[f], sources[f], us.spacing_sources[f], ultrasound.pixel_mm, "us_pixel_mm");
   if (ultrasound.masks.size() != 1 && ultrasound.masks.size() != us.frames.size())
-    fail(ultrasound.frames.front().string(), ": ", us.frames.size(), " ultrasound frames but ",
-         ultrasound.masks.size(), " masks; expected 1 or one per frame");
+    fail(ultrasound.frames.front().string(), ": ", us.frames.size(), " ultrasound frames but ", ultrasound.masks.size(),
+         " masks; expected 1 or one per frame");
   for (size_t f = 0; f < us.frames.size(); ++f) {
     const auto& mask_path = ultrasound.masks.size() == 1 ? ultrasound.masks[0] : ultrasound.masks[f];
     us.masks.push_back(load_mask_for(mask_path, us.frames[f], sources[f]));

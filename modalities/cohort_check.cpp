@@ -43,8 +43,8 @@ std::vector<CaseCheck> check_cases(const datasets::Cohort& cohort, unsigned thre
   return checks;
 }
 
-CheckedCohort load_checked_cohort(const fs::path& manifest, const std::optional<fs::path>& clinical,
-                                  bool skip_bad, unsigned threads, const CaseLoaders& loaders) {
+CheckedCohort load_checked_cohort(const fs::path& manifest, const std::optional<fs::path>& clinical, bool skip_bad,
+                                  unsigned threads, const CaseLoaders& loaders) {
   auto reading = datasets::read_cohort(manifest, clinical);
   auto problems = reading.problems;
   CheckedCohort checked;
@@ -55,22 +55,25 @@ CheckedCohort load_checked_cohort(const fs::path& manifest, const std::optional<
   }
   std::map<std::string, std::vector<std::string>> reasons;
   for (auto& p : problems) {
-    if (p.case_id.empty()) checked.cohort_problems.push_back(p);
-    else reasons[p.case_id].push_back(to_string(p));
+    if (p.case_id.empty())
+      checked.cohort_problems.push_back(p);
+    else
+      reasons[p.case_id].push_back(to_string(p));
   }
   if (!checked.cohort_problems.empty() || (!skip_bad && !problems.empty())) {
     std::string list;
     for (auto& p : problems) list += "\n  " + to_string(p);
     core::fail(manifest.string(), ": the cohort has ", problems.size(), " problem(s)",
-               checked.cohort_problems.empty() ? " (use --skip-bad-cases to leave those cases out)" : "",
-               ":", list);
+               checked.cohort_problems.empty() ? " (use --skip-bad-cases to leave those cases out)" : "", ":", list);
   }
   checked.cohort = reading.cohort;
   checked.cohort.cases.clear();
   for (auto& c : reading.cohort.cases) {
     auto it = reasons.find(c.case_id);
-    if (it == reasons.end()) checked.cohort.cases.push_back(c);
-    else checked.excluded.push_back({c.case_id, it->second});
+    if (it == reasons.end())
+      checked.cohort.cases.push_back(c);
+    else
+      checked.excluded.push_back({c.case_id, it->second});
   }
   return checked;
 }

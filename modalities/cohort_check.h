@@ -25,7 +25,8 @@ struct CaseCheck {
 };
 // Loads each present modality of each case (files, formats, grids, masks), in parallel; one entry
 // per case, in cohort order.
-std::vector<CaseCheck> check_cases(const datasets::Cohort& cohort, unsigned threads, const CaseLoaders& loaders = plain_loaders());
+std::vector<CaseCheck> check_cases(const datasets::Cohort& cohort, unsigned threads,
+                                   const CaseLoaders& loaders = plain_loaders());
 
 struct ExcludedCase {
   std::string case_id;
@@ -33,17 +34,17 @@ struct ExcludedCase {
 };
 
 struct CheckedCohort {
-  datasets::Cohort cohort;               // the usable cases
-  std::vector<ExcludedCase> excluded;    // left out, with every reason
+  datasets::Cohort cohort;                                    // the usable cases
+  std::vector<ExcludedCase> excluded;                         // left out, with every reason
   std::vector<std::pair<std::string, std::string>> warnings;  // case_id, warning (every case)
-  std::vector<datasets::Problem> cohort_problems;  // not tied to one case (always fatal)
+  std::vector<datasets::Problem> cohort_problems;             // not tied to one case (always fatal)
 };
 
 // Reads and checks the cohort. With skip_bad false any problem throws core::Error listing them all;
 // with skip_bad true the cases with problems are excluded and named.
 CheckedCohort load_checked_cohort(const std::filesystem::path& manifest,
-                                  const std::optional<std::filesystem::path>& clinical,
-                                  bool skip_bad, unsigned threads, const CaseLoaders& loaders = plain_loaders());
+                                  const std::optional<std::filesystem::path>& clinical, bool skip_bad, unsigned threads,
+                                  const CaseLoaders& loaders = plain_loaders());
 
 // out/excluded.csv (case_id, reason) and out/warnings.csv (case_id, warning), written atomically.
 void write_check_record(const CheckedCohort& checked, const std::filesystem::path& out);

@@ -53,7 +53,7 @@ struct NiftiLayout {
   int version = 1;
   bool swap = false;
   size_t dim, pixdim, qform_code, quatern, qoffset, srow, datatype, vox_offset;  // offsets
-  size_t integer = 2, real = 4;  // sizes of dim and of the real fields
+  size_t integer = 2, real = 4;                                                  // sizes of dim and of the real fields
 };
 
 NiftiLayout nifti_layout(const std::vector<unsigned char>& header, const fs::path& path) {
@@ -62,10 +62,13 @@ NiftiLayout nifti_layout(const std::vector<unsigned char>& header, const fs::pat
     if (header.size() < 540) fail(path.string(), ": NIfTI-2 header truncated at ", header.size(), " of 540 bytes");
     l = {2, false, 16, 104, 344, 352, 376, 400, 12, 168, 8, 8};
   } else {
-    if (header.size() < kNifti1HeaderSize) fail(path.string(), ": NIfTI header truncated at ", header.size(), " of 348 bytes");
+    if (header.size() < kNifti1HeaderSize)
+      fail(path.string(), ": NIfTI header truncated at ", header.size(), " of 348 bytes");
     l = {1, false, 40, 76, 252, 256, 268, 280, 70, 108, 2, 4};
   }
-  auto dims = [&](bool swap) { return l.integer == 2 ? double(field<int16_t>(header, l.dim, swap)) : double(field<int64_t>(header, l.dim, swap)); };
+  auto dims = [&](bool swap) {
+    return l.integer == 2 ? double(field<int16_t>(header, l.dim, swap)) : double(field<int64_t>(header, l.dim, swap));
+  };
   if (dims(false) >= 1 && dims(false) <= 7) return l;
   l.swap = true;
   if (dims(true) >= 1 && dims(true) <= 7) return l;
@@ -73,7 +76,8 @@ NiftiLayout nifti_layout(const std::vector<unsigned char>& header, const fs::pat
 }
 
 double integer_at(const std::vector<unsigned char>& header, const NiftiLayout& l, size_t offset) {
-  return l.integer == 2 ? double(field<int16_t>(header, offset, l.swap)) : double(field<int64_t>(header, offset, l.swap));
+  return l.integer == 2 ? double(field<int16_t>(header, offset, l.swap))
+                        : double(field<int64_t>(header, offset, l.swap));
 }
 double real_at(const std::vector<unsigned char>& header, const NiftiLayout& l, size_t offset) {
   return l.real == 4 ? double(field<float>(header, offset, l.swap)) : field<double>(header, offset, l.swap);
@@ -101,8 +105,10 @@ void check_nifti_header(const fs::path& path) {
     }
   };
   const bool wide_codes = l.version == 2;  // int32 codes in NIfTI-2, int16 in NIfTI-1
-  const double qform_code = wide_codes ? field<int32_t>(header, l.qform_code, l.swap) : field<int16_t>(header, l.qform_code, l.swap);
-  const double sform_code = wide_codes ? field<int32_t>(header, l.qform_code + 4, l.swap) : field<int16_t>(header, l.qform_code + 2, l.swap);
+  const double qform_code =
+      wide_codes ? field<int32_t>(header, l.qform_code, l.swap) : field<int16_t>(header, l.qform_code, l.swap);
+  const double sform_code =
+      wide_codes ? field<int32_t>(header, l.qform_code + 4, l.swap) : field<int16_t>(header, l.qform_code + 2, l.swap);
   if (qform_code > 0) {
     finite_fields("quatern_b/c/d", l.quatern, 3);
     finite_fields("qoffset_x/y/z", l.qoffset, 3);
@@ -122,7 +128,8 @@ size_t restore_nonfinite_nifti_voxels(const fs::path& path, float* voxels, size_
   const int datatype = field<int16_t>(header, l.datatype, swap);
   const size_t bytes = datatype == 16 ? 4 : datatype == 64 ? 8 : 0;  // float32, float64
   if (bytes == 0) return 0;
-  const double offset = l.version == 2 ? double(field<int64_t>(header, l.vox_offset, swap)) : double(field<float>(header, l.vox_offset, swap));
+  const double offset = l.version == 2 ? double(field<int64_t>(header, l.vox_offset, swap))
+                                       : double(field<float>(header, l.vox_offset, swap));
   if (!(offset >= 0 && offset < 1e12)) return 0;
   gzFile file = gzopen(path.c_str(), "rb");
   if (!file) fail(path.string(), ": cannot open it");
@@ -208,14 +215,16 @@ std::string hex_bytes(const unsigned char* bytes, size_t count) {
 void check_png_size(const fs::path& path, const unsigned char* header) {
   if (std::memcmp(header + 12, "IHDR", 4) != 0) return;  // OpenCV refuses a PNG without one
   auto big_endian = [&](size_t at) {
-    return (uint32_t(header[at]) << 24) | (uint32_t(header[at + 1]) << 16) | (uint32_t(header[at + 2]) << 8) | uint32_t(header[at + 3]);
+    return (uint32_t(header[at]) << 24) | (uint32_t(header[at + 1]) << 16) | (uint32_t(header[at + 2]) << 8) |
+           uint32_t(header[at + 3]);
   };
   const double width = big_endian(16), height = big_endian(20), bit_depth = header[24];
   const int colour = header[25];
   const double channels = colour == 2 ? 3 : colour == 4 ? 2 : colour == 6 ? 4 : 1;
   // OpenCV's decoded picture, its grey or float copies, and the image: about 16 bytes a pixel at most.
   const double bytes = width * height * (channels * std::max(1.0, bit_depth / 8) + 12);
-  core::require_within_memory_budget(bytes, core::concat(path.string(), ": its PNG header's ", width, " x ", height, " pixels"));
+  core::require_within_memory_budget(
+      bytes, core::concat(path.string(), ": its PNG header's ", width, " x ", height, " pixels"));
 }
 
 }  // namespace
@@ -233,8 +242,9 @@ void check_picture_header(const fs::path& path) {
       return;
     }
   const auto& expected = signature->starts.front();
-  fail(path.string(), ": not a ", signature->format, " file: it starts with ", got ? hex_bytes(header, std::min<size_t>(got, 8)) : "nothing",
-       "; a ", signature->format, " file starts with ", hex_bytes(reinterpret_cast<const unsigned char*>(expected.data()), expected.size()));
+  fail(path.string(), ": not a ", signature->format, " file: it starts with ",
+       got ? hex_bytes(header, std::min<size_t>(got, 8)) : "nothing", "; a ", signature->format, " file starts with ",
+       hex_bytes(reinterpret_cast<const unsigned char*>(expected.data()), expected.size()));
 }
 
 void check_geometry(const fs::path& path, const std::array<double, 3>& spacing, const std::array<double, 3>& origin,
@@ -242,13 +252,16 @@ void check_geometry(const fs::path& path, const std::array<double, 3>& spacing, 
   for (int a = 0; a < 3; ++a) {
     if (!std::isfinite(spacing[a]) || !(spacing[a] > 0))
       fail(path.string(), ": spacing along axis ", a, " is ", spacing[a], " mm; expected a finite positive number");
-    if (!std::isfinite(origin[a])) fail(path.string(), ": origin along axis ", a, " is ", origin[a], "; expected a finite number");
+    if (!std::isfinite(origin[a]))
+      fail(path.string(), ": origin along axis ", a, " is ", origin[a], "; expected a finite number");
   }
   for (double d : direction)
     if (!std::isfinite(d)) fail(path.string(), ": the direction matrix holds ", d, "; expected finite cosines");
   const auto& m = direction;
-  const double determinant = m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6]) + m[2] * (m[3] * m[7] - m[4] * m[6]);
-  if (!(std::abs(determinant) > 1e-6)) fail(path.string(), ": the direction matrix is singular (determinant ", determinant, ")");
+  const double determinant =
+      m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6]) + m[2] * (m[3] * m[7] - m[4] * m[6]);
+  if (!(std::abs(determinant) > 1e-6))
+    fail(path.string(), ": the direction matrix is singular (determinant ", determinant, ")");
 }
 
 }  // namespace vbiopsy::modalities

@@ -28,7 +28,7 @@ void check_picture_header(const std::filesystem::path& path);
 
 // The geometry a reader found: spacing finite and positive, origin finite, direction finite and
 // not singular.
-void check_geometry(const std::filesystem::path& path, const std::array<double, 3>& spacing, const std::array<double, 3>& origin,
-                    const std::array<double, 9>& direction);
+void check_geometry(const std::filesystem::path& path, const std::array<double, 3>& spacing,
+                    const std::array<double, 3>& origin, const std::array<double, 9>& direction);
 
 }  // namespace vbiopsy::modalities

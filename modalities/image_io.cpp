@@ -79,7 +79,8 @@ void keep_nonfinite_voxels(const fs::path& path, float* voxels, size_t count) {
   const std::string name = core::to_lower(path.filename().string());
   if (!name.ends_with(".nii") && !name.ends_with(".nii.gz")) return;
   if (const size_t n = restore_nonfinite_nifti_voxels(path, voxels, count); n > 0)
-    core::warn(core::concat(path.string(), ": ", n, " voxels are NaN or infinite (kept so; a region containing any is refused)"));
+    core::warn(core::concat(path.string(), ": ", n,
+                            " voxels are NaN or infinite (kept so; a region containing any is refused)"));
 }
 
 // Before any voxel is allocated: the header's size fits the memory budget (ITK's buffer and ours,
@@ -95,15 +96,18 @@ void require_plausible_size(const fs::path& path, const itk::ImageIOBase& io, do
     std::string head(4096, '\0');
     in.read(head.data(), static_cast<std::streamsize>(head.size()));
     head = core::to_lower(head.substr(0, static_cast<size_t>(in.gcount())));
-    if (head.find("encoding: gz") != std::string::npos || head.find("compresseddata = true") != std::string::npos) encoding = "gzip";
-    else if (head.find("encoding: raw") == std::string::npos && name.ends_with(".nrrd")) return;  // bzip2, ascii, hex: no bound
+    if (head.find("encoding: gz") != std::string::npos || head.find("compresseddata = true") != std::string::npos)
+      encoding = "gzip";
+    else if (head.find("encoding: raw") == std::string::npos && name.ends_with(".nrrd"))
+      return;  // bzip2, ascii, hex: no bound
   }
   const double data_bytes = voxels * static_cast<double>(io.GetComponentSize()) * io.GetNumberOfComponents();
   const double file_bytes = static_cast<double>(fs::file_size(path));
   const double holds = encoding == "gzip" ? file_bytes * kMaxDeflateRatio : file_bytes;
   if (data_bytes > holds)
-    fail(path.string(), ": its header claims ", voxels, " voxels (", data_bytes, " bytes of data) but the file's ", file_bytes,
-         " bytes cannot hold them", encoding == "gzip" ? " even compressed" : "", " (truncated file or a corrupt header)");
+    fail(path.string(), ": its header claims ", voxels, " voxels (", data_bytes, " bytes of data) but the file's ",
+         file_bytes, " bytes cannot hold them", encoding == "gzip" ? " even compressed" : "",
+         " (truncated file or a corrupt header)");
 }
 
 core::Image read_itk(const fs::path& path) {
@@ -114,8 +118,8 @@ core::Image read_itk(const fs::path& path) {
     for (unsigned d = 0; d < dims; ++d) {
       voxels *= static_cast<double>(io->GetDimensions(d));
       if (d >= 3 && io->GetDimensions(d) > 1)
-        fail(path.string(), ": is ", dims, "-D with ", io->GetDimensions(d),
-             " volumes along axis ", d, "; expected one 3D volume (split it into one file per volume)");
+        fail(path.string(), ": is ", dims, "-D with ", io->GetDimensions(d), " volumes along axis ", d,
+             "; expected one 3D volume (split it into one file per volume)");
     }
     require_plausible_size(path, *io, voxels);
     if (io->GetNumberOfComponents() != 1)
@@ -178,8 +182,10 @@ core::Image read_raster(const fs::path& path) {
   check_picture_header(path);
   cv::Mat mat = cv::imread(path.string(), cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR);
   if (mat.empty()) fail(path.string(), ": OpenCV cannot decode it (corrupt or not an image)");
-  if (mat.channels() == 3) cv::cvtColor(mat, mat, cv::COLOR_BGR2GRAY);
-  else if (mat.channels() == 4) cv::cvtColor(mat, mat, cv::COLOR_BGRA2GRAY);
+  if (mat.channels() == 3)
+    cv::cvtColor(mat, mat, cv::COLOR_BGR2GRAY);
+  else if (mat.channels() == 4)
+    cv::cvtColor(mat, mat, cv::COLOR_BGRA2GRAY);
   return single_channel_image(mat);
 }
 
@@ -208,9 +214,12 @@ FileKind file_kind(const fs::path& path) {
   if (fs::is_directory(path)) return FileKind::kDicom;
   if (const auto* suffix = core::image_suffix_of(path.filename().string())) {
     switch (suffix->kind) {
-      case core::ImageFileKind::kVolume: return FileKind::kItk;
-      case core::ImageFileKind::kPicture: return FileKind::kRaster;
-      case core::ImageFileKind::kDicom: return FileKind::kDicom;
+      case core::ImageFileKind::kVolume:
+        return FileKind::kItk;
+      case core::ImageFileKind::kPicture:
+        return FileKind::kRaster;
+      case core::ImageFileKind::kDicom:
+        return FileKind::kDicom;
     }
   }
   if (path.extension().empty()) return FileKind::kDicom;
@@ -223,9 +232,12 @@ FileKind file_kind(const fs::path& path) {
 core::Image read_image(const fs::path& path) {
   if (!fs::exists(path)) fail(path.string(), ": file not found");
   switch (file_kind(path)) {
-    case FileKind::kItk: return read_itk(path);
-    case FileKind::kRaster: return read_raster(path);
-    case FileKind::kDicom: return dicom::load_volume(path);
+    case FileKind::kItk:
+      return read_itk(path);
+    case FileKind::kRaster:
+      return read_raster(path);
+    case FileKind::kDicom:
+      return dicom::load_volume(path);
   }
   fail(path.string(), ": unreachable");
 }
@@ -237,7 +249,8 @@ std::vector<core::Image> read_image_series(const fs::path& path) {
   try {
     auto io = open_header(path);
     if (io->GetNumberOfDimensions() <= 3) return {read_image(path)};
-    if (io->GetNumberOfDimensions() > 4) fail(path.string(), ": ", io->GetNumberOfDimensions(), "-D; expected 3-D or 4-D");
+    if (io->GetNumberOfDimensions() > 4)
+      fail(path.string(), ": ", io->GetNumberOfDimensions(), "-D; expected 3-D or 4-D");
     double voxels = 1;
     for (unsigned d = 0; d < 4; ++d) voxels *= double(io->GetDimensions(d));
     require_plausible_size(path, *io, voxels);
@@ -286,7 +299,8 @@ namespace {
 core::Image read_colour_mask(const cv::Mat& mat) {
   std::vector<cv::Mat> channels;
   cv::split(mat, channels);
-  const bool grey = cv::countNonZero(channels[0] != channels[1]) == 0 && cv::countNonZero(channels[1] != channels[2]) == 0;
+  const bool grey =
+      cv::countNonZero(channels[0] != channels[1]) == 0 && cv::countNonZero(channels[1] != channels[2]) == 0;
   cv::Mat region;
   if (grey) {
     region = channels[0];
@@ -353,12 +367,11 @@ void write_mask(const core::Mask& mask, const fs::path& path) {
   write_raster(mat, path);
 }
 
-void require_same_grid(const core::Geometry& image, const fs::path& image_path,
-                       const core::Geometry& mask, const fs::path& mask_path) {
+void require_same_grid(const core::Geometry& image, const fs::path& image_path, const core::Geometry& mask,
+                       const fs::path& mask_path) {
   const std::string mismatch = core::describe_grid_mismatch(image, mask);
   if (!mismatch.empty())
-    fail("mask ", mask_path.string(), " does not match the grid of image ", image_path.string(),
-         ": ", mismatch);
+    fail("mask ", mask_path.string(), " does not match the grid of image ", image_path.string(), ": ", mismatch);
 }
 
 }  // namespace vbiopsy::modalities

@@ -38,7 +38,7 @@ void write_image_int16(const core::Image& image, const std::filesystem::path& pa
 void write_mask(const core::Mask& mask, const std::filesystem::path& path);
 
 // The grid check every loader applies: throws naming both files and the differing field.
-void require_same_grid(const core::Geometry& image, const std::filesystem::path& image_path,
-                       const core::Geometry& mask, const std::filesystem::path& mask_path);
+void require_same_grid(const core::Geometry& image, const std::filesystem::path& image_path, const core::Geometry& mask,
+                       const std::filesystem::path& mask_path);
 
 }  // namespace vbiopsy::modalities

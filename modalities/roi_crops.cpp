@@ -12,8 +12,10 @@
 namespace vbiopsy::modalities {
 
 namespace {
-constexpr std::pair<CropLayout, const char*> kLayoutNames[] = {
-    {CropLayout::kViews, "views"}, {CropLayout::kFrames, "frames"}, {CropLayout::kVolume, "volume"}, {CropLayout::kSlices, "slices"}};
+constexpr std::pair<CropLayout, const char*> kLayoutNames[] = {{CropLayout::kViews, "views"},
+                                                               {CropLayout::kFrames, "frames"},
+                                                               {CropLayout::kVolume, "volume"},
+                                                               {CropLayout::kSlices, "slices"}};
 }  // namespace
 
 const char* crop_layout_name(CropLayout layout) {
@@ -115,7 +117,8 @@ std::vector<float> sample(const core::Image& image, const Box& box, const std::a
             for (s[0] = 0; s[0] < sub[0]; ++s[0]) {
               std::array<double, 3> p{};
               // Voxel centres sit at integer indices; the box [c - h, c + h] covers whole voxels.
-              for (int a = 0; a < 3; ++a) p[a] = box.centre[a] - box.half[a] + step[a] * (idx[a] + (s[a] + 0.5) / sub[a]);
+              for (int a = 0; a < 3; ++a)
+                p[a] = box.centre[a] - box.half[a] + step[a] * (idx[a] + (s[a] + 0.5) / sub[a]);
               sum += interpolate(image, p);
             }
         out[at++] = static_cast<float>(sum / (sub[0] * sub[1] * sub[2]));
@@ -165,7 +168,8 @@ std::optional<int> phase_number(const std::string& channel, const char* prefix) 
 
 }  // namespace
 
-core::Image crop_map_on_image(const std::vector<float>& map, const core::Mask& region, const CropSettings& settings, bool three_d) {
+core::Image crop_map_on_image(const std::vector<float>& map, const core::Mask& region, const CropSettings& settings,
+                              bool three_d) {
   const std::array<int, 3> n{settings.size, settings.size, three_d ? settings.depth : 1};
   if (map.size() != static_cast<size_t>(n[0]) * n[1] * n[2])
     core::fail("crop map: ", map.size(), " values, expected ", n[2], " x ", n[1], " x ", n[0]);
@@ -193,7 +197,8 @@ core::Image crop_map_on_image(const std::vector<float>& map, const core::Mask& r
 void check_crop_settings(const CropSettings& s) {
   if (s.size < 4 || s.size > 512) core::fail("crop size = ", s.size, ", expected 4 to 512 pixels");
   if (s.depth < 1 || s.depth > 256) core::fail("crop depth = ", s.depth, ", expected 1 to 256 slices");
-  if (!(s.margin >= 0 && s.margin <= 4)) core::fail("crop margin = ", s.margin, ", expected 0 to 4 (a fraction of the region's extent)");
+  if (!(s.margin >= 0 && s.margin <= 4))
+    core::fail("crop margin = ", s.margin, ", expected 0 to 4 (a fraction of the region's extent)");
   if (s.frames < 1 || s.frames > 64) core::fail("crop frames = ", s.frames, ", expected 1 to 64");
   if (s.channels.empty()) core::fail("crop channels: none given");
   for (const auto& c : s.channels)
@@ -207,7 +212,8 @@ CropArray mammography_crop(const std::vector<LoadedMammographyView>& views, cons
   out.shape = {2, 1, settings.size, settings.size};
   const size_t plane = static_cast<size_t>(settings.size) * settings.size;
   for (const char* name : {"CC", "MLO"}) {
-    const auto view = std::find_if(views.begin(), views.end(), [&](const LoadedMammographyView& v) { return v.view == name; });
+    const auto view =
+        std::find_if(views.begin(), views.end(), [&](const LoadedMammographyView& v) { return v.view == name; });
     if (view == views.end()) {
       out.values.insert(out.values.end(), plane, 0.0f);
       out.items.push_back(0);
@@ -223,7 +229,8 @@ CropArray mammography_crop(const std::vector<LoadedMammographyView>& views, cons
 CropArray ultrasound_crop(const LoadedUltrasound& us, const CropSettings& settings) {
   check_crop_settings(settings);
   if (us.frames.empty() || us.masks.size() != us.frames.size())
-    core::fail("ultrasound: ", us.frames.size(), " frames and ", us.masks.size(), " masks; expected one mask per frame and at least one frame");
+    core::fail("ultrasound: ", us.frames.size(), " frames and ", us.masks.size(),
+               " masks; expected one mask per frame and at least one frame");
   CropArray out;
   out.shape = {settings.frames, 1, settings.size, settings.size};
   const size_t plane = static_cast<size_t>(settings.size) * settings.size;
@@ -253,7 +260,8 @@ CropArray mri_crop(const LoadedMri& mri, const CropSettings& settings, bool slic
     if (const auto phase = phase_number(name, "dce"); phase || phase_number(name, "sub")) {
       const int p = phase ? *phase : *phase_number(name, "sub");
       if (static_cast<size_t>(p) >= mri.dce.size())
-        core::fail("MRI crop channel '", name, "': the DCE series has ", mri.dce.size(), " phases (0 to ", mri.dce.size() - 1, ")");
+        core::fail("MRI crop channel '", name, "': the DCE series has ", mri.dce.size(), " phases (0 to ",
+                   mri.dce.size() - 1, ")");
       v = p == 0 ? pre : sample(mri.dce[p], box, n);
       if (phase) {
         standardise(v, pre_moments, pre_moments.mean);
@@ -267,7 +275,8 @@ CropArray mri_crop(const LoadedMri& mri, const CropSettings& settings, bool slic
       standardise(v, moments(v), moments(v).mean);
     } else if (name == "adc") {
       if (!mri.adc && !fitted_adc) {
-        if (mri.dwi.size() < 2) core::fail("MRI crop channel 'adc': the case has neither an ADC map nor DWI with two or more b-values");
+        if (mri.dwi.size() < 2)
+          core::fail("MRI crop channel 'adc': the case has neither an ADC map nor DWI with two or more b-values");
         fitted_adc = mri::fit_adc(mri.dwi, mri.dwi_b_values).adc;
       }
       v = sample(mri.adc ? *mri.adc : *fitted_adc, box, n);
@@ -287,7 +296,8 @@ CropArray mri_crop(const LoadedMri& mri, const CropSettings& settings, bool slic
   }
   out.shape = {settings.depth, c, settings.size, settings.size};
   for (int z = 0; z < settings.depth; ++z)
-    for (const auto& v : channels) out.values.insert(out.values.end(), v.begin() + z * plane, v.begin() + (z + 1) * plane);
+    for (const auto& v : channels)
+      out.values.insert(out.values.end(), v.begin() + z * plane, v.begin() + (z + 1) * plane);
   return out;
 }
 

@@ -48,7 +48,8 @@ CropArray mri_crop(const LoadedMri& mri, const CropSettings& settings, bool slic
 // A map over one crop (row-major [depth, size, size] for MRI, [size, size] for a view or frame)
 // put back on the image grid of the region it was centred on: each image voxel inside the crop's
 // box takes the value of the crop voxel it falls in; voxels outside the box are 0.
-core::Image crop_map_on_image(const std::vector<float>& map, const core::Mask& region, const CropSettings& settings, bool three_d);
+core::Image crop_map_on_image(const std::vector<float>& map, const core::Mask& region, const CropSettings& settings,
+                              bool three_d);
 
 // Checks the settings (sizes, margin, channel names); throws core::Error naming the bad value.
 void check_crop_settings(const CropSettings& settings);

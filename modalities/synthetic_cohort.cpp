@@ -73,14 +73,16 @@ void write_mri(SynthCase& sc, const SynthWriteOptions& o, const fs::path& dir) {
     study.dce = {mri / "dce"};
     auto t2 = series_info(sc, "T2W", "MR", UID_MRImageStorage, 20, o.synth.seed);
     for (size_t k = 0; k < slices; ++k)
-      dicom::write_dicom_slice(sc.t2, k, static_cast<int>(k + 1), t2, mri / "t2" / core::concat("IM", 1000 + k, ".dcm"));
+      dicom::write_dicom_slice(sc.t2, k, static_cast<int>(k + 1), t2,
+                               mri / "t2" / core::concat("IM", 1000 + k, ".dcm"));
     study.t2 = mri / "t2";
     auto dwi = series_info(sc, "DWI", "MR", UID_MRImageStorage, 30, o.synth.seed);
     instance = 1;
     for (size_t b = 0; b < sc.dwi.size(); ++b) {
       dwi.b_value = sc.dwi_b_values[b];
       for (size_t k = 0; k < slices; ++k, ++instance)
-        dicom::write_dicom_slice(sc.dwi[b], k, instance, dwi, mri / "dwi" / core::concat("IM", 1000 + instance, ".dcm"));
+        dicom::write_dicom_slice(sc.dwi[b], k, instance, dwi,
+                                 mri / "dwi" / core::concat("IM", 1000 + instance, ".dcm"));
     }
     study.dwi = {mri / "dwi"};
   }
@@ -159,15 +161,17 @@ size_t write_synthetic_cohort(const SynthWriteOptions& options, const fs::path& 
     // The clinical values inside the case folder too, so that each folder is a complete case for
     // `vbiopsy predict` (the cohort's table is clinical.csv beside the manifest).
     std::vector<std::string> values;
-    for (const auto& column : datasets::clinical_columns()) values.push_back(datasets::clinical_field_text(sc.record.clinical, column));
-    core::write_file_atomic(dir / "clinical.csv", core::csv_line(datasets::clinical_columns()) + core::csv_line(values));
+    for (const auto& column : datasets::clinical_columns())
+      values.push_back(datasets::clinical_field_text(sc.record.clinical, column));
+    core::write_file_atomic(dir / "clinical.csv",
+                            core::csv_line(datasets::clinical_columns()) + core::csv_line(values));
     auto latent = [&](const char* key) {
       auto it = sc.latent.find(key);
       return it == sc.latent.end() ? std::string() : core::format_double(it->second);
     };
-    truth_rows[i] = core::csv_line({sc.record.case_id, datasets::to_string(sc.truth), sc.record.site,
-                                    latent("mri"), latent("mg"), latent("mg_calcification"), latent("us"),
-                                    sc.has_mri ? "1" : "0", sc.has_mg ? "1" : "0", sc.has_us ? "1" : "0"});
+    truth_rows[i] = core::csv_line({sc.record.case_id, datasets::to_string(sc.truth), sc.record.site, latent("mri"),
+                                    latent("mg"), latent("mg_calcification"), latent("us"), sc.has_mri ? "1" : "0",
+                                    sc.has_mg ? "1" : "0", sc.has_us ? "1" : "0"});
     records[i] = std::move(sc.record);
   });
   datasets::Cohort cohort;

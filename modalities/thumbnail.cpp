@@ -13,7 +13,8 @@ namespace vbiopsy::modalities {
 Thumbnail region_thumbnail(const core::Image& image, const core::Mask& mask, int size, const core::Image* heat) {
   const std::string mismatch = core::describe_grid_mismatch(image.geometry, mask.geometry);
   if (!mismatch.empty()) core::fail("thumbnail: the mask is not on the image grid: ", mismatch);
-  if (heat && !core::describe_grid_mismatch(image.geometry, heat->geometry).empty()) core::fail("thumbnail: the heat map is not on the image grid");
+  if (heat && !core::describe_grid_mismatch(image.geometry, heat->geometry).empty())
+    core::fail("thumbnail: the heat map is not on the image grid");
   const auto& s = image.geometry.size;
   const auto& spacing = image.geometry.spacing;
   // The slice with the most region voxels.
@@ -30,7 +31,8 @@ Thumbnail region_thumbnail(const core::Image& image, const core::Mask& mask, int
   size_t x0 = s[0], y0 = s[1], x1 = 0, y1 = 0;
   for (size_t y = 0; y < s[1]; ++y)
     for (size_t x = 0; x < s[0]; ++x)
-      if (mask.at(x, y, z)) x0 = std::min(x0, x), y0 = std::min(y0, y), x1 = std::max(x1, x + 1), y1 = std::max(y1, y + 1);
+      if (mask.at(x, y, z))
+        x0 = std::min(x0, x), y0 = std::min(y0, y), x1 = std::max(x1, x + 1), y1 = std::max(y1, y + 1);
   // Widen by the region's own extent (at least 12 mm) on each side, within the image.
   auto widen = [&](size_t& lo, size_t& hi, size_t extent, double mm) {
     const auto margin = static_cast<size_t>(std::max<double>(static_cast<double>(hi - lo), std::ceil(12.0 / mm)));
@@ -66,12 +68,14 @@ Thumbnail region_thumbnail(const core::Image& image, const core::Mask& mask, int
       grey.at<uint8_t>(y, x) = static_cast<uint8_t>(std::lround(255 * std::clamp(t, 0.0, 1.0)));
       region.at<uint8_t>(y, x) = mask.at(ix, iy, z) ? 255 : 0;
       const float hv = heat ? heat->at(ix, iy, z) : 0.0f;
-      heat_map.at<uint8_t>(y, x) = static_cast<uint8_t>(std::lround(255 * std::clamp(std::isfinite(hv) ? double(hv) : 0.0, 0.0, 1.0)));
+      heat_map.at<uint8_t>(y, x) =
+          static_cast<uint8_t>(std::lround(255 * std::clamp(std::isfinite(hv) ? double(hv) : 0.0, 0.0, 1.0)));
     }
   // Square pixels in mm, the longer side `size` pixels.
   const double width_mm = w * spacing[0], height_mm = h * spacing[1];
   const double scale = size / std::max(width_mm, height_mm);
-  const cv::Size shown(std::max(1, static_cast<int>(std::lround(width_mm * scale))), std::max(1, static_cast<int>(std::lround(height_mm * scale))));
+  const cv::Size shown(std::max(1, static_cast<int>(std::lround(width_mm * scale))),
+                       std::max(1, static_cast<int>(std::lround(height_mm * scale))));
   cv::Mat grey_big, region_big, picture;
   cv::resize(grey, grey_big, shown, 0, 0, cv::INTER_LINEAR);
   cv::resize(region, region_big, shown, 0, 0, cv::INTER_NEAREST);

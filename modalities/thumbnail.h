@@ -14,10 +14,11 @@ namespace vbiopsy::modalities {
 
 struct Thumbnail {
   std::vector<uint8_t> png;
-  size_t slice = 0;                // the slice shown (0 for 2D images)
-  std::array<size_t, 4> box{};     // x0, y0, x1, y1 (exclusive) of the image shown
+  size_t slice = 0;             // the slice shown (0 for 2D images)
+  std::array<size_t, 4> box{};  // x0, y0, x1, y1 (exclusive) of the image shown
 };
 
-Thumbnail region_thumbnail(const core::Image& image, const core::Mask& mask, int size = 256, const core::Image* heat = nullptr);
+Thumbnail region_thumbnail(const core::Image& image, const core::Mask& mask, int size = 256,
+                           const core::Image* heat = nullptr);
 
 }  // namespace vbiopsy::modalities

@@ -19,33 +19,38 @@ int run_extract(const std::vector<std::string>& args) {
   unsigned threads = core::default_thread_count();
   bool skip_bad = false;
   po::options_description options("vbiopsy extract");
-  options.add_options()
-      ("manifest", po::value(&manifest)->required(), "cohort manifest CSV")
-      ("clinical", po::value(&clinical), "clinical CSV (default: clinical.csv beside the manifest)")
-      ("config", po::value(&config), "settings INI: radiomics keys (see radiomics --help) and [regions] rings_mm")
-      ("out", po::value(&out)->required(), "output folder: features.csv, excluded.csv, cache/")
-      ("threads", po::value(&threads)->default_value(threads), "worker threads (results do not depend on it)")
-      ("skip-bad-cases", po::bool_switch(&skip_bad), "leave out (and name) cases that fail validation instead of stopping");
+  options.add_options()("manifest", po::value(&manifest)->required(), "cohort manifest CSV")(
+      "clinical", po::value(&clinical), "clinical CSV (default: clinical.csv beside the manifest)")(
+      "config", po::value(&config), "settings INI: radiomics keys (see radiomics --help) and [regions] rings_mm")(
+      "out", po::value(&out)->required(), "output folder: features.csv, excluded.csv, cache/")(
+      "threads", po::value(&threads)->default_value(threads), "worker threads (results do not depend on it)")(
+      "skip-bad-cases", po::bool_switch(&skip_bad),
+      "leave out (and name) cases that fail validation instead of stopping");
   po::variables_map values;
   if (!parse_options(args, options, values, "vbiopsy extract --manifest M [--config C.ini] --out DIR")) return 0;
 
   extraction::CohortExtractionSettings settings;
-  if (config.empty()) settings.radiomics = encoders::radiomics::default_settings();
-  else settings = extraction::read_cohort_extraction_settings(config);
+  if (config.empty())
+    settings.radiomics = encoders::radiomics::default_settings();
+  else
+    settings = extraction::read_cohort_extraction_settings(config);
   settings.threads = threads;
   // The preflight: every case loaded and checked against the settings before any extraction.
-  auto checked = modalities::load_checked_cohort(manifest, clinical.empty() ? std::nullopt : std::optional<std::filesystem::path>(clinical),
-                                                 skip_bad, threads, extraction::extraction_loaders(settings));
+  auto checked = modalities::load_checked_cohort(
+      manifest, clinical.empty() ? std::nullopt : std::optional<std::filesystem::path>(clinical), skip_bad, threads,
+      extraction::extraction_loaders(settings));
   modalities::write_check_record(checked, out);
   for (const auto& [id, warning] : checked.warnings) std::cerr << "warning: case " << id << ": " << warning << "\n";
-  core::write_file_atomic(std::filesystem::path(out) / extraction::kExtractionSettingsFile,
-                          config.empty() ? "; vbiopsy extract without --config: the default settings\n" : core::read_text_file(config));
+  core::write_file_atomic(
+      std::filesystem::path(out) / extraction::kExtractionSettingsFile,
+      config.empty() ? "; vbiopsy extract without --config: the default settings\n" : core::read_text_file(config));
 
   const bool tty = ::isatty(STDERR_FILENO);
   auto progress = [&](size_t done, size_t total) {
     const size_t width = 30, filled = total ? done * width / total : width;
     if (tty) {
-      std::cerr << "\rextract [" << std::string(filled, '#') << std::string(width - filled, '.') << "] " << done << "/" << total << std::flush;
+      std::cerr << "\rextract [" << std::string(filled, '#') << std::string(width - filled, '.') << "] " << done << "/"
+                << total << std::flush;
       if (done == total) std::cerr << "\n";
     } else if (total && (done * 10 / total != (done - 1) * 10 / total || done == total)) {
       std::cerr << "extract: " << done << "/" << total << " cases\n";

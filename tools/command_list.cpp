@@ -38,7 +38,8 @@ int run_list(const std::vector<std::string>& args) {
     print_entry(entry->name, entry->help, entry->options);
     std::vector<std::string> reads;
     for (const auto layout : entry->traits.images)
-      reads.push_back(core::concat(modalities::crop_layout_modality(layout), " (", modalities::crop_layout_name(layout), ")"));
+      reads.push_back(
+          core::concat(modalities::crop_layout_modality(layout), " (", modalities::crop_layout_name(layout), ")"));
     if (!reads.empty()) {
       std::cout << "      reads the images of " << core::join(reads, ", ") << "\n";
       image_encoders.push_back(entry->name);
@@ -46,8 +47,10 @@ int run_list(const std::vector<std::string>& args) {
   }
   std::cout << "\nfusion methods (experiment.fusion):\n";
   for (const auto& method : fusion::grid_methods())
-    print_entry(method.name, core::concat("[", fusion::method_kind_name(method.kind), "] ", method.help), method.options);
-  std::cout << "\nimage inputs ([images.<modality>] of an experiment config; read by " << core::join(image_encoders, ", ") << "):\n";
+    print_entry(method.name, core::concat("[", fusion::method_kind_name(method.kind), "] ", method.help),
+                method.options);
+  std::cout << "\nimage inputs ([images.<modality>] of an experiment config; read by "
+            << core::join(image_encoders, ", ") << "):\n";
   print_options(experiments::crop_option_specs(), "      ");
   std::cout << "\nheads (any fusion method):\n";
   print_options(fusion::head_option_specs(), "      ");

@@ -22,20 +22,24 @@ int run_predict(const std::vector<std::string>& args) {
       "  mg/   cc, cc_mask, mlo, mlo_mask, laterality.txt\n"
       "  us/   frames (any image names) and mask* images\n"
       "  clinical.csv  a header and one row (er_percent, pr_percent, ki67_percent, age, tumour_size_mm, grade, ...)\n"
-      "image names without suffix; .nii.gz .nii .nrrd .mha .dcm .png ... or a DICOM folder. Any modality may be absent\n"
+      "image names without suffix; .nii.gz .nii .nrrd .mha .dcm .png ... or a DICOM folder. Any modality may be "
+      "absent\n"
       "when the model can do without it.\n"
       "A manifest of several cases without --case-id predicts them all: DIR/<case_id>/ per case and\n"
       "DIR/predictions.csv.\n\noptions");
-  options.add_options()
-      ("model", po::value(&bundle)->required(), "model bundle folder (RUN_DIR/models/<model>)")
-      ("case", po::value(&case_path), "case folder or manifest CSV")
-      ("card", po::bool_switch(&card), "print the model card of the bundle (intended use, training data, performance, calibration, limits) and stop")
-      ("case-id", po::value(&case_id), "the manifest row to predict")
-      ("features", po::value(&features), "a features.csv holding the case (skips extraction)")
-      ("embeddings", po::value(&embeddings)->multitoken(), "CSVs with the case's embedding columns, when the model was trained with [cohort] embeddings")
-      ("out", po::value(&out), "output folder: prediction.json, report.html, case/, features/")
-      ("threads", po::value(&threads)->default_value(threads), "worker threads (cases in parallel for a manifest of several)")
-      ("skip-bad-cases", po::bool_switch(&skip_bad_cases), "a manifest of several cases: leave out (and list in DIR/excluded.csv) the cases that fail");
+  options.add_options()("model", po::value(&bundle)->required(), "model bundle folder (RUN_DIR/models/<model>)")(
+      "case", po::value(&case_path), "case folder or manifest CSV")(
+      "card", po::bool_switch(&card),
+      "print the model card of the bundle (intended use, training data, performance, calibration, limits) and stop")(
+      "case-id", po::value(&case_id), "the manifest row to predict")(
+      "features", po::value(&features), "a features.csv holding the case (skips extraction)")(
+      "embeddings", po::value(&embeddings)->multitoken(),
+      "CSVs with the case's embedding columns, when the model was trained with [cohort] embeddings")(
+      "out", po::value(&out), "output folder: prediction.json, report.html, case/, features/")(
+      "threads", po::value(&threads)->default_value(threads),
+      "worker threads (cases in parallel for a manifest of several)")(
+      "skip-bad-cases", po::bool_switch(&skip_bad_cases),
+      "a manifest of several cases: leave out (and list in DIR/excluded.csv) the cases that fail");
   po::variables_map values;
   if (!parse_options(args, options, values, "vbiopsy predict --model BUNDLE --case PATH --out DIR")) return 0;
   if (card) {
@@ -43,19 +47,27 @@ int run_predict(const std::vector<std::string>& args) {
     return 0;
   }
   if (case_path.empty() || out.empty()) throw core::Error("vbiopsy predict: give --case and --out (or --card)");
-  const experiments::PredictRequest request{bundle, case_path, case_id, features, out, threads,
-                                           std::vector<std::filesystem::path>(embeddings.begin(), embeddings.end())};
+  const experiments::PredictRequest request{bundle,
+                                            case_path,
+                                            case_id,
+                                            features,
+                                            out,
+                                            threads,
+                                            std::vector<std::filesystem::path>(embeddings.begin(), embeddings.end())};
   if (case_id.empty() && experiments::cases_in(case_path) > 1) {
     const auto summary = experiments::predict_cohort(request, skip_bad_cases, std::cerr);
     std::cout << summary.predicted << " cases predicted into " << out << "/predictions.csv (one folder per case)";
-    if (!summary.skipped.empty()) std::cout << "; " << summary.skipped.size() << " left out, listed in " << out << "/excluded.csv";
+    if (!summary.skipped.empty())
+      std::cout << "; " << summary.skipped.size() << " left out, listed in " << out << "/excluded.csv";
     std::cout << "\n";
     return 0;
   }
   const auto prediction = experiments::predict_case(request, std::cerr);
-  std::cout << "case " << prediction["case_id"].get<std::string>() << ": HER2-" << prediction["predicted_class"].get<std::string>()
-            << " (zero " << prediction["probabilities"]["zero"].get<double>() << ", low " << prediction["probabilities"]["low"].get<double>()
-            << ", positive " << prediction["probabilities"]["positive"].get<double>() << "); " << out << "/prediction.json, " << out
+  std::cout << "case " << prediction["case_id"].get<std::string>() << ": HER2-"
+            << prediction["predicted_class"].get<std::string>() << " (zero "
+            << prediction["probabilities"]["zero"].get<double>() << ", low "
+            << prediction["probabilities"]["low"].get<double>() << ", positive "
+            << prediction["probabilities"]["positive"].get<double>() << "); " << out << "/prediction.json, " << out
             << "/report.html\n";
   return 0;
 }

@@ -27,19 +27,22 @@ int run_validate(const std::vector<std::string>& args) {
   std::string manifest, clinical, config;
   unsigned threads = core::default_thread_count();
   po::options_description options("vbiopsy validate");
-  options.add_options()
-      ("manifest", po::value(&manifest)->required(), "cohort manifest CSV")
-      ("clinical", po::value(&clinical), "clinical CSV joined by case_id (default: clinical.csv beside the manifest)")
-      ("config", po::value(&config), "extraction settings INI: also check everything `vbiopsy extract` with them needs (mask labels, "
-                                     "DCE phases for kinetics and Tofts, habitat maps)")
-      ("threads", po::value(&threads)->default_value(threads), "worker threads");
+  options.add_options()("manifest", po::value(&manifest)->required(), "cohort manifest CSV")(
+      "clinical", po::value(&clinical), "clinical CSV joined by case_id (default: clinical.csv beside the manifest)")(
+      "config", po::value(&config),
+      "extraction settings INI: also check everything `vbiopsy extract` with them needs (mask labels, "
+      "DCE phases for kinetics and Tofts, habitat maps)")("threads", po::value(&threads)->default_value(threads),
+                                                          "worker threads");
   po::variables_map values;
-  if (!parse_options(args, options, values, "vbiopsy validate --manifest M [--clinical C] [--config extract.ini]")) return 0;
+  if (!parse_options(args, options, values, "vbiopsy validate --manifest M [--clinical C] [--config extract.ini]"))
+    return 0;
 
-  auto reading = datasets::read_cohort(manifest, clinical.empty() ? std::nullopt : std::optional<std::filesystem::path>(clinical));
+  auto reading =
+      datasets::read_cohort(manifest, clinical.empty() ? std::nullopt : std::optional<std::filesystem::path>(clinical));
   auto problems = reading.problems;
-  const auto loaders = config.empty() ? modalities::plain_loaders()
-                                      : extraction::extraction_loaders(extraction::read_cohort_extraction_settings(config));
+  const auto loaders = config.empty()
+                           ? modalities::plain_loaders()
+                           : extraction::extraction_loaders(extraction::read_cohort_extraction_settings(config));
   const auto checks = modalities::check_cases(reading.cohort, threads, loaders);
   std::vector<std::string> warnings = datasets::clinical_unit_warnings(reading.cohort);
   for (size_t i = 0; i < checks.size(); ++i) {
@@ -50,15 +53,17 @@ int run_validate(const std::vector<std::string>& args) {
   size_t counts[3] = {0, 0, 0}, mri = 0, mg = 0, us = 0;
   std::vector<std::string> indeterminate;
   for (const auto& c : reading.cohort.cases) {
-    if (c.label.her2) ++counts[static_cast<int>(*c.label.her2)];
-    else indeterminate.push_back(c.case_id);
+    if (c.label.her2)
+      ++counts[static_cast<int>(*c.label.her2)];
+    else
+      indeterminate.push_back(c.case_id);
     mri += c.mri.has_value();
     mg += c.mammography.has_value();
     us += c.ultrasound.has_value();
   }
-  std::cout << manifest << ": " << reading.cohort.cases.size() << " cases (HER2-zero " << counts[0]
-            << ", HER2-low " << counts[1] << ", HER2-positive " << counts[2] << "); MRI " << mri
-            << ", mammography " << mg << ", ultrasound " << us << "\n";
+  std::cout << manifest << ": " << reading.cohort.cases.size() << " cases (HER2-zero " << counts[0] << ", HER2-low "
+            << counts[1] << ", HER2-positive " << counts[2] << "); MRI " << mri << ", mammography " << mg
+            << ", ultrasound " << us << "\n";
   if (!indeterminate.empty()) {
     std::cout << indeterminate.size() << " indeterminate (IHC 2+ without ISH), excluded from training:";
     for (auto& id : indeterminate) std::cout << " " << id;

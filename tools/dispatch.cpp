@@ -16,8 +16,10 @@ namespace {
 
 void usage(std::ostream& out, const std::vector<Command>& commands) {
   out << "vbiopsy - virtual biopsy of HER2 status (zero / low / positive) from MG, US, MRI and clinical data\n\n"
-         "usage: vbiopsy <command> [options]     (vbiopsy <command> --help for its options; vbiopsy --version)\n\ncommands:\n";
-  for (const auto& c : commands) out << "  " << c.name << std::string(12 - std::string(c.name).size(), ' ') << c.help << "\n";
+         "usage: vbiopsy <command> [options]     (vbiopsy <command> --help for its options; vbiopsy "
+         "--version)\n\ncommands:\n";
+  for (const auto& c : commands)
+    out << "  " << c.name << std::string(12 - std::string(c.name).size(), ' ') << c.help << "\n";
 }
 
 // Replaces this process by vbiopsy-learn from the same folder, with the same arguments (argv[0]
@@ -52,9 +54,11 @@ int dispatch(int argc, char** argv, const std::vector<Command>& commands) {
     try {
       return c.run(args);
     } catch (const std::bad_alloc&) {
-      std::cerr << "vbiopsy " << name << ": error: out of memory: an allocation failed although image sizes and settings are "
-                << "checked against the memory budget (VBIOPSY_MEMORY_BUDGET_MB, default half the physical memory), so the machine "
-                << "has less free memory than that: free memory or set a lower budget, and rerun (finished work is reused)\n";
+      std::cerr
+          << "vbiopsy " << name << ": error: out of memory: an allocation failed although image sizes and settings are "
+          << "checked against the memory budget (VBIOPSY_MEMORY_BUDGET_MB, default half the physical memory), so the "
+             "machine "
+          << "has less free memory than that: free memory or set a lower budget, and rerun (finished work is reused)\n";
       return 1;
     } catch (const std::exception& e) {
       std::cerr << "vbiopsy " << name << ": error: " << e.what() << "\n";

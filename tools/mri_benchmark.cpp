@@ -60,8 +60,10 @@ Study large_case() {
     core::Image phase(g);
     for (size_t i = 0; i < phase.voxels.size(); ++i) {
       const int h = habitat[i];
-      const double e = h == 1 ? 1.1 * (1 - std::exp(-t / 70)) : h == 2 ? 1.6 * (1 - std::exp(-t / 35)) * (1 - 0.0012 * t)
-                     : h == 3 ? 0.35 * t / 300 : 0.1 * t / 300;
+      const double e = h == 1   ? 1.1 * (1 - std::exp(-t / 70))
+                       : h == 2 ? 1.6 * (1 - std::exp(-t / 35)) * (1 - 0.0012 * t)
+                       : h == 3 ? 0.35 * t / 300
+                                : 0.1 * t / 300;
       phase.voxels[i] = float(400 * (1 + e) + rng.normal(0, 8));
     }
     s.dce.push_back(std::move(phase));
@@ -90,7 +92,8 @@ void pipeline(benchmark::State& state, const Study& study, const mri::HabitatMod
     const auto kinetics = mri::compute_kinetics(study.dce, study.times);
     const auto t2 = mri::resample_to_grid(study.t2, study.dce[0].geometry);
     const auto adc = mri::fit_adc(study.dwi, study.b);
-    const auto voxels = mri::case_voxels("case", {&kinetics.wash_in, &kinetics.wash_out, &kinetics.ser, &adc.adc}, study.tumour);
+    const auto voxels =
+        mri::case_voxels("case", {&kinetics.wash_in, &kinetics.wash_out, &kinetics.ser, &adc.adc}, study.tumour);
     const auto labels = mri::apply_habitat_model(model, voxels, options);
     size_t features = 0;
     for (int h = 1; h <= model.habitats(); ++h) {
@@ -109,7 +112,8 @@ mri::HabitatModel model_from(const std::vector<Study>& studies) {
   for (size_t i = 0; i < studies.size(); ++i) {
     const auto k = mri::compute_kinetics(studies[i].dce, studies[i].times);
     const auto adc = mri::fit_adc(studies[i].dwi, studies[i].b);
-    training.push_back(mri::case_voxels("c" + std::to_string(i), {&k.wash_in, &k.wash_out, &k.ser, &adc.adc}, studies[i].tumour));
+    training.push_back(
+        mri::case_voxels("c" + std::to_string(i), {&k.wash_in, &k.wash_out, &k.ser, &adc.adc}, studies[i].tumour));
   }
   return mri::fit_habitat_model(training, {});
 }

@@ -88,7 +88,12 @@ void BM_Brain1PyRadiomicsDefault(benchmark::State& state) {
 double fastest(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
 
 BENCHMARK(BM_Brain1PyRadiomicsDefault)->Unit(benchmark::kMillisecond)->ComputeStatistics("min", fastest);
-BENCHMARK(BM_Brain1PyRadiomicsAllFilters)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond)->ComputeStatistics("min", fastest);
+BENCHMARK(BM_Brain1PyRadiomicsAllFilters)
+    ->Arg(1)
+    ->Arg(2)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond)
+    ->ComputeStatistics("min", fastest);
 BENCHMARK(BM_Brain1PyRadiomicsDefaultFamilies)->Unit(benchmark::kMillisecond)->ComputeStatistics("min", fastest);
 BENCHMARK(BM_Brain1AllIbsiFamilies)->Unit(benchmark::kMillisecond)->ComputeStatistics("min", fastest);
 

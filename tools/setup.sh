@@ -3,7 +3,7 @@
 # configure and build once (later runs reuse the build), then run the demo or the test suite.
 #   bash tools/setup.sh demo     # synthetic cohort -> validation -> feature extraction -> ablation run -> one prediction -> every recipe
 #   bash tools/setup.sh recipes  # the recipes alone, on the cohort of an earlier demo
-#   bash tools/setup.sh test     # the whole GoogleTest suite through ctest, then every fuzz target for 20 s
+#   bash tools/setup.sh test     # the style check, the whole GoogleTest suite through ctest, then every fuzz target for 20 s
 #   bash tools/setup.sh sanitize # the whole suite built with AddressSanitizer + UndefinedBehaviorSanitizer
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +14,8 @@ packages=(cmake ninja-build g++ ccache pkg-config
           libqhull-dev libfftw3-dev libssl-dev libxgboost-dev libopenblas0-openmp
           dcmtk      # dsrdump, dcmdump: the tests read the DICOM SR predict writes with DCMTK's own tools
           chromium   # chromium: the test that renders report.html headless
-          clang libclang-rt-14-dev)  # libFuzzer and the sanitizers: the readers' fuzz targets (tools/fuzz.sh)
+          clang libclang-rt-14-dev   # libFuzzer and the sanitizers: the readers' fuzz targets (tools/fuzz.sh)
+          clang-format)              # the style check of the tests (tools/format.sh --check)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -76,6 +77,7 @@ case "${1:-}" in
     run_recipes "$out"
     ;;
   test)
+    bash tools/format.sh --check
     ctest --test-dir build --output-on-failure -j "$jobs"
     bash tools/fuzz.sh "${VBIOPSY_FUZZ_SECONDS:-20}"  # every reader's fuzz target, sanitised: a new crash fails the tests
     ;;

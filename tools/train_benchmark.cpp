@@ -47,7 +47,8 @@ double cnn2d_samples_per_second(int steps) {
   cnn.fusion = "early";
   MultimodalModel model(cnn);
   const int64_t batch = 32;
-  const Batch images{{{torch::randn({batch, 1, 1, 128, 128}), {}}}, torch::ones({batch, 1}, torch::kBool),
+  const Batch images{{{torch::randn({batch, 1, 1, 128, 128}), {}}},
+                     torch::ones({batch, 1}, torch::kBool),
                      torch::arange(batch, torch::kInt64) % 3};
   return samples_per_second(model, images, steps);
 }
@@ -55,7 +56,8 @@ double cnn2d_samples_per_second(int steps) {
 // Attention fusion over four precomputed 64-wide embeddings, batch 64.
 double attention_samples_per_second(int steps) {
   ModelSpec attention;
-  for (const char* name : {"clinical", "mg", "mri", "us"}) attention.modalities.push_back({name, "precomputed", {}, {64}});
+  for (const char* name : {"clinical", "mg", "mri", "us"})
+    attention.modalities.push_back({name, "precomputed", {}, {64}});
   attention.fusion = "attention";
   MultimodalModel model(attention);
   const int64_t batch = 64;

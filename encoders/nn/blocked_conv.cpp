@@ -51,7 +51,8 @@ struct Geometry {
   memory::desc any_weights_desc() const { return {weights, memory::data_type::f32, Tag::any}; }
   std::vector<int64_t> key() const {
     std::vector<int64_t> k{src_blocked, block};
-    for (const auto* dims : {&src, &weights, &strides, &padding_l, &padding_r}) k.insert(k.end(), dims->begin(), dims->end());
+    for (const auto* dims : {&src, &weights, &strides, &padding_l, &padding_r})
+      k.insert(k.end(), dims->begin(), dims->end());
     return k;
   }
 };
@@ -62,8 +63,9 @@ Geometry geometry_of(torch::IntArrayRef x, bool x_blocked, torch::IntArrayRef we
   const int64_t spatial = static_cast<int64_t>(weight.size()) - 2;
   TORCH_CHECK(spatial == 2 || spatial == 3, "blocked convolution is 2D or 3D, got weight ", weight);
   TORCH_CHECK(is_channel_block(block), "blocked convolution: channel block ", block, ", expected 8 or 16");
-  TORCH_CHECK(static_cast<int64_t>(x.size()) == (x_blocked ? spatial + 3 : spatial + 2), "blocked convolution: input ", x,
-              x_blocked ? " is not blocked [N,C/B,spatial...,B]" : " is not [N,C,spatial...]", " for weight ", weight);
+  TORCH_CHECK(static_cast<int64_t>(x.size()) == (x_blocked ? spatial + 3 : spatial + 2), "blocked convolution: input ",
+              x, x_blocked ? " is not blocked [N,C/B,spatial...,B]" : " is not [N,C,spatial...]", " for weight ",
+              weight);
   TORCH_CHECK(!x_blocked || x.back() == block, "blocked convolution: input ", x, " does not end in a block of ", block,
               " channels");
   TORCH_CHECK(weight[0] % block == 0, "blocked convolution: ", weight[0], " output channels are not a multiple of ",
@@ -112,11 +114,10 @@ struct Primitives {
   }
   const dnnl::convolution_backward_weights::primitive_desc& weights_pd() {
     if (!weights_pd_) {
-      weights_pd_.emplace(
-          dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, geometry.src_desc(),
-                                                   geometry.any_weights_desc(), geometry.dst_desc(), geometry.strides,
-                                                   geometry.padding_l, geometry.padding_r),
-          cpu_engine(), forward_pd);
+      weights_pd_.emplace(dnnl::convolution_backward_weights::desc(
+                              dnnl::algorithm::convolution_direct, geometry.src_desc(), geometry.any_weights_desc(),
+                              geometry.dst_desc(), geometry.strides, geometry.padding_l, geometry.padding_r),
+                          cpu_engine(), forward_pd);
       weights_.emplace(*weights_pd_);
     }
     return *weights_pd_;
@@ -219,9 +220,9 @@ class BlockedConvolutionFunction : public torch::autograd::Function<BlockedConvo
   static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
     const auto saved = ctx->get_saved_variables();
     const auto &input = saved[0], &weight = saved[1];
-    const Geometry g =
-        geometry_of(input.sizes(), ctx->saved_data["x_blocked"].toBool(), weight.sizes(), ctx->saved_data["stride"].toInt(),
-                    ctx->saved_data["padding"].toInt(), ctx->saved_data["block"].toInt());
+    const Geometry g = geometry_of(input.sizes(), ctx->saved_data["x_blocked"].toBool(), weight.sizes(),
+                                   ctx->saved_data["stride"].toInt(), ctx->saved_data["padding"].toInt(),
+                                   ctx->saved_data["block"].toInt());
     const auto grad = grad_outputs[0].contiguous();
     torch::Tensor grad_input, grad_weight;
     std::lock_guard<std::mutex> lock(primitives_mutex);
@@ -238,8 +239,9 @@ class BlockedConvolutionFunction : public torch::autograd::Function<BlockedConvo
       const auto produced = p.weights_pd().diff_weights_desc();
       grad_weight = torch::empty_like(weight);
       const bool plain = produced == g.plain_weights_desc();
-      const auto target = plain ? grad_weight
-                                : torch::empty({static_cast<int64_t>(produced.get_size() / sizeof(float))}, weight.options());
+      const auto target =
+          plain ? grad_weight
+                : torch::empty({static_cast<int64_t>(produced.get_size() / sizeof(float))}, weight.options());
       p.weights().execute(cpu_stream(), {{DNNL_ARG_SRC, wrap(g.src_desc(), input)},
                                          {DNNL_ARG_DIFF_DST, wrap(g.dst_desc(), grad)},
                                          {DNNL_ARG_DIFF_WEIGHTS, wrap(produced, target)}});
@@ -278,8 +280,8 @@ int64_t native_channel_block(int dims, int64_t width) {
 }
 
 torch::Tensor unblock_channels(const torch::Tensor& blocked) {
-  TORCH_CHECK(blocked.dim() >= 3 && is_channel_block(blocked.size(-1)), "not a blocked [N,C/B,...,B] tensor: ",
-              blocked.sizes());
+  TORCH_CHECK(blocked.dim() >= 3 && is_channel_block(blocked.size(-1)),
+              "not a blocked [N,C/B,...,B] tensor: ", blocked.sizes());
   // [N, C/B, S..., B] -> [N, C/B, B, S...] -> [N, C, S...]
   auto moved = blocked.movedim(-1, 2);
   std::vector<int64_t> shape{blocked.size(0), blocked.size(1) * blocked.size(-1)};

@@ -123,7 +123,9 @@ class ClinicalEncoder : public Encoder {
  public:
   static constexpr const char* kName = "clinical";
   static constexpr const char* kHelp =
-      "clinical variables [N,F] (ER/PR percentage and status, Ki-67, age, size, grade, nodes, multifocality, menopause and histology one-hot, any table column [columns] clinical names; NaN = missing) -> learned missing embeddings + indicators -> MLP";
+      "clinical variables [N,F] (ER/PR percentage and status, Ki-67, age, size, grade, nodes, multifocality, menopause "
+      "and histology one-hot, any table column [columns] clinical names; NaN = missing) -> learned missing embeddings "
+      "+ indicators -> MLP";
   static std::vector<core::OptionSpec> option_specs();
   ClinicalEncoder(const core::ResolvedOptions& options, const std::vector<int64_t>& sample_shape);
   torch::Tensor forward(const EncoderInput& input) override;

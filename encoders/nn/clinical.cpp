@@ -3,7 +3,9 @@
 namespace vbiopsy::encoders {
 
 std::vector<core::OptionSpec> ClinicalEncoder::option_specs() {
-  return {{"hidden", "32", "hidden width"}, {"embedding", "16", "embedding size"}, {"dropout", "0.1", "dropout probability"}};
+  return {{"hidden", "32", "hidden width"},
+          {"embedding", "16", "embedding size"},
+          {"dropout", "0.1", "dropout probability"}};
 }
 
 ClinicalEncoder::ClinicalEncoder(const core::ResolvedOptions& options, const std::vector<int64_t>& shape)

@@ -3,7 +3,9 @@
 namespace vbiopsy::encoders {
 
 std::vector<core::OptionSpec> Cnn2dEncoder::option_specs() {
-  return {{"width", "16", "channels of the first stage (doubling per stage); a multiple of 8 (16 on AVX-512) trains in oneDNN's blocked layout, faster"},
+  return {{"width", "16",
+           "channels of the first stage (doubling per stage); a multiple of 8 (16 on AVX-512) trains in oneDNN's "
+           "blocked layout, faster"},
           {"stages", "3", "ResNet stages"},
           {"blocks", "1", "basic blocks per stage"},
           {"groups", "8", "GroupNorm groups"},

@@ -82,8 +82,9 @@ void backward_case(const Shape& s, int64_t n, const float* grad, const float* x,
   // With a residual, the masked gradient is its gradient: stored, then read instead of recomputed.
   for (int64_t b = 0; b < s.blocks; ++b) {
     const int64_t tile = s.tile(n, b);
-    kernels::gradient_sums(s.block, grad + tile, x + tile, y + tile, relu, grad_residual ? grad_residual + tile : nullptr,
-                           s.positions, &ds[b * s.block], &db[b * s.block]);
+    kernels::gradient_sums(s.block, grad + tile, x + tile, y + tile, relu,
+                           grad_residual ? grad_residual + tile : nullptr, s.positions, &ds[b * s.block],
+                           &db[b * s.block]);
   }
   std::vector<float> a(C), b_coefficient(C), k(C);
   for (int64_t g = 0; g < s.groups; ++g) {
@@ -203,8 +204,8 @@ class GroupNormAddActFunction : public torch::autograd::Function<GroupNormAddAct
 
 torch::Tensor blocked_group_norm_act(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                                      const torch::Tensor& residual, int64_t groups, bool relu, double eps) {
-  TORCH_CHECK(x.dim() >= 3 && is_channel_block(x.size(-1)), "blocked group norm expects [N,C/B,spatial...,B], B = 8 or 16, got ",
-              x.sizes());
+  TORCH_CHECK(x.dim() >= 3 && is_channel_block(x.size(-1)),
+              "blocked group norm expects [N,C/B,spatial...,B], B = 8 or 16, got ", x.sizes());
   TORCH_CHECK(x.scalar_type() == torch::kFloat && weight.scalar_type() == torch::kFloat,
               "blocked group norm is float only, got ", x.scalar_type());
   const int64_t channels = x.size(1) * x.size(-1);

@@ -103,26 +103,34 @@ VBIOPSY_INLINE void input_gradient_impl(const float* a, const float* b, const fl
 // Each entry point holds both block sizes' loops, so one clone per instruction set serves both.
 VBIOPSY_CLONES void shifted_moments(int64_t block, const float* x, int64_t positions, const float* shift, double* sums,
                                     double* squares) {
-  if (block == 16) shifted_moments_impl<16>(x, positions, shift, sums, squares);
-  else shifted_moments_impl<8>(x, positions, shift, sums, squares);
+  if (block == 16)
+    shifted_moments_impl<16>(x, positions, shift, sums, squares);
+  else
+    shifted_moments_impl<8>(x, positions, shift, sums, squares);
 }
 
 VBIOPSY_CLONES void normalise(int64_t block, const float* x, const float* residual, const float* scale,
                               const float* shift, bool relu, float* y, int64_t positions) {
-  if (block == 16) normalise_impl<16>(x, residual, scale, shift, relu, y, positions);
-  else normalise_impl<8>(x, residual, scale, shift, relu, y, positions);
+  if (block == 16)
+    normalise_impl<16>(x, residual, scale, shift, relu, y, positions);
+  else
+    normalise_impl<8>(x, residual, scale, shift, relu, y, positions);
 }
 
 VBIOPSY_CLONES void gradient_sums(int64_t block, const float* grad, const float* x, const float* y, bool relu,
                                   float* masked_out, int64_t positions, double* sum_gx, double* sum_g) {
-  if (block == 16) gradient_sums_impl<16>(grad, x, y, relu, masked_out, positions, sum_gx, sum_g);
-  else gradient_sums_impl<8>(grad, x, y, relu, masked_out, positions, sum_gx, sum_g);
+  if (block == 16)
+    gradient_sums_impl<16>(grad, x, y, relu, masked_out, positions, sum_gx, sum_g);
+  else
+    gradient_sums_impl<8>(grad, x, y, relu, masked_out, positions, sum_gx, sum_g);
 }
 
 VBIOPSY_CLONES void input_gradient(int64_t block, const float* a, const float* b, const float* k, const float* grad,
                                    const float* x, const float* y, bool relu, float* out, int64_t positions) {
-  if (block == 16) input_gradient_impl<16>(a, b, k, grad, x, y, relu, out, positions);
-  else input_gradient_impl<8>(a, b, k, grad, x, y, relu, out, positions);
+  if (block == 16)
+    input_gradient_impl<16>(a, b, k, grad, x, y, relu, out, positions);
+  else
+    input_gradient_impl<8>(a, b, k, grad, x, y, relu, out, positions);
 }
 
 }  // namespace vbiopsy::encoders::group_norm_kernels

@@ -14,7 +14,8 @@ HabitatEncoder::HabitatEncoder(const core::ResolvedOptions& options, const std::
     : embedding_(options.integer("embedding")) {
   require_rank(kName, shape, 2, "[H,F] (habitats x features, padded to the largest count)");
   const int64_t hidden = options.integer("hidden");
-  item_ = register_module("item", Mlp(MlpOptions(shape[1], hidden).hidden(hidden).dropout(options.probability("dropout"))));
+  item_ =
+      register_module("item", Mlp(MlpOptions(shape[1], hidden).hidden(hidden).dropout(options.probability("dropout"))));
   pool_ = register_module("pool", AttentionPool(hidden, hidden));
   out_ = register_module("out", torch::nn::Linear(hidden, embedding_));
 }

@@ -40,8 +40,8 @@ AttentionPoolImpl::AttentionPoolImpl(int64_t dim, int64_t hidden) {
 std::tuple<torch::Tensor, torch::Tensor> AttentionPoolImpl::forward(const torch::Tensor& items,
                                                                     const torch::Tensor& mask) {
   TORCH_CHECK(items.dim() == 3, "attention pooling expects items [N,K,D], got ", items.sizes());
-  TORCH_CHECK(mask.sizes() == items.sizes().slice(0, 2), "attention pooling expects mask [N,K] = ",
-              items.sizes().slice(0, 2), ", got ", mask.sizes());
+  TORCH_CHECK(mask.sizes() == items.sizes().slice(0, 2),
+              "attention pooling expects mask [N,K] = ", items.sizes().slice(0, 2), ", got ", mask.sizes());
   auto scores = score_->forward(torch::tanh(project_->forward(items))).squeeze(-1);  // [N, K]
   scores = scores.masked_fill(mask.logical_not(), -1e9);
   // A case with no item present must not get weights from padding: zero them explicitly.
@@ -67,18 +67,25 @@ SelfAttentionImpl::SelfAttentionImpl(int64_t dim, int64_t heads, double dropout)
   out_->bias.zero_();
 }
 
-std::tuple<torch::Tensor, torch::Tensor> SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& key_padding_mask) {
+std::tuple<torch::Tensor, torch::Tensor> SelfAttentionImpl::forward(const torch::Tensor& x,
+                                                                    const torch::Tensor& key_padding_mask) {
   TORCH_CHECK(x.dim() == 3, "self-attention expects [L,N,E], got ", x.sizes());
   const int64_t length = x.size(0), n = x.size(1), dim = x.size(2), head_dim = dim / heads_;
   // [L, N, 3E] (E = heads x head_dim) -> three [N*heads, L, head_dim]
-  const auto qkv = in_->forward(x).view({length, n, 3, heads_, head_dim}).permute({2, 1, 3, 0, 4}).reshape({3, n * heads_, length, head_dim});
+  const auto qkv = in_->forward(x)
+                       .view({length, n, 3, heads_, head_dim})
+                       .permute({2, 1, 3, 0, 4})
+                       .reshape({3, n * heads_, length, head_dim});
   const auto q = qkv[0] * (1.0 / std::sqrt(static_cast<double>(head_dim))), k = qkv[1], v = qkv[2];
   const bool short_sequence = length <= 32;
   auto scores = short_sequence ? (q.unsqueeze(2) * k.unsqueeze(1)).sum(-1) : torch::matmul(q, k.transpose(1, 2));
   if (key_padding_mask.defined()) {
-    TORCH_CHECK(key_padding_mask.sizes() == torch::IntArrayRef({n, length}), "key padding mask must be [N,L] = [", n, ",",
-                length, "], got ", key_padding_mask.sizes());
-    const auto mask = key_padding_mask.to(torch::kBool).view({n, 1, 1, length}).expand({n, heads_, 1, length}).reshape({n * heads_, 1, length});
+    TORCH_CHECK(key_padding_mask.sizes() == torch::IntArrayRef({n, length}), "key padding mask must be [N,L] = [", n,
+                ",", length, "], got ", key_padding_mask.sizes());
+    const auto mask = key_padding_mask.to(torch::kBool)
+                          .view({n, 1, 1, length})
+                          .expand({n, heads_, 1, length})
+                          .reshape({n * heads_, 1, length});
     scores = scores.masked_fill(mask, -std::numeric_limits<float>::infinity());
   }
   const auto weights = torch::softmax(scores, -1);  // [N*heads, L, L]
@@ -92,11 +99,10 @@ TransformerLayerImpl::TransformerLayerImpl(const TransformerLayerOptions& option
   norm1_ = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({options.dim()})));
   norm2_ = register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({options.dim()})));
   attention_ = register_module("attention", SelfAttention(options.dim(), options.heads(), options.dropout()));
-  feedforward_ = register_module(
-      "feedforward",
-      torch::nn::Sequential(torch::nn::Linear(options.dim(), options.feedforward()), torch::nn::GELU(),
-                            torch::nn::Dropout(options.dropout()),
-                            torch::nn::Linear(options.feedforward(), options.dim())));
+  feedforward_ =
+      register_module("feedforward", torch::nn::Sequential(torch::nn::Linear(options.dim(), options.feedforward()),
+                                                           torch::nn::GELU(), torch::nn::Dropout(options.dropout()),
+                                                           torch::nn::Linear(options.feedforward(), options.dim())));
   dropout_ = register_module("dropout", torch::nn::Dropout(options.dropout()));
 }
 
@@ -120,11 +126,13 @@ class TrunkConv {
             int64_t stride, int64_t block)
       : stride_(stride), padding_(kernel / 2), block_(block) {
     if (dims == 2) {
-      auto conv = torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding_).bias(false));
+      auto conv =
+          torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding_).bias(false));
       weight_ = conv->weight;
       module_ = torch::nn::AnyModule(owner.register_module(name, conv));
     } else {
-      auto conv = torch::nn::Conv3d(torch::nn::Conv3dOptions(in, out, kernel).stride(stride).padding(padding_).bias(false));
+      auto conv =
+          torch::nn::Conv3d(torch::nn::Conv3dOptions(in, out, kernel).stride(stride).padding(padding_).bias(false));
       weight_ = conv->weight;
       module_ = torch::nn::AnyModule(owner.register_module(name, conv));
     }
@@ -188,10 +196,10 @@ TORCH_MODULE(Stem);
 ResNetImpl::ResNetImpl(const ResNetOptions& options, int dims) : dims_(dims) {
   TORCH_CHECK(dims == 2 || dims == 3, "ResNet trunk is 2D or 3D, got ", dims);
   // Every stage's channels are the width times a power of two, so the width's block fits them all.
-  block_ = options.channel_block() < 0 ? native_channel_block(dims, options.width())
-                                       : options.channel_block();
-  TORCH_CHECK(block_ == 0 || (is_channel_block(block_) && options.width() % block_ == 0), "ResNet trunk: channel block ",
-              block_, " for width ", options.width(), ", expected 0, or 8 or 16 dividing the width");
+  block_ = options.channel_block() < 0 ? native_channel_block(dims, options.width()) : options.channel_block();
+  TORCH_CHECK(block_ == 0 || (is_channel_block(block_) && options.width() % block_ == 0),
+              "ResNet trunk: channel block ", block_, " for width ", options.width(),
+              ", expected 0, or 8 or 16 dividing the width");
   body_ = torch::nn::Sequential();
   int64_t channels = options.width();
   body_->push_back(Stem(dims, options.in_channels(), channels, options.groups(), block_));
@@ -228,8 +236,8 @@ torch::Tensor unit_maximum(const torch::Tensor& maps) {
 
 torch::Tensor items_present(const torch::Tensor& item_mask, int64_t n, int64_t k) {
   if (!item_mask.defined()) return torch::ones({n, k}, torch::kBool);
-  TORCH_CHECK(item_mask.dim() == 2 && item_mask.size(0) == n && item_mask.size(1) == k,
-              "item mask must be [N,K] = [", n, ",", k, "], got ", item_mask.sizes());
+  TORCH_CHECK(item_mask.dim() == 2 && item_mask.size(0) == n && item_mask.size(1) == k, "item mask must be [N,K] = [",
+              n, ",", k, "], got ", item_mask.sizes());
   return item_mask.to(torch::kBool);
 }
 }  // namespace vbiopsy::encoders

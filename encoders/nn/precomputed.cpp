@@ -29,14 +29,16 @@ torch::Tensor PrecomputedEncoder::forward(const EncoderInput& input) {
 PrecomputedEmbeddings read_precomputed_embeddings(const std::filesystem::path& path) {
   const auto table = core::read_csv(path);
   if (table.header.size() < 2 || core::to_lower(core::trim(table.header[0])) != "case_id")
-    core::fail(path.string(), ": expected a header `case_id,<feature columns>`, got '", core::join(table.header, ","), "'");
+    core::fail(path.string(), ": expected a header `case_id,<feature columns>`, got '", core::join(table.header, ","),
+               "'");
   PrecomputedEmbeddings out;
   out.columns.assign(table.header.begin() + 1, table.header.end());
   for (size_t r = 0; r < table.rows.size(); ++r) {
     const auto& row = table.rows[r];
     const std::string case_id = core::trim(row[0]);
     if (case_id.empty()) core::fail(path.string(), ":", table.line_of_row(r), ": empty case_id");
-    if (out.by_case.count(case_id)) core::fail(path.string(), ":", table.line_of_row(r), ": case '", case_id, "' appears twice");
+    if (out.by_case.count(case_id))
+      core::fail(path.string(), ":", table.line_of_row(r), ": case '", case_id, "' appears twice");
     std::vector<float> values;
     values.reserve(out.columns.size());
     for (size_t c = 1; c < row.size(); ++c) {

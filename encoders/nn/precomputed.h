@@ -10,7 +10,7 @@
 namespace vbiopsy::encoders {
 
 struct PrecomputedEmbeddings {
-  std::vector<std::string> columns;                  // feature names, in file order
+  std::vector<std::string> columns;                   // feature names, in file order
   std::map<std::string, std::vector<float>> by_case;  // case_id -> values
 };
 

@@ -33,7 +33,8 @@ modalities::CropLayout image_layout(const std::string& encoder, const std::strin
   std::vector<std::string> reads;
   for (const auto layout : entry.traits.images) {
     if (modalities::crop_layout_modality(layout) == modality) return layout;
-    reads.push_back(core::concat(modalities::crop_layout_modality(layout), " (", modalities::crop_layout_name(layout), ")"));
+    reads.push_back(
+        core::concat(modalities::crop_layout_modality(layout), " (", modalities::crop_layout_name(layout), ")"));
   }
   core::fail("encoder '", encoder, "' cannot read the images of modality '", modality, "'; it reads ",
              reads.empty() ? std::string("feature vectors only") : "the images of " + core::join(reads, ", "));
@@ -44,11 +45,14 @@ void require_rank(const char* encoder, const std::vector<int64_t>& sample_shape,
   for (auto size : sample_shape) positive = positive && size > 0;
   if (sample_shape.size() != rank || !positive)
     core::fail("encoder '", encoder, "' expects one case's input as ", layout, ", got shape [",
-               core::join([&] {
-                 std::vector<std::string> parts;
-                 for (auto size : sample_shape) parts.push_back(std::to_string(size));
-                 return parts;
-               }(), ","), "]");
+               core::join(
+                   [&] {
+                     std::vector<std::string> parts;
+                     for (auto size : sample_shape) parts.push_back(std::to_string(size));
+                     return parts;
+                   }(),
+                   ","),
+               "]");
 }
 
 }  // namespace vbiopsy::encoders

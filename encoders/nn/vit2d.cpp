@@ -23,13 +23,15 @@ Vit2dEncoder::Vit2dEncoder(const core::ResolvedOptions& options, const std::vect
   if (dim % options.integer("heads") != 0)
     core::fail("encoder 'vit2d': option 'dim' = ", dim, " must be a multiple of 'heads' = ", options.integer("heads"));
   const int64_t tokens = (shape[2] / patch) * (shape[3] / patch);
-  patches_ = register_module("patches", torch::nn::Conv2d(torch::nn::Conv2dOptions(shape[1], dim, patch).stride(patch)));
+  patches_ =
+      register_module("patches", torch::nn::Conv2d(torch::nn::Conv2dOptions(shape[1], dim, patch).stride(patch)));
   class_token_ = register_parameter("class_token", torch::zeros({1, 1, dim}));
   positions_ = register_parameter("positions", torch::randn({tokens + 1, 1, dim}) * 0.02);
   for (int64_t i = 0; i < options.integer("depth"); ++i)
-    layers_.push_back(register_module(
-        "layer" + std::to_string(i),
-        TransformerLayer(TransformerLayerOptions(dim, options.integer("heads")).feedforward(2 * dim).dropout(options.probability("dropout")))));
+    layers_.push_back(register_module("layer" + std::to_string(i),
+                                      TransformerLayer(TransformerLayerOptions(dim, options.integer("heads"))
+                                                           .feedforward(2 * dim)
+                                                           .dropout(options.probability("dropout")))));
   norm_ = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})));
   out_ = register_module("out", torch::nn::Linear(dim, embedding_));
 }
@@ -73,7 +75,9 @@ torch::Tensor Vit2dEncoder::saliency() const {
   const auto& s = input_shape_;  // [N, S, C, H, W]
   const int64_t patch = patches_->options.kernel_size()->at(0);
   const auto grid = rollout.select(1, 0).slice(1, 1).reshape({-1, 1, s[3] / patch, s[4] / patch});
-  const auto up = F::interpolate(grid, F::InterpolateFuncOptions().size(std::vector<int64_t>{s[3], s[4]}).mode(torch::kBilinear).align_corners(false));
+  const auto up = F::interpolate(
+      grid,
+      F::InterpolateFuncOptions().size(std::vector<int64_t>{s[3], s[4]}).mode(torch::kBilinear).align_corners(false));
   return unit_maximum(up.view({s[0], s[1], s[3], s[4]}));
 }
 

@@ -15,8 +15,8 @@ struct ExtractionSettings {
   int label = kAnyLabel;  // the mask value of the region; kAnyLabel (0): every non-zero voxel
   std::string segment;    // a DICOM Segmentation's segment chosen by its SegmentLabel (instead of label)
   DiscretisationSettings discretisation;
-  // Families to compute: "morph", "shape2d" (single-slice regions only), "li", "stats", "ih", "ivh", "glcm", "glrlm", "glszm", "gldzm",
-  // "ngtdm", "ngldm". Empty: all.
+  // Families to compute: "morph", "shape2d" (single-slice regions only), "li", "stats", "ih", "ivh", "glcm", "glrlm",
+  // "glszm", "gldzm", "ngtdm", "ngldm". Empty: all.
   std::set<std::string> families;
   // Image types: the original and any filtered images. Filtered images get the intensity and
   // texture families (not morphology, 2D shape or local intensity), their columns prefixed with the
@@ -41,7 +41,6 @@ struct ExtractionSettings {
   unsigned threads = 1;
 };
 
-FeatureList extract_features(const core::Image& image, const core::Mask& mask,
-                             const ExtractionSettings& settings);
+FeatureList extract_features(const core::Image& image, const core::Mask& mask, const ExtractionSettings& settings);
 
 }  // namespace vbiopsy::encoders::radiomics

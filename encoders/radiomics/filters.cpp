@@ -33,7 +33,7 @@ std::vector<double> low_pass(const std::string& wavelet) {
   if (wavelet == "haar") return {0.7071067811865476, 0.7071067811865476};
   if (wavelet == "coif1")
     return {-0.01565572813546454, -0.0727326195128539, 0.38486484686420286,
-            0.8525720202122554,  0.3378976624578092,  -0.0727326195128539};
+            0.8525720202122554,   0.3378976624578092,  -0.0727326195128539};
   core::fail("wavelet '", wavelet, "' is not supported; use haar or coif1");
 }
 
@@ -144,8 +144,8 @@ using Images = std::vector<std::pair<std::string, core::Image>>;
 // Every filter as a task that makes its images on the voxels of `box` (the whole image, or a
 // region's bounding box), reading around the box only as far as its values there depend on. The
 // tasks reference `image`, `box` and `s`, which must outlive them.
-std::vector<std::function<Images()>> filter_tasks(const core::Image& image, const VoxelBox& box, const FilterSettings& s,
-                                                  std::vector<std::string>* skipped) {
+std::vector<std::function<Images()>> filter_tasks(const core::Image& image, const VoxelBox& box,
+                                                  const FilterSettings& s, std::vector<std::string>* skipped) {
   const auto& g = image.geometry;
   std::vector<std::function<Images()>> tasks;
   for (double sigma : s.log_sigma_mm) {
@@ -195,7 +195,8 @@ std::vector<std::function<Images()>> filter_tasks(const core::Image& image, cons
   };
   if (s.square) point_filter("square", [max_abs](double x) { return std::pow(x / std::sqrt(max_abs), 2); });
   if (s.square_root)
-    point_filter("squareroot", [max_abs](double x) { return x >= 0 ? std::sqrt(x * max_abs) : -std::sqrt(-x * max_abs); });
+    point_filter("squareroot",
+                 [max_abs](double x) { return x >= 0 ? std::sqrt(x * max_abs) : -std::sqrt(-x * max_abs); });
   if (s.logarithm) {
     const double log_max = std::log(max_abs + 1);
     point_filter("logarithm", [max_abs, log_max](double x) {
@@ -231,7 +232,8 @@ core::Image gradient_magnitude(const core::Image& image) {
   return from_itk(filter->GetOutput(), image.geometry);
 }
 
-std::vector<std::pair<std::string, core::Image>> stationary_wavelet(const core::Image& image, const std::string& wavelet) {
+std::vector<std::pair<std::string, core::Image>> stationary_wavelet(const core::Image& image,
+                                                                    const std::string& wavelet) {
   const auto low = low_pass(wavelet);
   const auto high = high_pass(low);
   const auto& g = image.geometry;
@@ -249,7 +251,8 @@ std::vector<std::pair<std::string, core::Image>> stationary_wavelet(const core::
   std::array<std::vector<double>, 2> along_x;
   std::array<std::vector<double>, 4> along_xy;
   for (int hx = 0; hx < 2; ++hx) along_x[size_t(hx)] = filter_axis(data, padded, 0, hx ? high : low);
-  for (int k = 0; k < 4; ++k) along_xy[size_t(k)] = filter_axis(along_x[size_t(k >> 1)], padded, 1, (k & 1) ? high : low);
+  for (int k = 0; k < 4; ++k)
+    along_xy[size_t(k)] = filter_axis(along_x[size_t(k >> 1)], padded, 1, (k & 1) ? high : low);
   for (int code = 0; code < 8; ++code) {
     const bool hx = code & 4, hy = code & 2, hz = code & 1;
     if (flat_z && hz) continue;
@@ -275,9 +278,10 @@ void for_each_image_type(const core::Image& image, const FilterSettings& s,
     for (const auto& [name, filtered] : task()) visit(name, filtered);
 }
 
-void for_each_image_type(const core::Image& image, const core::Mask& region, const FilterSettings& s,
-                         const std::function<void(size_t, const std::string&, const core::Image&, const core::Mask&)>& visit,
-                         std::vector<std::string>* skipped, unsigned threads) {
+void for_each_image_type(
+    const core::Image& image, const core::Mask& region, const FilterSettings& s,
+    const std::function<void(size_t, const std::string&, const core::Image&, const core::Mask&)>& visit,
+    std::vector<std::string>* skipped, unsigned threads) {
   const std::string mismatch = core::describe_grid_mismatch(image.geometry, region.geometry);
   if (!mismatch.empty()) core::fail("mask does not match the image grid: ", mismatch);
   if (!s.any_filter()) {
@@ -303,8 +307,10 @@ void for_each_image_type(const core::Image& image, const core::Mask& region, con
     for (const auto& named : task_images) images.push_back(&named);
   const size_t first = s.original ? 1 : 0;
   core::parallel_for(images.size() + first, threads, [&](size_t k) {
-    if (k < first) visit(0, "original", image, region);
-    else visit(k, images[k - first]->first, images[k - first]->second, region_part);
+    if (k < first)
+      visit(0, "original", image, region);
+    else
+      visit(k, images[k - first]->first, images[k - first]->second, region_part);
   });
 }
 

@@ -41,13 +41,15 @@ void for_each_image_type(const core::Image& image, const FilterSettings& setting
 // within 1e-7 relative); point filters still scale by the whole image's largest magnitude. With
 // threads > 1 the filters, then the visits, run concurrently (visit must be safe to call so; keep
 // results by `order` and they do not depend on the thread count).
-void for_each_image_type(const core::Image& image, const core::Mask& region, const FilterSettings& settings,
-                         const std::function<void(size_t, const std::string&, const core::Image&, const core::Mask&)>& visit,
-                         std::vector<std::string>* skipped = nullptr, unsigned threads = 1);
+void for_each_image_type(
+    const core::Image& image, const core::Mask& region, const FilterSettings& settings,
+    const std::function<void(size_t, const std::string&, const core::Image&, const core::Mask&)>& visit,
+    std::vector<std::string>* skipped = nullptr, unsigned threads = 1);
 
 // The single filters, exposed for tests.
 core::Image laplacian_of_gaussian(const core::Image& image, double sigma_mm);
-std::vector<std::pair<std::string, core::Image>> stationary_wavelet(const core::Image& image, const std::string& wavelet);
+std::vector<std::pair<std::string, core::Image>> stationary_wavelet(const core::Image& image,
+                                                                    const std::string& wavelet);
 core::Image gradient_magnitude(const core::Image& image);
 
 }  // namespace vbiopsy::encoders::radiomics

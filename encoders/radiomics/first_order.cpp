@@ -12,8 +12,8 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // The statistics shared by the intensity-based and the histogram families, in IBSI's order.
 struct Moments {
-  double mean, variance, skewness, kurtosis, median, minimum, p10, p90, maximum, iqr, range, mad,
-      rmad, medad, cov, qcod;
+  double mean, variance, skewness, kurtosis, median, minimum, p10, p90, maximum, iqr, range, mad, rmad, medad, cov,
+      qcod;
 };
 
 Moments moments(std::vector<double> v) {
@@ -122,10 +122,14 @@ FeatureList intensity_histogram(const Roi& roi) {
   int max_at = 1, min_at = 1;
   for (int i = 1; i <= ng; ++i) {
     double g;
-    if (ng == 1) g = 0;
-    else if (i == 1) g = counts[2] - counts[1];
-    else if (i == ng) g = counts[ng] - counts[ng - 1];
-    else g = (counts[i + 1] - counts[i - 1]) / 2.0;
+    if (ng == 1)
+      g = 0;
+    else if (i == 1)
+      g = counts[2] - counts[1];
+    else if (i == ng)
+      g = counts[ng] - counts[ng - 1];
+    else
+      g = (counts[i + 1] - counts[i - 1]) / 2.0;
     if (g > max_gradient) max_gradient = g, max_at = i;
     if (g < min_gradient) min_gradient = g, min_at = i;
   }
@@ -197,7 +201,9 @@ FeatureList local_intensity(const core::Image& image, const Roi& roi) {
   const auto& g = image.geometry;
   long reach[3];
   for (int a = 0; a < 3; ++a) reach[a] = static_cast<long>(std::floor(radius / g.spacing[a]));
-  struct Run { long dy, dz, half_width; };
+  struct Run {
+    long dy, dz, half_width;
+  };
   std::vector<Run> runs;
   for (long dz = -reach[2]; dz <= reach[2]; ++dz)
     for (long dy = -reach[1]; dy <= reach[1]; ++dy) {
@@ -220,7 +226,8 @@ FeatureList local_intensity(const core::Image& image, const Roi& roi) {
     for (long y = 0; y < by; ++y) {
       double* row = &prefix[size_t((bx + 1) * (y + by * z))];
       for (long x = 0; x < bx; ++x)
-        row[x + 1] = row[x] + image.voxels[size_t(x + lo[0]) + g.size[0] * (size_t(y + lo[1]) + g.size[1] * size_t(z + lo[2]))];
+        row[x + 1] =
+            row[x] + image.voxels[size_t(x + lo[0]) + g.size[0] * (size_t(y + lo[1]) + g.size[1] * size_t(z + lo[2]))];
     }
   auto sphere_mean = [&](long cx, long cy, long cz) {
     double sum = 0, count = 0;

@@ -49,8 +49,8 @@ std::vector<double> features(const Glcm& m, double ng_norm) {
   const int ng = m.ng;
   const double total = m.total();
   std::vector<double> px(ng + 1, 0.0), py(ng + 1, 0.0), pdiff(ng, 0.0), psum(2 * ng + 1, 0.0);
-  double joint_max = 0, mu = 0, entropy = 0, asm_ = 0, contrast = 0, dissimilarity = 0, id = 0, idn = 0,
-         idm = 0, idmn = 0, autocorrelation = 0;
+  double joint_max = 0, mu = 0, entropy = 0, asm_ = 0, contrast = 0, dissimilarity = 0, id = 0, idn = 0, idm = 0,
+         idmn = 0, autocorrelation = 0;
   for (int i = 1; i <= ng; ++i)
     for (int j = 1; j <= ng; ++j) {
       const double p = m.counts[size_t(i - 1) * ng + (j - 1)] / total;
@@ -118,9 +118,11 @@ std::vector<double> features(const Glcm& m, double ng_norm) {
   const double correlation = var_x > 0 && var_y > 0 ? covariance / std::sqrt(var_x * var_y) : nan;
   const double info1 = std::max(hx, hy) > 0 ? (entropy - hxy1) / std::max(hx, hy) : nan;
   const double info2 = std::sqrt(std::max(0.0, 1 - std::exp(-2 * (hxy2 - entropy))));
-  return {joint_max, mu, joint_var, entropy, diff_avg, diff_var, diff_entropy, sum_avg, sum_var,
-          sum_entropy, asm_, contrast, dissimilarity, id, idn, idm, idmn, inverse_variance, correlation,
-          autocorrelation, tendency, shade, prominence, info1, info2};
+  return {joint_max, mu,           joint_var,        entropy,     diff_avg,
+          diff_var,  diff_entropy, sum_avg,          sum_var,     sum_entropy,
+          asm_,      contrast,     dissimilarity,    id,          idn,
+          idm,       idmn,         inverse_variance, correlation, autocorrelation,
+          tendency,  shade,        prominence,       info1,       info2};
 }
 
 // Maximal correlation coefficient: square root of the second largest eigenvalue of
@@ -145,7 +147,8 @@ double maximal_correlation(const Glcm& m) {
   Eigen::MatrixXd a(long(rows.size()), long(columns.size()));
   for (size_t r = 0; r < rows.size(); ++r)
     for (size_t c = 0; c < columns.size(); ++c)
-      a(long(r), long(c)) = m.counts[size_t(rows[r]) * m.ng + columns[c]] / total / std::sqrt(px[rows[r]] * py[columns[c]]);
+      a(long(r), long(c)) =
+          m.counts[size_t(rows[r]) * m.ng + columns[c]] / total / std::sqrt(px[rows[r]] * py[columns[c]]);
   const Eigen::MatrixXd s = a * a.transpose();
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(s, Eigen::EigenvaluesOnly);
   const auto& eigenvalues = solver.eigenvalues();  // ascending
@@ -191,9 +194,10 @@ FeatureList glcm_features(const Roi& roi, const Aggregations& only) {
                " GB; use fewer bins");
   FeatureList out;
   const PaddedLevels grid(roi);
-  aggregate_directional(roi, out, "glcm", glcm_names(), only, Glcm(roi.levels),
-                        [&](const Offset& d, long z) { return count(roi, grid, d, z); },
-                        [&](const Glcm& m) { return features(m, roi.levels); });
+  aggregate_directional(
+      roi, out, "glcm", glcm_names(), only, Glcm(roi.levels),
+      [&](const Offset& d, long z) { return count(roi, grid, d, z); },
+      [&](const Glcm& m) { return features(m, roi.levels); });
   return out;
 }
 

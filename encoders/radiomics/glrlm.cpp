@@ -53,8 +53,9 @@ const FeatureNames& glrlm_names() {
 FeatureList glrlm_features(const Roi& roi, const Aggregations& only) {
   FeatureList out;
   const PaddedLevels grid(roi);
-  aggregate_directional(roi, out, "glrlm", glrlm_names(), only, CountMatrix{},
-                        [&](const Offset& d, long z) { return runs(roi, grid, d, z); }, size_matrix_features);
+  aggregate_directional(
+      roi, out, "glrlm", glrlm_names(), only, CountMatrix{},
+      [&](const Offset& d, long z) { return runs(roi, grid, d, z); }, size_matrix_features);
   return out;
 }
 

@@ -121,7 +121,8 @@ Triangles triangulate_config(int config) {
       const auto in = corner(inside(a) ? a : b), out = corner(inside(a) ? b : a);
       for (int k = 0; k < 3; ++k) outward[size_t(k)] += out[size_t(k)] - in[size_t(k)];
     }
-    if (normal[0] * outward[0] + normal[1] * outward[1] + normal[2] * outward[2] < 0) std::reverse(loop.begin() + 1, loop.end());
+    if (normal[0] * outward[0] + normal[1] * outward[1] + normal[2] * outward[2] < 0)
+      std::reverse(loop.begin() + 1, loop.end());
     triangulate_loop(loop, __builtin_popcount(unsigned(config)) <= 4, triangles);
   }
   return triangles;
@@ -146,7 +147,8 @@ const std::array<Triangles, 256>& case_table(MeshStyle style) {
     for (int config = 0; config < 256; ++config) t[size_t(config)] = triangulate(config, s);
     return t;
   };
-  static const std::array<Triangles, 256> closed = build(MeshStyle::kClosed), pyradiomics = build(MeshStyle::kPyRadiomics);
+  static const std::array<Triangles, 256> closed = build(MeshStyle::kClosed),
+                                          pyradiomics = build(MeshStyle::kPyRadiomics);
   return style == MeshStyle::kClosed ? closed : pyradiomics;
 }
 
@@ -181,12 +183,14 @@ Mesh mesh_of_mask(const std::vector<uint8_t>& mask, const std::array<size_t, 3>&
     for (size_t y = 0; y < size[1]; ++y)
       for (size_t x = 0; x < size[0]; ++x)
         padded[(x + 1) + p[0] * ((y + 1) + p[1] * (z + 1))] = mask[x + size[0] * (y + size[1] * z)] != 0;
-  const size_t corner_offset[8] = {0, 1, p[0], p[0] + 1, p[0] * p[1], p[0] * p[1] + 1, p[0] * p[1] + p[0], p[0] * p[1] + p[0] + 1};
+  const size_t corner_offset[8] = {
+      0, 1, p[0], p[0] + 1, p[0] * p[1], p[0] * p[1] + 1, p[0] * p[1] + p[0], p[0] * p[1] + p[0] + 1};
   const auto& table = case_table(style);
   Mesh mesh;
   // Vertices: the midpoint of every inside-outside pair of neighbouring voxels, in mm (unpadded),
   // and on the lattice of doubled padded voxel indices.
-  if (std::max({p[0], p[1], p[2]}) >= (size_t(1) << 19)) core::fail("mask of ", size[0], "x", size[1], "x", size[2], " voxels is too large for a mesh");
+  if (std::max({p[0], p[1], p[2]}) >= (size_t(1) << 19))
+    core::fail("mask of ", size[0], "x", size[1], "x", size[2], " voxels is too large for a mesh");
   std::vector<std::array<uint32_t, 3>> lattice;
   for (size_t z = 0; z < p[2]; ++z)
     for (size_t y = 0; y < p[1]; ++y)
@@ -222,7 +226,8 @@ Mesh mesh_of_mask(const std::vector<uint8_t>& mask, const std::array<size_t, 3>&
         for (const auto& t : table[size_t(config)]) {
           const auto a = point(t[0]), b = point(t[1]), c = point(t[2]);
           signed_volume += (a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0]) +
-                            a[2] * (b[0] * c[1] - b[1] * c[0])) / 6.0;
+                            a[2] * (b[0] * c[1] - b[1] * c[0])) /
+                           6.0;
           const double u[3] = {b[0] - a[0], b[1] - a[1], b[2] - a[2]};
           const double v[3] = {c[0] - a[0], c[1] - a[1], c[2] - a[2]};
           const double n[3] = {u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]};

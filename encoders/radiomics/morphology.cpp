@@ -40,9 +40,7 @@ Hull convex_hull(const std::vector<std::array<double, 3>>& points) {
     hull.volume = qh->totvol;
     hull.area = qh->totarea;
     vertexT* vertex;
-    FORALLvertices {
-      hull.points.push_back({vertex->point[0], vertex->point[1], vertex->point[2]});
-    }
+    FORALLvertices { hull.points.push_back({vertex->point[0], vertex->point[1], vertex->point[2]}); }
   }
   qh_freeqhull(qh, !qh_ALL);
   int long_left = 0, short_left = 0;
@@ -146,32 +144,25 @@ FeatureList morphology(const Roi& roi, bool with_autocorrelation, Mesh* mesh_out
 
   auto f = [](const char* name, const char* id, double value) { return Feature{"morph", name, id, "", value}; };
   const double sphere = std::cbrt(36 * M_PI * v * v);
-  return {f("volume_mesh", "RNU0", v),
-          f("volume_voxel_counting", "YEKZ", morph_count * voxel_volume),
-          f("surface_area_mesh", "C0JK", a),
-          f("surface_to_volume_ratio", "2PR5", a / v),
-          f("compactness_1", "SKGS", v / (std::sqrt(M_PI) * std::pow(a, 1.5))),
-          f("compactness_2", "BQWJ", 36 * M_PI * v * v / (a * a * a)),
-          f("spherical_disproportion", "KRCK", a / sphere),
-          f("sphericity", "QCFX", sphere / a),
-          f("asphericity", "25C7", std::cbrt(a * a * a / (36 * M_PI * v * v)) - 1),
-          f("centre_of_mass_shift", "KLMA", com_shift),
-          f("maximum_3d_diameter", "L0JK", diameter),
-          f("major_axis_length", "TDIC", 4 * std::sqrt(l_major)),
-          f("minor_axis_length", "P9VJ", 4 * std::sqrt(l_minor)),
-          f("least_axis_length", "7J51", 4 * std::sqrt(l_least)),
-          f("elongation", "Q3CK", l_major > 0 ? std::sqrt(l_minor / l_major) : kNaN),
-          f("flatness", "N17B", l_major > 0 ? std::sqrt(l_least / l_major) : kNaN),
-          f("volume_density_axis_aligned_bounding_box", "PBX1", v / aabb_volume),
-          f("area_density_axis_aligned_bounding_box", "R59B", a / aabb_area),
-          // A flat region (one slice thick) has no enclosing ellipsoid volume: NaN, not infinity.
-          f("volume_density_approximate_enclosing_ellipsoid", "6BDE", aee_volume > 0 ? v / aee_volume : kNaN),
-          f("area_density_approximate_enclosing_ellipsoid", "RDD2", aee_volume > 0 ? a / aee_area : kNaN),
-          f("volume_density_convex_hull", "R3ER", v / hull.volume),
-          f("area_density_convex_hull", "7T7F", a / hull.area),
-          f("integrated_intensity", "99N0", intensity_sum / roi_count * v),
-          f("moran_s_i_index", "N365", moran),
-          f("geary_s_c_measure", "NPT7", geary)};
+  return {
+      f("volume_mesh", "RNU0", v), f("volume_voxel_counting", "YEKZ", morph_count * voxel_volume),
+      f("surface_area_mesh", "C0JK", a), f("surface_to_volume_ratio", "2PR5", a / v),
+      f("compactness_1", "SKGS", v / (std::sqrt(M_PI) * std::pow(a, 1.5))),
+      f("compactness_2", "BQWJ", 36 * M_PI * v * v / (a * a * a)), f("spherical_disproportion", "KRCK", a / sphere),
+      f("sphericity", "QCFX", sphere / a), f("asphericity", "25C7", std::cbrt(a * a * a / (36 * M_PI * v * v)) - 1),
+      f("centre_of_mass_shift", "KLMA", com_shift), f("maximum_3d_diameter", "L0JK", diameter),
+      f("major_axis_length", "TDIC", 4 * std::sqrt(l_major)), f("minor_axis_length", "P9VJ", 4 * std::sqrt(l_minor)),
+      f("least_axis_length", "7J51", 4 * std::sqrt(l_least)),
+      f("elongation", "Q3CK", l_major > 0 ? std::sqrt(l_minor / l_major) : kNaN),
+      f("flatness", "N17B", l_major > 0 ? std::sqrt(l_least / l_major) : kNaN),
+      f("volume_density_axis_aligned_bounding_box", "PBX1", v / aabb_volume),
+      f("area_density_axis_aligned_bounding_box", "R59B", a / aabb_area),
+      // A flat region (one slice thick) has no enclosing ellipsoid volume: NaN, not infinity.
+      f("volume_density_approximate_enclosing_ellipsoid", "6BDE", aee_volume > 0 ? v / aee_volume : kNaN),
+      f("area_density_approximate_enclosing_ellipsoid", "RDD2", aee_volume > 0 ? a / aee_area : kNaN),
+      f("volume_density_convex_hull", "R3ER", v / hull.volume), f("area_density_convex_hull", "7T7F", a / hull.area),
+      f("integrated_intensity", "99N0", intensity_sum / roi_count * v), f("moran_s_i_index", "N365", moran),
+      f("geary_s_c_measure", "NPT7", geary)};
 }
 
 }  // namespace vbiopsy::encoders::radiomics

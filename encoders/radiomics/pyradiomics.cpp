@@ -23,8 +23,8 @@ namespace vbiopsy::encoders::radiomics {
 namespace {
 
 // The features of `ibsi` in `aggregation` that PyRadiomics computes, under its names.
-void add_mapped(FeatureList& out, const std::string& type, const char* cls, const FeatureList& ibsi, const std::string& aggregation,
-                const FeatureNames& names) {
+void add_mapped(FeatureList& out, const std::string& type, const char* cls, const FeatureList& ibsi,
+                const std::string& aggregation, const FeatureNames& names) {
   for (const auto& f : ibsi) {
     if (f.aggregation != aggregation) continue;
     const auto name = std::find_if(names.begin(), names.end(), [&](const FeatureName& n) { return f.name == n.ibsi; });
@@ -69,7 +69,8 @@ double max_in_plane_distance(const std::vector<std::array<double, 3>>& vertices,
   for (size_t first = 0; first < candidates.size();) {
     size_t last = first;
     std::vector<std::array<double, 2>> points;
-    while (last < candidates.size() && candidates[last].first == candidates[first].first) points.push_back(candidates[last++].second);
+    while (last < candidates.size() && candidates[last].first == candidates[first].first)
+      points.push_back(candidates[last++].second);
     const auto hull = hull_2d(std::move(points));
     for (size_t i = 0; i < hull.size(); ++i)
       for (size_t j = i + 1; j < hull.size(); ++j)
@@ -123,12 +124,14 @@ std::pair<core::Image, core::Mask> resample_pyradiomics(const core::Image& image
             hi[a] = std::max(hi[a], p[a]);
           }
         }
-  if (lo[0] > hi[0]) core::fail("label ", label, " does not occur in the mask, which holds the values ", mask_values_text(mask));
+  if (lo[0] > hi[0])
+    core::fail("label ", label, " does not occur in the mask, which holds the values ", mask_values_text(mask));
   core::Geometry out = g;
   std::array<double, 3> origin_index{}, size{}, spacings{};
   for (int a = 0; a < 3; ++a) {
     if (!std::isfinite(new_spacing[size_t(a)]) || new_spacing[size_t(a)] < 0)
-      core::fail("resampledPixelSpacing ", new_spacing[size_t(a)], " mm must be finite and not negative (0 keeps the axis)");
+      core::fail("resampledPixelSpacing ", new_spacing[size_t(a)],
+                 " mm must be finite and not negative (0 keeps the axis)");
     const double spacing = new_spacing[size_t(a)] > 0 ? new_spacing[size_t(a)] : g.spacing[a];
     const double ratio = g.spacing[a] / spacing;
     const double extent = hi[a] - lo[a] + 1;  // bounding box size in voxels
@@ -146,12 +149,18 @@ std::pair<core::Image, core::Mask> resample_pyradiomics(const core::Image& image
   require_resampling_budget(size, spacings);
   for (int a = 0; a < 3; ++a) out.size[a] = size_t(size[a]);
   core::Image resampled(out);
-  if (pixel_type == "short") resampled.voxels = resample_as<short>(image, out);
-  else if (pixel_type == "unsigned_short") resampled.voxels = resample_as<unsigned short>(image, out);
-  else if (pixel_type == "int") resampled.voxels = resample_as<int>(image, out);
-  else if (pixel_type == "unsigned_char") resampled.voxels = resample_as<unsigned char>(image, out);
-  else if (pixel_type == "char") resampled.voxels = resample_as<signed char>(image, out);
-  else resampled.voxels = resample_as<float>(image, out);
+  if (pixel_type == "short")
+    resampled.voxels = resample_as<short>(image, out);
+  else if (pixel_type == "unsigned_short")
+    resampled.voxels = resample_as<unsigned short>(image, out);
+  else if (pixel_type == "int")
+    resampled.voxels = resample_as<int>(image, out);
+  else if (pixel_type == "unsigned_char")
+    resampled.voxels = resample_as<unsigned char>(image, out);
+  else if (pixel_type == "char")
+    resampled.voxels = resample_as<signed char>(image, out);
+  else
+    resampled.voxels = resample_as<float>(image, out);
   // The mask by nearest neighbour, as PyRadiomics does.
   using Nearest = itk::NearestNeighborInterpolateImageFunction<itk::Image<uint8_t, 3>, double>;
   core::Mask resampled_mask(out);
@@ -178,7 +187,9 @@ void discretise_bin_count(Roi& roi, int bins) {
 
 void discretise_like_pyradiomics(Roi& roi, const ExtractionSettings& s) {
   switch (s.discretisation.method) {
-    case Discretisation::kFixedBinNumber: discretise_bin_count(roi, s.discretisation.bin_number); return;
+    case Discretisation::kFixedBinNumber:
+      discretise_bin_count(roi, s.discretisation.bin_number);
+      return;
     case Discretisation::kFixedBinSize: {
       DiscretisationSettings d;
       d.method = Discretisation::kFixedBinSize;
@@ -187,14 +198,16 @@ void discretise_like_pyradiomics(Roi& roi, const ExtractionSettings& s) {
       discretise(roi, d);
       return;
     }
-    case Discretisation::kNone: core::fail("PyRadiomics always discretises: give binWidth or binCount");
+    case Discretisation::kNone:
+      core::fail("PyRadiomics always discretises: give binWidth or binCount");
   }
 }
 
 // firstorder and the texture classes of one (original or filtered) image, with PyRadiomics' names.
 void add_intensity_and_texture(const Roi& roi, const ExtractionSettings& s, const std::string& type, FeatureList& out) {
   const std::string zone_aggregation = s.force_2d ? "2.5D" : "3D";
-  const std::string run_aggregation = s.force_2d ? "2.5D, direction-merged" : (s.merge_directions ? "3D, merged" : "3D, averaged");
+  const std::string run_aggregation =
+      s.force_2d ? "2.5D, direction-merged" : (s.merge_directions ? "3D, merged" : "3D, averaged");
   // firstorder
   const auto values = roi.roi_intensities();
   std::map<std::string, double> st;
@@ -204,7 +217,9 @@ void add_intensity_and_texture(const Roi& roi, const ExtractionSettings& s, cons
   double energy = 0;
   for (double x : values) energy += (x + s.voxel_array_shift) * (x + s.voxel_array_shift);
   const double voxel_volume = roi.spacing[0] * roi.spacing[1] * roi.spacing[2];
-  auto first = [&](const char* name, const char* id, double v) { out.push_back({type, std::string("firstorder_") + name, id, "", v}); };
+  auto first = [&](const char* name, const char* id, double v) {
+    out.push_back({type, std::string("firstorder_") + name, id, "", v});
+  };
   first("Energy", "", energy);
   first("TotalEnergy", "", energy * voxel_volume);
   first("Entropy", "", ih["discretised_intensity_entropy"]);
@@ -225,14 +240,16 @@ void add_intensity_and_texture(const Roi& roi, const ExtractionSettings& s, cons
   first("Uniformity", "BJ5W", ih["discretised_intensity_uniformity"]);
 
   // glcm: the 13 directions averaged, plus MCC
-  auto glcm = glcm_with_mcc(roi, s.force_2d ? GlcmAggregation::kInPlaneDirectionsAveraged
-                                           : (s.merge_directions ? GlcmAggregation::kMerged3d : GlcmAggregation::kAveraged3d));
+  auto glcm =
+      glcm_with_mcc(roi, s.force_2d ? GlcmAggregation::kInPlaneDirectionsAveraged
+                                    : (s.merge_directions ? GlcmAggregation::kMerged3d : GlcmAggregation::kAveraged3d));
   // A flat region leaves correlation and IMC1 undefined (IBSI: NaN); PyRadiomics reports 1 and 0.
   const auto& names = glcm_names();
   for (size_t k = 0; k < names.size() && k < glcm.size(); ++k) {
     if (std::isnan(glcm[k]) && names[k].ibsi == std::string("correlation")) glcm[k] = 1;
     if (std::isnan(glcm[k]) && names[k].ibsi == std::string("information_correlation_1")) glcm[k] = 0;
-    if (names[k].pyradiomics) out.push_back(Feature{type, std::string("glcm_") + names[k].pyradiomics, "", "", glcm[k]});
+    if (names[k].pyradiomics)
+      out.push_back(Feature{type, std::string("glcm_") + names[k].pyradiomics, "", "", glcm[k]});
   }
   if (glcm.size() > names.size()) out.push_back(Feature{type, "glcm_MCC", "", "", glcm[names.size()]});
 
@@ -257,7 +274,8 @@ FeatureList pyradiomics_features(const core::Image& input, const core::Mask& mas
     image = &prepared;
   }
   if (!s.resampled_spacing.empty()) {
-    std::tie(prepared, resampled_mask) = resample_pyradiomics(*image, mask, s.label, s.resampled_spacing, s.pad_distance, stored_pixel_type);
+    std::tie(prepared, resampled_mask) =
+        resample_pyradiomics(*image, mask, s.label, s.resampled_spacing, s.pad_distance, stored_pixel_type);
     image = &prepared;
     region = &resampled_mask;
   }
@@ -271,7 +289,9 @@ FeatureList pyradiomics_features(const core::Image& input, const core::Mask& mas
   const FeatureList morph = morphology(roi, /*with_autocorrelation=*/false, &mesh, MeshStyle::kPyRadiomics);
   std::map<std::string, double> m;
   for (auto& f : morph) m[f.name] = f.value;
-  auto shape = [&](const char* name, double v) { out.push_back({"original", std::string("shape_") + name, "", "", v}); };
+  auto shape = [&](const char* name, double v) {
+    out.push_back({"original", std::string("shape_") + name, "", "", v});
+  };
   // IBSI's axes use the sample covariance of the voxel centres, PyRadiomics' the population one.
   const double voxels = m["volume_voxel_counting"] / (roi.spacing[0] * roi.spacing[1] * roi.spacing[2]);
   const double population = voxels > 1 ? std::sqrt((voxels - 1) / voxels) : 1.0;
@@ -296,20 +316,22 @@ FeatureList pyradiomics_features(const core::Image& input, const core::Mask& mas
   // One feature list per image type, joined in order whatever the thread count.
   std::mutex guard;
   std::map<size_t, FeatureList> by_type;
-  for_each_image_type(*image, *region, s.filters, [&](size_t order, const std::string& type, const core::Image& typed,
-                                                     const core::Mask& typed_region) {
-    FeatureList features;
-    if (type == "original") {
-      add_intensity_and_texture(roi, s, type, features);
-    } else {
-      Roi filtered = extract_roi(typed, typed_region, s.label);
-      filtered.in_roi = roi.in_roi;  // the same re-segmented region
-      discretise_like_pyradiomics(filtered, s);
-      add_intensity_and_texture(filtered, s, type, features);
-    }
-    const std::lock_guard<std::mutex> lock(guard);
-    by_type[order] = std::move(features);
-  }, nullptr, s.threads);
+  for_each_image_type(
+      *image, *region, s.filters,
+      [&](size_t order, const std::string& type, const core::Image& typed, const core::Mask& typed_region) {
+        FeatureList features;
+        if (type == "original") {
+          add_intensity_and_texture(roi, s, type, features);
+        } else {
+          Roi filtered = extract_roi(typed, typed_region, s.label);
+          filtered.in_roi = roi.in_roi;  // the same re-segmented region
+          discretise_like_pyradiomics(filtered, s);
+          add_intensity_and_texture(filtered, s, type, features);
+        }
+        const std::lock_guard<std::mutex> lock(guard);
+        by_type[order] = std::move(features);
+      },
+      nullptr, s.threads);
   for (auto& [order, features] : by_type) out.insert(out.end(), features.begin(), features.end());
   return out;
 }

@@ -12,7 +12,6 @@
 
 namespace vbiopsy::encoders::radiomics {
 
-
 // Features of the classes PyRadiomics enables by default: shape (shape2D for one slice),
 // firstorder, glcm, glrlm, glszm, ngtdm, gldm, for the original and each filtered image. Column
 // names are PyRadiomics' ("original_glcm_Idmn", "wavelet-LLH_firstorder_Mean"): family is the image

@@ -31,8 +31,8 @@ class CoefficientSource : public itk::RecursiveGaussianImageFilter<FloatImage, F
     SetOrder(order);
     SetNormalizeAcrossScale(true);
     SetUp(spacing);
-    return {m_N0, m_N1, m_N2, m_N3, m_D1, m_D2, m_D3, m_D4, m_M1, m_M2, m_M3, m_M4,
-            m_BN1, m_BN2, m_BN3, m_BN4, m_BM1, m_BM2, m_BM3, m_BM4};
+    return {m_N0, m_N1, m_N2,  m_N3,  m_D1,  m_D2,  m_D3,  m_D4,  m_M1,  m_M2,
+            m_M3, m_M4, m_BN1, m_BN2, m_BN3, m_BN4, m_BM1, m_BM2, m_BM3, m_BM4};
   }
 };
 
@@ -41,7 +41,8 @@ constexpr size_t kLanes = 8;  // lines filtered together: independent recursions
 // RecursiveSeparableImageFilter::FilterDataArray, operation for operation (the border value is
 // assumed to extend to infinity on both sides), on kLanes lines at once: element i of lane l is at
 // [i * kLanes + l]. Each lane's arithmetic is exactly the scalar filter's.
-[[gnu::always_inline]] inline void filter_lines(const Coefficients& c, const double* data, double* out, double* anti, size_t n) {
+[[gnu::always_inline]] inline void filter_lines(const Coefficients& c, const double* data, double* out, double* anti,
+                                                size_t n) {
   constexpr size_t L = kLanes;
   for (size_t l = 0; l < L; ++l) {
     const double first = data[l];
@@ -99,8 +100,8 @@ struct View {
 // other two coordinates lie in `cross` (the axis's own range in `cross` is ignored); `n` is the line
 // length. Lines are taken kLanes at a time along the faster of the other two axes. Compiled for AVX2
 // as well where the processor has it (the same IEEE operations, no fused ones: the same values).
-__attribute__((target_clones("avx2", "default"))) void pass(const Coefficients& c, const View& in, const View& out, size_t n, int axis,
-                                                         const VoxelBox& cross) {
+__attribute__((target_clones("avx2", "default"))) void pass(const Coefficients& c, const View& in, const View& out,
+                                                            size_t n, int axis, const VoxelBox& cross) {
   const size_t a1 = axis == 0 ? 1 : 0, a2 = axis == 2 ? 1 : 2;
   std::vector<double> data(n * kLanes), result(n * kLanes), scratch(n * kLanes);
   std::array<size_t, kLanes> in_start, out_start;
@@ -131,22 +132,26 @@ __attribute__((target_clones("avx2", "default"))) void pass(const Coefficients& 
         }
       } else {
         for (size_t l = 0; l < lanes; ++l)
-          for (size_t i = 0; i < n; ++i) out.data[out_start[l] + i * out_step] = static_cast<float>(result[i * kLanes + l]);
+          for (size_t i = 0; i < n; ++i)
+            out.data[out_start[l] + i * out_step] = static_cast<float>(result[i * kLanes + l]);
       }
     }
 }
 
 }  // namespace
 
-core::Image laplacian_of_gaussian_in(const core::Image& image, double sigma_mm, const VoxelBox& box, const VoxelBox& reach) {
+core::Image laplacian_of_gaussian_in(const core::Image& image, double sigma_mm, const VoxelBox& box,
+                                     const VoxelBox& reach) {
   const auto& g = image.geometry;
   std::array<size_t, 3> size;  // of the part filtered
   VoxelBox inner;              // the box in the part's coordinates
   for (size_t a = 0; a < 3; ++a) {
     if (reach.lo[a] > reach.hi[a] || reach.hi[a] >= g.size[a])
-      core::fail("LoG region [", reach.lo[a], ", ", reach.hi[a], "] along axis ", a, " is outside the image of ", g.size[a], " voxels");
+      core::fail("LoG region [", reach.lo[a], ", ", reach.hi[a], "] along axis ", a, " is outside the image of ",
+                 g.size[a], " voxels");
     if (box.lo[a] > box.hi[a] || box.lo[a] < reach.lo[a] || box.hi[a] > reach.hi[a])
-      core::fail("LoG box [", box.lo[a], ", ", box.hi[a], "] along axis ", a, " is outside [", reach.lo[a], ", ", reach.hi[a], "]");
+      core::fail("LoG box [", box.lo[a], ", ", box.hi[a], "] along axis ", a, " is outside [", reach.lo[a], ", ",
+                 reach.hi[a], "]");
     size[a] = reach.extent(int(a));
     if (size[a] < 4) core::fail("a recursive Gaussian needs at least 4 voxels along axis ", a, "; found ", size[a]);
     inner.lo[a] = box.lo[a] - reach.lo[a];
@@ -166,7 +171,8 @@ core::Image laplacian_of_gaussian_in(const core::Image& image, double sigma_mm, 
     work2.resize(voxels);
   }
   const std::array<size_t, 3> packed{1, size[0], size[0] * size[1]};
-  const View input{const_cast<float*>(&image.at(reach.lo[0], reach.lo[1], reach.lo[2])), {1, g.size[0], g.size[0] * g.size[1]}};
+  const View input{const_cast<float*>(&image.at(reach.lo[0], reach.lo[1], reach.lo[2])),
+                   {1, g.size[0], g.size[0] * g.size[1]}};
   const View first{work1.data(), packed}, second{work2.data(), packed}, third{work1.data(), packed};
   VoxelBox all;
   for (size_t a = 0; a < 3; ++a) all.hi[a] = size[a] - 1;

@@ -18,8 +18,8 @@ core::Mask peritumoral_ring(const core::Mask& tumour, double distance_mm, const 
 core::Mask label_region(const core::Mask& labels, int label);
 
 // A second segmentation for reproducibility (ICC) analysis, as the volume adaptation of image
-// perturbation studies (Zwanenburg et al., Sci Rep 2019): the region grown ("dilate") or shrunk ("erode") by one voxel across
-// faces (6-neighbourhood in 3D, 4 in 2D). May be empty after erosion of a thin region.
+// perturbation studies (Zwanenburg et al., Sci Rep 2019): the region grown ("dilate") or shrunk ("erode") by one voxel
+// across faces (6-neighbourhood in 3D, 4 in 2D). May be empty after erosion of a thin region.
 core::Mask perturbed_segmentation(const core::Mask& region, const std::string& how);
 
 }  // namespace vbiopsy::encoders::radiomics

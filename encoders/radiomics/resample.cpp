@@ -32,16 +32,18 @@ std::vector<float> resample(const core::Geometry& from, const std::vector<float>
 void require_resampling_budget(const std::array<double, 3>& size, const std::array<double, 3>& spacing) {
   // The resampled image, its region's partial-volume fractions and mask, and ITK's own buffers.
   constexpr double kBytesPerVoxel = 4 + 4 + 1 + 8;
-  core::require_within_memory_budget(size[0] * size[1] * size[2] * kBytesPerVoxel,
-                                     core::concat("resampling to ", spacing[0], " x ", spacing[1], " x ", spacing[2],
-                                                  " mm (setting.resampledPixelSpacing), a ", size[0], " x ", size[1], " x ", size[2], " grid,"));
+  core::require_within_memory_budget(
+      size[0] * size[1] * size[2] * kBytesPerVoxel,
+      core::concat("resampling to ", spacing[0], " x ", spacing[1], " x ", spacing[2],
+                   " mm (setting.resampledPixelSpacing), a ", size[0], " x ", size[1], " x ", size[2], " grid,"));
 }
 
 core::Geometry ibsi_resampled_grid(const core::Geometry& grid, const std::array<double, 3>& spacing) {
   core::Geometry out = grid;
   std::array<double, 3> shift{}, size{};
   for (int a = 0; a < 3; ++a) {
-    if (!(spacing[a] > 0) || !std::isfinite(spacing[a])) core::fail("resampled spacing ", spacing[a], " mm must be finite and positive");
+    if (!(spacing[a] > 0) || !std::isfinite(spacing[a]))
+      core::fail("resampled spacing ", spacing[a], " mm must be finite and positive");
     size[a] = std::ceil(double(grid.size[a]) * grid.spacing[a] / spacing[a]);
   }
   require_resampling_budget(size, spacing);
@@ -51,7 +53,8 @@ core::Geometry ibsi_resampled_grid(const core::Geometry& grid, const std::array<
     // Centre alignment: shift (in mm, along index axis a) of the new first voxel centre.
     shift[a] = (grid.spacing[a] * double(grid.size[a] - 1) - spacing[a] * double(out.size[a] - 1)) / 2;
   }
-  out.origin = grid.index_to_physical(shift[0] / grid.spacing[0], shift[1] / grid.spacing[1], shift[2] / grid.spacing[2]);
+  out.origin =
+      grid.index_to_physical(shift[0] / grid.spacing[0], shift[1] / grid.spacing[1], shift[2] / grid.spacing[2]);
   return out;
 }
 

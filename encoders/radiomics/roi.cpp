@@ -39,7 +39,8 @@ void check_mask_label(const core::Mask& mask, int label, const std::string& mask
   for (int v = 1; v < 256; ++v) labels += count[size_t(v)] > 0;
   if (labels == 0) fail(mask_name, ": the mask is empty (every voxel is 0)");
   if (label != kAnyLabel && (label < 1 || label > 255 || count[size_t(label)] == 0))
-    fail(mask_name, ": label ", label, " (setting.label) does not occur in the mask, which holds the values ", mask_values_text(mask));
+    fail(mask_name, ": label ", label, " (setting.label) does not occur in the mask, which holds the values ",
+         mask_values_text(mask));
   if (label == kAnyLabel && labels > 1) {
     std::string values;
     for (int v = 1; v < 256; ++v)
@@ -95,8 +96,8 @@ Roi extract_roi(const core::Image& image, const core::Mask& mask, int label) {
         roi.intensity[i] = image.at(x + lo[0], y + lo[1], z + lo[2]);
         roi.morphological[i] = in_label(mask.at(x + lo[0], y + lo[1], z + lo[2]), label);
         if (roi.morphological[i] && !std::isfinite(roi.intensity[i]))
-          fail("voxel (", x + lo[0], ",", y + lo[1], ",", z + lo[2], ") inside the mask holds ",
-               roi.intensity[i], "; radiomics needs finite intensities");
+          fail("voxel (", x + lo[0], ",", y + lo[1], ",", z + lo[2], ") inside the mask holds ", roi.intensity[i],
+               "; radiomics needs finite intensities");
       }
   roi.in_roi = roi.morphological;
   return roi;
@@ -126,9 +127,12 @@ void resegment(Roi& roi, const std::string& mode, const std::vector<double>& ran
   if (range.empty()) return;
   const double lower = range[0];
   const double upper = range.size() > 1 ? range[1] : INFINITY;
-  if (mode == "sigma") resegment_sigma(roi, lower, upper);
-  else if (mode == "absolute") resegment_range(roi, lower, upper);
-  else fail("re-segmentation mode '", mode, "' is not absolute or sigma");
+  if (mode == "sigma")
+    resegment_sigma(roi, lower, upper);
+  else if (mode == "absolute")
+    resegment_range(roi, lower, upper);
+  else
+    fail("re-segmentation mode '", mode, "' is not absolute or sigma");
 }
 
 void discretise(Roi& roi, const DiscretisationSettings& s) {
@@ -160,8 +164,10 @@ void discretise(Roi& roi, const DiscretisationSettings& s) {
          "); use a larger bin size or fewer bins");
   double lower = lo;
   if (s.method == Discretisation::kFixedBinSize) {
-    if (s.pyradiomics_edges) lower = std::floor(lo / s.bin_size) * s.bin_size;
-    else if (!std::isnan(s.bin_size_minimum)) lower = s.bin_size_minimum;
+    if (s.pyradiomics_edges)
+      lower = std::floor(lo / s.bin_size) * s.bin_size;
+    else if (!std::isnan(s.bin_size_minimum))
+      lower = s.bin_size_minimum;
   }
   int max_level = 0;
   for (size_t i = 0; i < roi.intensity.size(); ++i) {
@@ -169,7 +175,9 @@ void discretise(Roi& roi, const DiscretisationSettings& s) {
     const double v = roi.intensity[i];
     int level = 1;
     switch (s.method) {
-      case Discretisation::kNone: level = static_cast<int>(v); break;
+      case Discretisation::kNone:
+        level = static_cast<int>(v);
+        break;
       case Discretisation::kFixedBinNumber:
         level = hi > lo ? static_cast<int>(std::floor(s.bin_number * (v - lo) / (hi - lo))) + 1 : 1;
         level = std::min(level, s.bin_number);

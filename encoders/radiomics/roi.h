@@ -17,11 +17,11 @@ struct Roi {
   std::array<size_t, 3> size{0, 0, 0};
   std::array<double, 3> spacing{1, 1, 1};
   std::array<size_t, 3> offset{0, 0, 0};  // of the crop within the source image
-  std::vector<float> intensity;            // every voxel of the crop
-  std::vector<uint8_t> morphological;      // mask before re-segmentation
-  std::vector<uint8_t> in_roi;             // intensity mask
-  std::vector<int> level;                  // discretised grey level, 0 outside in_roi
-  int levels = 0;                          // Ng: the grey levels run 1..levels
+  std::vector<float> intensity;           // every voxel of the crop
+  std::vector<uint8_t> morphological;     // mask before re-segmentation
+  std::vector<uint8_t> in_roi;            // intensity mask
+  std::vector<int> level;                 // discretised grey level, 0 outside in_roi
+  int levels = 0;                         // Ng: the grey levels run 1..levels
 
   size_t index(size_t x, size_t y, size_t z) const { return x + size[0] * (y + size[1] * z); }
   size_t voxel_count() const { return size[0] * size[1] * size[2]; }

@@ -16,11 +16,15 @@ namespace fs = std::filesystem;
 
 const std::vector<std::string>& setting_keys() {
   static const std::vector<std::string> keys{
-      "setting.label", "setting.segment", "setting.discretisation", "setting.binWidth", "setting.binCount", "setting.maxGreyLevels",
-      "setting.resegmentRange", "setting.resegmentMode", "setting.resampledPixelSpacing", "setting.interpolator",
-      "setting.voxelArrayShift", "setting.force2D", "setting.weightingNorm", "setting.normalize", "setting.normalizeScale",
-      "setting.padDistance", "imageType.Original", "imageType.LoG", "imageType.Wavelet", "imageType.Square",
-      "imageType.SquareRoot", "imageType.Logarithm", "imageType.Exponential", "imageType.Gradient", "features.families"};
+      "setting.label",          "setting.segment",         "setting.discretisation",
+      "setting.binWidth",       "setting.binCount",        "setting.maxGreyLevels",
+      "setting.resegmentRange", "setting.resegmentMode",   "setting.resampledPixelSpacing",
+      "setting.interpolator",   "setting.voxelArrayShift", "setting.force2D",
+      "setting.weightingNorm",  "setting.normalize",       "setting.normalizeScale",
+      "setting.padDistance",    "imageType.Original",      "imageType.LoG",
+      "imageType.Wavelet",      "imageType.Square",        "imageType.SquareRoot",
+      "imageType.Logarithm",    "imageType.Exponential",   "imageType.Gradient",
+      "features.families"};
   return keys;
 }
 
@@ -62,7 +66,8 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
   };
   auto whole = [&](const std::string& key, const std::string& text, long long lo, long long hi) {
     const auto v = core::parse_int(text);
-    if (!v || *v < lo || *v > hi) core::fail(ini.string(), ": ", key, " = '", text, "' is not a whole number from ", lo, " to ", hi);
+    if (!v || *v < lo || *v > hi)
+      core::fail(ini.string(), ": ", key, " = '", text, "' is not a whole number from ", lo, " to ", hi);
     return static_cast<int>(*v);
   };
   bool count_given = false, width_given = false;
@@ -73,10 +78,12 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
       const std::string where = section + "." + key;
       if (section == "setting" && key == "label") {
         const auto v = core::parse_int(value);
-        if (!v || *v < 1 || *v > 255) core::fail(ini.string(), ": ", where, " = '", value, "' is not a mask label (an integer from 1 to 255)");
+        if (!v || *v < 1 || *v > 255)
+          core::fail(ini.string(), ": ", where, " = '", value, "' is not a mask label (an integer from 1 to 255)");
         s.label = static_cast<int>(*v);
       } else if (section == "setting" && key == "segment") {
-        if (value.empty()) core::fail(ini.string(), ": ", where, " is empty; expected a DICOM Segmentation's SegmentLabel");
+        if (value.empty())
+          core::fail(ini.string(), ": ", where, " is empty; expected a DICOM Segmentation's SegmentLabel");
         s.segment = value;
       } else if (section == "setting" && key == "binWidth") {
         s.discretisation.bin_size = positive(where, value);
@@ -87,29 +94,39 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
         count_given = true;
       } else if (section == "setting" && key == "discretisation") {
         const std::string v = core::to_lower(value);
-        if (v == "fbs") s.discretisation.method = Discretisation::kFixedBinSize;
-        else if (v == "fbn") s.discretisation.method = Discretisation::kFixedBinNumber;
-        else if (v == "none") s.discretisation.method = Discretisation::kNone;
-        else core::fail(ini.string(), ": ", where, " = '", value, "' is not fbs, fbn or none");
+        if (v == "fbs")
+          s.discretisation.method = Discretisation::kFixedBinSize;
+        else if (v == "fbn")
+          s.discretisation.method = Discretisation::kFixedBinNumber;
+        else if (v == "none")
+          s.discretisation.method = Discretisation::kNone;
+        else
+          core::fail(ini.string(), ": ", where, " = '", value, "' is not fbs, fbn or none");
       } else if (section == "setting" && (key == "resegmentRange" || key == "resampledPixelSpacing")) {
         std::vector<double> list;
         for (auto& item : core::split(value, ','))
-          list.push_back(key == "resampledPixelSpacing" ? non_negative(where, core::trim(item)) : number(where, core::trim(item)));
+          list.push_back(key == "resampledPixelSpacing" ? non_negative(where, core::trim(item))
+                                                        : number(where, core::trim(item)));
         (key == "resegmentRange" ? s.resegment_range : s.resampled_spacing) = list;
       } else if (section == "setting" && key == "resegmentMode") {
-        if (value != "absolute" && value != "sigma") core::fail(ini.string(), ": ", where, " = '", value, "' is not absolute or sigma");
+        if (value != "absolute" && value != "sigma")
+          core::fail(ini.string(), ": ", where, " = '", value, "' is not absolute or sigma");
         s.resegment_mode = value;
       } else if (section == "setting" && (key == "force2D" || key == "normalize")) {
         const std::string v = core::to_lower(value);
         if (v != "true" && v != "false") core::fail(ini.string(), ": ", where, " = '", value, "' is not true or false");
         (key == "force2D" ? s.force_2d : s.normalize) = v == "true";
       } else if (section == "setting" && key == "weightingNorm") {
-        if (value != "no_weighting") core::fail(ini.string(), ": ", where, " = '", value, "': only no_weighting is supported");
+        if (value != "no_weighting")
+          core::fail(ini.string(), ": ", where, " = '", value, "': only no_weighting is supported");
         s.merge_directions = true;
       } else if (section == "setting" && key == "interpolator") {
-        if (value == "sitkBSpline" || value == "bspline") s.bspline = true;
-        else if (value == "sitkLinear" || value == "linear") s.bspline = false;
-        else core::fail(ini.string(), ": ", where, " = '", value, "' is not sitkBSpline/bspline or sitkLinear/linear");
+        if (value == "sitkBSpline" || value == "bspline")
+          s.bspline = true;
+        else if (value == "sitkLinear" || value == "linear")
+          s.bspline = false;
+        else
+          core::fail(ini.string(), ": ", where, " = '", value, "' is not sitkBSpline/bspline or sitkLinear/linear");
       } else if (section == "setting" && key == "normalizeScale") {
         s.normalize_scale = positive(where, value);
       } else if (section == "setting" && key == "padDistance") {
@@ -121,10 +138,12 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
       } else if (section == "imageType") {
         auto flag = [&] {
           const std::string v = core::to_lower(value);
-          if (v != "true" && v != "false") core::fail(ini.string(), ": ", where, " = '", value, "' is not true or false");
+          if (v != "true" && v != "false")
+            core::fail(ini.string(), ": ", where, " = '", value, "' is not true or false");
           return v == "true";
         };
-        if (key == "Original") s.filters.original = flag();
+        if (key == "Original")
+          s.filters.original = flag();
         else if (key == "LoG") {
           for (auto& item : core::split(value, ',')) {
             const double sigma = positive(where, core::trim(item));
@@ -132,23 +151,33 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
             s.filters.log_sigma_mm.push_back(sigma);
           }
         } else if (key == "Wavelet") {
-          if (value != "haar" && value != "coif1") core::fail(ini.string(), ": ", where, " = '", value, "' is not haar or coif1");
+          if (value != "haar" && value != "coif1")
+            core::fail(ini.string(), ": ", where, " = '", value, "' is not haar or coif1");
           s.filters.wavelet = value;
-        } else if (key == "Square") s.filters.square = flag();
-        else if (key == "SquareRoot") s.filters.square_root = flag();
-        else if (key == "Logarithm") s.filters.logarithm = flag();
-        else if (key == "Exponential") s.filters.exponential = flag();
-        else if (key == "Gradient") s.filters.gradient = flag();
-        else core::fail(ini.string(), ": unknown key '", where, "'", core::did_you_mean(where, setting_keys()), "; known: ", core::join(setting_keys(), ", "));
+        } else if (key == "Square")
+          s.filters.square = flag();
+        else if (key == "SquareRoot")
+          s.filters.square_root = flag();
+        else if (key == "Logarithm")
+          s.filters.logarithm = flag();
+        else if (key == "Exponential")
+          s.filters.exponential = flag();
+        else if (key == "Gradient")
+          s.filters.gradient = flag();
+        else
+          core::fail(ini.string(), ": unknown key '", where, "'", core::did_you_mean(where, setting_keys()),
+                     "; known: ", core::join(setting_keys(), ", "));
       } else if (section == "features" && key == "families") {
         for (auto& family : core::split(value, ',')) s.families.insert(core::trim(family));
       } else {
-        core::fail(ini.string(), ": unknown key '", where, "'", core::did_you_mean(where, setting_keys()), "; known: ", core::join(setting_keys(), ", "));
+        core::fail(ini.string(), ": unknown key '", where, "'", core::did_you_mean(where, setting_keys()),
+                   "; known: ", core::join(setting_keys(), ", "));
       }
     }
   }
   if (count_given && width_given) core::fail(ini.string(), ": give binWidth or binCount, not both");
-  if (s.label != kAnyLabel && !s.segment.empty()) core::fail(ini.string(), ": give setting.label or setting.segment, not both");
+  if (s.label != kAnyLabel && !s.segment.empty())
+    core::fail(ini.string(), ": give setting.label or setting.segment, not both");
   return s;
 }
 
@@ -166,7 +195,9 @@ std::string write_settings(const ExtractionSettings& s) {
   auto line = [&](const std::string& key, const std::string& value) { text += key + " = " + value + "\n"; };
   if (s.label != kAnyLabel) line("label", std::to_string(s.label));
   if (!s.segment.empty()) line("segment", s.segment);
-  line("discretisation", d.method == Discretisation::kFixedBinSize ? "fbs" : d.method == Discretisation::kFixedBinNumber ? "fbn" : "none");
+  line("discretisation", d.method == Discretisation::kFixedBinSize     ? "fbs"
+                         : d.method == Discretisation::kFixedBinNumber ? "fbn"
+                                                                       : "none");
   // Only the active bin setting: the reader refuses both, and the other one changes nothing.
   if (d.method == Discretisation::kFixedBinSize) line("binWidth", core::format_double(d.bin_size));
   if (d.method == Discretisation::kFixedBinNumber) line("binCount", std::to_string(d.bin_number));

@@ -9,9 +9,9 @@
 namespace vbiopsy::encoders::radiomics::detail {
 
 const std::vector<Offset>& directions_3d() {
-  static const std::vector<Offset> kDirections = {
-      {1, 0, 0}, {0, 1, 0}, {1, 1, 0}, {1, -1, 0}, {0, 0, 1}, {1, 0, 1}, {1, 0, -1},
-      {0, 1, 1}, {0, 1, -1}, {1, 1, 1}, {1, 1, -1}, {1, -1, 1}, {1, -1, -1}};
+  static const std::vector<Offset> kDirections = {{1, 0, 0},  {0, 1, 0},  {1, 1, 0},  {1, -1, 0}, {0, 0, 1},
+                                                  {1, 0, 1},  {1, 0, -1}, {0, 1, 1},  {0, 1, -1}, {1, 1, 1},
+                                                  {1, 1, -1}, {1, -1, 1}, {1, -1, -1}};
   return kDirections;
 }
 
@@ -36,17 +36,22 @@ void CountMatrix::merge(const CountMatrix& other) {
   auto b = other.entries.cbegin();
   auto before = [](const Entry& x, const Entry& y) { return std::tie(x.level, x.size) < std::tie(y.level, y.size); };
   while (a != entries.cend() || b != other.entries.cend()) {
-    if (b == other.entries.cend() || (a != entries.cend() && before(*a, *b))) merged.push_back(*a++);
-    else if (a == entries.cend() || before(*b, *a)) merged.push_back(*b++);
-    else merged.push_back({a->level, a->size, (a++)->count + (b++)->count});
+    if (b == other.entries.cend() || (a != entries.cend() && before(*a, *b)))
+      merged.push_back(*a++);
+    else if (a == entries.cend() || before(*b, *a))
+      merged.push_back(*b++);
+    else
+      merged.push_back({a->level, a->size, (a++)->count + (b++)->count});
   }
   entries = std::move(merged);
   voxels += other.voxels;
 }
 
-CountBuilder::CountBuilder(int max_level, int max_size) : max_level_(std::max(max_level, 1)), max_size_(std::max(max_size, 1)) {
+CountBuilder::CountBuilder(int max_level, int max_size)
+    : max_level_(std::max(max_level, 1)), max_size_(std::max(max_size, 1)) {
   constexpr double kMaxDenseCells = 1 << 22;
-  if (double(std::max(max_level, 1)) * max_size_ <= kMaxDenseCells) dense_.assign(size_t(std::max(max_level, 1)) * size_t(max_size_), 0);
+  if (double(std::max(max_level, 1)) * max_size_ <= kMaxDenseCells)
+    dense_.assign(size_t(std::max(max_level, 1)) * size_t(max_size_), 0);
 }
 
 void CountBuilder::out_of_range(int level, int size) const {
@@ -59,7 +64,8 @@ CountMatrix CountBuilder::build(double voxels) {
   m.voxels = voxels;
   if (!dense_.empty()) {
     for (size_t k = 0; k < dense_.size(); ++k)
-      if (dense_[k]) m.entries.push_back({int(k / size_t(max_size_)) + 1, int(k % size_t(max_size_)) + 1, double(dense_[k])});
+      if (dense_[k])
+        m.entries.push_back({int(k / size_t(max_size_)) + 1, int(k % size_t(max_size_)) + 1, double(dense_[k])});
     std::fill(dense_.begin(), dense_.end(), 0);
     return m;
   }
@@ -128,8 +134,8 @@ std::vector<double> size_matrix_features(const CountMatrix& m) {
   double glnu = 0, snu = 0;
   for (double c : by_level) glnu += c * c;
   for (double c : by_size) snu += c * c;
-  return {se / ns, le / ns, lg / ns, hg / ns, slg / ns, shg / ns, llg / ns, lhg / ns,
-          glnu / ns, glnu / (ns * ns), snu / ns, snu / (ns * ns), ns / m.voxels, var_i, var_j, entropy};
+  return {se / ns,   le / ns,          lg / ns,  hg / ns,         slg / ns,      shg / ns, llg / ns, lhg / ns,
+          glnu / ns, glnu / (ns * ns), snu / ns, snu / (ns * ns), ns / m.voxels, var_i,    var_j,    entropy};
 }
 
 std::vector<double> mean_of(const std::vector<std::vector<double>>& rows) {
@@ -141,8 +147,8 @@ std::vector<double> mean_of(const std::vector<std::vector<double>>& rows) {
   return mean;
 }
 
-void append(FeatureList& out, const char* family, const FeatureNames& names,
-            const std::vector<double>& values, const std::string& aggregation) {
+void append(FeatureList& out, const char* family, const FeatureNames& names, const std::vector<double>& values,
+            const std::string& aggregation) {
   for (size_t k = 0; k < names.size(); ++k)
     out.push_back({family, names[k].ibsi, names[k].id, aggregation,
                    k < values.size() ? values[k] : std::numeric_limits<double>::quiet_NaN()});

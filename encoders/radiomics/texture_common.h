@@ -62,8 +62,10 @@ class CountBuilder {
   CountBuilder(int max_level, int max_size);
   void add(int level, int size) {
     if (level < 1 || level > max_level_ || size < 1 || size > max_size_) out_of_range(level, size);
-    if (!dense_.empty()) ++dense_[size_t(level - 1) * size_t(max_size_) + size_t(size - 1)];
-    else keys_.push_back(uint64_t(uint32_t(level)) << 32 | uint32_t(size));
+    if (!dense_.empty())
+      ++dense_[size_t(level - 1) * size_t(max_size_) + size_t(size - 1)];
+    else
+      keys_.push_back(uint64_t(uint32_t(level)) << 32 | uint32_t(size));
   }
   CountMatrix build(double voxels);
 
@@ -79,8 +81,8 @@ std::vector<double> size_matrix_features(const CountMatrix& m);  // 16 values, I
 // Averages feature vectors (NaN-aware: a NaN in any contributes NaN, as IBSI leaves it undefined).
 std::vector<double> mean_of(const std::vector<std::vector<double>>& rows);
 
-void append(FeatureList& out, const char* family, const FeatureNames& names,
-            const std::vector<double>& values, const std::string& aggregation);
+void append(FeatureList& out, const char* family, const FeatureNames& names, const std::vector<double>& values,
+            const std::string& aggregation);
 
 // Slices (z planes) that hold at least one ROI voxel.
 std::vector<size_t> roi_slices(const Roi& roi);
@@ -95,8 +97,7 @@ inline bool wanted(const std::set<std::string>& only, const char* aggregation) {
 // values(matrix) gives its features; empty matrices (no pair in that slice and direction) are left
 // out of the averages.
 template <typename Matrix, typename Count, typename Values>
-void aggregate_directional(const Roi& roi, FeatureList& out, const char* family,
-                           const FeatureNames& names,
+void aggregate_directional(const Roi& roi, FeatureList& out, const char* family, const FeatureNames& names,
                            const std::set<std::string>& only, const Matrix& empty, Count count, Values values) {
   auto features_of = [&](const Matrix& m) { return m.empty() ? std::vector<double>{} : values(m); };
   const bool slice_direction = wanted(only, "2D, averaged"), slice_merged = wanted(only, "2D, slice-merged"),

@@ -36,9 +36,9 @@ std::vector<long> neighbour_offsets(const PaddedLevels& grid, bool in_plane) {
 std::vector<int> edge_distance(const Roi& roi, const Region& r) {
   std::vector<int> distance(roi.voxel_count(), 0);
   std::deque<std::array<long, 3>> queue;
-  const std::vector<Offset> steps = r.in_plane
-      ? std::vector<Offset>{{1, 0, 0}, {-1, 0, 0}, {0, 1, 0}, {0, -1, 0}}
-      : std::vector<Offset>{{1, 0, 0}, {-1, 0, 0}, {0, 1, 0}, {0, -1, 0}, {0, 0, 1}, {0, 0, -1}};
+  const std::vector<Offset> steps =
+      r.in_plane ? std::vector<Offset>{{1, 0, 0}, {-1, 0, 0}, {0, 1, 0}, {0, -1, 0}}
+                 : std::vector<Offset>{{1, 0, 0}, {-1, 0, 0}, {0, 1, 0}, {0, -1, 0}, {0, 0, 1}, {0, 0, -1}};
   auto in_mask = [&](long x, long y, long z) {
     return x >= 0 && y >= 0 && z >= r.z0 && x < long(roi.size[0]) && y < long(roi.size[1]) && z < r.z1 &&
            roi.morphological[roi.index(x, y, z)];
@@ -197,9 +197,8 @@ std::vector<double> ngldm_values(const CountMatrix& m) {
 
 // Per slice averaged ("2D"), slices merged ("2.5D") and the volume ("3D"), those in `only`.
 template <typename Matrix, typename Compute, typename Values>
-void aggregate(const Roi& roi, FeatureList& out, const char* family,
-               const FeatureNames& names, const Aggregations& only,
-               Compute compute, Values values) {
+void aggregate(const Roi& roi, FeatureList& out, const char* family, const FeatureNames& names,
+               const Aggregations& only, Compute compute, Values values) {
   const bool per_slice_wanted = wanted(only, "2D"), merged_wanted = wanted(only, "2.5D");
   std::vector<std::vector<double>> per_slice;
   Matrix merged;
@@ -262,11 +261,8 @@ const FeatureNames& gldzm_names() {
 
 const FeatureNames& ngtdm_names() {
   static const FeatureNames names = {
-      {"coarseness", "QCDE", "Coarseness"},
-      {"contrast", "65HE", "Contrast"},
-      {"busyness", "NQ30", "Busyness"},
-      {"complexity", "HDEZ", "Complexity"},
-      {"strength", "1X9X", "Strength"},
+      {"coarseness", "QCDE", "Coarseness"}, {"contrast", "65HE", "Contrast"}, {"busyness", "NQ30", "Busyness"},
+      {"complexity", "HDEZ", "Complexity"}, {"strength", "1X9X", "Strength"},
   };
   return names;
 }
@@ -297,30 +293,34 @@ const FeatureNames& ngldm_names() {
 FeatureList glszm_features(const Roi& roi, const Aggregations& only) {
   FeatureList out;
   const PaddedLevels grid(roi);
-  aggregate<CountMatrix>(roi, out, "glszm", glszm_names(), only,
-                         [&](const Region& r) { return zone_matrices(roi, grid, r, false).first; }, size_matrix_features);
+  aggregate<CountMatrix>(
+      roi, out, "glszm", glszm_names(), only, [&](const Region& r) { return zone_matrices(roi, grid, r, false).first; },
+      size_matrix_features);
   return out;
 }
 
 FeatureList gldzm_features(const Roi& roi, const Aggregations& only) {
   FeatureList out;
   const PaddedLevels grid(roi);
-  aggregate<CountMatrix>(roi, out, "gldzm", gldzm_names(), only,
-                         [&](const Region& r) { return zone_matrices(roi, grid, r, true).second; }, size_matrix_features);
+  aggregate<CountMatrix>(
+      roi, out, "gldzm", gldzm_names(), only, [&](const Region& r) { return zone_matrices(roi, grid, r, true).second; },
+      size_matrix_features);
   return out;
 }
 
 FeatureList ngtdm_features(const Roi& roi, const Aggregations& only) {
   FeatureList out;
   const PaddedLevels grid(roi);
-  aggregate<Ngtdm>(roi, out, "ngtdm", ngtdm_names(), only, [&](const Region& r) { return ngtdm_of(roi, grid, r); }, ngtdm_values);
+  aggregate<Ngtdm>(
+      roi, out, "ngtdm", ngtdm_names(), only, [&](const Region& r) { return ngtdm_of(roi, grid, r); }, ngtdm_values);
   return out;
 }
 
 FeatureList ngldm_features(const Roi& roi, const Aggregations& only) {
   FeatureList out;
   const PaddedLevels grid(roi);
-  aggregate<CountMatrix>(roi, out, "ngldm", ngldm_names(), only, [&](const Region& r) { return ngldm_of(roi, grid, r); }, ngldm_values);
+  aggregate<CountMatrix>(
+      roi, out, "ngldm", ngldm_names(), only, [&](const Region& r) { return ngldm_of(roi, grid, r); }, ngldm_values);
   return out;
 }
 

@@ -20,7 +20,8 @@ double quantile(std::vector<double> values, double q) {
   return values[below] + (position - static_cast<double>(below)) * (values[above] - values[below]);
 }
 
-std::map<std::string, Interval> bootstrap_metrics(const Predictions& predictions, int resamples, uint64_t seed, unsigned threads) {
+std::map<std::string, Interval> bootstrap_metrics(const Predictions& predictions, int resamples, uint64_t seed,
+                                                  unsigned threads) {
   if (resamples < 1) core::fail("bootstrap: resamples = ", resamples, ", expected >= 1");
   const auto estimate = compute_metrics(predictions);
   std::array<std::vector<size_t>, kClasses> members;

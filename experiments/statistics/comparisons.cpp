@@ -47,7 +47,8 @@ DeLongResult delong(const std::vector<std::vector<double>>& scores, const std::v
   DeLongResult result;
   std::vector<std::vector<double>> v10(k), v01(k);
   for (size_t r = 0; r < k; ++r) {
-    if (scores[r].size() != outcome.size()) core::fail("DeLong test: model ", r, " has ", scores[r].size(), " scores for ", outcome.size(), " cases");
+    if (scores[r].size() != outcome.size())
+      core::fail("DeLong test: model ", r, " has ", scores[r].size(), " scores for ", outcome.size(), " cases");
     std::vector<double> x, y, z;
     for (size_t i : positives) x.push_back(scores[r][i]);
     for (size_t j : negatives) y.push_back(scores[r][j]);
@@ -65,7 +66,8 @@ DeLongResult delong(const std::vector<std::vector<double>>& scores, const std::v
   result.covariance.assign(k, std::vector<double>(k));
   for (size_t a = 0; a < k; ++a)
     for (size_t b = 0; b < k; ++b)
-      result.covariance[a][b] = covariance(v10[a], v10[b]) / static_cast<double>(m) + covariance(v01[a], v01[b]) / static_cast<double>(n);
+      result.covariance[a][b] =
+          covariance(v10[a], v10[b]) / static_cast<double>(m) + covariance(v01[a], v01[b]) / static_cast<double>(n);
   return result;
 }
 
@@ -100,7 +102,8 @@ std::vector<double> holm(const std::vector<double>& p_values) {
 Reclassification reclassification(const std::vector<double>& old_scores, const std::vector<double>& new_scores,
                                   const std::vector<bool>& outcome) {
   if (old_scores.size() != outcome.size() || new_scores.size() != outcome.size())
-    core::fail("reclassification: ", old_scores.size(), " old and ", new_scores.size(), " new scores for ", outcome.size(), " cases");
+    core::fail("reclassification: ", old_scores.size(), " old and ", new_scores.size(), " new scores for ",
+               outcome.size(), " cases");
   double events = 0, nonevents = 0, up_e = 0, down_e = 0, up_n = 0, down_n = 0, gain_e = 0, gain_n = 0;
   for (size_t i = 0; i < outcome.size(); ++i) {
     const double d = new_scores[i] - old_scores[i];

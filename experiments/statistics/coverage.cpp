@@ -15,7 +15,8 @@ Interval wilson_interval(long successes, long trials) {
 }
 
 SetSummary summarise_sets(const std::vector<int>& labels, const std::vector<unsigned>& sets) {
-  if (labels.size() != sets.size()) core::fail("prediction sets: ", sets.size(), " sets for ", labels.size(), " labels");
+  if (labels.size() != sets.size())
+    core::fail("prediction sets: ", sets.size(), " sets for ", labels.size(), " labels");
   SetSummary out;
   out.cases = static_cast<long>(labels.size());
   long covered = 0;

@@ -15,16 +15,19 @@ double ratio(double a, double b) { return b > 0 ? a / b : kNaN; }
 
 void check_predictions(const Predictions& predictions) {
   if (predictions.labels.size() != predictions.probabilities.size())
-    core::fail("predictions: ", predictions.labels.size(), " labels but ", predictions.probabilities.size(), " probability rows");
+    core::fail("predictions: ", predictions.labels.size(), " labels but ", predictions.probabilities.size(),
+               " probability rows");
   for (size_t i = 0; i < predictions.labels.size(); ++i) {
     if (predictions.labels[i] < 0 || predictions.labels[i] >= kClasses)
       core::fail("predictions: case ", i, " has label ", predictions.labels[i], ", expected 0, 1 or 2");
     double sum = 0;
     for (double p : predictions.probabilities[i]) {
-      if (!(p >= 0 && p <= 1)) core::fail("predictions: case ", i, " has probability ", p, ", expected a value in [0, 1]");
+      if (!(p >= 0 && p <= 1))
+        core::fail("predictions: case ", i, " has probability ", p, ", expected a value in [0, 1]");
       sum += p;
     }
-    if (std::abs(sum - 1) > 1e-4) core::fail("predictions: case ", i, " has probabilities summing to ", sum, ", expected 1");
+    if (std::abs(sum - 1) > 1e-4)
+      core::fail("predictions: case ", i, " has probabilities summing to ", sum, ", expected 1");
   }
 }
 
@@ -37,7 +40,8 @@ int predicted_class(const std::array<double, kClasses>& p) {
 
 ConfusionMatrix confusion_matrix(const Predictions& predictions) {
   ConfusionMatrix matrix{};
-  for (size_t i = 0; i < predictions.labels.size(); ++i) ++matrix[predictions.labels[i]][predicted_class(predictions.probabilities[i])];
+  for (size_t i = 0; i < predictions.labels.size(); ++i)
+    ++matrix[predictions.labels[i]][predicted_class(predictions.probabilities[i])];
   return matrix;
 }
 

@@ -12,7 +12,8 @@ std::vector<double> shapley_values(int modalities, const std::map<unsigned, doub
   auto v = [&](unsigned subset) {
     if (subset == 0) return empty_value;
     const auto it = value.find(subset);
-    if (it == value.end()) core::fail("Shapley values: the ablation grid lacks the modality subset with bitmask ", subset);
+    if (it == value.end())
+      core::fail("Shapley values: the ablation grid lacks the modality subset with bitmask ", subset);
     return it->second;
   };
   std::vector<double> factorial(modalities + 1, 1.0);

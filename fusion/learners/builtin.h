@@ -96,7 +96,8 @@ class RandomForest : public Classifier {
 class ExtraTrees : public Classifier {
  public:
   static constexpr const char* kName = "extra_trees";
-  static constexpr const char* kHelp = "extremely randomised trees (no bootstrap, random thresholds, Gini); probabilities = mean leaf frequencies";
+  static constexpr const char* kHelp =
+      "extremely randomised trees (no bootstrap, random thresholds, Gini); probabilities = mean leaf frequencies";
   static std::vector<core::OptionSpec> option_specs();
   ExtraTrees(const core::ResolvedOptions& options, uint64_t seed, int threads);
   void fit(const Eigen::MatrixXd& x, const std::vector<int>& y) override;

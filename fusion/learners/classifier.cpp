@@ -27,7 +27,8 @@ std::unique_ptr<Classifier> make_classifier(const std::string& name, const std::
   return builtin_classifiers().create(name, options, seed, threads);
 }
 
-std::unique_ptr<Classifier> load_classifier(const std::string& name, const nlohmann::json& state, const StateShape& shape) {
+std::unique_ptr<Classifier> load_classifier(const std::string& name, const nlohmann::json& state,
+                                            const StateShape& shape) {
   auto out = make_classifier(name, {});
   try {
     if (!state.is_object()) core::fail("expected an object, found ", state.type_name());
@@ -44,8 +45,8 @@ std::unique_ptr<Classifier> load_classifier(const std::string& name, const nlohm
 
 void require_state_shape(Eigen::Index features, long long classes, const StateShape& expected) {
   if (features != expected.features || classes != expected.classes)
-    core::fail("fitted on ", features, " features and ", classes, " classes, but it is given ", expected.features, " features and ",
-               expected.classes, " classes");
+    core::fail("fitted on ", features, " features and ", classes, " classes, but it is given ", expected.features,
+               " features and ", expected.classes, " classes");
 }
 
 void require_finite(const char* field, const std::vector<double>& values, bool positive) {
@@ -57,7 +58,8 @@ void require_finite(const char* field, const std::vector<double>& values, bool p
 int check_training_data(const char* learner, const Eigen::MatrixXd& x, const std::vector<int>& y) {
   if (x.rows() != static_cast<Eigen::Index>(y.size()))
     core::fail(learner, ": ", x.rows(), " cases in x but ", y.size(), " labels");
-  if (x.rows() < 2 || x.cols() < 1) core::fail(learner, ": needs at least 2 cases and 1 feature, got ", x.rows(), "x", x.cols());
+  if (x.rows() < 2 || x.cols() < 1)
+    core::fail(learner, ": needs at least 2 cases and 1 feature, got ", x.rows(), "x", x.cols());
   if (!x.allFinite()) core::fail(learner, ": the feature matrix holds NaN or infinite values (impute before fitting)");
   int classes = 0;
   for (int label : y) {

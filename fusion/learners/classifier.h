@@ -51,7 +51,8 @@ class Classifier {
   virtual std::optional<MarginShapley> exact_shapley(const Eigen::RowVectorXd&) const { return std::nullopt; }
 };
 
-using ClassifierFactory = std::function<std::unique_ptr<Classifier>(const core::ResolvedOptions&, uint64_t seed, int threads)>;
+using ClassifierFactory =
+    std::function<std::unique_ptr<Classifier>(const core::ResolvedOptions&, uint64_t seed, int threads)>;
 using ClassifierRegistry = core::Registry<ClassifierFactory>;
 
 void register_builtin_classifiers(ClassifierRegistry& registry);
@@ -60,7 +61,8 @@ std::unique_ptr<Classifier> make_classifier(const std::string& name, const std::
                                             uint64_t seed = 1, int threads = 1);
 // A saved classifier of the named learner, checked against `shape`; every malformed state (missing
 // field, wrong type, wrong length, an index out of range) is an Error naming the learner.
-std::unique_ptr<Classifier> load_classifier(const std::string& name, const nlohmann::json& state, const StateShape& shape);
+std::unique_ptr<Classifier> load_classifier(const std::string& name, const nlohmann::json& state,
+                                            const StateShape& shape);
 
 // For load(): fails unless a state's own feature and class counts equal what its caller expects.
 void require_state_shape(Eigen::Index features, long long classes, const StateShape& expected);

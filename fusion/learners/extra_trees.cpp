@@ -47,7 +47,8 @@ struct Builder {
   int build(const std::vector<int>& rows, long long depth) {
     const auto p = distribution(rows);
     const bool pure = *std::max_element(p.begin(), p.end()) == 1.0;
-    if (pure || static_cast<long long>(rows.size()) < min_samples_split || (max_depth > 0 && depth >= max_depth)) return leaf(rows);
+    if (pure || static_cast<long long>(rows.size()) < min_samples_split || (max_depth > 0 && depth >= max_depth))
+      return leaf(rows);
     std::vector<int> features(x.cols());
     for (int j = 0; j < static_cast<int>(x.cols()); ++j) features[j] = j;
     int best_feature = -1;
@@ -115,19 +116,22 @@ ExtraTrees::ExtraTrees(const core::ResolvedOptions& options, uint64_t seed, int 
       seed_(seed),
       threads_(threads) {
   if (trees_ < 1 || max_features_ < 0 || min_samples_split_ < 2 || max_depth_ < 0)
-    core::fail("classifier 'extra_trees': trees >= 1, max_features >= 0, min_samples_split >= 2, max_depth >= 0 expected");
+    core::fail(
+        "classifier 'extra_trees': trees >= 1, max_features >= 0, min_samples_split >= 2, max_depth >= 0 expected");
 }
 
 void ExtraTrees::fit(const Eigen::MatrixXd& x, const std::vector<int>& y) {
   classes_ = check_training_data(kName, x, y);
   features_ = static_cast<int>(x.cols());
-  const int max_features = max_features_ > 0 ? static_cast<int>(std::min<long long>(max_features_, x.cols()))
-                                             : std::max(1, static_cast<int>(std::lround(std::sqrt(static_cast<double>(x.cols())))));
+  const int max_features = max_features_ > 0
+                               ? static_cast<int>(std::min<long long>(max_features_, x.cols()))
+                               : std::max(1, static_cast<int>(std::lround(std::sqrt(static_cast<double>(x.cols())))));
   std::vector<int> rows(x.rows());
   for (int i = 0; i < static_cast<int>(x.rows()); ++i) rows[i] = i;
   forest_.assign(trees_, {});
   core::parallel_for(static_cast<size_t>(trees_), static_cast<unsigned>(std::max(1, threads_)), [&](size_t t) {
-    Builder builder{x, y, classes_, max_features, min_samples_split_, max_depth_, core::Rng(core::derive_seed(seed_, {51, t})), {}};
+    Builder builder{
+        x, y, classes_, max_features, min_samples_split_, max_depth_, core::Rng(core::derive_seed(seed_, {51, t})), {}};
     builder.build(rows, 0);
     forest_[t] = std::move(builder.tree);
   });
@@ -140,7 +144,8 @@ Eigen::MatrixXd ExtraTrees::predict_proba(const Eigen::MatrixXd& x) const {
   for (const auto& tree : forest_)
     for (Eigen::Index i = 0; i < x.rows(); ++i) {
       int node = 0;
-      while (tree.feature[node] >= 0) node = x(i, tree.feature[node]) <= tree.threshold[node] ? tree.left[node] : tree.right[node];
+      while (tree.feature[node] >= 0)
+        node = x(i, tree.feature[node]) <= tree.threshold[node] ? tree.left[node] : tree.right[node];
       for (int k = 0; k < classes_; ++k) out(i, k) += tree.leaf_probabilities[node][k];
     }
   return out / static_cast<double>(forest_.size());
@@ -149,18 +154,23 @@ Eigen::MatrixXd ExtraTrees::predict_proba(const Eigen::MatrixXd& x) const {
 nlohmann::json ExtraTrees::save() const {
   nlohmann::json trees = nlohmann::json::array();
   for (const auto& t : forest_)
-    trees.push_back({{"feature", t.feature}, {"threshold", t.threshold}, {"left", t.left}, {"right", t.right},
+    trees.push_back({{"feature", t.feature},
+                     {"threshold", t.threshold},
+                     {"left", t.left},
+                     {"right", t.right},
                      {"leaf", t.leaf_probabilities}});
   return {{"learner", kName}, {"classes", classes_}, {"features", features_}, {"trees", trees}};
 }
 
 void ExtraTrees::load(const nlohmann::json& state, const StateShape& shape) {
-  const auto classes = json_integer(state.at("classes"), "classes"), features = json_integer(state.at("features"), "features");
+  const auto classes = json_integer(state.at("classes"), "classes"),
+             features = json_integer(state.at("features"), "features");
   require_state_shape(features, classes, shape);
   std::vector<Tree> forest;
   for (const auto& t : state.at("trees")) {
     Tree tree{json_integers<int>(t.at("feature"), "feature"), t.at("threshold").get<std::vector<double>>(),
-              json_integers<int>(t.at("left"), "left"), json_integers<int>(t.at("right"), "right"), t.at("leaf").get<std::vector<std::vector<double>>>()};
+              json_integers<int>(t.at("left"), "left"), json_integers<int>(t.at("right"), "right"),
+              t.at("leaf").get<std::vector<std::vector<double>>>()};
     const auto nodes = static_cast<long long>(tree.feature.size());
     if (nodes == 0 || tree.threshold.size() != tree.feature.size() || tree.left.size() != tree.feature.size() ||
         tree.right.size() != tree.feature.size() || tree.leaf_probabilities.size() != tree.feature.size())
@@ -169,13 +179,15 @@ void ExtraTrees::load(const nlohmann::json& state, const StateShape& shape) {
     for (long long node = 0; node < nodes; ++node) {
       const int f = tree.feature[node];
       const bool leaf = f < 0;
-      if (f < -1 || f >= features) core::fail("tree ", forest.size(), " node ", node, ": feature ", f, " of ", features);
-      if (!leaf && !(tree.left[node] > node && tree.left[node] < nodes && tree.right[node] > node && tree.right[node] < nodes))
-        core::fail("tree ", forest.size(), " node ", node, ": children ", tree.left[node], " and ", tree.right[node], " outside ", node + 1,
-                   "..", nodes - 1);
+      if (f < -1 || f >= features)
+        core::fail("tree ", forest.size(), " node ", node, ": feature ", f, " of ", features);
+      if (!leaf &&
+          !(tree.left[node] > node && tree.left[node] < nodes && tree.right[node] > node && tree.right[node] < nodes))
+        core::fail("tree ", forest.size(), " node ", node, ": children ", tree.left[node], " and ", tree.right[node],
+                   " outside ", node + 1, "..", nodes - 1);
       if (leaf && static_cast<long long>(tree.leaf_probabilities[node].size()) != classes)
-        core::fail("tree ", forest.size(), " node ", node, ": ", tree.leaf_probabilities[node].size(), " leaf probabilities for ", classes,
-                   " classes");
+        core::fail("tree ", forest.size(), " node ", node, ": ", tree.leaf_probabilities[node].size(),
+                   " leaf probabilities for ", classes, " classes");
       require_finite("threshold", {tree.threshold[node]});
       require_finite("leaf", tree.leaf_probabilities[node]);
     }

@@ -22,7 +22,8 @@ std::vector<double> to_vector(const Eigen::MatrixXd& m) { return {m.data(), m.da
 
 Eigen::MatrixXd matrix_from(const nlohmann::json& values, Eigen::Index rows, Eigen::Index cols) {
   const auto flat = values.get<std::vector<double>>();
-  if (static_cast<Eigen::Index>(flat.size()) != rows * cols) core::fail("classifier state: ", flat.size(), " values, expected ", rows * cols);
+  if (static_cast<Eigen::Index>(flat.size()) != rows * cols)
+    core::fail("classifier state: ", flat.size(), " values, expected ", rows * cols);
   return Eigen::Map<const Eigen::MatrixXd>(flat.data(), rows, cols);
 }
 
@@ -44,17 +45,24 @@ LogisticRegression::LogisticRegression(const core::ResolvedOptions& options, uin
       max_iterations_(options.integer("max_iterations")),
       balanced_(options.text("class_weight") == "balanced") {
   const std::string penalty = options.text("penalty");
-  if (penalty == "none") lambda_ = 0;
-  else if (penalty == "l1") l1_ratio_ = 1;
-  else if (penalty == "l2") l1_ratio_ = 0;
-  else if (penalty != "elasticnet") core::fail("classifier 'logistic': option 'penalty' = '", penalty, "', expected none, l1, l2 or elasticnet");
-  if (lambda_ < 0 || l1_ratio_ < 0 || l1_ratio_ > 1) core::fail("classifier 'logistic': lambda must be >= 0 and l1_ratio in [0, 1]");
+  if (penalty == "none")
+    lambda_ = 0;
+  else if (penalty == "l1")
+    l1_ratio_ = 1;
+  else if (penalty == "l2")
+    l1_ratio_ = 0;
+  else if (penalty != "elasticnet")
+    core::fail("classifier 'logistic': option 'penalty' = '", penalty, "', expected none, l1, l2 or elasticnet");
+  if (lambda_ < 0 || l1_ratio_ < 0 || l1_ratio_ > 1)
+    core::fail("classifier 'logistic': lambda must be >= 0 and l1_ratio in [0, 1]");
   if (options.text("class_weight") != "balanced" && options.text("class_weight") != "none")
-    core::fail("classifier 'logistic': option 'class_weight' = '", options.text("class_weight"), "', expected balanced or none");
+    core::fail("classifier 'logistic': option 'class_weight' = '", options.text("class_weight"),
+               "', expected balanced or none");
 }
 
 Eigen::MatrixXd LogisticRegression::standardise(const Eigen::MatrixXd& x) const {
-  if (x.cols() != mean_.size()) core::fail("classifier 'logistic': fitted on ", mean_.size(), " features, got ", x.cols());
+  if (x.cols() != mean_.size())
+    core::fail("classifier 'logistic': fitted on ", mean_.size(), " features, got ", x.cols());
   return (x.rowwise() - mean_).array().rowwise() / scale_.array();
 }
 
@@ -63,7 +71,8 @@ Eigen::VectorXd LogisticRegression::case_weights(const std::vector<int>& y, int 
   if (!balanced_) return v;
   std::vector<double> counts(classes, 0);
   for (int label : y) counts[label] += 1;
-  for (size_t i = 0; i < y.size(); ++i) v[static_cast<Eigen::Index>(i)] = static_cast<double>(y.size()) / (classes * counts[y[i]]);
+  for (size_t i = 0; i < y.size(); ++i)
+    v[static_cast<Eigen::Index>(i)] = static_cast<double>(y.size()) / (classes * counts[y[i]]);
   return v;
 }
 
@@ -92,7 +101,8 @@ void LogisticRegression::fit(const Eigen::MatrixXd& x, const std::vector<int>& y
   Eigen::MatrixXd augmented(n, p + 1);
   augmented << z, Eigen::VectorXd::Ones(n);
   const Eigen::MatrixXd gram = augmented.transpose() * v.asDiagonal() * augmented / total;
-  const double largest = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(gram, Eigen::EigenvaluesOnly).eigenvalues().maxCoeff();
+  const double largest =
+      Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(gram, Eigen::EigenvaluesOnly).eigenvalues().maxCoeff();
   const double l2 = lambda_ * (1 - l1_ratio_), l1 = lambda_ * l1_ratio_;
   const double step = 1.0 / (0.5 * largest + l2 + 1e-12);
   Eigen::MatrixXd w = Eigen::MatrixXd::Zero(p, classes), w_previous = w;
@@ -114,7 +124,8 @@ void LogisticRegression::fit(const Eigen::MatrixXd& x, const std::vector<int>& y
     });
     const Eigen::RowVectorXd b_next = by - step * grad_b;
     // Gradient-based restart (O'Donoghue & Candes 2015) keeps FISTA monotone in practice.
-    const double restart = ((wy - w_next).cwiseProduct(w_next - w)).sum() + ((by - b_next).cwiseProduct(b_next - b)).sum();
+    const double restart =
+        ((wy - w_next).cwiseProduct(w_next - w)).sum() + ((by - b_next).cwiseProduct(b_next - b)).sum();
     const double change = std::max((w_next - w).cwiseAbs().maxCoeff(), (b_next - b).cwiseAbs().maxCoeff());
     const double size = std::max(w_next.cwiseAbs().maxCoeff(), b_next.cwiseAbs().maxCoeff());
     w_previous = w;
@@ -144,8 +155,9 @@ std::optional<MarginShapley> LogisticRegression::exact_shapley(const Eigen::RowV
 }
 
 nlohmann::json LogisticRegression::save() const {
-  return {{"learner", kName}, {"features", mean_.size()}, {"classes", b_.size()}, {"mean", to_vector(mean_)},
-          {"scale", to_vector(scale_)}, {"coefficients", to_vector(w_)}, {"intercepts", to_vector(b_)}};
+  return {{"learner", kName},           {"features", mean_.size()},   {"classes", b_.size()},
+          {"mean", to_vector(mean_)},   {"scale", to_vector(scale_)}, {"coefficients", to_vector(w_)},
+          {"intercepts", to_vector(b_)}};
 }
 
 void LogisticRegression::load(const nlohmann::json& state, const StateShape& shape) {

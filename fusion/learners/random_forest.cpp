@@ -13,8 +13,12 @@ std::vector<core::OptionSpec> RandomForest::option_specs() {
 }
 
 RandomForest::RandomForest(const core::ResolvedOptions& options, uint64_t seed, int)
-    : trees_(options.integer("trees")), max_depth_(options.integer("max_depth")), min_samples_(options.integer("min_samples")), seed_(seed) {
-  if (trees_ < 1 || max_depth_ < 1 || min_samples_ < 1) core::fail("classifier 'random_forest': trees, max_depth, min_samples must be >= 1");
+    : trees_(options.integer("trees")),
+      max_depth_(options.integer("max_depth")),
+      min_samples_(options.integer("min_samples")),
+      seed_(seed) {
+  if (trees_ < 1 || max_depth_ < 1 || min_samples_ < 1)
+    core::fail("classifier 'random_forest': trees, max_depth, min_samples must be >= 1");
 }
 
 void RandomForest::fit(const Eigen::MatrixXd& x, const std::vector<int>& y) {
@@ -27,13 +31,12 @@ void RandomForest::fit(const Eigen::MatrixXd& x, const std::vector<int>& y) {
   // OpenCV draws bootstrap samples from its global generator: seed it for reproducible forests.
   cv::theRNG().state = seed_ ? seed_ : 1;
   cv::Mat responses(y, true);
-  forest_->train(cv::ml::TrainData::create(to_cv_matrix(x), cv::ml::ROW_SAMPLE, responses,
-                                           cv::noArray(), cv::noArray(), cv::noArray(),
-                                           [&] {
-                                             cv::Mat types(static_cast<int>(x.cols()) + 1, 1, CV_8U, cv::Scalar(cv::ml::VAR_ORDERED));
-                                             types.at<uchar>(static_cast<int>(x.cols())) = cv::ml::VAR_CATEGORICAL;
-                                             return types;
-                                           }()));
+  forest_->train(cv::ml::TrainData::create(
+      to_cv_matrix(x), cv::ml::ROW_SAMPLE, responses, cv::noArray(), cv::noArray(), cv::noArray(), [&] {
+        cv::Mat types(static_cast<int>(x.cols()) + 1, 1, CV_8U, cv::Scalar(cv::ml::VAR_ORDERED));
+        types.at<uchar>(static_cast<int>(x.cols())) = cv::ml::VAR_CATEGORICAL;
+        return types;
+      }()));
 }
 
 Eigen::MatrixXd RandomForest::predict_proba(const Eigen::MatrixXd& x) const {
@@ -56,7 +59,9 @@ Eigen::MatrixXd RandomForest::predict_proba(const Eigen::MatrixXd& x) const {
   return out;
 }
 
-nlohmann::json RandomForest::save() const { return {{"learner", kName}, {"classes", classes_}, {"model", opencv_model_text(forest_)}}; }
+nlohmann::json RandomForest::save() const {
+  return {{"learner", kName}, {"classes", classes_}, {"model", opencv_model_text(forest_)}};
+}
 
 void RandomForest::load(const nlohmann::json& state, const StateShape& shape) {
   const auto classes = json_integer(state.at("classes"), "classes");

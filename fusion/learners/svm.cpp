@@ -15,7 +15,8 @@ std::vector<core::OptionSpec> SupportVectorMachine::option_specs() {
 
 SupportVectorMachine::SupportVectorMachine(const core::ResolvedOptions& options, uint64_t seed, int)
     : c_(options.real("c")), gamma_option_(options.real("gamma")), kernel_(options.text("kernel")), seed_(seed) {
-  if (kernel_ != "rbf" && kernel_ != "linear") core::fail("classifier 'svm': option 'kernel' = '", kernel_, "', expected rbf or linear");
+  if (kernel_ != "rbf" && kernel_ != "linear")
+    core::fail("classifier 'svm': option 'kernel' = '", kernel_, "', expected rbf or linear");
   if (c_ <= 0 || gamma_option_ < 0) core::fail("classifier 'svm': c must be > 0 and gamma >= 0");
 }
 
@@ -45,7 +46,8 @@ void SupportVectorMachine::fit(const Eigen::MatrixXd& x, const std::vector<int>&
   gamma_ = gamma_option_ > 0 ? gamma_option_ : 1.0 / static_cast<double>(x.cols());
   const cv::Mat data = to_cv_matrix((x.rowwise() - mean_).array().rowwise() / scale_.array());
   // Out-of-fold decision values (stratified 3-fold) for an honest Platt calibration.
-  const std::vector<int> fold = datasets::stratified_folds(std::vector<int64_t>(y.begin(), y.end()), 3, seed_, 17, classes);
+  const std::vector<int> fold =
+      datasets::stratified_folds(std::vector<int64_t>(y.begin(), y.end()), 3, seed_, 17, classes);
   machines_.clear();
   calibration_.assign(classes, {});
   const int machines = classes == 2 ? 1 : classes;
@@ -99,8 +101,11 @@ nlohmann::json SupportVectorMachine::save() const {
   nlohmann::json machines = nlohmann::json::array(), platt = nlohmann::json::array();
   for (const auto& m : machines_) machines.push_back(opencv_model_text(m));
   for (const auto& c : calibration_) platt.push_back({c.a, c.b});
-  return {{"learner", kName}, {"mean", std::vector<double>(mean_.data(), mean_.data() + mean_.size())},
-          {"scale", std::vector<double>(scale_.data(), scale_.data() + scale_.size())}, {"machines", machines}, {"platt", platt}};
+  return {{"learner", kName},
+          {"mean", std::vector<double>(mean_.data(), mean_.data() + mean_.size())},
+          {"scale", std::vector<double>(scale_.data(), scale_.data() + scale_.size())},
+          {"machines", machines},
+          {"platt", platt}};
 }
 
 void SupportVectorMachine::load(const nlohmann::json& state, const StateShape& shape) {
@@ -111,7 +116,8 @@ void SupportVectorMachine::load(const nlohmann::json& state, const StateShape& s
   const auto classes = static_cast<long long>(platt.size());
   require_state_shape(static_cast<Eigen::Index>(mean.size()), classes, shape);
   if (scale.size() != mean.size() || texts.size() != static_cast<size_t>(classes == 2 ? 1 : classes))
-    core::fail(mean.size(), " means, ", scale.size(), " scales, ", texts.size(), " machines and ", platt.size(), " Platt pairs");
+    core::fail(mean.size(), " means, ", scale.size(), " scales, ", texts.size(), " machines and ", platt.size(),
+               " Platt pairs");
   require_finite("mean", mean);
   require_finite("scale", scale, true);
   for (const auto& ab : platt) require_finite("platt", {ab[0], ab[1]});

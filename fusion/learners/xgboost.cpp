@@ -47,7 +47,8 @@ std::vector<core::OptionSpec> XGBoostClassifier::option_specs() {
 
 XGBoostClassifier::XGBoostClassifier(const core::ResolvedOptions& options, uint64_t seed, int threads)
     : options_(options), seed_(seed), threads_(threads) {
-  if (options.integer("rounds") < 1 || options.integer("max_depth") < 1) core::fail("classifier 'xgboost': rounds and max_depth must be >= 1");
+  if (options.integer("rounds") < 1 || options.integer("max_depth") < 1)
+    core::fail("classifier 'xgboost': rounds and max_depth must be >= 1");
 }
 
 XGBoostClassifier::~XGBoostClassifier() {
@@ -65,16 +66,20 @@ void XGBoostClassifier::fit(const Eigen::MatrixXd& x, const std::vector<int>& y)
   classes_ = check_training_data(kName, x, y);
   Matrix data(x);
   const std::vector<float> labels(y.begin(), y.end());
-  check(XGDMatrixSetFloatInfo(data.get(), "label", labels.data(), static_cast<bst_ulong>(labels.size())), "setting the labels");
+  check(XGDMatrixSetFloatInfo(data.get(), "label", labels.data(), static_cast<bst_ulong>(labels.size())),
+        "setting the labels");
   create_booster(data.get());
-  auto set = [&](const char* key, const std::string& value) { check(XGBoosterSetParam(booster_, key, value.c_str()), key); };
+  auto set = [&](const char* key, const std::string& value) {
+    check(XGBoosterSetParam(booster_, key, value.c_str()), key);
+  };
   if (classes_ == 2) {
     set("objective", "binary:logistic");
   } else {
     set("objective", "multi:softprob");
     set("num_class", std::to_string(classes_));
   }
-  for (const char* key : {"max_depth", "eta", "subsample", "colsample_bytree", "min_child_weight", "lambda"}) set(key, options_.text(key));
+  for (const char* key : {"max_depth", "eta", "subsample", "colsample_bytree", "min_child_weight", "lambda"})
+    set(key, options_.text(key));
   set("seed", std::to_string(seed_ % 2147483647));
   set("nthread", std::to_string(threads_));
   set("verbosity", "0");
@@ -90,14 +95,16 @@ Eigen::MatrixXd XGBoostClassifier::predict_proba(const Eigen::MatrixXd& x) const
   check(XGBoosterPredict(booster_, data.get(), 0, 0, 0, &length, &result), "predicting");
   Eigen::MatrixXd out(x.rows(), classes_);
   if (classes_ == 2) {
-    if (length != static_cast<bst_ulong>(x.rows())) core::fail("classifier 'xgboost': ", length, " predictions for ", x.rows(), " cases");
+    if (length != static_cast<bst_ulong>(x.rows()))
+      core::fail("classifier 'xgboost': ", length, " predictions for ", x.rows(), " cases");
     for (Eigen::Index i = 0; i < x.rows(); ++i) {
       out(i, 1) = result[i];
       out(i, 0) = 1.0 - result[i];
     }
     return out;
   }
-  if (length != static_cast<bst_ulong>(x.rows() * classes_)) core::fail("classifier 'xgboost': ", length, " predictions for ", x.rows(), " cases");
+  if (length != static_cast<bst_ulong>(x.rows() * classes_))
+    core::fail("classifier 'xgboost': ", length, " predictions for ", x.rows(), " cases");
   for (Eigen::Index i = 0; i < x.rows(); ++i)
     for (int k = 0; k < classes_; ++k) out(i, k) = result[i * classes_ + k];
   return out;

@@ -31,8 +31,8 @@ std::optional<long> get_integer(DcmItem* item, const DcmTagKey& tag) {
 DcmItem* functional_group(DcmDataset* ds, size_t frame, const DcmTagKey& macro) {
   DcmItem* group = nullptr;
   DcmItem* item = nullptr;
-  if (ds->findAndGetSequenceItem(DCM_PerFrameFunctionalGroupsSequence, group, static_cast<signed long>(frame)).good() && group &&
-      group->findAndGetSequenceItem(macro, item, 0).good() && item)
+  if (ds->findAndGetSequenceItem(DCM_PerFrameFunctionalGroupsSequence, group, static_cast<signed long>(frame)).good() &&
+      group && group->findAndGetSequenceItem(macro, item, 0).good() && item)
     return item;
   if (ds->findAndGetSequenceItem(DCM_SharedFunctionalGroupsSequence, group, 0).good() && group &&
       group->findAndGetSequenceItem(macro, item, 0).good() && item)

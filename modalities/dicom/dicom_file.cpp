@@ -46,8 +46,7 @@ std::optional<double> parse_tm(std::string text) {
 }
 
 struct PixelLayout {
-  Uint16 rows = 0, columns = 0, samples = 1, bits_allocated = 0, bits_stored = 0,
-         pixel_representation = 0, planar = 0;
+  Uint16 rows = 0, columns = 0, samples = 1, bits_allocated = 0, bits_stored = 0, pixel_representation = 0, planar = 0;
   size_t frames = 1;
   std::string photometric;
 };
@@ -80,8 +79,8 @@ PixelLayout read_layout(DcmDataset* ds, const fs::path& file) {
   const bool mono = l.photometric == "MONOCHROME1" || l.photometric == "MONOCHROME2";
   if ((l.samples == 1) != mono && !(l.samples == 3 && l.photometric == "RGB") &&
       !(l.samples == 3 && l.photometric == "YBR_FULL"))
-    fail(file.string(), ": PhotometricInterpretation ", l.photometric, " with SamplesPerPixel ",
-         l.samples, " is not supported (expected MONOCHROME1/2, RGB or YBR_FULL)");
+    fail(file.string(), ": PhotometricInterpretation ", l.photometric, " with SamplesPerPixel ", l.samples,
+         " is not supported (expected MONOCHROME1/2, RGB or YBR_FULL)");
   return l;
 }
 
@@ -92,8 +91,8 @@ struct SampleReader {
   PixelLayout l;
   double read(size_t frame, size_t pixel, size_t sample) const {
     const size_t per_frame = static_cast<size_t>(l.rows) * l.columns;
-    const size_t index = frame * per_frame * l.samples +
-                         (l.planar ? sample * per_frame + pixel : pixel * l.samples + sample);
+    const size_t index =
+        frame * per_frame * l.samples + (l.planar ? sample * per_frame + pixel : pixel * l.samples + sample);
     uint32_t raw = l.bits_allocated == 8 ? bytes[index] : words[index];
     const uint32_t mask = l.bits_stored >= 32 ? 0xFFFFFFFFu : ((1u << l.bits_stored) - 1u);
     raw &= mask;
@@ -115,8 +114,8 @@ void read_pixels(DcmDataset* ds, DicomObject& object) {
   if (original.isEncapsulated()) {
     OFCondition status = ds->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
     if (status.bad() || !ds->canWriteXfer(EXS_LittleEndianExplicit)) {
-      fail(file.string(), ": unsupported transfer syntax ", original.getXferName(), " (",
-           original.getXferID(), "): DCMTK cannot decode it here (", status.text(), ")");
+      fail(file.string(), ": unsupported transfer syntax ", original.getXferName(), " (", original.getXferID(),
+           "): DCMTK cannot decode it here (", status.text(), ")");
     }
   }
   PixelLayout l = read_layout(ds, file);  // after decoding: the codec may have changed photometric
@@ -125,19 +124,18 @@ void read_pixels(DcmDataset* ds, DicomObject& object) {
   const size_t bytes_per_sample = l.bits_allocated / 8;
   const double wanted = static_cast<double>(l.rows) * l.columns * l.samples * l.frames;
   if (wanted > kMaxPixels) fail(file.string(), ": ", wanted, " samples exceed the limit of ", kMaxPixels);
-  core::require_within_memory_budget(wanted * 4, core::concat(file.string(), ": its ", l.frames, " frames of ", l.columns, "x", l.rows, " pixels"));
+  core::require_within_memory_budget(
+      wanted * 4, core::concat(file.string(), ": its ", l.frames, " frames of ", l.columns, "x", l.rows, " pixels"));
   const size_t length = element->getLength();
   const size_t needed = static_cast<size_t>(wanted) * bytes_per_sample;
   if (length < needed) {
-    fail(file.string(), ": PixelData holds ", length, " bytes but ", l.rows, "x", l.columns, "x",
-         l.samples, " samples x ", l.frames, " frames at ", l.bits_allocated, " bits need ", needed,
-         " (truncated file?)");
+    fail(file.string(), ": PixelData holds ", length, " bytes but ", l.rows, "x", l.columns, "x", l.samples,
+         " samples x ", l.frames, " frames at ", l.bits_allocated, " bits need ", needed, " (truncated file?)");
   }
   SampleReader reader;
   reader.l = l;
-  OFCondition got = l.bits_allocated == 8
-                        ? element->getUint8Array(const_cast<Uint8*&>(reader.bytes))
-                        : element->getUint16Array(const_cast<Uint16*&>(reader.words));
+  OFCondition got = l.bits_allocated == 8 ? element->getUint8Array(const_cast<Uint8*&>(reader.bytes))
+                                          : element->getUint16Array(const_cast<Uint16*&>(reader.words));
   if (got.bad() || (reader.bytes == nullptr && reader.words == nullptr))
     fail(file.string(), ": cannot read PixelData: ", got.text());
 
@@ -145,8 +143,8 @@ void read_pixels(DcmDataset* ds, DicomObject& object) {
   const double intercept_default = get_double(ds, DCM_RescaleIntercept).value_or(0.0);
   const bool monochrome1 = l.photometric == "MONOCHROME1";
   const double stored_min = l.pixel_representation ? -std::ldexp(1.0, l.bits_stored - 1) : 0.0;
-  const double stored_max = l.pixel_representation ? std::ldexp(1.0, l.bits_stored - 1) - 1
-                                                   : std::ldexp(1.0, l.bits_stored) - 1;
+  const double stored_max =
+      l.pixel_representation ? std::ldexp(1.0, l.bits_stored - 1) - 1 : std::ldexp(1.0, l.bits_stored) - 1;
   const size_t per_frame = static_cast<size_t>(l.rows) * l.columns;
   object.frames.resize(l.frames);
   for (size_t f = 0; f < l.frames; ++f) {
@@ -185,12 +183,14 @@ std::optional<std::array<double, 2>> pixel_spacing(DcmDataset* ds, DicomObject& 
   if (imager && (projection || !pixel)) {
     const auto magnification = get_double(ds, DCM_EstimatedRadiographicMagnificationFactor);
     if (magnification && *magnification >= 1 && *magnification <= 3) {
-      object.spacing_source = core::concat("ImagerPixelSpacing / EstimatedRadiographicMagnificationFactor ", *magnification);
+      object.spacing_source =
+          core::concat("ImagerPixelSpacing / EstimatedRadiographicMagnificationFactor ", *magnification);
       return std::array<double, 2>{(*imager)[0] / *magnification, (*imager)[1] / *magnification};
     }
-    object.spacing_source = magnification ? core::concat("ImagerPixelSpacing (EstimatedRadiographicMagnificationFactor ", *magnification,
-                                                         " ignored: expected 1 to 3)")
-                                          : std::string("ImagerPixelSpacing (no EstimatedRadiographicMagnificationFactor)");
+    object.spacing_source = magnification
+                                ? core::concat("ImagerPixelSpacing (EstimatedRadiographicMagnificationFactor ",
+                                               *magnification, " ignored: expected 1 to 3)")
+                                : std::string("ImagerPixelSpacing (no EstimatedRadiographicMagnificationFactor)");
     return imager;
   }
   if (pixel) object.spacing_source = "PixelSpacing";
@@ -284,8 +284,7 @@ DicomObject read_dicom(const fs::path& file, bool pixels) {
   register_codecs();
   if (!fs::is_regular_file(file)) fail(file.string(), ": no such DICOM file");
   DcmFileFormat format;
-  OFCondition status = format.loadFile(file.c_str(), EXS_Unknown, EGL_noChange,
-                                       DCM_MaxReadLength, ERM_autoDetect);
+  OFCondition status = format.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect);
   if (status.bad()) {
     fail(file.string(), ": not a readable DICOM file (", status.text(), ")",
          looks_like_dicom(file) ? "" : "; it has no 128-byte preamble and 'DICM' magic either");

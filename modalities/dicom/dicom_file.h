@@ -30,8 +30,8 @@ struct DicomObject {
   std::optional<double> slice_thickness;
   std::optional<double> repetition_time_ms;  // RepetitionTime (0018,0080)
   std::optional<double> flip_angle_deg;      // FlipAngle (0018,1314)
-  std::string laterality;     // ImageLaterality, else Laterality ("L"/"R")
-  std::string view_position;  // ViewPosition ("CC", "MLO", ...)
+  std::string laterality;                    // ImageLaterality, else Laterality ("L"/"R")
+  std::string view_position;                 // ViewPosition ("CC", "MLO", ...)
   // From SequenceOfUltrasoundRegions when its units are cm: mm per pixel along x and y.
   std::optional<std::array<double, 2>> ultrasound_spacing;
   // Where the pixel spacing came from ("PixelSpacing", "ImagerPixelSpacing / Estimated...

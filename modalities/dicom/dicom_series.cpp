@@ -26,15 +26,17 @@ double dot(const std::array<double, 3>& a, const std::array<double, 3>& b) {
 // with a warning when the gaps differ measurably. A larger gap (a missing slice) is refused.
 constexpr double kGapTolerance = 0.05, kDriftTolerance = 0.1;
 
-double uniform_slice_spacing(const std::vector<Slice>& slices, const std::vector<double>& gaps, const std::string& label) {
+double uniform_slice_spacing(const std::vector<Slice>& slices, const std::vector<double>& gaps,
+                             const std::string& label) {
   std::vector<double> sorted = gaps;
   std::sort(sorted.begin(), sorted.end());
   const double median = sorted[sorted.size() / 2];
   for (size_t k = 0; k < gaps.size(); ++k) {
     if (std::abs(gaps[k] - median) > kGapTolerance * median)
-      fail(label, ": the gap between ", slices[k].source, " and ", slices[k + 1].source, " is ", gaps[k], " mm but the median gap is ",
-           median, " mm (", gaps[k] / median, " times; gaps within ", kGapTolerance * 100,
-           "% of the median are accepted)", gaps[k] > 1.5 * median ? ": a slice is missing" : ": not one evenly spaced volume");
+      fail(label, ": the gap between ", slices[k].source, " and ", slices[k + 1].source, " is ", gaps[k],
+           " mm but the median gap is ", median, " mm (", gaps[k] / median, " times; gaps within ", kGapTolerance * 100,
+           "% of the median are accepted)",
+           gaps[k] > 1.5 * median ? ": a slice is missing" : ": not one evenly spaced volume");
   }
   double total = 0;
   for (double gap : gaps) total += gap;
@@ -57,17 +59,21 @@ std::vector<Slice> slices_of(DicomObject object) {
   std::vector<Slice> slices;
   const bool multi = object.frames.size() > 1;
   for (size_t f = 0; f < object.frames.size(); ++f) {
-    Slice s{std::move(object.frames[f]), object.rows, object.columns, object.slice_thickness,
-            object.repetition_time_ms, object.flip_angle_deg,
-            multi ? core::concat(object.file.string(), " frame ", f + 1) : object.file.string(), object.file.string()};
+    Slice s{std::move(object.frames[f]),
+            object.rows,
+            object.columns,
+            object.slice_thickness,
+            object.repetition_time_ms,
+            object.flip_angle_deg,
+            multi ? core::concat(object.file.string(), " frame ", f + 1) : object.file.string(),
+            object.file.string()};
     slices.push_back(std::move(s));
   }
   // Ultrasound regions give the physical spacing when the frame has no PixelSpacing.
   if (object.ultrasound_spacing) {
     for (auto& s : slices)
       if (!s.frame.pixel_spacing)
-        s.frame.pixel_spacing = std::array<double, 2>{(*object.ultrasound_spacing)[1],
-                                                      (*object.ultrasound_spacing)[0]};
+        s.frame.pixel_spacing = std::array<double, 2>{(*object.ultrasound_spacing)[1], (*object.ultrasound_spacing)[0]};
   }
   return slices;
 }
@@ -107,19 +113,22 @@ std::string describe(const SeriesInfo& s) {
 // An order neither decides is an error: guessing (e.g. by UID) could swap pre- and post-contrast.
 void order_phase_series(std::vector<SeriesInfo>& series, const std::string& label) {
   auto key = [](const SeriesInfo& s) { return std::pair(s.first_time_s.value_or(-1), s.number.value_or(-1)); };
-  std::stable_sort(series.begin(), series.end(), [&](const SeriesInfo& a, const SeriesInfo& b) { return key(a) < key(b); });
+  std::stable_sort(series.begin(), series.end(),
+                   [&](const SeriesInfo& a, const SeriesInfo& b) { return key(a) < key(b); });
   for (size_t i = 1; i < series.size(); ++i) {
     const auto& a = series[i - 1];
     const auto& b = series[i];
     const bool same_time = a.first_time_s == b.first_time_s;
     if (!same_time) continue;
     if (a.number && b.number && *a.number != *b.number) {
-      core::warn(core::concat(label, ": ", describe(a), " and ", describe(b), " share their acquisition time; ordered by SeriesNumber"));
+      core::warn(core::concat(label, ": ", describe(a), " and ", describe(b),
+                              " share their acquisition time; ordered by SeriesNumber"));
       continue;
     }
-    fail(label, ": the order of the DCE phases is ambiguous: ", describe(a), " and ", describe(b),
-         " have the same acquisition time and series number. Put each phase in its own folder (dce_0, dce_1, ... or the "
-         "manifest's mri_dce list, pre-contrast first) with dce_times.txt / mri_dce_times giving the times");
+    fail(
+        label, ": the order of the DCE phases is ambiguous: ", describe(a), " and ", describe(b),
+        " have the same acquisition time and series number. Put each phase in its own folder (dce_0, dce_1, ... or the "
+        "manifest's mri_dce list, pre-contrast first) with dce_times.txt / mri_dce_times giving the times");
   }
 }
 
@@ -159,8 +168,8 @@ core::Image assemble_volume(std::vector<Slice> slices, const std::string& label)
   const Slice& first = slices.front();
   for (auto& s : slices) {
     if (s.rows != first.rows || s.columns != first.columns)
-      fail(label, ": ", s.source, " is ", s.columns, "x", s.rows, " pixels, but ", first.source,
-           " is ", first.columns, "x", first.rows);
+      fail(label, ": ", s.source, " is ", s.columns, "x", s.rows, " pixels, but ", first.source, " is ", first.columns,
+           "x", first.rows);
   }
   core::Geometry g;
   g.size = {first.columns, first.rows, slices.size()};
@@ -198,8 +207,9 @@ core::Image assemble_volume(std::vector<Slice> slices, const std::string& label)
                             "ImagePositionPatient (0020,0032): read as a stack in stored order, ", g.spacing[2],
                             " mm apart (", first.thickness ? "SliceThickness" : "assumed", "), orientation unknown"));
   } else if (slices.size() > 1 && !first.frame.orientation) {
-    fail(label, ": no ImageOrientationPatient (0020,0037) in ", first.file == label ? std::string("its first frame") : first.source,
-         "; the ", slices.size(), " slices cannot be ordered into a volume");
+    fail(label, ": no ImageOrientationPatient (0020,0037) in ",
+         first.file == label ? std::string("its first frame") : first.source, "; the ", slices.size(),
+         " slices cannot be ordered into a volume");
   } else if (slices.size() > 1) {
     for (auto& s : slices) {
       if (!s.frame.position) fail(label, ": ", s.source, " has no ImagePositionPatient");
@@ -236,9 +246,7 @@ core::Image assemble_volume(std::vector<Slice> slices, const std::string& label)
   return image;
 }
 
-core::Image load_volume(const fs::path& path) {
-  return assemble_volume(read_slices(files_of(path)), path.string());
-}
+core::Image load_volume(const fs::path& path) { return assemble_volume(read_slices(files_of(path)), path.string()); }
 
 std::vector<Phase> load_phases(const fs::path& path, PhaseKey key) {
   std::vector<std::vector<Slice>> groups;
@@ -267,21 +275,18 @@ std::vector<Phase> load_phases(const fs::path& path, PhaseKey key) {
       group_values.push_back(s.first_time_s);
     }
   } else {
-    auto slices = read_slices(fs::is_directory(path) ? only_series(series, path).files
-                                                     : std::vector<fs::path>{path});
+    auto slices = read_slices(fs::is_directory(path) ? only_series(series, path).files : std::vector<fs::path>{path});
     if (key == PhaseKey::kBValue) {
       group_by(slices, [](const Slice& s) { return s.frame.b_value; });
     } else {
-      const bool temporal = std::all_of(slices.begin(), slices.end(), [](const Slice& s) {
-        return s.frame.temporal_position.has_value();
-      });
+      const bool temporal = std::all_of(slices.begin(), slices.end(),
+                                        [](const Slice& s) { return s.frame.temporal_position.has_value(); });
       if (temporal) {
         // Temporal positions order the phases; the time of each is its earliest acquisition.
         std::map<int, std::optional<double>> first_time;
         for (auto& s : slices) {
           auto& t = first_time[*s.frame.temporal_position];
-          if (s.frame.acquisition_time_s && (!t || *s.frame.acquisition_time_s < *t))
-            t = s.frame.acquisition_time_s;
+          if (s.frame.acquisition_time_s && (!t || *s.frame.acquisition_time_s < *t)) t = s.frame.acquisition_time_s;
         }
         group_by(slices, [](const Slice& s) -> std::optional<double> {
           return static_cast<double>(*s.frame.temporal_position);
@@ -299,8 +304,10 @@ std::vector<Phase> load_phases(const fs::path& path, PhaseKey key) {
     p.repetition_time_ms = groups[i].front().repetition_time_ms;
     p.flip_angle_deg = groups[i].front().flip_angle_deg;
     p.image = assemble_volume(std::move(groups[i]), core::concat(label, " phase ", i + 1));
-    if (key == PhaseKey::kBValue) p.b_value = group_values[i];
-    else if (group_values[i] && group_values[0]) p.time_s = *group_values[i] - *group_values[0];
+    if (key == PhaseKey::kBValue)
+      p.b_value = group_values[i];
+    else if (group_values[i] && group_values[0])
+      p.time_s = *group_values[i] - *group_values[0];
     if (!phases.empty()) {
       auto mismatch = core::describe_grid_mismatch(phases.front().image.geometry, p.image.geometry);
       if (!mismatch.empty()) fail(label, ": phase ", i + 1, " is on another grid than phase 1: ", mismatch);

@@ -17,7 +17,7 @@ struct SeriesInfo {
   std::string description;
   std::string modality;
   std::optional<int> number;
-  std::optional<double> first_time_s;  // earliest AcquisitionTime, to order separate-series phases
+  std::optional<double> first_time_s;        // earliest AcquisitionTime, to order separate-series phases
   std::vector<std::filesystem::path> files;  // sorted by name, for a stable order
 };
 
@@ -31,7 +31,7 @@ core::Image load_volume(const std::filesystem::path& path);
 struct Phase {
   core::Image image;
   std::optional<double> repetition_time_ms, flip_angle_deg;  // from the phase's first slice
-  std::optional<double> time_s;  // acquisition time relative to the first phase
+  std::optional<double> time_s;                              // acquisition time relative to the first phase
   std::optional<double> b_value;
 };
 

@@ -72,8 +72,8 @@ void append_stored(const float* values, size_t count, const DicomWriteInfo& info
   }
 }
 
-void fill_pixels(DcmDataset* ds, const DicomWriteInfo& info, size_t rows, size_t columns,
-                 size_t frames, const std::vector<Uint16>& stored) {
+void fill_pixels(DcmDataset* ds, const DicomWriteInfo& info, size_t rows, size_t columns, size_t frames,
+                 const std::vector<Uint16>& stored) {
   if (rows > 65535 || columns > 65535) fail("image of ", columns, "x", rows, " is too large for DICOM");
   ds->putAndInsertUint16(DCM_Rows, static_cast<Uint16>(rows));
   ds->putAndInsertUint16(DCM_Columns, static_cast<Uint16>(columns));
@@ -122,18 +122,20 @@ std::string make_uid(const std::string& seed_text) {
   const uint64_t hi = core::derive_seed(h, {1}) >> 2, lo = core::derive_seed(h, {2});
   // 2.25 UIDs are a decimal integer; hi:lo printed as two fixed-width parts stays below 64 chars.
   char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "2.25.%llu%020llu", static_cast<unsigned long long>(hi % 1000000000000000000ULL + 1),
+  std::snprintf(buffer, sizeof buffer, "2.25.%llu%020llu",
+                static_cast<unsigned long long>(hi % 1000000000000000000ULL + 1),
                 static_cast<unsigned long long>(lo % 10000000000000000000ULL));
   return buffer;
 }
 
-void write_dicom_slice(const core::Image& volume, size_t k, int instance_number,
-                       const DicomWriteInfo& info, const fs::path& file) {
+void write_dicom_slice(const core::Image& volume, size_t k, int instance_number, const DicomWriteInfo& info,
+                       const fs::path& file) {
   const auto& g = volume.geometry;
   if (k >= g.size[2]) fail(file.string(), ": slice ", k, " outside a volume of ", g.size[2], " slices");
   DcmFileFormat format;
   DcmDataset* ds = format.getDataset();
-  fill_common(ds, info, make_uid(info.series_uid + "/" + std::to_string(k) + "/" + std::to_string(instance_number)), instance_number);
+  fill_common(ds, info, make_uid(info.series_uid + "/" + std::to_string(k) + "/" + std::to_string(instance_number)),
+              instance_number);
   const auto position = g.index_to_physical(0, 0, static_cast<double>(k));
   put(ds, DCM_ImagePositionPatient, ds_text(position[0]) + "\\" + ds_text(position[1]) + "\\" + ds_text(position[2]));
   std::string orientation;
@@ -151,8 +153,7 @@ void write_dicom_slice(const core::Image& volume, size_t k, int instance_number,
   save(format, file);
 }
 
-void write_dicom_frames(const std::vector<core::Image>& frames, const DicomWriteInfo& info,
-                        const fs::path& file) {
+void write_dicom_frames(const std::vector<core::Image>& frames, const DicomWriteInfo& info, const fs::path& file) {
   if (frames.empty()) fail(file.string(), ": no frames to write");
   const auto& g = frames.front().geometry;
   DcmFileFormat format;

@@ -31,8 +31,8 @@ struct DicomWriteInfo {
 std::string make_uid(const std::string& seed_text);
 
 // One slice k of a volume as a single-frame object (ImagePositionPatient of that slice).
-void write_dicom_slice(const core::Image& volume, size_t k, int instance_number,
-                       const DicomWriteInfo& info, const std::filesystem::path& file);
+void write_dicom_slice(const core::Image& volume, size_t k, int instance_number, const DicomWriteInfo& info,
+                       const std::filesystem::path& file);
 // 2D frames as one (multi-frame when more than one) object.
 void write_dicom_frames(const std::vector<core::Image>& frames, const DicomWriteInfo& info,
                         const std::filesystem::path& file);

@@ -76,8 +76,7 @@ std::map<long, Roi> read_rois(const fs::path& file) {
 
 }  // namespace
 
-core::Mask rasterise_rtstruct(const fs::path& rtstruct, const core::Geometry& grid,
-                              const std::string& roi_name) {
+core::Mask rasterise_rtstruct(const fs::path& rtstruct, const core::Geometry& grid, const std::string& roi_name) {
   auto rois = read_rois(rtstruct);
   const Roi* chosen = nullptr;
   std::string known;
@@ -92,7 +91,9 @@ core::Mask rasterise_rtstruct(const fs::path& rtstruct, const core::Geometry& gr
   if (!chosen) fail(rtstruct.string(), ": no ROI named '", roi_name, "' with contours; ROIs: ", known);
 
   // Edges of every contour, in continuous voxel indices, gathered per slice.
-  struct Edge { double x0, y0, x1, y1; };
+  struct Edge {
+    double x0, y0, x1, y1;
+  };
   std::map<long, std::vector<Edge>> edges_by_slice;
   for (auto& contour : chosen->contours) {
     std::vector<std::array<double, 3>> idx;
@@ -123,8 +124,7 @@ core::Mask rasterise_rtstruct(const fs::path& rtstruct, const core::Geometry& gr
       std::sort(crossings.begin(), crossings.end());
       for (size_t c = 0; c + 1 < crossings.size(); c += 2) {
         const long from = std::max(0L, static_cast<long>(std::ceil(crossings[c])));
-        const long to = std::min(static_cast<long>(grid.size[0]) - 1,
-                                 static_cast<long>(std::floor(crossings[c + 1])));
+        const long to = std::min(static_cast<long>(grid.size[0]) - 1, static_cast<long>(std::floor(crossings[c + 1])));
         for (long x = from; x <= to; ++x) mask.at(static_cast<size_t>(x), y, static_cast<size_t>(k)) = 1;
       }
     }

@@ -43,7 +43,8 @@ class Builder {
   explicit Builder(DSRDocument& document) : tree_(document.getTree()) {}
 
   void root(const DSRCodedEntryValue& title) {
-    if (tree_.addContentItem(DSRTypes::RT_isRoot, DSRTypes::VT_Container) == 0) fail("DICOM SR: cannot add the root container");
+    if (tree_.addContentItem(DSRTypes::RT_isRoot, DSRTypes::VT_Container) == 0)
+      fail("DICOM SR: cannot add the root container");
     check(tree_.getCurrentContentItem().setConceptName(title), "the document title");
   }
   void text(const DSRCodedEntryValue& name, const std::string& value) {
@@ -85,7 +86,8 @@ DSRCodedEntryValue class_code(const std::string& name) {
 
 // Texts in plain ASCII need no Specific Character Set (and then every reader takes them).
 bool ascii(const PredictionReport& r) {
-  std::string all = r.algorithm_name + r.algorithm_version + r.observation_subject + r.predicted_class + r.prediction_set + r.statement;
+  std::string all = r.algorithm_name + r.algorithm_version + r.observation_subject + r.predicted_class +
+                    r.prediction_set + r.statement;
   for (const auto& w : r.warnings) all += w;
   for (const auto& [name, p] : r.probabilities) all += name;
   return std::all_of(all.begin(), all.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
@@ -134,13 +136,15 @@ void write_prediction_sr(const PredictionReport& report, const fs::path& file) {
   b.text(own("VB-CASE", "Case identifier"), report.observation_subject);
   b.code(dcm("121071", "Finding"), class_code(report.predicted_class));
   for (size_t k = 0; k < report.probabilities.size(); ++k)
-    b.percent(own("VB-P" + std::to_string(k + 1), "Probability of " + report.probabilities[k].first), report.probabilities[k].second);
+    b.percent(own("VB-P" + std::to_string(k + 1), "Probability of " + report.probabilities[k].first),
+              report.probabilities[k].second);
   if (!report.prediction_set.empty()) b.text(own("VB-SET", "Prediction set"), report.prediction_set);
   for (const auto& warning : report.warnings) b.text(own("VB-WARNING", "Warning"), warning);
 
   auto& evidence = document.getCurrentRequestedProcedureEvidence();
   for (const auto& r : report.evidence)
-    if (evidence.addItem(r.study_uid.c_str(), r.series_uid.c_str(), r.sop_class_uid.c_str(), r.sop_instance_uid.c_str()).bad())
+    if (evidence.addItem(r.study_uid.c_str(), r.series_uid.c_str(), r.sop_class_uid.c_str(), r.sop_instance_uid.c_str())
+            .bad())
       fail("DICOM SR: the input instance ", r.sop_instance_uid, " has invalid UIDs");
 
   check(document.completeDocument(), "the completion flag");

@@ -26,8 +26,9 @@ using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::Ro
 // returns the weighted inertia and sets `changed` when a label moved. The centres come transposed
 // (d x k), so that four centres' coordinates are adjacent and vectorise; each distance still sums
 // its d terms in order, the same bits as distance2().
-__attribute__((target_clones("avx2", "default"))) double assign(const double* points, long n, long d, const double* centres_t, int k,
-                                                                const double* w, int* labels, double* distances, bool& changed) {
+__attribute__((target_clones("avx2", "default"))) double assign(const double* points, long n, long d,
+                                                                const double* centres_t, int k, const double* w,
+                                                                int* labels, double* distances, bool& changed) {
   double inertia = 0;
   constexpr double kInf = std::numeric_limits<double>::infinity();
   for (long i = 0; i < n; ++i) {
@@ -88,7 +89,8 @@ KMeansResult kmeans(const Eigen::MatrixXd& points_in, int k, uint64_t seed, cons
     for (double x : w) total_w += x;
     double pick = rng.uniform() * total_w;
     long first = 0;
-    for (; first < n - 1 && (pick -= w[size_t(first)]) > 0; ++first) {}
+    for (; first < n - 1 && (pick -= w[size_t(first)]) > 0; ++first) {
+    }
     centroids.row(0) = points.row(first);
     for (int c = 1; c < k; ++c) {
       double sum = 0;
@@ -100,7 +102,8 @@ KMeansResult kmeans(const Eigen::MatrixXd& points_in, int k, uint64_t seed, cons
       long chosen = 0;
       if (sum > 0) {
         double r = rng.uniform() * sum;
-        for (; chosen < n - 1 && (r -= w[size_t(chosen)] * d2[size_t(chosen)]) > 0; ++chosen) {}
+        for (; chosen < n - 1 && (r -= w[size_t(chosen)] * d2[size_t(chosen)]) > 0; ++chosen) {
+        }
       }
       centroids.row(c) = points.row(chosen);
     }
@@ -122,14 +125,16 @@ KMeansResult kmeans(const Eigen::MatrixXd& points_in, int k, uint64_t seed, cons
         mass[size_t(c)] += w[size_t(i)];
       }
       for (int c = 0; c < k; ++c)
-        if (mass[size_t(c)] > 0) centroids.row(c) = sums.row(c) / mass[size_t(c)];  // an emptied cluster keeps its centre
+        if (mass[size_t(c)] > 0)
+          centroids.row(c) = sums.row(c) / mass[size_t(c)];  // an emptied cluster keeps its centre
     }
     if (inertia < best.inertia) best = {Eigen::MatrixXd(centroids), labels, inertia};
   }
   return best;
 }
 
-double calinski_harabasz(const Eigen::MatrixXd& points, const KMeansResult& clustering, const std::vector<double>& weights_in) {
+double calinski_harabasz(const Eigen::MatrixXd& points, const KMeansResult& clustering,
+                         const std::vector<double>& weights_in) {
   const long n = points.rows();
   const int k = int(clustering.centroids.rows());
   std::vector<double> w = weights_in.empty() ? std::vector<double>(size_t(n), 1.0) : weights_in;
@@ -153,7 +158,8 @@ double calinski_harabasz(const Eigen::MatrixXd& points, const KMeansResult& clus
   return (between / (k - 1)) / (within / (total_w - k));
 }
 
-double silhouette(const Eigen::MatrixXd& points, const KMeansResult& clustering, const std::vector<double>& weights_in) {
+double silhouette(const Eigen::MatrixXd& points, const KMeansResult& clustering,
+                  const std::vector<double>& weights_in) {
   const long n = points.rows();
   const int k = int(clustering.centroids.rows());
   if (k < 2) return 0;

@@ -8,9 +8,9 @@
 namespace vbiopsy::modalities::mri {
 
 struct KMeansResult {
-  Eigen::MatrixXd centroids;       // k x d
-  std::vector<int> labels;         // per point, 0..k-1
-  double inertia = 0;              // weighted within-cluster sum of squares
+  Eigen::MatrixXd centroids;  // k x d
+  std::vector<int> labels;    // per point, 0..k-1
+  double inertia = 0;         // weighted within-cluster sum of squares
 };
 
 // points: n x d. weights: empty (all 1) or n values. Throws core::Error when k > n or k < 1.
@@ -24,7 +24,8 @@ double calinski_harabasz(const Eigen::MatrixXd& points, const KMeansResult& clus
 
 // Mean silhouette width (weighted): for each point, (b - a) / max(a, b) with a its mean distance to
 // its own cluster and b to the nearest other cluster. In [-1, 1]; larger is better. O(n^2).
-double silhouette(const Eigen::MatrixXd& points, const KMeansResult& clustering, const std::vector<double>& weights = {});
+double silhouette(const Eigen::MatrixXd& points, const KMeansResult& clustering,
+                  const std::vector<double>& weights = {});
 
 // Adjusted Rand index of two labelings of the same items (labels may be any integers).
 double adjusted_rand_index(const std::vector<int>& a, const std::vector<int>& b);

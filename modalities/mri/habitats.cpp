@@ -26,11 +26,13 @@ KMeansResult supervoxels(const Eigen::MatrixXd& z, const HabitatOptions& o, cons
 
 }  // namespace
 
-CaseVoxels case_voxels(const std::string& case_id, const std::vector<const core::Image*>& maps, const core::Mask& region) {
+CaseVoxels case_voxels(const std::string& case_id, const std::vector<const core::Image*>& maps,
+                       const core::Mask& region) {
   if (maps.empty()) core::fail("habitats of case ", case_id, ": no feature maps");
   for (auto* m : maps) {
     const std::string mismatch = core::describe_grid_mismatch(m->geometry, region.geometry);
-    if (!mismatch.empty()) core::fail("habitats of case ", case_id, ": a feature map is not on the mask's grid: ", mismatch);
+    if (!mismatch.empty())
+      core::fail("habitats of case ", case_id, ": a feature map is not on the mask's grid: ", mismatch);
   }
   CaseVoxels c{case_id, region.geometry, {}, {}};
   for (size_t v = 0; v < region.voxels.size(); ++v) {
@@ -52,7 +54,8 @@ HabitatModel fit_habitat_model(const std::vector<CaseVoxels>& training, const Ha
   const long d = training.front().features.cols();
   long n = 0;
   for (auto& c : training) {
-    if (c.features.cols() != d) core::fail("habitat model: case ", c.case_id, " has ", c.features.cols(), " features, expected ", d);
+    if (c.features.cols() != d)
+      core::fail("habitat model: case ", c.case_id, " has ", c.features.cols(), " features, expected ", d);
     n += c.features.rows();
     model.training_case_ids.push_back(c.case_id);
   }
@@ -97,7 +100,8 @@ HabitatModel fit_habitat_model(const std::vector<CaseVoxels>& training, const Ha
   // Order habitats by their first feature so that labels are stable across fits.
   std::vector<long> order(size_t(chosen.centroids.rows()));
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](long a, long b) { return chosen.centroids(a, 0) < chosen.centroids(b, 0); });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](long a, long b) { return chosen.centroids(a, 0) < chosen.centroids(b, 0); });
   model.centroids.resize(chosen.centroids.rows(), d);
   for (size_t i = 0; i < order.size(); ++i) model.centroids.row(long(i)) = chosen.centroids.row(order[i]);
   return model;
@@ -139,7 +143,8 @@ core::Mask apply_habitat_model(const HabitatModel& model, const CaseVoxels& c, c
         for (long dy = -1; dy <= 1; ++dy)
           for (long dx = -1; dx <= 1; ++dx) {
             const long a = x + dx, b = y + dy, cz = zz + dz;
-            if (a < 0 || b < 0 || cz < 0 || a >= long(g.size[0]) || b >= long(g.size[1]) || cz >= long(g.size[2])) continue;
+            if (a < 0 || b < 0 || cz < 0 || a >= long(g.size[0]) || b >= long(g.size[1]) || cz >= long(g.size[2]))
+              continue;
             const size_t u = size_t(a) + g.size[0] * (size_t(b) + g.size[1] * size_t(cz));
             if (labels.voxels[u] == 0) continue;
             if (labels.voxels[u] != h) {
@@ -167,7 +172,8 @@ std::vector<core::Mask> habitats_for_fold(const std::vector<CaseVoxels>& cases, 
   std::vector<CaseVoxels> training;
   for (size_t i : train) {
     for (size_t j : test)
-      if (i == j) core::fail("habitats: case ", cases[i].case_id, " is in both the training and the test part of a fold");
+      if (i == j)
+        core::fail("habitats: case ", cases[i].case_id, " is in both the training and the test part of a fold");
     training.push_back(cases.at(i));
   }
   const HabitatModel model = fit_habitat_model(training, options);

@@ -28,7 +28,8 @@ struct CaseVoxels {
 
 // maps: one image per feature, on the region's grid (e.g. wash-in, wash-out, SER, ADC). Voxels with
 // a non-finite feature are left out.
-CaseVoxels case_voxels(const std::string& case_id, const std::vector<const core::Image*>& maps, const core::Mask& region);
+CaseVoxels case_voxels(const std::string& case_id, const std::vector<const core::Image*>& maps,
+                       const core::Mask& region);
 
 struct HabitatOptions {
   int supervoxels_per_case = 40;
@@ -41,14 +42,15 @@ struct HabitatOptions {
 
 struct HabitatModel {
   std::vector<std::string> training_case_ids;
-  Eigen::RowVectorXd mean, sd;        // standardisation, from training voxels
-  Eigen::MatrixXd centroids;          // k x d in standardised units, ordered by first feature
+  Eigen::RowVectorXd mean, sd;           // standardisation, from training voxels
+  Eigen::MatrixXd centroids;             // k x d in standardised units, ordered by first feature
   std::vector<double> criterion_values;  // per k tried, from min_habitats (the log of the choice)
   int habitats() const { return int(centroids.rows()); }
 };
 
 // Cases' supervoxels in parallel over `threads`; the model does not depend on it.
-HabitatModel fit_habitat_model(const std::vector<CaseVoxels>& training, const HabitatOptions& options, unsigned threads = 1);
+HabitatModel fit_habitat_model(const std::vector<CaseVoxels>& training, const HabitatOptions& options,
+                               unsigned threads = 1);
 
 // The case's habitat label map on its grid: 0 outside the region, 1..k inside.
 core::Mask apply_habitat_model(const HabitatModel& model, const CaseVoxels& c, const HabitatOptions& options);

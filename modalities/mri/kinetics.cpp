@@ -48,7 +48,8 @@ CurveKinetics curve_kinetics(const std::vector<double>& s, const std::vector<dou
   k.auc60 = area_until(t, re, 60);
   k.auc90 = area_until(t, re, 90);
   const double late_change = s[1] != 0 ? (s[n - 1] - s[1]) / s[1] : 0;
-  k.type = late_change > 0.10 ? CurveType::kPersistent : (late_change < -0.10 ? CurveType::kWashout : CurveType::kPlateau);
+  k.type =
+      late_change > 0.10 ? CurveType::kPersistent : (late_change < -0.10 ? CurveType::kWashout : CurveType::kPlateau);
   return k;
 }
 
@@ -66,8 +67,17 @@ KineticMaps compute_kinetics(const std::vector<core::Image>& phases, const std::
     if (!mismatch.empty()) core::fail("DCE kinetics: phase ", i + 1, " is on another grid than phase 1: ", mismatch);
   }
   const core::Geometry& g = phases[0].geometry;
-  KineticMaps maps{core::Image(g), core::Image(g), core::Image(g), core::Image(g), core::Image(g),
-                   core::Image(g), core::Image(g), core::Image(g), core::Image(g), core::Mask(g), 0};
+  KineticMaps maps{core::Image(g),
+                   core::Image(g),
+                   core::Image(g),
+                   core::Image(g),
+                   core::Image(g),
+                   core::Image(g),
+                   core::Image(g),
+                   core::Image(g),
+                   core::Image(g),
+                   core::Mask(g),
+                   0};
   std::vector<double> signal(phases.size());
   for (size_t v = 0; v < g.voxel_count(); ++v) {
     for (size_t p = 0; p < phases.size(); ++p) signal[p] = phases[p].voxels[v];
@@ -92,9 +102,9 @@ KineticSummary summarise(const KineticMaps& maps, const core::Mask& mask) {
   if (!mismatch.empty()) core::fail("kinetic summary: the mask is not on the DCE grid: ", mismatch);
   KineticSummary summary;
   const std::pair<const char*, const core::Image*> named[] = {
-      {"pe", &maps.peak_enhancement}, {"ttp", &maps.time_to_peak}, {"me", &maps.mean_enhancement},
-      {"ie", &maps.initial_enhancement}, {"wash_in", &maps.wash_in}, {"ser", &maps.ser},
-      {"wash_out", &maps.wash_out}, {"auc60", &maps.auc60}, {"auc90", &maps.auc90}};
+      {"pe", &maps.peak_enhancement},    {"ttp", &maps.time_to_peak}, {"me", &maps.mean_enhancement},
+      {"ie", &maps.initial_enhancement}, {"wash_in", &maps.wash_in},  {"ser", &maps.ser},
+      {"wash_out", &maps.wash_out},      {"auc60", &maps.auc60},      {"auc90", &maps.auc90}};
   for (auto [name, map] : named) {
     double sum = 0, count = 0;
     for (size_t v = 0; v < mask.voxels.size(); ++v)
@@ -118,8 +128,7 @@ KineticSummary summarise(const KineticMaps& maps, const core::Mask& mask) {
 
 AdcMap fit_adc(const std::vector<core::Image>& volumes, const std::vector<double>& b) {
   if (volumes.size() < 2) core::fail("ADC needs at least two b-values; got ", volumes.size());
-  if (b.size() != volumes.size())
-    core::fail("ADC: ", volumes.size(), " DWI volumes but ", b.size(), " b-values");
+  if (b.size() != volumes.size()) core::fail("ADC: ", volumes.size(), " DWI volumes but ", b.size(), " b-values");
   for (size_t i = 1; i < volumes.size(); ++i) {
     const std::string mismatch = core::describe_grid_mismatch(volumes[0].geometry, volumes[i].geometry);
     if (!mismatch.empty()) core::fail("ADC: b = ", b[i], " volume is on another grid: ", mismatch);

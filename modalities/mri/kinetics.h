@@ -20,10 +20,10 @@ namespace vbiopsy::modalities::mri {
 enum class CurveType : uint8_t { kNone = 0, kPersistent = 1, kPlateau = 2, kWashout = 3 };
 
 struct KineticMaps {
-  core::Image peak_enhancement, time_to_peak, mean_enhancement, initial_enhancement, wash_in, ser,
-      wash_out, auc60, auc90;
-  core::Mask curve_type;       // CurveType values
-  size_t undefined_voxels = 0; // S0 <= 0 (or S1 == S_last for SER)
+  core::Image peak_enhancement, time_to_peak, mean_enhancement, initial_enhancement, wash_in, ser, wash_out, auc60,
+      auc90;
+  core::Mask curve_type;        // CurveType values
+  size_t undefined_voxels = 0;  // S0 <= 0 (or S1 == S_last for SER)
 };
 
 // phases: pre-contrast first, all on one grid; times_s increasing with times_s[0] = 0 (or any

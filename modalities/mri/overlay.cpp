@@ -23,7 +23,8 @@ void write_habitat_overlay(const core::Image& image, const core::Mask& labels, i
     if (n) counts.emplace_back(n, z);
   }
   if (counts.empty()) core::fail("habitat overlay: the label map is empty");
-  std::sort(counts.begin(), counts.end(), [](auto& a, auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+  std::sort(counts.begin(), counts.end(),
+            [](auto& a, auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
   counts.resize(std::min<size_t>(counts.size(), size_t(max_slices)));
   std::sort(counts.begin(), counts.end(), [](auto& a, auto& b) { return a.second < b.second; });
   float lo = image.voxels[0], hi = image.voxels[0];
@@ -44,7 +45,8 @@ void write_habitat_overlay(const core::Image& image, const core::Mask& labels, i
           const cv::Vec3b c = colours.at<cv::Vec3b>(0, habitats > 1 ? (h - 1) * 255 / (habitats - 1) : 128);
           for (int ch = 0; ch < 3; ++ch) pixel[ch] = uint8_t(0.4 * grey + 0.6 * c[ch]);
         }
-        cv::rectangle(strip, cv::Rect(int(k * s[0] + x) * scale, int(y) * scale, scale, scale), cv::Scalar(pixel), cv::FILLED);
+        cv::rectangle(strip, cv::Rect(int(k * s[0] + x) * scale, int(y) * scale, scale, scale), cv::Scalar(pixel),
+                      cv::FILLED);
       }
   }
   if (png.has_parent_path()) std::filesystem::create_directories(png.parent_path());

@@ -12,9 +12,9 @@ namespace vbiopsy::modalities::mri {
 struct RigidRegistration {
   std::array<double, 3> rotation_rad{0, 0, 0};  // Euler angles about x, y, z
   std::array<double, 3> translation_mm{0, 0, 0};
-  double final_metric = 0;                      // Mattes MI (negative: lower is better)
+  double final_metric = 0;  // Mattes MI (negative: lower is better)
   unsigned iterations = 0;
-  core::Image moved;                            // the moving image resampled onto the fixed grid
+  core::Image moved;  // the moving image resampled onto the fixed grid
 };
 
 // Non-finite voxels of either image (an ADC map's failed fits) enter as 0.

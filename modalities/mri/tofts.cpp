@@ -73,9 +73,9 @@ std::vector<double> ToftsModel::convolved(double kep_per_min) const {
     w0 = (1 - e) / k - w1;
   }
   const size_t n = fine_cp_.size();
-  size_t m = 0;                       // the recursion is at fine point m
-  double value = 0, previous = 0;     // I at points m and m - 1
-  auto at = [&](size_t i) {           // I at fine point i >= m - 1
+  size_t m = 0;                    // the recursion is at fine point m
+  double value = 0, previous = 0;  // I at points m and m - 1
+  auto at = [&](size_t i) {        // I at fine point i >= m - 1
     while (m < i) {
       previous = value;
       value = value * e + w0 * fine_cp_[m] + w1 * fine_cp_[m + 1];
@@ -152,7 +152,8 @@ ToftsFit ToftsModel::fit(const std::vector<double>& c) const {
   }
   const auto& grid = kep_grid_;
   // Golden-section refinement of log(kep) between the grid neighbours.
-  double lo = std::log(grid[best_index > 0 ? best_index - 1 : 0]), hi = std::log(grid[std::min(best_index + 1, grid.size() - 1)]);
+  double lo = std::log(grid[best_index > 0 ? best_index - 1 : 0]),
+         hi = std::log(grid[std::min(best_index + 1, grid.size() - 1)]);
   const double ratio = (std::sqrt(5.0) - 1) / 2;
   double x1 = hi - ratio * (hi - lo), x2 = lo + ratio * (hi - lo);
   double f1 = solve_at(std::exp(x1), kt, v), f2 = solve_at(std::exp(x2), kt, v);
@@ -184,7 +185,8 @@ ToftsFit ToftsModel::fit(const std::vector<double>& c) const {
 
 ToftsMaps fit_tofts_maps(const std::vector<core::Image>& phases, const std::vector<double>& times_s,
                          const core::Mask& mask, const AcquisitionAssumptions& a, bool extended) {
-  if (phases.size() != times_s.size()) core::fail("Tofts maps: ", phases.size(), " phases but ", times_s.size(), " times");
+  if (phases.size() != times_s.size())
+    core::fail("Tofts maps: ", phases.size(), " phases but ", times_s.size(), " times");
   const core::Geometry& g = phases.front().geometry;
   const std::string mismatch = core::describe_grid_mismatch(g, mask.geometry);
   if (!mismatch.empty()) core::fail("Tofts maps: the mask is not on the DCE grid: ", mismatch);
@@ -193,7 +195,8 @@ ToftsMaps fit_tofts_maps(const std::vector<core::Image>& phases, const std::vect
   std::vector<double> c(phases.size());
   for (size_t v = 0; v < g.voxel_count(); ++v) {
     if (!mask.voxels[v]) continue;
-    for (size_t p = 0; p < phases.size(); ++p) c[p] = signal_to_concentration(phases[p].voxels[v], phases[0].voxels[v], a);
+    for (size_t p = 0; p < phases.size(); ++p)
+      c[p] = signal_to_concentration(phases[p].voxels[v], phases[0].voxels[v], a);
     const ToftsFit fit = model.fit(c);
     if (!fit.ok) {
       maps.failed.voxels[v] = 1;

@@ -68,7 +68,7 @@ std::function<double(double)> parker_plasma_aif(const AcquisitionAssumptions& a)
 
 struct ToftsMaps {
   core::Image ktrans, kep, ve, vp;
-  core::Mask failed;             // 1 where the fit or the signal conversion failed (maps hold 0 there)
+  core::Mask failed;  // 1 where the fit or the signal conversion failed (maps hold 0 there)
   size_t failed_voxels = 0, fitted_voxels = 0;
 };
 

@@ -73,8 +73,18 @@ TEST(Strings, FormatsDoublesAsTheFewestDigitPrintfThatReadsBack) {
     }
     return std::string(buffer);
   };
-  std::vector<double> values = {0.0, -0.0, 1.0, 123000.0, 1e22, 5e-324, 1.7976931348623157e308, 0.00015, 1e-5, 100000.0,
-                                std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()};
+  std::vector<double> values = {0.0,
+                                -0.0,
+                                1.0,
+                                123000.0,
+                                1e22,
+                                5e-324,
+                                1.7976931348623157e308,
+                                0.00015,
+                                1e-5,
+                                100000.0,
+                                std::numeric_limits<double>::infinity(),
+                                -std::numeric_limits<double>::infinity()};
   for (int e = -1074; e <= 1023; e += 7) {
     const double p = std::ldexp(1.0, e);
     values.insert(values.end(), {p, std::nextafter(p, 0.0), std::nextafter(p, 2 * p), -p});
@@ -164,8 +174,10 @@ TEST(Files, ASecondCommandOnALockedFolderIsRefusedNamingTheHolder) {
       const FolderLock second(dir, "vbiopsy run");
       FAIL() << "two commands hold one folder";
     } catch (const Error& e) {
-      EXPECT_NE(std::string(e.what()).find("is in use by another vbiopsy (vbiopsy run, pid " + std::to_string(::getpid()) + ")"),
-                std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("is in use by another vbiopsy (vbiopsy run, pid " +
+                                           std::to_string(::getpid()) + ")"),
+                std::string::npos)
+          << e.what();
     }
   }
   EXPECT_NO_THROW(FolderLock(dir, "vbiopsy run"));  // released with its holder
@@ -194,7 +206,9 @@ TEST(MemoryBudget, SizesBeyondTheBudgetAreRefusedNamingWhatAsked) {
     require_within_memory_budget(1e12, "resampling to 0.001 mm");
     FAIL() << "a terabyte fitted a 64 MB budget";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("resampling to 0.001 mm would need 953674 MB, more than the memory budget of 64 MB"), std::string::npos)
+    EXPECT_NE(
+        std::string(e.what()).find("resampling to 0.001 mm would need 953674 MB, more than the memory budget of 64 MB"),
+        std::string::npos)
         << e.what();
   }
   ::unsetenv("VBIOPSY_MEMORY_BUDGET_MB");
@@ -206,7 +220,11 @@ TEST(Parallel, ResultsDoNotDependOnTheThreadCountAndErrorsPropagate) {
     std::vector<double> out(100);
     parallel_for(out.size(), threads, [&](size_t i) { out[i] = Rng(derive_seed(9, {i})).uniform(); });
     EXPECT_EQ(out[37], Rng(derive_seed(9, {37})).uniform());
-    EXPECT_THROW(parallel_for(10, threads, [](size_t i) { if (i == 3) fail("item 3"); }), Error);
+    EXPECT_THROW(parallel_for(10, threads,
+                              [](size_t i) {
+                                if (i == 3) fail("item 3");
+                              }),
+                 Error);
   }
 }
 

@@ -57,7 +57,8 @@ TEST(ProcessPool, SameFilesOnAnyWorkerCountAndTheCallerKeepsItsState) {
     std::sort(done_many.begin(), done_many.end());
     for (size_t i = 0; i < 9; ++i) {
       EXPECT_EQ(done_many[i], i);
-      EXPECT_EQ(read_text_file(many.path / (std::to_string(i) + ".txt")), read_text_file(one.path / (std::to_string(i) + ".txt")))
+      EXPECT_EQ(read_text_file(many.path / (std::to_string(i) + ".txt")),
+                read_text_file(one.path / (std::to_string(i) + ".txt")))
           << "task " << i << ", " << workers << " workers";
     }
   }
@@ -81,7 +82,8 @@ TEST(ProcessPool, WorkersKeepToAGroupSoItsStateIsRarelyBuiltTwice) {
   for (int round = 0; round < 3; ++round) {
     run_in_processes(tasks, 2);
     std::set<std::pair<std::string, int>> built;  // (worker, group) pairs: how often a group's state is built
-    for (size_t i = 0; i < tasks.count; ++i) built.insert({read_text_file(dir.path / (std::to_string(i) + ".txt")), group_of(i)});
+    for (size_t i = 0; i < tasks.count; ++i)
+      built.insert({read_text_file(dir.path / (std::to_string(i) + ".txt")), group_of(i)});
     // Two workers: each group once, plus at most a worker joining the last group(s) in progress.
     // Handing the tasks out in plain index order would put both workers in nearly every group (8).
     EXPECT_LE(built.size(), 6u) << "round " << round;
@@ -106,7 +108,8 @@ TEST(ProcessPool, ATaskErrorIsRethrownWithItsMessageAndStopsNewTasks) {
       EXPECT_EQ(std::string(e.what()), "case X: field 'age' = 'old', expected a number");
     }
     size_t written = 0;
-    for (size_t i = 0; i < tasks.count; ++i) written += fs::exists(dir.path / (std::to_string(i) + "_" + std::to_string(workers)));
+    for (size_t i = 0; i < tasks.count; ++i)
+      written += fs::exists(dir.path / (std::to_string(i) + "_" + std::to_string(workers)));
     EXPECT_LT(written, 10u) << workers << " workers went on after the failure";
   }
 }

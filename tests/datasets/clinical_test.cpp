@@ -49,7 +49,9 @@ TEST_F(ClinicalTest, StatusNodesMultifocalityMenopauseAndHistologyAreRead) {
   set_clinical_field(v, "histology", "mucinous");
   EXPECT_EQ(v.histology, "other");
   EXPECT_EQ(canonical_clinical_column("Lymph_Node_Status"), "node_status");
-  EXPECT_NE(message_of([&] { set_clinical_field(v, "menopausal_status", "sometimes"); }).find("'sometimes' is not pre, peri or post"),
+  EXPECT_NE(message_of([&] {
+              set_clinical_field(v, "menopausal_status", "sometimes");
+            }).find("'sometimes' is not pre, peri or post"),
             std::string::npos);
   EXPECT_TRUE(is_label_column("HER2pos"));
   EXPECT_TRUE(is_label_column("ihc"));
@@ -103,7 +105,8 @@ TEST_F(ClinicalTest, FractionsInAPercentageColumnAndCentimetreSizesAreNamed) {
   }
   const auto warnings = clinical_unit_warnings(cohort);
   ASSERT_EQ(warnings.size(), 2u);
-  EXPECT_NE(warnings[0].find("column ki67_percent: all 4 values lie between 0 and 1"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[0].find("column ki67_percent: all 4 values lie between 0 and 1"), std::string::npos)
+      << warnings[0];
   EXPECT_NE(warnings[1].find("tumour_size_mm"), std::string::npos) << warnings[1];
   for (auto& c : cohort.cases) c.clinical.ki67_percent = *c.clinical.ki67_percent * 100, c.clinical.tumour_size_mm = 25;
   EXPECT_TRUE(clinical_unit_warnings(cohort).empty());
@@ -111,7 +114,8 @@ TEST_F(ClinicalTest, FractionsInAPercentageColumnAndCentimetreSizesAreNamed) {
 
 TEST_F(ClinicalTest, CaseFoldersTakeEveryImageTypeAndNameAMissingMask) {
   const fs::path folder = dir_ / "case7";
-  for (const char* name : {"mg/cc.pgm", "mg/cc_mask.tif", "mg/mlo.jpeg", "mg/mlo_mask.bmp", "us/frame1.ppm", "us/mask.tiff"})
+  for (const char* name :
+       {"mg/cc.pgm", "mg/cc_mask.tif", "mg/mlo.jpeg", "mg/mlo_mask.bmp", "us/frame1.ppm", "us/mask.tiff"})
     write(std::string("case7/") + name, "x");
   write("case7/mg/pixel_mm.txt", "0.085\n");
   const auto cells = case_folder_cells(folder);
@@ -127,7 +131,9 @@ TEST_F(ClinicalTest, CaseFoldersTakeEveryImageTypeAndNameAMissingMask) {
 }
 
 TEST_F(ClinicalTest, ManifestPixelSizesAreReadAndChecked) {
-  auto reading = read_cohort(write("m.csv", "case_id,ihc,mg_cc,mg_cc_box,mg_pixel_mm,us_frames,us_masks,us_pixel_mm\nA,0,cc.png,1;1;2;2,0.07,f.png,m.png,0.2\n"));
+  auto reading = read_cohort(write("m.csv",
+                                   "case_id,ihc,mg_cc,mg_cc_box,mg_pixel_mm,us_frames,us_masks,us_pixel_mm\nA,0,cc.png,"
+                                   "1;1;2;2,0.07,f.png,m.png,0.2\n"));
   ASSERT_TRUE(reading.problems.empty()) << to_string(reading.problems.front());
   EXPECT_EQ(reading.cohort.cases[0].mammography->pixel_mm, 0.07);
   EXPECT_EQ(reading.cohort.cases[0].ultrasound->pixel_mm, 0.2);
@@ -140,10 +146,12 @@ TEST_F(ClinicalTest, IniKeysBeforeAnySectionAreNamedWithTheirLine) {
   const std::string text = "; PyRadiomics style\n\nbinWidth = 1\n[setting]\nlabel = 1\n";
   const std::string message = message_of([&] { core::require_keys_in_sections(text, "params.ini", "[setting]"); });
   EXPECT_NE(message.find("params.ini line 3: key 'binWidth' comes before any [section]"), std::string::npos) << message;
-  EXPECT_NO_THROW(core::require_keys_in_sections("\xEF\xBB\xBF# comment\n[setting]\nbinWidth = 1\n", "ok.ini", "[setting]"));
+  EXPECT_NO_THROW(
+      core::require_keys_in_sections("\xEF\xBB\xBF# comment\n[setting]\nbinWidth = 1\n", "ok.ini", "[setting]"));
   // Text that ends up in JSON records must be UTF-8: a Latin-1 byte is named with its line.
   EXPECT_NO_THROW(core::require_utf8("[cohort]\nmanifest = m\xC3\xBCnchen.csv\n", "ok.ini"));
-  const std::string latin1 = message_of([&] { core::require_utf8("[cohort]\nmanifest = m\xFCnchen.csv\n", "run.ini"); });
+  const std::string latin1 =
+      message_of([&] { core::require_utf8("[cohort]\nmanifest = m\xFCnchen.csv\n", "run.ini"); });
   EXPECT_NE(latin1.find("run.ini line 2: byte 21 (0xfc) is not valid UTF-8"), std::string::npos) << latin1;
 }
 

@@ -10,7 +10,11 @@ namespace {
 TEST(Her2Label, FollowsAscoCapForEveryIhcAndIshCombination) {
   using I = IhcScore;
   using S = IshResult;
-  struct Row { I ihc; S ish; std::optional<Her2Class> expected; };
+  struct Row {
+    I ihc;
+    S ish;
+    std::optional<Her2Class> expected;
+  };
   const Row rows[] = {
       {I::kZero, S::kNotDone, Her2Class::kZero},
       {I::kZero, S::kNotAmplified, Her2Class::kZero},

@@ -26,12 +26,14 @@ class ManifestTest : public testing_support::TempFolderTest {
 };
 
 TEST_F(ManifestTest, ReadsModalitiesLabelsAndJoinsTheClinicalTable) {
-  auto manifest = write("manifest.csv",
-      "case_id,site,ihc,ish,mri_dce,mri_dce_times,mri_mask,mg_laterality,mg_cc,mg_cc_box,us_frames,us_masks\n"
-      "A1,S1,2+/FISH-,,mri/p0.nii.gz;mri/p1.nii.gz,0;60,mri/mask.nii.gz,left,mg/cc.dcm,10;20;30;40,,\n"
-      "A2,S2,3+,,,,,,,,us/f1.png;us/f2.png,us/m.png\n"
-      "A3,S1,2+,not done,,,,,,,us/f.png,us/m.png\n");
-  write("clinical.csv", "case_id,ER,ki-67,age_years,tumor_size_mm,grade,unused\nA1,pos,15%,50,2.5 cm,G2,x\nA2,neg,40,61,18,III,y\n");
+  auto manifest =
+      write("manifest.csv",
+            "case_id,site,ihc,ish,mri_dce,mri_dce_times,mri_mask,mg_laterality,mg_cc,mg_cc_box,us_frames,us_masks\n"
+            "A1,S1,2+/FISH-,,mri/p0.nii.gz;mri/p1.nii.gz,0;60,mri/mask.nii.gz,left,mg/cc.dcm,10;20;30;40,,\n"
+            "A2,S2,3+,,,,,,,,us/f1.png;us/f2.png,us/m.png\n"
+            "A3,S1,2+,not done,,,,,,,us/f.png,us/m.png\n");
+  write("clinical.csv",
+        "case_id,ER,ki-67,age_years,tumor_size_mm,grade,unused\nA1,pos,15%,50,2.5 cm,G2,x\nA2,neg,40,61,18,III,y\n");
   auto r = read_cohort(manifest);
   ASSERT_TRUE(r.problems.empty()) << to_string(r.problems.front());
   ASSERT_EQ(r.cohort.cases.size(), 3u);
@@ -59,11 +61,11 @@ TEST_F(ManifestTest, ReadsModalitiesLabelsAndJoinsTheClinicalTable) {
 
 TEST_F(ManifestTest, NamesLineAndColumnOfEveryBadCellAndDuplicateIds) {
   auto manifest = write("manifest.csv",
-      "case_id,ihc,ish,ki67\n"
-      "B1,4+,,10\n"
-      "B2,1+,maybe,10\n"
-      "B3,0,,lots\n"
-      "B1,0,,10\n");
+                        "case_id,ihc,ish,ki67\n"
+                        "B1,4+,,10\n"
+                        "B2,1+,maybe,10\n"
+                        "B3,0,,lots\n"
+                        "B1,0,,10\n");
   auto r = read_cohort(manifest);
   EXPECT_TRUE(has_problem(r, "manifest.csv line 2, column ihc [case B1]: IHC score '4+'")) << r.problems.size();
   EXPECT_TRUE(has_problem(r, "line 3, column ish [case B2]: ISH result 'maybe'"));
@@ -90,10 +92,13 @@ TEST_F(ManifestTest, ClinicalRowsForUnknownCasesAreProblems) {
 }
 
 TEST_F(ManifestTest, WritesAndReadsBackTheSameCohort) {
-  auto manifest = write("manifest.csv",
-      "case_id,patient_id,site,ihc,ish,mri_dce,mri_dce_times,mri_dwi,mri_dwi_b,mri_mask,mg_cc,mg_cc_mask,mg_mlo,mg_mlo_box,us_frames,us_masks,er_percent,grade\n"
-      "E1,P1,S,2+,amplified,a/0.nii.gz;a/1.nii.gz,0;65.5,d0.nii.gz;d1.nii.gz,0;800,m.nii.gz,cc.png,ccm.png,mlo.dcm,1;2;3;4,u.dcm,um.png,0.5,1\n"
-      "E2,P2,S,1+,,,,,,,,,,,,,,\n");
+  auto manifest =
+      write("manifest.csv",
+            "case_id,patient_id,site,ihc,ish,mri_dce,mri_dce_times,mri_dwi,mri_dwi_b,mri_mask,mg_cc,mg_cc_mask,mg_mlo,"
+            "mg_mlo_box,us_frames,us_masks,er_percent,grade\n"
+            "E1,P1,S,2+,amplified,a/0.nii.gz;a/"
+            "1.nii.gz,0;65.5,d0.nii.gz;d1.nii.gz,0;800,m.nii.gz,cc.png,ccm.png,mlo.dcm,1;2;3;4,u.dcm,um.png,0.5,1\n"
+            "E2,P2,S,1+,,,,,,,,,,,,,,\n");
   auto first = read_cohort(manifest);
   ASSERT_TRUE(first.problems.empty()) << to_string(first.problems.front());
   write_cohort(first.cohort, dir_ / "copy" / "manifest.csv", dir_ / "copy" / "clinical.csv");

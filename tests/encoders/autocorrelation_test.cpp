@@ -22,9 +22,11 @@ Roi random_region(uint64_t seed, const std::array<size_t, 3>& size, const std::a
     for (size_t y = 0; y < size[1]; ++y)
       for (size_t x = 0; x < size[0]; ++x) {
         const size_t i = roi.index(x, y, z);
-        const double dx = double(x) / double(size[0]) - 0.5, dy = double(y) / double(size[1]) - 0.5, dz = double(z) / double(size[2]) - 0.5;
+        const double dx = double(x) / double(size[0]) - 0.5, dy = double(y) / double(size[1]) - 0.5,
+                     dz = double(z) / double(size[2]) - 0.5;
         roi.morphological[i] = dx * dx + dy * dy + dz * dz < 0.2 + 0.05 * rng.normal(0, 1);
-        roi.intensity[i] = float(100 + 40 * std::sin(0.3 * double(x)) + 20 * double(y) / double(size[1]) + rng.normal(0, 5));
+        roi.intensity[i] =
+            float(100 + 40 * std::sin(0.3 * double(x)) + 20 * double(y) / double(size[1]) + rng.normal(0, 5));
       }
   roi.in_roi = roi.morphological;
   return roi;
@@ -45,7 +47,8 @@ TEST(Autocorrelation, TheFftSumsEqualTheDirectPairSums) {
 TEST(Autocorrelation, ASingleSliceAndUndefinedCases) {
   // One slice: the transform is in-plane, the result still the direct one.
   const Roi slice = random_region(4, {30, 25, 1}, {0.5, 0.5, 3});
-  EXPECT_NEAR(spatial_autocorrelation(slice, PairSums::kFft).moran, spatial_autocorrelation(slice, PairSums::kDirect).moran, 1e-9);
+  EXPECT_NEAR(spatial_autocorrelation(slice, PairSums::kFft).moran,
+              spatial_autocorrelation(slice, PairSums::kDirect).moran, 1e-9);
   // A flat region and a single voxel have no autocorrelation: NaN, as IBSI leaves them.
   Roi flat = random_region(5, {8, 8, 8}, {1, 1, 1});
   for (auto& v : flat.intensity) v = 7;

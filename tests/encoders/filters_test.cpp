@@ -105,8 +105,9 @@ TEST(Filters, ALogWiderThanTheImageIsSkippedAndNamed) {
   settings.original = false;
   settings.log_sigma_mm = {1.5, 20};
   std::vector<std::string> names, skipped;
-  for_each_image_type(noise({8, 8, 8}, 4), settings, [&](const std::string& name, const core::Image&) { names.push_back(name); },
-                      &skipped);
+  for_each_image_type(
+      noise({8, 8, 8}, 4), settings, [&](const std::string& name, const core::Image&) { names.push_back(name); },
+      &skipped);
   EXPECT_EQ(names, (std::vector<std::string>{"log-sigma-1-5-mm-3D"}));
   ASSERT_EQ(skipped.size(), 1u);
   EXPECT_NE(skipped[0].find("log-sigma-20-mm-3D"), std::string::npos);
@@ -136,13 +137,14 @@ TEST(Filters, FilteringABoxAroundTheRegionGivesTheWholeImageValuesInsideIt) {
     settings.gradient = settings.square = settings.exponential = true;
     std::vector<core::Image> whole, boxed;
     for_each_image_type(image, settings, [&](const std::string&, const core::Image& f) { whole.push_back(f); });
-    for_each_image_type(image, region, settings, [&](size_t, const std::string&, const core::Image& f, const core::Mask& part) {
-      // The region's bounding box (x 25-30, y 20-25, z 12-15), with the region cropped alike.
-      EXPECT_EQ(f.geometry.size, (std::array<size_t, 3>{6, 6, 4}));
-      EXPECT_EQ(part.geometry.size, f.geometry.size);
-      EXPECT_EQ(f.geometry.origin, image.geometry.index_to_physical(25, 20, 12));
-      boxed.push_back(f);
-    });
+    for_each_image_type(image, region, settings,
+                        [&](size_t, const std::string&, const core::Image& f, const core::Mask& part) {
+                          // The region's bounding box (x 25-30, y 20-25, z 12-15), with the region cropped alike.
+                          EXPECT_EQ(f.geometry.size, (std::array<size_t, 3>{6, 6, 4}));
+                          EXPECT_EQ(part.geometry.size, f.geometry.size);
+                          EXPECT_EQ(f.geometry.origin, image.geometry.index_to_physical(25, 20, 12));
+                          boxed.push_back(f);
+                        });
     ASSERT_EQ(whole.size(), boxed.size());
     for (size_t k = 0; k < whole.size(); ++k)
       for (size_t z = 12; z < 16; ++z)

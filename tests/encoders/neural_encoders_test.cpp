@@ -25,7 +25,10 @@ std::vector<Case> every_encoder() {
   return {{"radiomics_mlp", {{"embedding", "8"}}, {12}, false},
           {"habitat", {{"embedding", "8"}}, {4, 6}, true},
           {"cnn2d", {{"embedding", "8"}, {"width", "4"}, {"stages", "2"}, {"groups", "2"}}, {2, 1, 16, 16}, true},
-          {"cnn2d", {{"embedding", "8"}, {"width", "4"}, {"stages", "2"}, {"groups", "2"}, {"pooling", "attention"}}, {2, 1, 16, 16}, true},
+          {"cnn2d",
+           {{"embedding", "8"}, {"width", "4"}, {"stages", "2"}, {"groups", "2"}, {"pooling", "attention"}},
+           {2, 1, 16, 16},
+           true},
           // width 16: the trunk in oneDNN's blocked layout (blocked_conv.h)
           {"cnn2d", {{"embedding", "8"}, {"width", "16"}, {"stages", "2"}, {"groups", "4"}}, {2, 1, 16, 16}, true},
           {"cnn3d", {{"embedding", "8"}, {"width", "4"}, {"stages", "2"}, {"groups", "2"}}, {2, 8, 8, 8}, false},

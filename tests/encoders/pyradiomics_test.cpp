@@ -48,7 +48,7 @@ struct Configuration {
 std::vector<Configuration> configurations() {
   std::vector<Configuration> out;
   ExtractionSettings s = default_settings();  // binWidth 25, PyRadiomics' default
-  s.voxel_array_shift = 2000;  // each configuration's settings as its diagnostics row records them
+  s.voxel_array_shift = 2000;                 // each configuration's settings as its diagnostics row records them
   out.push_back({"", s});
   s = default_settings();
   s.discretisation.method = Discretisation::kFixedBinNumber;
@@ -103,7 +103,8 @@ TEST(PyRadiomicsCompat, EveryConfigurationMatchesTheBaselineOnBrain1AndBrain2) {
         // instead of an entropy of 0 in a flat region).
         const double tolerance = (mesh_based(key) ? 2e-3 : 1e-6) * std::abs(value) + 1e-12;
         if (!(std::abs(it->second - value) <= tolerance))
-          failures += core::concat("  ", key, ": ", it->second, ", baseline ", value, " (rel ", (it->second - value) / value, ")\n");
+          failures += core::concat("  ", key, ": ", it->second, ", baseline ", value, " (rel ",
+                                   (it->second - value) / value, ")\n");
       }
       EXPECT_TRUE(failures.empty()) << column << ":\n" << failures;
     }
@@ -122,7 +123,8 @@ namespace {
 TEST(PyRadiomicsCompat, Shape2DMatchesTheBaselineOnTheSliceItWasComputedOn) {
   // baseline_shape2D.csv records a one-slice mask: brain1 slice 16 (984 pixels, box 162,84 45x32),
   // brain2 slice 8 (227 pixels, box 205,155 20x14).
-  for (auto [name, slice] : {std::pair<std::string, size_t>{"brain1", 16}, std::pair<std::string, size_t>{"brain2", 8}}) {
+  for (auto [name, slice] :
+       {std::pair<std::string, size_t>{"brain1", 16}, std::pair<std::string, size_t>{"brain2", 8}}) {
     auto image = modalities::read_image(kData / (name + "_image.nrrd"));
     auto mask = modalities::read_mask(kData / (name + "_label.nrrd"));
     for (size_t z = 0; z < mask.geometry.size[2]; ++z)

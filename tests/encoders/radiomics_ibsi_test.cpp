@@ -17,18 +17,17 @@ namespace fs = std::filesystem;
 const fs::path kPhantom = fs::path(VBIOPSY_TEST_DATA) / "ibsi_digital_phantom";
 
 // The reference manual's family titles and our family keys.
-const std::map<std::string, std::string> kFamilies = {
-    {"Morphological features", "morph"},
-    {"Local intensity features", "li"},
-    {"Intensity-based statistical features", "stats"},
-    {"Intensity histogram features", "ih"},
-    {"Intensity-volume histogram features", "ivh"},
-    {"Grey level co-occurrence based features", "glcm"},
-    {"Grey level run length based features", "glrlm"},
-    {"Grey level size zone based features", "glszm"},
-    {"Grey level distance zone based features", "gldzm"},
-    {"Neighbourhood grey tone difference based features", "ngtdm"},
-    {"Neighbouring grey level dependence based features", "ngldm"}};
+const std::map<std::string, std::string> kFamilies = {{"Morphological features", "morph"},
+                                                      {"Local intensity features", "li"},
+                                                      {"Intensity-based statistical features", "stats"},
+                                                      {"Intensity histogram features", "ih"},
+                                                      {"Intensity-volume histogram features", "ivh"},
+                                                      {"Grey level co-occurrence based features", "glcm"},
+                                                      {"Grey level run length based features", "glrlm"},
+                                                      {"Grey level size zone based features", "glszm"},
+                                                      {"Grey level distance zone based features", "gldzm"},
+                                                      {"Neighbourhood grey tone difference based features", "ngtdm"},
+                                                      {"Neighbouring grey level dependence based features", "ngldm"}};
 
 // "10\ :sup:`th` intensity percentile" -> "10th_intensity_percentile"
 std::string snake(std::string name) {

@@ -78,10 +78,12 @@ TEST(RadiomicsInput, BadMasksAndSettingsGiveClearErrors) {
   expect_error([&] { extract_features(image, mask, normalised); }, "belong to --compat pyradiomics");
   ExtractionSettings shifted_values = fbn(8);
   shifted_values.voxel_array_shift = 2000;
-  expect_error([&] { extract_features(image, mask, shifted_values); }, "voxelArrayShift = 2000, padDistance = 5, normalizeScale = 1");
+  expect_error([&] { extract_features(image, mask, shifted_values); },
+               "voxelArrayShift = 2000, padDistance = 5, normalizeScale = 1");
   ExtractionSettings padded = fbn(8);
   padded.pad_distance = 3;
-  expect_error([&] { extract_features(image, mask, padded); }, "these belong to --compat pyradiomics (defaults 0, 5, 1)");
+  expect_error([&] { extract_features(image, mask, padded); },
+               "these belong to --compat pyradiomics (defaults 0, 5, 1)");
 }
 
 // Settings that would convert a float to an int out of range, or allocate without bound, are
@@ -105,8 +107,9 @@ TEST(RadiomicsInput, OutOfRangeSettingsAndOverFineResamplingAreRefusedByName) {
   // 0.001 mm over an 8 x 7 x 5 mm image: 4e11 voxels, refused before allocating.
   ExtractionSettings fine = fbn(8);
   fine.resampled_spacing = {0.001, 0.001, 0.001};
-  expect_error([&] { extract_features(noise_image(2), box_mask(noise_image(2).geometry), fine); },
-               "resampling to 0.001 x 0.001 x 0.001 mm (setting.resampledPixelSpacing), a 8000 x 7000 x 5000 grid, would need");
+  expect_error(
+      [&] { extract_features(noise_image(2), box_mask(noise_image(2).geometry), fine); },
+      "resampling to 0.001 x 0.001 x 0.001 mm (setting.resampledPixelSpacing), a 8000 x 7000 x 5000 grid, would need");
 }
 
 TEST(RadiomicsInput, OneVoxelAndFlatRegionsGiveNumbersOrDocumentedNaN) {
@@ -168,9 +171,10 @@ TEST(RadiomicsCommand, WritesTheLongCsvForThePhantom) {
   fs::create_directories(dir);
   { std::ofstream(dir / "p.ini") << "[setting]\ndiscretisation = none\n"; }
   const fs::path phantom = fs::path(VBIOPSY_TEST_DATA) / "ibsi_digital_phantom";
-  const std::string command = std::string(VBIOPSY_BIN_DIR) + "/vbiopsy radiomics --image " + (phantom / "image.nii.gz").string() +
-                              " --mask " + (phantom / "mask.nii.gz").string() + " --params " + (dir / "p.ini").string() +
-                              " --out " + (dir / "f.csv").string() + " > /dev/null";
+  const std::string command = std::string(VBIOPSY_BIN_DIR) + "/vbiopsy radiomics --image " +
+                              (phantom / "image.nii.gz").string() + " --mask " + (phantom / "mask.nii.gz").string() +
+                              " --params " + (dir / "p.ini").string() + " --out " + (dir / "f.csv").string() +
+                              " > /dev/null";
   ASSERT_EQ(std::system(command.c_str()), 0);
   auto table = core::read_csv(dir / "f.csv");
   EXPECT_EQ(table.header, (std::vector<std::string>{"name", "ibsi_id", "value"}));
@@ -188,8 +192,9 @@ TEST(RadiomicsCommand, PyRadiomicsConventionReproducesTheBaselineThroughTheProgr
   { std::ofstream(dir / "p.ini") << "[setting]\nbinWidth = 25\nvoxelArrayShift = 2000\n"; }
   const fs::path data = fs::path(VBIOPSY_TEST_DATA) / "pyradiomics";
   const std::string command = std::string(VBIOPSY_BIN_DIR) + "/vbiopsy radiomics --compat pyradiomics --image " +
-                              (data / "brain2_image.nrrd").string() + " --mask " + (data / "brain2_label.nrrd").string() +
-                              " --params " + (dir / "p.ini").string() + " --out " + (dir / "f.csv").string() + " > /dev/null";
+                              (data / "brain2_image.nrrd").string() + " --mask " +
+                              (data / "brain2_label.nrrd").string() + " --params " + (dir / "p.ini").string() +
+                              " --out " + (dir / "f.csv").string() + " > /dev/null";
   ASSERT_EQ(std::system(command.c_str()), 0);
   std::map<std::string, double> values;
   for (auto& row : core::read_csv(dir / "f.csv").rows) values[row[0]] = std::stod(row[2]);

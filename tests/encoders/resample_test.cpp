@@ -39,8 +39,7 @@ TEST(IbsiResampling, TrilinearIsExactOnALinearRampInside) {
   const auto& r = image.geometry;
   for (size_t z = 1; z + 1 < r.size[2]; ++z)
     for (size_t y = 1; y + 1 < r.size[1]; ++y)
-      for (size_t x = 1; x + 1 < r.size[0]; ++x)
-        EXPECT_NEAR(image.at(x, y, z), f(r.index_to_physical(x, y, z)), 1e-3);
+      for (size_t x = 1; x + 1 < r.size[0]; ++x) EXPECT_NEAR(image.at(x, y, z), f(r.index_to_physical(x, y, z)), 1e-3);
 }
 
 TEST(IbsiResampling, PartialVolumeMaskKeepsTheSphereVolume) {

@@ -49,11 +49,11 @@ TEST(Charts, DecisionCurvesHoldEveryCurveAndCutWhatFallsBelow) {
       EXPECT_GE(y, top);
       EXPECT_LE(y, bottom);
     }
-  EXPECT_EQ(ys[0].size(), 19u);                 // the model's curve is whole
+  EXPECT_EQ(ys[0].size(), 19u);                                   // the model's curve is whole
   EXPECT_GT(*std::min_element(ys[0].begin(), ys[0].end()), top);  // and below the top edge
-  EXPECT_LT(ys[1].size(), 19u);                 // treat all is cut
-  EXPECT_DOUBLE_EQ(ys[1].back(), bottom);       // where it crosses the bottom edge
-  EXPECT_EQ(std::count(ys[1].begin(), ys[1].end(), bottom), 1);  // once, not along it
+  EXPECT_LT(ys[1].size(), 19u);                                   // treat all is cut
+  EXPECT_DOUBLE_EQ(ys[1].back(), bottom);                         // where it crosses the bottom edge
+  EXPECT_EQ(std::count(ys[1].begin(), ys[1].end(), bottom), 1);   // once, not along it
 }
 
 // A curve that leaves the plot and comes back is drawn as two pieces.

@@ -21,8 +21,12 @@ namespace {
 void write_clinical(const SmallCohort& cohort, int cases) {
   std::string text = "case_id,ER,PR,HR,tnm_t,her2pos\n";
   for (int i = 0; i < cases; ++i)
-    text += "C" + std::to_string(1000 + i) + "," + (i % 2 ? "pos" : "neg") + "," + (i % 3 ? "positive" : "negative") + "," +
-            std::to_string(i % 2) + "," + (i % 4 == 0 ? "" : i % 3 ? "T2" : "T1") + "," + std::to_string(i % 3 == 2) + "\n";
+    text += "C" + std::to_string(1000 + i) + "," + (i % 2 ? "pos" : "neg") + "," + (i % 3 ? "positive" : "negative") +
+            "," + std::to_string(i % 2) + "," +
+            (i % 4 == 0 ? ""
+             : i % 3    ? "T2"
+                        : "T1") +
+            "," + std::to_string(i % 3 == 2) + "\n";
   core::write_file_atomic(cohort.dir / "clinical.csv", text);
 }
 
@@ -54,15 +58,24 @@ TEST(ClinicalInputs, StatusesCategoriesAndNamedTableColumnsReachTheBlock) {
   EXPECT_EQ(b.columns, (std::vector<std::string>{"er_percent", "er_status", "age", "hr", "tnm_t=t1", "tnm_t=t2"}));
   for (int i = 0; i < 12; ++i) {
     EXPECT_EQ(b.values(i, 3), i % 2);
-    if (i % 4 == 0) EXPECT_TRUE(std::isnan(b.values(i, 4)) && std::isnan(b.values(i, 5))) << "a missing category stays missing";
-    else EXPECT_EQ(b.values(i, 5), i % 3 ? 1 : 0);
+    if (i % 4 == 0)
+      EXPECT_TRUE(std::isnan(b.values(i, 4)) && std::isnan(b.values(i, 5))) << "a missing category stays missing";
+    else
+      EXPECT_EQ(b.values(i, 5), i % 3 ? 1 : 0);
   }
 
-  std::string message = error_of([&] { build_feature_table(reading.cohort, features, {"clinical"}, {{"clinical", {"her2pos"}}}); });
+  std::string message = error_of([&] {
+    build_feature_table(reading.cohort, features, {"clinical"}, {{"clinical", {"her2pos"}}});
+  });
   EXPECT_NE(message.find("carries the HER2 label itself"), std::string::npos) << message;
-  message = error_of([&] { build_feature_table(reading.cohort, features, {"clinical"}, {{"clinical", {"age_years"}}}); });
-  EXPECT_NE(message.find("'age_years', which matches no clinical variable; known: er_percent, pr_percent, er_status, pr_status, "
-                         "ki67_percent, age,"), std::string::npos) << message;
+  message = error_of([&] {
+    build_feature_table(reading.cohort, features, {"clinical"}, {{"clinical", {"age_years"}}});
+  });
+  EXPECT_NE(message.find(
+                "'age_years', which matches no clinical variable; known: er_percent, pr_percent, er_status, pr_status, "
+                "ki67_percent, age,"),
+            std::string::npos)
+      << message;
   EXPECT_NE(message.find("other columns of the clinical table: hr, tnm_t"), std::string::npos) << message;
 }
 
@@ -85,7 +98,8 @@ TEST(ClinicalInputs, ANewCaseGetsTheTrainingColumnsAndAnUnseenCategoryIsNamed) {
   EXPECT_EQ(table.block("clinical").values(0, 0), 0);
   EXPECT_EQ(table.block("clinical").values(0, 1), 0);
   ASSERT_EQ(warnings.messages().size(), 1u);
-  EXPECT_NE(warnings.messages()[0].find("clinical tnm_t has a category the training cohort did not have"), std::string::npos);
+  EXPECT_NE(warnings.messages()[0].find("clinical tnm_t has a category the training cohort did not have"),
+            std::string::npos);
 }
 
 // The negative control and the clinical table beside the manifest change results: a run folder
@@ -93,20 +107,24 @@ TEST(ClinicalInputs, ANewCaseGetsTheTrainingColumnsAndAnUnseenCategoryIsNamed) {
 TEST(ClinicalInputs, PermutedLabelsAndAReplacedClinicalTableAreNotServedFromAFinishedRun) {
   SmallCohort cohort("fingerprint", 30, 5);
   write_clinical(cohort, 30);
-  const auto config = read_experiment_config(cohort.config("modalities = clinical,mri\nsubsets = clinical+mri\nfusion = early\nexport = none"));
+  const auto config = read_experiment_config(
+      cohort.config("modalities = clinical,mri\nsubsets = clinical+mri\nfusion = early\nexport = none"));
   std::ostringstream log;
   const auto run = cohort.dir / "run";
   run_experiment(config, run, log);
   const auto record = core::read_text_file(run / "run.json");
-  EXPECT_NE(record.find((cohort.dir / "clinical.csv").string()), std::string::npos) << "the clinical table found beside the manifest is recorded";
+  EXPECT_NE(record.find((cohort.dir / "clinical.csv").string()), std::string::npos)
+      << "the clinical table found beside the manifest is recorded";
   EXPECT_EQ(run_experiment(config, run, log).cells_reused, 1u);
 
   auto permuted = config;
   permuted.permute_labels = true;  // as --permute-labels sets it
-  EXPECT_NE(error_of([&] { run_experiment(permuted, run, log); }).find("holds a run of another config or other inputs"), std::string::npos);
+  EXPECT_NE(error_of([&] { run_experiment(permuted, run, log); }).find("holds a run of another config or other inputs"),
+            std::string::npos);
 
   write_clinical(cohort, 29);  // one case's clinical values gone
-  EXPECT_NE(error_of([&] { run_experiment(config, run, log); }).find("holds a run of another config or other inputs"), std::string::npos);
+  EXPECT_NE(error_of([&] { run_experiment(config, run, log); }).find("holds a run of another config or other inputs"),
+            std::string::npos);
 }
 
 // A feature cell that is not a number is an error naming it, never a silent missing value.
@@ -128,10 +146,13 @@ TEST(FeatureTable, ACellThatIsNotANumberIsNamed) {
 // work and leaving stale files in cells/.
 TEST(RunFolder, ASecondRunIntoAFolderInUseIsRefusedNamingTheFirst) {
   SmallCohort cohort("locked", 12, 6);
-  const auto config = read_experiment_config(cohort.config("modalities = mri\nsubsets = mri\nfusion = early\nexport = none"));
+  const auto config =
+      read_experiment_config(cohort.config("modalities = mri\nsubsets = mri\nfusion = early\nexport = none"));
   std::ostringstream log;
   const core::FolderLock first(cohort.dir / "run", "vbiopsy run");
-  EXPECT_NE(error_of([&] { run_experiment(config, cohort.dir / "run", log); }).find("is in use by another vbiopsy (vbiopsy run, pid"),
+  EXPECT_NE(error_of([&] {
+              run_experiment(config, cohort.dir / "run", log);
+            }).find("is in use by another vbiopsy (vbiopsy run, pid"),
             std::string::npos);
   EXPECT_FALSE(fs::exists(cohort.dir / "run" / "cells"));
 }

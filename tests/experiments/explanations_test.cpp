@@ -18,7 +18,8 @@ TEST(Explanations, ShapleyValuesAddUpToThePredictionAndFindThePlantedSignal) {
   const SmallCohort cohort("explanations", 150, 81);  // each modality: one signal column, four noise columns
   const auto config = read_experiment_config(cohort.config("subsets = mri+mg\nfusion = logistic,early,xgboost"));
   const auto reading = datasets::read_cohort(config.manifest);
-  const auto table = build_feature_table(reading.cohort, core::read_csv(config.features), config.modalities, config.column_prefixes);
+  const auto table =
+      build_feature_table(reading.cohort, core::read_csv(config.features), config.modalities, config.column_prefixes);
   std::vector<size_t> train, test;
   for (size_t i = 0; i < table.size(); ++i) (i % 5 == 0 ? test : train).push_back(i);
   for (const std::string method : {"logistic", "early", "xgboost"}) {
@@ -39,7 +40,8 @@ TEST(Explanations, ShapleyValuesAddUpToThePredictionAndFindThePlantedSignal) {
       const auto p = model.predict(table, {row}).uncalibrated;
       if (method != "early") {
         const double norm = std::exp(e.output[0]) + std::exp(e.output[1]) + std::exp(e.output[2]);
-        for (int k = 0; k < kClasses; ++k) EXPECT_NEAR(std::exp(e.output[k]) / norm, p(0, k), method == "logistic" ? 1e-9 : 1e-5);
+        for (int k = 0; k < kClasses; ++k)
+          EXPECT_NEAR(std::exp(e.output[k]) / norm, p(0, k), method == "logistic" ? 1e-9 : 1e-5);
       } else {
         for (int k = 0; k < kClasses; ++k) EXPECT_NEAR(e.output[k], p(0, k), 1e-12);
       }
@@ -49,20 +51,24 @@ TEST(Explanations, ShapleyValuesAddUpToThePredictionAndFindThePlantedSignal) {
       int predicted = 0;
       for (int k = 1; k < kClasses; ++k)
         if (e.output[k] > e.output[predicted]) predicted = k;
-      const auto top = std::max_element(e.features.begin(), e.features.end(), [&](const FeatureAttribution& a, const FeatureAttribution& b) {
-        return std::abs(a.shapley[predicted]) < std::abs(b.shapley[predicted]);
-      });
+      const auto top = std::max_element(e.features.begin(), e.features.end(),
+                                        [&](const FeatureAttribution& a, const FeatureAttribution& b) {
+                                          return std::abs(a.shapley[predicted]) < std::abs(b.shapley[predicted]);
+                                        });
       signal_first += top->feature.find("_signal") != std::string::npos;
     }
     EXPECT_GT(explained, 25);
     // Globally too: the signal columns (one per modality) are the two most important features.
     const auto global = global_importances(model, table, test, 4, 1);
     ASSERT_GE(global.features.size(), 2u);
-    for (size_t i = 0; i < 2; ++i) EXPECT_NE(global.features[i].feature.find("_signal"), std::string::npos) << method << " " << global.features[i].feature;
+    for (size_t i = 0; i < 2; ++i)
+      EXPECT_NE(global.features[i].feature.find("_signal"), std::string::npos)
+          << method << " " << global.features[i].feature;
     EXPECT_GT(static_cast<double>(signal_first) / explained, 0.7) << method;
     // The CSV lists base and output first, then every feature.
     const auto csv = explanation_csv(explain_case(model, table, test[0], 4, 1), 0);
-    EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3 + static_cast<long>(explain_case(model, table, test[0], 4, 1).features.size()));
+    EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'),
+              3 + static_cast<long>(explain_case(model, table, test[0], 4, 1).features.size()));
   }
 }
 

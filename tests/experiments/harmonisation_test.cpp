@@ -41,7 +41,8 @@ SiteData draw(core::Rng& rng, const SiteEffects& effects, int cases) {
     d.sites.push_back("S" + std::to_string(site));
     d.labels.push_back(label);
     for (Eigen::Index g = 0; g < features; ++g)
-      d.values(i, g) = 10 + (g < 5 ? 1.0 * label : 0.0) + effects.shift(site, g) + effects.scale(site, g) * rng.normal();
+      d.values(i, g) =
+          10 + (g < 5 ? 1.0 * label : 0.0) + effects.shift(site, g) + effects.scale(site, g) * rng.normal();
   }
   return d;
 }
@@ -60,7 +61,8 @@ double site_mean_spread(const SiteData& d, Eigen::Index g) {
     hi = std::max(hi, sum / n);
   }
   const double mean = d.values.col(g).mean();
-  const double sd = std::sqrt((d.values.col(g).array() - mean).square().sum() / static_cast<double>(d.values.rows() - 1));
+  const double sd =
+      std::sqrt((d.values.col(g).array() - mean).square().sum() / static_cast<double>(d.values.rows() - 1));
   return (hi - lo) / sd;
 }
 
@@ -105,7 +107,8 @@ TEST(Combat, RemovesPlantedSiteEffectsOnHeldOutCasesAndKeepsTheClassSignal) {
     // The class signal survives and stands out more once the site variation is gone.
     for (Eigen::Index g = 0; g < 5; ++g) {
       std::vector<double> before(test.values.col(g).data(), test.values.col(g).data() + test.values.rows());
-      std::vector<double> after(harmonised.values.col(g).data(), harmonised.values.col(g).data() + harmonised.values.rows());
+      std::vector<double> after(harmonised.values.col(g).data(),
+                                harmonised.values.col(g).data() + harmonised.values.rows());
       EXPECT_GT(anova_f(after, test.labels), anova_f(before, test.labels)) << seed << " feature " << g;
     }
   }

@@ -78,8 +78,8 @@ TEST(ImageEncoders, RunTheEncoderAxisFromCropsAndPredictACaseFolderAsFitted) {
   const auto predictions = core::read_csv(dir / "run" / "predictions.csv");
   std::map<std::string, size_t> rows_of;
   for (const auto& row : predictions.rows) ++rows_of[row[*predictions.column("model")]];
-  const std::set<std::string> expected{"early[mri:cnn3d]", "early[mri:vit2d]", "early[mg]", "early[clinical+mg+mri:cnn3d]",
-                                       "early[clinical+mg+mri:vit2d]"};
+  const std::set<std::string> expected{"early[mri:cnn3d]", "early[mri:vit2d]", "early[mg]",
+                                       "early[clinical+mg+mri:cnn3d]", "early[clinical+mg+mri:vit2d]"};
   ASSERT_EQ(rows_of.size(), expected.size());
   for (const auto& [model, rows] : rows_of) {
     EXPECT_TRUE(expected.count(model)) << model;
@@ -110,7 +110,8 @@ TEST(ImageEncoders, RunTheEncoderAxisFromCropsAndPredictACaseFolderAsFitted) {
   for (size_t i = 0; i < table.size() && checked < 2; ++i) {
     if (!table.block("mri").present[i] || !table.block("mg").present[i]) continue;
     std::ostringstream quiet;
-    const auto prediction = predict_case({bundle_dir, dir / "cohort" / "cases" / table.case_ids[i], "", "", dir / ("p" + std::to_string(i)), 1}, quiet);
+    const auto prediction = predict_case(
+        {bundle_dir, dir / "cohort" / "cases" / table.case_ids[i], "", "", dir / ("p" + std::to_string(i)), 1}, quiet);
     // One case at a time on both sides: convolution kernels round differently for other batch sizes.
     const auto in_process = model.predict(table, {i});
     EXPECT_NEAR(prediction.at("probabilities").at("zero").get<double>(), in_process.probabilities(0, 0), 1e-12);
@@ -126,10 +127,12 @@ TEST(ImageEncoders, RunTheEncoderAxisFromCropsAndPredictACaseFolderAsFitted) {
         EXPECT_TRUE(fs::exists(dir / ("p" + std::to_string(i)) / image.at("file").get<std::string>()));
       }
     EXPECT_EQ(saliency["mri gradient x input"], 1) << prediction.at("images").dump();
-    EXPECT_EQ(saliency["mg gradient x input"], static_cast<int>(cohort.cases[i].mammography->views.size())) << prediction.at("images").dump();
+    EXPECT_EQ(saliency["mg gradient x input"], static_cast<int>(cohort.cases[i].mammography->views.size()))
+        << prediction.at("images").dump();
     for (const auto& map : model.saliency(table, i, 1)) {
       EXPECT_EQ(map.method, "gradient x input");
-      EXPECT_EQ(map.shape, map.spec.modality == "mri" ? (std::vector<int64_t>{1, 4, 16, 16}) : (std::vector<int64_t>{2, 32, 32}));
+      EXPECT_EQ(map.shape,
+                map.spec.modality == "mri" ? (std::vector<int64_t>{1, 4, 16, 16}) : (std::vector<int64_t>{2, 32, 32}));
       EXPECT_LE(*std::max_element(map.values.begin(), map.values.end()), 1.0f + 1e-6f);
       EXPECT_GE(*std::min_element(map.values.begin(), map.values.end()), 0.0f);
     }
@@ -162,13 +165,16 @@ TEST(ImageEncoders, ACaseCropDependsOnItsOwnImagesOnly) {
   std::vector<std::string> ids;
   for (const auto& c : cohort.cases) ids.push_back(c.case_id);
   for (const std::string encoder : {"cnn3d", "vit2d"}) {
-    const auto spec = ImageInputSpec::from("mri", encoder, encoders::image_layout(encoder, "mri"), {{"size", "16"}, {"depth", "4"}});
+    const auto spec =
+        ImageInputSpec::from("mri", encoder, encoders::image_layout(encoder, "mri"), {{"size", "16"}, {"depth", "4"}});
     const auto together = image_block_of(cohort, ids, spec, 2);
     for (size_t i = 0; i < ids.size(); ++i) {
       const auto alone = image_block_of(cohort, {ids[i]}, spec, 1);
       ASSERT_EQ(alone.present[0], together.present[i]);
       const size_t n = together.sample_size();
-      EXPECT_TRUE(std::equal(alone.values.begin(), alone.values.end(), together.values.begin() + static_cast<std::ptrdiff_t>(i * n))) << ids[i];
+      EXPECT_TRUE(std::equal(alone.values.begin(), alone.values.end(),
+                             together.values.begin() + static_cast<std::ptrdiff_t>(i * n)))
+          << ids[i];
     }
   }
 }
@@ -181,18 +187,26 @@ TEST(ImageEncoders, MisconfigurationsAreRefusedWithTheReason) {
     return dir / "bad.ini";
   };
   // A modality that reads feature columns needs a features table.
-  EXPECT_NE(error_of([&] { read_experiment_config(config_with("[experiment]\nmodalities = mri\n")); }).find("reads feature columns"),
+  EXPECT_NE(error_of([&] {
+              read_experiment_config(config_with("[experiment]\nmodalities = mri\n"));
+            }).find("reads feature columns"),
             std::string::npos);
   // An encoder that cannot read a modality's images: what it reads comes from its registration.
-  EXPECT_NE(error_of([&] { encoders::image_layout("cnn3d", "mg"); }).find("cannot read the images of modality 'mg'; it reads the images of mri (volume)"),
+  EXPECT_NE(error_of([&] {
+              encoders::image_layout("cnn3d", "mg");
+            }).find("cannot read the images of modality 'mg'; it reads the images of mri (volume)"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { encoders::image_layout("radiomics_mlp", "mg"); }).find("it reads feature vectors only"), std::string::npos);
+  EXPECT_NE(error_of([&] { encoders::image_layout("radiomics_mlp", "mg"); }).find("it reads feature vectors only"),
+            std::string::npos);
   EXPECT_EQ(encoders::image_layout("cnn2d", "us"), modalities::CropLayout::kFrames);
   EXPECT_EQ(encoders::image_layout("vit2d", "mri"), modalities::CropLayout::kSlices);
-  EXPECT_NE(error_of([&] { ImageInputSpec::from("mg", "cnn3d", modalities::CropLayout::kVolume, {}); }).find("volume are crops of mri, not of mg"),
+  EXPECT_NE(error_of([&] {
+              ImageInputSpec::from("mg", "cnn3d", modalities::CropLayout::kVolume, {});
+            }).find("volume are crops of mri, not of mg"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { ImageInputSpec::from("mri", "cnn3d", modalities::CropLayout::kVolume, {{"colour", "1"}}); })
-                .find("[images.mri] has no option 'colour'"),
+  EXPECT_NE(error_of([&] {
+              ImageInputSpec::from("mri", "cnn3d", modalities::CropLayout::kVolume, {{"colour", "1"}});
+            }).find("[images.mri] has no option 'colour'"),
             std::string::npos);
 }
 
@@ -238,17 +252,23 @@ validation_fraction = 0
   std::iota(all.begin(), all.end(), 0);
   size_t held_out = table.size();
   for (size_t i = 0; i < table.size(); ++i)
-    if (held_out == table.size() && table.block("mg").present[i]) held_out = i;
-    else train.push_back(i);
+    if (held_out == table.size() && table.block("mg").present[i])
+      held_out = i;
+    else
+      train.push_back(i);
   // The held-out case's crop replaced by noise: the fit on the other cases does not move.
   auto distorted = table;
   ImageBlock noisy = *table.images[0];
-  for (size_t k = 0; k < noisy.sample_size(); ++k) noisy.values[held_out * noisy.sample_size() + k] = static_cast<float>((k * 7919) % 13) - 6.0f;
+  for (size_t k = 0; k < noisy.sample_size(); ++k)
+    noisy.values[held_out * noisy.sample_size() + k] = static_cast<float>((k * 7919) % 13) - 6.0f;
   distorted.images = {std::make_shared<const ImageBlock>(noisy)};
   const auto a = FittedModel::fit(config, table, table.labels, "logistic", {"mg", "clinical"}, train, 7);
   const auto b = FittedModel::fit(config, distorted, table.labels, "logistic", {"mg", "clinical"}, train, 7);
   EXPECT_EQ((a.predict(table, train).probabilities - b.predict(table, train).probabilities).cwiseAbs().maxCoeff(), 0.0);
-  EXPECT_GT((a.predict(table, {held_out}).probabilities - a.predict(distorted, {held_out}).probabilities).cwiseAbs().maxCoeff(), 0.0);
+  EXPECT_GT((a.predict(table, {held_out}).probabilities - a.predict(distorted, {held_out}).probabilities)
+                .cwiseAbs()
+                .maxCoeff(),
+            0.0);
 
   // Two cells of one fold share the encoder they both read (trained once), and sharing changes nothing.
   EncoderCache cache;
@@ -256,13 +276,16 @@ validation_fraction = 0
   FittedModel::fit(config, table, table.labels, "logistic", {"mg", "clinical"}, train, 7, {}, &cache);
   EXPECT_EQ(cache.size(), 1u);
   const auto alone = FittedModel::fit(config, table, table.labels, "logistic", {"mg"}, train, 7);
-  EXPECT_EQ((shared.predict(table, all).probabilities - alone.predict(table, all).probabilities).cwiseAbs().maxCoeff(), 0.0);
+  EXPECT_EQ((shared.predict(table, all).probabilities - alone.predict(table, all).probabilities).cwiseAbs().maxCoeff(),
+            0.0);
 
   // The exported bundle (network file + standardisation) predicts as the same fit in this process.
   auto loaded = FittedModel::load(dir / "run" / "models" / "logistic_clinical_mg");
   loaded.bind(table);
-  const auto refit = FittedModel::fit(config, table, table.labels, "logistic", {"mg", "clinical"}, all, core::derive_seed(config.seed, {23}));
-  EXPECT_LT((loaded.predict(table, all).probabilities - refit.predict(table, all).probabilities).cwiseAbs().maxCoeff(), 1e-12);
+  const auto refit = FittedModel::fit(config, table, table.labels, "logistic", {"mg", "clinical"}, all,
+                                      core::derive_seed(config.seed, {23}));
+  EXPECT_LT((loaded.predict(table, all).probabilities - refit.predict(table, all).probabilities).cwiseAbs().maxCoeff(),
+            1e-12);
 }
 
 }  // namespace

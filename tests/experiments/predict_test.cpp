@@ -28,16 +28,18 @@ namespace {
 
 FeatureTable table_of(const ExperimentConfig& config) {
   const auto reading = datasets::read_cohort(config.manifest);
-  return build_feature_table(reading.cohort, core::read_csv(config.features), config.modalities, config.column_prefixes);
+  return build_feature_table(reading.cohort, core::read_csv(config.features), config.modalities,
+                             config.column_prefixes);
 }
 
 // A network, a stacked late model and a classical learner, exported and loaded back, predict
 // exactly what the same fit in this process predicts.
 TEST(Bundles, ReloadedModelsPredictExactlyAsTheyWereFitted) {
   const SmallCohort cohort("bundles", 90, 31);
-  const auto config = read_experiment_config(
-      cohort.config("subsets = mri+mg+us+clinical\nfusion = attention,late,logistic\nexport = all\n[fusion.late]\ncombine = stacking\n"
-                    "stacking_learner = logistic\n[fusion.logistic]\nlambda = 0.01"));
+  const auto config =
+      read_experiment_config(cohort.config("subsets = mri+mg+us+clinical\nfusion = attention,late,logistic\nexport = "
+                                           "all\n[fusion.late]\ncombine = stacking\n"
+                                           "stacking_learner = logistic\n[fusion.logistic]\nlambda = 0.01"));
   std::ostringstream log;
   run_experiment(config, cohort.dir / "run", log);
   const auto table = table_of(config);
@@ -51,7 +53,8 @@ TEST(Bundles, ReloadedModelsPredictExactlyAsTheyWereFitted) {
     EXPECT_EQ(run.at("model"), fusion + "[clinical+mg+mri+us]");
     EXPECT_EQ(run.at("training_cases"), table.size());
     loaded.bind(table);
-    const auto fitted = FittedModel::fit(config, table, table.labels, fusion, {"mri", "mg", "us", "clinical"}, all, core::derive_seed(config.seed, {23}));
+    const auto fitted = FittedModel::fit(config, table, table.labels, fusion, {"mri", "mg", "us", "clinical"}, all,
+                                         core::derive_seed(config.seed, {23}));
     const auto a = loaded.predict(table, all), b = fitted.predict(table, all);
     ASSERT_EQ(a.probabilities.rows(), static_cast<Eigen::Index>(table.size()));
     EXPECT_EQ((a.probabilities - b.probabilities).cwiseAbs().maxCoeff(), 0.0) << fusion;
@@ -89,11 +92,14 @@ TEST(Bundles, AreRefusedWhenTamperedOrIncomplete) {
   auto bundle = nlohmann::json::parse(original);
   drop_first_column(bundle["preprocessing"][0]);
   core::write_file_atomic(folder / "bundle.json", bundle.dump());
-  EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("its content differs from what was exported"), std::string::npos);
+  EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("its content differs from what was exported"),
+            std::string::npos);
   // Edits made consistent with the integrity record are still checked against the network.
   auto resigned = [&](const nlohmann::json& edited) { write_resigned(folder, edited); };
   resigned(bundle);
-  EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("network.pt does not match bundle.json for modality 'mri'"), std::string::npos);
+  EXPECT_NE(
+      error_of([&] { FittedModel::load(folder); }).find("network.pt does not match bundle.json for modality 'mri'"),
+      std::string::npos);
   bundle = nlohmann::json::parse(original);
   bundle["label_map"] = {"low", "zero", "positive"};
   resigned(bundle);
@@ -101,7 +107,9 @@ TEST(Bundles, AreRefusedWhenTamperedOrIncomplete) {
   bundle = nlohmann::json::parse(original);
   bundle["fusion"] = "late";
   resigned(bundle);
-  EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("bundle.json names fusion 'late' but network.pt holds a 'early' network"),
+  EXPECT_NE(error_of([&] {
+              FittedModel::load(folder);
+            }).find("bundle.json names fusion 'late' but network.pt holds a 'early' network"),
             std::string::npos);
   core::write_file_atomic(folder / "bundle.json", original);
   // Flipped bits in the weights.
@@ -115,11 +123,13 @@ TEST(Bundles, AreRefusedWhenTamperedOrIncomplete) {
   bundle = nlohmann::json::parse(original);
   bundle["integrity"]["files"]["../network.pt"] = bundle["integrity"]["files"]["network.pt"];
   resigned(bundle);
-  EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("integrity record names file '../network.pt'"), std::string::npos);
+  EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("integrity record names file '../network.pt'"),
+            std::string::npos);
   bundle = nlohmann::json::parse(original);
   bundle["integrity"]["files"].erase("network.pt");
   resigned(bundle);
-  EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("'network.pt', which its integrity record does not list"), std::string::npos);
+  EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("'network.pt', which its integrity record does not list"),
+            std::string::npos);
   core::write_file_atomic(folder / "bundle.json", std::string(100000, '[') + std::string(100000, ']'));
   EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("nested deeper than 32 levels"), std::string::npos);
   // Counts and sizes must be whole numbers in range: nlohmann's own conversion would truncate 2.5
@@ -127,11 +137,14 @@ TEST(Bundles, AreRefusedWhenTamperedOrIncomplete) {
   bundle = nlohmann::json::parse(original);
   bundle["absent_in_training"][0] = 3.7e70;
   resigned(bundle);
-  EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("absent_in_training[0]: 3.7e+70, expected an integer in 0.."), std::string::npos);
+  EXPECT_NE(
+      error_of([&] { FittedModel::load(folder); }).find("absent_in_training[0]: 3.7e+70, expected an integer in 0.."),
+      std::string::npos);
   bundle = nlohmann::json::parse(original);
   bundle["version"] = 3.5;
   resigned(bundle);
-  EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("version 3.5, this program reads version 3"), std::string::npos);
+  EXPECT_NE(error_of([&] { FittedModel::load(folder); }).find("version 3.5, this program reads version 3"),
+            std::string::npos);
   bundle = nlohmann::json::parse(original);
   bundle["version"] = 99;
   core::write_file_atomic(folder / "bundle.json", bundle.dump());
@@ -151,7 +164,8 @@ TEST(Bundles, AreRefusedWhenTamperedOrIncomplete) {
 // itself is refused, even with the integrity record recomputed.
 TEST(Bundles, ClassicalStatesAreCheckedAgainstTheirInputs) {
   const SmallCohort cohort("tampered_trees", 60, 33);
-  const auto config = read_experiment_config(cohort.config("subsets = mri+clinical\nfusion = extra_trees\nexport = best"));
+  const auto config =
+      read_experiment_config(cohort.config("subsets = mri+clinical\nfusion = extra_trees\nexport = best"));
   std::ostringstream log;
   run_experiment(config, cohort.dir / "run", log);
   const auto folder = cohort.dir / "run" / "models" / "extra_trees_clinical_mri";
@@ -175,10 +189,13 @@ TEST(Bundles, ClassicalStatesAreCheckedAgainstTheirInputs) {
 TEST(Predict, ACaseFolderPredictsAsItsRowOfTheCohortFeaturesAndHandlesAbsentModalities) {
   const SyntheticCohortDir synthetic("predict", 45, 8);
   const auto& dir = synthetic.dir;
-  core::write_file_atomic(dir / "extract.ini", "[setting]\nbinCount = 16\n[features]\nfamilies = stats, glcm\n[regions]\nrings_mm = 2\n");
+  core::write_file_atomic(dir / "extract.ini",
+                          "[setting]\nbinCount = 16\n[features]\nfamilies = stats, glcm\n[regions]\nrings_mm = 2\n");
   core::write_file_atomic(dir / "run.ini",
-                          "[cohort]\nmanifest = cohort/manifest.csv\nextract = extract.ini\n[experiment]\nsubsets = mri+mg+us+clinical;mri+us+clinical\n"
-                          "fusion = attention,logistic\nfolds = 3\nbootstrap = 50\nexport = all\nmax_features = 8\n[training]\nepochs = 4\n");
+                          "[cohort]\nmanifest = cohort/manifest.csv\nextract = extract.ini\n[experiment]\nsubsets = "
+                          "mri+mg+us+clinical;mri+us+clinical\n"
+                          "fusion = attention,logistic\nfolds = 3\nbootstrap = 50\nexport = all\nmax_features = "
+                          "8\n[training]\nepochs = 4\n");
   std::ostringstream log;
   run_experiment(read_experiment_config(dir / "run.ini"), dir / "run", log);
   const auto attention = dir / "run" / "models" / "attention_clinical_mg_mri_us";
@@ -193,7 +210,14 @@ TEST(Predict, ACaseFolderPredictsAsItsRowOfTheCohortFeaturesAndHandlesAbsentModa
   const auto case_folder = dir / "cohort" / "cases" / chosen->case_id;
   std::ostringstream quiet;
   const auto from_images = predict_case({attention, case_folder, "", "", dir / "p1", 1, {}}, quiet);
-  const auto from_row = predict_case({attention, dir / "cohort" / "manifest.csv", chosen->case_id, dir / "run" / "features" / "features.csv", dir / "p2", 1, {}}, quiet);
+  const auto from_row = predict_case({attention,
+                                      dir / "cohort" / "manifest.csv",
+                                      chosen->case_id,
+                                      dir / "run" / "features" / "features.csv",
+                                      dir / "p2",
+                                      1,
+                                      {}},
+                                     quiet);
   for (const char* k : {"zero", "low", "positive"})
     EXPECT_NEAR(from_images["probabilities"][k].get<double>(), from_row["probabilities"][k].get<double>(), 1e-12) << k;
   EXPECT_EQ(from_images["case_id"], chosen->case_id);
@@ -203,16 +227,19 @@ TEST(Predict, ACaseFolderPredictsAsItsRowOfTheCohortFeaturesAndHandlesAbsentModa
     EXPECT_GE(from_images["modality_weights"][m].get<double>(), 0.0) << m;
   }
   // An ordinary case: measured against its training cases, no calibration or sets asked for.
-  for (const char* m : {"mri", "mg", "us"}) EXPECT_TRUE(from_images["out_of_distribution"][m]["distance"].is_number()) << m;
+  for (const char* m : {"mri", "mg", "us"})
+    EXPECT_TRUE(from_images["out_of_distribution"][m]["distance"].is_number()) << m;
   EXPECT_TRUE(from_images["prediction_set"].is_null());
   EXPECT_EQ(from_images["calibration"], "none");
-  EXPECT_TRUE(from_images["model_evidence"]["cross_validated_for_present"].is_null());  // every modality: the model's own figures
+  EXPECT_TRUE(from_images["model_evidence"]["cross_validated_for_present"]
+                  .is_null());  // every modality: the model's own figures
   // Its evidence: the features behind the predicted class, in full in explanations/shap.csv.
   EXPECT_FALSE(from_images["explanation"]["top_features"].empty());
   EXPECT_TRUE(fs::exists(dir / "p1" / "explanations" / "shap.csv"));
   const auto report = core::read_text_file(dir / "p1" / "report.html");
   EXPECT_NE(report.find("<svg"), std::string::npos);
-  EXPECT_NE(report.find("Feature attributions: " + from_images["explanation"]["method"].get<std::string>()), std::string::npos);
+  EXPECT_NE(report.find("Feature attributions: " + from_images["explanation"]["method"].get<std::string>()),
+            std::string::npos);
   // A picture of each image with its region, as files and inside the report.
   std::set<std::string> pictured;
   for (const auto& image : from_images["images"]) {
@@ -220,7 +247,8 @@ TEST(Predict, ACaseFolderPredictsAsItsRowOfTheCohortFeaturesAndHandlesAbsentModa
     EXPECT_GT(fs::file_size(dir / "p1" / image["file"].get<std::string>()), 1000u) << image.dump();
   }
   EXPECT_EQ(pictured, (std::set<std::string>{"mri", "mg", "us"}));
-  EXPECT_EQ(std::count_if(from_images["images"].begin(), from_images["images"].end(), [](const nlohmann::json& i) { return i["modality"] == "mg"; }),
+  EXPECT_EQ(std::count_if(from_images["images"].begin(), from_images["images"].end(),
+                          [](const nlohmann::json& i) { return i["modality"] == "mg"; }),
             static_cast<long>(chosen->mammography->views.size()));
   EXPECT_NE(report.find("data:image/png;base64,iVBORw0KGgo"), std::string::npos);  // the PNG signature
   EXPECT_NE(report.find(chosen->case_id), std::string::npos);
@@ -229,7 +257,8 @@ TEST(Predict, ACaseFolderPredictsAsItsRowOfTheCohortFeaturesAndHandlesAbsentModa
   const auto sr = (dir / "p1" / "prediction_sr.dcm").string();
   const auto dump = testing_support::run_command("dsrdump +Pl " + sr);
   EXPECT_EQ(dump.status, 0) << dump.output;
-  EXPECT_NE(dump.output.find("\"HER2-" + from_images["predicted_class"].get<std::string>() + "\")"), std::string::npos) << dump.output;
+  EXPECT_NE(dump.output.find("\"HER2-" + from_images["predicted_class"].get<std::string>() + "\")"), std::string::npos)
+      << dump.output;
   char low[16];
   std::snprintf(low, sizeof low, "\"%.2f\"", 100 * from_images["probabilities"]["low"].get<double>());
   EXPECT_NE(dump.output.find(std::string("Probability of HER2-low\")=") + low), std::string::npos) << dump.output;
@@ -254,7 +283,8 @@ TEST(Predict, ACaseFolderPredictsAsItsRowOfTheCohortFeaturesAndHandlesAbsentModa
   EXPECT_EQ(for_present["ablation_cell"]["model"], "attention[clinical+mri+us]") << for_present.dump();
   EXPECT_NE(core::read_text_file(dir / "p3" / "report.html").find("not this case's"), std::string::npos);
   for (const char* k : {"zero", "low", "positive"})
-    EXPECT_NEAR(without_mg["probabilities"][k].get<double>(), from_images["contributions"]["mg"]["without"][k].get<double>(), 1e-12);
+    EXPECT_NEAR(without_mg["probabilities"][k].get<double>(),
+                from_images["contributions"]["mg"]["without"][k].get<double>(), 1e-12);
 
   // A manifest of several cases is predicted case by case; a broken case is named and, with
   // skip_bad_cases, left out.
@@ -277,10 +307,15 @@ TEST(Predict, ACaseFolderPredictsAsItsRowOfTheCohortFeaturesAndHandlesAbsentModa
     core::write_file_atomic(batch_dir / "manifest.csv", batch);
     fs::remove_all(dir / "cohort" / "cases" / ids[1]);  // its files are gone
     EXPECT_EQ(cases_in(batch_dir / "manifest.csv"), 3u);
-    const auto stopped = error_of([&] { predict_cohort({attention, batch_dir / "manifest.csv", "", "", dir / "batch", 2, {}}, false, quiet); });
+    const auto stopped = error_of([&] {
+      predict_cohort({attention, batch_dir / "manifest.csv", "", "", dir / "batch", 2, {}}, false, quiet);
+    });
     EXPECT_NE(stopped.find(ids[1]), std::string::npos) << stopped;
-    const auto summary = predict_cohort({attention, batch_dir / "manifest.csv", "", "", dir / "batch2", 2, {}}, true, quiet);
-    EXPECT_EQ(summary.predicted, 2u) << (summary.skipped.empty() ? "" : summary.skipped[0].first + ": " + summary.skipped[0].second);
+    const auto summary =
+        predict_cohort({attention, batch_dir / "manifest.csv", "", "", dir / "batch2", 2, {}}, true, quiet);
+    EXPECT_EQ(summary.predicted, 2u) << (summary.skipped.empty()
+                                             ? ""
+                                             : summary.skipped[0].first + ": " + summary.skipped[0].second);
     ASSERT_EQ(summary.skipped.size(), 1u);
     EXPECT_EQ(summary.skipped[0].first, ids[1]);
     const auto table = core::read_csv(dir / "batch2" / "predictions.csv");
@@ -298,11 +333,15 @@ TEST(Predict, ACaseFolderPredictsAsItsRowOfTheCohortFeaturesAndHandlesAbsentModa
   // Every training case had clinical values: the classical learner cannot do without them.
   fs::remove(partial / "clinical.csv");
   ASSERT_EQ(FittedModel::load(logistic).absent_in_training().back(), 0u);
-  EXPECT_NE(error_of([&] { predict_case({logistic, partial, "", "", dir / "p4", 1, {}}, quiet); }).find("was trained only on cases with clinical"),
+  EXPECT_NE(error_of([&] {
+              predict_case({logistic, partial, "", "", dir / "p4", 1, {}}, quiet);
+            }).find("was trained only on cases with clinical"),
             std::string::npos);
   // A file that fits no naming rule is named.
   core::write_file_atomic(partial / "us" / "notes.txt", "x");
-  EXPECT_NE(error_of([&] { predict_case({attention, partial, "", "", dir / "p5", 1, {}}, quiet); }).find("notes.txt fits no naming rule"),
+  EXPECT_NE(error_of([&] {
+              predict_case({attention, partial, "", "", dir / "p5", 1, {}}, quiet);
+            }).find("notes.txt fits no naming rule"),
             std::string::npos);
 }
 
@@ -350,9 +389,13 @@ TEST(Embeddings, JoinByCaseIdLeavesMissingCasesEmptyAndRefusesClashingColumns) {
   EXPECT_EQ(joined.rows[0][3], "0.25");
   EXPECT_EQ(joined.rows[1][3], "0.5");
   EXPECT_EQ(joined.rows[2][3], "");
-  EXPECT_NE(error_of([&] { join_by_case_id(features, core::parse_csv("case_id,mg_a\nA,1\n", "e.csv")); }).find("column 'mg_a' is already in"),
+  EXPECT_NE(error_of([&] {
+              join_by_case_id(features, core::parse_csv("case_id,mg_a\nA,1\n", "e.csv"));
+            }).find("column 'mg_a' is already in"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { join_by_case_id(features, core::parse_csv("case_id,x\nA,1\nA,2\n", "e.csv")); }).find("appears twice"),
+  EXPECT_NE(error_of([&] {
+              join_by_case_id(features, core::parse_csv("case_id,x\nA,1\nA,2\n", "e.csv"));
+            }).find("appears twice"),
             std::string::npos);
 }
 
@@ -385,7 +428,8 @@ TEST(FoldHabitats, ClusterOnTrainingCasesOnlyAndDescribeEveryCaseTheSameWhatever
   EXPECT_EQ(fold.model().training_case_ids, train_ids);
   // Equal values, a habitat's missing means (NaN) included.
   auto same = [](const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
-    return a.rows() == b.rows() && a.cols() == b.cols() && ((a.array() == b.array()) || (a.array().isNaN() && b.array().isNaN())).all();
+    return a.rows() == b.rows() && a.cols() == b.cols() &&
+           ((a.array() == b.array()) || (a.array().isNaN() && b.array().isNaN())).all();
   };
   const auto block = fold.block(voxels, 1);
   EXPECT_EQ(block.columns.size(), 3u * 3u);
@@ -404,7 +448,8 @@ TEST(FoldHabitats, ClusterOnTrainingCasesOnlyAndDescribeEveryCaseTheSameWhatever
   refit.fit(changed, train, settings);
   const auto changed_block = refit.block(changed, 2);
   for (size_t i : train)
-    if (voxels[i]) EXPECT_EQ(changed_block.values.row(static_cast<Eigen::Index>(i)), block.values.row(static_cast<Eigen::Index>(i)));
+    if (voxels[i])
+      EXPECT_EQ(changed_block.values.row(static_cast<Eigen::Index>(i)), block.values.row(static_cast<Eigen::Index>(i)));
   const auto loaded = FoldHabitats::load(nlohmann::json::parse(fold.save().dump()));
   EXPECT_TRUE(same(loaded.block(voxels, 1).values, block.values));
 }

@@ -41,7 +41,8 @@ TEST(Recipes, EveryRecipeRunsOnASmallSyntheticCohort) {
   core::write_file_atomic(dir / "mg_embeddings.csv", embeddings);
   size_t recipes = 0, cited = 0;
   for (const auto& entry : fs::directory_iterator(fs::path(VBIOPSY_SOURCE_DIR) / "experiments" / "recipes")) {
-    if (entry.path().extension() != ".ini" || entry.path().filename().string().find("_extract") != std::string::npos) continue;
+    if (entry.path().extension() != ".ini" || entry.path().filename().string().find("_extract") != std::string::npos)
+      continue;
     ++recipes;
     auto config = read_experiment_config(entry.path());
     config.manifest = dir / "cohort" / "manifest.csv";
@@ -56,7 +57,8 @@ TEST(Recipes, EveryRecipeRunsOnASmallSyntheticCohort) {
     const auto summary = run_experiment(config, run, log);
     EXPECT_GT(summary.cases, 25u) << entry.path();
     const auto metrics = nlohmann::json::parse(core::read_text_file(run / "metrics.json"));
-    EXPECT_TRUE(metrics.at(summary.best_model).at("metrics").at("macro_auc").at("estimate").is_number()) << entry.path();
+    EXPECT_TRUE(metrics.at(summary.best_model).at("metrics").at("macro_auc").at("estimate").is_number())
+        << entry.path();
     // The cohort is vbiopsy synth's, and a recipe of a published design sets its figures beside ours.
     const auto report = core::read_text_file(run / "report.html");
     EXPECT_NE(report.find("SYNTHETIC DATA"), std::string::npos) << entry.path();
@@ -78,10 +80,14 @@ TEST(Recipes, EveryRecipeRunsOnASmallSyntheticCohort) {
 // A recipe's [source] is checked like every other section: known keys, figures in 0..1.
 TEST(Recipes, ASourceWithATypoOrAFigureOutOfRangeIsRefused) {
   std::vector<std::string> problems;
-  parse_experiment_config("[cohort]\nmanifest = m.csv\nfeatures = f.csv\n[source]\ndoi = 10.1/x\npublished_auc_zeroo = 0.8\npublished_auc_low = 87.7\n",
-                          "recipe.ini", ".", &problems);
+  parse_experiment_config(
+      "[cohort]\nmanifest = m.csv\nfeatures = f.csv\n[source]\ndoi = 10.1/x\npublished_auc_zeroo = "
+      "0.8\npublished_auc_low = 87.7\n",
+      "recipe.ini", ".", &problems);
   const auto all = core::join(problems, "\n");
-  EXPECT_NE(all.find("unknown key 'source.published_auc_zeroo' (did you mean 'published_auc_zero'?)"), std::string::npos) << all;
+  EXPECT_NE(all.find("unknown key 'source.published_auc_zeroo' (did you mean 'published_auc_zero'?)"),
+            std::string::npos)
+      << all;
   EXPECT_NE(all.find("source.published_auc_low = '87.7', expected a number in 0..1"), std::string::npos) << all;
 }
 

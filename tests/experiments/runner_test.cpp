@@ -37,13 +37,15 @@ double macro_auc(const fs::path& run, const std::string& model) {
 
 TEST(Runner, WritesEveryFileByteIdenticallyAndResumesFinishedCells) {
   SmallCohort cohort("files", 60, 1);
-  const auto config = read_experiment_config(cohort.config("subsets = mri;mri+us\nfusion = early,gated\nmodalities = mri,us"));
+  const auto config =
+      read_experiment_config(cohort.config("subsets = mri;mri+us\nfusion = early,gated\nmodalities = mri,us"));
   std::ostringstream log;
   const auto run = cohort.dir / "run";
   const auto summary = run_experiment(config, run, log);
   EXPECT_EQ(summary.cells, 4u);
   EXPECT_EQ(summary.cases, 60u);
-  for (const char* file : {"predictions.csv", "metrics.json", "comparisons.csv", "shapley.csv", "run.json", "report.html"})
+  for (const char* file :
+       {"predictions.csv", "metrics.json", "comparisons.csv", "shapley.csv", "run.json", "report.html"})
     EXPECT_TRUE(fs::exists(run / file)) << file;
   // The report stands alone: inline SVG plots (the ablation's forest plot, 3 ROC, calibration, 2
   // decision curves, the modality weights of the two gated models, the exported model's feature
@@ -56,8 +58,10 @@ TEST(Runner, WritesEveryFileByteIdenticallyAndResumesFinishedCells) {
   EXPECT_EQ(report.find("Modality Shapley values"), std::string::npos);
   EXPECT_EQ(report.find("SYNTHETIC DATA"), std::string::npos);  // made up here, but not by `vbiopsy synth`
   // A contents list links every section; the ablation table has a row per subset, a column per method.
-  EXPECT_NE(report.find("<nav><b>Contents</b><ol><li><a href=\"#s1\">Summary (95% bootstrap CIs)</a></li>"), std::string::npos);
-  EXPECT_NE(report.find("<h2 id=\"s2\">Ablation: macro-AUC by modality subset and method (95% CI)</h2>"), std::string::npos);
+  EXPECT_NE(report.find("<nav><b>Contents</b><ol><li><a href=\"#s1\">Summary (95% bootstrap CIs)</a></li>"),
+            std::string::npos);
+  EXPECT_NE(report.find("<h2 id=\"s2\">Ablation: macro-AUC by modality subset and method (95% CI)</h2>"),
+            std::string::npos);
   EXPECT_NE(report.find("<tr><th>modalities</th><th>early</th><th>gated</th></tr><tr><th>mri</th>"), std::string::npos);
   EXPECT_NE(report.find("<tr><th>mri+us</th>"), std::string::npos);
   EXPECT_NE(report.find("What the exported models look at"), std::string::npos);
@@ -113,7 +117,8 @@ TEST(Runner, WritesEveryFileByteIdenticallyAndResumesFinishedCells) {
   EXPECT_EQ(core::read_text_file(cohort.dir / "again" / "models" / bundles[0].filename() / "network.pt"),
             core::read_text_file(bundles[0] / "network.pt"));
   // Worker processes give the same bytes: each fold is trained single-threaded from its own seed.
-  const auto parallel = read_experiment_config(cohort.config("subsets = mri;mri+us\nfusion = early,gated\nmodalities = mri,us\nthreads = 3"));
+  const auto parallel = read_experiment_config(
+      cohort.config("subsets = mri;mri+us\nfusion = early,gated\nmodalities = mri,us\nthreads = 3"));
   std::ostringstream parallel_log;
   EXPECT_EQ(run_experiment(parallel, cohort.dir / "parallel", parallel_log).cells, 4u);
   EXPECT_EQ(core::read_text_file(cohort.dir / "parallel" / "predictions.csv"), predictions);
@@ -148,14 +153,21 @@ TEST(Reproduce, FindsMovedInputsBesideTheRunOrUnderAMap) {
   fs::create_directories(inputs);
   for (const char* file : {"manifest.csv", "features.csv"}) fs::rename(moved / file, inputs / file);
   const auto missing = error_of([&] { reproduce_run(moved / "run", moved / "nowhere", log); });
-  EXPECT_NE(missing.find("manifest " + (cohort.dir / "manifest.csv").string() + " is gone"), std::string::npos) << missing;
+  EXPECT_NE(missing.find("manifest " + (cohort.dir / "manifest.csv").string() + " is gone"), std::string::npos)
+      << missing;
   EXPECT_NE(missing.find("give --map OLD_FOLDER=NEW_FOLDER"), std::string::npos) << missing;
   EXPECT_FALSE(fs::exists(moved / "nowhere"));
-  const auto wrong = error_of([&] { reproduce_run(moved / "run", moved / "wrong", log, {parse_path_map(cohort.dir.string() + "=/no/such/folder")}); });
+  const auto wrong = error_of([&] {
+    reproduce_run(moved / "run", moved / "wrong", log, {parse_path_map(cohort.dir.string() + "=/no/such/folder")});
+  });
   EXPECT_NE(wrong.find("to /no/such/folder/manifest.csv, which does not exist"), std::string::npos) << wrong;
-  EXPECT_TRUE(reproduce_run(moved / "run", moved / "mapped", log, {parse_path_map(cohort.dir.string() + "/=" + inputs.string())}).empty());
-  EXPECT_EQ(core::read_text_file(moved / "mapped" / "predictions.csv"), core::read_text_file(moved / "run" / "predictions.csv"));
-  EXPECT_NE(error_of([] { parse_path_map("no-equals-sign"); }).find("expected OLD_FOLDER=NEW_FOLDER"), std::string::npos);
+  EXPECT_TRUE(reproduce_run(moved / "run", moved / "mapped", log,
+                            {parse_path_map(cohort.dir.string() + "/=" + inputs.string())})
+                  .empty());
+  EXPECT_EQ(core::read_text_file(moved / "mapped" / "predictions.csv"),
+            core::read_text_file(moved / "run" / "predictions.csv"));
+  EXPECT_NE(error_of([] { parse_path_map("no-equals-sign"); }).find("expected OLD_FOLDER=NEW_FOLDER"),
+            std::string::npos);
   fs::remove_all(moved);
   fs::remove_all(inputs);
 }
@@ -169,16 +181,19 @@ size_t count(const std::string& text, const std::string& what) {
 TEST(Report, RendersInHeadlessChromiumWithEveryPlotAndNoError) {
   // Skipped, and saying so, only on a machine without Debian's chromium; tools/setup.sh (and so CI)
   // installs it.
-  if (!fs::exists("/usr/bin/chromium")) GTEST_SKIP() << "Debian's chromium is not installed (tools/setup.sh installs it)";
+  if (!fs::exists("/usr/bin/chromium"))
+    GTEST_SKIP() << "Debian's chromium is not installed (tools/setup.sh installs it)";
   SmallCohort cohort("report", 45, 6);
   const auto config = read_experiment_config(cohort.config("modalities = mri,us\nsubsets = all\nfusion = early"));
   std::ostringstream log;
   const auto run = cohort.dir / "run";
   run_experiment(config, run, log);
   const auto dom = cohort.dir / "dom.html", console = cohort.dir / "console.txt";
-  const std::string command = "timeout 120 /usr/bin/chromium --headless --no-sandbox --disable-gpu --enable-logging=stderr --v=0 "
-                              "--user-data-dir=" + (cohort.dir / "profile").string() + " --dump-dom file://" + (run / "report.html").string() +
-                              " > " + dom.string() + " 2> " + console.string();
+  const std::string command =
+      "timeout 120 /usr/bin/chromium --headless --no-sandbox --disable-gpu --enable-logging=stderr --v=0 "
+      "--user-data-dir=" +
+      (cohort.dir / "profile").string() + " --dump-dom file://" + (run / "report.html").string() + " > " +
+      dom.string() + " 2> " + console.string();
   ASSERT_EQ(std::system(command.c_str()), 0) << core::read_text_file(console);
   const auto rendered = core::read_text_file(dom);
   // The ablation's forest plot, 3 ROC, calibration, 2 decision curves, 1 Shapley chart (the grid
@@ -193,7 +208,8 @@ TEST(Report, RendersInHeadlessChromiumWithEveryPlotAndNoError) {
 
 TEST(Runner, FusingModalitiesBeatsEachOneAndPermutedLabelsGiveChance) {
   SmallCohort cohort("controls", 150, 2);
-  const auto config = read_experiment_config(cohort.config("modalities = mri,mg,us\nsubsets = mri;mg;us;mri+mg+us\nfusion = early"));
+  const auto config =
+      read_experiment_config(cohort.config("modalities = mri,mg,us\nsubsets = mri;mg;us;mri+mg+us\nfusion = early"));
   std::ostringstream log;
   run_experiment(config, cohort.dir / "positive", log);
   const double fused = macro_auc(cohort.dir / "positive", "early[mg+mri+us]");
@@ -203,7 +219,8 @@ TEST(Runner, FusingModalitiesBeatsEachOneAndPermutedLabelsGiveChance) {
   // Negative control over three permutations: the mean macro-AUC is chance.
   double sum = 0;
   for (uint64_t seed : {1, 2, 3}) {
-    auto permuted = read_experiment_config(cohort.config("modalities = mri,mg,us\nsubsets = mri+mg+us\nfusion = early\n"));
+    auto permuted =
+        read_experiment_config(cohort.config("modalities = mri,mg,us\nsubsets = mri+mg+us\nfusion = early\n"));
     permuted.permute_labels = true;
     permuted.seed = seed;
     const auto dir = cohort.dir / ("negative" + std::to_string(seed));
@@ -215,18 +232,19 @@ TEST(Runner, FusingModalitiesBeatsEachOneAndPermutedLabelsGiveChance) {
 
 TEST(Runner, ClassicalLearnersRunInTheSameGrid) {
   SmallCohort cohort("classical", 90, 7);
-  const auto config = read_experiment_config(
-      cohort.config("modalities = mri,mg,us\nsubsets = mri+mg+us\nfusion = logistic,xgboost\n[fusion.xgboost]\nrounds = 50"));
+  const auto config = read_experiment_config(cohort.config(
+      "modalities = mri,mg,us\nsubsets = mri+mg+us\nfusion = logistic,xgboost\n[fusion.xgboost]\nrounds = 50"));
   std::ostringstream log;
   run_experiment(config, cohort.dir / "run", log);
-  for (const char* model : {"logistic[mg+mri+us]", "xgboost[mg+mri+us]"}) EXPECT_GT(macro_auc(cohort.dir / "run", model), 0.7) << model;
+  for (const char* model : {"logistic[mg+mri+us]", "xgboost[mg+mri+us]"})
+    EXPECT_GT(macro_auc(cohort.dir / "run", model), 0.7) << model;
 }
 
 TEST(Runner, ValidatesOnHeldOutSitesAndLeavesEachSiteOutOnce) {
   SmallCohort cohort("sites", 60, 8);
   std::ostringstream log;
-  const auto external = read_experiment_config(
-      cohort.config("modalities = mri,us\nsubsets = mri+us\nfusion = logistic\nvalidation = test_sites\ntest_sites = SITE1"));
+  const auto external = read_experiment_config(cohort.config(
+      "modalities = mri,us\nsubsets = mri+us\nfusion = logistic\nvalidation = test_sites\ntest_sites = SITE1"));
   run_experiment(external, cohort.dir / "external", log);
   const auto rows = core::read_csv(cohort.dir / "external" / "predictions.csv");
   ASSERT_EQ(rows.rows.size(), 30u);  // only the test site's cases are predicted
@@ -245,7 +263,8 @@ TEST(Runner, FeatureSelectionOnPureNoiseStaysAtChanceBecauseItSeesTrainingCasesO
   // 300 noise columns, keep the 8 "best": selection on all cases (a leak) would find columns that
   // happen to fit the held-out labels too and report an optimistic AUC.
   SmallCohort cohort("leak", 90, 3, 100);
-  auto config = read_experiment_config(cohort.config("modalities = mri,mg,us\nsubsets = mri+mg+us\nfusion = early\nmax_features = 8"));
+  auto config = read_experiment_config(
+      cohort.config("modalities = mri,mg,us\nsubsets = mri+mg+us\nfusion = early\nmax_features = 8"));
   config.permute_labels = true;
   std::ostringstream log;
   run_experiment(config, cohort.dir / "run", log);
@@ -267,7 +286,7 @@ TEST(Preprocessing, LearnsOnlyFromTheTrainingCasesThatHaveTheModality) {
   const auto out = p.apply(block, {1, 3, 4});
   // b of case 1 is imputed with the training median (20) then z-scored: mean 20, sd 10 -> 0.
   EXPECT_NEAR(out(0, 1), 0.0, 1e-12);
-  EXPECT_EQ(out(1, 0), 0.0);                       // absent case: zeros
+  EXPECT_EQ(out(1, 0), 0.0);                                        // absent case: zeros
   EXPECT_NEAR(out(2, 0), std::min(10.0, (50 - 2.0) / 1.0), 1e-12);  // clipped at +10
 }
 
@@ -294,7 +313,8 @@ TEST(Preprocessing, CorrelationFilterAndLassoKeepTheInformativeColumn) {
   ASSERT_FALSE(lasso.selected_names().empty());
   EXPECT_LE(lasso.selected_names().size(), 3u);
   const auto& names = lasso.selected_names();
-  EXPECT_TRUE(std::find(names.begin(), names.end(), "c0") != names.end() || std::find(names.begin(), names.end(), "c1") != names.end());
+  EXPECT_TRUE(std::find(names.begin(), names.end(), "c0") != names.end() ||
+              std::find(names.begin(), names.end(), "c1") != names.end());
 }
 
 // Shrout & Fleiss (1979), Table 2: six targets rated by four judges; their ICC(3,1) is 0.71
@@ -349,9 +369,12 @@ TEST(Preprocessing, IccFilterKeepsReproducibleColumnsFromTrainingCasesOnly) {
 TEST(Runner, IccFilterUsesTheSecondReadersSegmentation) {
   const SyntheticCohortDir synthetic("icc", 24, 6);
   const auto& dir = synthetic.dir;
-  core::write_file_atomic(dir / "extract.ini", "[setting]\nbinCount = 16\n[features]\nfamilies = stats, glcm\n[regions]\nretest = reader2\n");
+  core::write_file_atomic(
+      dir / "extract.ini",
+      "[setting]\nbinCount = 16\n[features]\nfamilies = stats, glcm\n[regions]\nretest = reader2\n");
   core::write_file_atomic(dir / "experiment.ini",
-                          "[cohort]\nmanifest = cohort/manifest.csv\nextract = extract.ini\n[experiment]\nmodalities = mri\nfusion = logistic\n"
+                          "[cohort]\nmanifest = cohort/manifest.csv\nextract = extract.ini\n[experiment]\nmodalities = "
+                          "mri\nfusion = logistic\n"
                           "folds = 3\nbootstrap = 20\nicc = 0.9\nmax_features = 0\nexport = logistic[mri]\n");
   std::ostringstream log;
   run_experiment(read_experiment_config(dir / "experiment.ini"), dir / "run", log);
@@ -372,7 +395,8 @@ TEST(Runner, IccFilterUsesTheSecondReadersSegmentation) {
     }
     return icc_consistency(pairs);
   };
-  const auto bundle = nlohmann::json::parse(core::read_text_file(dir / "run" / "models" / "logistic_mri" / "bundle.json"));
+  const auto bundle =
+      nlohmann::json::parse(core::read_text_file(dir / "run" / "models" / "logistic_mri" / "bundle.json"));
   const auto kept = bundle.at("preprocessing").at(0).at("columns").get<std::vector<std::string>>();
   ASSERT_FALSE(kept.empty());
   for (const auto& column : kept) EXPECT_GE(icc_of(column), 0.9) << column;
@@ -395,7 +419,8 @@ TEST(TwoStage, CellsOfAFoldShareStageOneAndSharingChangesNothing) {
   config.training["mode"] = "two_stage";
   config.training["epochs"] = "6";
   const auto reading = datasets::read_cohort(config.manifest);
-  const auto table = build_feature_table(reading.cohort, core::read_csv(config.features), config.modalities, config.column_prefixes);
+  const auto table =
+      build_feature_table(reading.cohort, core::read_csv(config.features), config.modalities, config.column_prefixes);
   std::vector<size_t> train, test;
   for (size_t i = 0; i < table.size(); ++i) (i % 4 == 0 ? test : train).push_back(i);
   for (uint64_t seed : {3, 4}) {
@@ -405,7 +430,10 @@ TEST(TwoStage, CellsOfAFoldShareStageOneAndSharingChangesNothing) {
     const auto shared = FittedModel::fit(config, table, table.labels, "early", {"mri"}, train, seed, {}, &cache);
     EXPECT_EQ(cache.size(), 2u);  // mri came from the cache
     const auto alone = FittedModel::fit(config, table, table.labels, "early", {"mri"}, train, seed);
-    EXPECT_EQ((shared.predict(table, test).probabilities - alone.predict(table, test).probabilities).cwiseAbs().maxCoeff(), 0.0) << seed;
+    EXPECT_EQ(
+        (shared.predict(table, test).probabilities - alone.predict(table, test).probabilities).cwiseAbs().maxCoeff(),
+        0.0)
+        << seed;
     // The cell's MRI encoder is the shared stage-1 encoder, weight for weight.
     shared.save(cohort.dir / "shared", {});
     auto saved = fusion::load_bundle(cohort.dir / "shared" / "network.pt").model;

@@ -46,8 +46,8 @@ struct SmallCohort {
     for (int i = 0; i < cases; ++i) {
       const int y = i % 3;
       const std::string id = "C" + std::to_string(1000 + i);
-      manifest << id << ",P" << (i / 2) * 2 + y << ",SITE" << i % 2 << "," << ihc[y] << "," << std::max(0.0, 10 + 5 * y + 8 * rng.normal()) << ","
-               << 55 + 10 * rng.normal() << "\n";
+      manifest << id << ",P" << (i / 2) * 2 + y << ",SITE" << i % 2 << "," << ihc[y] << ","
+               << std::max(0.0, 10 + 5 * y + 8 * rng.normal()) << "," << 55 + 10 * rng.normal() << "\n";
       features << id;
       const bool mri = rng.bernoulli(0.9), mg = rng.bernoulli(0.9), us = rng.bernoulli(0.9);
       features << "," << mri << "," << mg << "," << us;
@@ -64,10 +64,13 @@ struct SmallCohort {
 
   fs::path config(const std::string& experiment_lines) const {
     const auto path = dir / "experiment.ini";
-    core::write_file_atomic(path, "[cohort]\nmanifest = manifest.csv\nfeatures = features.csv\n[experiment]\nfolds = 3\nseed = 5\nbootstrap = 200\n" +
-                                      experiment_lines +
-                                      "\n[training]\nepochs = 15\nlearning_rate = 0.01\nvalidation_fraction = 0\n"
-                                      "[encoder.mri]\nembedding = 8\nhidden = 16\n[encoder.mg]\nembedding = 8\nhidden = 16\n[encoder.us]\nembedding = 8\nhidden = 16\n");
+    core::write_file_atomic(path,
+                            "[cohort]\nmanifest = manifest.csv\nfeatures = features.csv\n[experiment]\nfolds = 3\nseed "
+                            "= 5\nbootstrap = 200\n" +
+                                experiment_lines +
+                                "\n[training]\nepochs = 15\nlearning_rate = 0.01\nvalidation_fraction = 0\n"
+                                "[encoder.mri]\nembedding = 8\nhidden = 16\n[encoder.mg]\nembedding = 8\nhidden = "
+                                "16\n[encoder.us]\nembedding = 8\nhidden = 16\n");
     return path;
   }
 };

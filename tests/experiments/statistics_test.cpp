@@ -19,7 +19,12 @@ namespace {
 // Six cases worked by hand.
 Predictions six_cases() {
   return {{0, 0, 1, 1, 2, 2},
-          {{{0.7, 0.2, 0.1}}, {{0.4, 0.4, 0.2}}, {{0.3, 0.5, 0.2}}, {{0.5, 0.3, 0.2}}, {{0.1, 0.2, 0.7}}, {{0.2, 0.2, 0.6}}}};
+          {{{0.7, 0.2, 0.1}},
+           {{0.4, 0.4, 0.2}},
+           {{0.3, 0.5, 0.2}},
+           {{0.5, 0.3, 0.2}},
+           {{0.1, 0.2, 0.7}},
+           {{0.2, 0.2, 0.6}}}};
 }
 
 TEST(Metrics, MatchAHandWorkedSixCaseExample) {
@@ -189,7 +194,8 @@ TEST(Comparisons, HolmRunsOverTheNamedFamilyWithinEachEndpoint) {
         const auto adjusted = holm(p);
         for (size_t k = 0; k < indices.size(); ++k) {
           EXPECT_NEAR(*core::parse_double(table.rows[indices[k]][8]), adjusted[k], 1e-12);
-          EXPECT_NE(table.rows[indices[k]][9].find(endpoint + " (" + std::to_string(per_endpoint) + " tests)"), std::string::npos);
+          EXPECT_NE(table.rows[indices[k]][9].find(endpoint + " (" + std::to_string(per_endpoint) + " tests)"),
+                    std::string::npos);
         }
       }
       if (family == "reference")
@@ -200,7 +206,8 @@ TEST(Comparisons, HolmRunsOverTheNamedFamilyWithinEachEndpoint) {
 
 TEST(Reclassification, CountsMovesAndMeanGainsByHand) {
   // Events: new - old = +0.2, -0.1, +0.1 -> up 2, down 1; non-events: -0.2, +0.1 -> down 1, up 1.
-  const auto r = reclassification({0.5, 0.5, 0.5, 0.5, 0.5}, {0.7, 0.4, 0.6, 0.3, 0.6}, {true, true, true, false, false});
+  const auto r =
+      reclassification({0.5, 0.5, 0.5, 0.5, 0.5}, {0.7, 0.4, 0.6, 0.3, 0.6}, {true, true, true, false, false});
   EXPECT_NEAR(r.nri_events, 1.0 / 3.0, 1e-12);
   EXPECT_NEAR(r.nri_nonevents, 0.0, 1e-12);
   EXPECT_NEAR(r.idi, 0.2 / 3.0 - (-0.1 / 2.0), 1e-12);

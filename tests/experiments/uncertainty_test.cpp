@@ -50,7 +50,9 @@ Sample overconfident(size_t n, double sharpness, uint64_t seed) {
   return out;
 }
 
-double ece_of(const Probabilities& p, const std::vector<int>& labels) { return expected_calibration_error({labels, p}); }
+double ece_of(const Probabilities& p, const std::vector<int>& labels) {
+  return expected_calibration_error({labels, p});
+}
 
 TEST(Calibration, TemperatureRecoversTheSharpnessOfAnOverconfidentModel) {
   for (uint64_t seed : {1, 2, 3}) {
@@ -85,7 +87,8 @@ TEST(Calibration, IsotonicIsPoolAdjacentViolatorsInterpolatedLinearly) {
   const auto calibrator = Calibrator::fit("isotonic", p, {0, 1, 0, 0});
   const std::vector<std::pair<double, double>> expected = {{0.1, 0.5}, {0.2, 0.5}, {0.3, 1.0}, {0.4, 1.0}};
   EXPECT_EQ(calibrator.isotonic[0], expected);
-  // Class 1: y = 0,1,0,0 at x = 0.45,0.4,0.35,0.3 -> sorted (0.3,0) (0.35,0) (0.4,1) (0.45,0): the last two pool to 0.5.
+  // Class 1: y = 0,1,0,0 at x = 0.45,0.4,0.35,0.3 -> sorted (0.3,0) (0.35,0) (0.4,1) (0.45,0): the last two pool to
+  // 0.5.
   const std::vector<std::pair<double, double>> class1 = {{0.3, 0.0}, {0.35, 0.0}, {0.4, 0.5}, {0.45, 0.5}};
   EXPECT_EQ(calibrator.isotonic[1], class1);
 }
@@ -93,10 +96,12 @@ TEST(Calibration, IsotonicIsPoolAdjacentViolatorsInterpolatedLinearly) {
 TEST(Calibration, EditedStatesAreRefused) {
   EXPECT_THROW(Calibrator::load(nlohmann::json::parse(R"({"method": "temperature", "temperature": -1})")), core::Error);
   EXPECT_THROW(Calibrator::load(nlohmann::json::parse(R"({"method": "platt", "platt": [[1, 2]]})")), core::Error);
-  EXPECT_THROW(Calibrator::load(nlohmann::json::parse(R"({"method": "isotonic", "isotonic": [[[0.5, 0.2], [0.4, 0.3]], [[0, 0]], [[0, 0]]]})")),
+  EXPECT_THROW(Calibrator::load(nlohmann::json::parse(
+                   R"({"method": "isotonic", "isotonic": [[[0.5, 0.2], [0.4, 0.3]], [[0, 0]], [[0, 0]]]})")),
                core::Error);
   EXPECT_THROW(Calibrator::load(nlohmann::json::parse(R"({"method": "magic"})")), core::Error);
-  EXPECT_THROW(ConformalSets::load(nlohmann::json::parse(R"({"alpha": 1.5, "thresholds": [1, 1, 1], "calibration_cases": [1, 1, 1]})")),
+  EXPECT_THROW(ConformalSets::load(
+                   nlohmann::json::parse(R"({"alpha": 1.5, "thresholds": [1, 1, 1], "calibration_cases": [1, 1, 1]})")),
                core::Error);
 }
 
@@ -111,8 +116,10 @@ TEST(Conformal, SetsCoverEachClassAtTheRequestedRateOverSeeds) {
       for (const auto& p : test.model) predicted.push_back(sets.set_of(p));
       const auto summary = summarise_sets(test.labels, predicted);
       for (int k = 0; k < kClasses; ++k) {
-        EXPECT_GT(summary.class_coverage[k].estimate, 1 - alpha - 0.035) << "alpha " << alpha << " seed " << seed << " class " << k;
-        EXPECT_LT(summary.class_coverage[k].estimate, 1 - alpha + 0.05) << "alpha " << alpha << " seed " << seed << " class " << k;
+        EXPECT_GT(summary.class_coverage[k].estimate, 1 - alpha - 0.035)
+            << "alpha " << alpha << " seed " << seed << " class " << k;
+        EXPECT_LT(summary.class_coverage[k].estimate, 1 - alpha + 0.05)
+            << "alpha " << alpha << " seed " << seed << " class " << k;
       }
       EXPECT_GT(summary.mean_size.estimate, 1.0);  // uncertain cases get more than one class
       EXPECT_LT(summary.mean_size.estimate, 3.0);
@@ -154,9 +161,11 @@ TEST(Coverage, WilsonIntervalMatchesItsClosedForm) {
 // cases a model is then tested on change nothing of it.
 TEST(Calibration, IsFittedOnTrainingCasesOnly) {
   const SmallCohort cohort("calibration_leak", 120, 41);
-  auto config = read_experiment_config(cohort.config("subsets = mri+mg\nfusion = logistic\n[calibration]\nmethod = platt\nholdout = 0.3"));
+  auto config = read_experiment_config(
+      cohort.config("subsets = mri+mg\nfusion = logistic\n[calibration]\nmethod = platt\nholdout = 0.3"));
   const auto reading = datasets::read_cohort(config.manifest);
-  const auto table = build_feature_table(reading.cohort, core::read_csv(config.features), config.modalities, config.column_prefixes);
+  const auto table =
+      build_feature_table(reading.cohort, core::read_csv(config.features), config.modalities, config.column_prefixes);
   std::vector<size_t> train, test;
   for (size_t i = 0; i < table.size(); ++i) (i % 4 == 0 ? test : train).push_back(i);
   auto other_labels = table.labels;
@@ -176,14 +185,16 @@ TEST(Calibration, IsFittedOnTrainingCasesOnly) {
 TEST(Calibration, ARunReportsCoverageAndCalibrationAndExportsThem) {
   for (uint64_t seed : {51, 52, 53}) {
     const SmallCohort cohort("calibration_run_" + std::to_string(seed), 300, seed);
-    const auto config = read_experiment_config(
-        cohort.config("subsets = mri+mg+us\nfusion = logistic\nexport = best\n[calibration]\nmethod = temperature\nholdout = 0.3\nalpha = 0.1"));
+    const auto config =
+        read_experiment_config(cohort.config("subsets = mri+mg+us\nfusion = logistic\nexport = "
+                                             "best\n[calibration]\nmethod = temperature\nholdout = 0.3\nalpha = 0.1"));
     std::ostringstream log;
     run_experiment(config, cohort.dir / "run", log);
     const auto predictions = core::read_csv(cohort.dir / "run" / "predictions.csv");
     ASSERT_EQ(predictions.header.back(), "prediction_set");
     size_t covered = 0;
-    for (const auto& row : predictions.rows) covered += (parse_set_text(row.back()) & parse_set_text(row[5])) != 0;  // row[5]: the true class
+    for (const auto& row : predictions.rows)
+      covered += (parse_set_text(row.back()) & parse_set_text(row[5])) != 0;  // row[5]: the true class
     const double coverage = static_cast<double>(covered) / static_cast<double>(predictions.rows.size());
     const auto metrics = nlohmann::json::parse(core::read_text_file(cohort.dir / "run" / "metrics.json"));
     const auto& conformal = metrics.at("logistic[mg+mri+us]").at("conformal");
@@ -199,7 +210,8 @@ TEST(Calibration, ARunReportsCoverageAndCalibrationAndExportsThem) {
     // Its model card: what it was trained on, per class, and how it did per subset of its modalities.
     const auto card = read_model_card(folder);
     EXPECT_EQ(card["training_data"]["cases"], 300);
-    EXPECT_EQ(card["training_data"]["per_class"]["zero"].get<long>() + card["training_data"]["per_class"]["low"].get<long>() +
+    EXPECT_EQ(card["training_data"]["per_class"]["zero"].get<long>() +
+                  card["training_data"]["per_class"]["low"].get<long>() +
                   card["training_data"]["per_class"]["positive"].get<long>(),
               300);
     EXPECT_FALSE(card["training_data"]["synthetic"].get<bool>());
@@ -246,7 +258,8 @@ TEST(OutOfDistribution, AFittedModelNamesWhatIsUnusualAboutACase) {
   const SmallCohort cohort("ood", 240, 71);
   const auto config = read_experiment_config(cohort.config("subsets = mri+mg\nfusion = logistic"));
   const auto reading = datasets::read_cohort(config.manifest);
-  auto table = build_feature_table(reading.cohort, core::read_csv(config.features), config.modalities, config.column_prefixes);
+  auto table =
+      build_feature_table(reading.cohort, core::read_csv(config.features), config.modalities, config.column_prefixes);
   std::vector<size_t> train, test;
   for (size_t i = 0; i < table.size(); ++i) (i % 4 == 0 ? test : train).push_back(i);
   const auto model = FittedModel::fit(config, table, table.labels, "logistic", {"mri", "mg"}, train, 3);

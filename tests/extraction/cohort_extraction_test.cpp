@@ -115,7 +115,8 @@ TEST_F(CohortExtraction, T2AndAdcBlocksDescribeTheSequencesOnTheTumourAndRings) 
   ASSERT_TRUE(result.failures.empty());
   const auto table = core::read_csv(dir_ / "out" / "features.csv");
   ASSERT_TRUE(table.column("mri_t2_ring2mm_stats_mean_intensity").has_value());
-  const size_t t2 = *table.column("mri_t2_tumour_stats_mean_intensity"), adc = *table.column("mri_adc_tumour_stats_mean_intensity");
+  const size_t t2 = *table.column("mri_t2_tumour_stats_mean_intensity"),
+               adc = *table.column("mri_adc_tumour_stats_mean_intensity");
   size_t checked = 0;
   for (size_t r = 0; r < table.rows.size(); ++r) {
     const auto& c = cohort_.cases[r];

@@ -98,11 +98,14 @@ TEST_F(Preflight, FindsEveryCaseTheExtractionWouldFailOn) {
   EXPECT_EQ(failed, found) << "the preflight and the extraction disagree";
   const auto checks = modalities::check_cases(cohort_, 2, extraction_loaders(settings_));
   ASSERT_EQ(checks[1].problems.size(), 1u);
-  EXPECT_NE(checks[1].problems[0].message.find("2 DCE phases, but [mri] kinetics needs a pre-contrast and at least two post-contrast"),
-            std::string::npos) << checks[1].problems[0].message;
+  EXPECT_NE(checks[1].problems[0].message.find(
+                "2 DCE phases, but [mri] kinetics needs a pre-contrast and at least two post-contrast"),
+            std::string::npos)
+      << checks[1].problems[0].message;
   bool t2_named = false, labels_named = false;
   for (const auto& w : checks[3].warnings) t2_named = t2_named || w.find("no T2-weighted image") != std::string::npos;
-  for (const auto& w : checks[2].warnings) labels_named = labels_named || w.find("several labels (1, 2)") != std::string::npos;
+  for (const auto& w : checks[2].warnings)
+    labels_named = labels_named || w.find("several labels (1, 2)") != std::string::npos;
   EXPECT_TRUE(t2_named);
   EXPECT_TRUE(labels_named);
 
@@ -115,8 +118,10 @@ TEST_F(Preflight, FindsEveryCaseTheExtractionWouldFailOn) {
   const auto labelled = modalities::check_cases(cohort_, 2, extraction_loaders(settings_));
   ASSERT_FALSE(labelled[0].problems.empty());
   const std::string message = labelled[0].problems[0].message;
-  EXPECT_NE(message.find((dir_ / "mask255.nii.gz").string() + ": label 1 (setting.label) does not occur in the mask, which holds the values 0, 255"),
-            std::string::npos) << message;
+  EXPECT_NE(message.find((dir_ / "mask255.nii.gz").string() +
+                         ": label 1 (setting.label) does not occur in the mask, which holds the values 0, 255"),
+            std::string::npos)
+      << message;
 
   // Label 2 of the two-label mask: only that label's voxels form the region.
   settings_.radiomics.label = 2;
@@ -153,7 +158,9 @@ TEST(SelectRegion, ASegmentationSegmentIsPickedByItsLabelAndAMissingOneIsNamed) 
     select_region(seg, dir / "label.seg.dcm", settings);
     FAIL() << "a segment that is not there was selected";
   } catch (const core::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("no segment labelled 'Lesion' (setting.segment); its segments: 1 'Liver'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("no segment labelled 'Lesion' (setting.segment); its segments: 1 'Liver'"),
+              std::string::npos)
+        << e.what();
   }
   try {
     select_region(twin, dir / "label.nrrd", settings);

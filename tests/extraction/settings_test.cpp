@@ -16,20 +16,51 @@ namespace {
 namespace fs = std::filesystem;
 
 // A value other than the default for every key, as a user would write it.
-const std::map<std::string, std::string> kExamples = {
-    {"setting.label", "2"}, {"setting.segment", "Tumour"}, {"setting.discretisation", "fbn"}, {"setting.binWidth", "10"},
-    {"setting.binCount", "16"}, {"setting.maxGreyLevels", "500"}, {"setting.resegmentRange", "-3, 3"},
-    {"setting.resegmentMode", "sigma"}, {"setting.resampledPixelSpacing", "2, 2, 2"}, {"setting.interpolator", "sitkLinear"},
-    {"setting.voxelArrayShift", "10"}, {"setting.force2D", "true"}, {"setting.weightingNorm", "no_weighting"},
-    {"setting.normalize", "true"}, {"setting.normalizeScale", "100"}, {"setting.padDistance", "3"},
-    {"imageType.Original", "false"}, {"imageType.LoG", "1, 2.5"}, {"imageType.Wavelet", "haar"}, {"imageType.Square", "true"},
-    {"imageType.SquareRoot", "true"}, {"imageType.Logarithm", "true"}, {"imageType.Exponential", "true"},
-    {"imageType.Gradient", "true"}, {"features.families", "glcm, stats"}, {"regions.rings_mm", "2, 4"}, {"regions.retest", "dilate"},
-    {"mri.sequences", "t2"}, {"mri.kinetics", "true"}, {"mri.register", "true"}, {"mri.tofts", "true"}, {"mri.extended", "false"},
-    {"mri.t10_s", "1.2"}, {"mri.tr_s", "0.004"}, {"mri.flip_angle_deg", "12"}, {"mri.relaxivity", "4"},
-    {"mri.injection_time_s", "20"}, {"habitats.enabled", "true"}, {"habitats.maps", "pe, ser"}, {"habitats.min", "3"},
-    {"habitats.max", "5"}, {"habitats.fixed", "4"}, {"habitats.criterion", "silhouette"}, {"habitats.seed", "7"},
-    {"habitats.ring_mm", "2"}};
+const std::map<std::string, std::string> kExamples = {{"setting.label", "2"},
+                                                      {"setting.segment", "Tumour"},
+                                                      {"setting.discretisation", "fbn"},
+                                                      {"setting.binWidth", "10"},
+                                                      {"setting.binCount", "16"},
+                                                      {"setting.maxGreyLevels", "500"},
+                                                      {"setting.resegmentRange", "-3, 3"},
+                                                      {"setting.resegmentMode", "sigma"},
+                                                      {"setting.resampledPixelSpacing", "2, 2, 2"},
+                                                      {"setting.interpolator", "sitkLinear"},
+                                                      {"setting.voxelArrayShift", "10"},
+                                                      {"setting.force2D", "true"},
+                                                      {"setting.weightingNorm", "no_weighting"},
+                                                      {"setting.normalize", "true"},
+                                                      {"setting.normalizeScale", "100"},
+                                                      {"setting.padDistance", "3"},
+                                                      {"imageType.Original", "false"},
+                                                      {"imageType.LoG", "1, 2.5"},
+                                                      {"imageType.Wavelet", "haar"},
+                                                      {"imageType.Square", "true"},
+                                                      {"imageType.SquareRoot", "true"},
+                                                      {"imageType.Logarithm", "true"},
+                                                      {"imageType.Exponential", "true"},
+                                                      {"imageType.Gradient", "true"},
+                                                      {"features.families", "glcm, stats"},
+                                                      {"regions.rings_mm", "2, 4"},
+                                                      {"regions.retest", "dilate"},
+                                                      {"mri.sequences", "t2"},
+                                                      {"mri.kinetics", "true"},
+                                                      {"mri.register", "true"},
+                                                      {"mri.tofts", "true"},
+                                                      {"mri.extended", "false"},
+                                                      {"mri.t10_s", "1.2"},
+                                                      {"mri.tr_s", "0.004"},
+                                                      {"mri.flip_angle_deg", "12"},
+                                                      {"mri.relaxivity", "4"},
+                                                      {"mri.injection_time_s", "20"},
+                                                      {"habitats.enabled", "true"},
+                                                      {"habitats.maps", "pe, ser"},
+                                                      {"habitats.min", "3"},
+                                                      {"habitats.max", "5"},
+                                                      {"habitats.fixed", "4"},
+                                                      {"habitats.criterion", "silhouette"},
+                                                      {"habitats.seed", "7"},
+                                                      {"habitats.ring_mm", "2"}};
 
 class CanonicalSettings : public ::testing::Test {
  protected:
@@ -81,7 +112,8 @@ TEST_F(CanonicalSettings, EveryKeyChangesTheTextAndOnlyHabitatKeysLeaveTheRegion
 TEST_F(CanonicalSettings, EveryNonDefaultValueAtOnceReadsBack) {
   std::map<std::string, std::string> sections;
   for (const auto& [key, value] : kExamples) {
-    if (key == "setting.binWidth" || key == "setting.binCount" || key == "setting.segment") continue;  // exclusive with others
+    if (key == "setting.binWidth" || key == "setting.binCount" || key == "setting.segment")
+      continue;  // exclusive with others
     const auto dot = key.find('.');
     sections[key.substr(0, dot)] += key.substr(dot + 1) + " = " + value + "\n";
   }
@@ -98,7 +130,8 @@ TEST_F(CanonicalSettings, EveryNonDefaultValueAtOnceReadsBack) {
 
 TEST_F(CanonicalSettings, TheShippedExtractionSettingsReadBackToThemselves) {
   size_t files = 0;
-  for (const fs::path& folder : {fs::path(VBIOPSY_SOURCE_DIR) / "experiments", fs::path(VBIOPSY_SOURCE_DIR) / "experiments" / "recipes"})
+  for (const fs::path& folder :
+       {fs::path(VBIOPSY_SOURCE_DIR) / "experiments", fs::path(VBIOPSY_SOURCE_DIR) / "experiments" / "recipes"})
     for (const auto& entry : fs::directory_iterator(folder))
       if (entry.path().filename().string().ends_with("_extract.ini")) {
         const std::string written = write_cohort_settings(read_cohort_extraction_settings(entry.path()));

@@ -24,7 +24,9 @@ std::vector<Method> every_method() {
           {"gated", {{"dim", "16"}, {"dropout", "0"}}}};
 }
 
-std::string label(const Method& m) { return m.name + (m.options.count("combine") ? "/" + m.options.at("combine") : ""); }
+std::string label(const Method& m) {
+  return m.name + (m.options.count("combine") ? "/" + m.options.at("combine") : "");
+}
 
 FusionInput random_embeddings(int64_t n, const std::vector<int64_t>& dims) {
   FusionInput input;
@@ -52,7 +54,8 @@ TEST(Fusion, EveryMethodAndHeadGivesAProbabilityDistributionPerCase) {
       const auto out = fusion->forward(random_embeddings(4, {5, 7, 3}), torch::tensor({0, 1, 2, 1}));
       ASSERT_EQ(out.probabilities.sizes(), (std::vector<int64_t>{4, 3})) << label(method);
       EXPECT_TRUE((out.probabilities >= 0).all().item<bool>()) << label(method) << " " << head;
-      EXPECT_TRUE(torch::allclose(out.probabilities.sum(1), torch::ones({4}), 1e-5, 1e-6)) << label(method) << " " << head;
+      EXPECT_TRUE(torch::allclose(out.probabilities.sum(1), torch::ones({4}), 1e-5, 1e-6))
+          << label(method) << " " << head;
       EXPECT_TRUE(std::isfinite(out.loss.item<double>())) << label(method) << " " << head;
     }
 }
@@ -65,7 +68,7 @@ TEST(Fusion, AnAbsentModalityCannotChangeAnything) {
       fusion->eval();
       auto input = random_embeddings(4, {5, 7, 3});
       const auto before = fusion->forward(input, {});
-      input.embeddings[1][0] = torch::full({7}, NAN);  // case 0 has no modality 1
+      input.embeddings[1][0] = torch::full({7}, NAN);    // case 0 has no modality 1
       input.embeddings[0][2] = torch::randn({5}) * 100;  // case 2 has no modality 0
       const auto after = fusion->forward(input, {});
       EXPECT_TRUE(torch::equal(before.probabilities, after.probabilities)) << label(method) << " seed " << seed;

@@ -75,13 +75,21 @@ TEST(JsonIntegers, AcceptWholeNumbersInRangeAndNameTheFieldOtherwise) {
     }
     return std::string("no error");
   };
-  EXPECT_EQ(error([] { json_integer<int>(json(2.5), "classes"); }), "classes: 2.5, expected an integer in -2147483648..2147483647");
-  EXPECT_EQ(error([] { json_integer<int>(json(3.7e70), "classes"); }), "classes: 3.7e+70, expected an integer in -2147483648..2147483647");
-  EXPECT_EQ(error([] { json_integer<long long>(json(9223372036854775808.0), "n"); }).rfind("n: 9.223372036854776e+18, expected", 0), 0u);
+  EXPECT_EQ(error([] { json_integer<int>(json(2.5), "classes"); }),
+            "classes: 2.5, expected an integer in -2147483648..2147483647");
+  EXPECT_EQ(error([] { json_integer<int>(json(3.7e70), "classes"); }),
+            "classes: 3.7e+70, expected an integer in -2147483648..2147483647");
+  EXPECT_EQ(error([] {
+              json_integer<long long>(json(9223372036854775808.0), "n");
+            }).rfind("n: 9.223372036854776e+18, expected", 0),
+            0u);
   EXPECT_EQ(error([] { json_integer<int>(json(-1), "count", 0); }), "count: -1, expected an integer in 0..2147483647");
-  EXPECT_EQ(error([] { json_integer<int>(json(3000000000u), "n"); }), "n: 3000000000, expected an integer in -2147483648..2147483647");
-  EXPECT_EQ(error([] { json_integer<int>(json("3"), "n"); }), "n: string \"3\", expected an integer in -2147483648..2147483647");
-  EXPECT_EQ(error([] { json_integers<int>(json::parse("[1, 0.5]"), "left"); }), "left[1]: 0.5, expected an integer in -2147483648..2147483647");
+  EXPECT_EQ(error([] { json_integer<int>(json(3000000000u), "n"); }),
+            "n: 3000000000, expected an integer in -2147483648..2147483647");
+  EXPECT_EQ(error([] { json_integer<int>(json("3"), "n"); }),
+            "n: string \"3\", expected an integer in -2147483648..2147483647");
+  EXPECT_EQ(error([] { json_integers<int>(json::parse("[1, 0.5]"), "left"); }),
+            "left[1]: 0.5, expected an integer in -2147483648..2147483647");
 }
 
 TEST(Classifiers, EditedStatesAreRefusedByName) {
@@ -153,10 +161,14 @@ TEST(Classifiers, EditedStatesAreRefusedByName) {
   edited["model"] = text.substr(0, split_type + 14) + "010" + text.substr(split_type + 15);  // the fuzzer's mutation
   refused("xgboost", edited, "its model is not valid JSON");
   refused("xgboost", boosted_model([](auto& m) { m["trees"][0]["split_type"].erase(0); }), "trees[0].split_type: ");
-  refused("xgboost", boosted_model([](auto& m) { m["trees"][1]["left_children"][0] = 5000; }), "trees[1].left_children[0]: 5000");
-  refused("xgboost", boosted_model([](auto& m) { m["trees"][0]["right_children"][0] = 0; }), "trees[0] node 0: child 0 is not a later node");
-  refused("xgboost", boosted_model([](auto& m) { m["trees"][0]["split_indices"][0] = 4; }), "split_indices[0]: 4; expected a feature in [0, 3]");
-  refused("xgboost", boosted_model([](auto& m) { m["trees"][2]["tree_param"]["num_nodes"] = "99999999"; }), "num_nodes: \"99999999\"");
+  refused("xgboost", boosted_model([](auto& m) { m["trees"][1]["left_children"][0] = 5000; }),
+          "trees[1].left_children[0]: 5000");
+  refused("xgboost", boosted_model([](auto& m) { m["trees"][0]["right_children"][0] = 0; }),
+          "trees[0] node 0: child 0 is not a later node");
+  refused("xgboost", boosted_model([](auto& m) { m["trees"][0]["split_indices"][0] = 4; }),
+          "split_indices[0]: 4; expected a feature in [0, 3]");
+  refused("xgboost", boosted_model([](auto& m) { m["trees"][2]["tree_param"]["num_nodes"] = "99999999"; }),
+          "num_nodes: \"99999999\"");
   refused("xgboost", boosted_model([](auto& m) { m["trees"].erase(0); }), "num_trees");
   EXPECT_NO_THROW(load_classifier("xgboost", boosted_model([](auto&) {}), {4, 3}));
 }
@@ -200,12 +212,14 @@ TEST(ExtraTrees, GrowsPureLeavesAndTheSameForestWhateverTheThreadCount) {
 TEST(LogisticRegression, SolutionsSatisfyTheOptimalityConditions) {
   for (uint64_t seed : {1, 2, 3}) {
     const auto [x, y] = blobs(80, 3, 8, 1.0, seed);
-    auto ridge = make_classifier("logistic", {{"penalty", "l2"}, {"lambda", "0.05"}, {"tolerance", "1e-10"}, {"max_iterations", "50000"}});
+    auto ridge = make_classifier(
+        "logistic", {{"penalty", "l2"}, {"lambda", "0.05"}, {"tolerance", "1e-10"}, {"max_iterations", "50000"}});
     ridge->fit(x, y);
     const auto& r = dynamic_cast<LogisticRegression&>(*ridge);
     EXPECT_LT((r.loss_gradient(x, y) + 0.05 * r.coefficients()).cwiseAbs().maxCoeff(), 1e-6) << seed;
 
-    auto lasso = make_classifier("logistic", {{"penalty", "l1"}, {"lambda", "0.05"}, {"tolerance", "1e-10"}, {"max_iterations", "50000"}});
+    auto lasso = make_classifier(
+        "logistic", {{"penalty", "l1"}, {"lambda", "0.05"}, {"tolerance", "1e-10"}, {"max_iterations", "50000"}});
     lasso->fit(x, y);
     const auto& l = dynamic_cast<LogisticRegression&>(*lasso);
     const auto g = l.loss_gradient(x, y);
@@ -257,7 +271,8 @@ TEST(ExactShapley, LinearShapEqualsBruteForceShapleyOfTheLogits) {
             const int size = __builtin_popcount(s);
             phi += factorial[size] * factorial[p - size - 1] / factorial[p] * (value(s | (1u << j), k) - value(s, k));
           }
-          EXPECT_NEAR(shap->values(k, j) - shap->values(0, j), phi, 1e-9) << "seed " << seed << " class " << k << " feature " << j;
+          EXPECT_NEAR(shap->values(k, j) - shap->values(0, j), phi, 1e-9)
+              << "seed " << seed << " class " << k << " feature " << j;
         }
     }
   }

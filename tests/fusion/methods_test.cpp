@@ -17,7 +17,8 @@ TEST(GridMethods, HoldEveryRegisteredNetworkAndClassifierAndTheSubmodels) {
     EXPECT_EQ(method.kind, MethodKind::kNetwork) << name;
     EXPECT_EQ(method.options.size(), builtin_fusions().get(name).options.size() + (name == "late" ? 2 : 0)) << name;
   }
-  for (const auto& name : builtin_classifiers().names()) EXPECT_EQ(grid_method(name).kind, MethodKind::kClassifier) << name;
+  for (const auto& name : builtin_classifiers().names())
+    EXPECT_EQ(grid_method(name).kind, MethodKind::kClassifier) << name;
   EXPECT_EQ(grid_method("submodels").kind, MethodKind::kSubmodels);
   EXPECT_EQ(grid_methods().size(), builtin_fusions().names().size() + builtin_classifiers().names().size() + 1);
   std::vector<std::string> late_options;
@@ -28,7 +29,8 @@ TEST(GridMethods, HoldEveryRegisteredNetworkAndClassifierAndTheSubmodels) {
     grid_method("eraly");
     FAIL() << "an unknown method was accepted";
   } catch (const core::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown fusion method 'eraly' (did you mean 'early'?)"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("unknown fusion method 'eraly' (did you mean 'early'?)"), std::string::npos)
+        << e.what();
   }
 }
 

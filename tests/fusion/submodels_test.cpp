@@ -48,7 +48,8 @@ TEST(BinarySubmodels, CombineTwoQuestionsIntoThreeClassesAndIgnoreAbsentBlocks) 
     core::Rng rng(seed);
     const auto train = draw(rng, 240, 0.1), test = draw(rng, 240, 0.0);
     BinarySubmodels model;
-    model.fit(train.blocks, train.present, train.labels, BinarySubmodels::options_from({{"meta", "logistic"}}), seed, 1);
+    model.fit(train.blocks, train.present, train.labels, BinarySubmodels::options_from({{"meta", "logistic"}}), seed,
+              1);
     const auto p = model.predict_proba(test.blocks, test.present);
     EXPECT_GT(accuracy(p, test.labels), 0.85) << seed;
     EXPECT_LT((p.rowwise().sum().array() - 1).abs().maxCoeff(), 1e-9);
@@ -70,7 +71,8 @@ TEST(BinarySubmodels, CombineTwoQuestionsIntoThreeClassesAndIgnoreAbsentBlocks) 
     EXPECT_THROW(BinarySubmodels::load(state, widths), core::Error);
   }
   EXPECT_THROW(BinarySubmodels::options_from({{"depth", "2"}}), core::Error);
-  for (const char* folds : {"abc", "1", "3.5", "99999999999999999999"})  // a core::Error naming the option, not std::stoi's
+  for (const char* folds :
+       {"abc", "1", "3.5", "99999999999999999999"})  // a core::Error naming the option, not std::stoi's
     EXPECT_THROW(BinarySubmodels::options_from({{"inner_folds", folds}}), core::Error) << folds;
   EXPECT_EQ(BinarySubmodels::options_from({{"inner_folds", "4"}}).inner_folds, 4);
 }

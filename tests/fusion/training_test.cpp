@@ -48,8 +48,11 @@ std::filesystem::path temporary_dir(const std::string& name) {
 TEST(Training, EveryFusionMethodLearnsASeparableToySet) {
   const auto data = toy_batch(60, 7);
   for (const auto& [method, options] : std::vector<std::pair<std::string, std::map<std::string, std::string>>>{
-           {"early", {}}, {"late", {{"combine", "mean"}}}, {"late", {{"combine", "weighted"}}},
-           {"attention", {{"dim", "16"}, {"heads", "2"}, {"dropout", "0"}}}, {"gated", {{"dim", "16"}, {"dropout", "0"}}}}) {
+           {"early", {}},
+           {"late", {{"combine", "mean"}}},
+           {"late", {{"combine", "weighted"}}},
+           {"attention", {{"dim", "16"}, {"heads", "2"}, {"dropout", "0"}}},
+           {"gated", {{"dim", "16"}, {"dropout", "0"}}}}) {
     auto model = seeded_model(toy_spec(method, options), 1);
     const auto result = train_model(model, data, nullptr, quick());
     ASSERT_EQ(result.history.size(), 30u);
@@ -178,14 +181,16 @@ TEST(Training, Cnn2dLearnsImagesWithAugmentation) {
   auto targets = torch::arange(n, torch::kInt64) % 3;
   const auto grid = torch::arange(16, torch::kFloat) - 7.5f;
   const auto disc = ((grid.view({16, 1}).pow(2) + grid.view({1, 16}).pow(2)) < 16).to(torch::kFloat) * 2;
-  const auto stripes = (torch::arange(16, torch::kInt64).remainder(4) < 2).to(torch::kFloat).view({16, 1}).expand({16, 16}) * 2;
+  const auto stripes =
+      (torch::arange(16, torch::kInt64).remainder(4) < 2).to(torch::kFloat).view({16, 1}).expand({16, 16}) * 2;
   for (int64_t i = 0; i < n; ++i)
     if (targets[i].item<int64_t>() > 0) images[i] += targets[i].item<int64_t>() == 1 ? disc : stripes;
   auto views = torch::ones({n, 2}, torch::kBool);
   views.index_put_({torch::indexing::Slice(0, n, 2), 1}, false);
   Batch data{{{images, views}}, torch::ones({n, 1}, torch::kBool), targets};
   ModelSpec spec;
-  spec.modalities = {{"mg", "cnn2d", {{"width", "4"}, {"stages", "2"}, {"groups", "2"}, {"embedding", "8"}}, {2, 1, 16, 16}}};
+  spec.modalities = {
+      {"mg", "cnn2d", {{"width", "4"}, {"stages", "2"}, {"groups", "2"}, {"embedding", "8"}}, {2, 1, 16, 16}}};
   spec.fusion = "early";
   auto model = seeded_model(spec, 6);
   auto options = quick(6);
@@ -207,7 +212,8 @@ TEST(Saliency, ConcentratesOnThePlantedLesion) {
     const auto grid = torch::arange(32, torch::kFloat);
     for (int64_t i = 0; i < n; ++i) {
       const auto centre = torch::randint(9, 23, {2});
-      const auto disc = ((grid.view({32, 1}) - centre[0]).pow(2) + (grid.view({1, 32}) - centre[1]).pow(2) <= 25).to(torch::kFloat);
+      const auto disc =
+          ((grid.view({32, 1}) - centre[0]).pow(2) + (grid.view({1, 32}) - centre[1]).pow(2) <= 25).to(torch::kFloat);
       images[i][0][0] += disc * 1.5 * static_cast<double>(targets[i].item<int64_t>());
       if (discs) discs->push_back(disc);
     }
@@ -254,7 +260,8 @@ TEST(Bundle, RoundTripGivesIdenticalPredictions) {
   const auto path = temporary_dir("bundle") / "model.vbm";
   save_bundle(path, model, {{"preprocessing", {{"mean", {1.0, 2.0}}}}, {"selected_features", {"a", "b"}}});
   const auto loaded = load_bundle(path);
-  EXPECT_TRUE(torch::equal(predict(model, data).probabilities, predict(const_cast<MultimodalModel&>(loaded.model), data).probabilities));
+  EXPECT_TRUE(torch::equal(predict(model, data).probabilities,
+                           predict(const_cast<MultimodalModel&>(loaded.model), data).probabilities));
   EXPECT_EQ(loaded.metadata.at("selected_features")[1], "b");
   EXPECT_EQ(loaded.metadata.at("label_map")[2], "positive");
   // Data made for other inputs is refused with the modality named.

@@ -37,7 +37,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       return true;
     });
     if (document.is_object()) {
-      document["integrity"] = {{"files", nlohmann::json::object()}, {"bundle_sha256", experiments::bundle_content_sha256(document)}};
+      document["integrity"] = {{"files", nlohmann::json::object()},
+                               {"bundle_sha256", experiments::bundle_content_sha256(document)}};
       text = document.dump();
     }
   } catch (const std::exception&) {

@@ -26,7 +26,8 @@ inline std::filesystem::path scratch_folder() {
     std::filesystem::create_directories(f);
     std::atexit([] {  // libFuzzer ends a timed run with exit(): leave no scratch folders behind
       std::error_code ignored;
-      std::filesystem::remove_all(std::filesystem::temp_directory_path() / ("vbiopsy_fuzz_" + std::to_string(::getpid())), ignored);
+      std::filesystem::remove_all(
+          std::filesystem::temp_directory_path() / ("vbiopsy_fuzz_" + std::to_string(::getpid())), ignored);
     });
     return f;
   }();
@@ -35,7 +36,8 @@ inline std::filesystem::path scratch_folder() {
 
 inline std::filesystem::path write_input(const uint8_t* data, size_t size, const std::string& name) {
   const auto path = scratch_folder() / name;
-  std::ofstream(path, std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+  std::ofstream(path, std::ios::binary | std::ios::trunc)
+      .write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   return path;
 }
 

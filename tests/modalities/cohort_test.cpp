@@ -54,7 +54,8 @@ std::string problems_text(const std::vector<datasets::Problem>& problems) {
 std::vector<datasets::Problem> validate(const fs::path& manifest) {
   auto reading = datasets::read_cohort(manifest);
   auto problems = reading.problems;
-  for (const auto& check : check_cases(reading.cohort, 2)) problems.insert(problems.end(), check.problems.begin(), check.problems.end());
+  for (const auto& check : check_cases(reading.cohort, 2))
+    problems.insert(problems.end(), check.problems.begin(), check.problems.end());
   return problems;
 }
 
@@ -132,7 +133,9 @@ class PlantedErrors : public ::testing::Test {
 
 TEST_F(PlantedErrors, MissingFileIsNamed) {
   fs::remove(dir_ / "cases/SYN0002/mri/t2.nii.gz");
-  EXPECT_NE(problems().find("[case SYN0002]: " + (dir_ / "cases/SYN0002/mri/t2.nii.gz").string() + ": file not found"), std::string::npos) << problems();
+  EXPECT_NE(problems().find("[case SYN0002]: " + (dir_ / "cases/SYN0002/mri/t2.nii.gz").string() + ": file not found"),
+            std::string::npos)
+      << problems();
 }
 
 TEST_F(PlantedErrors, MaskOnAnotherGridIsNamedWithBothFiles) {
@@ -142,14 +145,18 @@ TEST_F(PlantedErrors, MaskOnAnotherGridIsNamedWithBothFiles) {
   const std::string text = problems();
   EXPECT_NE(text.find("[case SYN0003]: mask " + (dir_ / "cases/SYN0003/mri/mask.nii.gz").string() +
                       " does not match the grid of image " + (dir_ / "cases/SYN0003/mri/dce_0.nii.gz").string() +
-                      ": spacing[2]"), std::string::npos) << text;
+                      ": spacing[2]"),
+            std::string::npos)
+      << text;
 }
 
 TEST_F(PlantedErrors, EmptyMaskIsNamed) {
   core::Mask mask = read_mask(dir_ / "cases/SYN0004/us/mask_1.png");
   std::fill(mask.voxels.begin(), mask.voxels.end(), 0);
   write_mask(mask, dir_ / "cases/SYN0004/us/mask_1.png");
-  EXPECT_NE(problems().find("[case SYN0004]: mask " + (dir_ / "cases/SYN0004/us/mask_1.png").string() + " is empty"), std::string::npos) << problems();
+  EXPECT_NE(problems().find("[case SYN0004]: mask " + (dir_ / "cases/SYN0004/us/mask_1.png").string() + " is empty"),
+            std::string::npos)
+      << problems();
 }
 
 TEST_F(PlantedErrors, BadLabelSpellingIsNamedByLineAndColumn) {
@@ -158,12 +165,15 @@ TEST_F(PlantedErrors, BadLabelSpellingIsNamedByLineAndColumn) {
   const auto ihc_end = manifest_.find(',', ihc_start);
   manifest_.replace(ihc_start, ihc_end - ihc_start, "weak");
   core::write_file_atomic(dir_ / "manifest.csv", manifest_);
-  EXPECT_NE(problems().find("manifest.csv line 6, column ihc [case SYN0005]: IHC score 'weak'"), std::string::npos) << problems();
+  EXPECT_NE(problems().find("manifest.csv line 6, column ihc [case SYN0005]: IHC score 'weak'"), std::string::npos)
+      << problems();
 }
 
 TEST_F(PlantedErrors, DuplicateCaseIdIsNamed) {
   replace_in_manifest("SYN0006,P0006", "SYN0001,P0006");
-  EXPECT_NE(problems().find("manifest.csv line 7, column case_id [case SYN0001]: duplicate case_id 'SYN0001'"), std::string::npos) << problems();
+  EXPECT_NE(problems().find("manifest.csv line 7, column case_id [case SYN0001]: duplicate case_id 'SYN0001'"),
+            std::string::npos)
+      << problems();
 }
 
 TEST_F(PlantedErrors, ValidateCommandListsEveryProblemAndExitsTwo) {
@@ -199,23 +209,34 @@ TEST_F(PlantedErrors, ValidateWithExtractionSettingsIsThePreflightOfExtract) {
   core::write_file_atomic(dir_ / "manifest.csv", text);
   core::write_file_atomic(dir_ / "settings.ini", "[setting]\nlabel = 2\n[mri]\nkinetics = true\n");
   auto run = [&](const std::string& arguments, const fs::path& out) {
-    const int status = std::system((std::string(VBIOPSY_BIN_DIR) + "/vbiopsy " + arguments + " > " + out.string() + " 2>&1").c_str());
+    const int status =
+        std::system((std::string(VBIOPSY_BIN_DIR) + "/vbiopsy " + arguments + " > " + out.string() + " 2>&1").c_str());
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   };
   const std::string manifest = (dir_ / "manifest.csv").string();
   EXPECT_EQ(run("validate --manifest " + manifest, dir_ / "plain.txt"), 0) << core::read_text_file(dir_ / "plain.txt");
-  EXPECT_EQ(run("validate --manifest " + manifest + " --config " + (dir_ / "settings.ini").string(), dir_ / "preflight.txt"), 2);
+  EXPECT_EQ(
+      run("validate --manifest " + manifest + " --config " + (dir_ / "settings.ini").string(), dir_ / "preflight.txt"),
+      2);
   const std::string out = core::read_text_file(dir_ / "preflight.txt");
   // Every problem of a study in one look: SYN0003's mask label and its two phases, on its line.
-  const auto line = out.substr(out.find("MRI [case SYN0003]: "), out.find('\n', out.find("MRI [case SYN0003]: ")) - out.find("MRI [case SYN0003]: "));
+  const auto line = out.substr(out.find("MRI [case SYN0003]: "),
+                               out.find('\n', out.find("MRI [case SYN0003]: ")) - out.find("MRI [case SYN0003]: "));
   EXPECT_NE(line.find((dir_ / "cases/SYN0003/mri/dce_0.nii.gz").string() +
-                      ": 2 DCE phases, but [mri] kinetics needs a pre-contrast and at least two post-contrast phases"), std::string::npos) << line;
+                      ": 2 DCE phases, but [mri] kinetics needs a pre-contrast and at least two post-contrast phases"),
+            std::string::npos)
+      << line;
   EXPECT_NE(line.find("label 2 (setting.label) does not occur"), std::string::npos) << line;
-  EXPECT_NE(out.find("mask.nii.gz: label 2 (setting.label) does not occur in the mask, which holds the values 0, 1"), std::string::npos) << out;
+  EXPECT_NE(out.find("mask.nii.gz: label 2 (setting.label) does not occur in the mask, which holds the values 0, 1"),
+            std::string::npos)
+      << out;
   EXPECT_NE(out.find("clinical variables (given / missing: values):\n  er_percent: "), std::string::npos) << out;
-  EXPECT_EQ(run("extract --manifest " + manifest + " --config " + (dir_ / "settings.ini").string() + " --out " + (dir_ / "features").string(),
-                dir_ / "extract.txt"), 1);
-  EXPECT_NE(core::read_text_file(dir_ / "extract.txt").find("2 DCE phases, but [mri] kinetics needs"), std::string::npos);
+  EXPECT_EQ(run("extract --manifest " + manifest + " --config " + (dir_ / "settings.ini").string() + " --out " +
+                    (dir_ / "features").string(),
+                dir_ / "extract.txt"),
+            1);
+  EXPECT_NE(core::read_text_file(dir_ / "extract.txt").find("2 DCE phases, but [mri] kinetics needs"),
+            std::string::npos);
 }
 
 TEST_F(PlantedErrors, LaterCommandsRefuseOrSkipAndNameTheBadCases) {

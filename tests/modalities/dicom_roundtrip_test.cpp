@@ -22,7 +22,9 @@ namespace fs = std::filesystem;
 class DicomRoundTrip : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("vbiopsy_dicom_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" + std::to_string(::getpid()));
+    dir_ = fs::temp_directory_path() /
+           ("vbiopsy_dicom_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
+            std::to_string(::getpid()));
     fs::remove_all(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -70,14 +72,17 @@ TEST_F(DicomRoundTrip, SortsSlicesByPositionNotInstanceNumber) {
 
 TEST_F(DicomRoundTrip, AMissingSliceIsNamedWithItsNeighbours) {
   core::Image volume = oblique_volume(4);
-  for (size_t k : {0, 1, 2, 4}) write_dicom_slice(volume, k, static_cast<int>(k + 1), mr_info(), dir_ / ("s" + std::to_string(k) + ".dcm"));
+  for (size_t k : {0, 1, 2, 4})
+    write_dicom_slice(volume, k, static_cast<int>(k + 1), mr_info(), dir_ / ("s" + std::to_string(k) + ".dcm"));
   try {
     load_volume(dir_);
     FAIL() << "a missing slice went unnoticed";
   } catch (const core::Error& e) {
     const std::string message = e.what();
-    EXPECT_NE(message.find("the gap between " + (dir_ / "s2.dcm").string() + " and " + (dir_ / "s4.dcm").string() + " is 5 mm"),
-              std::string::npos) << message;
+    EXPECT_NE(message.find("the gap between " + (dir_ / "s2.dcm").string() + " and " + (dir_ / "s4.dcm").string() +
+                           " is 5 mm"),
+              std::string::npos)
+        << message;
     EXPECT_NE(message.find("median gap is 2.5 mm"), std::string::npos) << message;
     EXPECT_NE(message.find("a slice is missing"), std::string::npos) << message;
   }
@@ -91,7 +96,8 @@ TEST_F(DicomRoundTrip, DcePhasesWithTheSameTimeAndSeriesNumberAreAnErrorNotAGues
     info.acquisition_time_s = 9 * 3600.0;
     const auto volume = oblique_volume(30 + p);
     for (size_t k = 0; k < 6; ++k)
-      write_dicom_slice(volume, k, int(k + 1), info, dir_ / ("s" + std::to_string(p)) / ("i" + std::to_string(k) + ".dcm"));
+      write_dicom_slice(volume, k, int(k + 1), info,
+                        dir_ / ("s" + std::to_string(p)) / ("i" + std::to_string(k) + ".dcm"));
   }
   try {
     load_phases(dir_, PhaseKey::kTime);
@@ -112,7 +118,8 @@ TEST_F(DicomRoundTrip, DcePhasesWithTheSameTimeAndSeriesNumberAreAnErrorNotAGues
     info.acquisition_time_s = 9 * 3600.0;
     const auto volume = oblique_volume(40 + p);
     for (size_t k = 0; k < 6; ++k)
-      write_dicom_slice(volume, k, int(k + 1), info, dir_ / ("s" + std::to_string(p)) / ("i" + std::to_string(k) + ".dcm"));
+      write_dicom_slice(volume, k, int(k + 1), info,
+                        dir_ / ("s" + std::to_string(p)) / ("i" + std::to_string(k) + ".dcm"));
   }
   core::WarningCollector warnings;
   const auto loaded = load_phases(dir_, PhaseKey::kTime);
@@ -131,7 +138,8 @@ TEST_F(DicomRoundTrip, GroupsDcePhasesByTemporalPositionWithTheirTimes) {
     info.temporal_position = 3 - p;  // written in reverse temporal order
     info.acquisition_time_s = 9 * 3600 + 60.0 * (3 - p - 1);
     for (size_t k = 0; k < 6; ++k)
-      write_dicom_slice(phases.back(), k, static_cast<int>(p * 6 + k + 1), info, dir_ / ("p" + std::to_string(p) + "_" + std::to_string(k) + ".dcm"));
+      write_dicom_slice(phases.back(), k, static_cast<int>(p * 6 + k + 1), info,
+                        dir_ / ("p" + std::to_string(p) + "_" + std::to_string(k) + ".dcm"));
   }
   auto loaded = load_phases(dir_, PhaseKey::kTime);
   ASSERT_EQ(loaded.size(), 3u);
@@ -151,7 +159,8 @@ TEST_F(DicomRoundTrip, DcePhasesGivenAsSeparateSeriesAreOrderedByTheirAcquisitio
     info.acquisition_time_s = times[p];
     phases.push_back(oblique_volume(20 + p));
     for (size_t k = 0; k < 6; ++k)
-      write_dicom_slice(phases.back(), k, int(k + 1), info, dir_ / ("s" + std::to_string(p)) / ("i" + std::to_string(k) + ".dcm"));
+      write_dicom_slice(phases.back(), k, int(k + 1), info,
+                        dir_ / ("s" + std::to_string(p)) / ("i" + std::to_string(k) + ".dcm"));
   }
   auto loaded = load_phases(dir_, PhaseKey::kTime);
   ASSERT_EQ(loaded.size(), 3u);
@@ -208,7 +217,7 @@ TEST_F(DicomRoundTrip, EnhancedMultiFrameMrTakesGeometryAndRescaleFromFunctional
   EXPECT_DOUBLE_EQ(volume.geometry.spacing[0], 0.75);  // PixelSpacing is (row pitch, column pitch)
   EXPECT_DOUBLE_EQ(volume.geometry.spacing[1], 0.5);
   EXPECT_DOUBLE_EQ(volume.geometry.spacing[2], 3.0);
-  EXPECT_DOUBLE_EQ(volume.geometry.origin[2], 0.0);  // the lowest frame (written last) comes first
+  EXPECT_DOUBLE_EQ(volume.geometry.origin[2], 0.0);     // the lowest frame (written last) comes first
   EXPECT_FLOAT_EQ(volume.at(0, 0, 0), 2.0f * 18 - 10);  // frame 4's first pixel, rescaled
   EXPECT_FLOAT_EQ(volume.at(1, 2, 3), 2.0f * 5 - 10);   // frame 1's last pixel
 }

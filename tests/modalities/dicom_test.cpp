@@ -56,8 +56,8 @@ namespace {
 
 struct Expectation {
   const char* file;
-  const char* modality;      // when it loads
-  const char* error;         // fragment of the message when it must fail
+  const char* modality;  // when it loads
+  const char* error;     // fragment of the message when it must fail
 };
 
 TEST(DicomFile, EveryReferenceFileLoadsWithItsMetadataOrFailsClearly) {
@@ -103,8 +103,8 @@ TEST(DicomFile, EveryReferenceFileLoadsWithItsMetadataOrFailsClearly) {
 
 TEST(DicomFile, EveryTransferSyntaxDecodesToTheSamePixels) {
   const auto reference = read_dicom(kData / "dicom/MR_small.dcm").frames.at(0).pixels;
-  for (const char* name : {"MR_small_RLE.dcm", "MR_small_bigendian.dcm", "MR_small_implicit.dcm",
-                           "MR_small_jpeg_ls_lossless.dcm"}) {
+  for (const char* name :
+       {"MR_small_RLE.dcm", "MR_small_bigendian.dcm", "MR_small_implicit.dcm", "MR_small_jpeg_ls_lossless.dcm"}) {
     EXPECT_EQ(read_dicom(kData / "dicom" / name).frames.at(0).pixels, reference) << name;
   }
 }
@@ -132,7 +132,8 @@ TEST(DicomFile, CorruptedCopiesNeverCrashTheLoader) {
           copy.resize(rng.below(copy.size()));
         } else {
           const size_t flips = 1 + rng.below(20);
-          for (size_t f = 0; f < flips && !copy.empty(); ++f) copy[rng.below(copy.size())] = static_cast<char>(rng.below(256));
+          for (size_t f = 0; f < flips && !copy.empty(); ++f)
+            copy[rng.below(copy.size())] = static_cast<char>(rng.below(256));
         }
         const fs::path file = dir / "corrupt.dcm";
         std::ofstream(file, std::ios::binary | std::ios::trunc) << copy;

@@ -60,7 +60,8 @@ Cohort synthetic_cohort(uint64_t seed, size_t n) {
     const datasets::SynthCase sc = datasets::generate_case(o, i);
     const KineticMaps maps = compute_kinetics(sc.dce, sc.dce_times_s);
     const AdcMap adc = fit_adc(sc.dwi, sc.dwi_b_values);
-    cohort.cases.push_back(case_voxels(sc.record.case_id, {&maps.wash_in, &maps.wash_out, &maps.ser, &adc.adc}, sc.tumour));
+    cohort.cases.push_back(
+        case_voxels(sc.record.case_id, {&maps.wash_in, &maps.wash_out, &maps.ser, &adc.adc}, sc.tumour));
     cohort.planted.push_back(sc.habitats);
   }
   return cohort;
@@ -99,7 +100,8 @@ TEST(Habitats, TheFoldModelNeverSeesItsTestCases) {
   const std::vector<size_t> train = {0, 1, 2, 3, 4, 5}, test = {6, 7, 8, 9};
   HabitatModel model;
   const auto before = habitats_for_fold(cohort.cases, train, test, options, &model);
-  EXPECT_EQ(model.training_case_ids, (std::vector<std::string>{"SYN0001", "SYN0002", "SYN0003", "SYN0004", "SYN0005", "SYN0006"}));
+  EXPECT_EQ(model.training_case_ids,
+            (std::vector<std::string>{"SYN0001", "SYN0002", "SYN0003", "SYN0004", "SYN0005", "SYN0006"}));
   // Distort one test case beyond recognition: had it been used for fitting, the standardisation and
   // the habitats of the other test cases would move.
   cohort.cases[9].features *= 50.0;

@@ -66,8 +66,8 @@ TEST_F(RealData, JitteredSlicePositionsGiveOneVolumeWithTheMeanSpacingAndAWarnin
       for (int a = 0; a < 3; ++a) along += position[a] * normal[a];
       const double offset = offset_of(along);
       char text[128];
-      std::snprintf(text, sizeof text, "%.6f\\%.6f\\%.6f", position[0] + offset * normal[0], position[1] + offset * normal[1],
-                    position[2] + offset * normal[2]);
+      std::snprintf(text, sizeof text, "%.6f\\%.6f\\%.6f", position[0] + offset * normal[0],
+                    position[1] + offset * normal[1], position[2] + offset * normal[2]);
       ds->putAndInsertString(DCM_ImagePositionPatient, text);
     });
   }
@@ -94,7 +94,8 @@ TEST_F(RealData, JitteredSlicePositionsGiveOneVolumeWithTheMeanSpacingAndAWarnin
 // BUSI masks are 1-bit PNGs (0/255 once decoded): the region is every non-zero pixel; the same
 // region saved as RGB and RGBA by a labelling tool gives the same mask.
 TEST_F(RealData, BusiMasksStoredAs255AndColourMasksGiveTheSameRegion) {
-  const fs::path image_path = kData / "ultrasound_busi/malignant_1.png", mask_path = kData / "ultrasound_busi/malignant_1_mask.png";
+  const fs::path image_path = kData / "ultrasound_busi/malignant_1.png",
+                 mask_path = kData / "ultrasound_busi/malignant_1_mask.png";
   const core::Image image = read_image(image_path);
   const core::Mask mask = load_mask_for(mask_path, image, image_path);
   std::set<int> values(mask.voxels.begin(), mask.voxels.end());
@@ -105,8 +106,8 @@ TEST_F(RealData, BusiMasksStoredAs255AndColourMasksGiveTheSameRegion) {
   const cv::Mat grey = cv::imread(mask_path.string(), cv::IMREAD_GRAYSCALE);
   cv::Mat red, alpha_only;
   cv::Mat zeros = cv::Mat::zeros(grey.size(), CV_8U), full = cv::Mat(grey.size(), CV_8U, cv::Scalar(255));
-  cv::merge(std::vector<cv::Mat>{zeros, zeros, grey, full}, red);            // BGRA: red region, opaque
-  cv::merge(std::vector<cv::Mat>{zeros, zeros, zeros, grey}, alpha_only);    // black, region in alpha
+  cv::merge(std::vector<cv::Mat>{zeros, zeros, grey, full}, red);          // BGRA: red region, opaque
+  cv::merge(std::vector<cv::Mat>{zeros, zeros, zeros, grey}, alpha_only);  // black, region in alpha
   cv::imwrite((dir_ / "red.png").string(), red);
   cv::imwrite((dir_ / "alpha.png").string(), alpha_only);
   for (const char* name : {"red.png", "alpha.png"}) {
@@ -219,7 +220,8 @@ TEST_F(RealData, MammographySpacingComesFromTheMagnificationCorrectedImagerSpaci
   EXPECT_EQ(object.spacing_source, "ImagerPixelSpacing / EstimatedRadiographicMagnificationFactor 1.25");
 
   datasets::Mammography mg;
-  const fs::path picture = kData / "ultrasound_busi/malignant_1.png", mask = kData / "ultrasound_busi/malignant_1_mask.png";
+  const fs::path picture = kData / "ultrasound_busi/malignant_1.png",
+                 mask = kData / "ultrasound_busi/malignant_1_mask.png";
   mg.views.push_back({"CC", picture, mask, std::nullopt});
   {
     core::WarningCollector warnings;
@@ -253,7 +255,8 @@ TEST_F(RealData, MultiFrameWithoutOrientationIsAStackWithAWarning) {
   const core::Image stack = dicom::load_volume(dir_ / "old.dcm");
   EXPECT_EQ(stack.geometry.size[2], enhanced.frames.size());
   ASSERT_EQ(warnings.messages().size(), 1u);
-  EXPECT_NE(warnings.messages()[0].find("without ImageOrientationPatient"), std::string::npos) << warnings.messages()[0];
+  EXPECT_NE(warnings.messages()[0].find("without ImageOrientationPatient"), std::string::npos)
+      << warnings.messages()[0];
   EXPECT_NE(warnings.messages()[0].find("orientation unknown"), std::string::npos) << warnings.messages()[0];
 
   for (const char* name : {"a.dcm", "b.dcm"})
@@ -296,7 +299,8 @@ TEST_F(RealData, NiftiWithNonFiniteSformOrABadCrcIsAnErrorNotACrash) {
   compressed[compressed.size() - 6] ^= 0x5a;
   write_raw(dir_ / "crc.nii.gz", compressed);
   message = message_of([&] { read_image(dir_ / "crc.nii.gz"); });
-  EXPECT_NE(message.find((dir_ / "crc.nii.gz").string() + ": the gzip stream is corrupt"), std::string::npos) << message;
+  EXPECT_NE(message.find((dir_ / "crc.nii.gz").string() + ": the gzip stream is corrupt"), std::string::npos)
+      << message;
   EXPECT_NO_THROW(read_image(source));
   // Found by fuzz_image_header: the phantom's header with a wrong sizeof_hdr (which ITK still reads)
   // and a NaN in srow_y; ITK aborted the process.
@@ -318,7 +322,8 @@ TEST_F(RealData, AHeaderClaimingMoreVoxelsThanTheFileCanHoldIsRefusedBeforeAlloc
   bytes.replace(at, bytes.find('\n', at) - at, "sizes: 1024 1024 1000");
   std::ofstream(dir_ / "claims.nrrd", std::ios::binary) << bytes;
   const std::string message = message_of([&] { read_image(dir_ / "claims.nrrd"); });
-  EXPECT_NE(message.find((dir_ / "claims.nrrd").string() + ": its header claims 1.04858e+09 voxels"), std::string::npos) << message;
+  EXPECT_NE(message.find((dir_ / "claims.nrrd").string() + ": its header claims 1.04858e+09 voxels"), std::string::npos)
+      << message;
   EXPECT_NE(message.find("cannot hold them even compressed"), std::string::npos) << message;
 }
 
@@ -334,7 +339,9 @@ TEST_F(RealData, APngClaimingAGigapixelIsRefusedBeforeDecoding) {
   ::setenv("VBIOPSY_MEMORY_BUDGET_MB", "4096", 1);
   const std::string message = message_of([&] { read_mask(dir_ / "huge.png"); });
   ::unsetenv("VBIOPSY_MEMORY_BUDGET_MB");
-  EXPECT_NE(message.find((dir_ / "huge.png").string() + ": its PNG header's 100000 x 100000 pixels would need"), std::string::npos) << message;
+  EXPECT_NE(message.find((dir_ / "huge.png").string() + ": its PNG header's 100000 x 100000 pixels would need"),
+            std::string::npos)
+      << message;
 }
 
 // OpenCV picks its decoder by content: a ".png" holding DICOM bytes went to GDCM, whose assertion
@@ -342,7 +349,8 @@ TEST_F(RealData, APngClaimingAGigapixelIsRefusedBeforeDecoding) {
 TEST_F(RealData, APictureWhoseBytesAreNotItsSuffixsFormatIsRefusedByName) {
   const fs::path finding = kData / "fuzz_findings/png_suffix_dicm_bytes.png";
   std::string message = message_of([&] { read_image(finding); });
-  EXPECT_NE(message.find(finding.string() + ": not a PNG file: it starts with DA 00 00 00"), std::string::npos) << message;
+  EXPECT_NE(message.find(finding.string() + ": not a PNG file: it starts with DA 00 00 00"), std::string::npos)
+      << message;
   fs::copy_file(kData / "dicom/CT_small.dcm", dir_ / "ct.jpg");
   message = message_of([&] { read_mask(dir_ / "ct.jpg"); });
   EXPECT_NE(message.find((dir_ / "ct.jpg").string() + ": not a JPEG file"), std::string::npos) << message;
@@ -368,7 +376,8 @@ TEST_F(RealData, NonFiniteNiftiVoxelsAreKeptAndNamedNotZeroed) {
   EXPECT_TRUE(std::isinf(read.voxels[9]));
   EXPECT_EQ(read.voxels[8], phantom.voxels[8]);
   ASSERT_EQ(warnings.messages().size(), 1u);
-  EXPECT_NE(warnings.messages()[0].find((dir_ / "nan.nii").string() + ": 2 voxels are NaN or infinite"), std::string::npos);
+  EXPECT_NE(warnings.messages()[0].find((dir_ / "nan.nii").string() + ": 2 voxels are NaN or infinite"),
+            std::string::npos);
   const std::string message = message_of([&] { read_mask(dir_ / "nan.nii"); });
   EXPECT_NE(message.find("voxel 7 holds nan"), std::string::npos) << message;
 }

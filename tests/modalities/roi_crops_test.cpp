@@ -30,7 +30,8 @@ std::pair<core::Image, core::Mask> rectangle(const core::Geometry& g, size_t x0,
 }
 
 double mean(const std::vector<float>& v, size_t from, size_t count) {
-  return std::accumulate(v.begin() + static_cast<std::ptrdiff_t>(from), v.begin() + static_cast<std::ptrdiff_t>(from + count), 0.0) /
+  return std::accumulate(v.begin() + static_cast<std::ptrdiff_t>(from),
+                         v.begin() + static_cast<std::ptrdiff_t>(from + count), 0.0) /
          static_cast<double>(count);
 }
 

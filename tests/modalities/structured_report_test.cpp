@@ -42,15 +42,17 @@ TEST_F(StructuredReport, DsrdumpReadsThePredictionAndDcmdumpItsEvidence) {
 
   const auto dump = run_command("dsrdump +Pl +Pc " + file.string());
   ASSERT_EQ(dump.status, 0) << dump.output;
-  for (const std::string expected : {"Comprehensive SR", "HER2 status virtual biopsy", "Algorithm Version", "9.8.7",
-                                     "Probability of HER2-low", "\"62.50\" (%,UCUM", "\"12.50\" (%,UCUM", "\"25.00\" (%,UCUM", "COMPLETE",
-                                     "(VB-HER2-LOW,99VBIOPSY,\"HER2-low\")", "HER2-low or HER2-positive (alpha 0.1)",
-                                     "not a medical device", "mri lies far from the training cases", "case_017"})
+  for (const std::string expected :
+       {"Comprehensive SR", "HER2 status virtual biopsy", "Algorithm Version", "9.8.7", "Probability of HER2-low",
+        "\"62.50\" (%,UCUM", "\"12.50\" (%,UCUM", "\"25.00\" (%,UCUM", "COMPLETE",
+        "(VB-HER2-LOW,99VBIOPSY,\"HER2-low\")", "HER2-low or HER2-positive (alpha 0.1)", "not a medical device",
+        "mri lies far from the training cases", "case_017"})
     EXPECT_TRUE(has(dump.output, expected)) << expected << "\n" << dump.output;
   EXPECT_FALSE(has(dump.output, "Error") || has(dump.output, "W: ")) << dump.output;
 
   // One input study: the SR is a new series in it, and the evidence names the input instance.
-  const auto header = run_command("dcmdump +P StudyInstanceUID +P ReferencedSOPInstanceUID +P SeriesInstanceUID " + file.string());
+  const auto header =
+      run_command("dcmdump +P StudyInstanceUID +P ReferencedSOPInstanceUID +P SeriesInstanceUID " + file.string());
   ASSERT_EQ(header.status, 0) << header.output;
   EXPECT_TRUE(has(header.output, "[" + mr.study_uid + "]")) << header.output;
   EXPECT_TRUE(has(header.output, "[" + mr.sop_instance_uid + "]")) << header.output;
@@ -65,7 +67,8 @@ TEST_F(StructuredReport, InputsFromTwoStudiesGiveANewStudyAndNoInputsStillWrite)
   r.evidence = {mr, ct};
   write_prediction_sr(r, dir_ / "two.dcm");
   const auto header = run_command("dcmdump +P StudyInstanceUID " + (dir_ / "two.dcm").string());
-  EXPECT_TRUE(has(header.output, "[" + mr.study_uid + "]") && has(header.output, "[" + ct.study_uid + "]")) << header.output;
+  EXPECT_TRUE(has(header.output, "[" + mr.study_uid + "]") && has(header.output, "[" + ct.study_uid + "]"))
+      << header.output;
   const auto first = header.output.substr(0, header.output.find('\n'));  // the SR's own study comes first
   EXPECT_FALSE(has(first, mr.study_uid) || has(first, ct.study_uid)) << header.output;
 

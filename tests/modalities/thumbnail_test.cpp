@@ -14,7 +14,8 @@ namespace fs = std::filesystem;
 const fs::path kData = VBIOPSY_TEST_DATA;
 
 cv::Mat decoded(const Thumbnail& t) {
-  return cv::imdecode(cv::Mat(1, static_cast<int>(t.png.size()), CV_8UC1, const_cast<uint8_t*>(t.png.data())), cv::IMREAD_COLOR);
+  return cv::imdecode(cv::Mat(1, static_cast<int>(t.png.size()), CV_8UC1, const_cast<uint8_t*>(t.png.data())),
+                      cv::IMREAD_COLOR);
 }
 bool red(const cv::Vec3b& p) { return p[2] > 200 && p[1] < 60 && p[0] < 60; }
 
@@ -59,7 +60,8 @@ TEST(Thumbnail, ShowsTheSliceWithMostRegionInSquareMillimetresWithItsOutline) {
 // A real ultrasound picture and its mask (BUSI).
 TEST(Thumbnail, DrawsARealUltrasoundRegion) {
   const auto image = read_image(kData / "ultrasound_busi/malignant_1.png");
-  const auto mask = load_mask_for(kData / "ultrasound_busi/malignant_1_mask.png", image, kData / "ultrasound_busi/malignant_1.png");
+  const auto mask =
+      load_mask_for(kData / "ultrasound_busi/malignant_1_mask.png", image, kData / "ultrasound_busi/malignant_1.png");
   const auto picture = decoded(region_thumbnail(image, mask));
   ASSERT_FALSE(picture.empty());
   EXPECT_EQ(std::max(picture.cols, picture.rows), 256);

@@ -29,7 +29,8 @@ TEST(Tofts, ParkerAifHasItsFirstPassPeakAndRecirculation) {
 
 TEST(Tofts, SignalAndConcentrationConvertBothWays) {
   AcquisitionAssumptions a;
-  for (double c : {0.0, 0.1, 0.5, 1.5}) EXPECT_NEAR(signal_to_concentration(concentration_to_signal(c, 400, a), 400, a), c, 1e-9);
+  for (double c : {0.0, 0.1, 0.5, 1.5})
+    EXPECT_NEAR(signal_to_concentration(concentration_to_signal(c, 400, a), 400, a), c, 1e-9);
   EXPECT_TRUE(std::isnan(signal_to_concentration(1e9, 400, a)));  // no T1 gives this signal
 }
 
@@ -38,7 +39,8 @@ TEST(Tofts, RecoversKtransKepAndVpWithinFivePercentOnNoiseFreeCurves) {
   const auto times = every(10, 360);
   for (bool extended : {false, true}) {
     const ToftsModel model(times, parker_plasma_aif(a), extended);
-    for (auto [ktrans, kep, vp] : {std::tuple{0.25, 0.6, 0.05}, std::tuple{0.8, 2.0, 0.02}, std::tuple{0.05, 0.3, 0.1}}) {
+    for (auto [ktrans, kep, vp] :
+         {std::tuple{0.25, 0.6, 0.05}, std::tuple{0.8, 2.0, 0.02}, std::tuple{0.05, 0.3, 0.1}}) {
       const double v = extended ? vp : 0.0;
       const ToftsFit fit = model.fit(model.curve(ktrans, kep, v));
       ASSERT_TRUE(fit.ok);
