@@ -9,6 +9,7 @@ namespace vbiopsy::tools {
 int run_synth(const std::vector<std::string>& args);
 int run_validate(const std::vector<std::string>& args);
 int run_radiomics(const std::vector<std::string>& args);
+int run_filter(const std::vector<std::string>& args);
 int run_extract(const std::vector<std::string>& args);
 int run_list(const std::vector<std::string>& args);
 int run_run(const std::vector<std::string>& args);

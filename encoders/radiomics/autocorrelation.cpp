@@ -9,6 +9,8 @@
 #include <mutex>
 #include <vector>
 
+#include "encoders/radiomics/fftw_lock.h"
+
 namespace vbiopsy::encoders::radiomics {
 namespace {
 
@@ -50,14 +52,6 @@ size_t fast_length(size_t n) {
   }
 }
 
-// FFTW guarantees only plan execution to be thread-safe; its allocator, planner and plan
-// destruction share state. Cases are extracted on several threads, so every FFTW call of a case
-// runs under this lock (the transforms are a small part of a case's work).
-std::mutex& fftw_lock() {
-  static std::mutex lock;
-  return lock;
-}
-
 struct FftwFree {
   void operator()(void* p) const { fftw_free(p); }
 };
@@ -75,11 +69,15 @@ Sums fft_sums(const Roi& roi, const Voxels& v, double mean, bool& too_large) {
   auto index = [&](size_t x, size_t y, size_t z) { return x + p[0] * (y + p[1] * z); };
   const std::lock_guard<std::mutex> lock(fftw_lock());
   RealArray kernel(fftw_alloc_real(total)), mask(fftw_alloc_real(total)), centred(fftw_alloc_real(total));
-  ComplexArray kernel_f(fftw_alloc_complex(spectrum)), mask_f(fftw_alloc_complex(spectrum)), centred_f(fftw_alloc_complex(spectrum));
+  ComplexArray kernel_f(fftw_alloc_complex(spectrum)), mask_f(fftw_alloc_complex(spectrum)),
+      centred_f(fftw_alloc_complex(spectrum));
   // FFTW_ESTIMATE: the plan depends only on the sizes, never on timing, so results are reproducible.
-  const fftw_plan forward = fftw_plan_dft_r2c_3d(int(p[2]), int(p[1]), int(p[0]), kernel.get(), kernel_f.get(), FFTW_ESTIMATE);
-  const fftw_plan backward_mask = fftw_plan_dft_c2r_3d(int(p[2]), int(p[1]), int(p[0]), mask_f.get(), mask.get(), FFTW_ESTIMATE);
-  const fftw_plan backward_centred = fftw_plan_dft_c2r_3d(int(p[2]), int(p[1]), int(p[0]), centred_f.get(), centred.get(), FFTW_ESTIMATE);
+  const fftw_plan forward =
+      fftw_plan_dft_r2c_3d(int(p[2]), int(p[1]), int(p[0]), kernel.get(), kernel_f.get(), FFTW_ESTIMATE);
+  const fftw_plan backward_mask =
+      fftw_plan_dft_c2r_3d(int(p[2]), int(p[1]), int(p[0]), mask_f.get(), mask.get(), FFTW_ESTIMATE);
+  const fftw_plan backward_centred =
+      fftw_plan_dft_c2r_3d(int(p[2]), int(p[1]), int(p[0]), centred_f.get(), centred.get(), FFTW_ESTIMATE);
   std::fill(kernel.get(), kernel.get() + total, 0.0);
   std::fill(mask.get(), mask.get() + total, 0.0);
   std::fill(centred.get(), centred.get() + total, 0.0);

@@ -11,6 +11,8 @@
 #include "modalities/image_io.h"
 #include "modalities/itk_bridge.h"
 #include "core/strings.h"
+#include "encoders/radiomics/convolution/grid.h"
+#include "encoders/radiomics/convolution/wavelet_filters.h"
 #include "encoders/radiomics/recursive_gaussian.h"
 
 namespace vbiopsy::encoders::radiomics {
@@ -25,63 +27,6 @@ FloatImage::Pointer to_itk(const core::Image& image) {
 core::Image from_itk(const FloatImage* image, const core::Geometry& g) {
   core::Image out(g);
   std::copy_n(image->GetBufferPointer(), g.voxel_count(), out.voxels.begin());
-  return out;
-}
-
-// PyWavelets' decomposition filters; the high pass is the quadrature mirror of the low pass.
-std::vector<double> low_pass(const std::string& wavelet) {
-  if (wavelet == "haar") return {0.7071067811865476, 0.7071067811865476};
-  if (wavelet == "coif1")
-    return {-0.01565572813546454, -0.0727326195128539, 0.38486484686420286,
-            0.8525720202122554,   0.3378976624578092,  -0.0727326195128539};
-  core::fail("wavelet '", wavelet, "' is not supported; use haar or coif1");
-}
-
-std::vector<double> high_pass(const std::vector<double>& low) {
-  std::vector<double> high(low.size());
-  const size_t f = low.size();
-  for (size_t k = 0; k < f; ++k) high[k] = ((k % 2) ? 1.0 : -1.0) * low[f - 1 - k];
-  return high;
-}
-
-// One axis of the undecimated transform with periodic extension, PyWavelets' alignment:
-// out[o] = sum_j filter[j] * in[(o + F/2 - j) mod N], the taps summed in order j = 0, 1, ...
-std::vector<double> filter_axis(const std::vector<double>& data, const std::array<size_t, 3>& size, int axis,
-                                const std::vector<double>& filter) {
-  std::vector<double> out(data.size(), 0.0);
-  const size_t n = size[size_t(axis)], taps = filter.size();
-  const long half = long(taps / 2);
-  // Wrapped source position of every (output, tap) pair, computed once for all lines.
-  std::vector<size_t> source(n * taps);
-  for (size_t o = 0; o < n; ++o)
-    for (size_t j = 0; j < taps; ++j) {
-      long i = (long(o) + half - long(j)) % long(n);
-      if (i < 0) i += long(n);
-      source[o * taps + j] = size_t(i);
-    }
-  if (axis == 0) {
-    for (size_t row = 0; row < data.size() / n; ++row) {
-      const double* line = &data[row * n];
-      double* result = &out[row * n];
-      for (size_t o = 0; o < n; ++o) {
-        double sum = 0;
-        for (size_t j = 0; j < taps; ++j) sum += filter[j] * line[source[o * taps + j]];
-        result[o] = sum;
-      }
-    }
-    return out;
-  }
-  // Along y or z the lines lie side by side: whole rows (y) or planes (z) are combined at once.
-  const size_t block = axis == 1 ? size[0] : size[0] * size[1];
-  for (size_t outer = 0; outer < data.size() / (block * n); ++outer)
-    for (size_t o = 0; o < n; ++o) {
-      double* result = &out[(outer * n + o) * block];
-      for (size_t j = 0; j < taps; ++j) {
-        const double* in = &data[(outer * n + source[o * taps + j]) * block];
-        const double f = filter[j];
-        for (size_t k = 0; k < block; ++k) result[k] += f * in[k];
-      }
-    }
   return out;
 }
 
@@ -168,7 +113,7 @@ std::vector<std::function<Images()>> filter_tasks(const core::Image& image, cons
   }
   if (!s.wavelet.empty())
     tasks.push_back([&image, &box, &s, &g] {
-      const size_t support = low_pass(s.wavelet).size() + 1;
+      const size_t support = convolution::wavelet_low_pass(s.wavelet).size() + 1;
       const VoxelBox reach = grown(box, g, {support, support, support});
       Images out = stationary_wavelet(crop(image, reach), s.wavelet);
       for (auto& [name, band] : out) band = crop(band, relative(box, reach));
@@ -234,36 +179,39 @@ core::Image gradient_magnitude(const core::Image& image) {
 
 std::vector<std::pair<std::string, core::Image>> stationary_wavelet(const core::Image& image,
                                                                     const std::string& wavelet) {
-  const auto low = low_pass(wavelet);
-  const auto high = high_pass(low);
+  const auto low = convolution::wavelet_low_pass(wavelet);
+  const auto high = convolution::wavelet_high_pass(low);
   const auto& g = image.geometry;
   // Odd sizes are padded by one wrapped voxel (PyWavelets' SWT needs even lengths), then cropped.
   std::array<size_t, 3> padded;
   for (int a = 0; a < 3; ++a) padded[a] = g.size[a] + (g.size[a] % 2 == 1 && g.size[a] > 1 ? 1 : 0);
-  std::vector<double> data(padded[0] * padded[1] * padded[2]);
+  core::Geometry padded_geometry = g;
+  padded_geometry.size = padded;
+  convolution::Grid data(padded_geometry);
   for (size_t z = 0; z < padded[2]; ++z)
     for (size_t y = 0; y < padded[1]; ++y)
-      for (size_t x = 0; x < padded[0]; ++x)
-        data[x + padded[0] * (y + padded[1] * z)] = image.at(x % g.size[0], y % g.size[1], z % g.size[2]);
+      for (size_t x = 0; x < padded[0]; ++x) data.at(x, y, z) = image.at(x % g.size[0], y % g.size[1], z % g.size[2]);
+  // PyWavelets' alignment with periodic extension: out[o] = sum_j filter[j] in[(o + F/2 - j) mod N].
+  const auto filter_axis = [&](const convolution::Grid& in, int axis, const std::vector<double>& filter) {
+    return convolution::convolve_axis(in, axis, filter, long(filter.size() / 2), convolution::Padding::kPeriodic);
+  };
   std::vector<std::pair<std::string, core::Image>> out;
   const bool flat_z = g.size[2] == 1;  // a single slice is transformed in-plane only
   // Low and high pass along x, then each along y, then each along z: 14 passes for the 8 bands.
-  std::array<std::vector<double>, 2> along_x;
-  std::array<std::vector<double>, 4> along_xy;
-  for (int hx = 0; hx < 2; ++hx) along_x[size_t(hx)] = filter_axis(data, padded, 0, hx ? high : low);
-  for (int k = 0; k < 4; ++k)
-    along_xy[size_t(k)] = filter_axis(along_x[size_t(k >> 1)], padded, 1, (k & 1) ? high : low);
+  std::array<convolution::Grid, 2> along_x;
+  std::array<convolution::Grid, 4> along_xy;
+  for (int hx = 0; hx < 2; ++hx) along_x[size_t(hx)] = filter_axis(data, 0, hx ? high : low);
+  for (int k = 0; k < 4; ++k) along_xy[size_t(k)] = filter_axis(along_x[size_t(k >> 1)], 1, (k & 1) ? high : low);
   for (int code = 0; code < 8; ++code) {
     const bool hx = code & 4, hy = code & 2, hz = code & 1;
     if (flat_z && hz) continue;
     const auto& xy = along_xy[size_t(code >> 1)];
-    const std::vector<double> d = flat_z ? xy : filter_axis(xy, padded, 2, hz ? high : low);
+    const convolution::Grid d = flat_z ? xy : filter_axis(xy, 2, hz ? high : low);
     std::string name = std::string("wavelet-") + (hx ? 'H' : 'L') + (hy ? 'H' : 'L') + (flat_z ? "" : (hz ? "H" : "L"));
     core::Image band(g);
     for (size_t z = 0; z < g.size[2]; ++z)
       for (size_t y = 0; y < g.size[1]; ++y)
-        for (size_t x = 0; x < g.size[0]; ++x)
-          band.at(x, y, z) = static_cast<float>(d[x + padded[0] * (y + padded[1] * z)]);
+        for (size_t x = 0; x < g.size[0]; ++x) band.at(x, y, z) = static_cast<float>(d.at(x, y, z));
     out.emplace_back(std::move(name), std::move(band));
   }
   return out;

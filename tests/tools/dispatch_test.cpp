@@ -19,9 +19,10 @@ TEST(Dispatch, ModelCommandsRunInVbiopsyLearnWithTheSameArguments) {
   const Result list = run(kProgram + " list");
   EXPECT_EQ(list.status, 0) << list.output;
   // Generated from the registries: the image encoders with the crops they declare, every grid method with its kind.
-  for (const char* expected : {"encoders ([encoder.<modality>] name):", "reads the images of mri (volume)", "fusion methods (experiment.fusion):",
-                               "  late - [fusion network]", "stacking_learner = logistic", "  xgboost - [classical learner]",
-                               "  submodels - [binary submodels]", "read by cnn2d, cnn3d, vit2d"})
+  for (const char* expected :
+       {"encoders ([encoder.<modality>] name):", "reads the images of mri (volume)",
+        "fusion methods (experiment.fusion):", "  late - [fusion network]", "stacking_learner = logistic",
+        "  xgboost - [classical learner]", "  submodels - [binary submodels]", "read by cnn2d, cnn3d, vit2d"})
     EXPECT_NE(list.output.find(expected), std::string::npos) << expected << "\n" << list.output;
   // Options reach the other program, and its messages still name `vbiopsy`.
   const Result missing = run(kProgram + " report --bogus");
@@ -33,7 +34,8 @@ TEST(Dispatch, ModelCommandsRunInVbiopsyLearnWithTheSameArguments) {
 TEST(Dispatch, UsageListsEveryCommandAndUnknownCommandsAreRefused) {
   const Result usage = run(kProgram + " --help");
   EXPECT_EQ(usage.status, 0);
-  for (const char* command : {"synth", "validate", "radiomics", "extract", "run", "predict", "report", "reproduce", "list"})
+  for (const char* command :
+       {"synth", "validate", "radiomics", "filter", "extract", "run", "predict", "report", "reproduce", "list"})
     EXPECT_NE(usage.output.find(std::string("  ") + command + " "), std::string::npos) << command;
   const Result version = run(kProgram + " --version");
   EXPECT_EQ(version.status, 0);
