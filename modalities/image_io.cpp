@@ -6,7 +6,7 @@
 #include <itkImageIOFactory.h>
 #include <itkMultiThreaderBase.h>
 
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgcodecs.hpp>  // the flags only; the codecs load on first use
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
@@ -21,6 +21,7 @@
 #include "core/warnings.h"
 #include "modalities/dicom/dicom_series.h"
 #include "modalities/header_checks.h"
+#include "modalities/picture_codecs.h"
 #include "modalities/itk_bridge.h"
 
 namespace vbiopsy::modalities {
@@ -180,7 +181,7 @@ core::Image single_channel_image(const cv::Mat& mat) {
 core::Image read_raster(const fs::path& path) {
   if (!fs::is_regular_file(path)) fail(path.string(), ": no such image file");
   check_picture_header(path);
-  cv::Mat mat = cv::imread(path.string(), cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR);
+  cv::Mat mat = codecs::imread(path.string(), cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR);
   if (mat.empty()) fail(path.string(), ": OpenCV cannot decode it (corrupt or not an image)");
   if (mat.channels() == 3)
     cv::cvtColor(mat, mat, cv::COLOR_BGR2GRAY);
@@ -194,7 +195,7 @@ void write_raster(const cv::Mat& mat, const fs::path& path) {
   const fs::path temporary = core::temporary_sibling(path);
   bool ok = false;
   try {
-    ok = cv::imwrite(temporary.string(), mat);
+    ok = codecs::imwrite(temporary.string(), mat);
   } catch (const cv::Exception& e) {
     fail(path.string(), ": OpenCV cannot write it: ", e.what());
   }
@@ -319,7 +320,7 @@ core::Image read_colour_mask(const cv::Mat& mat) {
 core::Image read_mask_image(const fs::path& path) {
   if (file_kind(path) != FileKind::kRaster || !fs::is_regular_file(path)) return read_image(path);
   check_picture_header(path);
-  cv::Mat mat = cv::imread(path.string(), cv::IMREAD_UNCHANGED);
+  cv::Mat mat = codecs::imread(path.string(), cv::IMREAD_UNCHANGED);
   if (mat.empty()) fail(path.string(), ": OpenCV cannot decode it (corrupt or not an image)");
   if (mat.channels() >= 3 && mat.depth() == CV_8U) return read_colour_mask(mat);
   return read_image(path);

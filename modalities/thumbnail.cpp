@@ -1,12 +1,12 @@
 #include "modalities/thumbnail.h"
 
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
+#include "modalities/picture_codecs.h"
 
 namespace vbiopsy::modalities {
 
@@ -90,7 +90,7 @@ Thumbnail region_thumbnail(const core::Image& image, const core::Mask& mask, int
   cv::findContours(region_big, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
   cv::drawContours(picture, contours, -1, cv::Scalar(0, 0, 255), std::max(1, size / 128));
   std::vector<uchar> bytes;
-  if (!cv::imencode(".png", picture, bytes)) core::fail("thumbnail: OpenCV cannot encode the PNG");
+  if (!codecs::imencode(".png", picture, bytes)) core::fail("thumbnail: OpenCV cannot encode the PNG");
   out.png.assign(bytes.begin(), bytes.end());
   return out;
 }

@@ -65,7 +65,8 @@ void BM_Brain1PyRadiomicsAllFilters(benchmark::State& state) {
   auto settings = encoders::radiomics::default_settings();  // binWidth 25, as PyRadiomics
   settings.threads = unsigned(state.range(0));
   auto& f = settings.filters;
-  f.log_sigma_mm = {1, 2, 3, 4, 5};
+  for (const char* sigma : {"1", "2", "3", "4", "5"})
+    f.log_sigma.push_back(encoders::radiomics::log_sigma_typed(sigma));
   f.wavelet = "coif1";
   f.square = f.square_root = f.logarithm = f.exponential = f.gradient = true;
   for (auto _ : state) {

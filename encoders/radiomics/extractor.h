@@ -29,7 +29,8 @@ struct ExtractionSettings {
   // Resampling before everything else (IBSI: centre-aligned grid, mask by partial volume >= 0.5;
   // PyRadiomics: its own grid). Empty: none.
   std::vector<double> resampled_spacing;
-  bool bspline = true;  // image interpolation: cubic B-spline (sitkBSpline) or trilinear (sitkLinear)
+  bool bspline = true;             // image interpolation: cubic B-spline (sitkBSpline) or trilinear (sitkLinear)
+  bool round_intensities = false;  // after resampling, to the nearest integer (IBSI: CT in HU)
   // Used only by the PyRadiomics convention (pyradiomics.h explains each).
   double voxel_array_shift = 0;
   bool force_2d = false;

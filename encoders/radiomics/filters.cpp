@@ -4,6 +4,7 @@
 #include <itkImage.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 
 #include "core/error.h"
@@ -93,8 +94,8 @@ std::vector<std::function<Images()>> filter_tasks(const core::Image& image, cons
                                                   const FilterSettings& s, std::vector<std::string>* skipped) {
   const auto& g = image.geometry;
   std::vector<std::function<Images()>> tasks;
-  for (double sigma : s.log_sigma_mm) {
-    const std::string name = "log-sigma-" + core::join(core::split(core::format_double(sigma), '.'), "-") + "-mm-3D";
+  for (const auto& [sigma, sigma_name] : s.log_sigma) {
+    const std::string name = "log-sigma-" + sigma_name + "-mm-3D";
     bool fits = sigma > 0;
     for (int a = 0; a < 3; ++a)
       fits = fits && g.size[a] >= 4 && double(g.size[a]) >= std::ceil(sigma / g.spacing[a]) + 1;
@@ -163,6 +164,40 @@ std::vector<std::function<Images()>> filter_tasks(const core::Image& image, cons
 }
 
 }  // namespace
+
+LogSigma log_sigma_typed(const std::string& text) {
+  const std::string t = core::trim(text);
+  const auto value = core::parse_double(t);
+  if (!value || !std::isfinite(*value) || !(*value > 0))
+    core::fail("LoG sigma '", t, "' is not a positive number (mm)");
+  // Python reads digits alone as an int (printed as such), anything else as a float, printed by
+  // repr: the shortest digits that read back, fixed-point with at least one decimal for exponents
+  // from -4 to 15, else d[.ddd]e+XX.
+  if (t.find_first_not_of("0123456789") == std::string::npos && t.size() <= 18)
+    return {*value, std::to_string(std::stoll(t))};
+  char buffer[64];
+  const auto end = std::to_chars(buffer, buffer + sizeof buffer, *value, std::chars_format::scientific).ptr;
+  const std::string scientific(buffer, end);  // d[.ddd]e[+-]XX
+  const size_t e = scientific.find('e');
+  std::string digits = scientific.substr(0, e);
+  digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
+  const int exponent = std::stoi(scientific.substr(e + 1));
+  std::string repr;
+  if (exponent >= -4 && exponent < 16) {
+    if (exponent < 0) {
+      repr = "0." + std::string(size_t(-exponent - 1), '0') + digits;
+    } else {
+      if (digits.size() < size_t(exponent) + 1) digits += std::string(size_t(exponent) + 1 - digits.size(), '0');
+      repr = digits.substr(0, size_t(exponent) + 1) + "." +
+             (digits.size() > size_t(exponent) + 1 ? digits.substr(size_t(exponent) + 1) : "0");
+    }
+  } else {
+    repr = digits.substr(0, 1) + (digits.size() > 1 ? "." + digits.substr(1) : "") + "e" + (exponent < 0 ? "-" : "+") +
+           (std::abs(exponent) < 10 ? "0" : "") + std::to_string(std::abs(exponent));
+  }
+  std::replace(repr.begin(), repr.end(), '.', '-');
+  return {*value, repr};
+}
 
 core::Image laplacian_of_gaussian(const core::Image& image, double sigma_mm) {
   return laplacian_of_gaussian_in(image, sigma_mm, whole(image.geometry));

@@ -1,7 +1,8 @@
 #pragma once
 // Image filters applied before feature extraction, defined as PyRadiomics defines them so that
 // filtered features stay comparable across tools:
-//   log-sigma-<s>-mm-3D   Laplacian of Gaussian (ITK recursive Gaussian, normalised across scale)
+//   log-sigma-<s>-mm-3D   Laplacian of Gaussian (ITK recursive Gaussian, normalised across scale),
+//                         <s> the sigma as typed (LogSigma)
 //   wavelet-<XYZ>         one-level stationary wavelet transform (haar or coif1; periodic
 //                         extension; odd sizes padded by wrapping and cropped back; X, Y, Z = L/H
 //                         for low/high pass along x, y, z), 8 images
@@ -12,16 +13,29 @@
 #include <vector>
 
 #include "core/image.h"
+#include "encoders/radiomics/convolution/response_map.h"
 
 namespace vbiopsy::encoders::radiomics {
 
+// A LoG scale and the name PyRadiomics gives it: the sigma as the user typed it, read as Python
+// reads a number (1 -> "1", 1.0 -> "1-0", 2.50 -> "2-5"), "." written "-".
+struct LogSigma {
+  double mm = 0;
+  std::string name;
+};
+// The LogSigma of a typed number (throws for one that is not a positive finite number).
+LogSigma log_sigma_typed(const std::string& text);
+
 struct FilterSettings {
   bool original = true;
-  std::vector<double> log_sigma_mm;
+  std::vector<LogSigma> log_sigma;
   std::string wavelet;  // "", "haar" or "coif1"
   bool square = false, square_root = false, logarithm = false, exponential = false, gradient = false;
+  // IBSI 2 filters by name ([filter.<name>] sections), in the order given; the extractor computes
+  // them (IBSI convention only), so any_filter() leaves them out.
+  std::vector<std::pair<std::string, convolution::FilterSpec>> convolution;
   bool any_filter() const {
-    return !log_sigma_mm.empty() || !wavelet.empty() || square || square_root || logarithm || exponential || gradient;
+    return !log_sigma.empty() || !wavelet.empty() || square || square_root || logarithm || exponential || gradient;
   }
 };
 

@@ -263,6 +263,8 @@ void add_intensity_and_texture(const Roi& roi, const ExtractionSettings& s, cons
 
 FeatureList pyradiomics_features(const core::Image& input, const core::Mask& mask, const ExtractionSettings& s,
                                  const std::string& stored_pixel_type) {
+  if (!s.filters.convolution.empty() || s.round_intensities)
+    core::fail("[filter.<name>] sections and roundIntensities belong to the IBSI convention; PyRadiomics has neither");
   // The input itself unless normalised or resampled (a copy of a whole image costs more than the
   // features of a small region).
   core::Image prepared;

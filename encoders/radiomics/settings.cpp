@@ -3,6 +3,7 @@
 #include <boost/property_tree/ini_parser.hpp>
 #include <boost/property_tree/ptree.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -16,15 +17,15 @@ namespace fs = std::filesystem;
 
 const std::vector<std::string>& setting_keys() {
   static const std::vector<std::string> keys{
-      "setting.label",          "setting.segment",         "setting.discretisation",
-      "setting.binWidth",       "setting.binCount",        "setting.maxGreyLevels",
-      "setting.resegmentRange", "setting.resegmentMode",   "setting.resampledPixelSpacing",
-      "setting.interpolator",   "setting.voxelArrayShift", "setting.force2D",
-      "setting.weightingNorm",  "setting.normalize",       "setting.normalizeScale",
-      "setting.padDistance",    "imageType.Original",      "imageType.LoG",
-      "imageType.Wavelet",      "imageType.Square",        "imageType.SquareRoot",
-      "imageType.Logarithm",    "imageType.Exponential",   "imageType.Gradient",
-      "features.families"};
+      "setting.label",          "setting.segment",          "setting.discretisation",
+      "setting.binWidth",       "setting.binCount",         "setting.maxGreyLevels",
+      "setting.resegmentRange", "setting.resegmentMode",    "setting.resampledPixelSpacing",
+      "setting.interpolator",   "setting.voxelArrayShift",  "setting.force2D",
+      "setting.weightingNorm",  "setting.normalize",        "setting.normalizeScale",
+      "setting.padDistance",    "setting.roundIntensities", "imageType.Original",
+      "imageType.LoG",          "imageType.Wavelet",        "imageType.Square",
+      "imageType.SquareRoot",   "imageType.Logarithm",      "imageType.Exponential",
+      "imageType.Gradient",     "features.families"};
   return keys;
 }
 
@@ -73,6 +74,17 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
   bool count_given = false, width_given = false;
   for (const auto& [section, entries] : tree) {
     if (other_sections.count(section)) continue;
+    if (section.rfind("filter.", 0) == 0) {  // an IBSI 2 filter's response map as an image type
+      const std::string name = section.substr(7);
+      if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
+        core::fail(ini.string(), ": [", section,
+                   "]: a filter's name is lower-case letters, digits and _ (it prefixes the feature names)");
+      std::vector<std::pair<std::string, std::string>> pairs;
+      for (const auto& [key, node] : entries) pairs.emplace_back(key, node.data());
+      s.filters.convolution.emplace_back(name,
+                                         convolution::filter_spec_from(pairs, ini.string() + ": [" + section + "]"));
+      continue;
+    }
     for (const auto& [key, node] : entries) {
       const std::string value = core::trim(node.data());
       const std::string where = section + "." + key;
@@ -129,6 +141,10 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
           core::fail(ini.string(), ": ", where, " = '", value, "' is not sitkBSpline/bspline or sitkLinear/linear");
       } else if (section == "setting" && key == "normalizeScale") {
         s.normalize_scale = positive(where, value);
+      } else if (section == "setting" && key == "roundIntensities") {
+        const std::string v = core::to_lower(value);
+        if (v != "true" && v != "false") core::fail(ini.string(), ": ", where, " = '", value, "' is not true or false");
+        s.round_intensities = v == "true";
       } else if (section == "setting" && key == "padDistance") {
         s.pad_distance = whole(where, value, 0, 1000);
       } else if (section == "setting" && key == "voxelArrayShift") {
@@ -146,9 +162,11 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
           s.filters.original = flag();
         else if (key == "LoG") {
           for (auto& item : core::split(value, ',')) {
-            const double sigma = positive(where, core::trim(item));
-            if (!(sigma > 0)) core::fail(ini.string(), ": ", where, " sigma ", sigma, " must be positive (mm)");
-            s.filters.log_sigma_mm.push_back(sigma);
+            try {
+              s.filters.log_sigma.push_back(log_sigma_typed(item));
+            } catch (const core::Error& e) {
+              core::fail(ini.string(), ": ", where, ": ", e.what());
+            }
           }
         } else if (key == "Wavelet") {
           if (value != "haar" && value != "coif1")
@@ -206,6 +224,7 @@ std::string write_settings(const ExtractionSettings& s) {
   line("resegmentMode", s.resegment_mode);
   if (!s.resampled_spacing.empty()) line("resampledPixelSpacing", ini_numbers(s.resampled_spacing));
   line("interpolator", s.bspline ? "sitkBSpline" : "sitkLinear");
+  line("roundIntensities", ini_flag(s.round_intensities));
   line("voxelArrayShift", core::format_double(s.voxel_array_shift));
   line("force2D", ini_flag(s.force_2d));
   if (s.merge_directions) line("weightingNorm", "no_weighting");
@@ -215,13 +234,23 @@ std::string write_settings(const ExtractionSettings& s) {
   const auto& f = s.filters;
   text += "[imageType]\n";
   line("Original", ini_flag(f.original));
-  if (!f.log_sigma_mm.empty()) line("LoG", ini_numbers(f.log_sigma_mm));
+  // Each sigma written so that it reads back to the same name (1-0 as 1.0).
+  std::vector<std::string> sigmas;
+  for (const auto& sigma : f.log_sigma) {
+    std::string typed = sigma.name;
+    std::replace(typed.begin(), typed.end(), '-', '.');
+    if (const auto e = typed.find("e."); e != std::string::npos) typed[e + 1] = '-';  // 1e-05 keeps its minus
+    sigmas.push_back(typed);
+  }
+  if (!sigmas.empty()) line("LoG", core::join(sigmas, ", "));
   if (!f.wavelet.empty()) line("Wavelet", f.wavelet);
   line("Square", ini_flag(f.square));
   line("SquareRoot", ini_flag(f.square_root));
   line("Logarithm", ini_flag(f.logarithm));
   line("Exponential", ini_flag(f.exponential));
   line("Gradient", ini_flag(f.gradient));
+  for (const auto& [name, spec] : f.convolution)
+    text += "[filter." + name + "]\n" + convolution::write_filter_spec(spec);
   if (!s.families.empty()) {
     text += "[features]\n";
     line("families", core::join(std::vector<std::string>(s.families.begin(), s.families.end()), ", "));

@@ -8,12 +8,15 @@
 //   maxGreyLevels = 100000     refuse settings that would create more grey levels
 //   resegmentRange = -3, 3     re-segmentation bounds; resegmentMode = absolute|sigma
 //   resampledPixelSpacing = 2, 2, 2   resample first (mm); interpolator = sitkBSpline|sitkLinear
+//   roundIntensities = false   round intensities to integers after resampling (IBSI convention)
 //   PyRadiomics convention only (--compat pyradiomics):
 //   voxelArrayShift = 0        added to intensities for energy and RMS
 //   force2D = false, weightingNorm = no_weighting (merge directions), normalize = false,
 //   normalizeScale = 1, padDistance = 5 (its resampling grid)
 // Section [imageType] (PyRadiomics' names): Original = true, LoG = 1, 2, 3 (sigmas in mm),
 //   Wavelet = coif1|haar, Square, SquareRoot, Logarithm, Exponential, Gradient = true|false.
+// Sections [filter.<name>] (IBSI convention): an IBSI 2 filter's response map as an image type,
+//   its features named "<name>_<family>_..."; keys as in convolution/response_map.h.
 // Section [features]: families = glcm, glrlm, ...  (default: all)
 #include <filesystem>
 #include <set>

@@ -1,12 +1,12 @@
 #include "modalities/mri/overlay.h"
 
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 
 #include "core/error.h"
 #include "core/files.h"
+#include "modalities/picture_codecs.h"
 
 namespace vbiopsy::modalities::mri {
 
@@ -51,7 +51,7 @@ void write_habitat_overlay(const core::Image& image, const core::Mask& labels, i
   }
   if (png.has_parent_path()) std::filesystem::create_directories(png.parent_path());
   const auto temporary = core::temporary_sibling(png);
-  if (!cv::imwrite(temporary.string(), strip)) core::fail(png.string(), ": OpenCV cannot write it");
+  if (!codecs::imwrite(temporary.string(), strip)) core::fail(png.string(), ": OpenCV cannot write it");
   core::commit_temporary(temporary, png);
 }
 

@@ -103,7 +103,7 @@ TEST(Filters, PointFiltersKeepTheRangeAndAreNamedAsPyRadiomics) {
 TEST(Filters, ALogWiderThanTheImageIsSkippedAndNamed) {
   FilterSettings settings;
   settings.original = false;
-  settings.log_sigma_mm = {1.5, 20};
+  settings.log_sigma = {log_sigma_typed("1.5"), log_sigma_typed("20")};
   std::vector<std::string> names, skipped;
   for_each_image_type(
       noise({8, 8, 8}, 4), settings, [&](const std::string& name, const core::Image&) { names.push_back(name); },
@@ -132,7 +132,8 @@ TEST(Filters, FilteringABoxAroundTheRegionGivesTheWholeImageValuesInsideIt) {
         for (size_t x = 25; x < 31; ++x) region.at(x, y, z) = 1;
     FilterSettings settings;
     settings.original = false;
-    settings.log_sigma_mm = {1, 3};  // sigma 1: the box grown by 16 sigma fits in x and y, not in z
+    settings.log_sigma = {log_sigma_typed("1"),
+                          log_sigma_typed("3")};  // sigma 1: the box grown by 16 sigma fits in x and y, not in z
     settings.wavelet = "coif1";
     settings.gradient = settings.square = settings.exponential = true;
     std::vector<core::Image> whole, boxed;
@@ -200,6 +201,29 @@ TEST(Filters, LaplacianOfGaussianRefusesABoxOutsideTheImageOrLinesTooShort) {
   const core::Image image = noise({8, 8, 8}, 3);
   EXPECT_THROW(laplacian_of_gaussian_in(image, 1, VoxelBox{{0, 0, 0}, {8, 7, 7}}), core::Error);
   EXPECT_THROW(laplacian_of_gaussian(noise({8, 8, 3}, 3), 1), core::Error);
+}
+
+}  // namespace
+}  // namespace vbiopsy::encoders::radiomics
+
+namespace vbiopsy::encoders::radiomics {
+namespace {
+
+TEST(LogSigmaNames, FollowHowPythonPrintsTheTypedNumber) {
+  // PyRadiomics names a LoG image "log-sigma-" + str(sigma).replace(".", "-") + "-mm-3D", with sigma
+  // as Python parsed it from the settings: an int stays an int, a float prints by repr.
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"1", "1"},           {"1.0", "1-0"},        {"2.50", "2-5"},
+      {"0.5", "0-5"},       {"007", "7"},          {"1e-5", "1e-05"},
+      {"0.00001", "1e-05"}, {"0.0001", "0-0001"},  {"100000.0", "100000-0"},
+      {"1e20", "1e+20"},    {"1.5e16", "1-5e+16"}, {"123.456", "123-456"},
+      {" 4 ", "4"}};
+  for (const auto& [typed, name] : cases) {
+    const auto sigma = log_sigma_typed(typed);
+    EXPECT_EQ(sigma.name, name) << typed;
+    EXPECT_DOUBLE_EQ(sigma.mm, std::stod(typed)) << typed;
+  }
+  for (const char* bad : {"0", "-1", "x", "nan", ""}) EXPECT_THROW(log_sigma_typed(bad), core::Error) << bad;
 }
 
 }  // namespace

@@ -163,7 +163,7 @@ TEST(RadiomicsThreads, FilteredImagesGiveTheSameFeaturesInTheSameOrderOnOneOrThr
   auto image = modalities::read_image(kData / "brain2_image.nrrd");
   auto mask = modalities::read_mask(kData / "brain2_label.nrrd");
   FilterSettings filters;
-  filters.log_sigma_mm = {1, 3};
+  filters.log_sigma = {log_sigma_typed("1"), log_sigma_typed("3")};
   filters.wavelet = "haar";
   filters.square = filters.exponential = filters.gradient = true;
   auto py = default_settings();

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <set>
 #include <filesystem>
 #include <unistd.h>
 
@@ -182,6 +183,25 @@ TEST(RadiomicsCommand, WritesTheLongCsvForThePhantom) {
   EXPECT_EQ(table.rows[0][0], "morph_volume_mesh");
   EXPECT_EQ(table.rows[0][1], "RNU0");
   EXPECT_NEAR(std::stod(table.rows[0][2]), 556.33, 0.01);
+  fs::remove_all(dir);
+}
+
+TEST(RadiomicsCommand, LogImagesAreNamedAfterTheSigmaAsTyped) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("vbiopsy_radiomics_log_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  { std::ofstream(dir / "p.ini") << "[setting]\nbinWidth = 25\n[imageType]\nOriginal = false\nLoG = 1.0, 2\n"; }
+  const fs::path data = fs::path(VBIOPSY_TEST_DATA) / "pyradiomics";
+  const std::string command = std::string(VBIOPSY_BIN_DIR) + "/vbiopsy radiomics --compat pyradiomics --image " +
+                              (data / "brain1_image.nrrd").string() + " --mask " +
+                              (data / "brain1_label.nrrd").string() + " --params " + (dir / "p.ini").string() +
+                              " --out " + (dir / "f.csv").string() + " > /dev/null";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  std::set<std::string> types;
+  for (auto& row : core::read_csv(dir / "f.csv").rows)
+    if (row[0].rfind("original_shape", 0) != 0)  // PyRadiomics describes the shape whatever the image types
+      types.insert(row[0].substr(0, row[0].find('_')));
+  EXPECT_EQ(types, (std::set<std::string>{"log-sigma-1-0-mm-3D", "log-sigma-2-mm-3D"}));
   fs::remove_all(dir);
 }
 

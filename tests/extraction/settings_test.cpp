@@ -32,6 +32,7 @@ const std::map<std::string, std::string> kExamples = {{"setting.label", "2"},
                                                       {"setting.normalize", "true"},
                                                       {"setting.normalizeScale", "100"},
                                                       {"setting.padDistance", "3"},
+                                                      {"setting.roundIntensities", "true"},
                                                       {"imageType.Original", "false"},
                                                       {"imageType.LoG", "1, 2.5"},
                                                       {"imageType.Wavelet", "haar"},
@@ -121,7 +122,9 @@ TEST_F(CanonicalSettings, EveryNonDefaultValueAtOnceReadsBack) {
   for (const auto& [section, lines] : sections) text += "[" + section + "]\n" + lines;
   const auto settings = read_text(canonical(text));
   EXPECT_EQ(settings.radiomics.label, 2);
-  EXPECT_EQ(settings.radiomics.filters.log_sigma_mm, (std::vector<double>{1, 2.5}));
+  ASSERT_EQ(settings.radiomics.filters.log_sigma.size(), 2u);
+  EXPECT_EQ(settings.radiomics.filters.log_sigma[1].mm, 2.5);
+  EXPECT_EQ(settings.radiomics.filters.log_sigma[1].name, "2-5");
   EXPECT_EQ(settings.rings_mm, (std::vector<double>{2, 4}));
   EXPECT_EQ(settings.habitat_options.seed, 7u);
   EXPECT_EQ(settings.acquisition.tr_s, 0.004);

@@ -16,6 +16,7 @@
 #include "core/ini.h"
 #include "core/strings.h"
 #include "encoders/radiomics/convolution/families.h"
+#include "encoders/radiomics/convolution/wavelet_filters.h"
 
 namespace vbiopsy::encoders::radiomics::convolution {
 
@@ -58,7 +59,7 @@ long whole(const std::string& text, long lo, long hi) {
 const std::map<std::string, Key>& keys() {
   static const std::map<std::string, Key> table = {
       {"dimensions",
-       {{"mean", "log", "laws", "gabor", "wavelet", "simoncelli"},
+       {{"mean", "log", "laws", "wavelet", "simoncelli"},
         [](FilterSpec& s, const std::string& v) { s.dimensions = int(whole(v, 2, 3)); }}},
       {"padding",
        {{"mean", "log", "laws", "gabor", "wavelet"},
@@ -78,7 +79,7 @@ const std::map<std::string, Key>& keys() {
        {{"laws"},
         [](FilterSpec& s, const std::string& v) {
           s.kernel = upper(core::trim(v));
-          s.dimensions = laws_dimensions(s.kernel);
+          laws_dimensions(s.kernel);  // a malformed name fails here
         }}},
       {"energy_distance",
        {{"laws"}, [](FilterSpec& s, const std::string& v) { s.energy_distance = size_t(whole(v, 1, 499)); }}},
@@ -98,12 +99,18 @@ const std::map<std::string, Key>& keys() {
           if (p != "axial" && p != "orthogonal") core::fail("'", v, "' is not axial or orthogonal");
           s.orthogonal_planes = p == "orthogonal";
         }}},
-      {"wavelet", {{"wavelet"}, [](FilterSpec& s, const std::string& v) { s.wavelet = core::to_lower(v); }}},
+      {"wavelet",
+       {{"wavelet"},
+        [](FilterSpec& s, const std::string& v) {
+          s.wavelet = core::to_lower(core::trim(v));
+          wavelet_low_pass(s.wavelet);  // an unknown wavelet fails here
+        }}},
       {"bands",
        {{"wavelet"},
         [](FilterSpec& s, const std::string& v) {
           s.bands = upper(core::trim(v));
-          s.dimensions = int(s.bands.size());
+          if ((s.bands.size() != 2 && s.bands.size() != 3) || s.bands.find_first_not_of("LH") != std::string::npos)
+            core::fail("'", v, "' is not one L or H per axis, x first (e.g. LHL, or LH in a plane)");
         }}},
       {"riesz_order",
        {{"log", "simoncelli"},
@@ -119,9 +126,11 @@ const std::map<std::string, Key>& keys() {
 }
 
 // What each family cannot do without.
-void check_complete(const FilterSpec& s, const std::string& source) {
+// What each family cannot do without, and the dimensions its kernel or bands imply (given
+// dimensions that contradict them are an error, not overridden).
+void check_complete(FilterSpec& s, bool dimensions_given, const std::string& source) {
   auto need = [&](bool ok, const char* key) {
-    if (!ok) core::fail(source, ": [filter] ", key, " is required for filter = ", s.family);
+    if (!ok) core::fail(source, " ", key, " is required for filter = ", s.family);
   };
   if (s.family == "mean") need(s.support > 0, "support");
   if (s.family == "log" || s.family == "gabor") need(s.sigma_mm > 0, "sigma_mm");
@@ -130,9 +139,47 @@ void check_complete(const FilterSpec& s, const std::string& source) {
   if (s.family == "gabor" && s.rotation_pooling != Pooling::kNone)
     need(s.orientation_step_deg > 0, "orientation_step_deg (with rotation_pooling)");
   if (s.family == "wavelet") need(!s.wavelet.empty() && !s.bands.empty(), "wavelet and bands");
+  int implied = 0;
+  if (s.family == "laws") implied = laws_dimensions(s.kernel);
+  if (s.family == "wavelet") implied = int(s.bands.size());
+  if (implied && dimensions_given && s.dimensions != implied)
+    core::fail(source, " dimensions = ", s.dimensions, " contradicts ",
+               s.family == "laws" ? "kernel " + s.kernel : "bands " + s.bands, ", which is ", implied, "-dimensional");
+  if (implied) s.dimensions = implied;
+  if (s.dimensions == 2 && s.riesz_order[2] != 0)
+    core::fail(source, " riesz_order has a z order in a 2-dimensional filter");
 }
 
 }  // namespace
+
+FilterSpec filter_spec_from(const std::vector<std::pair<std::string, std::string>>& entries, const std::string& where) {
+  FilterSpec spec;
+  for (const auto& [key, value] : entries)
+    if (key == "filter") spec.family = core::to_lower(core::trim(value));
+  const std::set<std::string> families = {"mean", "log", "laws", "gabor", "wavelet", "simoncelli"};
+  if (!families.count(spec.family))
+    core::fail(where, " filter = '", spec.family, "' is not one of mean, log, laws, gabor, wavelet, simoncelli");
+  for (const auto& [key, value] : entries) {
+    if (key == "filter") continue;
+    const auto it = keys().find(key);
+    if (it == keys().end()) {
+      std::vector<std::string> known{"filter"};
+      for (const auto& [name, k] : keys()) known.push_back(name);
+      core::fail(where, " ", key, " is not a filter setting", core::did_you_mean(key, known));
+    }
+    if (!it->second.families.count(spec.family))
+      core::fail(where, " ", key, " does not apply to filter = ", spec.family);
+    try {
+      it->second.set(spec, core::trim(value));
+    } catch (const core::Error& e) {
+      core::fail(where, " ", key, ": ", e.what());
+    }
+  }
+  bool dimensions_given = false;
+  for (const auto& entry : entries) dimensions_given = dimensions_given || entry.first == "dimensions";
+  check_complete(spec, dimensions_given, where);
+  return spec;
+}
 
 FilterSpec read_filter_spec(const std::filesystem::path& ini) {
   const std::string text = core::read_text_file(ini);
@@ -150,26 +197,47 @@ FilterSpec read_filter_spec(const std::filesystem::path& ini) {
       core::fail(ini.string(), ": section [", section, "] is not known; the filter is described in [filter]");
   const auto section = tree.get_child_optional("filter");
   if (!section) core::fail(ini.string(), ": no [filter] section");
-  FilterSpec spec;
-  spec.family = core::to_lower(core::trim(section->get<std::string>("filter", "")));
-  const std::set<std::string> families = {"mean", "log", "laws", "gabor", "wavelet", "simoncelli"};
-  if (!families.count(spec.family))
-    core::fail(ini.string(), ": [filter] filter = '", spec.family,
-               "' is not one of mean, log, laws, gabor, wavelet, simoncelli");
-  for (const auto& [key, node] : *section) {
-    if (key == "filter") continue;
-    const auto it = keys().find(key);
-    if (it == keys().end()) core::fail(ini.string(), ": [filter] ", key, " is not a filter setting");
-    if (!it->second.families.count(spec.family))
-      core::fail(ini.string(), ": [filter] ", key, " does not apply to filter = ", spec.family);
-    try {
-      it->second.set(spec, core::trim(node.data()));
-    } catch (const core::Error& e) {
-      core::fail(ini.string(), ": [filter] ", key, ": ", e.what());
-    }
+  std::vector<std::pair<std::string, std::string>> entries;
+  for (const auto& [key, node] : *section) entries.emplace_back(key, node.data());
+  return filter_spec_from(entries, ini.string() + ": [filter]");
+}
+
+std::string write_filter_spec(const FilterSpec& s) {
+  std::string text;
+  auto line = [&](const std::string& key, const std::string& value) { text += key + " = " + value + "\n"; };
+  auto number = [](double v) { return core::format_double(v); };
+  const char* pooling = s.rotation_pooling == Pooling::kMax       ? "max"
+                        : s.rotation_pooling == Pooling::kAverage ? "average"
+                                                                  : "none";
+  line("filter", s.family);
+  if (s.family != "gabor") line("dimensions", std::to_string(s.dimensions));
+  if (s.family != "simoncelli") line("padding", padding_name(s.padding));
+  if (s.family == "mean") line("support", std::to_string(s.support));
+  if (s.family == "log" || s.family == "gabor") line("sigma_mm", number(s.sigma_mm));
+  if (s.family == "log") line("truncate", number(s.truncate));
+  if (s.family == "laws") {
+    line("kernel", s.kernel);
+    if (s.energy_distance > 0) line("energy_distance", std::to_string(s.energy_distance));
   }
-  check_complete(spec, ini.string());
-  return spec;
+  if (s.family == "laws" || s.family == "wavelet" || s.family == "gabor") line("rotation_pooling", pooling);
+  if (s.family == "gabor") {
+    line("wavelength_mm", number(s.wavelength_mm));
+    line("aspect_ratio", number(s.aspect_ratio));
+    if (s.rotation_pooling == Pooling::kNone)
+      line("orientation_deg", number(s.orientation_deg));
+    else
+      line("orientation_step_deg", number(s.orientation_step_deg));
+    line("planes", s.orthogonal_planes ? "orthogonal" : "axial");
+  }
+  if (s.family == "wavelet") {
+    line("wavelet", s.wavelet);
+    line("bands", s.bands);
+  }
+  if (s.family == "wavelet" || s.family == "simoncelli") line("level", std::to_string(s.level));
+  if ((s.family == "log" || s.family == "simoncelli") && s.riesz_order != std::array<int, 3>{0, 0, 0})
+    line("riesz_order", std::to_string(s.riesz_order[0]) + "," + std::to_string(s.riesz_order[1]) + "," +
+                            std::to_string(s.riesz_order[2]));
+  return text;
 }
 
 namespace {

@@ -7,6 +7,8 @@
 #include <array>
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/image.h"
 #include "encoders/radiomics/convolution/grid.h"
@@ -33,7 +35,12 @@ struct FilterSpec {
   std::array<int, 3> riesz_order{0, 0, 0};     // log, simoncelli: > 0 in total applies the Riesz transform after
 };
 
+// A [filter] section's key/value pairs; errors start with `where` (the file and section).
+FilterSpec filter_spec_from(const std::vector<std::pair<std::string, std::string>>& entries, const std::string& where);
 FilterSpec read_filter_spec(const std::filesystem::path& ini);
+// Canonical "key = value" lines (every key that applies, with its effective value, in a fixed
+// order); filter_spec_from reads them back to the same spec.
+std::string write_filter_spec(const FilterSpec& spec);
 
 // The response map on the image's grid (same geometry).
 core::Image response_map(const core::Image& image, const FilterSpec& spec);
