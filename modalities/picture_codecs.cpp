@@ -34,12 +34,13 @@ const Codecs& codecs() {
       if (!address) core::fail(VBIOPSY_IMGCODECS, " lacks ", name, " (another OpenCV than the one built against?)");
       return address;
     };
-    loaded.imread = reinterpret_cast<Imread>(symbol("_ZN2cv6imreadERKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEEi"));
+    loaded.imread =
+        reinterpret_cast<Imread>(symbol("_ZN2cv6imreadERKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEEi"));
     loaded.imwrite = reinterpret_cast<Imwrite>(symbol(
         "_ZN2cv7imwriteERKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEERKNS_11_InputArrayERKSt6vectorIiSaIiEE"));
-    loaded.imencode = reinterpret_cast<Imencode>(
-        symbol("_ZN2cv8imencodeERKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEERKNS_11_InputArrayERSt6vectorIhSaIh"
-               "EERKSB_IiSaIiEE"));
+    loaded.imencode = reinterpret_cast<Imencode>(symbol(
+        "_ZN2cv8imencodeERKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEERKNS_11_InputArrayERSt6vectorIhSaIh"
+        "EERKSB_IiSaIiEE"));
   });
   return loaded;
 }

@@ -14,6 +14,7 @@
 #include "core/strings.h"
 #include "encoders/radiomics/convolution/grid.h"
 #include "encoders/radiomics/convolution/wavelet_filters.h"
+#include "encoders/radiomics/lbp.h"
 #include "encoders/radiomics/recursive_gaussian.h"
 
 namespace vbiopsy::encoders::radiomics {
@@ -158,6 +159,17 @@ std::vector<std::function<Images()>> filter_tasks(const core::Image& image, cons
       const VoxelBox reach = grown(box, g, {2, 2, 2});  // central differences reach one voxel
       Images out;
       out.emplace_back("gradient", crop(gradient_magnitude(crop(image, reach)), relative(box, reach)));
+      return out;
+    });
+  if (s.lbp_2d)
+    tasks.push_back([&image, &box, &s, &g] {
+      // A neighbour lies within ceil(radius) pixels in the plane (bilinear reads), zero outside the image.
+      const size_t margin = size_t(std::ceil(s.lbp_2d_radius)) + 1;
+      const VoxelBox reach = grown(box, g, {margin, margin, 0});
+      Images out;
+      out.emplace_back("lbp-2D", crop(local_binary_pattern_2d(crop(image, reach), s.lbp_2d_radius, s.lbp_2d_samples,
+                                                              s.lbp_2d_method),
+                                      relative(box, reach)));
       return out;
     });
   return tasks;

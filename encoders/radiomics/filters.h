@@ -8,6 +8,7 @@
 //                         for low/high pass along x, y, z), 8 images
 //   square, squareroot, logarithm, exponential   rescaled point operations
 //   gradient              gradient magnitude in mm
+//   lbp-2D                local binary patterns in each axial plane (lbp.h)
 #include <functional>
 #include <string>
 #include <vector>
@@ -31,11 +32,16 @@ struct FilterSettings {
   std::vector<LogSigma> log_sigma;
   std::string wavelet;  // "", "haar" or "coif1"
   bool square = false, square_root = false, logarithm = false, exponential = false, gradient = false;
+  bool lbp_2d = false;  // lbp-2D: local binary patterns per axial plane (lbp.h), PyRadiomics' defaults
+  double lbp_2d_radius = 1;
+  int lbp_2d_samples = 8;
+  std::string lbp_2d_method = "uniform";
   // IBSI 2 filters by name ([filter.<name>] sections), in the order given; the extractor computes
   // them (IBSI convention only), so any_filter() leaves them out.
   std::vector<std::pair<std::string, convolution::FilterSpec>> convolution;
   bool any_filter() const {
-    return !log_sigma.empty() || !wavelet.empty() || square || square_root || logarithm || exponential || gradient;
+    return !log_sigma.empty() || !wavelet.empty() || square || square_root || logarithm || exponential || gradient ||
+           lbp_2d;
   }
 };
 

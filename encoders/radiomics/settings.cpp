@@ -25,7 +25,8 @@ const std::vector<std::string>& setting_keys() {
       "setting.padDistance",    "setting.roundIntensities", "imageType.Original",
       "imageType.LoG",          "imageType.Wavelet",        "imageType.Square",
       "imageType.SquareRoot",   "imageType.Logarithm",      "imageType.Exponential",
-      "imageType.Gradient",     "features.families"};
+      "imageType.Gradient",     "imageType.LBP2D",          "setting.lbp2DRadius",
+      "setting.lbp2DSamples",   "setting.lbp2DMethod",      "features.families"};
   return keys;
 }
 
@@ -141,6 +142,14 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
           core::fail(ini.string(), ": ", where, " = '", value, "' is not sitkBSpline/bspline or sitkLinear/linear");
       } else if (section == "setting" && key == "normalizeScale") {
         s.normalize_scale = positive(where, value);
+      } else if (section == "setting" && key == "lbp2DRadius") {
+        s.filters.lbp_2d_radius = positive(where, value);
+      } else if (section == "setting" && key == "lbp2DSamples") {
+        s.filters.lbp_2d_samples = whole(where, value, 1, 31);
+      } else if (section == "setting" && key == "lbp2DMethod") {
+        if (value != "default" && value != "ror" && value != "uniform")
+          core::fail(ini.string(), ": ", where, " = '", value, "' is not default, ror or uniform");
+        s.filters.lbp_2d_method = value;
       } else if (section == "setting" && key == "roundIntensities") {
         const std::string v = core::to_lower(value);
         if (v != "true" && v != "false") core::fail(ini.string(), ": ", where, " = '", value, "' is not true or false");
@@ -182,6 +191,8 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
           s.filters.exponential = flag();
         else if (key == "Gradient")
           s.filters.gradient = flag();
+        else if (key == "LBP2D")
+          s.filters.lbp_2d = flag();
         else
           core::fail(ini.string(), ": unknown key '", where, "'", core::did_you_mean(where, setting_keys()),
                      "; known: ", core::join(setting_keys(), ", "));
@@ -225,6 +236,9 @@ std::string write_settings(const ExtractionSettings& s) {
   if (!s.resampled_spacing.empty()) line("resampledPixelSpacing", ini_numbers(s.resampled_spacing));
   line("interpolator", s.bspline ? "sitkBSpline" : "sitkLinear");
   line("roundIntensities", ini_flag(s.round_intensities));
+  line("lbp2DRadius", core::format_double(s.filters.lbp_2d_radius));
+  line("lbp2DSamples", std::to_string(s.filters.lbp_2d_samples));
+  line("lbp2DMethod", s.filters.lbp_2d_method);
   line("voxelArrayShift", core::format_double(s.voxel_array_shift));
   line("force2D", ini_flag(s.force_2d));
   if (s.merge_directions) line("weightingNorm", "no_weighting");
@@ -249,6 +263,7 @@ std::string write_settings(const ExtractionSettings& s) {
   line("Logarithm", ini_flag(f.logarithm));
   line("Exponential", ini_flag(f.exponential));
   line("Gradient", ini_flag(f.gradient));
+  line("LBP2D", ini_flag(f.lbp_2d));
   for (const auto& [name, spec] : f.convolution)
     text += "[filter." + name + "]\n" + convolution::write_filter_spec(spec);
   if (!s.families.empty()) {

@@ -3,10 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 
 #include "core/error.h"
 #include "core/random.h"
+#include "encoders/radiomics/feature.h"
+#include "encoders/radiomics/lbp.h"
+#include "encoders/radiomics/pyradiomics.h"
 #include "encoders/radiomics/recursive_gaussian.h"
+#include "encoders/radiomics/settings.h"
+#include "modalities/image_io.h"
 #include "modalities/itk_bridge.h"
 
 #include <itkLaplacianRecursiveGaussianImageFilter.h>
@@ -135,7 +141,8 @@ TEST(Filters, FilteringABoxAroundTheRegionGivesTheWholeImageValuesInsideIt) {
     settings.log_sigma = {log_sigma_typed("1"),
                           log_sigma_typed("3")};  // sigma 1: the box grown by 16 sigma fits in x and y, not in z
     settings.wavelet = "coif1";
-    settings.gradient = settings.square = settings.exponential = true;
+    settings.gradient = settings.square = settings.exponential = settings.lbp_2d = true;
+    settings.lbp_2d_radius = 2.5;
     std::vector<core::Image> whole, boxed;
     for_each_image_type(image, settings, [&](const std::string&, const core::Image& f) { whole.push_back(f); });
     for_each_image_type(image, region, settings,
@@ -224,6 +231,54 @@ TEST(LogSigmaNames, FollowHowPythonPrintsTheTypedNumber) {
     EXPECT_DOUBLE_EQ(sigma.mm, std::stod(typed)) << typed;
   }
   for (const char* bad : {"0", "-1", "x", "nan", ""}) EXPECT_THROW(log_sigma_typed(bad), core::Error) << bad;
+}
+
+}  // namespace
+}  // namespace vbiopsy::encoders::radiomics
+
+namespace vbiopsy::encoders::radiomics {
+namespace {
+
+TEST(LocalBinaryPatterns, MatchTheHandComputedPatternOfAPlane) {
+  // 1 2 3 / 4 5 6 / 7 8 9 (rows y, columns x). Around the centre 5, the eight neighbours
+  // (0, 45, ..., 315 degrees; bilinear at the diagonals) are 6, 3.586, 2, 2.172, 4, 6.414, 8, 7.828:
+  // bits 1 0 0 0 0 1 1 1, two changes, four set; 1 + 32 + 64 + 128 = 225; its smallest rotation 15.
+  core::Geometry g;
+  g.size = {3, 3, 1};
+  core::Image plane(g);
+  for (size_t i = 0; i < 9; ++i) plane.voxels[i] = float(i + 1);
+  EXPECT_EQ(local_binary_pattern_2d(plane, 1, 8, "uniform").at(1, 1, 0), 4.0f);
+  EXPECT_EQ(local_binary_pattern_2d(plane, 1, 8, "default").at(1, 1, 0), 225.0f);
+  EXPECT_EQ(local_binary_pattern_2d(plane, 1, 8, "ror").at(1, 1, 0), 15.0f);
+  // A constant plane: every neighbour inside equals the centre (8 bits set); outside the image the
+  // zeros (or interpolations with them) fall below it. On the left edge the neighbours at 135, 180
+  // and 225 degrees fall out: bits 1 1 1 0 0 0 1 1, two changes, five set.
+  g.size = {5, 5, 2};
+  core::Image flat(g, 7.0f);
+  const auto lbp = local_binary_pattern_2d(flat, 1, 8, "uniform");
+  EXPECT_EQ(lbp.at(2, 2, 0), 8.0f);
+  EXPECT_EQ(lbp.at(2, 2, 1), 8.0f);
+  EXPECT_EQ(lbp.at(0, 2, 0), 5.0f);
+  EXPECT_THROW(local_binary_pattern_2d(flat, 1, 8, "var"), core::Error);
+}
+
+TEST(LocalBinaryPatterns, TheLbp2DImageTypeGivesPyRadiomicsNinetyThreeFeatures) {
+  auto settings = default_settings();
+  settings.filters.original = false;
+  settings.filters.lbp_2d = true;
+  const std::filesystem::path data = std::filesystem::path(VBIOPSY_TEST_DATA) / "pyradiomics";
+  const auto image = modalities::read_image(data / "brain1_image.nrrd");
+  const auto mask = modalities::read_mask(data / "brain1_label.nrrd");
+  size_t count = 0;
+  for (const auto& f : pyradiomics_features(image, mask, settings)) {
+    const std::string name = column_name(f);
+    if (name.rfind("lbp-2D_", 0) != 0) continue;
+    ++count;
+    // Uniform patterns of 8 samples take the values 0 to 9.
+    if (name == "lbp-2D_firstorder_Minimum") EXPECT_GE(f.value, 0.0);
+    if (name == "lbp-2D_firstorder_Maximum") EXPECT_LE(f.value, 9.0);
+  }
+  EXPECT_EQ(count, 93u);  // firstorder 18, glcm 24, glrlm 16, glszm 16, gldm 14, ngtdm 5
 }
 
 }  // namespace
