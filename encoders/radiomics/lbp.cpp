@@ -9,7 +9,8 @@
 namespace vbiopsy::encoders::radiomics {
 
 core::Image local_binary_pattern_2d(const core::Image& image, double radius, int samples, const std::string& method) {
-  if (!(radius > 0) || !std::isfinite(radius)) core::fail("lbp2DRadius ", radius, " must be a positive number of pixels");
+  if (!(radius > 0) || !std::isfinite(radius))
+    core::fail("lbp2DRadius ", radius, " must be a positive number of pixels");
   if (samples < 1 || samples > 31) core::fail("lbp2DSamples ", samples, " must be from 1 to 31");
   if (method != "default" && method != "ror" && method != "uniform")
     core::fail("lbp2DMethod '", method, "' is not default, ror or uniform");
