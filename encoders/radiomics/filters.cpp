@@ -95,8 +95,9 @@ std::vector<std::function<Images()>> filter_tasks(const core::Image& image, cons
                                                   const FilterSettings& s, std::vector<std::string>* skipped) {
   const auto& g = image.geometry;
   std::vector<std::function<Images()>> tasks;
-  for (const auto& [sigma, sigma_name] : s.log_sigma) {
-    const std::string name = "log-sigma-" + sigma_name + "-mm-3D";
+  for (const auto& log_sigma : s.log_sigma) {
+    const double sigma = log_sigma.mm;
+    const std::string name = "log-sigma-" + log_sigma.name() + "-mm-3D";
     bool fits = sigma > 0;
     for (int a = 0; a < 3; ++a)
       fits = fits && g.size[a] >= 4 && double(g.size[a]) >= std::ceil(sigma / g.spacing[a]) + 1;
@@ -207,8 +208,13 @@ LogSigma log_sigma_typed(const std::string& text) {
     repr = digits.substr(0, 1) + (digits.size() > 1 ? "." + digits.substr(1) : "") + "e" + (exponent < 0 ? "-" : "+") +
            (std::abs(exponent) < 10 ? "0" : "") + std::to_string(std::abs(exponent));
   }
-  std::replace(repr.begin(), repr.end(), '.', '-');
   return {*value, repr};
+}
+
+std::string LogSigma::name() const {
+  std::string out = text;
+  std::replace(out.begin(), out.end(), '.', '-');
+  return out;
 }
 
 core::Image laplacian_of_gaussian(const core::Image& image, double sigma_mm) {

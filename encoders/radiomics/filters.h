@@ -18,11 +18,12 @@
 
 namespace vbiopsy::encoders::radiomics {
 
-// A LoG scale and the name PyRadiomics gives it: the sigma as the user typed it, read as Python
-// reads a number (1 -> "1", 1.0 -> "1-0", 2.50 -> "2-5"), "." written "-".
+// A LoG scale as the user typed it, printed as Python prints the number it reads (1 -> "1",
+// 1.0 -> "1.0", 2.50 -> "2.5"): PyRadiomics names the image after that text, "." written "-".
 struct LogSigma {
   double mm = 0;
-  std::string name;
+  std::string text;
+  std::string name() const;  // "1", "1-0", "2-5"
 };
 // The LogSigma of a typed number (throws for one that is not a positive finite number).
 LogSigma log_sigma_typed(const std::string& text);

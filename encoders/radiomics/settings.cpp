@@ -3,7 +3,6 @@
 #include <boost/property_tree/ini_parser.hpp>
 #include <boost/property_tree/ptree.hpp>
 
-#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -248,14 +247,9 @@ std::string write_settings(const ExtractionSettings& s) {
   const auto& f = s.filters;
   text += "[imageType]\n";
   line("Original", ini_flag(f.original));
-  // Each sigma written so that it reads back to the same name (1-0 as 1.0).
+  // Each sigma as Python prints it, which reads back to the same text (and image name).
   std::vector<std::string> sigmas;
-  for (const auto& sigma : f.log_sigma) {
-    std::string typed = sigma.name;
-    std::replace(typed.begin(), typed.end(), '-', '.');
-    if (const auto e = typed.find("e."); e != std::string::npos) typed[e + 1] = '-';  // 1e-05 keeps its minus
-    sigmas.push_back(typed);
-  }
+  for (const auto& sigma : f.log_sigma) sigmas.push_back(sigma.text);
   if (!sigmas.empty()) line("LoG", core::join(sigmas, ", "));
   if (!f.wavelet.empty()) line("Wavelet", f.wavelet);
   line("Square", ini_flag(f.square));

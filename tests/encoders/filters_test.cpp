@@ -227,7 +227,7 @@ TEST(LogSigmaNames, FollowHowPythonPrintsTheTypedNumber) {
       {" 4 ", "4"}};
   for (const auto& [typed, name] : cases) {
     const auto sigma = log_sigma_typed(typed);
-    EXPECT_EQ(sigma.name, name) << typed;
+    EXPECT_EQ(sigma.name(), name) << typed;
     EXPECT_DOUBLE_EQ(sigma.mm, std::stod(typed)) << typed;
   }
   for (const char* bad : {"0", "-1", "x", "nan", ""}) EXPECT_THROW(log_sigma_typed(bad), core::Error) << bad;

@@ -128,7 +128,7 @@ TEST_F(CanonicalSettings, EveryNonDefaultValueAtOnceReadsBack) {
   EXPECT_EQ(settings.radiomics.label, 2);
   ASSERT_EQ(settings.radiomics.filters.log_sigma.size(), 2u);
   EXPECT_EQ(settings.radiomics.filters.log_sigma[1].mm, 2.5);
-  EXPECT_EQ(settings.radiomics.filters.log_sigma[1].name, "2-5");
+  EXPECT_EQ(settings.radiomics.filters.log_sigma[1].name(), "2-5");
   EXPECT_EQ(settings.rings_mm, (std::vector<double>{2, 4}));
   EXPECT_EQ(settings.habitat_options.seed, 7u);
   EXPECT_EQ(settings.acquisition.tr_s, 0.004);
