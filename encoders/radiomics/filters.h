@@ -9,12 +9,14 @@
 //   square, squareroot, logarithm, exponential   rescaled point operations
 //   gradient              gradient magnitude in mm
 //   lbp-2D                local binary patterns in each axial plane (lbp.h)
+//   lbp-3D-m<n>, lbp-3D-k spherical-harmonic local binary patterns and kurtosis (lbp_3d.h)
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "core/image.h"
 #include "encoders/radiomics/convolution/response_map.h"
+#include "encoders/radiomics/lbp_3d.h"
 
 namespace vbiopsy::encoders::radiomics {
 
@@ -37,12 +39,15 @@ struct FilterSettings {
   double lbp_2d_radius = 1;
   int lbp_2d_samples = 8;
   std::string lbp_2d_method = "uniform";
+  bool lbp_3d = false;  // lbp-3D-m1 ... and lbp-3D-k (lbp_3d.h); its sample type is the image's, which
+                        // the PyRadiomics convention sets from the file's pixel type
+  Lbp3dSettings lbp_3d_settings;
   // IBSI 2 filters by name ([filter.<name>] sections), in the order given; the extractor computes
   // them (IBSI convention only), so any_filter() leaves them out.
   std::vector<std::pair<std::string, convolution::FilterSpec>> convolution;
   bool any_filter() const {
     return !log_sigma.empty() || !wavelet.empty() || square || square_root || logarithm || exponential || gradient ||
-           lbp_2d;
+           lbp_2d || lbp_3d;
   }
 };
 

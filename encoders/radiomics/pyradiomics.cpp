@@ -159,6 +159,8 @@ std::pair<core::Image, core::Mask> resample_pyradiomics(const core::Image& image
     resampled.voxels = resample_as<unsigned char>(image, out);
   else if (pixel_type == "char")
     resampled.voxels = resample_as<signed char>(image, out);
+  else if (pixel_type == "double")
+    resampled.voxels = resample_as<double>(image, out);
   else
     resampled.voxels = resample_as<float>(image, out);
   // The mask by nearest neighbour, as PyRadiomics does.
@@ -275,9 +277,12 @@ FeatureList pyradiomics_features(const core::Image& input, const core::Mask& mas
     prepared = normalised(input, s.normalize_scale);
     image = &prepared;
   }
+  // The image's type from here on: sitk.Normalize makes a real image (float stays float, any other
+  // type becomes double), which the resampler then keeps.
+  const std::string pixel_type = s.normalize ? (stored_pixel_type == "float" ? "float" : "double") : stored_pixel_type;
   if (!s.resampled_spacing.empty()) {
     std::tie(prepared, resampled_mask) =
-        resample_pyradiomics(*image, mask, s.label, s.resampled_spacing, s.pad_distance, stored_pixel_type);
+        resample_pyradiomics(*image, mask, s.label, s.resampled_spacing, s.pad_distance, pixel_type);
     image = &prepared;
     region = &resampled_mask;
   }
@@ -315,11 +320,14 @@ FeatureList pyradiomics_features(const core::Image& input, const core::Mask& mas
   if (roi.size[2] == 1)
     for (auto& f : shape2d_features(roi)) out.push_back({"original", "shape2D_" + f.name, "", "", f.value});
 
+  // LBP3D compares samples kept in the image's type, as scipy returns them there.
+  FilterSettings filters = s.filters;
+  filters.lbp_3d_settings.samples = sample_type_of(pixel_type);
   // One feature list per image type, joined in order whatever the thread count.
   std::mutex guard;
   std::map<size_t, FeatureList> by_type;
   for_each_image_type(
-      *image, *region, s.filters,
+      *image, *region, filters,
       [&](size_t order, const std::string& type, const core::Image& typed, const core::Mask& typed_region) {
         FeatureList features;
         if (type == "original") {

@@ -15,17 +15,40 @@ namespace vbiopsy::encoders::radiomics {
 namespace fs = std::filesystem;
 
 const std::vector<std::string>& setting_keys() {
-  static const std::vector<std::string> keys{
-      "setting.label",          "setting.segment",          "setting.discretisation",
-      "setting.binWidth",       "setting.binCount",         "setting.maxGreyLevels",
-      "setting.resegmentRange", "setting.resegmentMode",    "setting.resampledPixelSpacing",
-      "setting.interpolator",   "setting.voxelArrayShift",  "setting.force2D",
-      "setting.weightingNorm",  "setting.normalize",        "setting.normalizeScale",
-      "setting.padDistance",    "setting.roundIntensities", "imageType.Original",
-      "imageType.LoG",          "imageType.Wavelet",        "imageType.Square",
-      "imageType.SquareRoot",   "imageType.Logarithm",      "imageType.Exponential",
-      "imageType.Gradient",     "imageType.LBP2D",          "setting.lbp2DRadius",
-      "setting.lbp2DSamples",   "setting.lbp2DMethod",      "features.families"};
+  static const std::vector<std::string> keys{"setting.label",
+                                             "setting.segment",
+                                             "setting.discretisation",
+                                             "setting.binWidth",
+                                             "setting.binCount",
+                                             "setting.maxGreyLevels",
+                                             "setting.resegmentRange",
+                                             "setting.resegmentMode",
+                                             "setting.resampledPixelSpacing",
+                                             "setting.interpolator",
+                                             "setting.voxelArrayShift",
+                                             "setting.force2D",
+                                             "setting.weightingNorm",
+                                             "setting.normalize",
+                                             "setting.normalizeScale",
+                                             "setting.padDistance",
+                                             "setting.roundIntensities",
+                                             "imageType.Original",
+                                             "imageType.LoG",
+                                             "imageType.Wavelet",
+                                             "imageType.Square",
+                                             "imageType.SquareRoot",
+                                             "imageType.Logarithm",
+                                             "imageType.Exponential",
+                                             "imageType.Gradient",
+                                             "imageType.LBP2D",
+                                             "setting.lbp2DRadius",
+                                             "setting.lbp2DSamples",
+                                             "setting.lbp2DMethod",
+                                             "imageType.LBP3D",
+                                             "setting.lbp3DLevels",
+                                             "setting.lbp3DIcosphereRadius",
+                                             "setting.lbp3DIcosphereSubdivision",
+                                             "features.families"};
   return keys;
 }
 
@@ -149,6 +172,12 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
         if (value != "default" && value != "ror" && value != "uniform")
           core::fail(ini.string(), ": ", where, " = '", value, "' is not default, ror or uniform");
         s.filters.lbp_2d_method = value;
+      } else if (section == "setting" && key == "lbp3DLevels") {
+        s.filters.lbp_3d_settings.levels = whole(where, value, 1, 10);
+      } else if (section == "setting" && key == "lbp3DIcosphereRadius") {
+        s.filters.lbp_3d_settings.icosphere_radius = positive(where, value);
+      } else if (section == "setting" && key == "lbp3DIcosphereSubdivision") {
+        s.filters.lbp_3d_settings.icosphere_subdivision = whole(where, value, 0, 5);
       } else if (section == "setting" && key == "roundIntensities") {
         const std::string v = core::to_lower(value);
         if (v != "true" && v != "false") core::fail(ini.string(), ": ", where, " = '", value, "' is not true or false");
@@ -192,6 +221,8 @@ ExtractionSettings read_settings(const fs::path& ini, const std::set<std::string
           s.filters.gradient = flag();
         else if (key == "LBP2D")
           s.filters.lbp_2d = flag();
+        else if (key == "LBP3D")
+          s.filters.lbp_3d = flag();
         else
           core::fail(ini.string(), ": unknown key '", where, "'", core::did_you_mean(where, setting_keys()),
                      "; known: ", core::join(setting_keys(), ", "));
@@ -238,6 +269,9 @@ std::string write_settings(const ExtractionSettings& s) {
   line("lbp2DRadius", core::format_double(s.filters.lbp_2d_radius));
   line("lbp2DSamples", std::to_string(s.filters.lbp_2d_samples));
   line("lbp2DMethod", s.filters.lbp_2d_method);
+  line("lbp3DLevels", std::to_string(s.filters.lbp_3d_settings.levels));
+  line("lbp3DIcosphereRadius", core::format_double(s.filters.lbp_3d_settings.icosphere_radius));
+  line("lbp3DIcosphereSubdivision", std::to_string(s.filters.lbp_3d_settings.icosphere_subdivision));
   line("voxelArrayShift", core::format_double(s.voxel_array_shift));
   line("force2D", ini_flag(s.force_2d));
   if (s.merge_directions) line("weightingNorm", "no_weighting");
@@ -258,6 +292,7 @@ std::string write_settings(const ExtractionSettings& s) {
   line("Exponential", ini_flag(f.exponential));
   line("Gradient", ini_flag(f.gradient));
   line("LBP2D", ini_flag(f.lbp_2d));
+  line("LBP3D", ini_flag(f.lbp_3d));
   for (const auto& [name, spec] : f.convolution)
     text += "[filter." + name + "]\n" + convolution::write_filter_spec(spec);
   if (!s.families.empty()) {

@@ -14,8 +14,9 @@
 //   force2D = false, weightingNorm = no_weighting (merge directions), normalize = false,
 //   normalizeScale = 1, padDistance = 5 (its resampling grid)
 // Section [imageType] (PyRadiomics' names): Original = true, LoG = 1, 2, 3 (sigmas in mm),
-//   Wavelet = coif1|haar, Square, SquareRoot, Logarithm, Exponential, Gradient, LBP2D = true|false
-//   (LBP2D with [setting] lbp2DRadius = 1, lbp2DSamples = 8, lbp2DMethod = uniform|default|ror).
+//   Wavelet = coif1|haar, Square, SquareRoot, Logarithm, Exponential, Gradient, LBP2D, LBP3D = true|false
+//   (LBP2D with [setting] lbp2DRadius = 1, lbp2DSamples = 8, lbp2DMethod = uniform|default|ror;
+//   LBP3D with lbp3DLevels = 2, lbp3DIcosphereRadius = 1, lbp3DIcosphereSubdivision = 1).
 // Sections [filter.<name>] (IBSI convention): an IBSI 2 filter's response map as an image type,
 //   its features named "<name>_<family>_..."; keys as in convolution/response_map.h.
 // Section [features]: families = glcm, glrlm, ...  (default: all)

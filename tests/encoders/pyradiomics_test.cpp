@@ -159,6 +159,24 @@ void expect_same_features(const FeatureList& a, const FeatureList& b, const std:
   }
 }
 
+TEST(PyRadiomicsCompat, ANormalisedIntegerImageIsResampledAsARealImage) {
+  // sitk.Normalize turns brain1's short voxels into doubles, which the B-spline resampler keeps;
+  // casting them back to short would leave only the integers -3 ... 3 or so.
+  auto settings = default_settings();
+  settings.normalize = true;
+  settings.resampled_spacing = {2, 2, 2};
+  settings.discretisation.bin_size = 0.1;
+  const auto image = modalities::read_image(kData / "brain1_image.nrrd");
+  const auto mask = modalities::read_mask(kData / "brain1_label.nrrd");
+  std::map<std::string, double> values;
+  for (const auto& f : pyradiomics_features(image, mask, settings, "short")) values[f.family + "_" + f.name] = f.value;
+  for (const char* name :
+       {"original_firstorder_Minimum", "original_firstorder_Maximum", "original_firstorder_Median"}) {
+    ASSERT_TRUE(values.count(name)) << name;
+    EXPECT_GT(std::abs(values[name] - std::round(values[name])), 1e-6) << name << " = " << values[name];
+  }
+}
+
 TEST(RadiomicsThreads, FilteredImagesGiveTheSameFeaturesInTheSameOrderOnOneOrThreeThreads) {
   auto image = modalities::read_image(kData / "brain2_image.nrrd");
   auto mask = modalities::read_mask(kData / "brain2_label.nrrd");

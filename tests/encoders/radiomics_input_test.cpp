@@ -205,6 +205,33 @@ TEST(RadiomicsCommand, LogImagesAreNamedAfterTheSigmaAsTyped) {
   fs::remove_all(dir);
 }
 
+TEST(RadiomicsCommand, Lbp3DImagesThroughTheProgramKeepTheFilesIntegerSamples) {
+  // The program passes the file's pixel type (short) on: its lbp-3D maps are those of
+  // tools/lbp3d_reference.py, whose samples scipy rounds to short.
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("vbiopsy_radiomics_lbp3d_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  { std::ofstream(dir / "p.ini") << "[setting]\nbinWidth = 25\n[imageType]\nOriginal = false\nLBP3D = true\n"; }
+  const fs::path data = fs::path(VBIOPSY_TEST_DATA) / "pyradiomics";
+  const std::string command = std::string(VBIOPSY_BIN_DIR) + "/vbiopsy radiomics --compat pyradiomics --image " +
+                              (data / "brain1_image.nrrd").string() + " --mask " +
+                              (data / "brain1_label.nrrd").string() + " --params " + (dir / "p.ini").string() +
+                              " --out " + (dir / "f.csv").string() + " > /dev/null";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  std::map<std::string, double> values;
+  for (auto& row : core::read_csv(dir / "f.csv").rows) values[row[0]] = std::stod(row[2]);
+  const auto reference = core::read_csv(data / "lbp3d" / "brain1_default.csv");
+  for (size_t c = 3; c < reference.header.size(); ++c) {
+    double sum = 0;
+    for (const auto& row : reference.rows) sum += std::stod(row[c]);
+    const double mean = sum / double(reference.rows.size());
+    const std::string name = "lbp-3D-" + reference.header[c] + "_firstorder_Mean";
+    ASSERT_TRUE(values.count(name)) << name;
+    EXPECT_NEAR(values[name], mean, 1e-6 * std::max(1.0, std::abs(mean))) << name;
+  }
+  fs::remove_all(dir);
+}
+
 TEST(RadiomicsCommand, PyRadiomicsConventionReproducesTheBaselineThroughTheProgram) {
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / ("vbiopsy_radiomics_py_" + std::to_string(::getpid()));
