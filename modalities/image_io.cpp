@@ -12,7 +12,9 @@
 #include <algorithm>
 #include <fstream>
 #include <cmath>
+#include <memory>
 #include <mutex>
+#include <type_traits>
 
 #include "core/error.h"
 #include "core/files.h"
@@ -111,7 +113,20 @@ void require_plausible_size(const fs::path& path, const itk::ImageIOBase& io, do
          " (truncated file or a corrupt header)");
 }
 
-core::Image read_itk(const fs::path& path) {
+// A mask voxel as a label: an integer 0-255 (within 1e-3, as float files store them), else an
+// error naming the voxel and its value.
+uint8_t label_value(const fs::path& path, size_t i, double v) {
+  const double r = std::round(v);
+  if (!std::isfinite(v) || r < 0 || r > 255 || std::abs(v - r) > 1e-3)
+    fail(path.string(), ": voxel ", i, " holds ", float(v), "; a mask holds integer labels 0-255");
+  return static_cast<uint8_t>(r);
+}
+
+// Reads the file's voxels with its ImageIO in the type it stores them (ITK's reader would convert
+// into a buffer of its own, then we would copy) and hands them to use(const T*, count). The
+// header is checked first; the file must hold one 3D volume of scalars. Returns the geometry.
+template <typename Use>
+core::Geometry read_itk_voxels(const fs::path& path, Use&& use) {
   try {
     auto io = open_header(path);
     const unsigned dims = io->GetNumberOfDimensions();
@@ -125,26 +140,92 @@ core::Image read_itk(const fs::path& path) {
     require_plausible_size(path, *io, voxels);
     if (io->GetNumberOfComponents() != 1)
       fail(path.string(), ": has ", io->GetNumberOfComponents(), " components per voxel; expected 1");
-    auto reader = itk::ImageFileReader<ItkFloat3>::New();
-    reader->SetImageIO(io);
-    reader->SetFileName(path.string());
-    reader->Update();
-    ItkFloat3::Pointer itk_image = reader->GetOutput();
     core::Geometry g;
-    auto region = itk_image->GetLargestPossibleRegion();
-    for (int i = 0; i < 3; ++i) {
-      g.size[i] = region.GetSize()[i];
-      g.spacing[i] = itk_image->GetSpacing()[i];
-      g.origin[i] = itk_image->GetOrigin()[i];
-      for (int j = 0; j < 3; ++j) g.direction[3 * i + j] = itk_image->GetDirection()[i][j];
+    for (unsigned d = 0; d < std::min(3u, dims); ++d) {
+      g.size[d] = io->GetDimensions(d);
+      g.spacing[d] = io->GetSpacing(d);
+      g.origin[d] = io->GetOrigin(d);
+      const auto axis = io->GetDirection(d);
+      for (unsigned r = 0; r < std::min(3u, dims) && r < axis.size(); ++r) g.direction[3 * r + d] = axis[r];
     }
-    core::Image image(g);
-    std::copy_n(itk_image->GetBufferPointer(), g.voxel_count(), image.voxels.begin());
-    keep_nonfinite_voxels(path, image.voxels.data(), image.voxels.size());
-    return image;
+    for (unsigned d = dims; d < 3; ++d) g.size[d] = 1;
+    itk::ImageIORegion everything(dims);
+    for (unsigned d = 0; d < dims; ++d) everything.SetSize(d, io->GetDimensions(d));
+    io->SetIORegion(everything);
+    const size_t n = g.voxel_count();
+    auto read_as = [&](auto zero) {
+      using T = decltype(zero);
+      std::unique_ptr<T[]> buffer(new T[n]);  // not zero-filled: the file fills it
+      io->Read(buffer.get());
+      use(static_cast<const T*>(buffer.get()), n);
+    };
+    using C = itk::IOComponentEnum;
+    switch (io->GetComponentType()) {
+      case C::UCHAR:
+        read_as(uint8_t{});
+        break;
+      case C::CHAR:
+        read_as(int8_t{});
+        break;
+      case C::USHORT:
+        read_as(uint16_t{});
+        break;
+      case C::SHORT:
+        read_as(int16_t{});
+        break;
+      case C::UINT:
+        read_as(uint32_t{});
+        break;
+      case C::INT:
+        read_as(int32_t{});
+        break;
+      case C::ULONG:
+      case C::ULONGLONG:
+        read_as(uint64_t{});
+        break;
+      case C::LONG:
+      case C::LONGLONG:
+        read_as(int64_t{});
+        break;
+      case C::FLOAT:
+        read_as(float{});
+        break;
+      case C::DOUBLE:
+        read_as(double{});
+        break;
+      default:
+        fail(path.string(), ": voxels of type ", itk::ImageIOBase::GetComponentTypeAsString(io->GetComponentType()),
+             " cannot be read; expected integers or real numbers");
+    }
+    return g;
   } catch (const itk::ExceptionObject& e) {
     fail(path.string(), ": ITK cannot read it: ", e.GetDescription());
   }
+}
+
+core::Image read_itk(const fs::path& path) {
+  core::Image image;
+  image.geometry =
+      read_itk_voxels(path, [&](const auto* voxels, size_t n) { image.voxels.assign(voxels, voxels + n); });
+  keep_nonfinite_voxels(path, image.voxels.data(), image.voxels.size());
+  return image;
+}
+
+// A label map from a NIfTI/NRRD/MHA file, read in its stored type straight into 8 bits.
+core::Mask read_itk_mask(const fs::path& path) {
+  core::Mask mask;
+  mask.geometry = read_itk_voxels(path, [&](const auto* voxels, size_t n) {
+    mask.voxels.resize(n);
+    if constexpr (std::is_floating_point_v<std::remove_cv_t<std::remove_pointer_t<decltype(voxels)>>>) {
+      // ITK's NIfTI reader zeroes NaN and infinite voxels: restore them so that they are refused.
+      std::vector<float> values(voxels, voxels + n);
+      keep_nonfinite_voxels(path, values.data(), n);
+      for (size_t i = 0; i < n; ++i) mask.voxels[i] = label_value(path, i, values[i]);
+    } else {
+      for (size_t i = 0; i < n; ++i) mask.voxels[i] = label_value(path, i, double(voxels[i]));
+    }
+  });
+  return mask;
 }
 
 template <typename Pixel>
@@ -329,15 +410,10 @@ core::Image read_mask_image(const fs::path& path) {
 }  // namespace
 
 core::Mask read_mask(const fs::path& path) {
+  if (file_kind(path) == FileKind::kItk && fs::exists(path)) return read_itk_mask(path);
   core::Image image = read_mask_image(path);
   core::Mask mask(image.geometry);
-  for (size_t i = 0; i < image.voxels.size(); ++i) {
-    const float v = image.voxels[i];
-    const float r = std::round(v);
-    if (!std::isfinite(v) || r < 0 || r > 255 || std::abs(v - r) > 1e-3f)
-      fail(path.string(), ": voxel ", i, " holds ", v, "; a mask holds integer labels 0-255");
-    mask.voxels[i] = static_cast<uint8_t>(r);
-  }
+  for (size_t i = 0; i < image.voxels.size(); ++i) mask.voxels[i] = label_value(path, i, image.voxels[i]);
   return mask;
 }
 

@@ -84,8 +84,8 @@ SampleType sample_type_of(const std::string& component) {
 
 std::vector<Vertex> icosphere(int subdivisions, double radius) {
   const double t = (1 + std::sqrt(5.0)) / 2, unit = std::sqrt(2 + t);
-  std::vector<Vertex> vertices = {{-1, t, 0}, {1, t, 0}, {-1, -t, 0}, {1, -t, 0}, {0, -1, t}, {0, 1, t},
-                                  {0, -1, -t}, {0, 1, -t}, {t, 0, -1}, {t, 0, 1}, {-t, 0, -1}, {-t, 0, 1}};
+  std::vector<Vertex> vertices = {{-1, t, 0},  {1, t, 0},  {-1, -t, 0}, {1, -t, 0}, {0, -1, t},  {0, 1, t},
+                                  {0, -1, -t}, {0, 1, -t}, {t, 0, -1},  {t, 0, 1},  {-t, 0, -1}, {-t, 0, 1}};
   for (auto& v : vertices)
     for (double& c : v) c /= unit;
   std::vector<std::array<size_t, 3>> faces = {{0, 11, 5}, {0, 5, 1},  {0, 1, 7},   {0, 7, 10}, {0, 10, 11},
@@ -98,15 +98,15 @@ std::vector<Vertex> icosphere(int subdivisions, double radius) {
       const auto key = std::minmax(a, b);
       auto [it, added] = midpoints.try_emplace(key, vertices.size());
       if (added)
-        vertices.push_back(
-            {(vertices[a][0] + vertices[b][0]) / 2, (vertices[a][1] + vertices[b][1]) / 2, (vertices[a][2] + vertices[b][2]) / 2});
+        vertices.push_back({(vertices[a][0] + vertices[b][0]) / 2, (vertices[a][1] + vertices[b][1]) / 2,
+                            (vertices[a][2] + vertices[b][2]) / 2});
       return it->second;
     };
     std::vector<std::array<size_t, 3>> finer;
     for (const auto& [a, b, c] : faces) {
       const size_t ab = midpoint(a, b), bc = midpoint(b, c), ca = midpoint(c, a);
-      for (const std::array<size_t, 3>& face : {std::array{a, ab, ca}, std::array{b, bc, ab}, std::array{c, ca, bc},
-                                                std::array{ab, bc, ca}})
+      for (const std::array<size_t, 3>& face :
+           {std::array{a, ab, ca}, std::array{b, bc, ab}, std::array{c, ca, bc}, std::array{ab, bc, ca}})
         finer.push_back(face);
     }
     faces = std::move(finer);
@@ -129,9 +129,10 @@ std::vector<std::pair<std::string, core::Image>> local_binary_pattern_3d(const c
   // trimesh applies the radius only while subdividing: with no subdivision PyRadiomics samples at
   // 1 voxel but takes angles as if at the radius (NaN beyond 1), so only radius 1 means anything.
   if (s.icosphere_subdivision == 0 && s.icosphere_radius != 1)
-    core::fail("lbp3DIcosphereSubdivision 0 needs lbp3DIcosphereRadius 1 (PyRadiomics ignores the radius without "
-               "subdivision), got ",
-               s.icosphere_radius);
+    core::fail(
+        "lbp3DIcosphereSubdivision 0 needs lbp3DIcosphereRadius 1 (PyRadiomics ignores the radius without "
+        "subdivision), got ",
+        s.icosphere_radius);
   const auto vertices = icosphere(s.icosphere_subdivision, s.icosphere_radius);
   // Harmonics (n, m) for n < levels, m = -n ... n, at each vertex. Vertex columns 0, 1, 2 offset
   // the array axes z, y, x (PyRadiomics adds them to numpy's [z, y, x] indices).
@@ -157,9 +158,8 @@ std::vector<std::pair<std::string, core::Image>> local_binary_pattern_3d(const c
         if (!where.at(x, y, z)) continue;
         const double centre = image.at(x, y, z);
         for (size_t v = 0; v < vertices.size(); ++v)
-          samples[v] =
-              stored(spline.at(double(x) + vertices[v][2], double(y) + vertices[v][1], double(z) + vertices[v][0]),
-                     s.samples);
+          samples[v] = stored(
+              spline.at(double(x) + vertices[v][2], double(y) + vertices[v][1], double(z) + vertices[v][0]), s.samples);
         std::fill(c.begin(), c.end(), 0.0);
         for (size_t v = 0; v < vertices.size(); ++v)
           if (samples[v] >= centre)

@@ -26,8 +26,8 @@ enum class SampleType { kDouble, kFloat, kSigned, kUnsigned };
 SampleType sample_type_of(const std::string& component);
 
 struct Lbp3dSettings {
-  int levels = 2;  // lbp3DLevels: images lbp-3D-m1 ... lbp-3D-m<levels>
-  double icosphere_radius = 1;  // lbp3DIcosphereRadius, voxels
+  int levels = 2;                 // lbp3DLevels: images lbp-3D-m1 ... lbp-3D-m<levels>
+  double icosphere_radius = 1;    // lbp3DIcosphereRadius, voxels
   int icosphere_subdivision = 1;  // lbp3DIcosphereSubdivision
   SampleType samples = SampleType::kDouble;
 };

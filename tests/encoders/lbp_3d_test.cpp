@@ -31,10 +31,11 @@ TEST(CubicSpline, EqualsScipysMapCoordinatesOfOrderThree) {
   struct Point {
     double x, y, z, expected;
   };
-  for (const auto& p : {Point{3.2, 2.5, 0.0, 94.7496890459}, Point{6.0, 0.1, 0.3, 52.6018319805},
-                        Point{0.0, 5.0, 4.0, 2892.3046875}, Point{5.9, 4.6, 2.7, 1845.73519774},
-                        Point{2, -0.01, 1.5, 0}, Point{6.001, 2.2, 3.2, 0}, Point{0, 0, 0, 0}})
-    EXPECT_NEAR(spline.at(p.x, p.y, p.z), p.expected, 1e-9 * std::max(1.0, p.expected)) << p.x << "," << p.y << "," << p.z;
+  for (const auto& p :
+       {Point{3.2, 2.5, 0.0, 94.7496890459}, Point{6.0, 0.1, 0.3, 52.6018319805}, Point{0.0, 5.0, 4.0, 2892.3046875},
+        Point{5.9, 4.6, 2.7, 1845.73519774}, Point{2, -0.01, 1.5, 0}, Point{6.001, 2.2, 3.2, 0}, Point{0, 0, 0, 0}})
+    EXPECT_NEAR(spline.at(p.x, p.y, p.z), p.expected, 1e-9 * std::max(1.0, p.expected))
+        << p.x << "," << p.y << "," << p.z;
 }
 
 TEST(Lbp3d, TheIcosphereIsTrimeshsSubdividedIcosahedronOnTheRadius) {
@@ -80,10 +81,11 @@ void expect_maps_equal_the_reference(const std::string& name, const Lbp3dSetting
   settings.lbp_3d_settings.samples = sample_type_of(modalities::stored_pixel_type(kData / (name + "_image.nrrd")));
   std::map<std::string, core::Image> maps;
   core::Mask region;
-  for_each_image_type(image, mask, settings, [&](size_t, const std::string& type, const core::Image& map, const core::Mask& part) {
-    maps[type] = map;
-    region = part;
-  });
+  for_each_image_type(image, mask, settings,
+                      [&](size_t, const std::string& type, const core::Image& map, const core::Mask& part) {
+                        maps[type] = map;
+                        region = part;
+                      });
   ASSERT_EQ(maps.size(), size_t(lbp.levels) + 1);
   const auto table = core::read_csv(kData / "lbp3d" / reference);
   ASSERT_GT(table.rows.size(), 400u);
@@ -99,8 +101,10 @@ void expect_maps_equal_the_reference(const std::string& name, const Lbp3dSetting
     ASSERT_TRUE(maps.count(type)) << type;
     for (const auto& row : table.rows) {
       const double expected = std::stod(row[c]);
-      const double got = maps[type].at(std::stoul(row[0]) - lo[0], std::stoul(row[1]) - lo[1], std::stoul(row[2]) - lo[2]);
-      ASSERT_NEAR(got, expected, 2e-6 * std::max(1.0, std::abs(expected))) << type << " at " << row[0] << "," << row[1] << "," << row[2];
+      const double got =
+          maps[type].at(std::stoul(row[0]) - lo[0], std::stoul(row[1]) - lo[1], std::stoul(row[2]) - lo[2]);
+      ASSERT_NEAR(got, expected, 2e-6 * std::max(1.0, std::abs(expected)))
+          << type << " at " << row[0] << "," << row[1] << "," << row[2];
       ++compared;
     }
   }
@@ -140,7 +144,8 @@ TEST(Lbp3d, TheImageTypesGivePyRadiomicsNinetyThreeFeaturesEach) {
     double sum = 0;
     for (const auto& row : table.rows) sum += std::stod(row[c]);
     const double expected = sum / double(table.rows.size());
-    EXPECT_NEAR(means["lbp-3D-" + table.header[c]], expected, 1e-6 * std::max(1.0, std::abs(expected))) << table.header[c];
+    EXPECT_NEAR(means["lbp-3D-" + table.header[c]], expected, 1e-6 * std::max(1.0, std::abs(expected)))
+        << table.header[c];
   }
 }
 
