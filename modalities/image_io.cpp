@@ -86,10 +86,12 @@ void keep_nonfinite_voxels(const fs::path& path, float* voxels, size_t count) {
                             " voxels are NaN or infinite (kept so; a region containing any is refused)"));
 }
 
-// Before any voxel is allocated: the header's size fits the memory budget (ITK's buffer and ours,
-// float), and a single-file image is large enough to hold it (raw, or at deflate's best ratio).
+// Before any voxel is allocated: the header's size fits the memory budget (at most the buffer the
+// file is read into, in its stored type, ITK's float buffer for a 4D series, and ours), and a single-file image is
+// large enough to hold it (raw, or at deflate's best ratio).
 void require_plausible_size(const fs::path& path, const itk::ImageIOBase& io, double voxels) {
-  core::require_within_memory_budget(voxels * 4 * 2, core::concat(path.string(), ": its header's ", voxels, " voxels"));
+  core::require_within_memory_budget(voxels * (static_cast<double>(io.GetComponentSize()) + 8),
+                                     core::concat(path.string(), ": its header's ", voxels, " voxels"));
   const std::string name = core::to_lower(path.filename().string());
   if (name.ends_with(".nhdr") || name.ends_with(".mhd")) return;  // the voxels are in another file
   std::string encoding = "raw";
