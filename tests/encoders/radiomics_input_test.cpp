@@ -186,69 +186,60 @@ TEST(RadiomicsCommand, WritesTheLongCsvForThePhantom) {
   fs::remove_all(dir);
 }
 
-TEST(RadiomicsCommand, LogImagesAreNamedAfterTheSigmaAsTyped) {
+// The rows (name, value) of `vbiopsy radiomics --compat pyradiomics` on the PyRadiomics case
+// `name` (brain1, brain2) with the settings `ini`, run as a program.
+std::vector<std::pair<std::string, double>> pyradiomics_program_rows(const std::string& name, const std::string& ini) {
   namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / ("vbiopsy_radiomics_log_" + std::to_string(::getpid()));
+  const fs::path dir = fs::temp_directory_path() / ("vbiopsy_radiomics_program_" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  { std::ofstream(dir / "p.ini") << "[setting]\nbinWidth = 25\n[imageType]\nOriginal = false\nLoG = 1.0, 2\n"; }
+  { std::ofstream(dir / "p.ini") << ini; }
   const fs::path data = fs::path(VBIOPSY_TEST_DATA) / "pyradiomics";
   const std::string command = std::string(VBIOPSY_BIN_DIR) + "/vbiopsy radiomics --compat pyradiomics --image " +
-                              (data / "brain1_image.nrrd").string() + " --mask " +
-                              (data / "brain1_label.nrrd").string() + " --params " + (dir / "p.ini").string() +
+                              (data / (name + "_image.nrrd")).string() + " --mask " +
+                              (data / (name + "_label.nrrd")).string() + " --params " + (dir / "p.ini").string() +
                               " --out " + (dir / "f.csv").string() + " > /dev/null";
-  ASSERT_EQ(std::system(command.c_str()), 0);
-  std::set<std::string> types;
-  for (auto& row : core::read_csv(dir / "f.csv").rows)
-    if (row[0].rfind("original_shape", 0) != 0)  // PyRadiomics describes the shape whatever the image types
-      types.insert(row[0].substr(0, row[0].find('_')));
-  EXPECT_EQ(types, (std::set<std::string>{"log-sigma-1-0-mm-3D", "log-sigma-2-mm-3D"}));
+  std::vector<std::pair<std::string, double>> rows;
+  if (std::system(command.c_str()) == 0)
+    for (auto& row : core::read_csv(dir / "f.csv").rows) rows.emplace_back(row[0], std::stod(row[2]));
   fs::remove_all(dir);
+  return rows;
+}
+
+TEST(RadiomicsCommand, LogImagesAreNamedAfterTheSigmaAsTyped) {
+  const auto rows =
+      pyradiomics_program_rows("brain1", "[setting]\nbinWidth = 25\n[imageType]\nOriginal = false\nLoG = 1.0, 2\n");
+  ASSERT_FALSE(rows.empty());
+  std::set<std::string> types;
+  for (const auto& [name, value] : rows)
+    if (name.rfind("original_shape", 0) != 0)  // PyRadiomics describes the shape whatever the image types
+      types.insert(name.substr(0, name.find('_')));
+  EXPECT_EQ(types, (std::set<std::string>{"log-sigma-1-0-mm-3D", "log-sigma-2-mm-3D"}));
 }
 
 TEST(RadiomicsCommand, Lbp3DImagesThroughTheProgramKeepTheFilesIntegerSamples) {
   // The program passes the file's pixel type (short) on: its lbp-3D maps are those of
   // tools/lbp3d_reference.py, whose samples scipy rounds to short.
-  namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / ("vbiopsy_radiomics_lbp3d_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  { std::ofstream(dir / "p.ini") << "[setting]\nbinWidth = 25\n[imageType]\nOriginal = false\nLBP3D = true\n"; }
-  const fs::path data = fs::path(VBIOPSY_TEST_DATA) / "pyradiomics";
-  const std::string command = std::string(VBIOPSY_BIN_DIR) + "/vbiopsy radiomics --compat pyradiomics --image " +
-                              (data / "brain1_image.nrrd").string() + " --mask " +
-                              (data / "brain1_label.nrrd").string() + " --params " + (dir / "p.ini").string() +
-                              " --out " + (dir / "f.csv").string() + " > /dev/null";
-  ASSERT_EQ(std::system(command.c_str()), 0);
-  std::map<std::string, double> values;
-  for (auto& row : core::read_csv(dir / "f.csv").rows) values[row[0]] = std::stod(row[2]);
-  const auto reference = core::read_csv(data / "lbp3d" / "brain1_default.csv");
+  const auto rows =
+      pyradiomics_program_rows("brain1", "[setting]\nbinWidth = 25\n[imageType]\nOriginal = false\nLBP3D = true\n");
+  const std::map<std::string, double> values(rows.begin(), rows.end());
+  const auto reference =
+      core::read_csv(std::filesystem::path(VBIOPSY_TEST_DATA) / "pyradiomics" / "lbp3d" / "brain1_default.csv");
   for (size_t c = 3; c < reference.header.size(); ++c) {
     double sum = 0;
     for (const auto& row : reference.rows) sum += std::stod(row[c]);
     const double mean = sum / double(reference.rows.size());
     const std::string name = "lbp-3D-" + reference.header[c] + "_firstorder_Mean";
     ASSERT_TRUE(values.count(name)) << name;
-    EXPECT_NEAR(values[name], mean, 1e-6 * std::max(1.0, std::abs(mean))) << name;
+    EXPECT_NEAR(values.at(name), mean, 1e-6 * std::max(1.0, std::abs(mean))) << name;
   }
-  fs::remove_all(dir);
 }
 
 TEST(RadiomicsCommand, PyRadiomicsConventionReproducesTheBaselineThroughTheProgram) {
-  namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / ("vbiopsy_radiomics_py_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  { std::ofstream(dir / "p.ini") << "[setting]\nbinWidth = 25\nvoxelArrayShift = 2000\n"; }
-  const fs::path data = fs::path(VBIOPSY_TEST_DATA) / "pyradiomics";
-  const std::string command = std::string(VBIOPSY_BIN_DIR) + "/vbiopsy radiomics --compat pyradiomics --image " +
-                              (data / "brain2_image.nrrd").string() + " --mask " +
-                              (data / "brain2_label.nrrd").string() + " --params " + (dir / "p.ini").string() +
-                              " --out " + (dir / "f.csv").string() + " > /dev/null";
-  ASSERT_EQ(std::system(command.c_str()), 0);
-  std::map<std::string, double> values;
-  for (auto& row : core::read_csv(dir / "f.csv").rows) values[row[0]] = std::stod(row[2]);
+  const auto rows = pyradiomics_program_rows("brain2", "[setting]\nbinWidth = 25\nvoxelArrayShift = 2000\n");
+  const std::map<std::string, double> values(rows.begin(), rows.end());
   // baseline_glcm.csv and baseline_firstorder.csv, column brain2
   EXPECT_NEAR(values.at("original_glcm_Idmn"), 0.9709270908607235, 1e-6 * 0.97);
   EXPECT_NEAR(values.at("original_firstorder_Energy"), 2594007770.0, 1e-6 * 2594007770.0);
-  fs::remove_all(dir);
 }
 
 }  // namespace
