@@ -7,10 +7,7 @@
 #include "core/error.h"
 #include "core/warnings.h"
 #include "core/strings.h"
-#include "encoders/radiomics/roi.h"
 #include "extraction/mri_maps.h"
-#include "modalities/dicom/dicom_file.h"
-#include "modalities/dicom/segmentation.h"
 
 namespace vbiopsy::extraction {
 namespace fs = std::filesystem;
@@ -62,28 +59,6 @@ void check_mri_requirements(const modalities::LoadedMri& mri, const datasets::Mr
 }
 
 }  // namespace
-
-core::Mask select_region(const core::Mask& mask, const fs::path& file,
-                         const encoders::radiomics::ExtractionSettings& settings) {
-  int label = settings.label;
-  if (!settings.segment.empty()) {
-    if (modalities::dicom::sop_class_of(file) != modalities::dicom::kSegmentationStorageUid)
-      core::fail(file.string(), ": setting.segment = '", settings.segment,
-                 "' picks a segment of a DICOM Segmentation by its label, "
-                 "but this mask is not one (use setting.label for label images)");
-    std::vector<std::string> known;
-    label = -1;
-    for (const auto& segment : modalities::dicom::segmentation_segments(file)) {
-      known.push_back(core::concat(segment.number, " '", segment.label, "'"));
-      if (core::to_lower(segment.label) == core::to_lower(settings.segment)) label = segment.number;
-    }
-    if (label < 0)
-      core::fail(file.string(), ": no segment labelled '", settings.segment,
-                 "' (setting.segment); its segments: ", core::join(known, ", "));
-  }
-  encoders::radiomics::check_mask_label(mask, label, file.string());
-  return encoders::radiomics::region_of(mask, label);
-}
 
 modalities::LoadedMri load_mri_for_extraction(const datasets::MriStudy& study,
                                               const CohortExtractionSettings& settings) {

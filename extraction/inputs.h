@@ -5,6 +5,7 @@
 // input problem the extraction would fail on.
 #include "datasets/case.h"
 #include "encoders/radiomics/extractor.h"
+#include "extraction/region.h"
 #include "extraction/settings.h"
 #include "modalities/case_loader.h"
 #include "modalities/cohort_check.h"
@@ -22,12 +23,6 @@ std::vector<modalities::LoadedMammographyView> load_mammography_for_extraction(
     const datasets::Mammography& mammography, const CohortExtractionSettings& settings);
 modalities::LoadedUltrasound load_ultrasound_for_extraction(const datasets::Ultrasound& ultrasound,
                                                             const CohortExtractionSettings& settings);
-
-// The region of a mask file as a 0/1 mask: every non-zero voxel, the voxels of setting.label, or
-// the segment of a DICOM Segmentation whose SegmentLabel is setting.segment (case-insensitive). A
-// label or segment the file lacks is an error naming the file and what it holds.
-core::Mask select_region(const core::Mask& mask, const std::filesystem::path& file,
-                         const encoders::radiomics::ExtractionSettings& settings);
 
 // The loaders above, for modalities::check_cases and load_checked_cohort.
 modalities::CaseLoaders extraction_loaders(const CohortExtractionSettings& settings);

@@ -6,9 +6,8 @@
 #include "core/error.h"
 #include "core/warnings.h"
 #include "modalities/dicom/dicom_series.h"
-#include "modalities/dicom/rtstruct.h"
-#include "modalities/dicom/segmentation.h"
 #include "modalities/image_io.h"
+#include "modalities/mask_loading.h"
 #include "modalities/mri/resampling.h"
 
 namespace vbiopsy::modalities {
@@ -71,27 +70,7 @@ std::pair<core::Image, std::string> read_2d(const fs::path& path) {
   return {std::move(image), source};
 }
 
-// A mask file as a label map: an image, or a DICOM Segmentation or RT Structure Set placed on the
-// image's grid.
-core::Mask read_mask_onto(const fs::path& mask_path, const core::Image& image) {
-  if (file_kind(mask_path) == FileKind::kDicom && !fs::is_directory(mask_path)) {
-    const std::string sop = dicom::sop_class_of(mask_path);
-    if (sop == dicom::kSegmentationStorageUid) return dicom::read_segmentation(mask_path, image.geometry);
-    if (sop == dicom::kRtStructureSetStorageUid) return dicom::rasterise_rtstruct(mask_path, image.geometry);
-  }
-  return read_mask(mask_path);
-}
-
 }  // namespace
-
-core::Mask load_mask_for(const fs::path& mask_path, const core::Image& image, const fs::path& image_path) {
-  core::Mask mask = read_mask_onto(mask_path, image);
-  const bool picture = file_kind(mask_path) == FileKind::kRaster;
-  if (picture && mask.geometry.size == image.geometry.size) mask.geometry = image.geometry;
-  require_same_grid(image.geometry, image_path, mask.geometry, mask_path);
-  if (core::count_nonzero(mask) == 0) fail("mask ", mask_path.string(), " is empty (no voxel set)");
-  return mask;
-}
 
 LoadedMri load_mri(const datasets::MriStudy& study) {
   LoadedMri mri;

@@ -6,9 +6,6 @@
 #include <itkImageIOFactory.h>
 #include <itkMultiThreaderBase.h>
 
-#include <opencv2/imgcodecs.hpp>  // the flags only; the codecs load on first use
-#include <opencv2/imgproc.hpp>
-
 #include <algorithm>
 #include <fstream>
 #include <cmath>
@@ -21,10 +18,9 @@
 #include "core/memory_budget.h"
 #include "core/strings.h"
 #include "core/warnings.h"
-#include "modalities/dicom/dicom_series.h"
 #include "modalities/header_checks.h"
-#include "modalities/picture_codecs.h"
 #include "modalities/itk_bridge.h"
+#include "modalities/other_formats.h"
 
 namespace vbiopsy::modalities {
 namespace fs = std::filesystem;
@@ -249,49 +245,6 @@ void write_itk(const core::Geometry& g, const std::vector<Pixel>& voxels, const 
   core::commit_temporary(temporary, path);
 }
 
-// A one-channel picture as a 2D image (1 mm pixels: pictures carry no spacing).
-core::Image single_channel_image(const cv::Mat& mat) {
-  cv::Mat as_float;
-  mat.convertTo(as_float, CV_32F);
-  core::Geometry g;
-  g.size = {static_cast<size_t>(as_float.cols), static_cast<size_t>(as_float.rows), 1};
-  core::Image image(g);
-  for (int y = 0; y < as_float.rows; ++y)
-    std::copy_n(as_float.ptr<float>(y), as_float.cols, image.voxels.begin() + static_cast<long>(y) * as_float.cols);
-  return image;
-}
-
-core::Image read_raster(const fs::path& path) {
-  if (!fs::is_regular_file(path)) fail(path.string(), ": no such image file");
-  check_picture_header(path);
-  cv::Mat mat = codecs::imread(path.string(), cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR);
-  if (mat.empty()) fail(path.string(), ": OpenCV cannot decode it (corrupt or not an image)");
-  if (mat.channels() == 3)
-    cv::cvtColor(mat, mat, cv::COLOR_BGR2GRAY);
-  else if (mat.channels() == 4)
-    cv::cvtColor(mat, mat, cv::COLOR_BGRA2GRAY);
-  return single_channel_image(mat);
-}
-
-void write_raster(const cv::Mat& mat, const fs::path& path) {
-  if (path.has_parent_path()) fs::create_directories(path.parent_path());
-  const fs::path temporary = core::temporary_sibling(path);
-  bool ok = false;
-  try {
-    ok = codecs::imwrite(temporary.string(), mat);
-  } catch (const cv::Exception& e) {
-    fail(path.string(), ": OpenCV cannot write it: ", e.what());
-  }
-  if (!ok) fail(path.string(), ": OpenCV cannot write it");
-  core::commit_temporary(temporary, path);
-}
-
-// An uninitialised picture of the image's size; only single-slice images are pictures.
-cv::Mat blank_picture(const core::Geometry& g, const fs::path& path, int type) {
-  if (g.size[2] != 1) fail(path.string(), ": a ", g.size[2], "-slice volume cannot be written as a 2D picture");
-  return cv::Mat(static_cast<int>(g.size[1]), static_cast<int>(g.size[0]), type);
-}
-
 }  // namespace
 
 FileKind file_kind(const fs::path& path) {
@@ -319,9 +272,9 @@ core::Image read_image(const fs::path& path) {
     case FileKind::kItk:
       return read_itk(path);
     case FileKind::kRaster:
-      return read_raster(path);
+      return other_formats(path).read_picture(path);
     case FileKind::kDicom:
-      return dicom::load_volume(path);
+      return other_formats(path).read_dicom_volume(path);
   }
   fail(path.string(), ": unreachable");
 }
@@ -375,45 +328,10 @@ std::string stored_pixel_type(const fs::path& path) {
   }
 }
 
-namespace {
-
-// A mask picture in colour (RGB, RGBA, as labelling tools save them): grey stored in three equal
-// channels keeps its values; otherwise any non-zero colour channel marks the region (1), and when
-// every colour channel is zero an alpha channel that varies marks it instead.
-core::Image read_colour_mask(const cv::Mat& mat) {
-  std::vector<cv::Mat> channels;
-  cv::split(mat, channels);
-  const bool grey =
-      cv::countNonZero(channels[0] != channels[1]) == 0 && cv::countNonZero(channels[1] != channels[2]) == 0;
-  cv::Mat region;
-  if (grey) {
-    region = channels[0];
-  } else {
-    region = (channels[0] != 0) | (channels[1] != 0) | (channels[2] != 0);
-    region = region / 255;
-  }
-  if (mat.channels() == 4 && cv::countNonZero(region) == 0) {
-    double lo = 0, hi = 0;
-    cv::minMaxLoc(channels[3], &lo, &hi);
-    if (lo != hi) region = (channels[3] != 0) / 255;
-  }
-  return single_channel_image(region);
-}
-
-core::Image read_mask_image(const fs::path& path) {
-  if (file_kind(path) != FileKind::kRaster || !fs::is_regular_file(path)) return read_image(path);
-  check_picture_header(path);
-  cv::Mat mat = codecs::imread(path.string(), cv::IMREAD_UNCHANGED);
-  if (mat.empty()) fail(path.string(), ": OpenCV cannot decode it (corrupt or not an image)");
-  if (mat.channels() >= 3 && mat.depth() == CV_8U) return read_colour_mask(mat);
-  return read_image(path);
-}
-
-}  // namespace
-
 core::Mask read_mask(const fs::path& path) {
   if (file_kind(path) == FileKind::kItk && fs::exists(path)) return read_itk_mask(path);
-  core::Image image = read_mask_image(path);
+  const bool picture = file_kind(path) == FileKind::kRaster && fs::is_regular_file(path);
+  const core::Image image = picture ? other_formats(path).read_picture_mask(path) : read_image(path);
   core::Mask mask(image.geometry);
   for (size_t i = 0; i < image.voxels.size(); ++i) mask.voxels[i] = label_value(path, i, image.voxels[i]);
   return mask;
@@ -422,12 +340,7 @@ core::Mask read_mask(const fs::path& path) {
 void write_image(const core::Image& image, const fs::path& path) {
   if (file_kind(path) == FileKind::kItk) return write_itk(image.geometry, image.voxels, path);
   if (file_kind(path) != FileKind::kRaster) fail(path.string(), ": write DICOM with the DICOM writer");
-  cv::Mat mat = blank_picture(image.geometry, path, CV_16UC1);
-  for (int y = 0; y < mat.rows; ++y)
-    for (int x = 0; x < mat.cols; ++x)
-      mat.at<uint16_t>(y, x) = static_cast<uint16_t>(
-          std::clamp(std::round(image.voxels[static_cast<size_t>(y) * mat.cols + x]), 0.0f, 65535.0f));
-  write_raster(mat, path);
+  other_formats(path).write_picture(image, path);
 }
 
 void write_image_int16(const core::Image& image, const fs::path& path) {
@@ -441,9 +354,7 @@ void write_image_int16(const core::Image& image, const fs::path& path) {
 void write_mask(const core::Mask& mask, const fs::path& path) {
   if (file_kind(path) == FileKind::kItk) return write_itk(mask.geometry, mask.voxels, path);
   if (file_kind(path) != FileKind::kRaster) fail(path.string(), ": masks are written as NIfTI/NRRD/PNG");
-  cv::Mat mat = blank_picture(mask.geometry, path, CV_8UC1);
-  std::copy(mask.voxels.begin(), mask.voxels.end(), mat.data);
-  write_raster(mat, path);
+  other_formats(path).write_picture_mask(mask, path);
 }
 
 void require_same_grid(const core::Geometry& image, const fs::path& image_path, const core::Geometry& mask,

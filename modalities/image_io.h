@@ -1,6 +1,7 @@
 #pragma once
 // Reading and writing images by file type: NIfTI / NRRD / MetaImage through ITK, PNG / JPEG / PGM /
-// BMP / TIFF through OpenCV, DICOM (a .dcm file or a folder) through DCMTK.
+// BMP / TIFF through OpenCV (picture_io.h), DICOM (a .dcm file or a folder) through DCMTK; the
+// last two through other_formats.h, so that a program that reads volumes only links neither.
 #include <filesystem>
 #include <string>
 #include <vector>

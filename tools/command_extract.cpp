@@ -10,40 +10,28 @@
 #include "encoders/radiomics/settings.h"
 #include "modalities/cohort_check.h"
 #include "tools/commands.h"
-#include "tools/options.h"
+#include "tools/command_options.h"
 
 namespace vbiopsy::tools {
 
 int run_extract(const std::vector<std::string>& args) {
-  std::string manifest, clinical, config, out;
-  unsigned threads = core::default_thread_count();
-  bool skip_bad = false;
-  po::options_description options("vbiopsy extract");
-  options.add_options()("manifest", po::value(&manifest)->required(), "cohort manifest CSV")(
-      "clinical", po::value(&clinical), "clinical CSV (default: clinical.csv beside the manifest)")(
-      "config", po::value(&config), "settings INI: radiomics keys (see radiomics --help) and [regions] rings_mm")(
-      "out", po::value(&out)->required(), "output folder: features.csv, excluded.csv, cache/")(
-      "threads", po::value(&threads)->default_value(threads), "worker threads (results do not depend on it)")(
-      "skip-bad-cases", po::bool_switch(&skip_bad),
-      "leave out (and name) cases that fail validation instead of stopping");
-  po::variables_map values;
-  if (!parse_options(args, options, values, "vbiopsy extract --manifest M [--config C.ini] --out DIR")) return 0;
-
+  ExtractArgs a;
+  if (!parse_command_line(args, a)) return 0;
   extraction::CohortExtractionSettings settings;
-  if (config.empty())
+  if (a.config.empty())
     settings.radiomics = encoders::radiomics::default_settings();
   else
-    settings = extraction::read_cohort_extraction_settings(config);
-  settings.threads = threads;
+    settings = extraction::read_cohort_extraction_settings(a.config);
+  settings.threads = a.threads;
   // The preflight: every case loaded and checked against the settings before any extraction.
   auto checked = modalities::load_checked_cohort(
-      manifest, clinical.empty() ? std::nullopt : std::optional<std::filesystem::path>(clinical), skip_bad, threads,
-      extraction::extraction_loaders(settings));
-  modalities::write_check_record(checked, out);
+      a.manifest, a.clinical.empty() ? std::nullopt : std::optional<std::filesystem::path>(a.clinical),
+      a.skip_bad_cases, a.threads, extraction::extraction_loaders(settings));
+  modalities::write_check_record(checked, a.out);
   for (const auto& [id, warning] : checked.warnings) std::cerr << "warning: case " << id << ": " << warning << "\n";
   core::write_file_atomic(
-      std::filesystem::path(out) / extraction::kExtractionSettingsFile,
-      config.empty() ? "; vbiopsy extract without --config: the default settings\n" : core::read_text_file(config));
+      std::filesystem::path(a.out) / extraction::kExtractionSettingsFile,
+      a.config.empty() ? "; vbiopsy extract without --config: the default settings\n" : core::read_text_file(a.config));
 
   const bool tty = ::isatty(STDERR_FILENO);
   auto progress = [&](size_t done, size_t total) {
@@ -56,9 +44,9 @@ int run_extract(const std::vector<std::string>& args) {
       std::cerr << "extract: " << done << "/" << total << " cases\n";
     }
   };
-  auto result = extraction::extract_cohort(checked.cohort, settings, out, progress);
+  auto result = extraction::extract_cohort(checked.cohort, settings, a.out, progress);
   std::cout << "extracted " << result.cases << " cases (" << result.computed << " blocks computed, "
-            << result.from_cache << " from cache) into " << out << "/features.csv";
+            << result.from_cache << " from cache) into " << a.out << "/features.csv";
   if (!checked.excluded.empty()) std::cout << "; " << checked.excluded.size() << " cases excluded (excluded.csv)";
   if (!checked.warnings.empty()) std::cout << "; " << checked.warnings.size() << " warning(s) (warnings.csv)";
   std::cout << "\n";

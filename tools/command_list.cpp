@@ -10,7 +10,7 @@
 #include "fusion/methods.h"
 #include "fusion/training.h"
 #include "tools/commands.h"
-#include "tools/options.h"
+#include "tools/command_options.h"
 
 namespace vbiopsy::tools {
 
@@ -29,9 +29,8 @@ void print_entry(const std::string& name, const std::string& help, const std::ve
 }  // namespace
 
 int run_list(const std::vector<std::string>& args) {
-  po::options_description options("vbiopsy list");
-  po::variables_map values;
-  if (!parse_options(args, options, values, "vbiopsy list")) return 0;
+  ListArgs a;
+  if (!parse_command_line(args, a)) return 0;
   std::cout << "encoders ([encoder.<modality>] name):\n";
   std::vector<std::string> image_encoders;
   for (const auto* entry : encoders::builtin_encoders().entries()) {

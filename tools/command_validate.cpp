@@ -6,7 +6,7 @@
 #include "extraction/inputs.h"
 #include "modalities/cohort_check.h"
 #include "tools/commands.h"
-#include "tools/options.h"
+#include "tools/command_options.h"
 
 namespace vbiopsy::tools {
 
@@ -24,26 +24,16 @@ void print_clinical_summary(const datasets::Cohort& cohort) {
 }  // namespace
 
 int run_validate(const std::vector<std::string>& args) {
-  std::string manifest, clinical, config;
-  unsigned threads = core::default_thread_count();
-  po::options_description options("vbiopsy validate");
-  options.add_options()("manifest", po::value(&manifest)->required(), "cohort manifest CSV")(
-      "clinical", po::value(&clinical), "clinical CSV joined by case_id (default: clinical.csv beside the manifest)")(
-      "config", po::value(&config),
-      "extraction settings INI: also check everything `vbiopsy extract` with them needs (mask labels, "
-      "DCE phases for kinetics and Tofts, habitat maps)")("threads", po::value(&threads)->default_value(threads),
-                                                          "worker threads");
-  po::variables_map values;
-  if (!parse_options(args, options, values, "vbiopsy validate --manifest M [--clinical C] [--config extract.ini]"))
-    return 0;
+  ValidateArgs a;
+  if (!parse_command_line(args, a)) return 0;
 
-  auto reading =
-      datasets::read_cohort(manifest, clinical.empty() ? std::nullopt : std::optional<std::filesystem::path>(clinical));
+  auto reading = datasets::read_cohort(
+      a.manifest, a.clinical.empty() ? std::nullopt : std::optional<std::filesystem::path>(a.clinical));
   auto problems = reading.problems;
-  const auto loaders = config.empty()
+  const auto loaders = a.config.empty()
                            ? modalities::plain_loaders()
-                           : extraction::extraction_loaders(extraction::read_cohort_extraction_settings(config));
-  const auto checks = modalities::check_cases(reading.cohort, threads, loaders);
+                           : extraction::extraction_loaders(extraction::read_cohort_extraction_settings(a.config));
+  const auto checks = modalities::check_cases(reading.cohort, a.threads, loaders);
   std::vector<std::string> warnings = datasets::clinical_unit_warnings(reading.cohort);
   for (size_t i = 0; i < checks.size(); ++i) {
     problems.insert(problems.end(), checks[i].problems.begin(), checks[i].problems.end());
@@ -61,7 +51,7 @@ int run_validate(const std::vector<std::string>& args) {
     mg += c.mammography.has_value();
     us += c.ultrasound.has_value();
   }
-  std::cout << manifest << ": " << reading.cohort.cases.size() << " cases (HER2-zero " << counts[0] << ", HER2-low "
+  std::cout << a.manifest << ": " << reading.cohort.cases.size() << " cases (HER2-zero " << counts[0] << ", HER2-low "
             << counts[1] << ", HER2-positive " << counts[2] << "); MRI " << mri << ", mammography " << mg
             << ", ultrasound " << us << "\n";
   if (!indeterminate.empty()) {
@@ -75,7 +65,7 @@ int run_validate(const std::vector<std::string>& args) {
     for (const auto& w : warnings) std::cout << "  " << w << "\n";
   }
   if (problems.empty()) {
-    std::cout << (config.empty() ? "no problems found\n" : "no problems found (checked against " + config + ")\n");
+    std::cout << (a.config.empty() ? "no problems found\n" : "no problems found (checked against " + a.config + ")\n");
     return 0;
   }
   std::cout << problems.size() << " problem(s):\n";

@@ -18,6 +18,7 @@
 #include "core/strings.h"
 #include "encoders/radiomics/roi.h"
 #include "extraction/cohort_extraction.h"
+#include "modalities/mask_loading.h"
 #include "modalities/case_loader.h"
 #include "modalities/cohort_check.h"
 #include "modalities/image_io.h"

@@ -1,6 +1,12 @@
 // PNG (and what OpenCV detects inside it) as images and as masks, colour masks included.
 #include "fuzz_input.h"
+#include "modalities/dicom_and_pictures.h"
 #include "modalities/image_io.h"
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  vbiopsy::modalities::link_dicom_and_pictures();
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace vbiopsy;

@@ -1,6 +1,7 @@
 // Loaders on real files nobody here wrote, and on copies of them edited the way scanners and tools
 // differ: slice-position jitter, 0/255 and colour masks, DICOM Segmentations, mammography pixel
 // spacing, multi-frame objects without patient geometry.
+#include "modalities/mask_loading.h"
 #include "modalities/case_loader.h"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,5 @@
 // Pictures of an image around its region (modalities/thumbnail.h), decoded again with OpenCV.
+#include "modalities/mask_loading.h"
 #include "modalities/thumbnail.h"
 
 #include <gtest/gtest.h>
