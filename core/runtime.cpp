@@ -34,4 +34,9 @@ bool select_blas_kernels() {
 #endif
 }
 
+bool select_huge_pages_for_large_blocks() {
+  if (std::getenv("GLIBC_TUNABLES")) return false;  // the user's choice stands
+  return setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", 0) == 0;
+}
+
 }  // namespace vbiopsy::core

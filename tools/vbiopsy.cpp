@@ -105,6 +105,7 @@ int start(const char* program, char** argv) {
   const auto self = fs::read_symlink("/proc/self/exe", error);
   const auto path = (error ? fs::path(argv[0]) : self).parent_path() / program;
   vbiopsy::core::select_blas_kernels();  // read by OpenBLAS as the program loads it
+  if (std::strcmp(program, "vbiopsy-radiomics") == 0) vbiopsy::core::select_huge_pages_for_large_blocks();
   execv(path.c_str(), argv);
   std::cerr << "vbiopsy " << argv[1] << ": error: cannot run " << path.string() << " (" << std::strerror(errno)
             << "); it is built with vbiopsy and must stay in the same folder\n";
