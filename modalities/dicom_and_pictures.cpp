@@ -31,8 +31,8 @@ int dicom_segment_number(const fs::path& path, const std::string& label) {
     if (core::to_lower(segment.label) == core::to_lower(label)) return segment.number;
     known.push_back(core::concat(segment.number, " '", segment.label, "'"));
   }
-  core::fail(path.string(), ": no segment labelled '", label, "' (setting.segment); its segments: ",
-             core::join(known, ", "));
+  core::fail(path.string(), ": no segment labelled '", label,
+             "' (setting.segment); its segments: ", core::join(known, ", "));
 }
 
 }  // namespace

@@ -5,7 +5,8 @@ namespace vbiopsy::tools {
 po::options_description options_of(SynthArgs& a) {
   auto& s = a.write.synth;
   po::options_description options("vbiopsy synth");
-  options.add_options()("out", po::value(&a.out)->required(), "output folder (manifest.csv, clinical.csv, cases/, truth/)")(
+  options.add_options()("out", po::value(&a.out)->required(),
+                        "output folder (manifest.csv, clinical.csv, cases/, truth/)")(
       "cases", po::value(&s.cases)->default_value(s.cases), "number of cases")(
       "seed", po::value(&s.seed)->default_value(s.seed), "random seed: the same seed gives the same bytes")(
       "prevalence", po::value(&a.prevalence)->default_value(a.prevalence), "class shares zero,low,positive")(
@@ -41,8 +42,8 @@ po::options_description options_of(ValidateArgs& a) {
 po::options_description options_of(RadiomicsArgs& a) {
   po::options_description options("vbiopsy radiomics");
   options.add_options()("image", po::value(&a.image)->required(),
-                        "image (NIfTI, NRRD, MHA, PNG, DICOM file or folder)")(
-      "mask", po::value(&a.mask)->required(), "mask on the image's grid")(
+                        "image (NIfTI, NRRD, MHA, PNG, DICOM file or folder)")("mask", po::value(&a.mask)->required(),
+                                                                               "mask on the image's grid")(
       "label", po::value(&a.label), "mask value of the region (default: setting.label, else every non-zero voxel)")(
       "params", po::value(&a.params),
       "settings INI (see docs/radiomics.md: binWidth, binCount, discretisation, families, voxelArrayShift)")(
@@ -78,7 +79,8 @@ po::options_description options_of(ExtractArgs& a) {
 
 po::options_description options_of(RunArgs& a) {
   po::options_description options("vbiopsy run");
-  options.add_options()("config", po::value(&a.config)->required(), "experiment config (INI); see experiments/demo.ini")(
+  options.add_options()("config", po::value(&a.config)->required(),
+                        "experiment config (INI); see experiments/demo.ini")(
       "out", po::value(&a.out), "run directory (a rerun resumes finished cells); required unless --check")(
       "check", po::bool_switch(&a.check),
       "check the whole config (sections, keys, methods, options, values, input files), report every problem, train "

@@ -247,3 +247,21 @@ TEST(Sha256, MatchesTheStandardTestVectors) {
 
 }  // namespace
 }  // namespace vbiopsy::core
+
+#include "core/runtime.h"
+
+// The settings vbiopsy passes to the programs it starts: set when unset, the user's own kept.
+TEST(Runtime, ProgramSettingsAreSetOnlyWhenTheUserGaveNone) {
+  const char* saved = std::getenv("GLIBC_TUNABLES");
+  const std::string user = saved ? saved : "";
+  unsetenv("GLIBC_TUNABLES");
+  EXPECT_TRUE(vbiopsy::core::select_huge_pages_for_large_blocks());
+  EXPECT_STREQ(std::getenv("GLIBC_TUNABLES"), "glibc.malloc.hugetlb=1");
+  setenv("GLIBC_TUNABLES", "glibc.malloc.arena_max=1", 1);
+  EXPECT_FALSE(vbiopsy::core::select_huge_pages_for_large_blocks());
+  EXPECT_STREQ(std::getenv("GLIBC_TUNABLES"), "glibc.malloc.arena_max=1");
+  if (saved)
+    setenv("GLIBC_TUNABLES", user.c_str(), 1);
+  else
+    unsetenv("GLIBC_TUNABLES");
+}
