@@ -1,5 +1,5 @@
 #pragma once
-// Process settings for the programs that train models: memory reuse and BLAS kernels.
+// Process settings for the programs vbiopsy starts: memory reuse, huge pages and BLAS kernels.
 
 namespace vbiopsy::core {
 

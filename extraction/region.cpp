@@ -8,7 +8,7 @@
 namespace vbiopsy::extraction {
 namespace fs = std::filesystem;
 
-core::Mask select_region(const core::Mask& mask, const fs::path& file,
+core::Mask select_region(core::Mask mask, const fs::path& file,
                          const encoders::radiomics::ExtractionSettings& settings) {
   int label = settings.label;
   if (!settings.segment.empty()) {
@@ -19,7 +19,7 @@ core::Mask select_region(const core::Mask& mask, const fs::path& file,
     label = modalities::other_formats(file).dicom_segment_number(file, settings.segment);
   }
   encoders::radiomics::check_mask_label(mask, label, file.string());
-  return encoders::radiomics::region_of(mask, label);
+  return encoders::radiomics::region_of(std::move(mask), label);
 }
 
 }  // namespace vbiopsy::extraction

@@ -20,6 +20,7 @@
 #include "core/warnings.h"
 #include "modalities/header_checks.h"
 #include "modalities/itk_bridge.h"
+#include "modalities/nrrd_payload.h"
 #include "modalities/other_formats.h"
 
 namespace vbiopsy::modalities {
@@ -83,11 +84,15 @@ void keep_nonfinite_voxels(const fs::path& path, float* voxels, size_t count) {
 }
 
 // Before any voxel is allocated: the header's size fits the memory budget (at most the buffer the
-// file is read into, in its stored type, ITK's float buffer for a 4D series, and ours), and a single-file image is
-// large enough to hold it (raw, or at deflate's best ratio).
+// file is read into, in its stored type, ITK's float buffer for a 4D series, and ours; for a NRRD
+// also its compressed data), and a single-file image is large enough to hold it (raw, or at
+// deflate's best ratio).
 void require_plausible_size(const fs::path& path, const itk::ImageIOBase& io, double voxels) {
-  core::require_within_memory_budget(voxels * (static_cast<double>(io.GetComponentSize()) + 8),
-                                     core::concat(path.string(), ": its header's ", voxels, " voxels"));
+  // A single-file NRRD's gzip data are read whole before they are inflated (nrrd_payload.h).
+  const bool whole_file = core::to_lower(path.extension().string()) == ".nrrd";
+  core::require_within_memory_budget(
+      voxels * (static_cast<double>(io.GetComponentSize()) + 8) + (whole_file ? double(fs::file_size(path)) : 0.0),
+      core::concat(path.string(), ": its header's ", voxels, " voxels"));
   const std::string name = core::to_lower(path.filename().string());
   if (name.ends_with(".nhdr") || name.ends_with(".mhd")) return;  // the voxels are in another file
   std::string encoding = "raw";
@@ -120,9 +125,11 @@ uint8_t label_value(const fs::path& path, size_t i, double v) {
   return static_cast<uint8_t>(r);
 }
 
-// Reads the file's voxels with its ImageIO in the type it stores them (ITK's reader would convert
-// into a buffer of its own, then we would copy) and hands them to use(const T*, count). The
-// header is checked first; the file must hold one 3D volume of scalars. Returns the geometry.
+// Reads the file's voxels in the type it stores them (ITK's reader would convert into a buffer of
+// its own, then we would copy) and hands them over as use(const T* voxels, first, count, total) for
+// consecutive runs of the file's `total` voxels: one run from ITK's ImageIO, or chunks as they are inflated for a
+// single-file NRRD (nrrd_payload.h). The header is checked first; the file must hold one 3D volume of scalars. Returns
+// the geometry.
 template <typename Use>
 core::Geometry read_itk_voxels(const fs::path& path, Use&& use) {
   try {
@@ -151,11 +158,18 @@ core::Geometry read_itk_voxels(const fs::path& path, Use&& use) {
     for (unsigned d = 0; d < dims; ++d) everything.SetSize(d, io->GetDimensions(d));
     io->SetIORegion(everything);
     const size_t n = g.voxel_count();
+    const auto payload = attached_nrrd_payload(path);
     auto read_as = [&](auto zero) {
       using T = decltype(zero);
+      if (payload) {
+        read_nrrd_payload(path, *payload, n, sizeof(T), [&](const unsigned char* bytes, size_t first, size_t count) {
+          use(reinterpret_cast<const T*>(bytes), first, count, n);
+        });
+        return;
+      }
       std::unique_ptr<T[]> buffer(new T[n]);  // not zero-filled: the file fills it
       io->Read(buffer.get());
-      use(static_cast<const T*>(buffer.get()), n);
+      use(static_cast<const T*>(buffer.get()), size_t{0}, n, n);
     };
     using C = itk::IOComponentEnum;
     switch (io->GetComponentType()) {
@@ -203,8 +217,10 @@ core::Geometry read_itk_voxels(const fs::path& path, Use&& use) {
 
 core::Image read_itk(const fs::path& path) {
   core::Image image;
-  image.geometry =
-      read_itk_voxels(path, [&](const auto* voxels, size_t n) { image.voxels.assign(voxels, voxels + n); });
+  image.geometry = read_itk_voxels(path, [&](const auto* voxels, size_t, size_t count, size_t total) {
+    image.voxels.reserve(total);
+    image.voxels.insert(image.voxels.end(), voxels, voxels + count);
+  });
   keep_nonfinite_voxels(path, image.voxels.data(), image.voxels.size());
   return image;
 }
@@ -212,17 +228,30 @@ core::Image read_itk(const fs::path& path) {
 // A label map from a NIfTI/NRRD/MHA file, read in its stored type straight into 8 bits.
 core::Mask read_itk_mask(const fs::path& path) {
   core::Mask mask;
-  mask.geometry = read_itk_voxels(path, [&](const auto* voxels, size_t n) {
-    mask.voxels.resize(n);
+  std::vector<float> real_values;  // a float file's voxels, checked once all are read
+  mask.geometry = read_itk_voxels(path, [&](const auto* voxels, size_t first, size_t count, size_t total) {
     if constexpr (std::is_floating_point_v<std::remove_cv_t<std::remove_pointer_t<decltype(voxels)>>>) {
-      // ITK's NIfTI reader zeroes NaN and infinite voxels: restore them so that they are refused.
-      std::vector<float> values(voxels, voxels + n);
-      keep_nonfinite_voxels(path, values.data(), n);
-      for (size_t i = 0; i < n; ++i) mask.voxels[i] = label_value(path, i, values[i]);
+      real_values.reserve(total);
+      real_values.insert(real_values.end(), voxels, voxels + count);
     } else {
-      for (size_t i = 0; i < n; ++i) mask.voxels[i] = label_value(path, i, double(voxels[i]));
+      mask.voxels.reserve(total);
+      mask.voxels.resize(first + count);
+      uint8_t* labels = mask.voxels.data() + first;
+      bool in_range = true;  // checked for the whole run at once, so that the loop vectorises
+      for (size_t i = 0; i < count; ++i) {
+        in_range &= voxels[i] >= 0 && voxels[i] <= 255;
+        labels[i] = static_cast<uint8_t>(voxels[i]);
+      }
+      if (!in_range)
+        for (size_t i = 0; i < count; ++i) label_value(path, first + i, double(voxels[i]));  // names the first
     }
   });
+  if (!real_values.empty()) {
+    // ITK's NIfTI reader zeroes NaN and infinite voxels: restore them so that they are refused.
+    keep_nonfinite_voxels(path, real_values.data(), real_values.size());
+    mask.voxels.resize(real_values.size());
+    for (size_t i = 0; i < real_values.size(); ++i) mask.voxels[i] = label_value(path, i, real_values[i]);
+  }
   return mask;
 }
 

@@ -34,9 +34,9 @@ int run_radiomics(const std::vector<std::string>& args) {
                ": a picture carries no pixel size; 1 mm pixels assumed, so sizes and textures in mm hold only if that "
                "is true");
   // As the case loaders do: a PNG mask takes the geometry of its same-sized image.
-  const auto mask = modalities::load_mask_for(a.mask, image, a.image);
+  auto mask = modalities::load_mask_for(a.mask, image, a.image);
   // Only the region of setting.label / setting.segment (or every non-zero voxel) is described.
-  const auto region = extraction::select_region(mask, a.mask, settings);
+  const auto region = extraction::select_region(std::move(mask), a.mask, settings);
   settings.label = encoders::radiomics::kAnyLabel;
   encoders::radiomics::FeatureList features;
   if (a.compat == "pyradiomics") {

@@ -50,10 +50,11 @@ void check_mask_label(const core::Mask& mask, int label, const std::string& mask
   }
 }
 
-core::Mask region_of(const core::Mask& mask, int label) {
-  core::Mask region(mask.geometry);
-  for (size_t i = 0; i < mask.voxels.size(); ++i) region.voxels[i] = in_label(mask.voxels[i], label);
-  return region;
+core::Mask region_of(const core::Mask& mask, int label) { return region_of(core::Mask(mask), label); }
+
+core::Mask region_of(core::Mask&& mask, int label) {
+  for (auto& v : mask.voxels) v = in_label(v, label);
+  return std::move(mask);
 }
 
 Roi extract_roi(const core::Image& image, const core::Mask& mask, int label) {

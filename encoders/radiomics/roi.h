@@ -43,6 +43,8 @@ std::string mask_values_text(const core::Mask& mask);
 void check_mask_label(const core::Mask& mask, int label, const std::string& mask_name);
 // The region of `label` as a 0/1 mask (check_mask_label first, naming the file).
 core::Mask region_of(const core::Mask& mask, int label);
+// The same in the mask's own storage (no second full-size buffer).
+core::Mask region_of(core::Mask&& mask, int label);
 
 // Crops image and mask (voxels of `label`) to the mask's bounding box. Throws core::Error for
 // an empty mask, a label absent from the mask, mismatched grids, or NaN/Inf inside the mask.
