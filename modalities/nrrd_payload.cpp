@@ -44,8 +44,8 @@ bool inflate_whole(const fs::path& path, const NrrdPayload& payload, std::size_t
   if (static_cast<std::size_t>(in.gcount()) != in_bytes) return false;
   const std::size_t out_bytes = count * element_size;
   std::unique_ptr<unsigned char[]> out(new unsigned char[out_bytes]);
-  std::unique_ptr<libdeflate_decompressor, void (*)(libdeflate_decompressor*)> inflater(
-      libdeflate_alloc_decompressor(), libdeflate_free_decompressor);
+  std::unique_ptr<libdeflate_decompressor, void (*)(libdeflate_decompressor*)> inflater(libdeflate_alloc_decompressor(),
+                                                                                        libdeflate_free_decompressor);
   if (!inflater) return false;
   std::size_t in_at = 0, out_at = 0;
   while (out_at < out_bytes) {  // a member at a time: a file may hold several, as gzip allows
@@ -187,8 +187,9 @@ void read_nrrd_payload(const fs::path& path, const NrrdPayload& payload, std::si
       extra = extra || z.avail_out < sizeof probe;
     }
     if (!member_ended)
-      core::warn(path.string() + ": its gzip data end without their checksum (a truncated file?); the voxels were "
-                                 "complete");
+      core::warn(path.string() +
+                 ": its gzip data end without their checksum (a truncated file?); the voxels were "
+                 "complete");
     if (extra || (member_ended && input_left()))
       core::warn(core::concat(path.string(), ": data after its ", count, " voxels are ignored"));
   } catch (...) {

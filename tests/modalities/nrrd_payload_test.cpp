@@ -138,8 +138,8 @@ TEST_F(NrrdPayloadTest, ShortDataAreAnErrorAndExtraDataAWarning) {
       EXPECT_NE(std::string(e.what()).find("of the 60 voxels its header gives"), std::string::npos) << e.what();
     }
   }
-  for (const auto& [encoding, payload] :
-       std::vector<std::pair<std::string, std::string>>{{"raw", little + "tail"}, {"gzip", compressed + gzip("tail")}}) {
+  for (const auto& [encoding, payload] : std::vector<std::pair<std::string, std::string>>{
+           {"raw", little + "tail"}, {"gzip", compressed + gzip("tail")}}) {
     const fs::path path = dir_ / ("long_" + encoding + ".nrrd");
     write_nrrd(path, encoding, "little", payload);
     core::WarningCollector warnings;
