@@ -1,6 +1,5 @@
 #include "extraction/region.h"
 
-#include "core/error.h"
 #include "encoders/radiomics/roi.h"
 #include "modalities/image_io.h"
 #include "modalities/other_formats.h"
@@ -13,9 +12,7 @@ core::Mask select_region(core::Mask mask, const fs::path& file,
   int label = settings.label;
   if (!settings.segment.empty()) {
     if (modalities::file_kind(file) != modalities::FileKind::kDicom || fs::is_directory(file))
-      core::fail(file.string(), ": setting.segment = '", settings.segment,
-                 "' picks a segment of a DICOM Segmentation by its label, "
-                 "but this mask is not one (use setting.label for label images)");
+      modalities::fail_not_a_segmentation(file, settings.segment);
     label = modalities::other_formats(file).dicom_segment_number(file, settings.segment);
   }
   encoders::radiomics::check_mask_label(mask, label, file.string());

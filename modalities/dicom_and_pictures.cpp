@@ -22,10 +22,7 @@ std::optional<core::Mask> read_dicom_mask(const fs::path& path, const core::Geom
 }
 
 int dicom_segment_number(const fs::path& path, const std::string& label) {
-  if (dicom::sop_class_of(path) != dicom::kSegmentationStorageUid)
-    core::fail(path.string(), ": setting.segment = '", label,
-               "' picks a segment of a DICOM Segmentation by its label, "
-               "but this mask is not one (use setting.label for label images)");
+  if (dicom::sop_class_of(path) != dicom::kSegmentationStorageUid) fail_not_a_segmentation(path, label);
   std::vector<std::string> known;
   for (const auto& segment : dicom::segmentation_segments(path)) {
     if (core::to_lower(segment.label) == core::to_lower(label)) return segment.number;

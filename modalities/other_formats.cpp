@@ -10,6 +10,12 @@ OtherFormats& registered() {
   return formats;
 }
 
+void fail_not_a_segmentation(const std::filesystem::path& mask, const std::string& segment) {
+  core::fail(mask.string(), ": setting.segment = '", segment,
+             "' picks a segment of a DICOM Segmentation by its label, but this mask is not one (use setting.label "
+             "for label images)");
+}
+
 }  // namespace
 
 void register_other_formats(const OtherFormats& formats) { registered() = formats; }
@@ -21,6 +27,12 @@ const OtherFormats& other_formats(const std::filesystem::path& path) {
                ": this program reads NIfTI, NRRD and MetaImage files only; DICOM and pictures are read when it is "
                "started through `vbiopsy`, which runs the program that reads them");
   return formats;
+}
+
+void fail_not_a_segmentation(const std::filesystem::path& mask, const std::string& segment) {
+  core::fail(mask.string(), ": setting.segment = '", segment,
+             "' picks a segment of a DICOM Segmentation by its label, but this mask is not one (use setting.label "
+             "for label images)");
 }
 
 }  // namespace vbiopsy::modalities

@@ -36,4 +36,7 @@ void register_other_formats(const OtherFormats& formats);
 // The registered table; when none is, an error saying that this program cannot read `path`.
 const OtherFormats& other_formats(const std::filesystem::path& path);
 
+// The error for setting.segment given with a mask that is no DICOM Segmentation.
+[[noreturn]] void fail_not_a_segmentation(const std::filesystem::path& mask, const std::string& segment);
+
 }  // namespace vbiopsy::modalities
