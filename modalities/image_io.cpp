@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <fstream>
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <type_traits>
@@ -126,10 +127,10 @@ uint8_t label_value(const fs::path& path, size_t i, double v) {
 }
 
 // Reads the file's voxels in the type it stores them (ITK's reader would convert into a buffer of
-// its own, then we would copy) and hands them over as use(const T* voxels, first, count, total) for
-// consecutive runs of the file's `total` voxels: one run from ITK's ImageIO, or chunks as they are inflated for a
-// single-file NRRD (nrrd_payload.h). The header is checked first; the file must hold one 3D volume of scalars. Returns
-// the geometry.
+// its own, then we would copy). The header is checked first; the file must hold one 3D volume of
+// scalars. Calls use(T{}, n, fill) once, where fill(bytes) writes the n voxels, as T in this
+// machine's byte order, to `bytes`: ITK's ImageIO, or our reader for a single-file NRRD
+// (nrrd_payload.h). Returns the geometry.
 template <typename Use>
 core::Geometry read_itk_voxels(const fs::path& path, Use&& use) {
   try {
@@ -161,15 +162,12 @@ core::Geometry read_itk_voxels(const fs::path& path, Use&& use) {
     const auto payload = attached_nrrd_payload(path);
     auto read_as = [&](auto zero) {
       using T = decltype(zero);
-      if (payload) {
-        read_nrrd_payload(path, *payload, n, sizeof(T), [&](const unsigned char* bytes, size_t first, size_t count) {
-          use(reinterpret_cast<const T*>(bytes), first, count, n);
-        });
-        return;
-      }
-      std::unique_ptr<T[]> buffer(new T[n]);  // not zero-filled: the file fills it
-      io->Read(buffer.get());
-      use(static_cast<const T*>(buffer.get()), size_t{0}, n, n);
+      use(zero, n, [&](unsigned char* bytes) {
+        if (payload)
+          read_nrrd_payload(path, *payload, n, sizeof(T), bytes);
+        else
+          io->Read(bytes);
+      });
     };
     using C = itk::IOComponentEnum;
     switch (io->GetComponentType()) {
@@ -215,11 +213,44 @@ core::Geometry read_itk_voxels(const fs::path& path, Use&& use) {
   }
 }
 
+// The n voxels that fill(bytes) writes as T, converted into Dest by convert(const T* from, Dest* to,
+// first, count) in the very buffer they were read into: a second buffer would be fresh memory, and
+// a fresh page costs more to fault in than its conversion does. The buffer holds n of the wider
+// type; the conversion goes a block at a time through a copy that stays in cache, from the end
+// when Dest is wider (so each block's output overwrites only voxels already converted) and from
+// the start when it is narrower. A narrowing keeps the buffer's capacity.
+template <typename Dest, typename T, typename Fill, typename Convert>
+std::vector<Dest> read_converted(size_t n, Fill&& fill, Convert&& convert) {
+  constexpr size_t kWider = std::max(sizeof(T), sizeof(Dest));
+  std::vector<Dest> out((n * kWider + sizeof(Dest) - 1) / sizeof(Dest));
+  auto* bytes = reinterpret_cast<unsigned char*>(out.data());
+  fill(bytes);
+  if constexpr (!std::is_same_v<T, Dest>) {
+    constexpr size_t kBlock = 4096;
+    std::vector<T> from(std::min(kBlock, n));
+    auto convert_block = [&](size_t first) {
+      const size_t count = std::min(kBlock, n - first);
+      std::memcpy(from.data(), bytes + first * sizeof(T), count * sizeof(T));
+      convert(from.data(), out.data() + first, first, count);
+    };
+    const size_t blocks = (n + kBlock - 1) / kBlock;
+    if constexpr (sizeof(Dest) > sizeof(T)) {
+      for (size_t b = blocks; b-- > 0;) convert_block(b * kBlock);
+    } else {
+      for (size_t b = 0; b < blocks; ++b) convert_block(b * kBlock);
+    }
+  }
+  out.resize(n);
+  return out;
+}
+
 core::Image read_itk(const fs::path& path) {
   core::Image image;
-  image.geometry = read_itk_voxels(path, [&](const auto* voxels, size_t, size_t count, size_t total) {
-    image.voxels.reserve(total);
-    image.voxels.insert(image.voxels.end(), voxels, voxels + count);
+  image.geometry = read_itk_voxels(path, [&](auto zero, size_t n, const auto& fill) {
+    using T = decltype(zero);
+    image.voxels = read_converted<float, T>(n, fill, [](const T* from, float* to, size_t, size_t count) {
+      for (size_t i = 0; i < count; ++i) to[i] = static_cast<float>(from[i]);
+    });
   });
   keep_nonfinite_voxels(path, image.voxels.data(), image.voxels.size());
   return image;
@@ -228,30 +259,29 @@ core::Image read_itk(const fs::path& path) {
 // A label map from a NIfTI/NRRD/MHA file, read in its stored type straight into 8 bits.
 core::Mask read_itk_mask(const fs::path& path) {
   core::Mask mask;
-  std::vector<float> real_values;  // a float file's voxels, checked once all are read
-  mask.geometry = read_itk_voxels(path, [&](const auto* voxels, size_t first, size_t count, size_t total) {
-    if constexpr (std::is_floating_point_v<std::remove_cv_t<std::remove_pointer_t<decltype(voxels)>>>) {
-      real_values.reserve(total);
-      real_values.insert(real_values.end(), voxels, voxels + count);
+  mask.geometry = read_itk_voxels(path, [&](auto zero, size_t n, const auto& fill) {
+    using T = decltype(zero);
+    if constexpr (std::is_floating_point_v<T>) {
+      auto real_values = read_converted<float, T>(n, fill, [](const T* from, float* to, size_t, size_t count) {
+        for (size_t i = 0; i < count; ++i) to[i] = static_cast<float>(from[i]);
+      });
+      // ITK's NIfTI reader zeroes NaN and infinite voxels: restore them so that they are refused.
+      keep_nonfinite_voxels(path, real_values.data(), n);
+      mask.voxels.resize(n);
+      for (size_t i = 0; i < n; ++i) mask.voxels[i] = label_value(path, i, real_values[i]);
     } else {
-      mask.voxels.reserve(total);
-      mask.voxels.resize(first + count);
-      uint8_t* labels = mask.voxels.data() + first;
-      bool in_range = true;  // checked for the whole run at once, so that the loop vectorises
-      for (size_t i = 0; i < count; ++i) {
-        in_range &= voxels[i] >= 0 && voxels[i] <= 255;
-        labels[i] = static_cast<uint8_t>(voxels[i]);
-      }
-      if (!in_range)
-        for (size_t i = 0; i < count; ++i) label_value(path, first + i, double(voxels[i]));  // names the first
+      mask.voxels =
+          read_converted<uint8_t, T>(n, fill, [&](const T* from, uint8_t* labels, size_t first, size_t count) {
+            bool in_range = true;  // checked for the whole block at once, so that the loop vectorises
+            for (size_t i = 0; i < count; ++i) {
+              in_range &= from[i] >= 0 && from[i] <= 255;
+              labels[i] = static_cast<uint8_t>(from[i]);
+            }
+            if (!in_range)
+              for (size_t i = 0; i < count; ++i) label_value(path, first + i, double(from[i]));  // names the first
+          });
     }
   });
-  if (!real_values.empty()) {
-    // ITK's NIfTI reader zeroes NaN and infinite voxels: restore them so that they are refused.
-    keep_nonfinite_voxels(path, real_values.data(), real_values.size());
-    mask.voxels.resize(real_values.size());
-    for (size_t i = 0; i < real_values.size(); ++i) mask.voxels[i] = label_value(path, i, real_values[i]);
-  }
   return mask;
 }
 
