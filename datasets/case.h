@@ -77,6 +77,9 @@ struct Case {
   std::optional<Ultrasound> ultrasound;
 };
 
+// The bytes of a case's input files (a DICOM folder counted whole): its cost in a share of work.
+double input_bytes(const Case& c);
+
 // Every image and mask file (or DICOM folder) a case names, modality by modality.
 inline std::vector<std::filesystem::path> input_files(const Case& c) {
   std::vector<std::filesystem::path> out;

@@ -1,7 +1,9 @@
 #include "modalities/cohort_check.h"
 
 #include <map>
+#include <nlohmann/json.hpp>
 
+#include "cluster/job.h"
 #include "core/csv.h"
 #include "core/error.h"
 #include "core/files.h"
@@ -43,12 +45,45 @@ std::vector<CaseCheck> check_cases(const datasets::Cohort& cohort, unsigned thre
   return checks;
 }
 
+namespace {
+
+// The checks of every case. The ranks of a job (cluster/job.h) each check their share of the cases
+// and exchange what they found, so that every rank goes on with the same checked cohort.
+std::vector<CaseCheck> check_cases_of_job(const datasets::Cohort& cohort, unsigned threads,
+                                          const CaseLoaders& loaders) {
+  auto& job = cluster::job();
+  if (job.size() == 1) return check_cases(cohort, threads, loaders);
+  std::vector<double> costs;
+  for (const auto& c : cohort.cases) costs.push_back(1 + datasets::input_bytes(c));
+  const auto share = cluster::share_of_this_rank(costs);
+  datasets::Cohort mine = cohort;
+  mine.cases.clear();
+  for (const size_t i : share) mine.cases.push_back(cohort.cases[i]);
+  const auto checks = check_cases(mine, threads, loaders);
+  nlohmann::json found = nlohmann::json::array();
+  for (size_t k = 0; k < share.size(); ++k) {
+    nlohmann::json problems = nlohmann::json::array();
+    for (const auto& p : checks[k].problems) problems.push_back({p.case_id, p.where, p.message});
+    found.push_back({share[k], problems, checks[k].warnings});
+  }
+  std::vector<CaseCheck> all(cohort.cases.size());
+  for (const auto& text : job.all_gather(found.dump()))
+    for (const auto& entry : nlohmann::json::parse(text)) {
+      auto& check = all[entry[0].get<size_t>()];
+      for (const auto& p : entry[1]) check.problems.push_back({p[0], p[1], p[2]});
+      check.warnings = entry[2].get<std::vector<std::string>>();
+    }
+  return all;
+}
+
+}  // namespace
+
 CheckedCohort load_checked_cohort(const fs::path& manifest, const std::optional<fs::path>& clinical, bool skip_bad,
                                   unsigned threads, const CaseLoaders& loaders) {
   auto reading = datasets::read_cohort(manifest, clinical);
   auto problems = reading.problems;
   CheckedCohort checked;
-  const auto checks = check_cases(reading.cohort, threads, loaders);
+  const auto checks = check_cases_of_job(reading.cohort, threads, loaders);
   for (size_t i = 0; i < checks.size(); ++i) {
     problems.insert(problems.end(), checks[i].problems.begin(), checks[i].problems.end());
     for (const auto& w : checks[i].warnings) checked.warnings.emplace_back(reading.cohort.cases[i].case_id, w);

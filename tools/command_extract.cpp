@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "cluster/job.h"
 #include "core/csv.h"
 #include "core/files.h"
 #include "core/parallel.h"
@@ -14,9 +15,12 @@
 
 namespace vbiopsy::tools {
 
-int run_extract(const std::vector<std::string>& args) {
-  ExtractArgs a;
-  if (!parse_command_line(args, a)) return 0;
+namespace {
+
+int extract(const ExtractArgs& a) {
+  // In an MPI job every rank checks and extracts its share of the cases; rank 0 writes the records
+  // and the table and speaks for the job.
+  const bool speaks = cluster::job().rank() == 0;
   extraction::CohortExtractionSettings settings;
   if (a.config.empty())
     settings.radiomics = encoders::radiomics::default_settings();
@@ -27,11 +31,13 @@ int run_extract(const std::vector<std::string>& args) {
   auto checked = modalities::load_checked_cohort(
       a.manifest, a.clinical.empty() ? std::nullopt : std::optional<std::filesystem::path>(a.clinical),
       a.skip_bad_cases, a.threads, extraction::extraction_loaders(settings));
-  modalities::write_check_record(checked, a.out);
-  for (const auto& [id, warning] : checked.warnings) std::cerr << "warning: case " << id << ": " << warning << "\n";
-  core::write_file_atomic(
-      std::filesystem::path(a.out) / extraction::kExtractionSettingsFile,
-      a.config.empty() ? "; vbiopsy extract without --config: the default settings\n" : core::read_text_file(a.config));
+  if (speaks) {
+    modalities::write_check_record(checked, a.out);
+    for (const auto& [id, warning] : checked.warnings) std::cerr << "warning: case " << id << ": " << warning << "\n";
+    core::write_file_atomic(std::filesystem::path(a.out) / extraction::kExtractionSettingsFile,
+                            a.config.empty() ? "; vbiopsy extract without --config: the default settings\n"
+                                             : core::read_text_file(a.config));
+  }
 
   const bool tty = ::isatty(STDERR_FILENO);
   auto progress = [&](size_t done, size_t total) {
@@ -45,6 +51,7 @@ int run_extract(const std::vector<std::string>& args) {
     }
   };
   auto result = extraction::extract_cohort(checked.cohort, settings, a.out, progress);
+  if (!speaks) return 0;
   std::cout << "extracted " << result.cases << " cases (" << result.computed << " blocks computed, "
             << result.from_cache << " from cache) into " << a.out << "/features.csv";
   if (!checked.excluded.empty()) std::cout << "; " << checked.excluded.size() << " cases excluded (excluded.csv)";
@@ -56,6 +63,14 @@ int run_extract(const std::vector<std::string>& args) {
     return 2;
   }
   return 0;
+}
+
+}  // namespace
+
+int run_extract(const std::vector<std::string>& args) {
+  ExtractArgs a;
+  if (!parse_command_line(args, a)) return 0;
+  return cluster::run_as_job([&] { return extract(a); });
 }
 
 }  // namespace vbiopsy::tools
