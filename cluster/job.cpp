@@ -82,7 +82,8 @@ class MpiJob final : public Job {
       total += lengths[r];
     }
     // The same answer on every receiving rank, so none goes on alone into the transfer.
-    if (total > 2147483647L) fail(core::concat("the ranks' reports add up to ", total, " bytes, more than one MPI message"));
+    if (total > 2147483647L)
+      fail(core::concat("the ranks' reports add up to ", total, " bytes, more than one MPI message"));
     std::string all(static_cast<size_t>(total), '\0');
     if (everywhere)
       MPI_Allgatherv(mine.data(), length, MPI_CHAR, all.data(), lengths.data(), starts.data(), MPI_CHAR,

@@ -11,6 +11,7 @@
 #include <set>
 #include <utility>
 
+#include "cluster/job.h"
 #include "core/error.h"
 #include "core/files.h"
 #include "core/hash.h"
@@ -126,11 +127,12 @@ std::filesystem::path extract_features(const ExperimentConfig& config, const std
       config.manifest, config.clinical.empty() ? std::nullopt : std::optional(config.clinical), true, settings.threads,
       extraction::extraction_loaders(settings));
   const auto out = config.extract_into.empty() ? run_dir / "features" : config.extract_into;
-  modalities::write_check_record(checked, out);
+  if (cluster::job().rank() == 0) modalities::write_check_record(checked, out);
   for (const auto& e : checked.excluded)
     log << "case " << e.case_id << " left out: " << core::join(e.reasons, "; ") << "\n";
   for (const auto& [id, warning] : checked.warnings) log << "warning: case " << id << ": " << warning << "\n";
-  core::write_file_atomic(out / extraction::kExtractionSettingsFile, core::read_text_file(config.extract));
+  if (cluster::job().rank() == 0)
+    core::write_file_atomic(out / extraction::kExtractionSettingsFile, core::read_text_file(config.extract));
   const auto result = extraction::extract_cohort(checked.cohort, settings, out);
   log << "extracted " << result.cases << " cases (" << result.computed << " blocks computed, " << result.from_cache
       << " from cache)\n";
@@ -254,30 +256,47 @@ std::map<std::string, std::vector<Row>> train_grid(const ExperimentConfig& confi
       }
     }
 
+  // In an MPI job every rank planned from the same files before any rank writes one; each then runs
+  // whole folds (a fold's cells share its encoders), shared by their number of tasks.
+  auto& job = cluster::job();
+  job.barrier();
+  std::vector<size_t> mine, my_fold_starts;
+  {
+    std::vector<double> fold_tasks;
+    for (size_t g = 0; g < fold_starts.size(); ++g)
+      fold_tasks.push_back(double((g + 1 < fold_starts.size() ? fold_starts[g + 1] : tasks.size()) - fold_starts[g]));
+    for (const size_t g : cluster::share_of_this_rank(fold_tasks)) {
+      my_fold_starts.push_back(mine.size());
+      for (size_t t = fold_starts[g]; t < fold_starts[g] + size_t(fold_tasks[g]); ++t) mine.push_back(t);
+    }
+  }
+
   ExperimentConfig task_config = config;
   task_config.threads = 1;         // the parallelism is the tasks'
   EncoderCache encoders_of_folds;  // per-modality encoders (deep features, two-stage stage 1), shared by a fold's cells
   core::ProcessTasks work;
-  work.count = tasks.size();
-  work.group_starts = fold_starts;
+  work.count = mine.size();
+  work.group_starts = my_fold_starts;
   work.worker_init = [&] {
     at::set_num_threads(1);
     if (habitats) habitats->threads = 1;
   };
   work.run = [&](size_t t) {
-    const auto& task = tasks[t];
+    const auto& task = tasks[mine[t]];
     const auto rows = train_fold(task_config, table, labels, cells[task.cell], fold_of[task.repeat], task.repeat,
                                  task.fold, habitats, &encoders_of_folds);
     core::write_file_atomic(task.file, cell_text(rows));
   };
   size_t finished = 0;
   work.done = [&](size_t t) {
-    const auto& task = tasks[t];
-    log << "[" << ++finished << "/" << tasks.size() << "] " << cells[task.cell].name << ", repeat " << task.repeat
+    const auto& task = tasks[mine[t]];
+    log << "[" << ++finished << "/" << mine.size() << "] " << cells[task.cell].name << ", repeat " << task.repeat
         << " fold " << task.fold << "\n"
         << std::flush;
   };
   core::run_in_processes(work, static_cast<unsigned>(config.threads));
+  job.barrier();  // every rank's folds are on disk
+  if (job.rank() != 0) return {};
 
   std::map<std::string, std::vector<Row>> results;
   for (const auto& cell : cells) {
@@ -310,8 +329,15 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
   // Every problem of the config before the run folder exists or anything trains.
   if (const auto problems = check_experiment(given); !problems.empty())
     core::fail(given.source.string(), ": ", problems.size(), " problem(s):\n  ", core::join(problems, "\n  "));
-  const core::FolderLock lock(run_dir, "vbiopsy run");
-  core::remove_stale_temporaries(run_dir);
+  // In an MPI job (cluster/job.h) every rank loads the inputs and trains its share of the folds;
+  // rank 0 holds the folder's lock for the job and writes every output.
+  auto& job = cluster::job();
+  std::optional<core::FolderLock> lock;
+  if (job.rank() == 0) {
+    lock.emplace(run_dir, "vbiopsy run");
+    core::remove_stale_temporaries(run_dir);
+  }
+  job.barrier();
   ExperimentConfig config = given;
   if (!config.extract.empty()) config.features = extract_features(config, run_dir, log);
 
@@ -327,7 +353,8 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
   const auto fingerprint_file = run_dir / "cells" / "fingerprint";
   if (std::filesystem::exists(fingerprint_file) && core::trim(core::read_text_file(fingerprint_file)) != fingerprint)
     core::fail(run_dir.string(), " holds a run of another config or other inputs; use a new run directory");
-  core::write_file_atomic(fingerprint_file, fingerprint + "\n");
+  job.barrier();  // every rank has compared the fingerprint before rank 0 writes it
+  if (job.rank() == 0) core::write_file_atomic(fingerprint_file, fingerprint + "\n");
   if (config.harmonisation == "combat" && config.validation != "kfold")
     log << "note: ComBat is fitted on the training sites; the held-out site's cases have no estimate and stay "
            "uncorrected\n";
@@ -337,6 +364,7 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
   RunSummary summary;
   summary.cases = table.size();
   const auto results = train_grid(config, table, inputs.labels, cells, habitats, run_dir, summary, log);
+  if (job.rank() != 0) return summary;
 
   // Outputs.
   write_predictions_csv(run_dir / "predictions.csv", config, table, inputs.labels, cells, results);

@@ -116,7 +116,10 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
     const auto reports = job.gather(rank_report(share, mine, cache));
     result.computed = cache.computed();
     result.from_cache = cache.from_cache();
-    if (job.rank() != 0) return result;
+    if (job.rank() != 0) {
+      job.barrier();  // returns once rank 0 has written the table, which a caller may read next
+      return result;
+    }
     warnings = habitats.warnings;
     result.computed = result.from_cache = 0;
     for (const auto& text : reports) {
@@ -136,6 +139,7 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
     warnings = table.warnings;
   } else {
     result.computed += cache.computed() - computed_before;  // what failed on its rank was tried again here
+    job.barrier();
   }
   for (const auto& f : table.failures) result.failures.insert(result.failures.end(), f.begin(), f.end());
   for (size_t i = 0; i < n; ++i)

@@ -1,5 +1,6 @@
 #include <iostream>
 
+#include "cluster/job.h"
 #include "experiments/config.h"
 #include "experiments/config_check.h"
 #include "experiments/grid.h"
@@ -33,11 +34,17 @@ int run_run(const std::vector<std::string>& args) {
     return 0;
   }
   if (a.out.empty()) throw po::error("the option '--out' is required but missing");
-  const auto summary = experiments::run_experiment(config, a.out, std::cerr);
-  std::cout << summary.cells << " models (" << summary.cells_reused << " reused) on " << summary.cases
-            << " cases; best " << summary.best_model << " macro-AUC " << summary.best_macro_auc << "; results in "
-            << a.out << "\n";
-  return 0;
+  return cluster::run_as_job([&] {
+    // In an MPI job rank 0 speaks for the job (the other ranks' progress would interleave with it).
+    std::ostream quiet(nullptr);
+    const bool speaks = cluster::job().rank() == 0;
+    const auto summary = experiments::run_experiment(config, a.out, speaks ? std::cerr : quiet);
+    if (!speaks) return 0;
+    std::cout << summary.cells << " models (" << summary.cells_reused << " reused) on " << summary.cases
+              << " cases; best " << summary.best_model << " macro-AUC " << summary.best_macro_auc << "; results in "
+              << a.out << "\n";
+    return 0;
+  });
 }
 
 }  // namespace vbiopsy::tools
