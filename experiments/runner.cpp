@@ -11,6 +11,7 @@
 #include <set>
 #include <utility>
 
+#include "cluster/balance.h"
 #include "cluster/job.h"
 #include "core/error.h"
 #include "core/files.h"
@@ -256,20 +257,25 @@ std::map<std::string, std::vector<Row>> train_grid(const ExperimentConfig& confi
       }
     }
 
-  // In an MPI job every rank planned from the same files before any rank writes one; each then runs
-  // whole folds (a fold's cells share its encoders), shared by their number of tasks.
+  // In an MPI job every rank planned from the same files before any rank writes one. Each then runs
+  // whole folds (a fold's cells share its encoders), shared by their number of tasks; with
+  // [training] distributed = gloo every rank instead runs every task, in this process and in the
+  // same order, training each network together with the others (fusion/data_parallel.h).
   auto& job = cluster::job();
   job.barrier();
+  const bool data_parallel = config.training.count("distributed") && config.training.at("distributed") == "gloo";
   std::vector<size_t> mine, my_fold_starts;
   {
     std::vector<double> fold_tasks;
     for (size_t g = 0; g < fold_starts.size(); ++g)
       fold_tasks.push_back(double((g + 1 < fold_starts.size() ? fold_starts[g + 1] : tasks.size()) - fold_starts[g]));
-    for (const size_t g : cluster::share_of_this_rank(fold_tasks)) {
+    const auto my_folds = data_parallel ? cluster::balance(fold_tasks, 1)[0] : cluster::share_of_this_rank(fold_tasks);
+    for (const size_t g : my_folds) {
       my_fold_starts.push_back(mine.size());
       for (size_t t = fold_starts[g]; t < fold_starts[g] + size_t(fold_tasks[g]); ++t) mine.push_back(t);
     }
   }
+  const bool writes = !data_parallel || job.rank() == 0;
 
   ExperimentConfig task_config = config;
   task_config.threads = 1;         // the parallelism is the tasks'
@@ -285,7 +291,7 @@ std::map<std::string, std::vector<Row>> train_grid(const ExperimentConfig& confi
     const auto& task = tasks[mine[t]];
     const auto rows = train_fold(task_config, table, labels, cells[task.cell], fold_of[task.repeat], task.repeat,
                                  task.fold, habitats, &encoders_of_folds);
-    core::write_file_atomic(task.file, cell_text(rows));
+    if (writes) core::write_file_atomic(task.file, cell_text(rows));
   };
   size_t finished = 0;
   work.done = [&](size_t t) {
@@ -294,7 +300,7 @@ std::map<std::string, std::vector<Row>> train_grid(const ExperimentConfig& confi
         << " fold " << task.fold << "\n"
         << std::flush;
   };
-  core::run_in_processes(work, static_cast<unsigned>(config.threads));
+  core::run_in_processes(work, data_parallel ? 1u : static_cast<unsigned>(config.threads));
   job.barrier();  // every rank's folds are on disk
   if (job.rank() != 0) return {};
 
@@ -376,7 +382,10 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
                           comparisons_table(cells, metrics.pooled, metrics.reference, config.comparisons));
   core::write_file_atomic(run_dir / "metrics.json", metrics.json.dump(1) + "\n");
   core::write_file_atomic(run_dir / "shapley.csv", shapley_csv(config, cells, metrics.macro_auc));
-  export_models(config, table, inputs.labels, cells, results,
+  // The exported models are trained by rank 0 alone (the other ranks have finished).
+  ExperimentConfig export_config = config;
+  if (export_config.training.count("distributed")) export_config.training["distributed"] = "none";
+  export_models(export_config, table, inputs.labels, cells, results,
                 best_for_export(config, cells, metrics.json, summary.best_model), metrics.json, fingerprint, habitats,
                 run_dir, log);
   const RunFacts facts{fingerprint, metrics.reference, summary.cells, summary.cells_reused,

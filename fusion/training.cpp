@@ -16,6 +16,7 @@
 #include "core/metrics.h"
 #include "core/random.h"
 #include "fusion/archive_file.h"
+#include "fusion/data_parallel.h"
 #include "fusion/json_integers.h"
 
 namespace vbiopsy::fusion {
@@ -157,6 +158,39 @@ LoopState load_checkpoint(const std::filesystem::path& path, Loop& loop, torch::
   }
 }
 
+// One step's backward in a data-parallel group: this rank's shard of the batch, its loss weighted by
+// the shard's share, and the gradients summed over the ranks, which gives every rank the gradient of
+// the whole batch's mean loss. Returns that loss.
+double data_parallel_backward(Loop& loop, const torch::Tensor& index, int64_t epoch, DataParallelGroup& group) {
+  const int64_t batch = index.size(0);
+  const auto [from, to] = group.shard(batch);
+  double part = 0;
+  if (to > from) {
+    const auto loss = loop.loss(index.slice(0, from, to), epoch) * (static_cast<double>(to - from) / double(batch));
+    loss.backward();
+    part = loss.item<double>();
+  }
+  std::vector<at::Tensor> sums;
+  for (auto& p : loop.parameters) {
+    if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);  // a rank without a shard adds nothing
+    sums.push_back(p.grad());
+  }
+  sums.push_back(torch::tensor({part}, torch::kDouble));
+  group.sum(sums);
+  return sums.back().item<double>();
+}
+
+// The ranks' running statistics (batch normalisation), each measured on its own shards, averaged so
+// that every rank evaluates the same model.
+void average_statistics(torch::nn::Module& module, DataParallelGroup& group) {
+  std::vector<at::Tensor> statistics;
+  for (const auto& b : module.buffers())
+    if (b.is_floating_point()) statistics.push_back(b);
+  group.sum(statistics);
+  torch::NoGradGuard no_grad;
+  for (auto& b : statistics) b.div_(group.size());
+}
+
 // Runs the epochs of one loop; returns false when on_epoch asked to stop.
 bool run_loop(Loop& loop, const TrainingOptions& options, TrainingResult& result) {
   torch::optim::AdamW optimizer(loop.parameters,
@@ -172,6 +206,15 @@ bool run_loop(Loop& loop, const TrainingOptions& options, TrainingResult& result
     checkpoint = options.checkpoint_dir / (loop.name + ".pt");
     if (std::filesystem::exists(checkpoint)) state = load_checkpoint(checkpoint, loop, optimizer, best);
   }
+  DataParallelGroup* group = options.data_parallel           ? options.data_parallel.get()
+                             : options.distributed == "gloo" ? &DataParallelGroup::of_this_process()
+                                                             : nullptr;
+  if (group && group->size() == 1) group = nullptr;
+  if (group) {  // every rank starts from rank 0's parameters and buffers
+    auto tensors = loop.state->parameters();
+    for (const auto& b : loop.state->buffers()) tensors.push_back(b);
+    group->broadcast(tensors);
+  }
   for (int64_t epoch = state.next_epoch; epoch < options.epochs && !state.finished; ++epoch) {
     loop.state->train();
     torch::manual_seed(core::derive_seed(options.seed, {kDropout, static_cast<uint64_t>(epoch)}));
@@ -185,17 +228,26 @@ bool run_loop(Loop& loop, const TrainingOptions& options, TrainingResult& result
           learning_rate_at(epoch * steps_per_epoch + step, total_steps, warmup_steps, options.learning_rate);
       for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(rate);
       optimizer.zero_grad();
-      const auto loss = loop.loss(index, epoch);
-      loss.backward();
+      const double batch_loss = group ? data_parallel_backward(loop, index, epoch, *group) : [&] {
+        const auto loss = loop.loss(index, epoch);
+        loss.backward();
+        return loss.item<double>();
+      }();
       if (options.clip_norm > 0) torch::nn::utils::clip_grad_norm_(loop.parameters, options.clip_norm);
       optimizer.step();
-      loss_sum += loss.item<double>() * static_cast<double>(end - begin);
+      loss_sum += batch_loss * static_cast<double>(end - begin);
     }
+    if (group) average_statistics(*loop.state, *group);
     EpochReport report{epoch, loss_sum / static_cast<double>(loop.train_size), kNaN};
     if (loop.validation_auc) {
       loop.state->eval();
       torch::NoGradGuard no_grad;
       report.validation_auc = loop.validation_auc();
+      if (group) {  // every rank decides on rank 0's figure, so that all stop at the same epoch
+        std::vector<at::Tensor> auc{torch::tensor({report.validation_auc}, torch::kDouble)};
+        group->broadcast(auc);
+        report.validation_auc = auc[0].item<double>();
+      }
     }
     // Without validation the last epoch is kept; with it, the best (ties keep the earlier epoch).
     const bool improved =
@@ -212,7 +264,8 @@ bool run_loop(Loop& loop, const TrainingOptions& options, TrainingResult& result
     state.next_epoch = epoch + 1;
     state.finished =
         state.next_epoch >= options.epochs || (loop.validation_auc && state.bad_epochs >= options.patience);
-    if (!checkpoint.empty()) save_checkpoint(checkpoint, loop, optimizer, best, state);
+    if (!checkpoint.empty() && (!group || group->rank() == 0))
+      save_checkpoint(checkpoint, loop, optimizer, best, state);
     if (options.on_epoch && !options.on_epoch(report)) {
       result.history.insert(result.history.end(), state.history.begin(), state.history.end());
       return false;
@@ -437,7 +490,10 @@ std::vector<core::OptionSpec> training_option_specs() {
           {"mode", "end_to_end",
            "end_to_end | two_stage (encoders with their own heads, then fusion on frozen embeddings)"},
           {"seed", "1", "seed of initialisation, batches, dropout and augmentation"},
-          {"threads", "1", "LibTorch intra-op threads (results depend on it: it is recorded)"}};
+          {"threads", "1", "LibTorch intra-op threads (results depend on it: it is recorded)"},
+          {"distributed", "none",
+           "none | gloo: one model trained by the ranks of an mpirun/srun job, each on a shard of every batch "
+           "(c10d ProcessGroupGloo, meeting at MASTER_ADDR:MASTER_PORT)"}};
 }
 
 TrainingOptions training_options_from(const std::map<std::string, std::string>& given) {
@@ -456,6 +512,9 @@ TrainingOptions training_options_from(const std::map<std::string, std::string>& 
   out.mode = o.text("mode");
   out.seed = static_cast<uint64_t>(o.integer("seed"));
   out.threads = static_cast<int>(o.integer("threads"));
+  out.distributed = o.text("distributed");
+  if (out.distributed != "none" && out.distributed != "gloo")
+    core::fail("training: option 'distributed' = '", out.distributed, "', expected none or gloo");
   if (out.epochs < 1 || out.batch_size < 1 || out.threads < 1)
     core::fail("training: epochs, batch_size and threads must be >= 1 (got ", out.epochs, ", ", out.batch_size, ", ",
                out.threads, ")");

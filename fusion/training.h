@@ -6,6 +6,7 @@
 // never from a shared generator).
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <map>
 #include <string>
 #include <vector>
@@ -14,6 +15,8 @@
 #include "fusion/model.h"
 
 namespace vbiopsy::fusion {
+
+class DataParallelGroup;
 
 struct EpochReport {
   int64_t epoch = 0;
@@ -38,7 +41,13 @@ struct TrainingOptions {
   bool encoders_pretrained = false;
   uint64_t seed = 1;
   int threads = 1;
-  std::filesystem::path checkpoint_dir;  // empty = no checkpoints
+  std::filesystem::path checkpoint_dir;  // empty = no checkpoints (in a data-parallel group, rank 0 writes them)
+  // Data-parallel training over a group of processes (data_parallel.h): each rank computes its
+  // shard of every batch and the ranks sum their gradients. `data_parallel` when given, else with
+  // distributed = "gloo" the group of this process (DataParallelGroup::of_this_process); "none":
+  // this process alone.
+  std::string distributed = "none";
+  std::shared_ptr<DataParallelGroup> data_parallel;
   // Called after every epoch; returning false stops the training there (as a kill would).
   std::function<bool(const EpochReport&)> on_epoch;
 };

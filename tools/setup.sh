@@ -12,6 +12,7 @@ packages=(cmake ninja-build g++ ccache pkg-config
           libtorch-dev libdnnl-dev libinsighttoolkit5-dev libdcmtk-dev libopencv-dev libeigen3-dev
           libboost-program-options-dev libgtest-dev libbenchmark-dev nlohmann-json3-dev zlib1g-dev
           libqhull-dev libfftw3-dev libdeflate-dev libssl-dev libxgboost-dev libopenblas0-openmp
+          libgloo-dev   # headers of the Gloo collectives LibTorch links: data-parallel training
           libopenmpi-dev openmpi-bin   # optional: extract and run as MPI jobs (mpirun, srun); tested when present
           dcmtk      # dsrdump, dcmdump: the tests read the DICOM SR predict writes with DCMTK's own tools
           chromium   # chromium: the test that renders report.html headless

@@ -26,7 +26,8 @@ const std::string kExtractConfig = std::string(VBIOPSY_SOURCE_DIR) + "/experimen
 #ifdef VBIOPSY_MPIEXEC
 // mpirun with two ranks on this machine whatever its core count; allowed as root (CI runs as root).
 std::string mpirun(const std::string& marker = "none") {
-  return std::string(VBIOPSY_MPIEXEC) + " -n 2 --oversubscribe --allow-run-as-root -x VBIOPSY_TEST_MARK=" + marker + " ";
+  return std::string(VBIOPSY_MPIEXEC) + " -n 2 --oversubscribe --allow-run-as-root -x VBIOPSY_TEST_MARK=" + marker +
+         " ";
 }
 
 // A 10-case synthetic cohort, extracted once by one process: the reference of every test.
@@ -72,8 +73,7 @@ pid_t rank_process(const std::string& marker, int rank) {
     text << in.rdbuf();
     const std::string environment = '\0' + text.str();
     if (environment.find(std::string("\0VBIOPSY_TEST_MARK=", 19) + marker + '\0') != std::string::npos &&
-        environment.find(std::string("\0OMPI_COMM_WORLD_RANK=", 22) + std::to_string(rank) + '\0') !=
-            std::string::npos)
+        environment.find(std::string("\0OMPI_COMM_WORLD_RANK=", 22) + std::to_string(rank) + '\0') != std::string::npos)
       return static_cast<pid_t>(std::stol(entry.path().filename().string()));
   }
   return 0;
@@ -94,7 +94,8 @@ TEST_F(MpiJob, AKilledRankIsNamedAndARerunResumesFromTheCache) {
   const pid_t shell = ::fork();
   ASSERT_GE(shell, 0);
   if (shell == 0) {
-    const std::string command = mpirun(marker) + extract_command(out, 1) + " > " + (dir_ / "killed.log").string() + " 2>&1";
+    const std::string command =
+        mpirun(marker) + extract_command(out, 1) + " > " + (dir_ / "killed.log").string() + " 2>&1";
     ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
@@ -147,6 +148,25 @@ TEST_F(MpiJob, AnAblationOnTwoRanksWritesThePredictionsAndMetricsOfOneProcess) {
     EXPECT_EQ(vbiopsy::core::read_text_file(dir_ / "run_one" / file),
               vbiopsy::core::read_text_file(dir_ / "run_two" / file))
         << file;
+}
+// One CNN trained by both ranks ([training] distributed = gloo): the run completes, and the same
+// seed on the same number of ranks gives the same bytes.
+TEST_F(MpiJob, ACnnTrainedDataParallelOnTwoRanksGivesTheSameBytesTwice) {
+  std::ofstream(dir_ / "gloo.ini") << "[cohort]\nmanifest = cohort/manifest.csv\n"
+                                      "[experiment]\nmodalities = mg\nsubsets = all\nfusion = early\nfolds = 2\n"
+                                      "seed = 11\nthreads = 1\nbootstrap = 50\n"
+                                      "[encoder.mg]\nname = cnn2d\nwidth = 8\nstages = 3\ngroups = 4\nembedding = 16\n"
+                                      "[images.mg]\nsize = 64\n"
+                                      "[training]\nepochs = 3\nbatch_size = 8\nvalidation_fraction = 0\n"
+                                      "distributed = gloo\n";
+  const std::string run = mpirun() + kProgram + " run --config " + (dir_ / "gloo.ini").string() + " --out ";
+  for (const char* out : {"gloo_a", "gloo_b"}) {
+    const auto result =
+        run_command("MASTER_PORT=" + std::to_string(29600 + ::getpid() % 1000) + " " + run + (dir_ / out).string());
+    ASSERT_EQ(result.status, 0) << result.output;
+  }
+  EXPECT_EQ(vbiopsy::core::read_text_file(dir_ / "gloo_a" / "predictions.csv"),
+            vbiopsy::core::read_text_file(dir_ / "gloo_b" / "predictions.csv"));
 }
 #else
 TEST(MpiJob, NeedsMpiAtBuildTime) { GTEST_SKIP() << "built without MPI (libopenmpi-dev): the MPI jobs are not tested"; }
