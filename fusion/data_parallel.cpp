@@ -93,11 +93,12 @@ std::shared_ptr<DataParallelGroup> DataParallelGroup::from_environment() {
   const int rank = first_set({"RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"});
   const int size = first_set({"WORLD_SIZE", "OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_NTASKS"});
   if (rank < 0 || size < 1)
-    core::fail("[training] distributed = gloo needs its processes numbered: start them with mpirun or srun, or set "
-               "RANK and WORLD_SIZE (and MASTER_ADDR, MASTER_PORT) as torch.distributed does");
+    core::fail(
+        "[training] distributed = gloo needs its processes numbered: start them with mpirun or srun, or set "
+        "RANK and WORLD_SIZE (and MASTER_ADDR, MASTER_PORT) as torch.distributed does");
   const char* host = std::getenv("MASTER_ADDR");
-  return std::make_shared<DataParallelGroup>(host ? host : "127.0.0.1", environment_integer("MASTER_PORT", 29500),
-                                             rank, size);
+  return std::make_shared<DataParallelGroup>(host ? host : "127.0.0.1", environment_integer("MASTER_PORT", 29500), rank,
+                                             size);
 }
 
 DataParallelGroup& DataParallelGroup::of_this_process() {
@@ -105,18 +106,24 @@ DataParallelGroup& DataParallelGroup::of_this_process() {
   return *group;
 }
 
-std::pair<int64_t, int64_t> shard_of(int64_t n, int rank, int size) {
-  return {n * rank / size, n * (rank + 1) / size};
-}
+std::pair<int64_t, int64_t> shard_of(int64_t n, int rank, int size) { return {n * rank / size, n * (rank + 1) / size}; }
 
 void DataParallelGroup::sum(std::vector<at::Tensor>& tensors) {
   if (size_ == 1 || tensors.empty()) return;
   try {
     as_flat_tensors(tensors, [&](std::vector<at::Tensor>& flat) { backend_->group->allreduce(flat)->wait(); });
   } catch (const c10::Error& e) {
-    core::fail("data-parallel training: rank ", rank_, " lost the group while summing gradients: ",
-               e.what_without_backtrace());
+    core::fail("data-parallel training: rank ", rank_,
+               " lost the group while summing gradients: ", e.what_without_backtrace());
   }
+}
+
+void DataParallelGroup::sum_gradients(std::vector<at::Tensor>& parameters, std::vector<at::Tensor> also) {
+  for (auto& p : parameters) {
+    if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+    also.push_back(p.grad());
+  }
+  sum(also);
 }
 
 void DataParallelGroup::broadcast(std::vector<at::Tensor>& tensors) {
@@ -124,8 +131,8 @@ void DataParallelGroup::broadcast(std::vector<at::Tensor>& tensors) {
   try {
     as_flat_tensors(tensors, [&](std::vector<at::Tensor>& flat) { backend_->group->broadcast(flat)->wait(); });
   } catch (const c10::Error& e) {
-    core::fail("data-parallel training: rank ", rank_, " lost the group while receiving rank 0's values: ",
-               e.what_without_backtrace());
+    core::fail("data-parallel training: rank ", rank_,
+               " lost the group while receiving rank 0's values: ", e.what_without_backtrace());
   }
 }
 

@@ -39,6 +39,10 @@ class DataParallelGroup {
   std::pair<int64_t, int64_t> shard(int64_t n) const { return shard_of(n, rank_, size_); }
   // Each tensor summed over the ranks, in place (the same bits on every rank).
   void sum(std::vector<at::Tensor>& tensors);
+  // The parameters' gradients summed over the ranks, in place, with `also` (one collective when
+  // they share the gradients' type); a parameter without a gradient on this rank (no shard, or not
+  // used) adds zeros.
+  void sum_gradients(std::vector<at::Tensor>& parameters, std::vector<at::Tensor> also = {});
   // Rank 0's values, in place on every rank.
   void broadcast(std::vector<at::Tensor>& tensors);
 

@@ -170,14 +170,10 @@ double data_parallel_backward(Loop& loop, const torch::Tensor& index, int64_t ep
     loss.backward();
     part = loss.item<double>();
   }
-  std::vector<at::Tensor> sums;
-  for (auto& p : loop.parameters) {
-    if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);  // a rank without a shard adds nothing
-    sums.push_back(p.grad());
-  }
-  sums.push_back(torch::tensor({part}, torch::kDouble));
-  group.sum(sums);
-  return sums.back().item<double>();
+  // The batch's loss travels with the gradients, in their type: one collective per step.
+  const auto loss = torch::tensor({part}, loop.parameters.front().scalar_type());
+  group.sum_gradients(loop.parameters, {loss});
+  return loss.item<double>();
 }
 
 // The ranks' running statistics (batch normalisation), each measured on its own shards, averaged so
