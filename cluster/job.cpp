@@ -126,6 +126,16 @@ std::vector<size_t> share_of_this_rank(const std::vector<double>& costs) {
   return balance(costs, job().size())[static_cast<size_t>(job().rank())];
 }
 
+std::unique_ptr<core::FolderLock> lock_folder_for_job(const std::filesystem::path& folder, const std::string& command) {
+  std::unique_ptr<core::FolderLock> lock;
+  if (job().rank() == 0) {
+    lock = std::make_unique<core::FolderLock>(folder, command);
+    core::remove_stale_temporaries(folder);
+  }
+  job().barrier();
+  return lock;
+}
+
 bool built_with_mpi() {
 #ifdef VBIOPSY_HAVE_MPI
   return true;

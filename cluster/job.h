@@ -4,9 +4,13 @@
 // time), a job of this process alone, where every call below is trivial. MPI is only the transport:
 // the work is shared through the folders the command writes (the extraction's content cache, the
 // run's per-fold files), which is what lets a rerun resume whatever happened to a rank.
+#include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "core/files.h"
 
 namespace vbiopsy::cluster {
 
@@ -35,6 +39,10 @@ Job& job();
 
 // This rank's share of items whose costs are given (cluster/balance.h); every item when alone.
 std::vector<size_t> share_of_this_rank(const std::vector<double>& costs);
+
+// The folder's lock (core::FolderLock) for the whole job: rank 0 takes it and removes the stale
+// temporaries a killed run left; every rank returns once that is done (the others hold null).
+std::unique_ptr<core::FolderLock> lock_folder_for_job(const std::filesystem::path& folder, const std::string& command);
 
 // Whether this build can run as an MPI job.
 bool built_with_mpi();

@@ -338,12 +338,7 @@ RunSummary run_experiment(const ExperimentConfig& given, const std::filesystem::
   // In an MPI job (cluster/job.h) every rank loads the inputs and trains its share of the folds;
   // rank 0 holds the folder's lock for the job and writes every output.
   auto& job = cluster::job();
-  std::optional<core::FolderLock> lock;
-  if (job.rank() == 0) {
-    lock.emplace(run_dir, "vbiopsy run");
-    core::remove_stale_temporaries(run_dir);
-  }
-  job.barrier();
+  const auto lock = cluster::lock_folder_for_job(run_dir, "vbiopsy run");
   ExperimentConfig config = given;
   if (!config.extract.empty()) config.features = extract_features(config, run_dir, log);
 

@@ -2,7 +2,6 @@
 
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <optional>
 
 #include "cluster/job.h"
 #include "core/error.h"
@@ -82,12 +81,7 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
                                       const fs::path& out, const std::function<void(size_t, size_t)>& progress) {
   auto& job = cluster::job();
   // One extraction per folder and cache at a time; the ranks of a job share rank 0's lock.
-  std::optional<core::FolderLock> lock;
-  if (job.rank() == 0) {
-    lock.emplace(out, "vbiopsy extract");
-    core::remove_stale_temporaries(out);
-  }
-  job.barrier();
+  const auto lock = cluster::lock_folder_for_job(out, "vbiopsy extract");
   BlockCache cache(out / "cache", settings);
   modalities::prepare_itk_for_threads();
 

@@ -108,15 +108,19 @@ DataParallelGroup& DataParallelGroup::of_this_process() {
 
 std::pair<int64_t, int64_t> shard_of(int64_t n, int rank, int size) { return {n * rank / size, n * (rank + 1) / size}; }
 
-void DataParallelGroup::sum(std::vector<at::Tensor>& tensors) {
+void DataParallelGroup::collective(std::vector<at::Tensor>& tensors, const char* doing, bool sum) {
   if (size_ == 1 || tensors.empty()) return;
   try {
-    as_flat_tensors(tensors, [&](std::vector<at::Tensor>& flat) { backend_->group->allreduce(flat)->wait(); });
+    as_flat_tensors(tensors, [&](std::vector<at::Tensor>& flat) {
+      (sum ? backend_->group->allreduce(flat) : backend_->group->broadcast(flat))->wait();
+    });
   } catch (const c10::Error& e) {
-    core::fail("data-parallel training: rank ", rank_,
-               " lost the group while summing gradients: ", e.what_without_backtrace());
+    core::fail("data-parallel training: rank ", rank_, " lost the group while ", doing, ": ",
+               e.what_without_backtrace());
   }
 }
+
+void DataParallelGroup::sum(std::vector<at::Tensor>& tensors) { collective(tensors, "summing gradients", true); }
 
 void DataParallelGroup::sum_gradients(std::vector<at::Tensor>& parameters, std::vector<at::Tensor> also) {
   for (auto& p : parameters) {
@@ -127,13 +131,7 @@ void DataParallelGroup::sum_gradients(std::vector<at::Tensor>& parameters, std::
 }
 
 void DataParallelGroup::broadcast(std::vector<at::Tensor>& tensors) {
-  if (size_ == 1 || tensors.empty()) return;
-  try {
-    as_flat_tensors(tensors, [&](std::vector<at::Tensor>& flat) { backend_->group->broadcast(flat)->wait(); });
-  } catch (const c10::Error& e) {
-    core::fail("data-parallel training: rank ", rank_,
-               " lost the group while receiving rank 0's values: ", e.what_without_backtrace());
-  }
+  collective(tensors, "receiving rank 0's values", false);
 }
 
 }  // namespace vbiopsy::fusion

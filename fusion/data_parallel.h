@@ -47,6 +47,9 @@ class DataParallelGroup {
   void broadcast(std::vector<at::Tensor>& tensors);
 
  private:
+  // An all-reduce (sum) or a broadcast from rank 0 of the tensors, in place; `doing` names it in an error.
+  void collective(std::vector<at::Tensor>& tensors, const char* doing, bool sum);
+
   struct Backend;
   std::unique_ptr<Backend> backend_;
   int rank_ = 0, size_ = 1;

@@ -96,12 +96,7 @@ TEST(DataParallel, SummedShardGradientsAreTheWholeBatchGradient) {
 // the shards differ from the whole batch in their dropout masks, so the runs are not identical).
 TEST(DataParallel, TwoRanksTrainOneModelThatLearnsAsOneProcessDoes) {
   const auto data = testing::toy_batch(64, 7);
-  TrainingOptions options;
-  options.epochs = 30;
-  options.batch_size = 16;
-  options.learning_rate = 0.01;
-  options.validation_fraction = 0;
-  options.seed = 3;
+  const TrainingOptions options = testing::quick_training(3);
   torch::manual_seed(1);
   MultimodalModel alone(testing::toy_spec("late", {{"combine", "mean"}}));
   const auto one_process = train_model(alone, data, nullptr, options);

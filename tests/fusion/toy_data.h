@@ -5,8 +5,21 @@
 
 #include "core/random.h"
 #include "fusion/model.h"
+#include "fusion/training.h"
 
 namespace vbiopsy::fusion::testing {
+
+// Training that learns the toy sets in well under a second: 30 epochs, no inner validation.
+inline TrainingOptions quick_training(uint64_t seed = 1) {
+  TrainingOptions options;
+  options.epochs = 30;
+  options.batch_size = 16;
+  options.learning_rate = 0.01;
+  options.warmup_epochs = 2;
+  options.validation_fraction = 0;
+  options.seed = seed;
+  return options;
+}
 
 inline ModelSpec toy_spec(const std::string& fusion, const std::map<std::string, std::string>& fusion_options = {},
                           const std::string& head = "softmax") {

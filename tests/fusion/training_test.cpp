@@ -23,16 +23,7 @@ using testing::accuracy;
 using testing::toy_batch;
 using testing::toy_spec;
 
-TrainingOptions quick(uint64_t seed = 1) {
-  TrainingOptions options;
-  options.epochs = 30;
-  options.batch_size = 16;
-  options.learning_rate = 0.01;
-  options.warmup_epochs = 2;
-  options.validation_fraction = 0;
-  options.seed = seed;
-  return options;
-}
+TrainingOptions quick(uint64_t seed = 1) { return testing::quick_training(seed); }
 
 MultimodalModel seeded_model(const ModelSpec& spec, uint64_t seed) {
   torch::manual_seed(seed);
