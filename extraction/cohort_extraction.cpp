@@ -87,6 +87,7 @@ CohortExtractionResult extract_cohort(const datasets::Cohort& cohort, const Coho
 
   // The cohort habitat model is fitted on every case; each rank fits the same one (same seed).
   HabitatPass habitats = habitat_pass(cohort, settings, out);
+  job.barrier();  // rank 0 has written the label maps, which every rank's radiomics pass reads
   const size_t n = cohort.cases.size();
   std::vector<size_t> all(n);
   for (size_t i = 0; i < n; ++i) all[i] = i;

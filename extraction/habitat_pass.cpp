@@ -1,5 +1,6 @@
 #include "extraction/habitat_pass.h"
 
+#include "cluster/job.h"
 #include "core/error.h"
 #include "core/csv.h"
 #include "core/files.h"
@@ -54,15 +55,24 @@ HabitatPass habitat_pass(const datasets::Cohort& cohort, const CohortExtractionS
   for (size_t k = 0; k < model.criterion_values.size(); ++k)
     record += core::csv_line({std::to_string(pass.habitats), std::to_string(first_k + int(k)),
                               core::format_double(model.criterion_values[k]), std::to_string(all.size())});
-  core::write_file_atomic(out / "habitat_model.csv", record);
   core::parallel_for(n, settings.threads, [&](size_t i) {
-    if (!voxels[i]) return;
-    const std::string& id = cohort.cases[i].case_id;
-    pass.labels[i] = modalities::mri::apply_habitat_model(model, *voxels[i], options);
-    modalities::write_mask(*pass.labels[i], habitat_label_file(out, id));
-    modalities::mri::write_habitat_overlay(*dce1[i], *pass.labels[i], pass.habitats,
-                                           out / id / "mri" / "habitats_overlay.png");
+    if (voxels[i]) pass.labels[i] = modalities::mri::apply_habitat_model(model, *voxels[i], options);
   });
+  // Every rank of a job fits the same model; rank 0 alone writes the files (the caller makes the
+  // others wait for them). They are written on this thread: ITK's NIfTI writer sets the nifti
+  // library's global options on every use (helgrind reports the race between two writing threads)
+  // and a rank crashed inside OpenCV's encoder while two threads wrote overlays; writing costs
+  // little next to the pass.
+  if (cluster::job().rank() == 0) {
+    core::write_file_atomic(out / "habitat_model.csv", record);
+    for (size_t i = 0; i < n; ++i) {
+      if (!pass.labels[i]) continue;
+      const std::string& id = cohort.cases[i].case_id;
+      modalities::write_mask(*pass.labels[i], habitat_label_file(out, id));
+      modalities::mri::write_habitat_overlay(*dce1[i], *pass.labels[i], pass.habitats,
+                                             out / id / "mri" / "habitats_overlay.png");
+    }
+  }
   return pass;
 }
 

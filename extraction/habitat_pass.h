@@ -2,7 +2,8 @@
 // The first pass of a cohort extraction with [habitats] enabled: every MRI case's voxel features,
 // one descriptive cohort model (habitat_model.csv records the choice of k), then each case's label
 // map written as <out>/<case>/mri/habitats.nii.gz with an overlay picture, before the radiomics
-// pass reads it. Registration, when asked for, runs here once per case (the maps need it).
+// pass reads it. Registration, when asked for, runs here once per case (the maps need it). In an
+// MPI job every rank computes the same pass and rank 0 alone writes the files.
 #include <filesystem>
 #include <optional>
 #include <string>
