@@ -132,9 +132,10 @@ uint8_t label_value(const fs::path& path, size_t i, double v) {
 // machine's byte order, to `bytes`: ITK's ImageIO, or our reader for a single-file NRRD
 // (nrrd_payload.h). Returns the geometry.
 template <typename Use>
-core::Geometry read_itk_voxels(const fs::path& path, Use&& use) {
+core::Geometry read_itk_voxels(const fs::path& path, Use&& use, std::string* stored_type = nullptr) {
   try {
     auto io = open_header(path);
+    if (stored_type) *stored_type = itk::ImageIOBase::GetComponentTypeAsString(io->GetComponentType());
     const unsigned dims = io->GetNumberOfDimensions();
     double voxels = 1;
     for (unsigned d = 0; d < dims; ++d) {
@@ -244,14 +245,17 @@ std::vector<Dest> read_converted(size_t n, Fill&& fill, Convert&& convert) {
   return out;
 }
 
-core::Image read_itk(const fs::path& path) {
+core::Image read_itk(const fs::path& path, std::string* stored_type) {
   core::Image image;
-  image.geometry = read_itk_voxels(path, [&](auto zero, size_t n, const auto& fill) {
-    using T = decltype(zero);
-    image.voxels = read_converted<float, T>(n, fill, [](const T* from, float* to, size_t, size_t count) {
-      for (size_t i = 0; i < count; ++i) to[i] = static_cast<float>(from[i]);
-    });
-  });
+  image.geometry = read_itk_voxels(
+      path,
+      [&](auto zero, size_t n, const auto& fill) {
+        using T = decltype(zero);
+        image.voxels = read_converted<float, T>(n, fill, [](const T* from, float* to, size_t, size_t count) {
+          for (size_t i = 0; i < count; ++i) to[i] = static_cast<float>(from[i]);
+        });
+      },
+      stored_type);
   keep_nonfinite_voxels(path, image.voxels.data(), image.voxels.size());
   return image;
 }
@@ -325,11 +329,12 @@ FileKind file_kind(const fs::path& path) {
        ", a suffix-less DICOM file or a DICOM folder");
 }
 
-core::Image read_image(const fs::path& path) {
+core::Image read_image(const fs::path& path, std::string* stored_type) {
   if (!fs::exists(path)) fail(path.string(), ": file not found");
+  if (stored_type) *stored_type = "float";  // DICOM and pictures are rescaled on reading
   switch (file_kind(path)) {
     case FileKind::kItk:
-      return read_itk(path);
+      return read_itk(path, stored_type);
     case FileKind::kRaster:
       return other_formats(path).read_picture(path);
     case FileKind::kDicom:

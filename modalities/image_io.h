@@ -20,7 +20,9 @@ enum class FileKind { kItk, kRaster, kDicom };
 // By suffix; a folder or a suffix-less file is DICOM. Unknown suffixes throw.
 FileKind file_kind(const std::filesystem::path& path);
 
-core::Image read_image(const std::filesystem::path& path);
+// With stored_type, also the component type the file stores (as stored_pixel_type gives it),
+// from the same reading of the header.
+core::Image read_image(const std::filesystem::path& path, std::string* stored_type = nullptr);
 // A 4D file (NIfTI/NRRD/MHA) as its 3D volumes, in order (a 3D file gives one volume).
 std::vector<core::Image> read_image_series(const std::filesystem::path& path);
 

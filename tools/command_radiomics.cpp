@@ -28,7 +28,8 @@ int run_radiomics(const std::vector<std::string>& args) {
   if (values.count("label")) settings.label = a.label;
   if (a.threads < 1) core::fail("--threads must be at least 1");
   settings.threads = a.threads;
-  const auto image = modalities::read_image(a.image);
+  std::string stored_type;
+  const auto image = modalities::read_image(a.image, &stored_type);
   if (modalities::file_kind(a.image) == modalities::FileKind::kRaster)
     core::warn(a.image +
                ": a picture carries no pixel size; 1 mm pixels assumed, so sizes and textures in mm hold only if that "
@@ -40,8 +41,7 @@ int run_radiomics(const std::vector<std::string>& args) {
   settings.label = encoders::radiomics::kAnyLabel;
   encoders::radiomics::FeatureList features;
   if (a.compat == "pyradiomics") {
-    features =
-        encoders::radiomics::pyradiomics_features(image, region, settings, modalities::stored_pixel_type(a.image));
+    features = encoders::radiomics::pyradiomics_features(image, region, settings, stored_type);
   } else {
     features = encoders::radiomics::extract_features(image, region, settings);
   }

@@ -204,7 +204,9 @@ void expect_read_as_stored(const fs::path& dir, const std::string& type) {
   write_typed_nrrd<T>(image, type,
                       [&](size_t i) { return low + double(i % 251) + (std::is_floating_point_v<T> ? 0.25 : 0); });
   write_typed_nrrd<T>(labels, type, [](size_t i) { return double(i % 7); });
-  const auto voxels = read_image(image).voxels;
+  std::string stored_type;
+  const auto voxels = read_image(image, &stored_type).voxels;
+  EXPECT_EQ(stored_type, stored_pixel_type(image)) << type;  // one header read gives what a second one would
   ASSERT_EQ(voxels.size(), 9800u) << type;
   for (size_t i = 0; i < voxels.size(); ++i)
     ASSERT_EQ(voxels[i], float(static_cast<T>(low + double(i % 251) + (std::is_floating_point_v<T> ? 0.25 : 0))))
@@ -226,6 +228,11 @@ TEST_F(NrrdPayloadTest, EveryStoredTypeReadsAsItIsStored) {
   expect_read_as_stored<int64_t>(dir_, "longlong");
   expect_read_as_stored<float>(dir_, "float");
   expect_read_as_stored<double>(dir_, "double");
+  std::string stored_type;
+  read_image(dir_ / "image_short.nrrd", &stored_type);
+  EXPECT_EQ(stored_type, "short");
+  read_image(dir_ / "image_uchar.nrrd", &stored_type);
+  EXPECT_EQ(stored_type, "unsigned_char");
 }
 
 }  // namespace
