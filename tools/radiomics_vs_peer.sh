@@ -15,15 +15,17 @@ trap 'rm -rf "$work"' EXIT
 peer=false
 if python3 -c "import radiomics" > /dev/null 2>&1; then peer=true; fi
 
-# Appends "milliseconds peak_kB" of one run of the command to $work/<label>.
+# Appends "milliseconds peak_kB" of the command to $work/<label>: the wall time of a run timed by
+# bash's own clock (a `date` or `time` process around it would add its start-up), then the peak RSS
+# of a second run under /usr/bin/time.
 measure() {
   local label=$1
   shift
-  local start end
-  start=$(date +%s%N)
+  local start=$EPOCHREALTIME
+  "$@" > /dev/null 2> "$work/err" || { cat "$work/err" >&2; exit 1; }
+  local end=$EPOCHREALTIME
   /usr/bin/time -f "%M" -o "$work/rss" "$@" > /dev/null 2> "$work/err" || { cat "$work/err" >&2; exit 1; }
-  end=$(date +%s%N)
-  echo "$(((end - start) / 1000000)) $(cat "$work/rss")" >> "$work/$label"
+  echo "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%d", (b - a) * 1000 }') $(cat "$work/rss")" >> "$work/$label"
 }
 
 # "median min peak" of a label's runs (ms, ms, MB).
