@@ -62,6 +62,13 @@ TEST_F(MpiJob, ExtractionOnTwoRanksWritesTheTableOfOneProcess) {
     EXPECT_EQ(vbiopsy::core::read_text_file(out / "features.csv"),
               vbiopsy::core::read_text_file(dir_ / "one" / "features.csv"))
         << "threads " << threads;
+    // The habitat files, written by rank 0 alone, are those of one process.
+    for (const std::string file :
+         {"habitat_model.csv", "SYN0001/mri/habitats.nii.gz", "SYN0001/mri/habitats_overlay.png"}) {
+      ASSERT_TRUE(fs::exists(out / file)) << file;
+      EXPECT_EQ(vbiopsy::core::read_text_file(out / file), vbiopsy::core::read_text_file(dir_ / "one" / file))
+          << file << ", threads " << threads;
+    }
   }
 }
 
