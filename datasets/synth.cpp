@@ -395,7 +395,7 @@ SynthCase generate_case(const SynthOptions& o, size_t index) {
     for (const char* view : {"CC", "MLO"})
       sc.mammography.push_back(
           generate_mammogram(view, right, sc.latent["mg"], sc.latent["mg_calcification"], o, site, mg_rng));
-    c.mammography = Mammography{right ? "R" : "L", {}};
+    c.mammography = Mammography{right ? "R" : "L", {}, std::nullopt};
   }
   if (sc.has_us) generate_ultrasound(sc, o, site, us_rng);
   const double size_mm = sc.has_mri ? sc.latent["mri_tumour_diameter_mm"] : clamp(clinical_rng.normal(20, 6), 6, 60);

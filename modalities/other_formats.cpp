@@ -10,12 +10,6 @@ OtherFormats& registered() {
   return formats;
 }
 
-void fail_not_a_segmentation(const std::filesystem::path& mask, const std::string& segment) {
-  core::fail(mask.string(), ": setting.segment = '", segment,
-             "' picks a segment of a DICOM Segmentation by its label, but this mask is not one (use setting.label "
-             "for label images)");
-}
-
 }  // namespace
 
 void register_other_formats(const OtherFormats& formats) { registered() = formats; }

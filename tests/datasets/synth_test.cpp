@@ -60,7 +60,9 @@ TEST(Synth, ClassPrevalenceAndModalityEffectsFollowTheOptions) {
       ++counts[k];
       mri_sum[k] += sc.latent["mri"];
       us_sum[k] += sc.latent["us"];
-      if (sc.record.label.her2) EXPECT_EQ(*sc.record.label.her2, sc.truth);  // IHC/ISH agree with the class
+      if (sc.record.label.her2) {
+        EXPECT_EQ(*sc.record.label.her2, sc.truth);
+      }  // IHC/ISH agree with the class
     }
     EXPECT_NEAR(counts[0] / double(n), 0.2, 0.03);
     EXPECT_NEAR(counts[1] / double(n), 0.5, 0.04);

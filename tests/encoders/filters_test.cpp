@@ -275,8 +275,12 @@ TEST(LocalBinaryPatterns, TheLbp2DImageTypeGivesPyRadiomicsNinetyThreeFeatures) 
     if (name.rfind("lbp-2D_", 0) != 0) continue;
     ++count;
     // Uniform patterns of 8 samples take the values 0 to 9.
-    if (name == "lbp-2D_firstorder_Minimum") EXPECT_GE(f.value, 0.0);
-    if (name == "lbp-2D_firstorder_Maximum") EXPECT_LE(f.value, 9.0);
+    if (name == "lbp-2D_firstorder_Minimum") {
+      EXPECT_GE(f.value, 0.0);
+    }
+    if (name == "lbp-2D_firstorder_Maximum") {
+      EXPECT_LE(f.value, 9.0);
+    }
   }
   EXPECT_EQ(count, 93u);  // firstorder 18, glcm 24, glrlm 16, glszm 16, gldm 14, ngtdm 5
 }

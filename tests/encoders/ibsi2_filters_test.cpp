@@ -211,7 +211,9 @@ TEST(Ibsi2Filters, RightAngleRotationsAreTheCubesAndEachIsUndone) {
     std::set<std::vector<double>> distinct;
     for (const auto& r : all) {
       EXPECT_EQ(determinant(r), 1);
-      if (dimensions == 2) EXPECT_TRUE(r.axes[2] == 2 && !r.flip[2]);
+      if (dimensions == 2) {
+        EXPECT_TRUE(r.axes[2] == 2 && !r.flip[2]);
+      }
       const Grid turned = rotate(grid, r);
       distinct.insert(turned.voxels);
       EXPECT_EQ(unrotate(turned, r).voxels, grid.voxels);

@@ -169,7 +169,7 @@ TEST(Combat, InTheFoldPreprocessingLearnsFromTrainingRowsOnly) {
   core::Rng rng(4);
   const auto effects = draw_effects(rng, 3, 8);
   const auto data = draw(rng, effects, 120);
-  FeatureBlock block{"mri", {}, data.values, std::vector<bool>(120, true)};
+  FeatureBlock block{"mri", {}, data.values, std::vector<bool>(120, true), {}};
   for (int g = 0; g < 8; ++g) block.columns.push_back("f" + std::to_string(g));
   block.values(5, 2) = NAN;  // a missing value, imputed before ComBat
   std::vector<size_t> train, test;

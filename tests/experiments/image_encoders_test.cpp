@@ -111,7 +111,8 @@ TEST(ImageEncoders, RunTheEncoderAxisFromCropsAndPredictACaseFolderAsFitted) {
     if (!table.block("mri").present[i] || !table.block("mg").present[i]) continue;
     std::ostringstream quiet;
     const auto prediction = predict_case(
-        {bundle_dir, dir / "cohort" / "cases" / table.case_ids[i], "", "", dir / ("p" + std::to_string(i)), 1}, quiet);
+        {bundle_dir, dir / "cohort" / "cases" / table.case_ids[i], "", "", dir / ("p" + std::to_string(i)), 1, {}},
+        quiet);
     // One case at a time on both sides: convolution kernels round differently for other batch sizes.
     const auto in_process = model.predict(table, {i});
     EXPECT_NEAR(prediction.at("probabilities").at("zero").get<double>(), in_process.probabilities(0, 0), 1e-12);

@@ -366,9 +366,13 @@ TEST(CaseFolder, ReadsTheSyntheticCaseLayoutAsTheManifestDoes) {
       EXPECT_EQ(c.mri->mask, expected.mri->mask);
     }
     ASSERT_EQ(c.mammography.has_value(), expected.mammography.has_value());
-    if (c.mammography) ASSERT_EQ(c.mammography->views.size(), expected.mammography->views.size());
+    if (c.mammography) {
+      ASSERT_EQ(c.mammography->views.size(), expected.mammography->views.size());
+    }
     ASSERT_EQ(c.ultrasound.has_value(), expected.ultrasound.has_value());
-    if (c.ultrasound) EXPECT_EQ(c.ultrasound->frames, expected.ultrasound->frames);
+    if (c.ultrasound) {
+      EXPECT_EQ(c.ultrasound->frames, expected.ultrasound->frames);
+    }
     EXPECT_EQ(c.clinical.ki67_percent, expected.clinical.ki67_percent);
     EXPECT_EQ(c.clinical.age_years, expected.clinical.age_years);
     EXPECT_EQ(c.clinical.er_positive, expected.clinical.er_positive);
@@ -448,8 +452,9 @@ TEST(FoldHabitats, ClusterOnTrainingCasesOnlyAndDescribeEveryCaseTheSameWhatever
   refit.fit(changed, train, settings);
   const auto changed_block = refit.block(changed, 2);
   for (size_t i : train)
-    if (voxels[i])
+    if (voxels[i]) {
       EXPECT_EQ(changed_block.values.row(static_cast<Eigen::Index>(i)), block.values.row(static_cast<Eigen::Index>(i)));
+    }
   const auto loaded = FoldHabitats::load(nlohmann::json::parse(fold.save().dump()));
   EXPECT_TRUE(same(loaded.block(voxels, 1).values, block.values));
 }

@@ -272,7 +272,7 @@ TEST(Runner, FeatureSelectionOnPureNoiseStaysAtChanceBecauseItSeesTrainingCasesO
 }
 
 TEST(Preprocessing, LearnsOnlyFromTheTrainingCasesThatHaveTheModality) {
-  FeatureBlock block{"mri", {"a", "b", "flat"}, Eigen::MatrixXd(6, 3), {true, true, true, false, true, true}};
+  FeatureBlock block{"mri", {"a", "b", "flat"}, Eigen::MatrixXd(6, 3), {true, true, true, false, true, true}, {}};
   block.values << 1, 10, 5,  //
       2, NAN, 5,             //
       3, 30, 5,              //
@@ -294,7 +294,7 @@ TEST(Preprocessing, CorrelationFilterAndLassoKeepTheInformativeColumn) {
   // Column 0 carries the class; column 1 is a near copy of it; columns 2-9 are noise.
   core::Rng rng(12);
   const int n = 90;
-  FeatureBlock block{"mri", {}, Eigen::MatrixXd(n, 10), std::vector<bool>(n, true)};
+  FeatureBlock block{"mri", {}, Eigen::MatrixXd(n, 10), std::vector<bool>(n, true), {}};
   std::vector<int> labels;
   for (int j = 0; j < 10; ++j) block.columns.push_back("c" + std::to_string(j));
   for (int i = 0; i < n; ++i) {
@@ -336,7 +336,8 @@ TEST(Preprocessing, IccFilterKeepsReproducibleColumnsFromTrainingCasesOnly) {
   for (uint64_t seed : {3, 4, 5}) {
     core::Rng rng(seed);
     const int n = 60;
-    FeatureBlock block{"mri", {"stable", "fragile", "also_stable"}, Eigen::MatrixXd(n, 3), std::vector<bool>(n, true)};
+    FeatureBlock block{
+        "mri", {"stable", "fragile", "also_stable"}, Eigen::MatrixXd(n, 3), std::vector<bool>(n, true), {}};
     block.retest.resize(n, 3);
     std::vector<int> labels;
     for (int i = 0; i < n; ++i) {
@@ -358,7 +359,7 @@ TEST(Preprocessing, IccFilterKeepsReproducibleColumnsFromTrainingCasesOnly) {
     q.fit(changed, train, labels, {0, "anova", 0, 0.02, 0.75}, true);
     EXPECT_EQ(q.selected_names(), p.selected_names()) << seed;
   }
-  FeatureBlock without{"mri", {"a"}, Eigen::MatrixXd::Zero(4, 1), std::vector<bool>(4, true)};
+  FeatureBlock without{"mri", {"a"}, Eigen::MatrixXd::Zero(4, 1), std::vector<bool>(4, true), {}};
   BlockPreprocessor p;
   EXPECT_THROW(p.fit(without, {0, 1, 2, 3}, {0, 1, 2, 0}, {0, "anova", 0, 0.02, 0.75}, true), core::Error);
 }
@@ -461,7 +462,7 @@ TEST(Preprocessing, MrmrSkipsARedundantCopyForAWeakerIndependentColumn) {
   for (uint64_t seed : {3u, 4u, 5u}) {
     core::Rng rng(seed);
     const int n = 120;
-    FeatureBlock block{"mri", {}, Eigen::MatrixXd(n, 8), std::vector<bool>(n, true)};
+    FeatureBlock block{"mri", {}, Eigen::MatrixXd(n, 8), std::vector<bool>(n, true), {}};
     std::vector<int> labels;
     for (int j = 0; j < 8; ++j) block.columns.push_back("c" + std::to_string(j));
     for (int i = 0; i < n; ++i) {

@@ -198,8 +198,9 @@ TEST(Comparisons, HolmRunsOverTheNamedFamilyWithinEachEndpoint) {
                     std::string::npos);
         }
       }
-      if (family == "reference")
+      if (family == "reference") {
         for (const auto& row : table.rows) EXPECT_EQ(row[1], "ref");
+      }
     }
   }
 }

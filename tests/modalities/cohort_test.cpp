@@ -84,7 +84,9 @@ TEST(SyntheticCohort, LoadsBackAndValidatesInBothMriFormats) {
     for (size_t i = 0; i < truth.rows.size(); ++i) {
       const auto& c = reading.cohort.cases[i];
       EXPECT_EQ(truth.rows[i][0], c.case_id);
-      if (c.label.her2) EXPECT_EQ(truth.rows[i][1], datasets::to_string(*c.label.her2));
+      if (c.label.her2) {
+        EXPECT_EQ(truth.rows[i][1], datasets::to_string(*c.label.her2));
+      }
       EXPECT_EQ(truth.rows[i][7] == "1", c.mri.has_value());
       if (c.mri) {
         LoadedMri mri = load_mri(*c.mri);

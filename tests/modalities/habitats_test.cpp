@@ -28,7 +28,9 @@ TEST(Clustering, KMeansFindsSeparatedBlobsAndCalinskiHarabaszPicksTheirNumber) {
       const auto r = kmeans(points, k, seed);
       const double ch = calinski_harabasz(points, r);
       if (ch > best) best = ch, best_k = k;
-      if (k == 3) EXPECT_NEAR(adjusted_rand_index(truth, r.labels), 1.0, 1e-12);
+      if (k == 3) {
+        EXPECT_NEAR(adjusted_rand_index(truth, r.labels), 1.0, 1e-12);
+      }
     }
     EXPECT_EQ(best_k, 3);
   }

@@ -47,7 +47,7 @@ TEST(RoiCrops, MammographyViewIsCentredOnTheRegionAndStandardised) {
   CropSettings settings;
   settings.size = 32;
   settings.margin = 0.5;  // the square is twice the region's side: the region fills the middle quarter
-  const auto crop = mammography_crop({{"CC", "L", image, mask}}, settings);
+  const auto crop = mammography_crop({{"CC", "L", image, mask, ""}}, settings);
   ASSERT_EQ(crop.shape, (std::vector<int64_t>{2, 1, 32, 32}));
   ASSERT_EQ(crop.items, (std::vector<uint8_t>{1, 0}));
   const size_t n = 32 * 32;
@@ -71,7 +71,7 @@ TEST(RoiCrops, CropIsAPhysicalSquareWhateverThePixelSpacing) {
   CropSettings settings;
   settings.size = 40;
   settings.margin = 0.5;
-  const auto crop = ultrasound_crop({{image}, {mask}}, settings);
+  const auto crop = ultrasound_crop({{image}, {mask}, {}}, settings);
   ASSERT_EQ(crop.shape, (std::vector<int64_t>{2, 1, 40, 40}));
   EXPECT_EQ(crop.items, (std::vector<uint8_t>{1, 0}));
   // Bright extent along x and along y through the centre: 2 and 4 mm of the 8 mm square.
@@ -98,7 +98,7 @@ TEST(RoiCrops, DownsamplingAveragesTheInputEachPixelCovers) {
   CropSettings settings;
   settings.size = 16;  // 8 input pixels per crop pixel; column 4 covers x = 96..103
   settings.margin = 0;
-  const auto crop = mammography_crop({{"MLO", "R", image, mask}}, settings);
+  const auto crop = mammography_crop({{"MLO", "R", image, mask, ""}}, settings);
   ASSERT_EQ(crop.items, (std::vector<uint8_t>{0, 1}));
   const size_t mlo = 16 * 16;
   for (int y = 0; y < 16; ++y)

@@ -46,7 +46,9 @@ TEST(Tofts, RecoversKtransKepAndVpWithinFivePercentOnNoiseFreeCurves) {
       ASSERT_TRUE(fit.ok);
       EXPECT_NEAR(fit.ktrans, ktrans, 0.05 * ktrans) << extended;
       EXPECT_NEAR(fit.kep, kep, 0.05 * kep) << extended;
-      if (extended) EXPECT_NEAR(fit.vp, vp, 0.05 * vp);
+      if (extended) {
+        EXPECT_NEAR(fit.vp, vp, 0.05 * vp);
+      }
       EXPECT_NEAR(fit.ve, ktrans / kep, 0.05 * ktrans / kep);
     }
   }
