@@ -22,11 +22,10 @@ constexpr std::chrono::seconds kTimeout{300};
 int environment_integer(const char* name, int fallback) {
   const char* text = std::getenv(name);
   if (!text) return fallback;
-  char* end = nullptr;
-  const long value = std::strtol(text, &end, 10);
-  if (end == text || *end != '\0' || value < 0 || value > 1000000)
+  const auto value = core::parse_int(text);
+  if (!value || *value < 0 || *value > 1000000)
     core::fail("data-parallel training: ", name, " = '", text, "'; expected a non-negative integer");
-  return static_cast<int>(value);
+  return static_cast<int>(*value);
 }
 
 // The first of the variables that is set, as an integer, else -1.
